@@ -1,0 +1,30 @@
+use thiserror::Error;
+
+/// Why the domain refused something. Each variant carries what a user needs to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("unknown {kind} `{value}`")]
+    UnknownValue { kind: &'static str, value: String },
+    #[error("a case cannot go from `{from}` to `{to}`")]
+    TransitionNotAllowed { from: String, to: String },
+    #[error("a case cannot go to `{to}`: {reason}")]
+    GuardFailed { to: String, reason: &'static str },
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+}
+
+/// One rejected field of an input, named as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

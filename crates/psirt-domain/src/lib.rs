@@ -1,0 +1,16 @@
+//! psirt's domain: the vocabulary of a PSIRT and the rules that hold whatever stores or serves it.
+//!
+//! Pure code: no I/O, no async, no clock (times are passed in), no SQL, no HTTP.
+
+pub mod access;
+pub mod audit;
+pub mod case;
+pub mod error;
+pub mod report;
+pub mod role;
+
+pub use access::{CaseAccess, CaseAction, Viewer};
+pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};
+pub use error::DomainError;
+pub use report::{CreditPreference, NewReport, ReportChannel, ReportStatus};
+pub use role::Role;

@@ -1,0 +1,359 @@
+//! Package URL (purl, ECMA-427): parse, normalise, build, canonical string.
+//!
+//! Two entry points: [`Purl::parse`] is strict (the purl-spec suite's "required" behaviour, e.g. qualifier keys must
+//! be lower case) and [`Purl::parse_lenient`] additionally accepts mixed-case qualifier keys and lowercases them
+//! (the suite's "recommended" normalisation; what SBOM import should use: real SBOMs contain such purls).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::error::PurlError;
+
+/// A parsed, normalised Package URL. Fields hold decoded values; `Display` gives the canonical string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Purl {
+    ty: String,
+    namespace: Option<String>,
+    name: String,
+    version: Option<String>,
+    qualifiers: BTreeMap<String, String>,
+    subpath: Option<String>,
+}
+
+impl Purl {
+    /// Strict parse of a purl string.
+    pub fn parse(s: &str) -> Result<Purl, PurlError> {
+        parse_impl(s, false)
+    }
+
+    /// Parse that also accepts (and lowercases) mixed-case qualifier keys.
+    pub fn parse_lenient(s: &str) -> Result<Purl, PurlError> {
+        parse_impl(s, true)
+    }
+
+    /// Build from decoded components, applying the same validation and type-specific normalisation as parsing.
+    pub fn new(
+        ty: &str,
+        namespace: Option<&str>,
+        name: &str,
+        version: Option<&str>,
+        qualifiers: impl IntoIterator<Item = (String, String)>,
+        subpath: Option<&str>,
+    ) -> Result<Purl, PurlError> {
+        let ty = validate_type(ty)?;
+        let mut q = BTreeMap::new();
+        for (k, v) in qualifiers {
+            validate_qualifier_key(&k)?;
+            if !v.is_empty() {
+                q.insert(k, v);
+            }
+        }
+        let namespace = namespace.and_then(|n| {
+            let segs: Vec<&str> = n.split('/').filter(|s| !s.is_empty()).collect();
+            (!segs.is_empty()).then(|| segs.join("/"))
+        });
+        let p = Purl {
+            ty,
+            namespace,
+            name: name.to_string(),
+            version: version.filter(|v| !v.is_empty()).map(str::to_string),
+            qualifiers: q,
+            subpath: subpath.and_then(normalise_subpath),
+        };
+        finish(p)
+    }
+
+    /// The purl type, lower case (e.g. `npm`, `maven`).
+    pub fn ty(&self) -> &str {
+        &self.ty
+    }
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+    pub fn qualifiers(&self) -> &BTreeMap<String, String> {
+        &self.qualifiers
+    }
+    pub fn subpath(&self) -> Option<&str> {
+        self.subpath.as_deref()
+    }
+
+    /// The same package without version, qualifiers and subpath: the identity key of a component.
+    pub fn without_version(&self) -> Purl {
+        Purl {
+            ty: self.ty.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            version: None,
+            qualifiers: BTreeMap::new(),
+            subpath: None,
+        }
+    }
+
+    /// A copy with another version (`None` removes it).
+    pub fn with_version(&self, version: Option<&str>) -> Purl {
+        let mut p = self.clone();
+        p.version = version.filter(|v| !v.is_empty()).map(str::to_string);
+        p
+    }
+}
+
+impl std::str::FromStr for Purl {
+    type Err = PurlError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Purl::parse(s)
+    }
+}
+
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pkg:{}/", self.ty)?;
+        if let Some(ns) = &self.namespace {
+            for seg in ns.split('/') {
+                write!(f, "{}/", encode(seg))?;
+            }
+        }
+        // git names may hold '/' (repository path below the host): kept as separators.
+        if self.ty == "git" {
+            let segs: Vec<String> = self.name.split('/').map(encode).collect();
+            f.write_str(&segs.join("/"))?;
+        } else {
+            f.write_str(&encode(&self.name))?;
+        }
+        if let Some(v) = &self.version {
+            write!(f, "@{}", encode(v))?;
+        }
+        let mut sep = '?';
+        for (k, v) in &self.qualifiers {
+            write!(f, "{sep}{k}={}", encode(v))?;
+            sep = '&';
+        }
+        if let Some(sp) = &self.subpath {
+            let segs: Vec<String> = sp.split('/').map(encode).collect();
+            write!(f, "#{}", segs.join("/"))?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
+    let err = |m: &str| PurlError::Invalid(m.to_string());
+    let (rest, subpath) = match input.split_once('#') {
+        Some((r, s)) => (r, Some(s)),
+        None => (input, None),
+    };
+    let subpath = match subpath {
+        Some(s) => {
+            let segs = s
+                .split('/')
+                .map(decode)
+                .collect::<Result<Vec<_>, _>>()?
+                .join("/");
+            normalise_subpath(&segs)
+        }
+        None => None,
+    };
+    let (rest, qs) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let mut qualifiers = BTreeMap::new();
+    if let Some(qs) = qs {
+        for pair in qs.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or_else(|| err("qualifier without '='"))?;
+            let key = if lenient { k.to_ascii_lowercase() } else { k.to_string() };
+            validate_qualifier_key(&key)?;
+            let v = decode(v)?;
+            if v.is_empty() {
+                continue;
+            }
+            if qualifiers.insert(key, v).is_some() {
+                return Err(err("duplicate qualifier key"));
+            }
+        }
+    }
+    let (scheme, rest) = rest.split_once(':').ok_or_else(|| err("missing 'pkg:' scheme"))?;
+    if !scheme.eq_ignore_ascii_case("pkg") {
+        return Err(err("scheme must be 'pkg'"));
+    }
+    let rest = rest.trim_start_matches('/');
+    let (ty, rest) = rest.split_once('/').ok_or_else(|| err("missing type"))?;
+    let ty = validate_type(ty)?;
+    let rest = rest.trim_end_matches('/');
+    let (rest, version) = match rest.rsplit_once('@') {
+        Some((r, v)) => (r, Some(decode(v)?)),
+        None => (rest, None),
+    };
+    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let (ns_segs, name) = if ty == "git" {
+        // pkg:git/<host>/<path...>: the host is the namespace, the whole path is the name.
+        match segs.split_first() {
+            Some((host, path)) if !path.is_empty() => (vec![*host], path.join("/")),
+            _ => (Vec::new(), segs.join("/")),
+        }
+    } else {
+        match segs.split_last() {
+            Some((name, ns)) => (ns.to_vec(), name.to_string()),
+            None => (Vec::new(), String::new()),
+        }
+    };
+    let name = if ty == "git" {
+        name.split('/').map(decode).collect::<Result<Vec<_>, _>>()?.join("/")
+    } else {
+        decode(&name)?
+    };
+    let namespace = if ns_segs.is_empty() {
+        None
+    } else {
+        Some(ns_segs.iter().map(|s| decode(s)).collect::<Result<Vec<_>, _>>()?.join("/"))
+    };
+    let p = Purl {
+        ty,
+        namespace,
+        name,
+        version: version.filter(|v| !v.is_empty()),
+        qualifiers,
+        subpath,
+    };
+    finish(p)
+}
+
+fn normalise_subpath(s: &str) -> Option<String> {
+    let segs: Vec<&str> = s
+        .split('/')
+        .filter(|seg| !seg.is_empty() && *seg != "." && *seg != "..")
+        .collect();
+    (!segs.is_empty()).then(|| segs.join("/"))
+}
+
+fn validate_type(ty: &str) -> Result<String, PurlError> {
+    let t = ty.to_ascii_lowercase();
+    let mut chars = t.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() => {}
+        _ => return Err(PurlError::Invalid(format!("invalid type {ty:?}"))),
+    }
+    if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-')) {
+        return Err(PurlError::Invalid(format!("invalid type {ty:?}")));
+    }
+    Ok(t)
+}
+
+fn validate_qualifier_key(k: &str) -> Result<(), PurlError> {
+    let ok = k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(PurlError::Invalid(format!("invalid qualifier key {k:?}")))
+    }
+}
+
+/// Type-specific normalisation and validation (purl-spec `types/*-definition.json`).
+fn finish(mut p: Purl) -> Result<Purl, PurlError> {
+    let err = |m: String| Err(PurlError::Invalid(m));
+    if p.name.is_empty() {
+        return err("name is required".into());
+    }
+    let lower_ns = matches!(
+        p.ty.as_str(),
+        "alpm" | "apk" | "bitbucket" | "brew" | "composer" | "deb" | "git" | "github" | "gitlab" | "hex" | "qpkg" | "rpm"
+    );
+    let lower_name = matches!(
+        p.ty.as_str(),
+        "alpm" | "apk" | "bitbucket" | "bitnami" | "brew" | "composer" | "deb" | "git" | "github" | "gitlab" | "hex"
+            | "oci" | "pub" | "pypi"
+    );
+    if lower_ns {
+        p.namespace = p.namespace.map(|n| n.to_lowercase());
+    }
+    if lower_name {
+        p.name = p.name.to_lowercase();
+    }
+    match p.ty.as_str() {
+        "pypi" => p.name = p.name.replace('_', "-"),
+        "huggingface" => p.version = p.version.map(|v| v.to_lowercase()),
+        "mlflow" => {
+            // Databricks' registry is case-insensitive; Azure ML's is not.
+            if p.qualifiers.get("repository_url").is_some_and(|u| u.contains("databricks")) {
+                p.name = p.name.to_lowercase();
+            }
+        }
+        "cpan" => {
+            if p.name.contains("::") {
+                return err("cpan: use the distribution name, not a module name".into());
+            }
+        }
+        "julia" => {
+            if !p.qualifiers.contains_key("uuid") {
+                return err("julia: the uuid qualifier is required".into());
+            }
+        }
+        "chrome-extension" => {
+            if p.name.len() != 32 || !p.name.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
+                return err("chrome-extension: name must be 32 characters a-p".into());
+            }
+            if let Some(v) = &p.version {
+                let parts: Vec<&str> = v.split('.').collect();
+                if parts.len() > 4 || parts.iter().any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit())) {
+                    return err("chrome-extension: version must be 1-4 numeric parts".into());
+                }
+            }
+        }
+        _ => {}
+    }
+    // Only the rules the purl-spec suite tests: a stricter reading would reject purls real SBOMs carry.
+    let ns_required = matches!(p.ty.as_str(), "maven" | "swift" | "vscode-extension");
+    let ns_prohibited = matches!(p.ty.as_str(), "otp" | "vcpkg");
+    if ns_required && p.namespace.is_none() {
+        return err(format!("{}: namespace is required", p.ty));
+    }
+    if ns_prohibited && p.namespace.is_some() {
+        return err(format!("{}: namespace is not allowed", p.ty));
+    }
+    Ok(p)
+}
+
+/// Percent-encode all but ASCII alphanumerics, `.-_~` and `:`.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn decode(s: &str) -> Result<String, PurlError> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = |c: u8| char::from(c).to_digit(16);
+            match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    out.push(u8::try_from(h * 16 + l).map_err(|_| PurlError::Invalid("bad escape".into()))?);
+                    i += 3;
+                }
+                _ => return Err(PurlError::Invalid(format!("invalid percent-encoding in {s:?}"))),
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| PurlError::Invalid(format!("percent-decoded {s:?} is not UTF-8")))
+}
