@@ -142,7 +142,7 @@ impl fmt::Display for Purl {
 }
 
 fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
-    let err = |m: &str| PurlError::Invalid(m.to_string());
+    let err = |m: &str| PurlError::InvalidPurl(m.to_string());
     let (rest, subpath) = match input.split_once('#') {
         Some((r, s)) => (r, Some(s)),
         None => (input, None),
@@ -236,10 +236,10 @@ fn validate_type(ty: &str) -> Result<String, PurlError> {
     let mut chars = t.chars();
     match chars.next() {
         Some(c) if c.is_ascii_lowercase() => {}
-        _ => return Err(PurlError::Invalid(format!("invalid type {ty:?}"))),
+        _ => return Err(PurlError::InvalidPurl(format!("invalid type {ty:?}"))),
     }
     if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-')) {
-        return Err(PurlError::Invalid(format!("invalid type {ty:?}")));
+        return Err(PurlError::InvalidPurl(format!("invalid type {ty:?}")));
     }
     Ok(t)
 }
@@ -250,13 +250,13 @@ fn validate_qualifier_key(k: &str) -> Result<(), PurlError> {
     if ok {
         Ok(())
     } else {
-        Err(PurlError::Invalid(format!("invalid qualifier key {k:?}")))
+        Err(PurlError::InvalidPurl(format!("invalid qualifier key {k:?}")))
     }
 }
 
 /// Type-specific normalisation and validation (purl-spec `types/*-definition.json`).
 fn finish(mut p: Purl) -> Result<Purl, PurlError> {
-    let err = |m: String| Err(PurlError::Invalid(m));
+    let err = |m: String| Err(PurlError::InvalidPurl(m));
     if p.name.is_empty() {
         return err("name is required".into());
     }
@@ -345,15 +345,15 @@ fn decode(s: &str) -> Result<String, PurlError> {
             let hex = |c: u8| char::from(c).to_digit(16);
             match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
                 (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h * 16 + l).map_err(|_| PurlError::Invalid("bad escape".into()))?);
+                    out.push(u8::try_from(h * 16 + l).map_err(|_| PurlError::InvalidPurl("bad escape".into()))?);
                     i += 3;
                 }
-                _ => return Err(PurlError::Invalid(format!("invalid percent-encoding in {s:?}"))),
+                _ => return Err(PurlError::InvalidPurl(format!("invalid percent-encoding in {s:?}"))),
             }
         } else {
             out.push(b[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| PurlError::Invalid(format!("percent-decoded {s:?} is not UTF-8")))
+    String::from_utf8(out).map_err(|_| PurlError::InvalidPurl(format!("percent-decoded {s:?} is not UTF-8")))
 }

@@ -1,0 +1,144 @@
+//! PEP 440 (PyPI), as `packaging.version.Version` parses and orders it: case-insensitive, optional `v`, epochs,
+//! alternative spellings normalised (`alpha`→`a`, `c`/`pre`/`preview`→`rc`, `rev`/`r`→`post`, `-N` = `.postN`),
+//! trailing release zeros insignificant, `X.devN` before `X.aN`, local versions after the public one with numeric
+//! segments above alphanumeric ones. Strings outside the grammar are errors (packaging has no legacy fallback).
+
+use crate::version::{Key, Version};
+use crate::{Error, Result, Scheme};
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+    fn digits(&mut self) -> Option<&'a [u8]> {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        let b: &'a [u8] = self.b;
+        (self.i > start).then(|| &b[start..self.i])
+    }
+    fn is_sep(c: Option<u8>) -> bool {
+        matches!(c, Some(b'-' | b'_' | b'.'))
+    }
+    /// `[-_.]?` followed by one of `words` (first match wins, as in the regex alternation).
+    fn word(&mut self, words: &[&'static str]) -> Option<&'static str> {
+        let save = self.i;
+        if Self::is_sep(self.peek()) {
+            self.i += 1;
+        }
+        for w in words {
+            if self.b[self.i..].starts_with(w.as_bytes()) {
+                self.i += w.len();
+                return Some(w);
+            }
+        }
+        self.i = save;
+        None
+    }
+    /// `[-_.]?[0-9]+`, consuming the separator only when digits follow.
+    fn opt_num(&mut self) -> Option<&'a [u8]> {
+        let save = self.i;
+        if Self::is_sep(self.peek()) {
+            self.i += 1;
+        }
+        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            return self.digits();
+        }
+        self.i = save;
+        None
+    }
+}
+
+pub(crate) fn parse(s: &str) -> Result<Version> {
+    let bad = |why| Error::version("pep440", s, why);
+    let lower = s.trim().to_ascii_lowercase();
+    let body = lower.strip_prefix('v').unwrap_or(&lower);
+    let mut c = Cursor { b: body.as_bytes(), i: 0 };
+    let mut k = Key::new();
+
+    // epoch and release
+    let first = c.digits().ok_or_else(|| bad("must start with a number"))?;
+    let (epoch, first): (&[u8], &[u8]) = if c.peek() == Some(b'!') {
+        c.i += 1;
+        (first, c.digits().ok_or_else(|| bad("no release after epoch"))?)
+    } else {
+        (b"0", first)
+    };
+    k.num(epoch);
+    let mut release: Vec<&[u8]> = vec![first];
+    while c.peek() == Some(b'.') && c.b.get(c.i + 1).is_some_and(|d| d.is_ascii_digit()) {
+        c.i += 1;
+        release.extend(c.digits());
+    }
+    let zero = |d: &[u8]| d.iter().all(|&x| x == b'0');
+    let len = release.iter().rposition(|d| !zero(d)).map_or(0, |p| p + 1);
+    for d in &release[..len] {
+        k.byte(1).num(d);
+    }
+    k.byte(0);
+
+    // pre, post, dev
+    let pre = c
+        .word(&["alpha", "a", "beta", "b", "preview", "pre", "c", "rc"])
+        .map(|w| (w, c.opt_num().unwrap_or(b"0")));
+    let post = if c.peek() == Some(b'-') && c.b.get(c.i + 1).is_some_and(|d| d.is_ascii_digit()) {
+        c.i += 1;
+        c.digits()
+    } else if c.word(&["post", "rev", "r"]).is_some() {
+        Some(c.opt_num().unwrap_or(b"0"))
+    } else {
+        None
+    };
+    let dev = c.word(&["dev"]).map(|_| c.opt_num().unwrap_or(b"0"));
+    match pre {
+        None if post.is_none() && dev.is_some() => k.byte(0),
+        None => k.byte(4),
+        Some((w, n)) => {
+            let rank = match w {
+                "alpha" | "a" => 1,
+                "beta" | "b" => 2,
+                _ => 3,
+            };
+            k.byte(rank).num(n)
+        }
+    };
+    match post {
+        None => k.byte(0),
+        Some(n) => k.byte(1).num(n),
+    };
+    match dev {
+        Some(n) => k.byte(1).num(n),
+        None => k.byte(2),
+    };
+
+    // local
+    if c.peek() == Some(b'+') {
+        c.i += 1;
+        let local = &body[c.i..];
+        k.byte(1);
+        for seg in local.split(['-', '_', '.']) {
+            if seg.is_empty() || !seg.bytes().all(|x| x.is_ascii_alphanumeric()) {
+                return Err(bad("invalid local version"));
+            }
+            if seg.bytes().all(|x| x.is_ascii_digit()) {
+                k.byte(2).num(seg.as_bytes());
+            } else {
+                k.byte(1).str0(seg.as_bytes());
+            }
+        }
+        k.byte(0);
+        c.i = c.b.len();
+    } else {
+        k.byte(0);
+    }
+    if c.i != c.b.len() {
+        return Err(bad("unexpected characters"));
+    }
+    Ok(Version::new(Scheme::Pep440, s, k))
+}

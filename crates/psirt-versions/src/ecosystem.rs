@@ -1,0 +1,261 @@
+//! Ecosystems (OSV names, purl types) and the version scheme each one uses.
+
+use std::cmp::Ordering;
+
+use crate::error::Error;
+use crate::version::Version;
+use crate::{eco, Result};
+
+/// A version ordering scheme. Several ecosystems share one (npm, crates.io, Hex all use SemVer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Scheme {
+    /// SemVer 2.0 precedence, build metadata ignored, lenient (`v` prefix, missing/extra components).
+    SemVer,
+    /// Dart pub: SemVer, but build metadata orders too (a build sorts after the bare version).
+    Pub,
+    /// PEP 440 (PyPI).
+    Pep440,
+    /// Maven `ComparableVersion`.
+    Maven,
+    /// NuGet (SemVer 2 with 4 numeric parts, case-insensitive pre-release).
+    NuGet,
+    /// RubyGems `Gem::Version`.
+    RubyGems,
+    /// Composer / PHP `version_compare` after Composer normalisation.
+    Composer,
+    /// Debian dpkg (`epoch:upstream-revision`, `~`).
+    Debian,
+    /// RPM rpmvercmp (`epoch:version-release`, `~`, `^`).
+    Rpm,
+    /// Alpine apk.
+    Alpine,
+    /// CRAN (R `package_version`: integers separated by `.` or `-`).
+    Cran,
+    /// Hackage (Haskell PVP: integer components).
+    Hackage,
+    /// Fallback: digit runs compare numerically, other runs lexically.
+    Generic,
+}
+
+impl Scheme {
+    /// Short name used in messages and `vers:` types.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::SemVer => "semver",
+            Scheme::Pub => "pub",
+            Scheme::Pep440 => "pep440",
+            Scheme::Maven => "maven",
+            Scheme::NuGet => "nuget",
+            Scheme::RubyGems => "gem",
+            Scheme::Composer => "composer",
+            Scheme::Debian => "deb",
+            Scheme::Rpm => "rpm",
+            Scheme::Alpine => "apk",
+            Scheme::Cran => "cran",
+            Scheme::Hackage => "hackage",
+            Scheme::Generic => "generic",
+        }
+    }
+
+    /// Parse a version under this scheme.
+    pub fn parse(self, s: &str) -> Result<Version> {
+        match self {
+            Scheme::SemVer => eco::semver::parse(s, false),
+            Scheme::Pub => eco::semver::parse(s, true),
+            Scheme::Pep440 => eco::pep440::parse(s),
+            Scheme::Maven => eco::maven::parse(s),
+            Scheme::NuGet => eco::nuget::parse(s),
+            Scheme::RubyGems => eco::rubygems::parse(s),
+            Scheme::Composer => eco::composer::parse(s),
+            Scheme::Debian => eco::debian::parse(s),
+            Scheme::Rpm => eco::rpm::parse(s),
+            Scheme::Alpine => eco::alpine::parse(s),
+            Scheme::Cran => eco::cran::parse(s),
+            Scheme::Hackage => eco::hackage::parse(s),
+            Scheme::Generic => eco::generic::parse(s),
+        }
+    }
+}
+
+/// A package ecosystem. Release suffixes of OSV names (`Debian:12`, `Alpine:v3.18`) are not part of the value: they
+/// select a distribution release, not a version scheme (see [`osv_release`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Ecosystem {
+    Npm,
+    CratesIo,
+    Go,
+    Hex,
+    Pub,
+    Bitnami,
+    Julia,
+    SwiftUrl,
+    ConanCenter,
+    PyPI,
+    Maven,
+    NuGet,
+    RubyGems,
+    Packagist,
+    Debian,
+    Ubuntu,
+    AlmaLinux,
+    RockyLinux,
+    RedHat,
+    Suse,
+    OpenSuse,
+    Mageia,
+    OpenEuler,
+    Alpine,
+    Wolfi,
+    Chainguard,
+    MinimOs,
+    Cran,
+    Hackage,
+    Ghc,
+    /// Any other ecosystem: compared with the generic scheme.
+    Other(String),
+}
+
+const OSV_NAMES: &[(&str, Ecosystem)] = &[
+    ("npm", Ecosystem::Npm),
+    ("crates.io", Ecosystem::CratesIo),
+    ("Go", Ecosystem::Go),
+    ("Hex", Ecosystem::Hex),
+    ("Pub", Ecosystem::Pub),
+    ("Bitnami", Ecosystem::Bitnami),
+    ("Julia", Ecosystem::Julia),
+    ("SwiftURL", Ecosystem::SwiftUrl),
+    ("ConanCenter", Ecosystem::ConanCenter),
+    ("PyPI", Ecosystem::PyPI),
+    ("Maven", Ecosystem::Maven),
+    ("NuGet", Ecosystem::NuGet),
+    ("RubyGems", Ecosystem::RubyGems),
+    ("Packagist", Ecosystem::Packagist),
+    ("Debian", Ecosystem::Debian),
+    ("Ubuntu", Ecosystem::Ubuntu),
+    ("AlmaLinux", Ecosystem::AlmaLinux),
+    ("Rocky Linux", Ecosystem::RockyLinux),
+    ("Red Hat", Ecosystem::RedHat),
+    ("SUSE", Ecosystem::Suse),
+    ("openSUSE", Ecosystem::OpenSuse),
+    ("Mageia", Ecosystem::Mageia),
+    ("openEuler", Ecosystem::OpenEuler),
+    ("Alpine", Ecosystem::Alpine),
+    ("Wolfi", Ecosystem::Wolfi),
+    ("Chainguard", Ecosystem::Chainguard),
+    ("MinimOS", Ecosystem::MinimOs),
+    ("CRAN", Ecosystem::Cran),
+    ("Hackage", Ecosystem::Hackage),
+    ("GHC", Ecosystem::Ghc),
+];
+
+/// The release part of an OSV ecosystem name (`"Debian:12"` → `Some("12")`), if any.
+pub fn osv_release(name: &str) -> Option<&str> {
+    name.split_once(':').map(|(_, r)| r)
+}
+
+impl Ecosystem {
+    /// From an OSV ecosystem name, with or without a `:release` suffix. Unknown names give [`Ecosystem::Other`];
+    /// only an empty name is an error.
+    pub fn from_osv(name: &str) -> Result<Ecosystem> {
+        let base = name.split_once(':').map_or(name, |(b, _)| b).trim();
+        if base.is_empty() {
+            return Err(Error::UnknownEcosystem(name.to_string()));
+        }
+        Ok(OSV_NAMES
+            .iter()
+            .find(|(n, _)| *n == base)
+            .map_or_else(|| Ecosystem::Other(base.to_string()), |(_, e)| e.clone()))
+    }
+
+    /// The OSV name (without release suffix).
+    pub fn osv_name(&self) -> &str {
+        match self {
+            Ecosystem::Other(s) => s,
+            e => OSV_NAMES.iter().find(|(_, x)| x == e).map_or("", |(n, _)| n),
+        }
+    }
+
+    /// From a purl type (`pkg:<type>/...`); `namespace` refines distro types (`pkg:rpm/almalinux/...`,
+    /// `pkg:deb/ubuntu/...`, `pkg:apk/wolfi/...`).
+    pub fn from_purl_type(ty: &str, namespace: Option<&str>) -> Result<Ecosystem> {
+        let ns = namespace.unwrap_or("").to_ascii_lowercase();
+        Ok(match ty.to_ascii_lowercase().as_str() {
+            "npm" => Ecosystem::Npm,
+            "cargo" => Ecosystem::CratesIo,
+            "golang" => Ecosystem::Go,
+            "hex" => Ecosystem::Hex,
+            "pub" => Ecosystem::Pub,
+            "bitnami" => Ecosystem::Bitnami,
+            "julia" => Ecosystem::Julia,
+            "swift" => Ecosystem::SwiftUrl,
+            "conan" => Ecosystem::ConanCenter,
+            "pypi" => Ecosystem::PyPI,
+            "maven" => Ecosystem::Maven,
+            "nuget" => Ecosystem::NuGet,
+            "gem" => Ecosystem::RubyGems,
+            "composer" => Ecosystem::Packagist,
+            "deb" if ns == "ubuntu" => Ecosystem::Ubuntu,
+            "deb" => Ecosystem::Debian,
+            "rpm" => match ns.as_str() {
+                "almalinux" => Ecosystem::AlmaLinux,
+                "rocky" | "rocky-linux" | "rockylinux" => Ecosystem::RockyLinux,
+                "suse" | "sles" => Ecosystem::Suse,
+                "opensuse" => Ecosystem::OpenSuse,
+                "mageia" => Ecosystem::Mageia,
+                "openeuler" => Ecosystem::OpenEuler,
+                _ => Ecosystem::RedHat,
+            },
+            "apk" => match ns.as_str() {
+                "wolfi" => Ecosystem::Wolfi,
+                "chainguard" => Ecosystem::Chainguard,
+                _ => Ecosystem::Alpine,
+            },
+            "cran" => Ecosystem::Cran,
+            "hackage" => Ecosystem::Hackage,
+            "" => return Err(Error::UnknownEcosystem(ty.to_string())),
+            other => Ecosystem::Other(other.to_string()),
+        })
+    }
+
+    /// The version scheme of this ecosystem (as osv-scalibr / osv.dev map them).
+    pub fn scheme(&self) -> Scheme {
+        use Ecosystem as E;
+        match self {
+            E::Npm | E::CratesIo | E::Go | E::Hex | E::Bitnami | E::Julia | E::SwiftUrl | E::ConanCenter => {
+                Scheme::SemVer
+            }
+            E::Pub => Scheme::Pub,
+            E::PyPI => Scheme::Pep440,
+            E::Maven => Scheme::Maven,
+            E::NuGet => Scheme::NuGet,
+            E::RubyGems => Scheme::RubyGems,
+            E::Packagist => Scheme::Composer,
+            E::Debian | E::Ubuntu => Scheme::Debian,
+            E::AlmaLinux | E::RockyLinux | E::RedHat | E::Suse | E::OpenSuse | E::Mageia | E::OpenEuler => {
+                Scheme::Rpm
+            }
+            E::Alpine | E::Wolfi | E::Chainguard | E::MinimOs => Scheme::Alpine,
+            E::Cran => Scheme::Cran,
+            E::Hackage | E::Ghc => Scheme::Hackage,
+            E::Other(_) => Scheme::Generic,
+        }
+    }
+
+    /// Parse a version of this ecosystem.
+    pub fn parse_version(&self, s: &str) -> Result<Version> {
+        self.scheme().parse(s)
+    }
+
+    /// Compare two version strings of this ecosystem.
+    pub fn compare(&self, a: &str, b: &str) -> Result<Ordering> {
+        let s = self.scheme();
+        s.parse(a)?.try_cmp(&s.parse(b)?)
+    }
+}
+
+impl std::str::FromStr for Ecosystem {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ecosystem::from_osv(s)
+    }
+}

@@ -1,0 +1,195 @@
+//! OSV `affected[]` evaluation, exactly as the OSV schema's pseudo-code: events sorted by version (`introduced:
+//! "0"` first), `introduced` opens, `fixed` (v >= fixed) and `last_affected` (v > last_affected) close; a version
+//! must also be below some `limit` when limits exist; the explicit `versions` list matches by equality.
+//! GIT ranges name commits, not versions: they are reported as not evaluable.
+
+use std::cmp::Ordering;
+
+use crate::version::Version;
+use crate::{Ecosystem, Error, Result, Scheme};
+
+/// `ranges[].type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RangeKind {
+    Semver,
+    Ecosystem,
+    Git,
+}
+
+/// One event of a range (exactly one key in OSV JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    Introduced(String),
+    Fixed(String),
+    LastAffected(String),
+    Limit(String),
+}
+
+impl Event {
+    fn version(&self) -> &str {
+        match self {
+            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
+        }
+    }
+    /// Tie order at equal versions: opening before closing, so `introduced: X, fixed: X` is empty.
+    fn rank(&self) -> u8 {
+        match self {
+            Event::Introduced(_) => 0,
+            Event::LastAffected(_) => 1,
+            Event::Fixed(_) => 2,
+            Event::Limit(_) => 3,
+        }
+    }
+}
+
+/// `ranges[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct OsvRange {
+    #[serde(rename = "type")]
+    pub kind: RangeKind,
+    pub events: Vec<Event>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+}
+
+/// The version-matching part of one `affected[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct OsvAffectedRanges {
+    pub ecosystem: Ecosystem,
+    #[serde(default)]
+    pub ranges: Vec<OsvRange>,
+    #[serde(default)]
+    pub versions: Vec<String>,
+}
+
+/// Whether `version` is affected. Errors: the version or an event version does not parse under the range's
+/// scheme, or the entry has only GIT ranges (and no `versions` list that matched).
+pub fn affected(a: &OsvAffectedRanges, version: &str) -> Result<bool> {
+    CompiledAffected::compile(a)?.contains_str(version)
+}
+
+/// A range with parsed, sorted events: evaluation without parsing anything but the candidate version.
+#[derive(Debug, Clone)]
+pub struct CompiledRange {
+    scheme: Scheme,
+    events: Vec<(Option<Version>, Event)>, // None = introduced "0"
+    has_limit: bool,
+    limit_star: bool,
+}
+
+impl CompiledRange {
+    /// Parse and sort the events of a SEMVER or ECOSYSTEM range.
+    pub fn compile(r: &OsvRange, ecosystem: &Ecosystem) -> Result<CompiledRange> {
+        let scheme = match r.kind {
+            RangeKind::Semver => Scheme::SemVer,
+            RangeKind::Ecosystem => ecosystem.scheme(),
+            RangeKind::Git => return Err(Error::NotEvaluable("GIT ranges hold commits, not versions".into())),
+        };
+        let mut events = Vec::with_capacity(r.events.len());
+        for e in &r.events {
+            let v = match e {
+                Event::Introduced(v) if v == "0" => None,
+                Event::Limit(v) if v == "*" => continue,
+                e => Some(scheme.parse(e.version())?),
+            };
+            events.push((v, e.clone()));
+        }
+        events.sort_by(|(a, ea), (b, eb)| {
+            let o = match (a, b) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(a), Some(b)) => a.cmp(b),
+            };
+            o.then(ea.rank().cmp(&eb.rank()))
+        });
+        let has_limit = r.events.iter().any(|e| matches!(e, Event::Limit(_)));
+        let limit_star = r.events.iter().any(|e| matches!(e, Event::Limit(v) if v == "*"));
+        Ok(CompiledRange { scheme, events, has_limit, limit_star })
+    }
+
+    /// The scheme versions must be parsed with.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// Evaluate for a version parsed with [`CompiledRange::scheme`].
+    pub fn contains(&self, v: &Version) -> bool {
+        let mut vulnerable = false;
+        for (ev, e) in &self.events {
+            let ge = |x: &Option<Version>| x.as_ref().is_none_or(|x| v >= x);
+            match e {
+                Event::Introduced(_) if ge(ev) => vulnerable = true,
+                Event::Fixed(_) if ge(ev) => vulnerable = false,
+                Event::LastAffected(_) if ev.as_ref().is_some_and(|x| v > x) => vulnerable = false,
+                _ => {}
+            }
+        }
+        if vulnerable && self.has_limit && !self.limit_star {
+            // Without limits an implicit `limit: "*"` applies; with limits, v must be below one of them.
+            return self
+                .events
+                .iter()
+                .any(|(ev, e)| matches!(e, Event::Limit(_)) && ev.as_ref().is_some_and(|x| v < x));
+        }
+        vulnerable
+    }
+}
+
+/// A whole `affected[]` entry, compiled.
+#[derive(Debug, Clone)]
+pub struct CompiledAffected {
+    ecosystem: Ecosystem,
+    ranges: Vec<CompiledRange>,
+    versions: Vec<String>,
+    has_git: bool,
+}
+
+impl CompiledAffected {
+    /// Compile every SEMVER/ECOSYSTEM range (GIT ranges are noted, not compiled).
+    pub fn compile(a: &OsvAffectedRanges) -> Result<CompiledAffected> {
+        let mut ranges = Vec::new();
+        let mut has_git = false;
+        for r in &a.ranges {
+            if r.kind == RangeKind::Git {
+                has_git = true;
+            } else {
+                ranges.push(CompiledRange::compile(r, &a.ecosystem)?);
+            }
+        }
+        Ok(CompiledAffected { ecosystem: a.ecosystem.clone(), ranges, versions: a.versions.clone(), has_git })
+    }
+
+    /// Whether the version (a string of the entry's ecosystem) is affected.
+    pub fn contains_str(&self, version: &str) -> Result<bool> {
+        if self.versions.iter().any(|v| v == version) {
+            return Ok(true);
+        }
+        let eco_scheme = self.ecosystem.scheme();
+        let mut parsed: [Option<Version>; 2] = [None, None];
+        for r in &self.ranges {
+            let slot = usize::from(r.scheme() != eco_scheme);
+            let v = match &parsed[slot] {
+                Some(v) => v,
+                None => parsed[slot].insert(r.scheme().parse(version)?),
+            };
+            if r.contains(v) {
+                return Ok(true);
+            }
+        }
+        // The versions list in the ecosystem's own equality (e.g. PEP 440 `1.0` = `1.0.0`).
+        if !self.versions.is_empty() {
+            if let Ok(v) = eco_scheme.parse(version) {
+                if self.versions.iter().any(|x| eco_scheme.parse(x).is_ok_and(|x| x == v)) {
+                    return Ok(true);
+                }
+            }
+        }
+        if self.has_git && self.ranges.is_empty() && self.versions.is_empty() {
+            return Err(Error::NotEvaluable("only GIT ranges".into()));
+        }
+        Ok(false)
+    }
+}

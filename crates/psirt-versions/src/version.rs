@@ -1,0 +1,130 @@
+//! A parsed version: the original text plus a precomputed sort key.
+//!
+//! Every scheme encodes a version into a byte string whose plain lexicographic order (memcmp) is that scheme's
+//! version order, and whose equality is the scheme's equality. Comparing two parsed versions is then one slice
+//! comparison: no re-parsing, no allocation, and the keys can be stored and sorted by an index as they are.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use crate::ecosystem::Scheme;
+
+/// A version parsed under one [`Scheme`].
+#[derive(Debug, Clone)]
+pub struct Version {
+    scheme: Scheme,
+    raw: Box<str>,
+    key: Box<[u8]>,
+}
+
+impl Version {
+    pub(crate) fn new(scheme: Scheme, raw: &str, key: Key) -> Version {
+        Version { scheme, raw: raw.into(), key: key.0.into_boxed_slice() }
+    }
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+    /// The scheme the version was parsed with.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+    /// The sort key: for every scheme but Maven, byte order of keys of one scheme is version order.
+    pub fn sort_key(&self) -> &[u8] {
+        &self.key
+    }
+    /// Order of two versions; an error when their schemes differ.
+    pub fn try_cmp(&self, other: &Version) -> Result<Ordering, crate::Error> {
+        if self.scheme != other.scheme {
+            return Err(crate::Error::SchemeMismatch(self.scheme.name(), other.scheme.name()));
+        }
+        Ok(cmp_keys(self.scheme, &self.key, &other.key))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Order of two keys of one scheme: byte order, except Maven (see [`crate::eco::maven`]).
+pub(crate) fn cmp_keys(scheme: Scheme, a: &[u8], b: &[u8]) -> Ordering {
+    match scheme {
+        Scheme::Maven => crate::eco::maven::compare(a, b),
+        _ => a.cmp(b),
+    }
+}
+
+/// Equality is the scheme's equality (`1.0` = `1.0.0` in PEP 440), not textual equality.
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Version {}
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.scheme.hash(state);
+        // Maven keys of equal versions may differ (the tree keeps items that compare equal to nothing).
+        if self.scheme != Scheme::Maven {
+            self.key.hash(state);
+        }
+    }
+}
+/// Versions of different schemes order by scheme first, so that `Ord` stays total; use
+/// [`Version::try_cmp`] to treat that as an error.
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.scheme.cmp(&other.scheme).then_with(|| cmp_keys(self.scheme, &self.key, &other.key))
+    }
+}
+
+/// Builder of sort keys.
+#[derive(Debug, Default)]
+pub(crate) struct Key(pub(crate) Vec<u8>);
+
+impl Key {
+    pub(crate) fn new() -> Key {
+        Key(Vec::with_capacity(24))
+    }
+    pub(crate) fn byte(&mut self, b: u8) -> &mut Self {
+        self.0.push(b);
+        self
+    }
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        self.0.extend_from_slice(b);
+        self
+    }
+    /// A non-negative decimal integer of any size (ASCII digits): leading zeros dropped, then length-prefixed so
+    /// that byte order is numeric order.
+    pub(crate) fn num(&mut self, digits: &[u8]) -> &mut Self {
+        let start = digits.iter().position(|&d| d != b'0').unwrap_or(digits.len());
+        let d = &digits[start..];
+        match u8::try_from(d.len()) {
+            Ok(n) if n < 0xF0 => self.0.push(n),
+            _ => {
+                self.0.push(0xF0);
+                let n = u32::try_from(d.len()).unwrap_or(u32::MAX);
+                self.0.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+        self.0.extend_from_slice(d);
+        self
+    }
+    /// A string that ends where the next token starts: terminated by 0 (strings must not contain NUL; callers
+    /// map bytes so they don't).
+    pub(crate) fn str0(&mut self, s: &[u8]) -> &mut Self {
+        for &b in s {
+            // NUL cannot appear in a version in practice; mapping it to 1 keeps the key decodable.
+            self.0.push(if b == 0 { 1 } else { b });
+        }
+        self.0.push(0);
+        self
+    }
+}
