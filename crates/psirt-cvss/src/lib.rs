@@ -39,7 +39,7 @@ use serde::{Serialize, Serializer};
 pub use error::CvssError;
 pub use metric::{MetricEntry, MetricGroup};
 pub use v2::CvssV2;
-pub use v3::CvssV3;
+pub use v3::{CvssV3, V3Scores};
 pub use v4::{CvssV4, Nomenclature};
 
 /// A CVSS version.

@@ -11,6 +11,8 @@ use crate::metric::{
     entries, format_body, group_defined, parse_body, v, MetricDef, MetricGroup, ValueDef,
     MAX_METRICS,
 };
+use serde::Serialize;
+
 use crate::round::{round1, roundup};
 use crate::{Breakdown, CvssError, CvssVersion, Severity, SubScores};
 
@@ -155,15 +157,22 @@ pub struct CvssV3 {
     vals: [u8; N],
 }
 
-/// All v3 scores of a vector, unrounded sub-scores included.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct V3Scores {
+/// All v3 scores of a vector, computed in one pass (sub-scores unrounded).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct V3Scores {
+    /// Impact sub-score (may be negative for a changed scope with no impact).
     pub impact: f64,
+    /// Exploitability sub-score.
     pub exploitability: f64,
+    /// Base score.
     pub base: f64,
+    /// Temporal score.
     pub temporal: f64,
+    /// Modified impact sub-score.
     pub modified_impact: f64,
+    /// Modified exploitability sub-score.
     pub modified_exploitability: f64,
+    /// Environmental score.
     pub environmental: f64,
 }
 
@@ -193,7 +202,8 @@ impl CvssV3 {
         self.version
     }
 
-    pub(crate) fn scores(&self) -> V3Scores {
+    /// Every score of the vector in one pass.
+    pub fn scores(&self) -> V3Scores {
         let v = |i| self.val(i);
         let scope_changed = v(I_S) == SCOPE_CHANGED;
         let w_pr = if scope_changed { &W_PR_C } else { &W_PR_U };
