@@ -172,8 +172,8 @@ fn word(s: Severity) -> &'static str {
 fn fmt_score(s: Option<f64>) -> String {
     match s {
         None => "None".into(),
-        Some(s) if s == 0.0 => "0.0".into(),
-        Some(s) => format!("{s:.1}"),
+        // -0.0 prints as "-0.0"; the oracle script writes every zero as "0.0".
+        Some(s) => format!("{:.1}", if s == 0.0 { 0.0 } else { s }),
     }
 }
 
