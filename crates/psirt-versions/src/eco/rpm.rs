@@ -1,7 +1,7 @@
 //! RPM versions: `[epoch:]version[-release]`, each part compared with `rpmvercmp`: characters other than ASCII
 //! alphanumerics, `~` and `^` only separate; alphabetic and numeric runs are segments, numeric > alphabetic,
 //! numbers by value, letters by `strcmp`; `~` sorts before anything (even the end), `^` after the end but before
-//! any further segment. A missing epoch is 0; a missing release compares as an empty one.
+//! any further segment. A missing epoch is 0.
 //!
 //! Key tokens: `~`=1, end=2, `^`=3, alphabetic run=4+bytes+NUL, numeric run=5+number.
 
@@ -13,19 +13,25 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
     if t.is_empty() {
         return Err(Error::version("rpm", s, "empty version"));
     }
-    let (epoch, rest) = match t.split_once(':') {
-        Some((e, r)) if e.bytes().all(|c| c.is_ascii_digit()) => (e, r),
-        Some(_) => return Err(Error::version("rpm", s, "epoch must be a number")),
-        None => ("0", t),
-    };
+    // Epochs are integers in RPM; non-numeric ones (seen in the wild) compare with rpmvercmp like the rest.
+    let (epoch, rest) = t.split_once(':').unwrap_or(("0", t));
     let (version, release) = match rest.rsplit_once('-') {
-        Some((v, r)) => (v, r),
-        None => (rest, ""),
+        Some((v, r)) => (v, Some(r)),
+        None => (rest, None),
     };
     let mut k = Key::new();
-    k.num(epoch.as_bytes());
+    encode(&mut k, if epoch.is_empty() { b"0" } else { epoch.as_bytes() });
     encode(&mut k, version.as_bytes());
-    encode(&mut k, release.as_bytes());
+    // A missing release sorts before any release, even an empty one (`1` < `1-`).
+    match release {
+        None => {
+            k.byte(0);
+        }
+        Some(r) => {
+            k.byte(1);
+            encode(&mut k, r.as_bytes());
+        }
+    }
     Ok(Version::new(Scheme::Rpm, s, k))
 }
 

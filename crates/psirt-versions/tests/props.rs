@@ -1,0 +1,88 @@
+//! Property tests: no panics on arbitrary input; the order is total (antisymmetric, transitive) on generated
+//! versions of every scheme.
+
+use psirt_versions::{Purl, Scheme, VersRange};
+use proptest::prelude::*;
+
+const SCHEMES: [Scheme; 13] = [
+    Scheme::SemVer,
+    Scheme::Pub,
+    Scheme::Pep440,
+    Scheme::Maven,
+    Scheme::NuGet,
+    Scheme::RubyGems,
+    Scheme::Composer,
+    Scheme::Debian,
+    Scheme::Rpm,
+    Scheme::Alpine,
+    Scheme::Cran,
+    Scheme::Hackage,
+    Scheme::Generic,
+];
+
+/// Version-like strings: digits, separators and the words schemes care about.
+fn version_like() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        "[0-9]{1,3}",
+        Just("0".to_string()),
+        Just("00".to_string()),
+        "[a-z]{1,2}",
+        prop::sample::select(vec![
+            "alpha", "beta", "rc", "pre", "dev", "post", "final", "ga", "sp", "snapshot", "p", "git", "r", "cr", "m",
+        ])
+        .prop_map(str::to_string),
+    ];
+    let sep = prop::sample::select(vec![".", "-", "_", "+", "~", "^", ":", ""]);
+    (atom.clone(), prop::collection::vec((sep, atom), 0..6)).prop_map(|(first, rest)| {
+        let mut s = first;
+        for (sep, a) in rest {
+            s.push_str(sep);
+            s.push_str(&a);
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_panic_on_arbitrary_input(s in "\\PC{0,40}") {
+        for scheme in SCHEMES {
+            let _ = scheme.parse(&s);
+        }
+        let _ = Purl::parse(&s);
+        let _ = Purl::parse_lenient(&format!("pkg:{s}"));
+        let _ = VersRange::parse(&s);
+        let _ = VersRange::parse_lenient(&format!("vers:npm/{s}"));
+    }
+
+    #[test]
+    fn order_is_total(a in version_like(), b in version_like(), c in version_like()) {
+        for scheme in SCHEMES {
+            // Maven's ComparableVersion itself is cyclic on versions that start with a letter
+            // (`0` > `0cr` > `a` > `0`); real Maven versions start with a digit.
+            if scheme == Scheme::Maven && [&a, &b, &c].iter().any(|v| !v.starts_with(|ch: char| ch.is_ascii_digit())) {
+                continue;
+            }
+            let (Ok(x), Ok(y), Ok(z)) = (scheme.parse(&a), scheme.parse(&b), scheme.parse(&c)) else { continue };
+            prop_assert_eq!(x.cmp(&y), y.cmp(&x).reverse(), "antisymmetry {:?} {} {}", scheme, a, b);
+            prop_assert_eq!(x.cmp(&x), std::cmp::Ordering::Equal);
+            if x <= y && y <= z {
+                prop_assert!(x <= z, "transitivity {:?}: {} <= {} <= {}", scheme, a, b, c);
+            }
+            if x >= y && y >= z {
+                prop_assert!(x >= z, "transitivity {:?}: {} >= {} >= {}", scheme, a, b, c);
+            }
+        }
+    }
+
+    #[test]
+    fn purl_roundtrip(ty in "[a-z]{1,8}", ns in "[a-zA-Z0-9@._-]{0,8}", name in "[a-zA-Z0-9 @+._-]{1,10}",
+                      ver in "[a-zA-Z0-9@:+._-]{0,8}") {
+        if let Ok(p) = Purl::new(&ty, Some(&ns), &name, Some(&ver), Vec::new(), None) {
+            let again = Purl::parse(&p.to_string());
+            prop_assert_eq!(again.as_ref().ok(), Some(&p), "{}", p);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Conformance tests against the shared reference data: the purl-spec suite, the vers-spec vectors, the
+//! per-ecosystem ordering fixtures, plus property tests. One test binary (the oracle tests are the other).
+
+mod common;
+mod fixtures;
+mod props;
+mod purl_suite;
+mod vers_suite;
