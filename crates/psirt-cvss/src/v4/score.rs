@@ -107,20 +107,50 @@ impl Effective {
     }
 }
 
+/// Dense index of a macrovector: EQ1 0-2, EQ2 0-1, EQ3 0-2, EQ4 0-2, EQ5 0-2, EQ6 0-1.
+const fn dense(d: [u8; 6]) -> Option<usize> {
+    if d[0] > 2 || d[1] > 1 || d[2] > 2 || d[3] > 2 || d[4] > 2 || d[5] > 1 {
+        return None;
+    }
+    let [a, b, c, e, f, g] = [
+        d[0] as usize,
+        d[1] as usize,
+        d[2] as usize,
+        d[3] as usize,
+        d[4] as usize,
+        d[5] as usize,
+    ];
+    Some(((((a * 2 + b) * 3 + c) * 3 + e) * 3 + f) * 2 + g)
+}
+
+/// `LOOKUP` laid out densely at compile time; NaN where `cvss_lookup.js` has no entry.
+static DENSE: [f64; 324] = {
+    let mut table = [f64::NAN; 324];
+    let mut i = 0;
+    while i < LOOKUP.len() {
+        let key = LOOKUP[i].0.as_bytes();
+        let mut d = [0u8; 6];
+        let mut j = 0;
+        while j < 6 {
+            d[j] = key[j] - b'0';
+            j += 1;
+        }
+        match dense(d) {
+            Some(k) => table[k] = LOOKUP[i].1,
+            None => panic!("macrovector out of range in LOOKUP"),
+        }
+        i += 1;
+    }
+    table
+};
+
 /// Score of a macrovector, NaN where `cvss_lookup.js` has no entry (as JS's `undefined`
 /// turns into NaN in the arithmetic).
 fn lookup(mv: [u8; 6]) -> f64 {
-    let mut key = [0u8; 6];
-    for (k, d) in key.iter_mut().zip(mv) {
-        if d > 9 {
-            return f64::NAN;
-        }
-        *k = b'0' + d;
-    }
-    LOOKUP
-        .iter()
-        .find(|(k, _)| k.as_bytes() == key)
-        .map_or(f64::NAN, |(_, v)| *v)
+    dense(mv)
+        .and_then(|k| DENSE.get(k))
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 // Highest-severity vectors of each EQ level (`max_composed.js`), as level codes.
