@@ -37,7 +37,7 @@ use std::str::FromStr;
 use serde::{Serialize, Serializer};
 
 pub use error::CvssError;
-pub use metric::{MetricEntry, MetricGroup};
+pub use metric::{MetricDefinition, MetricEntry, MetricGroup, ValueDefinition};
 pub use v2::CvssV2;
 pub use v3::{CvssV3, V3Scores};
 pub use v4::{CvssV4, Nomenclature};
@@ -174,6 +174,16 @@ pub fn parse(vector: &str) -> Result<Cvss, CvssError> {
         };
     }
     CvssV2::parse_unprefixed(s).map(Cvss::V2)
+}
+
+/// The metrics of a CVSS version with their allowed values, in vector order (what a
+/// calculator UI offers). v3.0 and v3.1 share one metric set.
+pub fn metric_definitions(version: CvssVersion) -> Vec<MetricDefinition> {
+    match version {
+        CvssVersion::V2_0 => metric::definitions(&v2::DEFS),
+        CvssVersion::V3_0 | CvssVersion::V3_1 => metric::definitions(&v3::DEFS),
+        CvssVersion::V4_0 => metric::definitions(&v4::DEFS),
+    }
 }
 
 impl FromStr for Cvss {

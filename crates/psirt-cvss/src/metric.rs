@@ -135,6 +135,49 @@ fn value_def(def: &MetricDef, vi: u8) -> &ValueDef {
     def.values.get(usize::from(vi)).unwrap_or(&def.values[0])
 }
 
+/// A value a metric can take (for building a calculator UI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueDefinition {
+    /// Value abbreviation, e.g. `N`.
+    pub value: &'static str,
+    /// Value name, e.g. `Network`.
+    pub name: &'static str,
+}
+
+/// A metric of a CVSS version and its allowed values, in vector order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MetricDefinition {
+    /// Metric abbreviation, e.g. `AV`.
+    pub metric: &'static str,
+    /// Metric name, e.g. `Attack Vector`.
+    pub name: &'static str,
+    /// The metric group.
+    pub group: MetricGroup,
+    /// Whether a vector must give it (base metrics).
+    pub mandatory: bool,
+    /// Allowed values; for optional metrics the first is Not Defined (`X`, v2 `ND`).
+    pub values: Vec<ValueDefinition>,
+}
+
+pub(crate) fn definitions(defs: &[MetricDef]) -> Vec<MetricDefinition> {
+    defs.iter()
+        .map(|d| MetricDefinition {
+            metric: d.abbr,
+            name: d.name,
+            group: d.group,
+            mandatory: d.mandatory,
+            values: d
+                .values
+                .iter()
+                .map(|x| ValueDefinition {
+                    value: x.abbr,
+                    name: x.name,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// One metric of a vector, for the breakdown shown by the API, CLI and UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MetricEntry {

@@ -182,6 +182,14 @@ fn first_v3_examples() {
     }
 }
 
+/// The true value 10.0 x 0.92 is 9.2; f64 makes it 9.200000000000001, which a bare ceiling
+/// (FIRST's v3.0 calculator) rounds to 9.3. The v3.0 definition and the oracle say 9.2.
+#[test]
+fn v30_roundup_is_float_safe() {
+    let c = parse("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H/RC:U").unwrap();
+    assert_eq!(c.score(), 9.2);
+}
+
 /// Temporal and environmental figures (cross-checked with the oracle).
 #[test]
 fn first_v3_temporal_environmental() {
@@ -384,6 +392,32 @@ fn errors_say_what_is_wrong() {
     // Huge input is clipped in the message.
     let long = format!("CVSS:3.1/{}:N", "A".repeat(10_000));
     assert!(err(&long).to_string().len() < 300);
+}
+
+#[test]
+fn metric_definitions_match_the_parser() {
+    for version in [
+        CvssVersion::V2_0,
+        CvssVersion::V3_0,
+        CvssVersion::V3_1,
+        CvssVersion::V4_0,
+    ] {
+        let defs = metric_definitions(version);
+        assert!(defs.iter().any(|d| d.mandatory));
+        // Every metric with its last value, parsed back.
+        let body: Vec<String> = defs
+            .iter()
+            .map(|d| format!("{}:{}", d.metric, d.values[d.values.len() - 1].value))
+            .collect();
+        let prefix = match version {
+            CvssVersion::V2_0 => String::new(),
+            v => format!("CVSS:{v}/"),
+        };
+        let c = parse(&format!("{prefix}{}", body.join("/"))).unwrap();
+        assert_eq!(c.version(), version);
+        assert_eq!(c.breakdown().metrics.len(), defs.len());
+    }
+    assert_eq!(metric_definitions(CvssVersion::V4_0).len(), 32);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use MetricGroup::{Base, Environmental, Temporal};
 
 const N: usize = 14;
 
-static DEFS: [MetricDef; N] = [
+pub(crate) static DEFS: [MetricDef; N] = [
     md(
         "AV",
         "Access Vector",

@@ -6,6 +6,12 @@
 //! `(MISS*0.9731-0.02)^13`); it uses the same float-safe `Roundup`, which yields the v3.0
 //! definition ("smallest one-decimal number >= x") on the true value, whereas the v3.0
 //! calculator's bare `Math.ceil(x*10)/10` can round float noise up (4.000000000000001 -> 4.1).
+//!
+//! The oracle (Red Hat's `cvss` package) rounds the exact decimal value up instead of using
+//! Appendix A's 5-decimal tolerance; `tests/roundup_exhaustive.py` checks the whole v3 value
+//! space and finds no vector where the two disagree. A bare float ceiling (v3.0 calculator)
+//! would disagree with both on 57 base/temporal combinations, e.g. base 10.0 with RC:U:
+//! 10.0 * 0.92 = 9.200000000000001 in f64, ceiled to 9.3 where the true value is 9.2.
 
 use crate::metric::{
     entries, format_body, group_defined, parse_body, v, MetricDef, MetricGroup, ValueDef,
@@ -62,7 +68,7 @@ const fn md(
 }
 
 /// Metric table in the order of the v3.1 specification's vector string (section 6).
-static DEFS: [MetricDef; N] = [
+pub(crate) static DEFS: [MetricDef; N] = [
     md("AV", "Attack Vector", Base, AV_V),
     md("AC", "Attack Complexity", Base, AC_V),
     md("PR", "Privileges Required", Base, PR_V),

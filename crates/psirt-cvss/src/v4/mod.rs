@@ -69,7 +69,7 @@ const fn md(
 }
 
 /// Metric table in the order of the v4.0 specification's vector string (section 7).
-static DEFS: [MetricDef; N] = [
+pub(crate) static DEFS: [MetricDef; N] = [
     md("AV", "Attack Vector", Base, AV_V),
     md("AC", "Attack Complexity", Base, AC_V),
     md("AT", "Attack Requirements", Base, AT_V),
