@@ -56,7 +56,9 @@ pub(crate) fn parse_body(
 ) -> Result<[u8; MAX_METRICS], CvssError> {
     let mut vals = [0u8; MAX_METRICS];
     let mut seen: u64 = 0;
-    for component in body.split('/') {
+    // A bare prefix ("CVSS:3.1" or "CVSS:3.1/") is reported as missing all base metrics.
+    let components = body.split('/').filter(|_| !body.is_empty());
+    for component in components {
         if component.is_empty() {
             return Err(CvssError::EmptyComponent { version });
         }

@@ -350,7 +350,11 @@ fn errors_say_what_is_wrong() {
     assert_eq!(err(""), CvssError::Empty);
     assert_eq!(err("   "), CvssError::Empty);
     assert_eq!(err("CVSS:5.0/AV:N").kind(), "unsupported_version");
-    assert_eq!(err("CVSS:3.1").kind(), "empty_component");
+    assert_eq!(err("CVSS:3.1").kind(), "missing_metric");
+    assert_eq!(
+        err("CVSS:4.0/").to_string(),
+        "missing mandatory metric(s) AV, AC, AT, PR, UI, VC, VI, VA, SC, SI, SA in CVSS 4.0 vector"
+    );
     let e = err("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/ZZ:1");
     assert_eq!(
         e,
