@@ -7,7 +7,9 @@ use crate::version::Version;
 use crate::{eco, Result};
 
 /// A version ordering scheme. Several ecosystems share one (npm, crates.io, Hex all use SemVer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Scheme {
     /// SemVer 2.0 precedence, build metadata ignored, lenient (`v` prefix, missing/extra components).
     SemVer,
@@ -79,7 +81,9 @@ impl Scheme {
 
 /// A package ecosystem. Release suffixes of OSV names (`Debian:12`, `Alpine:v3.18`) are not part of the value: they
 /// select a distribution release, not a version scheme (see [`osv_release`]).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Ecosystem {
     Npm,
     CratesIo,
@@ -171,7 +175,10 @@ impl Ecosystem {
     pub fn osv_name(&self) -> &str {
         match self {
             Ecosystem::Other(s) => s,
-            e => OSV_NAMES.iter().find(|(_, x)| x == e).map_or("", |(n, _)| n),
+            e => OSV_NAMES
+                .iter()
+                .find(|(_, x)| x == e)
+                .map_or("", |(n, _)| n),
         }
     }
 
@@ -221,9 +228,14 @@ impl Ecosystem {
     pub fn scheme(&self) -> Scheme {
         use Ecosystem as E;
         match self {
-            E::Npm | E::CratesIo | E::Go | E::Hex | E::Bitnami | E::Julia | E::SwiftUrl | E::ConanCenter => {
-                Scheme::SemVer
-            }
+            E::Npm
+            | E::CratesIo
+            | E::Go
+            | E::Hex
+            | E::Bitnami
+            | E::Julia
+            | E::SwiftUrl
+            | E::ConanCenter => Scheme::SemVer,
             E::Pub => Scheme::Pub,
             E::PyPI => Scheme::Pep440,
             E::Maven => Scheme::Maven,
@@ -231,9 +243,13 @@ impl Ecosystem {
             E::RubyGems => Scheme::RubyGems,
             E::Packagist => Scheme::Composer,
             E::Debian | E::Ubuntu => Scheme::Debian,
-            E::AlmaLinux | E::RockyLinux | E::RedHat | E::Suse | E::OpenSuse | E::Mageia | E::OpenEuler => {
-                Scheme::Rpm
-            }
+            E::AlmaLinux
+            | E::RockyLinux
+            | E::RedHat
+            | E::Suse
+            | E::OpenSuse
+            | E::Mageia
+            | E::OpenEuler => Scheme::Rpm,
             E::Alpine | E::Wolfi | E::Chainguard | E::MinimOs => Scheme::Alpine,
             E::Cran => Scheme::Cran,
             E::Hackage | E::Ghc => Scheme::Hackage,

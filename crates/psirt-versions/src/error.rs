@@ -8,7 +8,11 @@ pub enum Error {
     InvalidPurl(String),
     /// A version string the ecosystem's scheme cannot parse.
     #[error("invalid {scheme} version {version:?}: {reason}")]
-    InvalidVersion { scheme: &'static str, version: String, reason: &'static str },
+    InvalidVersion {
+        scheme: &'static str,
+        version: String,
+        reason: &'static str,
+    },
     /// Two versions of different schemes were compared.
     #[error("cannot compare a {0} version with a {1} version")]
     SchemeMismatch(&'static str, &'static str),
@@ -30,6 +34,10 @@ pub type VersionError = Error;
 
 impl Error {
     pub(crate) fn version(scheme: &'static str, version: &str, reason: &'static str) -> Error {
-        Error::InvalidVersion { scheme, version: version.to_string(), reason }
+        Error::InvalidVersion {
+            scheme,
+            version: version.to_string(),
+            reason,
+        }
     }
 }

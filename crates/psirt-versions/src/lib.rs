@@ -11,7 +11,9 @@ pub mod version;
 
 pub use ecosystem::{osv_release, Ecosystem, Scheme};
 pub use error::{Error, PurlError, VersionError};
-pub use osv::{affected, CompiledAffected, CompiledRange, Event, OsvAffectedRanges, OsvRange, RangeKind};
+pub use osv::{
+    affected, CompiledAffected, CompiledRange, Event, OsvAffectedRanges, OsvRange, RangeKind,
+};
 pub use purl::Purl;
 pub use vers::{Comparator, VersConstraint, VersRange};
 pub use version::Version;

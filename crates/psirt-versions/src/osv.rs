@@ -85,7 +85,11 @@ impl CompiledRange {
         let scheme = match r.kind {
             RangeKind::Semver => Scheme::SemVer,
             RangeKind::Ecosystem => ecosystem.scheme(),
-            RangeKind::Git => return Err(Error::NotEvaluable("GIT ranges hold commits, not versions".into())),
+            RangeKind::Git => {
+                return Err(Error::NotEvaluable(
+                    "GIT ranges hold commits, not versions".into(),
+                ))
+            }
         };
         let mut events = Vec::with_capacity(r.events.len());
         for e in &r.events {
@@ -106,8 +110,16 @@ impl CompiledRange {
             o.then(ea.rank().cmp(&eb.rank()))
         });
         let has_limit = r.events.iter().any(|e| matches!(e, Event::Limit(_)));
-        let limit_star = r.events.iter().any(|e| matches!(e, Event::Limit(v) if v == "*"));
-        Ok(CompiledRange { scheme, events, has_limit, limit_star })
+        let limit_star = r
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Limit(v) if v == "*"));
+        Ok(CompiledRange {
+            scheme,
+            events,
+            has_limit,
+            limit_star,
+        })
     }
 
     /// The scheme versions must be parsed with.
@@ -159,7 +171,12 @@ impl CompiledAffected {
                 ranges.push(CompiledRange::compile(r, &a.ecosystem)?);
             }
         }
-        Ok(CompiledAffected { ecosystem: a.ecosystem.clone(), ranges, versions: a.versions.clone(), has_git })
+        Ok(CompiledAffected {
+            ecosystem: a.ecosystem.clone(),
+            ranges,
+            versions: a.versions.clone(),
+            has_git,
+        })
     }
 
     /// Whether the version (a string of the entry's ecosystem) is affected.
@@ -182,7 +199,11 @@ impl CompiledAffected {
         // The versions list in the ecosystem's own equality (e.g. PEP 440 `1.0` = `1.0.0`).
         if !self.versions.is_empty() {
             if let Ok(v) = eco_scheme.parse(version) {
-                if self.versions.iter().any(|x| eco_scheme.parse(x).is_ok_and(|x| x == v)) {
+                if self
+                    .versions
+                    .iter()
+                    .any(|x| eco_scheme.parse(x).is_ok_and(|x| x == v))
+                {
                     return Ok(true);
                 }
             }

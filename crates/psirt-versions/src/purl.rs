@@ -10,7 +10,9 @@ use std::fmt;
 use crate::error::PurlError;
 
 /// A parsed, normalised Package URL. Fields hold decoded values; `Display` gives the canonical string.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Purl {
     ty: String,
     namespace: Option<String>,
@@ -165,12 +167,16 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
     let mut qualifiers = BTreeMap::new();
     if let Some(qs) = qs {
         for pair in qs.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').ok_or_else(|| err("qualifier without '='"))?;
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| err("qualifier without '='"))?;
             // Keys are case-insensitive and canonically lower case. The suite's required cases reject keys
             // starting with a capital (`Platform=`, `Arch=`) yet require `repositorY_url=` to be lowercased; the
             // strict parser follows exactly that, the lenient one lowercases everything.
             if !lenient && k.starts_with(|c: char| c.is_ascii_uppercase()) {
-                return Err(PurlError::InvalidPurl(format!("qualifier key {k:?} is not lower case")));
+                return Err(PurlError::InvalidPurl(format!(
+                    "qualifier key {k:?} is not lower case"
+                )));
             }
             let key = k.to_ascii_lowercase();
             validate_qualifier_key(&key)?;
@@ -183,7 +189,9 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
             }
         }
     }
-    let (scheme, rest) = rest.split_once(':').ok_or_else(|| err("missing 'pkg:' scheme"))?;
+    let (scheme, rest) = rest
+        .split_once(':')
+        .ok_or_else(|| err("missing 'pkg:' scheme"))?;
     if !scheme.eq_ignore_ascii_case("pkg") {
         return Err(err("scheme must be 'pkg'"));
     }
@@ -194,7 +202,10 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
     // The version '@' is in the last segment: an unencoded '@' earlier belongs to the namespace (`@babel/core`).
     let last_start = rest.rfind('/').map_or(0, |p| p + 1);
     let (rest, version) = match rest[last_start..].rfind('@') {
-        Some(at) => (&rest[..last_start + at], Some(decode(&rest[last_start + at + 1..])?)),
+        Some(at) => (
+            &rest[..last_start + at],
+            Some(decode(&rest[last_start + at + 1..])?),
+        ),
         None => (rest, None),
     };
     if rest.ends_with('/') {
@@ -214,14 +225,23 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
         }
     };
     let name = if ty == "git" {
-        name.split('/').map(decode).collect::<Result<Vec<_>, _>>()?.join("/")
+        name.split('/')
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?
+            .join("/")
     } else {
         decode(&name)?
     };
     let namespace = if ns_segs.is_empty() {
         None
     } else {
-        Some(ns_segs.iter().map(|s| decode(s)).collect::<Result<Vec<_>, _>>()?.join("/"))
+        Some(
+            ns_segs
+                .iter()
+                .map(|s| decode(s))
+                .collect::<Result<Vec<_>, _>>()?
+                .join("/"),
+        )
     };
     let p = Purl {
         ty,
@@ -249,7 +269,10 @@ fn validate_type(ty: &str) -> Result<String, PurlError> {
         Some(c) if c.is_ascii_lowercase() => {}
         _ => return Err(PurlError::InvalidPurl(format!("invalid type {ty:?}"))),
     }
-    if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-')) {
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+    {
         return Err(PurlError::InvalidPurl(format!("invalid type {ty:?}")));
     }
     Ok(t)
@@ -257,11 +280,14 @@ fn validate_type(ty: &str) -> Result<String, PurlError> {
 
 fn validate_qualifier_key(k: &str) -> Result<(), PurlError> {
     let ok = k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
     if ok {
         Ok(())
     } else {
-        Err(PurlError::InvalidPurl(format!("invalid qualifier key {k:?}")))
+        Err(PurlError::InvalidPurl(format!(
+            "invalid qualifier key {k:?}"
+        )))
     }
 }
 
@@ -273,12 +299,35 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
     }
     let lower_ns = matches!(
         p.ty.as_str(),
-        "alpm" | "apk" | "bitbucket" | "brew" | "composer" | "deb" | "git" | "github" | "gitlab" | "hex" | "qpkg" | "rpm"
+        "alpm"
+            | "apk"
+            | "bitbucket"
+            | "brew"
+            | "composer"
+            | "deb"
+            | "git"
+            | "github"
+            | "gitlab"
+            | "hex"
+            | "qpkg"
+            | "rpm"
     );
     let lower_name = matches!(
         p.ty.as_str(),
-        "alpm" | "apk" | "bitbucket" | "bitnami" | "brew" | "composer" | "deb" | "git" | "github" | "gitlab" | "hex"
-            | "oci" | "pub" | "pypi"
+        "alpm"
+            | "apk"
+            | "bitbucket"
+            | "bitnami"
+            | "brew"
+            | "composer"
+            | "deb"
+            | "git"
+            | "github"
+            | "gitlab"
+            | "hex"
+            | "oci"
+            | "pub"
+            | "pypi"
     );
     if lower_ns {
         p.namespace = p.namespace.map(|n| n.to_lowercase());
@@ -289,21 +338,19 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
     match p.ty.as_str() {
         "pypi" => p.name = p.name.replace('_', "-"),
         "huggingface" => p.version = p.version.map(|v| v.to_lowercase()),
-        "mlflow" => {
-            // Databricks' registry is case-insensitive; Azure ML's is not.
-            if p.qualifiers.get("repository_url").is_some_and(|u| u.contains("databricks")) {
-                p.name = p.name.to_lowercase();
-            }
+        // Databricks' registry is case-insensitive; Azure ML's is not.
+        "mlflow"
+            if p.qualifiers
+                .get("repository_url")
+                .is_some_and(|u| u.contains("databricks")) =>
+        {
+            p.name = p.name.to_lowercase();
         }
-        "cpan" => {
-            if p.name.contains("::") {
-                return err("cpan: use the distribution name, not a module name".into());
-            }
+        "cpan" if p.name.contains("::") => {
+            return err("cpan: use the distribution name, not a module name".into());
         }
-        "julia" => {
-            if !p.qualifiers.contains_key("uuid") {
-                return err("julia: the uuid qualifier is required".into());
-            }
+        "julia" if !p.qualifiers.contains_key("uuid") => {
+            return err("julia: the uuid qualifier is required".into());
         }
         "chrome-extension" => {
             if p.name.len() != 32 || !p.name.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
@@ -311,7 +358,11 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
             }
             if let Some(v) = &p.version {
                 let parts: Vec<&str> = v.split('.').collect();
-                if parts.len() > 4 || parts.iter().any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit())) {
+                if parts.len() > 4
+                    || parts
+                        .iter()
+                        .any(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()))
+                {
                     return err("chrome-extension: version must be 1-4 numeric parts".into());
                 }
             }
@@ -354,17 +405,28 @@ fn decode(s: &str) -> Result<String, PurlError> {
     while i < b.len() {
         if b[i] == b'%' {
             let hex = |c: u8| char::from(c).to_digit(16);
-            match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            match (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h * 16 + l).map_err(|_| PurlError::InvalidPurl("bad escape".into()))?);
+                    out.push(
+                        u8::try_from(h * 16 + l)
+                            .map_err(|_| PurlError::InvalidPurl("bad escape".into()))?,
+                    );
                     i += 3;
                 }
-                _ => return Err(PurlError::InvalidPurl(format!("invalid percent-encoding in {s:?}"))),
+                _ => {
+                    return Err(PurlError::InvalidPurl(format!(
+                        "invalid percent-encoding in {s:?}"
+                    )))
+                }
             }
         } else {
             out.push(b[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| PurlError::InvalidPurl(format!("percent-decoded {s:?} is not UTF-8")))
+    String::from_utf8(out)
+        .map_err(|_| PurlError::InvalidPurl(format!("percent-decoded {s:?} is not UTF-8")))
 }

@@ -53,7 +53,9 @@ pub struct VersRange {
 /// The version scheme of a `vers:` versioning-scheme name, when this crate implements it.
 pub fn scheme_for_vers(name: &str) -> Option<Scheme> {
     Some(match name {
-        "npm" | "cargo" | "golang" | "hex" | "semver" | "swift" | "conan" | "bitnami" | "julia" => Scheme::SemVer,
+        "npm" | "cargo" | "golang" | "hex" | "semver" | "swift" | "conan" | "bitnami" | "julia" => {
+            Scheme::SemVer
+        }
         "pub" => Scheme::Pub,
         "pypi" => Scheme::Pep440,
         "maven" => Scheme::Maven,
@@ -87,8 +89,12 @@ impl VersRange {
 
     fn parse_impl(s: &str, strict: bool) -> Result<VersRange> {
         let bad = |m: &str| Error::InvalidVers(format!("{m}: {s:?}"));
-        let rest = s.strip_prefix("vers:").ok_or_else(|| bad("must start with 'vers:'"))?;
-        let (name, cs) = rest.split_once('/').ok_or_else(|| bad("missing '/' after the versioning scheme"))?;
+        let rest = s
+            .strip_prefix("vers:")
+            .ok_or_else(|| bad("must start with 'vers:'"))?;
+        let (name, cs) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("missing '/' after the versioning scheme"))?;
         if strict && (s.contains(char::is_whitespace) || name != name.to_ascii_lowercase()) {
             return Err(bad("not canonical"));
         }
@@ -103,7 +109,11 @@ impl VersRange {
                 continue;
             }
             if item == "*" {
-                constraints.push(VersConstraint { comparator: Comparator::Any, version: String::new(), parsed: None });
+                constraints.push(VersConstraint {
+                    comparator: Comparator::Any,
+                    version: String::new(),
+                    parsed: None,
+                });
                 continue;
             }
             let (comparator, v) = [
@@ -122,7 +132,11 @@ impl VersRange {
                 return Err(bad("empty version"));
             }
             let parsed = scheme.parse(&version)?;
-            constraints.push(VersConstraint { comparator, version, parsed: Some(parsed) });
+            constraints.push(VersConstraint {
+                comparator,
+                version,
+                parsed: Some(parsed),
+            });
         }
         if constraints.is_empty() {
             return Err(bad("no constraints"));
@@ -130,17 +144,23 @@ impl VersRange {
         if constraints.iter().any(|c| c.comparator == Comparator::Any) && constraints.len() > 1 {
             return Err(bad("'*' must stand alone"));
         }
-        let sorted = constraints.windows(2).all(|w| match (&w[0].parsed, &w[1].parsed) {
-            (Some(a), Some(b)) => a < b,
-            _ => true,
-        });
+        let sorted = constraints
+            .windows(2)
+            .all(|w| match (&w[0].parsed, &w[1].parsed) {
+                (Some(a), Some(b)) => a < b,
+                _ => true,
+            });
         if !sorted {
             if strict {
                 return Err(bad("versions must be sorted and unique"));
             }
             constraints.sort_by(|a, b| a.parsed.cmp(&b.parsed));
         }
-        Ok(VersRange { scheme_name: name, scheme, constraints })
+        Ok(VersRange {
+            scheme_name: name,
+            scheme,
+            constraints,
+        })
     }
 
     /// The versioning-scheme name as written (`npm`, `pypi`, ...).
@@ -177,7 +197,12 @@ impl VersRange {
         }
         let rest: Vec<(&Version, Comparator)> = cs
             .iter()
-            .filter(|c| !matches!(c.comparator, Comparator::Eq | Comparator::Ne | Comparator::Any))
+            .filter(|c| {
+                !matches!(
+                    c.comparator,
+                    Comparator::Eq | Comparator::Ne | Comparator::Any
+                )
+            })
             .filter_map(|c| c.parsed.as_ref().map(|p| (p, c.comparator)))
             .collect();
         let sat = |(p, c): (&Version, Comparator)| match c {
@@ -239,7 +264,9 @@ fn encode(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
-            '%' | '|' | '<' | '>' | '=' | '!' | '*' | ' ' => out.push_str(&format!("%{:02X}", u32::from(c))),
+            '%' | '|' | '<' | '>' | '=' | '!' | '*' | ' ' => {
+                out.push_str(&format!("%{:02X}", u32::from(c)))
+            }
             c => out.push(c),
         }
     }

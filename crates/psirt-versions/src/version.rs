@@ -19,7 +19,11 @@ pub struct Version {
 
 impl Version {
     pub(crate) fn new(scheme: Scheme, raw: &str, key: Key) -> Version {
-        Version { scheme, raw: raw.into(), key: key.0.into_boxed_slice() }
+        Version {
+            scheme,
+            raw: raw.into(),
+            key: key.0.into_boxed_slice(),
+        }
     }
     /// The text as given.
     pub fn as_str(&self) -> &str {
@@ -36,7 +40,10 @@ impl Version {
     /// Order of two versions; an error when their schemes differ.
     pub fn try_cmp(&self, other: &Version) -> Result<Ordering, crate::Error> {
         if self.scheme != other.scheme {
-            return Err(crate::Error::SchemeMismatch(self.scheme.name(), other.scheme.name()));
+            return Err(crate::Error::SchemeMismatch(
+                self.scheme.name(),
+                other.scheme.name(),
+            ));
         }
         Ok(cmp_keys(self.scheme, &self.key, &other.key))
     }
@@ -81,7 +88,9 @@ impl PartialOrd for Version {
 }
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.scheme.cmp(&other.scheme).then_with(|| cmp_keys(self.scheme, &self.key, &other.key))
+        self.scheme
+            .cmp(&other.scheme)
+            .then_with(|| cmp_keys(self.scheme, &self.key, &other.key))
     }
 }
 
@@ -104,7 +113,10 @@ impl Key {
     /// A non-negative decimal integer of any size (ASCII digits): leading zeros dropped, then length-prefixed so
     /// that byte order is numeric order.
     pub(crate) fn num(&mut self, digits: &[u8]) -> &mut Self {
-        let start = digits.iter().position(|&d| d != b'0').unwrap_or(digits.len());
+        let start = digits
+            .iter()
+            .position(|&d| d != b'0')
+            .unwrap_or(digits.len());
         let d = &digits[start..];
         match u8::try_from(d.len()) {
             Ok(n) if n < 0xF0 => self.0.push(n),

@@ -90,7 +90,11 @@ fn ordering_fixtures() {
             }
         }
         if !bad.is_empty() {
-            report.push(format!("{file}: {} failing\n{}", bad.len(), bad.into_iter().take(15).collect::<Vec<_>>().join("\n")));
+            report.push(format!(
+                "{file}: {} failing\n{}",
+                bad.len(),
+                bad.into_iter().take(15).collect::<Vec<_>>().join("\n")
+            ));
         }
     }
     assert!(report.is_empty(), "{}", report.join("\n"));

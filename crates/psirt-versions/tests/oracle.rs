@@ -10,6 +10,8 @@
 //! `rpm.labelCompare` (RPM); PHP `version_compare` (Packagist, php-cli). A missing reference fails the test with the
 //! install command. Every remaining difference is accepted only by a rule below that names the ecosystem rule.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
 mod common;
 
 use std::cmp::Ordering;
@@ -78,7 +80,10 @@ fn collect_purls(v: &Value, out: &mut Vec<String>) {
 
 fn sbom_versions(purl_types: &[&str], groups: &mut Groups) {
     for dir in ["sboms/cyclonedx", "sboms/spdx"] {
-        let mut files: Vec<_> = std::fs::read_dir(data_dir().join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(data_dir().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         for f in files {
             let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
@@ -112,9 +117,18 @@ fn fixture_versions(files: &[&str], groups: &mut Groups) {
 }
 
 fn draw_pairs(groups: &Groups, n: usize, seed: u64) -> Vec<(String, String)> {
-    let groups: Vec<Vec<&String>> =
-        groups.values().map(|g| g.iter().collect::<Vec<_>>()).filter(|g| !g.is_empty()).collect();
-    let all: Vec<&String> = groups.iter().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect();
+    let groups: Vec<Vec<&String>> = groups
+        .values()
+        .map(|g| g.iter().collect::<Vec<_>>())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let all: Vec<&String> = groups
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let multi: Vec<&Vec<&String>> = groups.iter().filter(|g| g.len() > 1).collect();
     assert!(all.len() > 20, "too few versions: {}", all.len());
     let mut rng = Rng(seed);
@@ -124,7 +138,10 @@ fn draw_pairs(groups: &Groups, n: usize, seed: u64) -> Vec<(String, String)> {
                 let g = multi[rng.below(multi.len())];
                 (g[rng.below(g.len())].clone(), g[rng.below(g.len())].clone())
             } else {
-                (all[rng.below(all.len())].clone(), all[rng.below(all.len())].clone())
+                (
+                    all[rng.below(all.len())].clone(),
+                    all[rng.below(all.len())].clone(),
+                )
             }
         })
         .collect()
@@ -150,10 +167,24 @@ fn oracle(python: &str, mode: &str, pairs: &[(String, String)]) -> Vec<String> {
         out.status.success(),
         "oracle {mode} failed: {}{}",
         String::from_utf8_lossy(&out.stderr),
-        if out.status.code() == Some(3) { "" } else { " (see above)" }
+        if out.status.code() == Some(3) {
+            ""
+        } else {
+            " (see above)"
+        }
     );
-    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), pairs.len(), "oracle {mode} answered {} of {} pairs", lines.len(), pairs.len());
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        lines.len(),
+        pairs.len(),
+        "oracle {mode} answered {} of {} pairs",
+        lines.len(),
+        pairs.len()
+    );
     lines
 }
 
@@ -181,11 +212,16 @@ fn run(c: Case<'_>) {
     }
     sbom_versions(c.purl_types, &mut groups);
     fixture_versions(c.fixtures, &mut groups);
-    groups.values_mut().for_each(|g| g.retain(|v| !v.is_empty() && !v.contains(['\t', '\n'])));
-    let seed = c.name.bytes().fold(0x5EED_u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    groups
+        .values_mut()
+        .for_each(|g| g.retain(|v| !v.is_empty() && !v.contains(['\t', '\n'])));
+    let seed = c.name.bytes().fold(0x5EED_u64, |h, b| {
+        h.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
     let pairs = draw_pairs(&groups, 14_000, seed);
     let answers = oracle(c.python, c.mode, &pairs);
-    let (mut compared, mut rejected, mut accepted) = (0usize, 0usize, BTreeMap::<&str, usize>::new());
+    let (mut compared, mut rejected, mut accepted) =
+        (0usize, 0usize, BTreeMap::<&str, usize>::new());
     let mut diffs = Vec::new();
     for ((a, b), want) in pairs.iter().zip(&answers) {
         let ours = match (c.scheme.parse(a), c.scheme.parse(b)) {
@@ -218,8 +254,18 @@ fn run(c: Case<'_>) {
         c.name,
         pairs.len()
     );
-    assert!(diffs.is_empty(), "{}: {} differences:\n{}", c.name, diffs.len(), diffs.join("\n"));
-    assert!(compared >= 10_000, "{}: only {compared} pairs compared", c.name);
+    assert!(
+        diffs.is_empty(),
+        "{}: {} differences:\n{}",
+        c.name,
+        diffs.len(),
+        diffs.join("\n")
+    );
+    assert!(
+        compared >= 10_000,
+        "{}: only {compared} pairs compared",
+        c.name
+    );
 }
 
 const PY: &str = "python3";
@@ -373,11 +419,14 @@ fn alpine_vs_univers() {
         rule: |a, b, _, _| {
             // Text after `-rN` is outside apk's grammar; univers (Gentoo's vercmp) silently drops it, apk's own
             // test data (testvectors/versions/alpine-versions.txt: `1-r-1 < 1-r0`) orders it just below.
-            let junk = |v: &str| v.find("-r").is_some_and(|p| {
-                let rest = &v[p + 2..];
-                let d = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                d < rest.len()
-            });
+            let junk = |v: &str| {
+                v.find("-r").is_some_and(|p| {
+                    let rest = &v[p + 2..];
+                    let d =
+                        rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    d < rest.len()
+                })
+            };
             (junk(a) || junk(b)).then_some("Alpine: text after the -r revision")
         },
     });

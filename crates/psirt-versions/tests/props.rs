@@ -1,8 +1,8 @@
 //! Property tests: no panics on arbitrary input; the order is total (antisymmetric, transitive) on generated
 //! versions of every scheme.
 
-use psirt_versions::{Purl, Scheme, VersRange};
 use proptest::prelude::*;
+use psirt_versions::{Purl, Scheme, VersRange};
 
 const SCHEMES: [Scheme; 13] = [
     Scheme::SemVer,
@@ -28,7 +28,8 @@ fn version_like() -> impl Strategy<Value = String> {
         Just("00".to_string()),
         "[a-z]{1,2}",
         prop::sample::select(vec![
-            "alpha", "beta", "rc", "pre", "dev", "post", "final", "ga", "sp", "snapshot", "p", "git", "r", "cr", "m",
+            "alpha", "beta", "rc", "pre", "dev", "post", "final", "ga", "sp", "snapshot", "p",
+            "git", "r", "cr", "m",
         ])
         .prop_map(str::to_string),
     ];

@@ -13,7 +13,11 @@ use serde_json::Value;
 use crate::common::{data_dir, json};
 
 fn components(p: &Purl) -> Value {
-    let q: BTreeMap<&str, &str> = p.qualifiers().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let q: BTreeMap<&str, &str> = p
+        .qualifiers()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     serde_json::json!({
         "type": p.ty(),
         "namespace": p.namespace(),
@@ -29,9 +33,20 @@ fn build(input: &Value) -> Result<Purl, psirt_versions::Error> {
     let quals: Vec<(String, String)> = input
         .get("qualifiers")
         .and_then(Value::as_object)
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default();
-    Purl::new(s("type").unwrap_or(""), s("namespace"), s("name").unwrap_or(""), s("version"), quals, s("subpath"))
+    Purl::new(
+        s("type").unwrap_or(""),
+        s("namespace"),
+        s("name").unwrap_or(""),
+        s("version"),
+        quals,
+        s("subpath"),
+    )
 }
 
 #[test]
@@ -39,7 +54,12 @@ fn purl_spec_suite() {
     let mut files: Vec<String> = vec!["testvectors/purl/spec/specification-test.json".into()];
     let mut types: Vec<String> = std::fs::read_dir(data_dir().join("testvectors/purl/types"))
         .unwrap()
-        .map(|e| format!("testvectors/purl/types/{}", e.unwrap().file_name().to_string_lossy()))
+        .map(|e| {
+            format!(
+                "testvectors/purl/types/{}",
+                e.unwrap().file_name().to_string_lossy()
+            )
+        })
         .collect();
     types.sort();
     files.extend(types);
@@ -55,7 +75,11 @@ fn purl_spec_suite() {
             let ok = match kind {
                 "parse" => {
                     let s = input.as_str().unwrap();
-                    let r = if group == "recommended" { Purl::parse_lenient(s) } else { Purl::parse(s) };
+                    let r = if group == "recommended" {
+                        Purl::parse_lenient(s)
+                    } else {
+                        Purl::parse(s)
+                    };
                     match r {
                         Ok(p) => !fail && components(&p) == *expected,
                         Err(_) => fail,
@@ -74,13 +98,26 @@ fn purl_spec_suite() {
             if !ok {
                 let got = match kind {
                     "build" => format!("{:?}", build(input).map(|p| p.to_string())),
-                    "parse" => format!("{:?}", Purl::parse(input.as_str().unwrap()).map(|p| components(&p))),
-                    _ => format!("{:?}", Purl::parse_lenient(input.as_str().unwrap()).map(|p| p.to_string())),
+                    "parse" => format!(
+                        "{:?}",
+                        Purl::parse(input.as_str().unwrap()).map(|p| components(&p))
+                    ),
+                    _ => format!(
+                        "{:?}",
+                        Purl::parse_lenient(input.as_str().unwrap()).map(|p| p.to_string())
+                    ),
                 };
-                failures.push(format!("{f} {kind} {group} {input} expected {expected} fail={fail}, got {got}"));
+                failures.push(format!(
+                    "{f} {kind} {group} {input} expected {expected} fail={fail}, got {got}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} purl cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} purl cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(total > 500);
 }

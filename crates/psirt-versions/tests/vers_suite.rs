@@ -15,7 +15,10 @@ use serde_json::Value;
 use crate::common::json;
 
 fn tests(file: &str) -> Vec<Value> {
-    json(&format!("testvectors/vers/{file}"))["tests"].as_array().unwrap().clone()
+    json(&format!("testvectors/vers/{file}"))["tests"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -29,36 +32,69 @@ fn version_comparison_vectors() {
     ] {
         for t in tests(file) {
             n += 1;
-            let vs: Vec<&str> = t["input"]["versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            let vs: Vec<&str> = t["input"]["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
             let (a, b) = (scheme.parse(vs[0]), scheme.parse(vs[1]));
             let (Ok(a), Ok(b)) = (a, b) else {
                 bad.push(format!("{file}: parse failed {vs:?}"));
                 continue;
             };
             let ok = match t["test_type"].as_str().unwrap() {
-                "equality" => (a.cmp(&b) == Ordering::Equal) == t["expected_output"].as_bool().unwrap(),
+                "equality" => {
+                    (a.cmp(&b) == Ordering::Equal) == t["expected_output"].as_bool().unwrap()
+                }
                 _ => {
-                    let exp: Vec<&str> = t["expected_output"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                    let exp: Vec<&str> = t["expected_output"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap())
+                        .collect();
                     // expected_output is the input sorted ascending (texts may be re-cased); compare positions
-                    let swapped = exp[0].eq_ignore_ascii_case(vs[1]) && !exp[0].eq_ignore_ascii_case(vs[0]);
-                    if swapped { a > b } else { a < b }
+                    let swapped =
+                        exp[0].eq_ignore_ascii_case(vs[1]) && !exp[0].eq_ignore_ascii_case(vs[0]);
+                    if swapped {
+                        a > b
+                    } else {
+                        a < b
+                    }
                 }
             };
             if !ok {
-                bad.push(format!("{file}: {} {vs:?} expected {}", t["test_type"], t["expected_output"]));
+                bad.push(format!(
+                    "{file}: {} {vs:?} expected {}",
+                    t["test_type"], t["expected_output"]
+                ));
             }
         }
     }
-    assert!(bad.is_empty(), "{} of {n} failed:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} of {n} failed:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
 fn containment_vectors() {
-    for file in ["npm_range_containment_test.json", "pypi_range_containment_test.json"] {
+    for file in [
+        "npm_range_containment_test.json",
+        "pypi_range_containment_test.json",
+    ] {
         for t in tests(file) {
             let r = VersRange::parse_lenient(t["input"]["vers"].as_str().unwrap()).unwrap();
             let got = r.contains(t["input"]["version"].as_str().unwrap()).unwrap();
-            assert_eq!(got, t["expected_output"].as_bool().unwrap(), "{file}: {}", t["input"]);
+            assert_eq!(
+                got,
+                t["expected_output"].as_bool().unwrap(),
+                "{file}: {}",
+                t["input"]
+            );
         }
     }
 }
@@ -67,7 +103,12 @@ fn containment_vectors() {
 fn validate_and_canonical_parse_vectors() {
     for t in tests("pypi_range_validate_test.json") {
         let r = VersRange::parse_lenient(t["input"].as_str().unwrap()).unwrap();
-        assert_eq!(r.to_string(), t["expected_output"].as_str().unwrap(), "{}", t["input"]);
+        assert_eq!(
+            r.to_string(),
+            t["expected_output"].as_str().unwrap(),
+            "{}",
+            t["input"]
+        );
     }
     for t in tests("vers_canonical_parse_test.json") {
         let input = t["input"].as_str().unwrap();
@@ -82,13 +123,21 @@ fn validate_and_canonical_parse_vectors() {
         let r = r.unwrap();
         let exp = &t["expected_output"];
         assert_eq!(r.scheme_name(), exp["scheme"].as_str().unwrap());
-        let got: Vec<(String, String)> =
-            r.constraints().iter().map(|c| (c.comparator.as_str().to_string(), c.version.clone())).collect();
+        let got: Vec<(String, String)> = r
+            .constraints()
+            .iter()
+            .map(|c| (c.comparator.as_str().to_string(), c.version.clone()))
+            .collect();
         let want: Vec<(String, String)> = exp["version_constraints"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         assert_eq!(got, want, "{input}");
     }

@@ -70,7 +70,9 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
     }
     while b.get(i) == Some(&b'_') {
         let rest = &b[i + 1..];
-        let Some((name, w)) = SUFFIXES.iter().find(|(n, _)| rest.starts_with(n)) else { break };
+        let Some((name, w)) = SUFFIXES.iter().find(|(n, _)| rest.starts_with(n)) else {
+            break;
+        };
         i += 1 + name.len();
         let n = digits(&mut i);
         k.byte(*w).num(n);

@@ -20,7 +20,10 @@ fn special(s: &[u8]) -> u8 {
         (b"pl", 8),
         (b"p", 8),
     ];
-    FORMS.iter().find(|(f, _)| s.starts_with(f)).map_or(1, |(_, w)| *w)
+    FORMS
+        .iter()
+        .find(|(f, _)| s.starts_with(f))
+        .map_or(1, |(_, w)| *w)
 }
 
 pub(crate) fn parse(s: &str) -> Result<Version> {
@@ -45,7 +48,10 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
             }
             k.byte(7).num(&b[start..i]);
         } else {
-            while i < b.len() && !b[i].is_ascii_digit() && !matches!(b[i], b'.' | b'-' | b'_' | b'+') {
+            while i < b.len()
+                && !b[i].is_ascii_digit()
+                && !matches!(b[i], b'.' | b'-' | b'_' | b'+')
+            {
                 i += 1;
             }
             k.byte(special(&b[start..i]));

@@ -5,7 +5,11 @@ use crate::version::{Key, Version};
 use crate::{Error, Result, Scheme};
 
 pub(crate) fn parse(s: &str) -> Result<Version> {
-    Ok(Version::new(Scheme::Cran, s, int_list(s, "cran", &['.', '-'])?))
+    Ok(Version::new(
+        Scheme::Cran,
+        s,
+        int_list(s, "cran", &['.', '-'])?,
+    ))
 }
 
 /// Integer components separated by `seps`; key = each component (marker 1) then 0.

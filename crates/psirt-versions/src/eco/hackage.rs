@@ -4,5 +4,9 @@ use crate::version::Version;
 use crate::{Result, Scheme};
 
 pub(crate) fn parse(s: &str) -> Result<Version> {
-    Ok(Version::new(Scheme::Hackage, s, super::cran::int_list(s, "hackage", &['.'])?))
+    Ok(Version::new(
+        Scheme::Hackage,
+        s,
+        super::cran::int_list(s, "hackage", &['.'])?,
+    ))
 }

@@ -91,11 +91,21 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
         stack.push(Vec::new());
         Ok(())
     };
-    let item = |digit: bool, text: &str| if digit { int_item(text) } else { str_item(text, false) };
+    let item = |digit: bool, text: &str| {
+        if digit {
+            int_item(text)
+        } else {
+            str_item(text, false)
+        }
+    };
     for &(i, c) in &chars {
         let cur = stack.len() - 1;
         if c == '.' || c == '-' {
-            let it = if i == start { Item::Int(Vec::new()) } else { item(is_digit, &v[start..i]) };
+            let it = if i == start {
+                Item::Int(Vec::new())
+            } else {
+                item(is_digit, &v[start..i])
+            };
             stack[cur].push(it);
             start = i + 1;
             if c == '-' {
@@ -169,12 +179,21 @@ fn next<'a>(buf: &'a [u8], pos: &mut usize) -> Option<It<'a>> {
         INT => {
             let len = num_len(buf, start + 1);
             *pos = start + 1 + len;
-            Some(It { tag, body: buf.get(start + 1..*pos).unwrap_or(&[]) })
+            Some(It {
+                tag,
+                body: buf.get(start + 1..*pos).unwrap_or(&[]),
+            })
         }
         STR => {
-            let end = buf[start + 1..].iter().position(|&b| b == 0).map_or(buf.len(), |p| start + 1 + p);
+            let end = buf[start + 1..]
+                .iter()
+                .position(|&b| b == 0)
+                .map_or(buf.len(), |p| start + 1 + p);
             *pos = (end + 1).min(buf.len());
-            Some(It { tag, body: &buf[start + 1..end] })
+            Some(It {
+                tag,
+                body: &buf[start + 1..end],
+            })
         }
         OPEN => {
             let mut depth = 0usize;
@@ -197,13 +216,19 @@ fn next<'a>(buf: &'a [u8], pos: &mut usize) -> Option<It<'a>> {
                     }
                     Some(&INT) => p += 1 + num_len(buf, p + 1),
                     Some(_) => {
-                        p = buf[p + 1..].iter().position(|&b| b == 0).map_or(buf.len(), |q| p + 2 + q);
+                        p = buf[p + 1..]
+                            .iter()
+                            .position(|&b| b == 0)
+                            .map_or(buf.len(), |q| p + 2 + q);
                     }
                 }
             }
             *pos = p;
             // body: the items inside the brackets
-            Some(It { tag, body: buf.get(start + 1..p.saturating_sub(1)).unwrap_or(&[]) })
+            Some(It {
+                tag,
+                body: buf.get(start + 1..p.saturating_sub(1)).unwrap_or(&[]),
+            })
         }
         _ => None,
     }

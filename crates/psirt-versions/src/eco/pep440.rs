@@ -75,7 +75,10 @@ fn parse_pep440(s: &str) -> Result<Version> {
     let bad = |why| Error::version("pep440", s, why);
     let lower = s.trim().to_ascii_lowercase();
     let body = lower.strip_prefix('v').unwrap_or(&lower);
-    let mut c = Cursor { b: body.as_bytes(), i: 0 };
+    let mut c = Cursor {
+        b: body.as_bytes(),
+        i: 0,
+    };
     let mut k = Key::new();
     k.byte(1);
 
@@ -83,7 +86,10 @@ fn parse_pep440(s: &str) -> Result<Version> {
     let first = c.digits().ok_or_else(|| bad("must start with a number"))?;
     let (epoch, first): (&[u8], &[u8]) = if c.peek() == Some(b'!') {
         c.i += 1;
-        (first, c.digits().ok_or_else(|| bad("no release after epoch"))?)
+        (
+            first,
+            c.digits().ok_or_else(|| bad("no release after epoch"))?,
+        )
     } else {
         (b"0", first)
     };

@@ -20,7 +20,14 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
         None => (rest, None),
     };
     let mut k = Key::new();
-    encode(&mut k, if epoch.is_empty() { b"0" } else { epoch.as_bytes() });
+    encode(
+        &mut k,
+        if epoch.is_empty() {
+            b"0"
+        } else {
+            epoch.as_bytes()
+        },
+    );
     encode(&mut k, version.as_bytes());
     // A missing release sorts before any release, even an empty one (`1` < `1-`).
     match release {

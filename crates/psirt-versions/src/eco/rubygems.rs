@@ -18,7 +18,11 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
     let t = s.trim().replace('-', ".pre.");
     let b = t.as_bytes();
     if b.iter().any(|c| !(c.is_ascii_alphanumeric() || *c == b'.')) {
-        return Err(Error::version("gem", s, "only letters, digits, '.' and '-' allowed"));
+        return Err(Error::version(
+            "gem",
+            s,
+            "only letters, digits, '.' and '-' allowed",
+        ));
     }
     let mut segs = Vec::new();
     let mut i = 0;
@@ -39,10 +43,16 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
         }
     }
     let is_zero = |s: &Seg| matches!(s, Seg::Num(d) if d.iter().all(|&c| c == b'0'));
-    let split = segs.iter().position(|s| matches!(s, Seg::Str(_))).unwrap_or(segs.len());
+    let split = segs
+        .iter()
+        .position(|s| matches!(s, Seg::Str(_)))
+        .unwrap_or(segs.len());
     let (head, tail) = segs.split_at(split);
     let trim = |x: &'_ [Seg<'_>]| x.iter().rposition(|s| !is_zero(s)).map_or(0, |p| p + 1);
-    let canon: Vec<&Seg> = head[..trim(head)].iter().chain(tail[..trim(tail)].iter()).collect();
+    let canon: Vec<&Seg> = head[..trim(head)]
+        .iter()
+        .chain(tail[..trim(tail)].iter())
+        .collect();
     let mut k = Key::new();
     for (idx, seg) in canon.iter().enumerate() {
         match seg {
@@ -50,7 +60,10 @@ pub(crate) fn parse(s: &str) -> Result<Version> {
                 k.byte(1).str0(x);
             }
             Seg::Num(_) if is_zero(seg) => {
-                let next_is_str = canon[idx..].iter().find(|s| !is_zero(s)).is_some_and(|s| matches!(s, Seg::Str(_)));
+                let next_is_str = canon[idx..]
+                    .iter()
+                    .find(|s| !is_zero(s))
+                    .is_some_and(|s| matches!(s, Seg::Str(_)));
                 k.byte(2).byte(if next_is_str { 1 } else { 3 });
             }
             Seg::Num(d) => {

@@ -9,12 +9,21 @@ use crate::version::{Key, Version};
 use crate::{Error, Result, Scheme};
 
 pub(crate) fn parse(s: &str, ordered_build: bool) -> Result<Version> {
-    let scheme = if ordered_build { Scheme::Pub } else { Scheme::SemVer };
+    let scheme = if ordered_build {
+        Scheme::Pub
+    } else {
+        Scheme::SemVer
+    };
     parse_like(s, scheme, 3, ordered_build)
 }
 
 /// Shared with NuGet: `ncomp` numeric components (up to 4); NuGet's scheme lowercases the pre-release.
-pub(crate) fn parse_like(s: &str, scheme: Scheme, ncomp: usize, ordered_build: bool) -> Result<Version> {
+pub(crate) fn parse_like(
+    s: &str,
+    scheme: Scheme,
+    ncomp: usize,
+    ordered_build: bool,
+) -> Result<Version> {
     let body = s.strip_prefix('v').unwrap_or(s);
     let b = body.as_bytes();
     let mut comps: [&[u8]; 4] = [b"0", b"0", b"0", b"0"];
