@@ -8,6 +8,8 @@
 //! The metric tables below are written out independently of the crate's own tables, so a
 //! value missing from the crate shows up as a parse failure here.
 //!
+//! Set `PSIRT_ORACLE_KEEP=1` to keep the generated input file (in the temp dir) for debugging.
+//!
 //! Python: `python3`, or `PSIRT_PYTHON`. The oracle package is pinned in `oracle.py`
 //! (`python3 -m pip install cvss==3.6`); without it this test fails, it never skips.
 
@@ -233,6 +235,7 @@ fn oracle_agrees_on_a_large_random_sample() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| {
+            let _ = std::fs::remove_file(&input);
             panic!("cannot run `{python}` ({e}): the oracle needs Python 3 and `{PIP_INSTALL}`")
         });
 
