@@ -1,4 +1,5 @@
-//! Maven `ComparableVersion` (maven-artifact 3.x): lower-cased; `.` separates items, `-` and digit/letter
+//! Maven `ComparableVersion` as osv.dev, osv-scalibr's fixtures, univers and the vers-spec vectors all implement it
+//! (maven-artifact before 3.8.5's "treat `.X` as `-X`"; with MNG-6964's whole-list comparison): lower-cased; `.` separates items, `-` and digit/letter
 //! transitions open a nested list; `a1`/`b1`/`m1` mean alpha/beta/milestone; `ga`, `final`, `release` are the
 //! empty qualifier and `cr` is `rc`; each list drops trailing "null" items (0, "", empty lists) before its last
 //! non-list item. Items compare int > list > string; qualifiers in the order alpha < beta < milestone < rc <
@@ -7,6 +8,10 @@
 //! A missing item against a nested list compares the list's items with "null" one by one, so this order is not a
 //! plain byte order: the key stores the normalised item tree (1 int, 2 qualifier, 3 list start, 4 list end) and
 //! [`compare`] walks two trees without allocating.
+//!
+//! ComparableVersion is not a total order on arbitrary strings, in any Maven release (e.g. `0.cr` < `0` < `0-1` <
+//! `0.cr` here; maven-artifact 3.8.7 has `0` > `0.alpha.0` > `0_0` > `0`); on versions of the usual shape
+//! (numbers, then qualifiers) it is.
 
 use std::cmp::Ordering;
 
