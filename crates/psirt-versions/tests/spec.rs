@@ -5,6 +5,7 @@
 
 mod common;
 mod fixtures;
+mod osv_ranges;
 mod props;
 mod purl_suite;
 mod vers_suite;

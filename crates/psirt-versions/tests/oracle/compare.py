@@ -2,10 +2,11 @@
 """Oracle for tests/oracle.rs: reads `A<TAB>B` lines on stdin, writes one of `<`, `=`, `>` per line, or `!` when
 the reference rejects a version, or `?` when it finds the two incomparable. One process per scheme.
 
-usage: compare.py SCHEME   (pep440 | semver | golang | maven | nuget | gem | composer | alpine | deb | rpm | php)
+usage: compare.py SCHEME   (pep440 | semver | golang | maven | nuget | gem | composer | alpine | deb | dpkg | rpm |
+                           php)
 
 pep440 uses `packaging`, semver/golang/maven/nuget/gem/composer/alpine use `univers`, deb uses `apt_pkg`
-(python3-apt, dpkg's algorithm), rpm uses `rpm.labelCompare` (python3-rpm), php uses PHP's version_compare.
+(python3-apt, dpkg's algorithm), dpkg runs `dpkg --compare-versions`, rpm uses `rpm.labelCompare` (python3-rpm), php uses PHP's version_compare.
 A missing reference exits with status 3 and the install command on stderr.
 """
 import subprocess
@@ -17,6 +18,7 @@ INSTALL = {
     "deb": "apt-get install -y python3-apt  (then run this script with /usr/bin/python3)",
     "rpm": "apt-get install -y python3-rpm  (then run this script with /usr/bin/python3)",
     "php": "apt-get install -y php-cli",
+    "dpkg": "apt-get install -y dpkg",
 }
 
 
@@ -99,6 +101,21 @@ def main():
                 return sign(rpm.labelCompare(evr(a), evr(b)))
             except ValueError:
                 return "!"
+    elif scheme == "dpkg":
+        # dpkg itself, one bash process looping over the pairs (dpkg runs once or twice per pair).
+        loop = (
+            'while IFS=$\'\\t\' read -r a b; do dpkg --compare-versions "$a" lt "$b" 2>/dev/null; r=$?; '
+            'if [ $r = 0 ]; then echo "<"; elif [ $r = 1 ]; then '
+            'if dpkg --compare-versions "$a" eq "$b" 2>/dev/null; then echo "="; else echo ">"; fi; '
+            'else echo "!"; fi; done'
+        )
+        try:
+            out = subprocess.run(["bash", "-c", loop], input="".join(f"{a}\t{b}\n" for a, b in pairs),
+                                 capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            missing("dpkg", e)
+        sys.stdout.write(out)
+        return
     elif scheme == "php":
         code = (
             '$r=[];while(($l=fgets(STDIN))!==false){$p=explode("\\t",rtrim($l,"\\n"));'

@@ -1,0 +1,234 @@
+//! OSV `affected` evaluation (schema.md pseudo-code), ecosystem names and purl types.
+
+use psirt_versions::{
+    affected, Ecosystem, Error, Event, OsvAffectedRanges, OsvRange, RangeKind, Scheme,
+};
+
+fn entry(eco: &str, kind: RangeKind, events: Vec<Event>, versions: &[&str]) -> OsvAffectedRanges {
+    OsvAffectedRanges {
+        ecosystem: Ecosystem::from_osv(eco).unwrap(),
+        ranges: vec![OsvRange {
+            kind,
+            events,
+            repo: None,
+        }],
+        versions: versions.iter().map(|v| v.to_string()).collect(),
+    }
+}
+
+use Event::{Fixed, Introduced, LastAffected, Limit};
+
+fn s(v: &str) -> String {
+    v.to_string()
+}
+
+#[test]
+fn introduced_fixed() {
+    let a = entry(
+        "PyPI",
+        RangeKind::Ecosystem,
+        vec![Introduced(s("1.0")), Fixed(s("1.2.post1"))],
+        &[],
+    );
+    for (v, want) in [
+        ("0.9", false),
+        ("1.0", true),
+        ("1.0.0", true),
+        ("1.2", true),
+        ("1.2.post1", false),
+        ("2", false),
+    ] {
+        assert_eq!(affected(&a, v).unwrap(), want, "{v}");
+    }
+}
+
+#[test]
+fn introduced_zero_and_unsorted_events() {
+    // Events in any order; "0" is before everything.
+    let a = entry(
+        "npm",
+        RangeKind::Semver,
+        vec![
+            Fixed(s("2.0.0")),
+            Introduced(s("1.5.0")),
+            Fixed(s("1.2.0")),
+            Introduced(s("0")),
+        ],
+        &[],
+    );
+    for (v, want) in [
+        ("0.0.1", true),
+        ("1.1.9", true),
+        ("1.2.0", false),
+        ("1.4.0", false),
+        ("1.5.0", true),
+        ("2.0.0", false),
+    ] {
+        assert_eq!(affected(&a, v).unwrap(), want, "{v}");
+    }
+}
+
+#[test]
+fn last_affected_and_limit() {
+    let a = entry(
+        "Debian:12",
+        RangeKind::Ecosystem,
+        vec![Introduced(s("0")), LastAffected(s("1.2-3"))],
+        &[],
+    );
+    assert!(affected(&a, "1.2-3").unwrap());
+    assert!(affected(&a, "1.2-3~deb12u1").unwrap());
+    assert!(!affected(&a, "1.2-3+deb12u1").unwrap());
+    let l = entry(
+        "crates.io",
+        RangeKind::Semver,
+        vec![Introduced(s("1.0.0")), Limit(s("1.5.0"))],
+        &[],
+    );
+    assert!(affected(&l, "1.4.9").unwrap());
+    assert!(!affected(&l, "1.5.0").unwrap());
+    assert!(!affected(&l, "0.9.0").unwrap());
+    let star = entry(
+        "crates.io",
+        RangeKind::Semver,
+        vec![Introduced(s("1.0.0")), Limit(s("*"))],
+        &[],
+    );
+    assert!(affected(&star, "9.0.0").unwrap());
+}
+
+#[test]
+fn introduced_equal_fixed_is_empty() {
+    let a = entry(
+        "Go",
+        RangeKind::Semver,
+        vec![Introduced(s("1.0.0")), Fixed(s("1.0.0"))],
+        &[],
+    );
+    assert!(!affected(&a, "1.0.0").unwrap());
+}
+
+#[test]
+fn versions_list_and_git() {
+    let mut a = entry(
+        "PyPI",
+        RangeKind::Git,
+        vec![Introduced(s("abc")), Fixed(s("def"))],
+        &["1.0", "2.0.1"],
+    );
+    assert!(affected(&a, "1.0").unwrap());
+    assert!(affected(&a, "1.0.0").unwrap(), "PEP 440 equality");
+    assert!(!affected(&a, "1.1").unwrap());
+    a.versions.clear();
+    assert!(matches!(affected(&a, "1.0"), Err(Error::NotEvaluable(_))));
+}
+
+#[test]
+fn go_and_rpm_ecosystems() {
+    let go = entry(
+        "Go",
+        RangeKind::Semver,
+        vec![
+            Introduced(s("0")),
+            Fixed(s("0.0.0-20220314234659-1baeb1ce4c0b")),
+        ],
+        &[],
+    );
+    assert!(affected(&go, "v0.0.0-20210817164053-32db794688a5").unwrap());
+    assert!(!affected(&go, "v0.1.0").unwrap());
+    let rpm = entry(
+        "AlmaLinux:9",
+        RangeKind::Ecosystem,
+        vec![Introduced(s("0")), Fixed(s("2:4.3.2-1.el9_1"))],
+        &[],
+    );
+    assert!(affected(&rpm, "4.9.0-1.el9").unwrap(), "epoch 0 < 2");
+    assert!(affected(&rpm, "2:4.3.2-1.el9").unwrap());
+    assert!(!affected(&rpm, "2:4.3.2-1.el9_1").unwrap());
+}
+
+#[test]
+fn bad_versions_are_errors_not_panics() {
+    let a = entry(
+        "Debian",
+        RangeKind::Ecosystem,
+        vec![Introduced(s("0")), Fixed(s("x:1"))],
+        &[],
+    );
+    assert!(affected(&a, "1.0").is_err());
+}
+
+#[test]
+fn ecosystem_names() {
+    for (osv, scheme) in [
+        ("PyPI", Scheme::Pep440),
+        ("crates.io", Scheme::SemVer),
+        ("Go", Scheme::SemVer),
+        ("npm", Scheme::SemVer),
+        ("Maven", Scheme::Maven),
+        ("Maven:https://repo.example.org/", Scheme::Maven),
+        ("Debian:12", Scheme::Debian),
+        ("Ubuntu:22.04:LTS", Scheme::Debian),
+        ("AlmaLinux:9", Scheme::Rpm),
+        ("Rocky Linux:8", Scheme::Rpm),
+        ("Red Hat", Scheme::Rpm),
+        ("Alpine:v3.18", Scheme::Alpine),
+        ("Wolfi", Scheme::Alpine),
+        ("Packagist", Scheme::Composer),
+        ("RubyGems", Scheme::RubyGems),
+        ("NuGet", Scheme::NuGet),
+        ("Hex", Scheme::SemVer),
+        ("Pub", Scheme::Pub),
+        ("CRAN", Scheme::Cran),
+        ("Bitnami", Scheme::SemVer),
+        ("Julia", Scheme::SemVer),
+        ("Hackage", Scheme::Hackage),
+        ("GHC", Scheme::Hackage),
+        ("OSS-Fuzz", Scheme::Generic),
+    ] {
+        assert_eq!(Ecosystem::from_osv(osv).unwrap().scheme(), scheme, "{osv}");
+    }
+    assert_eq!(
+        Ecosystem::from_osv("Debian:12").unwrap().osv_name(),
+        "Debian"
+    );
+    assert_eq!(psirt_versions::osv_release("Alpine:v3.18"), Some("v3.18"));
+    assert!(Ecosystem::from_osv("").is_err());
+    for (ty, ns, eco) in [
+        ("pypi", None, Ecosystem::PyPI),
+        ("cargo", None, Ecosystem::CratesIo),
+        ("golang", Some("github.com/x"), Ecosystem::Go),
+        ("npm", None, Ecosystem::Npm),
+        ("maven", Some("org.x"), Ecosystem::Maven),
+        ("deb", Some("debian"), Ecosystem::Debian),
+        ("deb", Some("ubuntu"), Ecosystem::Ubuntu),
+        ("rpm", Some("almalinux"), Ecosystem::AlmaLinux),
+        ("rpm", Some("fedora"), Ecosystem::RedHat),
+        ("apk", Some("alpine"), Ecosystem::Alpine),
+        ("composer", Some("laravel"), Ecosystem::Packagist),
+        ("gem", None, Ecosystem::RubyGems),
+        ("nuget", None, Ecosystem::NuGet),
+        ("hex", None, Ecosystem::Hex),
+        ("pub", None, Ecosystem::Pub),
+        ("cran", None, Ecosystem::Cran),
+    ] {
+        assert_eq!(Ecosystem::from_purl_type(ty, ns).unwrap(), eco, "{ty}");
+    }
+}
+
+#[test]
+fn compare_api() {
+    use std::cmp::Ordering::*;
+    let e = Ecosystem::from_osv("PyPI").unwrap();
+    assert_eq!(e.compare("1.0", "1.0.0").unwrap(), Equal);
+    assert_eq!(e.compare("1.0.dev1", "1.0a1").unwrap(), Less);
+    assert_eq!(Ecosystem::Debian.compare("1:0.1", "2.0").unwrap(), Greater);
+    assert_eq!(Ecosystem::RedHat.compare("1.0~rc1", "1.0").unwrap(), Less);
+    assert_eq!(
+        Ecosystem::RedHat.compare("1.0^git1", "1.0").unwrap(),
+        Greater
+    );
+    let a = Scheme::SemVer.parse("1.0.0").unwrap();
+    let b = Scheme::Pep440.parse("1.0.0").unwrap();
+    assert!(a.try_cmp(&b).is_err());
+}
