@@ -13,7 +13,7 @@ use crate::{eco, Result};
 pub enum Scheme {
     /// SemVer 2.0 precedence, build metadata ignored, lenient (`v` prefix, missing/extra components).
     SemVer,
-    /// Dart pub: SemVer, but build metadata orders too (a build sorts after the bare version).
+    /// SemVer where build metadata orders too (a build sorts after the bare version): Dart pub, Julia.
     Pub,
     /// PEP 440 (PyPI).
     Pep440,
@@ -94,6 +94,10 @@ pub enum Ecosystem {
     Julia,
     SwiftUrl,
     ConanCenter,
+    Bioconductor,
+    Kubernetes,
+    GitHubActions,
+    VsCode,
     PyPI,
     Maven,
     NuGet,
@@ -108,7 +112,11 @@ pub enum Ecosystem {
     OpenSuse,
     Mageia,
     OpenEuler,
+    AzureLinux,
+    PhotonOs,
     Alpine,
+    Alpaquita,
+    BellSoftHardenedContainers,
     Wolfi,
     Chainguard,
     MinimOs,
@@ -129,6 +137,10 @@ const OSV_NAMES: &[(&str, Ecosystem)] = &[
     ("Julia", Ecosystem::Julia),
     ("SwiftURL", Ecosystem::SwiftUrl),
     ("ConanCenter", Ecosystem::ConanCenter),
+    ("Bioconductor", Ecosystem::Bioconductor),
+    ("Kubernetes", Ecosystem::Kubernetes),
+    ("GitHub Actions", Ecosystem::GitHubActions),
+    ("VSCode", Ecosystem::VsCode),
     ("PyPI", Ecosystem::PyPI),
     ("Maven", Ecosystem::Maven),
     ("NuGet", Ecosystem::NuGet),
@@ -143,6 +155,13 @@ const OSV_NAMES: &[(&str, Ecosystem)] = &[
     ("openSUSE", Ecosystem::OpenSuse),
     ("Mageia", Ecosystem::Mageia),
     ("openEuler", Ecosystem::OpenEuler),
+    ("Azure Linux", Ecosystem::AzureLinux),
+    ("Photon OS", Ecosystem::PhotonOs),
+    ("Alpaquita", Ecosystem::Alpaquita),
+    (
+        "BellSoft Hardened Containers",
+        Ecosystem::BellSoftHardenedContainers,
+    ),
     ("Alpine", Ecosystem::Alpine),
     ("Wolfi", Ecosystem::Wolfi),
     ("Chainguard", Ecosystem::Chainguard),
@@ -233,10 +252,14 @@ impl Ecosystem {
             | E::Go
             | E::Hex
             | E::Bitnami
-            | E::Julia
             | E::SwiftUrl
-            | E::ConanCenter => Scheme::SemVer,
-            E::Pub => Scheme::Pub,
+            | E::ConanCenter
+            | E::Bioconductor
+            | E::Kubernetes
+            | E::GitHubActions
+            | E::VsCode => Scheme::SemVer,
+            // Julia's VersionNumber orders build metadata (`4.3.1+0` < `4.3.1+2`, used by JLL packages).
+            E::Pub | E::Julia => Scheme::Pub,
             E::PyPI => Scheme::Pep440,
             E::Maven => Scheme::Maven,
             E::NuGet => Scheme::NuGet,
@@ -249,8 +272,15 @@ impl Ecosystem {
             | E::Suse
             | E::OpenSuse
             | E::Mageia
-            | E::OpenEuler => Scheme::Rpm,
-            E::Alpine | E::Wolfi | E::Chainguard | E::MinimOs => Scheme::Alpine,
+            | E::OpenEuler
+            | E::AzureLinux
+            | E::PhotonOs => Scheme::Rpm,
+            E::Alpine
+            | E::Wolfi
+            | E::Chainguard
+            | E::MinimOs
+            | E::Alpaquita
+            | E::BellSoftHardenedContainers => Scheme::Alpine,
             E::Cran => Scheme::Cran,
             E::Hackage | E::Ghc => Scheme::Hackage,
             E::Other(_) => Scheme::Generic,

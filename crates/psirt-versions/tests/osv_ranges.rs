@@ -181,7 +181,7 @@ fn ecosystem_names() {
         ("Pub", Scheme::Pub),
         ("CRAN", Scheme::Cran),
         ("Bitnami", Scheme::SemVer),
-        ("Julia", Scheme::SemVer),
+        ("Julia", Scheme::Pub),
         ("Hackage", Scheme::Hackage),
         ("GHC", Scheme::Hackage),
         ("OSS-Fuzz", Scheme::Generic),
