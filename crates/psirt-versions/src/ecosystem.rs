@@ -6,6 +6,9 @@ use crate::error::Error;
 use crate::version::Version;
 use crate::{eco, Result};
 
+/// Longest version string accepted, in bytes.
+pub const MAX_VERSION_LEN: usize = 1024;
+
 /// A version ordering scheme. Several ecosystems share one (npm, crates.io, Hex all use SemVer).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -59,8 +62,18 @@ impl Scheme {
         }
     }
 
-    /// Parse a version under this scheme.
+    /// Parse a version under this scheme. Strings over [`MAX_VERSION_LEN`] bytes are rejected (no real version is
+    /// that long, and it bounds the work any input can cause).
     pub fn parse(self, s: &str) -> Result<Version> {
+        if s.len() > MAX_VERSION_LEN {
+            let cut = s
+                .char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .take_while(|&e| e <= 64)
+                .last()
+                .unwrap_or(0);
+            return Err(Error::version(self.name(), &s[..cut], "too long"));
+        }
         match self {
             Scheme::SemVer => eco::semver::parse(s, false),
             Scheme::Pub => eco::semver::parse(s, true),
@@ -81,9 +94,11 @@ impl Scheme {
 
 /// A package ecosystem. Release suffixes of OSV names (`Debian:12`, `Alpine:v3.18`) are not part of the value: they
 /// select a distribution release, not a version scheme (see [`osv_release`]).
+/// Serialises as its OSV name (release suffixes are dropped when deserialising).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[serde(try_from = "String", into = "String")]
 pub enum Ecosystem {
     Npm,
     CratesIo,
@@ -296,6 +311,25 @@ impl Ecosystem {
     pub fn compare(&self, a: &str, b: &str) -> Result<Ordering> {
         let s = self.scheme();
         s.parse(a)?.try_cmp(&s.parse(b)?)
+    }
+}
+
+impl TryFrom<String> for Ecosystem {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Ecosystem::from_osv(&s)
+    }
+}
+
+impl From<Ecosystem> for String {
+    fn from(e: Ecosystem) -> String {
+        e.osv_name().to_string()
+    }
+}
+
+impl std::fmt::Display for Ecosystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.osv_name())
     }
 }
 

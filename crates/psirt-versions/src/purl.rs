@@ -10,9 +10,11 @@ use std::fmt;
 use crate::error::PurlError;
 
 /// A parsed, normalised Package URL. Fields hold decoded values; `Display` gives the canonical string.
+/// Serialises as that string; deserialises through [`Purl::parse_lenient`].
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[serde(try_from = "String", into = "String")]
 pub struct Purl {
     ty: String,
     namespace: Option<String>,
@@ -102,6 +104,19 @@ impl Purl {
         let mut p = self.clone();
         p.version = version.filter(|v| !v.is_empty()).map(str::to_string);
         p
+    }
+}
+
+impl TryFrom<String> for Purl {
+    type Error = PurlError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Purl::parse_lenient(&s)
+    }
+}
+
+impl From<Purl> for String {
+    fn from(p: Purl) -> String {
+        p.to_string()
     }
 }
 

@@ -232,3 +232,23 @@ fn compare_api() {
     let b = Scheme::Pep440.parse("1.0.0").unwrap();
     assert!(a.try_cmp(&b).is_err());
 }
+
+#[test]
+fn serde_forms() {
+    let a: OsvAffectedRanges = serde_json::from_value(serde_json::json!({
+        "ecosystem": "Debian:12",
+        "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2-1"}]}],
+        "versions": ["1.0-1"]
+    }))
+    .unwrap();
+    assert_eq!(a.ecosystem, Ecosystem::Debian);
+    assert_eq!(a.ranges[0].events[1], Fixed(s("1.2-1")));
+    assert!(affected(&a, "1.1-1").unwrap());
+    let back = serde_json::to_value(&a).unwrap();
+    assert_eq!(back["ecosystem"], "Debian");
+    assert_eq!(back["ranges"][0]["type"], "ECOSYSTEM");
+    let p: psirt_versions::Purl =
+        serde_json::from_value(serde_json::json!("pkg:PyPI/Django_X@1.0")).unwrap();
+    assert_eq!(serde_json::to_value(&p).unwrap(), "pkg:pypi/django-x@1.0");
+    assert!(Scheme::SemVer.parse(&"1".repeat(2000)).is_err());
+}
