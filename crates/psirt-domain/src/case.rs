@@ -14,6 +14,12 @@ macro_rules! named_enum {
                 match self { $($name::$variant => $text),+ }
             }
         }
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -33,6 +39,7 @@ macro_rules! named_enum {
 pub(crate) use named_enum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     New,
@@ -58,6 +65,7 @@ impl CaseState {
 
 /// Why a case (or a report) was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
     Duplicate,
@@ -72,6 +80,7 @@ named_enum!(Resolution, "resolution" {
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     S1,
     S2,
@@ -81,6 +90,7 @@ pub enum Severity {
 named_enum!(Severity, "severity" { S1 => "S1", S2 => "S2", S3 => "S3", S4 => "S4" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     P1,
     P2,

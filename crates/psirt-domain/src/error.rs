@@ -15,6 +15,7 @@ pub enum DomainError {
 
 /// One rejected field of an input, named as the client sent it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -5,12 +5,15 @@
 pub mod access;
 pub mod audit;
 pub mod case;
+pub mod clock;
+pub mod cwe;
 pub mod error;
 pub mod report;
 pub mod role;
 
 pub use access::{CaseAccess, CaseAction, Viewer};
 pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};
-pub use error::DomainError;
+pub use clock::Clock;
+pub use error::{DomainError, FieldError};
 pub use report::{CreditPreference, NewReport, ReportChannel, ReportStatus};
 pub use role::Role;

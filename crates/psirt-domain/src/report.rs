@@ -7,6 +7,7 @@ use crate::error::FieldError;
 use crate::DomainError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportChannel {
     Web,
@@ -23,6 +24,7 @@ named_enum!(ReportChannel, "channel" {
 
 /// How the reporter wants to be credited in an advisory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CreditPreference {
     /// Credit by the name given.
@@ -39,6 +41,7 @@ named_enum!(CreditPreference, "credit preference" {
 
 /// Where a report stands. A report is evidence and never edited; only this status moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     New,
@@ -69,6 +72,7 @@ pub mod limits {
 
 /// A submission as the reporter typed it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewReport {
     pub title: String,
     pub description: String,

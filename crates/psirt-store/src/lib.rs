@@ -1,1 +1,124 @@
-//! placeholder
+//! psirt's persistence: one `Store` over SQLite (default) or PostgreSQL.
+//!
+//! The SQL is written once in the portable subset both speak (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`); the `with_tx!`/`with_pool!` macros expand each repository body once per
+//! backend so sqlx sees concrete types (no `sqlx::Any`). Every write runs in one transaction
+//! that also appends its audit event.
+
+#[macro_use]
+mod macros;
+pub mod audit;
+pub mod cases;
+mod error;
+pub mod model;
+pub mod reports;
+pub mod secrets;
+pub mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use psirt_domain::clock::{to_micros, Clock};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use time::OffsetDateTime;
+
+pub use error::StoreError;
+pub use model::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The wall clock, used outside tests.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend()).finish()
+    }
+}
+
+impl Store {
+    /// Opens `url` (`sqlite:path`, `sqlite::memory:`, `postgres://...`) and applies migrations.
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts: PgConnectOptions = url.parse()?;
+            Pool::Postgres(Self::pg_pool(opts).await?)
+        } else if url.starts_with("sqlite:") {
+            let opts: SqliteConnectOptions = url.parse()?;
+            Pool::Sqlite(Self::sqlite_pool(opts.create_if_missing(true)).await?)
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL `{url}`: use sqlite:FILE or postgres://..."
+            )));
+        };
+        Self::with_pool(pool, clock).await
+    }
+
+    pub async fn sqlite_pool(opts: SqliteConnectOptions) -> Result<SqlitePool> {
+        let opts = opts
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Ok(SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?)
+    }
+
+    pub async fn pg_pool(opts: PgConnectOptions) -> Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?)
+    }
+
+    /// Wraps an open pool and brings its schema up to date.
+    pub async fn with_pool(pool: Pool, clock: Arc<dyn Clock>) -> Result<Self> {
+        match &pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(Self { pool, clock })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        to_micros(self.clock.now())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+}

@@ -1,0 +1,260 @@
+//! What the store hands out. Times are UTC; serialised as RFC 3339.
+
+use psirt_domain::{CaseState, CreditPreference, Priority, ReportChannel, ReportStatus, Resolution, Role, Severity};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A personal API token as listed: never the secret itself, only its first characters.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub token_prefix: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub channel: ReportChannel,
+    pub title: String,
+    pub description: String,
+    pub product: String,
+    pub steps_to_reproduce: String,
+    pub impact: String,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    #[sqlx(try_from = "String")]
+    pub credit_preference: CreditPreference,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    #[sqlx(try_from = "String")]
+    pub status: ReportStatus,
+    pub case_id: Option<i64>,
+    pub triaged_by: Option<i64>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub triaged_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Case {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub state: CaseState,
+    pub resolution: Option<Resolution>,
+    pub severity: Option<Severity>,
+    pub priority: Option<Priority>,
+    pub embargoed: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub public_date: Option<OffsetDateTime>,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// CWE numbers (79 for CWE-79), ascending.
+    pub cwe_ids: Vec<u32>,
+    /// User ids of the case's members, ascending.
+    pub members: Vec<i64>,
+}
+
+impl Case {
+    pub fn access_for(&self, user_id: i64) -> psirt_domain::CaseAccess {
+        psirt_domain::CaseAccess {
+            embargoed: self.embargoed,
+            is_member: self.members.contains(&user_id),
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CaseRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub state: String,
+    pub resolution: Option<String>,
+    pub severity: Option<String>,
+    pub priority: Option<String>,
+    pub embargoed: bool,
+    pub public_date: Option<OffsetDateTime>,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+fn parse_opt<T: std::str::FromStr>(v: Option<String>, what: &str) -> Result<Option<T>, StoreError> {
+    v.map(|s| s.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{s}`"))))
+        .transpose()
+}
+
+impl CaseRow {
+    pub(crate) fn into_case(self, cwe_ids: Vec<u32>, members: Vec<i64>) -> Result<Case, StoreError> {
+        Ok(Case {
+            id: self.id,
+            title: self.title,
+            description: self.description,
+            state: self.state.parse().map_err(|_| StoreError::Corrupt(format!("state `{}`", self.state)))?,
+            resolution: parse_opt(self.resolution, "resolution")?,
+            severity: parse_opt(self.severity, "severity")?,
+            priority: parse_opt(self.priority, "priority")?,
+            embargoed: self.embargoed,
+            public_date: self.public_date,
+            assignee_id: self.assignee_id,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            cwe_ids,
+            members,
+        })
+    }
+}
+
+/// An internal comment on a case (never shown to reporters).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    pub id: i64,
+    pub case_id: i64,
+    pub author_id: i64,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One message in a reporter's thread. Staff authors are shown to the reporter only as "PSIRT".
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: i64,
+    pub report_id: i64,
+    pub from_reporter: bool,
+    pub author_id: Option<i64>,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// One audit event as the timeline shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of a list, newest first, with the cursor for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Where a list starts and how long it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageRequest {
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl PageRequest {
+    pub const MAX: u32 = 200;
+    pub const DEFAULT: u32 = 50;
+
+    pub fn limit(&self) -> i64 {
+        i64::from(self.limit.unwrap_or(Self::DEFAULT).clamp(1, Self::MAX))
+    }
+
+    /// Items strictly older (smaller id) than the cursor; `i64::MAX` for the first page.
+    pub fn before_id(&self) -> Result<i64, StoreError> {
+        match &self.cursor {
+            None => Ok(i64::MAX),
+            Some(c) => c
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    StoreError::Domain(psirt_domain::DomainError::Invalid(vec![psirt_domain::FieldError::new(
+                        "cursor",
+                        "is not a cursor returned by this list",
+                    )]))
+                }),
+        }
+    }
+
+    /// Builds the page from `limit + 1` fetched rows: the extra row only says there is more.
+    pub fn page<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Page<T> {
+        let limit = self.limit() as usize;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
+        Page { items: rows, next_cursor }
+    }
+}
+
+/// Who did something, as the audit trail names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User { id: i64, username: String },
+    /// The reporter holding a report's tracking token.
+    Reporter { report_id: i64 },
+    /// psirt itself (bootstrap, workers) or the CLI run by an operator.
+    System(&'static str),
+}
+
+impl Actor {
+    pub fn label(&self) -> String {
+        match self {
+            Actor::User { id, username } => format!("user:{id}:{username}"),
+            Actor::Reporter { report_id } => format!("reporter:report-{report_id}"),
+            Actor::System(what) => format!("system:{what}"),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
