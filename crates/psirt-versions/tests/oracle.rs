@@ -489,3 +489,43 @@ fn alpine_vs_univers() {
         pairs: FULL,
     });
 }
+
+/// PEP 440 normalisation (`str(Version(v))`) of every PyPI version in the corpus.
+#[test]
+fn pypi_normalisation_vs_packaging() {
+    let mut groups = Groups::new();
+    osv_versions("PyPI.jsonl.gz", &mut groups);
+    fixture_versions(
+        &["pypi-versions.txt", "pypi-versions-generated.txt"],
+        &mut groups,
+    );
+    let all: BTreeSet<String> = groups
+        .into_values()
+        .flatten()
+        .filter(|v| !v.contains(['\t', '\n']))
+        .collect();
+    let pairs: Vec<(String, String)> = all.iter().map(|v| (v.clone(), String::new())).collect();
+    let answers = oracle(PY, "pep440-normalize", &pairs);
+    let mut diffs = Vec::new();
+    let mut checked = 0;
+    for ((v, _), want) in pairs.iter().zip(&answers) {
+        let ours = psirt_versions::eco::pep440::normalize(v).unwrap_or_else(|_| "!".into());
+        if want != "!" {
+            checked += 1;
+        }
+        if &ours != want {
+            diffs.push(format!("{v}: reference {want}, ours {ours}"));
+        }
+    }
+    eprintln!(
+        "PyPI normalisation: {} versions, {checked} valid",
+        pairs.len()
+    );
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    assert!(checked >= 10_000, "only {checked} versions");
+}

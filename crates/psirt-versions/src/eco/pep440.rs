@@ -71,7 +71,25 @@ pub fn parse_strict(s: &str) -> Result<Version> {
     parse_pep440(s)
 }
 
+/// The normalised PEP 440 spelling (`str(packaging.version.Version(s))`): `V1.0-ALPHA.2` → `1.0a2`,
+/// `1.0-1` → `1.0.post1`, `1!01.2.0.dev` → `1!1.2.0.dev0`.
+pub fn normalize(s: &str) -> Result<String> {
+    parse_inner(s).map(|(_, n)| n)
+}
+
 fn parse_pep440(s: &str) -> Result<Version> {
+    parse_inner(s).map(|(k, _)| Version::new(Scheme::Pep440, s, k))
+}
+
+fn int(d: &[u8]) -> &str {
+    let t = d
+        .iter()
+        .position(|&c| c != b'0')
+        .map_or(&d[d.len().saturating_sub(1)..], |p| &d[p..]);
+    std::str::from_utf8(t).unwrap_or("0")
+}
+
+fn parse_inner(s: &str) -> Result<(Key, String)> {
     let bad = |why| Error::version("pep440", s, why);
     let lower = s.trim().to_ascii_lowercase();
     let body = lower.strip_prefix('v').unwrap_or(&lower);
@@ -94,6 +112,11 @@ fn parse_pep440(s: &str) -> Result<Version> {
         (b"0", first)
     };
     k.num(epoch);
+    let mut norm = String::new();
+    if int(epoch) != "0" {
+        norm.push_str(int(epoch));
+        norm.push('!');
+    }
     let mut release: Vec<&[u8]> = vec![first];
     while c.peek() == Some(b'.') && c.b.get(c.i + 1).is_some_and(|d| d.is_ascii_digit()) {
         c.i += 1;
@@ -105,6 +128,7 @@ fn parse_pep440(s: &str) -> Result<Version> {
         k.byte(1).num(d);
     }
     k.byte(0);
+    norm.push_str(&release.iter().map(|d| int(d)).collect::<Vec<_>>().join("."));
 
     // pre, post, dev
     let pre = c
@@ -123,20 +147,30 @@ fn parse_pep440(s: &str) -> Result<Version> {
         None if post.is_none() && dev.is_some() => k.byte(0),
         None => k.byte(4),
         Some((w, n)) => {
-            let rank = match w {
-                "alpha" | "a" => 1,
-                "beta" | "b" => 2,
-                _ => 3,
+            let (rank, label) = match w {
+                "alpha" | "a" => (1, "a"),
+                "beta" | "b" => (2, "b"),
+                _ => (3, "rc"),
             };
+            norm.push_str(label);
+            norm.push_str(int(n));
             k.byte(rank).num(n)
         }
     };
     match post {
         None => k.byte(0),
-        Some(n) => k.byte(1).num(n),
+        Some(n) => {
+            norm.push_str(".post");
+            norm.push_str(int(n));
+            k.byte(1).num(n)
+        }
     };
     match dev {
-        Some(n) => k.byte(1).num(n),
+        Some(n) => {
+            norm.push_str(".dev");
+            norm.push_str(int(n));
+            k.byte(1).num(n)
+        }
         None => k.byte(2),
     };
 
@@ -145,6 +179,18 @@ fn parse_pep440(s: &str) -> Result<Version> {
         c.i += 1;
         let local = &body[c.i..];
         k.byte(1);
+        norm.push('+');
+        let segs: Vec<&str> = local
+            .split(['-', '_', '.'])
+            .map(|g| {
+                if g.bytes().all(|x| x.is_ascii_digit()) {
+                    int(g.as_bytes())
+                } else {
+                    g
+                }
+            })
+            .collect();
+        norm.push_str(&segs.join("."));
         for seg in local.split(['-', '_', '.']) {
             if seg.is_empty() || !seg.bytes().all(|x| x.is_ascii_alphanumeric()) {
                 return Err(bad("invalid local version"));
@@ -163,7 +209,7 @@ fn parse_pep440(s: &str) -> Result<Version> {
     if c.i != c.b.len() {
         return Err(bad("unexpected characters"));
     }
-    Ok(Version::new(Scheme::Pep440, s, k))
+    Ok((k, norm))
 }
 
 /// packaging's `LegacyVersion` key: lower-cased, split into digit runs, letter runs, `.` and `-` (other text kept

@@ -2,7 +2,7 @@
 """Oracle for tests/oracle.rs: reads `A<TAB>B` lines on stdin, writes one of `<`, `=`, `>` per line, or `!` when
 the reference rejects a version, or `?` when it finds the two incomparable. One process per scheme.
 
-usage: compare.py SCHEME   (pep440 | semver | golang | maven | nuget | gem | composer | alpine | deb | dpkg | rpm |
+usage: compare.py SCHEME   (pep440 | pep440-normalize | semver | golang | maven | nuget | gem | composer | alpine | deb | dpkg | rpm |
                            php)
 
 pep440 uses `packaging`, semver/golang/maven/nuget/gem/composer/alpine use `univers`, deb uses `apt_pkg`
@@ -56,6 +56,20 @@ def main():
         except ImportError as e:
             missing("pep440", e)
         cmp = compare_objects(Version)
+    elif scheme == "pep440-normalize":
+        # one version per line (in the first column): its str(Version), or `!`
+        try:
+            from packaging.version import Version
+        except ImportError as e:
+            missing("pep440", e)
+
+        def norm(a):
+            try:
+                return str(Version(a))
+            except Exception:
+                return "!"
+        sys.stdout.write("".join(norm(p[0]) + "\n" for p in pairs))
+        return
     elif scheme in ("semver", "golang", "maven", "nuget", "gem", "composer", "alpine"):
         try:
             from univers import versions as uv
