@@ -14,7 +14,7 @@ import sys
 
 INSTALL = {
     "pep440": "pip install packaging==26.3",
-    "univers": "pip install univers==32.0.1",
+    "univers": "pip install univers==32.0.1 semantic-version==2.10.0 semver==3.1.2 attrs==26.1.0",
     "deb": "apt-get install -y python3-apt  (then run this script with /usr/bin/python3)",
     "rpm": "apt-get install -y python3-rpm  (then run this script with /usr/bin/python3)",
     "php": "apt-get install -y php-cli",
