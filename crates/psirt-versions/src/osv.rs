@@ -83,6 +83,9 @@ impl CompiledRange {
     /// Parse and sort the events of a SEMVER or ECOSYSTEM range.
     pub fn compile(r: &OsvRange, ecosystem: &Ecosystem) -> Result<CompiledRange> {
         let scheme = match r.kind {
+            // SEMVER ranges are SemVer 2.0, except that ecosystems whose versions order build metadata keep
+            // doing so (Julia's JLL advisories: introduced 4.3.1+0, fixed 4.3.1+2).
+            RangeKind::Semver if ecosystem.scheme() == Scheme::Pub => Scheme::Pub,
             RangeKind::Semver => Scheme::SemVer,
             RangeKind::Ecosystem => ecosystem.scheme(),
             RangeKind::Git => {

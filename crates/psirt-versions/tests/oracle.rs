@@ -529,3 +529,74 @@ fn pypi_normalisation_vs_packaging() {
     );
     assert!(checked >= 10_000, "only {checked} versions");
 }
+
+/// Every SEMVER/ECOSYSTEM range of the OSV corpus compiles (its event versions parse) and evaluates on its own
+/// bounds as the schema says: `introduced` is inside, `fixed` outside.
+#[test]
+fn osv_corpus_ranges_evaluate() {
+    use psirt_versions::{CompiledAffected, OsvAffectedRanges};
+    let mut files: Vec<_> = std::fs::read_dir(data_dir().join("feeds/osv"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let (mut entries, mut failures) = (0usize, Vec::new());
+    for path in files {
+        let f = std::fs::File::open(&path).unwrap();
+        for line in BufReader::new(flate2::read::GzDecoder::new(f)).lines() {
+            let rec: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            for aff in rec["affected"].as_array().into_iter().flatten() {
+                let mut a = aff.clone();
+                a["ecosystem"] = aff["package"]["ecosystem"].clone();
+                let Ok(a) = serde_json::from_value::<OsvAffectedRanges>(a) else {
+                    failures.push(format!("{}: affected entry does not map", rec["id"]));
+                    continue;
+                };
+                if a.ranges
+                    .iter()
+                    .all(|r| r.kind == psirt_versions::RangeKind::Git)
+                {
+                    continue;
+                }
+                entries += 1;
+                let c = match CompiledAffected::compile(&a) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failures.push(format!("{}: {e}", rec["id"]));
+                        continue;
+                    }
+                };
+                for r in a
+                    .ranges
+                    .iter()
+                    .filter(|r| r.kind != psirt_versions::RangeKind::Git)
+                {
+                    let evs = &r.events;
+                    // A lone introduced→fixed pair: its own bounds must evaluate as the schema says.
+                    if let [psirt_versions::Event::Introduced(i), psirt_versions::Event::Fixed(f)] =
+                        evs.as_slice()
+                    {
+                        if a.ranges.len() == 1 && a.versions.is_empty() {
+                            let inside = i == "0" || c.contains_str(i).unwrap_or(false);
+                            let outside = !c.contains_str(f).unwrap_or(true);
+                            if !(inside && outside) {
+                                failures.push(format!(
+                                    "{}: introduced {i} / fixed {f} evaluate wrongly",
+                                    rec["id"]
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("OSV corpus: {entries} affected entries with version ranges");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures[..failures.len().min(40)].join("\n")
+    );
+    assert!(entries > 10_000);
+}

@@ -45,15 +45,21 @@ pub(crate) fn parse_like(
             break;
         }
     }
-    if n == 0 {
-        return Err(Error::version(scheme.name(), s, "no numeric component"));
+    if body.is_empty() {
+        return Err(Error::version(scheme.name(), s, "empty version"));
     }
+    // No leading number (`nightly.2026-03-10.0` in Bitnami's feed): 0.0.0 with the text as pre-release, as the
+    // OSV tools read it.
     let rest = &body[i..];
     let (pre, build) = match rest.split_once('+') {
         Some((p, b)) => (p, Some(b)),
         None => (rest, None),
     };
-    let pre = pre.strip_prefix('-').unwrap_or(pre);
+    let pre = if n == 0 {
+        pre
+    } else {
+        pre.strip_prefix('-').unwrap_or(pre)
+    };
     let mut k = Key::new();
     for c in &comps[..ncomp.min(4)] {
         k.num(c);
