@@ -141,3 +141,34 @@ proptest! {
         }
     }
 }
+
+/// Inputs that stress the encodings: long numbers (length-prefix escape), deep Maven nesting, long strings.
+#[test]
+fn pathological_inputs() {
+    use std::cmp::Ordering::*;
+    let long = "9".repeat(300);
+    let longer = format!("1{}", "0".repeat(300));
+    for scheme in SCHEMES {
+        if let (Ok(a), Ok(b)) = (scheme.parse(&long), scheme.parse(&longer)) {
+            assert_eq!(a.cmp(&b), Less, "{scheme:?}");
+        }
+        assert!(
+            scheme.parse(&"1.".repeat(600)).is_err(),
+            "{scheme:?}: over the length cap"
+        );
+        let _ = scheme.parse(&"1-a".repeat(300));
+        let _ = scheme.parse("\u{0}\u{ffff}~^:-.+_");
+    }
+    assert!(
+        Scheme::Maven.parse(&"1-".repeat(200)).is_err(),
+        "nesting bound"
+    );
+    // 1-1-1-…: nested lists of 1, above plain 1 (as `1-1` > `1`)
+    assert_eq!(
+        Scheme::Maven
+            .parse(&"1-".repeat(100))
+            .unwrap()
+            .cmp(&Scheme::Maven.parse("1").unwrap()),
+        Greater
+    );
+}
