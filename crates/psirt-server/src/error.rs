@@ -1,0 +1,146 @@
+//! One error type for every handler, rendered as RFC 9457 problem+json.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use psirt_domain::{DomainError, FieldError};
+use psirt_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{1}")]
+    BadRequest(StatusCode, String),
+    #[error("too many requests")]
+    TooManyRequests,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+fn problem(status: StatusCode, detail: String, errors: Option<&[FieldError]>) -> Response {
+    let body = Problem {
+        kind: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error"),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json,
+    )
+        .into_response()
+}
+
+fn domain_response(e: &DomainError) -> Response {
+    match e {
+        DomainError::Invalid(errors) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the request has invalid fields".into(),
+            Some(errors),
+        ),
+        DomainError::TransitionNotAllowed { .. } | DomainError::GuardFailed { .. } => {
+            problem(StatusCode::CONFLICT, e.to_string(), None)
+        }
+        DomainError::UnknownValue { .. } => {
+            problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Domain(d) | ApiError::Store(StoreError::Domain(d)) => domain_response(d),
+            ApiError::Store(StoreError::NotFound(what)) | ApiError::NotFound(what) => {
+                problem(StatusCode::NOT_FOUND, format!("{what} not found"), None)
+            }
+            ApiError::Store(StoreError::Conflict(msg)) => {
+                problem(StatusCode::CONFLICT, msg.clone(), None)
+            }
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "internal error");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an internal error occurred".into(),
+                    None,
+                )
+            }
+            ApiError::Unauthorized(m) => problem(StatusCode::UNAUTHORIZED, (*m).into(), None),
+            ApiError::Forbidden(m) => problem(StatusCode::FORBIDDEN, (*m).into(), None),
+            ApiError::BadRequest(s, m) => problem(*s, m.clone(), None),
+            ApiError::TooManyRequests => {
+                let mut r = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests; try again later".into(),
+                    None,
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                r
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::BadRequest(r.status(), r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::BadRequest(StatusCode::BAD_REQUEST, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::BadRequest(StatusCode::NOT_FOUND, r.body_text())
+    }
+}
+
+/// `axum::Json` whose rejections are problem+json.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` whose rejections are problem+json.
+#[derive(Debug, Clone, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` whose rejections are problem+json.
+#[derive(Debug, Clone, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);

@@ -1,0 +1,1 @@
+//! Integration tests for psirt-server: each runs on SQLite and PostgreSQL.
