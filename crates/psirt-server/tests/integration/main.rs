@@ -1,1 +1,23 @@
-//! Integration tests for psirt-server: each runs on SQLite and PostgreSQL.
+//! Integration tests for psirt-server: each runs against a live server on SQLite and on PostgreSQL.
+
+mod access;
+mod flows;
+mod harness;
+
+/// Runs each `module::test(backend)` once per backend.
+macro_rules! both_backends {
+    ($($m:ident :: $name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { crate::$m::$name(psirt_store::testing::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { crate::$m::$name(psirt_store::testing::Backend::Postgres).await } )* }
+    };
+}
+
+both_backends!(
+    flows::report_intake,
+    flows::report_rate_limit,
+    flows::login_logout_csrf,
+    flows::password_change_required,
+    flows::token_revocation,
+    flows::triage_to_reporter_message,
+    access::access_matrix,
+);
