@@ -23,6 +23,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/me", get(me))
@@ -59,13 +60,13 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------- auth and accounts
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LoginBody {
     username: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SessionInfo {
     user: User,
     csrf_token: Option<String>,
@@ -83,6 +84,7 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn login(
     State(st): State<AppState>,
     ip: ClientIp,
@@ -114,6 +116,7 @@ async fn login(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn logout(State(st): State<AppState>, staff: Staff) -> ApiResult<Response> {
     if let AuthMethod::Session { session_id } = staff.method {
         st.store.revoke_session(&staff.actor(), session_id).await?;
@@ -123,6 +126,7 @@ async fn logout(State(st): State<AppState>, staff: Staff) -> ApiResult<Response>
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn me(staff: Staff) -> Json<SessionInfo> {
     Json(SessionInfo {
         user: staff.user,
@@ -130,12 +134,13 @@ async fn me(staff: Staff) -> Json<SessionInfo> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", responses((status = 204, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn change_password(
     State(st): State<AppState>,
     staff: Staff,
@@ -153,19 +158,21 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "me", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_tokens(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
     Ok(Json(
         json!({ "items": st.store.api_tokens(staff.user.id).await? }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewToken {
     name: String,
     #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
 }
 
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "me", responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn create_token(
     State(st): State<AppState>,
     staff: Staff,
@@ -182,6 +189,7 @@ async fn create_token(
         .into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "me", params(("id" = i64, Path)), responses((status = 204, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn revoke_token(
     State(st): State<AppState>,
     staff: Staff,
@@ -201,11 +209,13 @@ fn require_admin(staff: &Staff) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_users(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
     require_admin(&staff)?;
     Ok(Json(json!({ "items": st.store.users().await? })))
 }
 
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn create_user(
     State(st): State<AppState>,
     staff: Staff,
@@ -216,6 +226,7 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(u)).into_response())
 }
 
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn update_user(
     State(st): State<AppState>,
     staff: Staff,
@@ -226,11 +237,12 @@ async fn update_user(
     Ok(Json(st.store.update_user(&staff.actor(), id, b).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordReset {
     new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)), responses((status = 204, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn reset_password(
     State(st): State<AppState>,
     staff: Staff,
@@ -246,6 +258,7 @@ async fn reset_password(
 
 // ---------------------------------------------------------------- intake and tracking
 
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn submit_report(
     State(st): State<AppState>,
     ip: ClientIp,
@@ -265,6 +278,7 @@ async fn submit_report(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/track/{token}", tag = "track", params(("token" = String, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn track(State(st): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Value>> {
     let report = st
         .store
@@ -297,13 +311,14 @@ async fn track(State(st): State<AppState>, Path(token): Path<String>) -> ApiResu
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct MessageBody {
     body: String,
     #[serde(default)]
     report_id: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/v1/track/{token}/messages", tag = "track", params(("token" = String, Path)), responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn track_message(
     State(st): State<AppState>,
     ip: ClientIp,
@@ -331,13 +346,14 @@ fn require_psirt(staff: &Staff) -> ApiResult<()> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ReportQuery {
     status: Option<ReportStatus>,
     cursor: Option<String>,
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_reports(
     State(st): State<AppState>,
     staff: Staff,
@@ -357,6 +373,7 @@ async fn list_reports(
     Ok(Json(json!(page)))
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn get_report(
     State(st): State<AppState>,
     staff: Staff,
@@ -368,6 +385,7 @@ async fn get_report(
     Ok(Json(json!({ "report": report, "messages": messages })))
 }
 
+#[utoipa::path(post, path = "/api/v1/reports/{id}/triage", tag = "reports", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn triage_report(
     State(st): State<AppState>,
     staff: Staff,
@@ -397,7 +415,7 @@ async fn load_case(st: &AppState, staff: &Staff, id: i64, action: CaseAction) ->
     Ok(case)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CaseQuery {
     q: Option<String>,
     state: Option<CaseState>,
@@ -405,6 +423,7 @@ struct CaseQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_cases(
     State(st): State<AppState>,
     staff: Staff,
@@ -428,6 +447,7 @@ async fn list_cases(
     Ok(Json(json!(page)))
 }
 
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn create_case(
     State(st): State<AppState>,
     staff: Staff,
@@ -440,6 +460,7 @@ async fn create_case(
     Ok((StatusCode::CREATED, Json(case)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn get_case(
     State(st): State<AppState>,
     staff: Staff,
@@ -459,6 +480,7 @@ async fn get_case(
     Ok(Json(v))
 }
 
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn patch_case(
     State(st): State<AppState>,
     staff: Staff,
@@ -469,13 +491,14 @@ async fn patch_case(
     Ok(Json(st.store.update_case(&staff.actor(), id, p).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TransitionBody {
     to: CaseState,
     #[serde(default)]
     resolution: Option<Resolution>,
 }
 
+#[utoipa::path(post, path = "/api/v1/cases/{id}/transition", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn transition_case(
     State(st): State<AppState>,
     staff: Staff,
@@ -490,6 +513,7 @@ async fn transition_case(
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}/comments", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_comments(
     State(st): State<AppState>,
     staff: Staff,
@@ -499,11 +523,12 @@ async fn list_comments(
     Ok(Json(json!({ "items": st.store.comments(id).await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct CommentBody {
     body: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/cases/{id}/comments", tag = "cases", params(("id" = i64, Path)), responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn add_comment(
     State(st): State<AppState>,
     staff: Staff,
@@ -515,6 +540,7 @@ async fn add_comment(
     Ok((StatusCode::CREATED, Json(c)).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}/messages", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn case_messages(
     State(st): State<AppState>,
     staff: Staff,
@@ -529,6 +555,7 @@ async fn case_messages(
     Ok(Json(json!({ "items": items })))
 }
 
+#[utoipa::path(post, path = "/api/v1/cases/{id}/messages", tag = "cases", params(("id" = i64, Path)), responses((status = 201, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn case_message(
     State(st): State<AppState>,
     staff: Staff,
@@ -569,6 +596,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
     ]))
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}/timeline", tag = "cases", params(("id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn timeline(
     State(st): State<AppState>,
     staff: Staff,
@@ -580,6 +608,7 @@ async fn timeline(
     ))
 }
 
+#[utoipa::path(put, path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases", params(("id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn add_member(
     State(st): State<AppState>,
     staff: Staff,
@@ -593,6 +622,7 @@ async fn add_member(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/members/{user_id}", tag = "cases", params(("id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn remove_member(
     State(st): State<AppState>,
     staff: Staff,
@@ -604,4 +634,65 @@ async fn remove_member(
             .remove_case_member(&staff.actor(), id, user_id)
             .await?,
     ))
+}
+
+/// The OpenAPI 3.1 description of this API, generated from the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "psirt",
+        description = "psirt REST API: errors are RFC 9457 problem+json; lists use cursor pagination."
+    ),
+    paths(
+        remove_member,
+        add_member,
+        case_message,
+        case_messages,
+        add_comment,
+        list_comments,
+        login,
+        logout,
+        me,
+        change_password,
+        list_tokens,
+        create_token,
+        revoke_token,
+        list_users,
+        create_user,
+        update_user,
+        reset_password,
+        submit_report,
+        list_reports,
+        get_report,
+        triage_report,
+        track,
+        track_message,
+        list_cases,
+        create_case,
+        get_case,
+        patch_case,
+        transition_case,
+        timeline
+    ),
+    components(schemas(
+        User,
+        Case,
+        psirt_store::Report,
+        psirt_store::Comment,
+        psirt_store::Message,
+        psirt_store::ApiToken,
+        psirt_store::AuditEntry,
+        NewReport,
+        NewCase,
+        CasePatch,
+        NewUser,
+        UserPatch,
+        TriageDecision,
+        psirt_domain::FieldError
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
 }

@@ -359,3 +359,24 @@ pub async fn triage_to_reporter_message(backend: Backend) {
     assert!(p2["next_cursor"].is_null());
     app.finish().await;
 }
+
+pub async fn openapi_document(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, doc) = app.anonymous().get("/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/reports",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/members/{user_id}",
+        "/api/v1/track/{token}",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"].get("NewReport").is_some());
+    app.finish().await;
+}

@@ -19,5 +19,6 @@ both_backends!(
     flows::password_change_required,
     flows::token_revocation,
     flows::triage_to_reporter_message,
+    flows::openapi_document,
     access::access_matrix,
 );
