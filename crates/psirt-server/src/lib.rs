@@ -57,7 +57,19 @@ pub fn router(store: Store, config: Config) -> Router {
         login_limiter: auth::RateLimiter::new(config.login_rate_per_minute),
         config: Arc::new(config),
     };
-    api::routes().with_state(state)
+    use axum::http::{header, HeaderValue};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    api::routes()
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// Serves until ctrl-c, then finishes the requests in flight.

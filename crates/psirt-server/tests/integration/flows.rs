@@ -380,3 +380,32 @@ pub async fn openapi_document(backend: Backend) {
     assert!(doc["components"]["schemas"].get("NewReport").is_some());
     app.finish().await;
 }
+
+pub async fn body_limit_and_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let anon = app.anonymous();
+    let huge = json!({"title": "t", "description": "x".repeat(2 * 1024 * 1024), "credit_preference": "none"});
+    let resp = anon
+        .request(Method::POST, "/api/v1/reports")
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let resp = anon
+        .request(Method::GET, "/api/v1/track/x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert!(app
+        .store
+        .reports(None, &PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    app.finish().await;
+}

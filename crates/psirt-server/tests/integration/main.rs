@@ -20,5 +20,6 @@ both_backends!(
     flows::token_revocation,
     flows::triage_to_reporter_message,
     flows::openapi_document,
+    flows::body_limit_and_headers,
     access::access_matrix,
 );
