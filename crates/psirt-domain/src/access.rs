@@ -67,13 +67,20 @@ mod tests {
             for embargoed in [false, true] {
                 for is_member in [false, true] {
                     let v = Viewer { user_id: 1, role };
-                    let c = CaseAccess { embargoed, is_member };
+                    let c = CaseAccess {
+                        embargoed,
+                        is_member,
+                    };
                     let view = v.may(c, CaseAction::View);
                     let comment = v.may(c, CaseAction::Comment);
                     let manage = v.may(c, CaseAction::Manage);
                     let psirt = matches!(role, Role::Admin | Role::Analyst);
                     assert_eq!(view, psirt || is_member || !embargoed, "{role} {c:?}");
-                    assert_eq!(comment, psirt || (role == Role::Engineer && is_member), "{role} {c:?}");
+                    assert_eq!(
+                        comment,
+                        psirt || (role == Role::Engineer && is_member),
+                        "{role} {c:?}"
+                    );
                     assert_eq!(manage, psirt, "{role} {c:?}");
                 }
             }

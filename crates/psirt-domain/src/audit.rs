@@ -86,7 +86,10 @@ impl ChainVerifier {
         let seq = stored.event.seq;
         let broken = |reason: String| Err(BrokenLink { seq, reason });
         if seq != self.expected_seq {
-            return broken(format!("expected event {}, found {seq} (an event is missing)", self.expected_seq));
+            return broken(format!(
+                "expected event {}, found {seq} (an event is missing)",
+                self.expected_seq
+            ));
         }
         if stored.prev_hash != self.expected_prev {
             return broken("its previous-hash does not match the event before it".into());
@@ -126,7 +129,11 @@ mod tests {
                     after: Some(json!({"title": "b", "n": seq})),
                 };
                 let hash = event.chain_hash(&prev);
-                let stored = StoredEvent { event, prev_hash: prev.clone(), hash: hash.clone() };
+                let stored = StoredEvent {
+                    event,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 stored
             })

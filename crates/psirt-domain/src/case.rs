@@ -146,7 +146,11 @@ impl Transition {
     }
 
     /// Checks the edge and its guard. Pure: the caller persists the result and its audit event.
-    pub fn check(from: CaseState, to: CaseState, ctx: &TransitionContext) -> Result<Self, DomainError> {
+    pub fn check(
+        from: CaseState,
+        to: CaseState,
+        ctx: &TransitionContext,
+    ) -> Result<Self, DomainError> {
         if !Self::is_edge(from, to) {
             return Err(DomainError::TransitionNotAllowed {
                 from: from.to_string(),
@@ -166,13 +170,22 @@ impl Transition {
         match to {
             CaseState::Confirmed => {
                 guard(ctx.severity.is_some(), "a confirmed case needs a severity")?;
-                guard(ctx.has_cvss_assessment, "a confirmed case needs a CVSS assessment")?;
+                guard(
+                    ctx.has_cvss_assessment,
+                    "a confirmed case needs a CVSS assessment",
+                )?;
             }
             CaseState::Disclosed => {
-                guard(ctx.has_published_advisory, "a disclosed case needs a published advisory")?;
+                guard(
+                    ctx.has_published_advisory,
+                    "a disclosed case needs a published advisory",
+                )?;
             }
             CaseState::Rejected => {
-                guard(ctx.resolution.is_some(), "a rejected case needs a resolution")?;
+                guard(
+                    ctx.resolution.is_some(),
+                    "a rejected case needs a resolution",
+                )?;
             }
             _ => {}
         }
@@ -243,7 +256,10 @@ mod tests {
         ctx.has_cvss_assessment = false;
         assert!(matches!(
             Transition::check(Triage, Confirmed, &ctx),
-            Err(DomainError::GuardFailed { reason: "a confirmed case needs a CVSS assessment", .. })
+            Err(DomainError::GuardFailed {
+                reason: "a confirmed case needs a CVSS assessment",
+                ..
+            })
         ));
         let mut ctx = full_ctx(Confirmed);
         ctx.has_cvss_assessment = false;
@@ -278,7 +294,13 @@ mod tests {
     #[test]
     fn unguarded_edges_need_nothing() {
         let ctx = TransitionContext::default();
-        for (from, to) in [(New, Triage), (Confirmed, Remediating), (Remediating, Fixed), (Disclosed, Closed), (Rejected, Triage)] {
+        for (from, to) in [
+            (New, Triage),
+            (Confirmed, Remediating),
+            (Remediating, Fixed),
+            (Disclosed, Closed),
+            (Rejected, Triage),
+        ] {
             assert!(Transition::check(from, to, &ctx).is_ok(), "{from} -> {to}");
         }
     }

@@ -91,13 +91,25 @@ pub struct NewReport {
 }
 
 /// Checks a text field against its limit; `required` fields must hold non-blank text.
-pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize, required: bool) {
+pub fn check_text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) {
     let n = value.chars().count();
     if required && value.trim().is_empty() {
         errors.push(FieldError::new(field, "is required"));
     } else if n > max {
-        errors.push(FieldError::new(field, format!("is {n} characters long; the limit is {max}")));
-    } else if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        errors.push(FieldError::new(
+            field,
+            format!("is {n} characters long; the limit is {max}"),
+        ));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         errors.push(FieldError::new(field, "contains control characters"));
     }
 }
@@ -129,17 +141,53 @@ impl NewReport {
         }
         let mut errors = Vec::new();
         check_text(&mut errors, "title", &self.title, limits::TITLE, true);
-        check_text(&mut errors, "description", &self.description, limits::DESCRIPTION, true);
-        check_text(&mut errors, "product", &self.product, limits::PRODUCT, false);
-        check_text(&mut errors, "steps_to_reproduce", &self.steps_to_reproduce, limits::STEPS, false);
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            limits::DESCRIPTION,
+            true,
+        );
+        check_text(
+            &mut errors,
+            "product",
+            &self.product,
+            limits::PRODUCT,
+            false,
+        );
+        check_text(
+            &mut errors,
+            "steps_to_reproduce",
+            &self.steps_to_reproduce,
+            limits::STEPS,
+            false,
+        );
         check_text(&mut errors, "impact", &self.impact, limits::IMPACT, false);
-        check_text(&mut errors, "reporter_name", &self.reporter_name, limits::NAME, false);
-        check_text(&mut errors, "reporter_email", &self.reporter_email, limits::EMAIL, false);
+        check_text(
+            &mut errors,
+            "reporter_name",
+            &self.reporter_name,
+            limits::NAME,
+            false,
+        );
+        check_text(
+            &mut errors,
+            "reporter_email",
+            &self.reporter_email,
+            limits::EMAIL,
+            false,
+        );
         if !self.reporter_email.is_empty() && !is_plausible_email(&self.reporter_email) {
-            errors.push(FieldError::new("reporter_email", "is not an e-mail address"));
+            errors.push(FieldError::new(
+                "reporter_email",
+                "is not an e-mail address",
+            ));
         }
         if self.credit_preference == CreditPreference::Named && self.reporter_name.is_empty() {
-            errors.push(FieldError::new("reporter_name", "is required to be credited by name"));
+            errors.push(FieldError::new(
+                "reporter_name",
+                "is required to be credited by name",
+            ));
         }
         if errors.is_empty() {
             Ok(self)
@@ -195,7 +243,16 @@ mod tests {
             impact: "a\u{0}b".into(),
             ..Default::default()
         };
-        assert_eq!(fields(r), ["title", "description", "impact", "reporter_email", "reporter_name"]);
+        assert_eq!(
+            fields(r),
+            [
+                "title",
+                "description",
+                "impact",
+                "reporter_email",
+                "reporter_name"
+            ]
+        );
     }
 
     #[test]

@@ -19,7 +19,12 @@ pub struct AuditDraft {
 }
 
 impl AuditDraft {
-    pub fn new(actor: &Actor, entity_type: &'static str, entity_id: impl ToString, action: impl Into<String>) -> Self {
+    pub fn new(
+        actor: &Actor,
+        entity_type: &'static str,
+        entity_id: impl ToString,
+        action: impl Into<String>,
+    ) -> Self {
         Self {
             actor: actor.label(),
             entity_type,
@@ -56,7 +61,8 @@ impl AuditDraft {
 
 /// The exact text hashed for an event's time (RFC 3339, UTC, microseconds).
 pub fn at_text(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 #[derive(sqlx::FromRow)]
@@ -75,8 +81,11 @@ struct EventRow {
 
 impl EventRow {
     fn json(text: Option<String>, seq: i64) -> Result<Option<Value>> {
-        text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("audit event {seq}: {e}"))))
-            .transpose()
+        text.map(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| StoreError::Corrupt(format!("audit event {seq}: {e}")))
+        })
+        .transpose()
     }
 
     fn into_stored(self) -> Result<StoredEvent> {
@@ -156,7 +165,12 @@ impl Store {
                 let seq = row.seq;
                 let stored = match row.into_stored() {
                     Ok(s) => s,
-                    Err(e) => return Ok(ChainReport::Broken(BrokenLink { seq, reason: e.to_string() })),
+                    Err(e) => {
+                        return Ok(ChainReport::Broken(BrokenLink {
+                            seq,
+                            reason: e.to_string(),
+                        }))
+                    }
                 };
                 if let Err(broken) = verifier.push(&stored) {
                     return Ok(ChainReport::Broken(broken));
@@ -177,6 +191,9 @@ impl Store {
                 reason: format!("the chain ends at event {after} but its head records event {head_seq}: events were removed"),
             }));
         }
-        Ok(ChainReport::Intact { events: verifier.checked, head: head_hash })
+        Ok(ChainReport::Intact {
+            events: verifier.checked,
+            head: head_hash,
+        })
     }
 }

@@ -2,7 +2,9 @@
 
 use psirt_domain::cwe::parse_cwe_list;
 use psirt_domain::report::{check_text, limits, validate_message};
-use psirt_domain::{CaseState, DomainError, Priority, Resolution, Severity, Transition, TransitionContext, Viewer};
+use psirt_domain::{
+    CaseState, DomainError, Priority, Resolution, Severity, Transition, TransitionContext, Viewer,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -51,16 +53,24 @@ pub struct CasePatch {
 }
 
 /// Tells "absent" (None) from "null" (Some(None)) in a JSON patch.
-fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn double_option_time<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<OffsetDateTime>>, D::Error> {
+fn double_option_time<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<OffsetDateTime>>, D::Error> {
     let s = Option::<String>::deserialize(d)?;
     s.map(|s| {
         OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
             .map(psirt_domain::clock::to_micros)
-            .map_err(|_| serde::de::Error::custom(format!("`{s}` is not an RFC 3339 date-time such as 2026-12-01T00:00:00Z")))
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{s}` is not an RFC 3339 date-time such as 2026-12-01T00:00:00Z"
+                ))
+            })
     })
     .transpose()
     .map(Some)
@@ -168,12 +178,26 @@ impl Store {
 
     /// The cases `viewer` may see, newest first. The visibility rule is `Viewer::can_view`,
     /// written in SQL so that hidden cases never leave the database.
-    pub async fn cases(&self, viewer: &Viewer, filter: &CaseFilter, page: &PageRequest) -> Result<Page<Case>> {
+    pub async fn cases(
+        &self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Case>> {
         let before = page.before_id()?;
-        let pattern = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| {
-            let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            format!("%{escaped}%")
-        });
+        let pattern = filter
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| {
+                let escaped = q
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
         let rows: Vec<CaseRow> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id < $1 \
@@ -208,7 +232,10 @@ impl Store {
         if let Some(uid) = assignee {
             if uid != before.assignee_id.unwrap_or_default() {
                 let user = self.user(uid).await.map_err(|_| {
-                    DomainError::Invalid(vec![psirt_domain::FieldError::new("assignee_id", "is not a user")])
+                    DomainError::Invalid(vec![psirt_domain::FieldError::new(
+                        "assignee_id",
+                        "is not a user",
+                    )])
                 })?;
                 if !user.role.is_psirt() && !before.members.contains(&uid) {
                     return Err(DomainError::Invalid(vec![psirt_domain::FieldError::new(
@@ -266,7 +293,13 @@ impl Store {
     }
 
     /// Moves a case to `to` if the state machine and its guards allow it.
-    pub async fn transition_case(&self, actor: &Actor, id: i64, to: CaseState, resolution: Option<Resolution>) -> Result<Case> {
+    pub async fn transition_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+        to: CaseState,
+        resolution: Option<Resolution>,
+    ) -> Result<Case> {
         let case = self.case(id).await?;
         let now = self.now();
         with_tx!(self, tx => {
@@ -316,7 +349,12 @@ impl Store {
         self.case(case_id).await
     }
 
-    pub async fn remove_case_member(&self, actor: &Actor, case_id: i64, user_id: i64) -> Result<Case> {
+    pub async fn remove_case_member(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        user_id: i64,
+    ) -> Result<Case> {
         with_tx!(self, tx => {
             let n = sqlx::query("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2")
                 .bind(case_id).bind(user_id).execute(&mut *tx).await?.rows_affected();
@@ -330,7 +368,9 @@ impl Store {
 
     pub async fn add_comment(&self, actor: &Actor, case_id: i64, body: &str) -> Result<Comment> {
         let body = validate_message("body", body)?;
-        let author_id = actor.user_id().ok_or_else(|| StoreError::Config("comments need a user".into()))?;
+        let author_id = actor
+            .user_id()
+            .ok_or_else(|| StoreError::Config("comments need a user".into()))?;
         let now = self.now();
         let id: i64 = with_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar("INSERT INTO comments (case_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -339,7 +379,10 @@ impl Store {
             id
         });
         let comments = self.comments(case_id).await?;
-        comments.into_iter().find(|c| c.id == id).ok_or(StoreError::NotFound("comment"))
+        comments
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(StoreError::NotFound("comment"))
     }
 
     pub async fn comments(&self, case_id: i64) -> Result<Vec<Comment>> {

@@ -56,7 +56,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend()).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -83,7 +85,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        Ok(SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?)
+        Ok(SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?)
     }
 
     pub async fn pg_pool(opts: PgConnectOptions) -> Result<PgPool> {

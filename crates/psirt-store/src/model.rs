@@ -1,6 +1,8 @@
 //! What the store hands out. Times are UTC; serialised as RFC 3339.
 
-use psirt_domain::{CaseState, CreditPreference, Priority, ReportChannel, ReportStatus, Resolution, Role, Severity};
+use psirt_domain::{
+    CaseState, CreditPreference, Priority, ReportChannel, ReportStatus, Resolution, Role, Severity,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -116,17 +118,27 @@ pub(crate) struct CaseRow {
 }
 
 fn parse_opt<T: std::str::FromStr>(v: Option<String>, what: &str) -> Result<Option<T>, StoreError> {
-    v.map(|s| s.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{s}`"))))
-        .transpose()
+    v.map(|s| {
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{what} `{s}`")))
+    })
+    .transpose()
 }
 
 impl CaseRow {
-    pub(crate) fn into_case(self, cwe_ids: Vec<u32>, members: Vec<i64>) -> Result<Case, StoreError> {
+    pub(crate) fn into_case(
+        self,
+        cwe_ids: Vec<u32>,
+        members: Vec<i64>,
+    ) -> Result<Case, StoreError> {
         Ok(Case {
             id: self.id,
             title: self.title,
             description: self.description,
-            state: self.state.parse().map_err(|_| StoreError::Corrupt(format!("state `{}`", self.state)))?,
+            state: self
+                .state
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("state `{}`", self.state)))?,
             resolution: parse_opt(self.resolution, "resolution")?,
             severity: parse_opt(self.severity, "severity")?,
             priority: parse_opt(self.priority, "priority")?,
@@ -209,16 +221,14 @@ impl PageRequest {
     pub fn before_id(&self) -> Result<i64, StoreError> {
         match &self.cursor {
             None => Ok(i64::MAX),
-            Some(c) => c
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    StoreError::Domain(psirt_domain::DomainError::Invalid(vec![psirt_domain::FieldError::new(
+            Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                StoreError::Domain(psirt_domain::DomainError::Invalid(vec![
+                    psirt_domain::FieldError::new(
                         "cursor",
                         "is not a cursor returned by this list",
-                    )]))
-                }),
+                    ),
+                ]))
+            }),
         }
     }
 
@@ -227,17 +237,29 @@ impl PageRequest {
         let limit = self.limit() as usize;
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
 /// Who did something, as the audit trail names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { id: i64, username: String },
+    User {
+        id: i64,
+        username: String,
+    },
     /// The reporter holding a report's tracking token.
-    Reporter { report_id: i64 },
+    Reporter {
+        report_id: i64,
+    },
     /// psirt itself (bootstrap, workers) or the CLI run by an operator.
     System(&'static str),
 }

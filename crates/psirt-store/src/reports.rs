@@ -95,7 +95,10 @@ impl Store {
                 .after(json!({"channel": report.channel, "title": report.title, "product": report.product, "reporter_email": report.reporter_email})));
             report
         });
-        Ok(Submitted { report, tracking_token: token })
+        Ok(Submitted {
+            report,
+            tracking_token: token,
+        })
     }
 
     pub async fn report(&self, id: i64) -> Result<Report> {
@@ -119,7 +122,11 @@ impl Store {
     }
 
     /// The intake queue, newest first, optionally one status only.
-    pub async fn reports(&self, status: Option<ReportStatus>, page: &PageRequest) -> Result<Page<Report>> {
+    pub async fn reports(
+        &self,
+        status: Option<ReportStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Report>> {
         let before = page.before_id()?;
         let rows: Vec<Report> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -144,10 +151,18 @@ impl Store {
     }
 
     /// Applies a triage decision to a `new` report; returns the case it now belongs to, if any.
-    pub async fn triage_report(&self, actor: &Actor, report_id: i64, decision: TriageDecision) -> Result<Report> {
+    pub async fn triage_report(
+        &self,
+        actor: &Actor,
+        report_id: i64,
+        decision: TriageDecision,
+    ) -> Result<Report> {
         let report = self.report(report_id).await?;
         if report.status != ReportStatus::New {
-            return Err(StoreError::Conflict(format!("report {report_id} was already triaged ({})", report.status)));
+            return Err(StoreError::Conflict(format!(
+                "report {report_id} was already triaged ({})",
+                report.status
+            )));
         }
         let now = self.now();
         let user_id = actor.user_id();
@@ -215,16 +230,35 @@ impl Store {
     /// A message from the reporter (through the tracking link).
     pub async fn reporter_message(&self, report: &Report, body: &str) -> Result<Message> {
         let body = validate_message("body", body)?;
-        self.insert_message(&Actor::Reporter { report_id: report.id }, report, true, &body).await
+        self.insert_message(
+            &Actor::Reporter {
+                report_id: report.id,
+            },
+            report,
+            true,
+            &body,
+        )
+        .await
     }
 
     /// A message from the PSIRT to the reporter of `report`.
-    pub async fn staff_message(&self, actor: &Actor, report: &Report, body: &str) -> Result<Message> {
+    pub async fn staff_message(
+        &self,
+        actor: &Actor,
+        report: &Report,
+        body: &str,
+    ) -> Result<Message> {
         let body = validate_message("body", body)?;
         self.insert_message(actor, report, false, &body).await
     }
 
-    async fn insert_message(&self, actor: &Actor, report: &Report, from_reporter: bool, body: &str) -> Result<Message> {
+    async fn insert_message(
+        &self,
+        actor: &Actor,
+        report: &Report,
+        from_reporter: bool,
+        body: &str,
+    ) -> Result<Message> {
         let now = self.now();
         Ok(with_tx!(self, tx => {
             let m: Message = sqlx::query_as(

@@ -22,7 +22,10 @@ pub fn random_password() -> Result<String, StoreError> {
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Hashing(format!("no randomness: {e}")))?;
     // 256 % 55 bias is negligible for a password that must be changed at first login.
-    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
 }
 
 pub fn sha256_hex(secret: &str) -> String {
@@ -42,7 +45,11 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
 /// False for a wrong password and for a malformed stored hash alike.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

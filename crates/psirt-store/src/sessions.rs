@@ -26,7 +26,8 @@ pub struct NewSecret<T> {
 /// Prefix that makes a leaked token recognisable by secret scanners.
 pub const API_TOKEN_PREFIX: &str = "psirt_";
 
-const TOKEN_COLUMNS: &str = "id, user_id, name, token_prefix, created_at, expires_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, name, token_prefix, created_at, expires_at, last_used_at, revoked_at";
 
 impl Store {
     pub async fn create_session(&self, user: &User, ttl: Duration) -> Result<NewSecret<Session>> {
@@ -49,7 +50,15 @@ impl Store {
                 .after(json!({"session": id})));
             id
         });
-        Ok(NewSecret { secret, record: Session { id, user: user.clone(), csrf_token: csrf, expires_at } })
+        Ok(NewSecret {
+            secret,
+            record: Session {
+                id,
+                user: user.clone(),
+                csrf_token: csrf,
+                expires_at,
+            },
+        })
     }
 
     /// The live session for a cookie value: not expired, not revoked, user not disabled.
@@ -60,7 +69,9 @@ impl Store {
                 .fetch_optional(p)
                 .await?
         });
-        let Some((id, user_id, csrf_token, expires_at, revoked_at)) = row else { return Ok(None) };
+        let Some((id, user_id, csrf_token, expires_at, revoked_at)) = row else {
+            return Ok(None);
+        };
         if revoked_at.is_some() || expires_at <= self.now() {
             return Ok(None);
         }
@@ -68,7 +79,12 @@ impl Store {
         if user.disabled {
             return Ok(None);
         }
-        Ok(Some(Session { id, user, csrf_token, expires_at }))
+        Ok(Some(Session {
+            id,
+            user,
+            csrf_token,
+            expires_at,
+        }))
     }
 
     pub async fn revoke_session(&self, actor: &Actor, session_id: i64) -> Result<()> {
@@ -91,10 +107,12 @@ impl Store {
     ) -> Result<NewSecret<ApiToken>> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(StoreError::Domain(psirt_domain::DomainError::Invalid(vec![psirt_domain::FieldError::new(
-                "name",
-                "is required (at most 100 characters)",
-            )])));
+            return Err(StoreError::Domain(psirt_domain::DomainError::Invalid(
+                vec![psirt_domain::FieldError::new(
+                    "name",
+                    "is required (at most 100 characters)",
+                )],
+            )));
         }
         let secret = format!("{API_TOKEN_PREFIX}{}", random_token()?);
         let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect();
@@ -115,7 +133,10 @@ impl Store {
                 .after(json!({"token": token.id, "name": token.name, "prefix": token.token_prefix})));
             token
         });
-        Ok(NewSecret { secret, record: token })
+        Ok(NewSecret {
+            secret,
+            record: token,
+        })
     }
 
     pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
@@ -136,7 +157,9 @@ impl Store {
                 .await?
         });
         let now = self.now();
-        let Some((id, user_id, expires_at, revoked_at)) = row else { return Ok(None) };
+        let Some((id, user_id, expires_at, revoked_at)) = row else {
+            return Ok(None);
+        };
         if revoked_at.is_some() || expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }

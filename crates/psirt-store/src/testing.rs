@@ -22,7 +22,8 @@ pub struct TestDb {
 }
 
 pub fn pg_base_url() -> String {
-    std::env::var("PSIRT_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("PSIRT_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -31,9 +32,15 @@ impl TestDb {
     pub async fn new(backend: Backend) -> Result<TestDb> {
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().map_err(|e| crate::StoreError::Config(e.to_string()))?;
+                let dir =
+                    tempfile::tempdir().map_err(|e| crate::StoreError::Config(e.to_string()))?;
                 let url = format!("sqlite:{}", dir.path().join("psirt.db").display());
-                Ok(TestDb { url, backend, _dir: Some(dir), schema: None })
+                Ok(TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    schema: None,
+                })
             }
             Backend::Postgres => {
                 let base = pg_base_url();
@@ -44,11 +51,18 @@ impl TestDb {
                     time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
                 );
                 let pool = sqlx::PgPool::connect(&base).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&pool)
+                    .await?;
                 pool.close().await;
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Ok(TestDb { url, backend, _dir: None, schema: Some(schema) })
+                Ok(TestDb {
+                    url,
+                    backend,
+                    _dir: None,
+                    schema: Some(schema),
+                })
             }
         }
     }
@@ -61,7 +75,9 @@ impl TestDb {
     pub async fn cleanup(&self) {
         if let Some(schema) = &self.schema {
             if let Ok(pool) = sqlx::PgPool::connect(&pg_base_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(&pool)
+                    .await;
                 pool.close().await;
             }
         }

@@ -8,7 +8,8 @@ use crate::audit::AuditDraft;
 use crate::secrets::{check_password_strength, hash_password, random_password, verify_password};
 use crate::{Actor, Result, Store, StoreError, User};
 
-const USER_COLUMNS: &str = "id, username, display_name, email, role, must_change_password, disabled, created_at";
+const USER_COLUMNS: &str =
+    "id, username, display_name, email, role, must_change_password, disabled, created_at";
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -40,16 +41,23 @@ pub struct UserPatch {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> StoreError {
-    StoreError::Domain(psirt_domain::DomainError::Invalid(vec![FieldError::new(field, message)]))
+    StoreError::Domain(psirt_domain::DomainError::Invalid(vec![FieldError::new(
+        field, message,
+    )]))
 }
 
 fn check_username(name: &str) -> Result<()> {
     let ok = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'@'));
     if ok {
         Ok(())
     } else {
-        Err(invalid("username", "must be 1-64 characters of letters, digits, . _ - @"))
+        Err(invalid(
+            "username",
+            "must be 1-64 characters of letters, digits, . _ - @",
+        ))
     }
 }
 
@@ -103,7 +111,9 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?))
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?),
+        )
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
@@ -167,7 +177,10 @@ impl Store {
                 return Err(invalid("current_password", "is not your current password"));
             }
             if current == new_password {
-                return Err(invalid("new_password", "must differ from the current password"));
+                return Err(invalid(
+                    "new_password",
+                    "must differ from the current password",
+                ));
             }
         }
         check_password_strength(new_password).map_err(|m| invalid("new_password", m))?;

@@ -15,7 +15,14 @@ macro_rules! both_backends {
     };
 }
 
-both_backends!(audit_chain_detects_tampering, triage_and_case_lifecycle, case_visibility_follows_embargo, pagination, concurrent_writes_keep_one_chain, schemas_match);
+both_backends!(
+    audit_chain_detects_tampering,
+    triage_and_case_lifecycle,
+    case_visibility_follows_embargo,
+    pagination,
+    concurrent_writes_keep_one_chain,
+    schemas_match
+);
 
 async fn run<F, Fut>(backend: Backend, test: F)
 where
@@ -45,33 +52,95 @@ fn report(title: &str) -> NewReport {
 
 async fn user(store: &Store, name: &str, role: Role) -> (Actor, Viewer) {
     let u = store
-        .create_user(&admin(), NewUser { username: name.into(), role, password: "a long enough password".into(), display_name: String::new(), email: String::new(), must_change_password: false })
+        .create_user(
+            &admin(),
+            NewUser {
+                username: name.into(),
+                role,
+                password: "a long enough password".into(),
+                display_name: String::new(),
+                email: String::new(),
+                must_change_password: false,
+            },
+        )
         .await
         .unwrap();
-    (Actor::User { id: u.id, username: u.username }, Viewer { user_id: u.id, role })
+    (
+        Actor::User {
+            id: u.id,
+            username: u.username,
+        },
+        Viewer {
+            user_id: u.id,
+            role,
+        },
+    )
 }
 
 async fn exec(store: &Store, sql: &str) {
     match store.pool() {
-        Pool::Sqlite(p) => { sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.unwrap(); }
-        Pool::Postgres(p) => { sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.unwrap(); }
+        Pool::Sqlite(p) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        Pool::Postgres(p) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .unwrap();
+        }
     }
 }
 
 async fn audit_chain_detects_tampering(store: Store) {
     let (analyst, _) = user(&store, "ana", Role::Analyst).await;
     for i in 0..3 {
-        store.submit_report(report(&format!("r{i}")), ReportChannel::Web).await.unwrap();
+        store
+            .submit_report(report(&format!("r{i}")), ReportChannel::Web)
+            .await
+            .unwrap();
     }
-    let case = store.create_case(&analyst, NewCase { title: "c".into(), description: String::new(), severity: None, priority: None, embargoed: true }).await.unwrap();
-    store.update_case(&analyst, case.id, CasePatch { title: Some("renamed".into()), ..Default::default() }).await.unwrap();
-    let ChainReport::Intact { events, .. } = store.verify_audit_chain(|_| {}).await.unwrap() else { panic!("chain should be intact") };
+    let case = store
+        .create_case(
+            &analyst,
+            NewCase {
+                title: "c".into(),
+                description: String::new(),
+                severity: None,
+                priority: None,
+                embargoed: true,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .update_case(
+            &analyst,
+            case.id,
+            CasePatch {
+                title: Some("renamed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ChainReport::Intact { events, .. } = store.verify_audit_chain(|_| {}).await.unwrap() else {
+        panic!("chain should be intact")
+    };
     assert_eq!(events, 6);
 
     // The table refuses edits...
     let refused = match store.pool() {
-        Pool::Sqlite(p) => sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 3").execute(p).await.is_err(),
-        Pool::Postgres(p) => sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 3").execute(p).await.is_err(),
+        Pool::Sqlite(p) => sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 3")
+            .execute(p)
+            .await
+            .is_err(),
+        Pool::Postgres(p) => sqlx::query("UPDATE audit_events SET actor = 'x' WHERE seq = 3")
+            .execute(p)
+            .await
+            .is_err(),
     };
     assert!(refused, "audit_events must be append-only");
     // ...so an attacker with database access drops the guard first; verify still finds it.
@@ -80,7 +149,11 @@ async fn audit_chain_detects_tampering(store: Store) {
         _ => "DROP TRIGGER audit_events_no_change ON audit_events;",
     };
     exec(&store, drop_guard).await;
-    exec(&store, "UPDATE audit_events SET after_json = '{\"title\":\"forged\"}' WHERE seq = 5").await;
+    exec(
+        &store,
+        "UPDATE audit_events SET after_json = '{\"title\":\"forged\"}' WHERE seq = 5",
+    )
+    .await;
     match store.verify_audit_chain(|_| {}).await.unwrap() {
         ChainReport::Broken(b) => {
             assert_eq!(b.seq, 5);
@@ -91,46 +164,158 @@ async fn audit_chain_detects_tampering(store: Store) {
     // Removing the newest event is caught by the head.
     exec(&store, "UPDATE audit_events SET after_json = (SELECT after_json FROM audit_events WHERE seq = 5) WHERE seq = 5").await;
     exec(&store, "DELETE FROM audit_events WHERE seq = 6").await;
-    assert!(matches!(store.verify_audit_chain(|_| {}).await.unwrap(), ChainReport::Broken(b) if b.seq == 5 || b.seq == 6));
+    assert!(
+        matches!(store.verify_audit_chain(|_| {}).await.unwrap(), ChainReport::Broken(b) if b.seq == 5 || b.seq == 6)
+    );
 }
 
 async fn triage_and_case_lifecycle(store: Store) {
     let (analyst, viewer) = user(&store, "ana", Role::Analyst).await;
-    let sub = store.submit_report(report("SQLi in search"), ReportChannel::Web).await.unwrap();
-    assert_eq!(store.report_by_tracking_token(&sub.tracking_token).await.unwrap().unwrap().id, sub.report.id);
-    assert!(store.report_by_tracking_token("nope").await.unwrap().is_none());
+    let sub = store
+        .submit_report(report("SQLi in search"), ReportChannel::Web)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .report_by_tracking_token(&sub.tracking_token)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        sub.report.id
+    );
+    assert!(store
+        .report_by_tracking_token("nope")
+        .await
+        .unwrap()
+        .is_none());
 
-    let r = store.triage_report(&analyst, sub.report.id, TriageDecision::NewCase { title: None }).await.unwrap();
+    let r = store
+        .triage_report(
+            &analyst,
+            sub.report.id,
+            TriageDecision::NewCase { title: None },
+        )
+        .await
+        .unwrap();
     let case_id = r.case_id.unwrap();
-    let again = store.triage_report(&analyst, sub.report.id, TriageDecision::NewCase { title: None }).await;
+    let again = store
+        .triage_report(
+            &analyst,
+            sub.report.id,
+            TriageDecision::NewCase { title: None },
+        )
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))));
 
-    let dup = store.submit_report(report("same SQLi"), ReportChannel::Api).await.unwrap();
-    let r = store.triage_report(&analyst, dup.report.id, TriageDecision::Duplicate { case_id }).await.unwrap();
+    let dup = store
+        .submit_report(report("same SQLi"), ReportChannel::Api)
+        .await
+        .unwrap();
+    let r = store
+        .triage_report(
+            &analyst,
+            dup.report.id,
+            TriageDecision::Duplicate { case_id },
+        )
+        .await
+        .unwrap();
     assert_eq!(r.case_id, Some(case_id));
-    let junk = store.submit_report(report("spam"), ReportChannel::Web).await.unwrap();
-    store.triage_report(&analyst, junk.report.id, TriageDecision::Reject { resolution: RejectReason::Invalid }).await.unwrap();
+    let junk = store
+        .submit_report(report("spam"), ReportChannel::Web)
+        .await
+        .unwrap();
+    store
+        .triage_report(
+            &analyst,
+            junk.report.id,
+            TriageDecision::Reject {
+                resolution: RejectReason::Invalid,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(store.case_reports(case_id).await.unwrap().len(), 2);
 
     // confirmed needs severity and CVSS: refused, nothing changes.
-    store.transition_case(&analyst, case_id, CaseState::Triage, None).await.unwrap();
-    let refused = store.transition_case(&analyst, case_id, CaseState::Confirmed, None).await;
+    store
+        .transition_case(&analyst, case_id, CaseState::Triage, None)
+        .await
+        .unwrap();
+    let refused = store
+        .transition_case(&analyst, case_id, CaseState::Confirmed, None)
+        .await;
     assert!(matches!(refused, Err(StoreError::Domain(_))));
     assert_eq!(store.case(case_id).await.unwrap().state, CaseState::Triage);
-    store.update_case(&analyst, case_id, CasePatch { severity: Some(Some(Severity::S2)), cwe_ids: Some(vec!["CWE-89".into()]), ..Default::default() }).await.unwrap();
-    assert!(store.transition_case(&analyst, case_id, CaseState::Confirmed, None).await.is_err(), "no CVSS yet");
-    let c = store.transition_case(&analyst, case_id, CaseState::Rejected, Some(Resolution::WontFix)).await.unwrap();
-    assert_eq!((c.state, c.resolution, c.cwe_ids.clone()), (CaseState::Rejected, Some(Resolution::WontFix), vec![89]));
+    store
+        .update_case(
+            &analyst,
+            case_id,
+            CasePatch {
+                severity: Some(Some(Severity::S2)),
+                cwe_ids: Some(vec!["CWE-89".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .transition_case(&analyst, case_id, CaseState::Confirmed, None)
+            .await
+            .is_err(),
+        "no CVSS yet"
+    );
+    let c = store
+        .transition_case(
+            &analyst,
+            case_id,
+            CaseState::Rejected,
+            Some(Resolution::WontFix),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.state, c.resolution, c.cwe_ids.clone()),
+        (CaseState::Rejected, Some(Resolution::WontFix), vec![89])
+    );
 
-    store.add_comment(&analyst, case_id, "checked on 2.3").await.unwrap();
-    store.staff_message(&analyst, &sub.report, "Thanks, we are on it").await.unwrap();
+    store
+        .add_comment(&analyst, case_id, "checked on 2.3")
+        .await
+        .unwrap();
+    store
+        .staff_message(&analyst, &sub.report, "Thanks, we are on it")
+        .await
+        .unwrap();
     let report = store.report(sub.report.id).await.unwrap();
     store.reporter_message(&report, "Any news?").await.unwrap();
     let msgs = store.messages(sub.report.id).await.unwrap();
-    assert_eq!(msgs.iter().map(|m| m.from_reporter).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(
+        msgs.iter().map(|m| m.from_reporter).collect::<Vec<_>>(),
+        [false, true]
+    );
 
-    let timeline: Vec<String> = store.audit_trail("case", &case_id.to_string()).await.unwrap().into_iter().map(|e| e.action).collect();
-    assert_eq!(timeline, ["case.create", "case.link_report", "case.transition", "case.update", "case.transition", "case.comment", "message.to_reporter", "message.from_reporter"]);
+    let timeline: Vec<String> = store
+        .audit_trail("case", &case_id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        timeline,
+        [
+            "case.create",
+            "case.link_report",
+            "case.transition",
+            "case.update",
+            "case.transition",
+            "case.comment",
+            "message.to_reporter",
+            "message.from_reporter"
+        ]
+    );
     let _ = viewer;
 }
 
@@ -138,15 +323,45 @@ async fn case_visibility_follows_embargo(store: Store) {
     let (analyst, psirt) = user(&store, "ana", Role::Analyst).await;
     let (_, eng) = user(&store, "eng", Role::Engineer).await;
     let (_, view) = user(&store, "viv", Role::Viewer).await;
-    let mk = |title: &str, embargoed| NewCase { title: title.into(), description: String::new(), severity: None, priority: None, embargoed };
-    let secret = store.create_case(&analyst, mk("secret", true)).await.unwrap();
-    let member = store.create_case(&analyst, mk("member", true)).await.unwrap();
-    let public = store.create_case(&analyst, mk("public", false)).await.unwrap();
-    store.add_case_member(&analyst, member.id, eng.user_id).await.unwrap();
+    let mk = |title: &str, embargoed| NewCase {
+        title: title.into(),
+        description: String::new(),
+        severity: None,
+        priority: None,
+        embargoed,
+    };
+    let secret = store
+        .create_case(&analyst, mk("secret", true))
+        .await
+        .unwrap();
+    let member = store
+        .create_case(&analyst, mk("member", true))
+        .await
+        .unwrap();
+    let public = store
+        .create_case(&analyst, mk("public", false))
+        .await
+        .unwrap();
+    store
+        .add_case_member(&analyst, member.id, eng.user_id)
+        .await
+        .unwrap();
     let titles = |v: Viewer, q: Option<&str>| {
         let store = store.clone();
-        let filter = CaseFilter { q: q.map(Into::into), state: None };
-        async move { store.cases(&v, &filter, &PageRequest::default()).await.unwrap().items.into_iter().map(|c| c.title).collect::<Vec<_>>() }
+        let filter = CaseFilter {
+            q: q.map(Into::into),
+            state: None,
+        };
+        async move {
+            store
+                .cases(&v, &filter, &PageRequest::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|c| c.title)
+                .collect::<Vec<_>>()
+        }
     };
     assert_eq!(titles(psirt, None).await, ["public", "member", "secret"]);
     assert_eq!(titles(eng, None).await, ["public", "member"]);
@@ -163,20 +378,53 @@ async fn case_visibility_follows_embargo(store: Store) {
 async fn pagination(store: Store) {
     let (analyst, psirt) = user(&store, "ana", Role::Analyst).await;
     for i in 0..7 {
-        store.create_case(&analyst, NewCase { title: format!("case {i}"), description: String::new(), severity: None, priority: None, embargoed: true }).await.unwrap();
+        store
+            .create_case(
+                &analyst,
+                NewCase {
+                    title: format!("case {i}"),
+                    description: String::new(),
+                    severity: None,
+                    priority: None,
+                    embargoed: true,
+                },
+            )
+            .await
+            .unwrap();
     }
     let mut seen = Vec::new();
-    let mut page = PageRequest { cursor: None, limit: Some(3) };
+    let mut page = PageRequest {
+        cursor: None,
+        limit: Some(3),
+    };
     loop {
-        let p = store.cases(&psirt, &CaseFilter::default(), &page).await.unwrap();
+        let p = store
+            .cases(&psirt, &CaseFilter::default(), &page)
+            .await
+            .unwrap();
         seen.extend(p.items.iter().map(|c| c.title.clone()));
         match p.next_cursor {
             Some(c) => page.cursor = Some(c),
             None => break,
         }
     }
-    assert_eq!(seen, (0..7).rev().map(|i| format!("case {i}")).collect::<Vec<_>>());
-    let bad = store.cases(&psirt, &CaseFilter::default(), &PageRequest { cursor: Some("x".into()), limit: None }).await;
+    assert_eq!(
+        seen,
+        (0..7)
+            .rev()
+            .map(|i| format!("case {i}"))
+            .collect::<Vec<_>>()
+    );
+    let bad = store
+        .cases(
+            &psirt,
+            &CaseFilter::default(),
+            &PageRequest {
+                cursor: Some("x".into()),
+                limit: None,
+            },
+        )
+        .await;
     assert!(matches!(bad, Err(StoreError::Domain(_))));
 }
 
@@ -184,12 +432,18 @@ async fn concurrent_writes_keep_one_chain(store: Store) {
     let mut tasks = Vec::new();
     for i in 0..16 {
         let s = store.clone();
-        tasks.push(tokio::spawn(async move { s.submit_report(report(&format!("r{i}")), ReportChannel::Api).await }));
+        tasks.push(tokio::spawn(async move {
+            s.submit_report(report(&format!("r{i}")), ReportChannel::Api)
+                .await
+        }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert!(matches!(store.verify_audit_chain(|_| {}).await.unwrap(), ChainReport::Intact { events: 16, .. }));
+    assert!(matches!(
+        store.verify_audit_chain(|_| {}).await.unwrap(),
+        ChainReport::Intact { events: 16, .. }
+    ));
 }
 
 /// The two migration folders must describe the same tables and columns.
@@ -216,6 +470,11 @@ async fn schemas_match(store: Store) {
     if std::env::var_os("PSIRT_BLESS").is_some() {
         std::fs::write(path, &snapshot).unwrap();
     } else {
-        assert_eq!(snapshot, expected, "{} schema differs from tests/schema_columns.txt (PSIRT_BLESS=1 rewrites it)", store.backend());
+        assert_eq!(
+            snapshot,
+            expected,
+            "{} schema differs from tests/schema_columns.txt (PSIRT_BLESS=1 rewrites it)",
+            store.backend()
+        );
     }
 }
