@@ -1,4 +1,5 @@
 //! Storage conformance: every test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use psirt_domain::{CaseState, NewReport, ReportChannel, Resolution, Role, Severity, Viewer};
 use psirt_store::audit::ChainReport;
