@@ -1,6 +1,6 @@
 //! The REST API under `/api/v1`.
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -54,8 +54,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/members/{user_id}",
             put(add_member).delete(remove_member),
         )
-        .fallback(|| async { ApiError::NotFound("resource") })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 // ---------------------------------------------------------------- auth and accounts
@@ -72,7 +70,7 @@ struct SessionInfo {
     csrf_token: Option<String>,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -201,7 +199,7 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn require_admin(staff: &Staff) -> ApiResult<()> {
+pub(crate) fn require_admin(staff: &Staff) -> ApiResult<()> {
     if staff.viewer().can_admin() {
         Ok(())
     } else {
@@ -337,7 +335,7 @@ async fn track_message(
 
 // ---------------------------------------------------------------- triage
 
-fn require_psirt(staff: &Staff) -> ApiResult<()> {
+pub(crate) fn require_psirt(staff: &Staff) -> ApiResult<()> {
     if staff.viewer().can_triage() {
         Ok(())
     } else {
@@ -402,7 +400,12 @@ async fn triage_report(
 // ---------------------------------------------------------------- cases
 
 /// The case if `staff` may do `action` to it: 404 when they may not even see it, 403 otherwise.
-async fn load_case(st: &AppState, staff: &Staff, id: i64, action: CaseAction) -> ApiResult<Case> {
+pub(crate) async fn load_case(
+    st: &AppState,
+    staff: &Staff,
+    id: i64,
+    action: CaseAction,
+) -> ApiResult<Case> {
     let case = st.store.case(id).await?;
     let viewer = staff.viewer();
     let access = case.access_for(staff.user.id);

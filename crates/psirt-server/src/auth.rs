@@ -89,38 +89,19 @@ impl FromRequestParts<AppState> for Staff {
                 csrf_token: None,
             }
         } else {
-            let secret = cookie_value(&parts.headers, SESSION_COOKIE)
-                .ok_or(ApiError::Unauthorized("login required"))?;
-            let session = state
-                .store
-                .session(secret)
+            let staff = session_staff(&parts.headers, state)
                 .await?
-                .ok_or(ApiError::Unauthorized("session expired; log in again"))?;
+                .ok_or(ApiError::Unauthorized("login required"))?;
             let unsafe_method =
                 !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if unsafe_method {
-                if parts
-                    .headers
-                    .get("sec-fetch-site")
-                    .and_then(|v| v.to_str().ok())
-                    == Some("cross-site")
-                {
-                    return Err(ApiError::Forbidden("cross-site request refused"));
-                }
+                check_same_site(&parts.headers)?;
                 let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-                if !sent
-                    .is_some_and(|s| constant_time_eq(s.as_bytes(), session.csrf_token.as_bytes()))
-                {
+                if !staff.csrf_matches(sent) {
                     return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header"));
                 }
             }
-            Staff {
-                user: session.user,
-                method: AuthMethod::Session {
-                    session_id: session.id,
-                },
-                csrf_token: Some(session.csrf_token),
-            }
+            staff
         };
         if staff.user.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
             return Err(ApiError::Forbidden("password change required"));
@@ -130,7 +111,43 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// The staff member whose session cookie came with the request, without any CSRF check:
+/// callers check the token where the request carries it (header for the API, form field for the UI).
+pub(crate) async fn session_staff(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<Staff>, ApiError> {
+    let Some(secret) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(state.store.session(secret).await?.map(|session| Staff {
+        user: session.user,
+        method: AuthMethod::Session {
+            session_id: session.id,
+        },
+        csrf_token: Some(session.csrf_token),
+    }))
+}
+
+/// Browsers say where a request comes from; a cross-site state change is refused outright.
+pub(crate) fn check_same_site(headers: &HeaderMap) -> Result<(), ApiError> {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(ApiError::Forbidden("cross-site request refused"));
+    }
+    Ok(())
+}
+
+impl Staff {
+    /// Whether `sent` is this session's CSRF token (never true for API tokens, which need none).
+    pub fn csrf_matches(&self, sent: Option<&str>) -> bool {
+        match (&self.csrf_token, sent) {
+            (Some(expected), Some(sent)) => constant_time_eq(sent.as_bytes(), expected.as_bytes()),
+            _ => false,
+        }
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

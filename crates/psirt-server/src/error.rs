@@ -55,54 +55,57 @@ fn problem(status: StatusCode, detail: String, errors: Option<&[FieldError]>) ->
         .into_response()
 }
 
-fn domain_response(e: &DomainError) -> Response {
-    match e {
-        DomainError::Invalid(errors) => problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the request has invalid fields".into(),
-            Some(errors),
-        ),
-        DomainError::TransitionNotAllowed { .. } | DomainError::GuardFailed { .. } => {
-            problem(StatusCode::CONFLICT, e.to_string(), None)
-        }
-        DomainError::UnknownValue { .. } => {
-            problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string(), None)
+impl ApiError {
+    /// The status, the human-readable detail and the field errors that answer this error,
+    /// whatever the format (problem+json for the API, an HTML page for the UI).
+    pub fn parts(&self) -> (StatusCode, String, Option<&[FieldError]>) {
+        match self {
+            ApiError::Domain(d) | ApiError::Store(StoreError::Domain(d)) => match d {
+                DomainError::Invalid(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "the request has invalid fields".into(),
+                    Some(errors),
+                ),
+                DomainError::TransitionNotAllowed { .. } | DomainError::GuardFailed { .. } => {
+                    (StatusCode::CONFLICT, d.to_string(), None)
+                }
+                DomainError::UnknownValue { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, d.to_string(), None)
+                }
+            },
+            ApiError::Store(StoreError::NotFound(what)) | ApiError::NotFound(what) => {
+                (StatusCode::NOT_FOUND, format!("{what} not found"), None)
+            }
+            ApiError::Store(StoreError::Conflict(msg)) => (StatusCode::CONFLICT, msg.clone(), None),
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an internal error occurred".into(),
+                    None,
+                )
+            }
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, (*m).into(), None),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, (*m).into(), None),
+            ApiError::BadRequest(s, m) => (*s, m.clone(), None),
+            ApiError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests; try again later".into(),
+                None,
+            ),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            ApiError::Domain(d) | ApiError::Store(StoreError::Domain(d)) => domain_response(d),
-            ApiError::Store(StoreError::NotFound(what)) | ApiError::NotFound(what) => {
-                problem(StatusCode::NOT_FOUND, format!("{what} not found"), None)
-            }
-            ApiError::Store(StoreError::Conflict(msg)) => {
-                problem(StatusCode::CONFLICT, msg.clone(), None)
-            }
-            ApiError::Store(e) => {
-                tracing::error!(error = %e, "internal error");
-                problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "an internal error occurred".into(),
-                    None,
-                )
-            }
-            ApiError::Unauthorized(m) => problem(StatusCode::UNAUTHORIZED, (*m).into(), None),
-            ApiError::Forbidden(m) => problem(StatusCode::FORBIDDEN, (*m).into(), None),
-            ApiError::BadRequest(s, m) => problem(*s, m.clone(), None),
-            ApiError::TooManyRequests => {
-                let mut r = problem(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too many requests; try again later".into(),
-                    None,
-                );
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-                r
-            }
+        let (status, detail, errors) = self.parts();
+        let mut r = problem(status, detail, errors);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         }
+        r
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -60,7 +61,27 @@ pub fn router(store: Store, config: Config) -> Router {
     use axum::http::{header, HeaderValue};
     use tower_http::set_header::SetResponseHeaderLayer;
     api::routes()
+        .merge(ui::routes())
+        .fallback(not_found)
         .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(api::BODY_LIMIT))
+        // Pages load nothing from elsewhere and run no inline script: an injected
+        // <script> in a report could not run even if escaping failed somewhere.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -70,6 +91,16 @@ pub fn router(store: Store, config: Config) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Unknown paths: problem+json under the API, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound("resource").into_response()
+    } else {
+        ui::UiError::Api(ApiError::NotFound("page")).into_response()
+    }
 }
 
 /// Serves until ctrl-c, then finishes the requests in flight.

@@ -1,8 +1,10 @@
 //! Integration tests for psirt-server: each runs against a live server on SQLite and on PostgreSQL.
 
 mod access;
+mod browser;
 mod flows;
 mod harness;
+mod ui;
 
 /// Runs each `module::test(backend)` once per backend.
 macro_rules! both_backends {
@@ -22,4 +24,8 @@ both_backends!(
     flows::openapi_document,
     flows::body_limit_and_headers,
     access::access_matrix,
+    ui::ui_access_matrix,
+    ui::ui_csrf_and_forms,
+    ui::ui_login_password_logout,
+    browser::report_to_reporter_message,
 );
