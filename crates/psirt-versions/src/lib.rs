@@ -1,6 +1,9 @@
 //! psirt-versions: Package URL identity, per-ecosystem version ordering, and range matching (OSV `affected`
 //! ranges and `vers:` ranges). Pure: no I/O, no async, no panics on any input.
 
+// Kept from the standalone crate: the workspace lints cannot include it (other crates panic on purpose).
+#![warn(clippy::panic)]
+
 pub mod eco;
 pub mod ecosystem;
 pub mod error;

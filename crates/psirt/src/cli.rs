@@ -8,6 +8,8 @@ use psirt_store::audit::ChainReport;
 use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
+use crate::versions_cmd::{self, VersionsCommand};
+
 #[derive(Parser)]
 #[command(
     name = "psirt",
@@ -58,6 +60,11 @@ enum Command {
     },
     /// Score a CVSS vector (v2, v3.0, v3.1, v4.0) and print its breakdown as JSON.
     Cvss { vector: String },
+    /// Version ordering and `vers:` ranges: why did an advisory match (or not)?
+    Versions {
+        #[command(subcommand)]
+        command: VersionsCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -97,6 +104,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         Command::Cvss { vector } => {
             let cvss = psirt_cvss::parse(&vector)?;
             println!("{}", serde_json::to_string_pretty(&cvss.breakdown())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Versions { command } => {
+            println!("{}", versions_cmd::run(command)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {

@@ -1,0 +1,170 @@
+//! `psirt versions`: version ordering and `vers:` ranges from the command line, to see why an advisory matched a
+//! component (or did not). Nothing here touches the database.
+
+use std::cmp::Ordering;
+
+use anyhow::bail;
+use clap::Subcommand;
+use psirt_versions::{vers::scheme_for_vers, Ecosystem, Scheme, VersRange};
+
+#[derive(Subcommand)]
+pub enum VersionsCommand {
+    /// Compare A with B in an ecosystem's version order: prints `<`, `=` or `>`.
+    Compare {
+        /// An OSV ecosystem name (`PyPI`, `crates.io`, `Debian:12`, `Red Hat`, ...), a purl/vers type (`npm`,
+        /// `cargo`, `pypi`, `maven`, `deb`, `rpm`, `apk`, ...) or a scheme (`semver`, `pep440`, `generic`).
+        ecosystem: String,
+        a: String,
+        b: String,
+    },
+    /// Whether VERSION is in a `vers:` RANGE (e.g. `vers:npm/>=1.0.0|<2.0.0`): prints `true` or `false`.
+    Contains {
+        /// A `vers:` range; spaces and unsorted constraints are accepted (the canonical form is noted on stderr).
+        range: String,
+        /// A version in the range's scheme.
+        version: String,
+    },
+}
+
+/// Every scheme, for scheme names given as the ecosystem.
+const SCHEMES: [Scheme; 13] = [
+    Scheme::SemVer,
+    Scheme::Pub,
+    Scheme::Pep440,
+    Scheme::Maven,
+    Scheme::NuGet,
+    Scheme::RubyGems,
+    Scheme::Composer,
+    Scheme::Debian,
+    Scheme::Rpm,
+    Scheme::Alpine,
+    Scheme::Cran,
+    Scheme::Hackage,
+    Scheme::Generic,
+];
+
+/// The version scheme of ECOSYSTEM: an OSV name (exact, as in advisories; a `:release` suffix is ignored), else a
+/// purl/vers type or scheme name (any case). Unknown names are an error here rather than the generic scheme the
+/// library falls back to: a typo must not silently change the order.
+pub fn scheme(ecosystem: &str) -> anyhow::Result<Scheme> {
+    if let Ok(e) = Ecosystem::from_osv(ecosystem) {
+        if !matches!(e, Ecosystem::Other(_)) {
+            return Ok(e.scheme());
+        }
+    }
+    let lower = ecosystem.trim().to_ascii_lowercase();
+    if let Some(s) = scheme_for_vers(&lower) {
+        return Ok(s);
+    }
+    if let Some(s) = SCHEMES.iter().find(|s| s.name() == lower) {
+        return Ok(*s);
+    }
+    bail!(
+        "unknown ecosystem {ecosystem:?}: give an OSV ecosystem name (PyPI, crates.io, Debian, Red Hat, ...), \
+         a purl/vers type (npm, cargo, pypi, maven, deb, rpm, apk, ...) or a scheme (semver, pep440, generic, ...)"
+    )
+}
+
+/// `<`, `=` or `>`.
+pub fn compare(ecosystem: &str, a: &str, b: &str) -> anyhow::Result<&'static str> {
+    let scheme = scheme(ecosystem)?;
+    let (x, y) = (scheme.parse(a)?, scheme.parse(b)?);
+    Ok(match x.try_cmp(&y)? {
+        Ordering::Less => "<",
+        Ordering::Equal => "=",
+        Ordering::Greater => ">",
+    })
+}
+
+/// Whether `version` is in `range`, and the range's canonical form when `range` was not written canonically.
+pub fn contains(range: &str, version: &str) -> anyhow::Result<(bool, Option<String>)> {
+    let r = VersRange::parse_lenient(range)?;
+    let inside = r.contains(version)?;
+    let canonical = r.to_string();
+    Ok((inside, (canonical != range).then_some(canonical)))
+}
+
+/// Runs the command: its one line of output.
+pub fn run(command: VersionsCommand) -> anyhow::Result<String> {
+    match command {
+        VersionsCommand::Compare { ecosystem, a, b } => {
+            Ok(compare(&ecosystem, &a, &b)?.to_string())
+        }
+        VersionsCommand::Contains { range, version } => {
+            let (inside, canonical) = contains(&range, &version)?;
+            if let Some(c) = canonical {
+                eprintln!("note: canonical form {c}");
+            }
+            Ok(inside.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecosystem_names() {
+        for (name, want) in [
+            ("PyPI", Scheme::Pep440),
+            ("pypi", Scheme::Pep440),
+            ("pep440", Scheme::Pep440),
+            ("crates.io", Scheme::SemVer),
+            ("cargo", Scheme::SemVer),
+            ("npm", Scheme::SemVer),
+            ("semver", Scheme::SemVer),
+            ("Debian:12", Scheme::Debian),
+            ("deb", Scheme::Debian),
+            ("Red Hat", Scheme::Rpm),
+            ("RPM", Scheme::Rpm),
+            ("Maven", Scheme::Maven),
+            ("Alpine:v3.18", Scheme::Alpine),
+            ("apk", Scheme::Alpine),
+            // OSV's Julia orders build metadata; the vers type `julia` is plain SemVer (as the library maps them).
+            ("Julia", Scheme::Pub),
+            ("julia", Scheme::SemVer),
+            ("generic", Scheme::Generic),
+        ] {
+            assert_eq!(scheme(name).unwrap(), want, "{name}");
+        }
+        for name in ["", "nosuch", "Debian 12", ":12"] {
+            let e = scheme(name).unwrap_err().to_string();
+            assert!(e.starts_with("unknown ecosystem"), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_scheme_name_resolves_to_itself() {
+        for s in SCHEMES {
+            assert_eq!(scheme(s.name()).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn compare_prints_the_order() {
+        assert_eq!(compare("PyPI", "1.0", "1.0.0").unwrap(), "=");
+        assert_eq!(compare("npm", "1.0.0-rc.1", "1.0.0").unwrap(), "<");
+        assert_eq!(compare("deb", "1:0.9", "2.0").unwrap(), ">");
+        // Parsing is psirt-versions' own, lenient as osv.dev (PyPI falls back to LegacyVersion, SemVer takes any
+        // non-empty text), so errors come from the stricter schemes or from empty versions.
+        let e = compare("deb", "x:1.0", "1.0").unwrap_err();
+        assert!(e.to_string().contains("epoch must be a number"), "{e}");
+        assert!(compare("pypi", "1.0", "").is_err());
+    }
+
+    #[test]
+    fn contains_and_canonical_form() {
+        assert_eq!(
+            contains("vers:npm/>=1.0.0|<2.0.0", "1.5.0").unwrap(),
+            (true, None)
+        );
+        assert_eq!(
+            contains("vers:npm/<2.0.0 | >=1.0.0", "2.0.0").unwrap(),
+            (false, Some("vers:npm/>=1.0.0|<2.0.0".to_string()))
+        );
+        assert!(contains("npm/>=1.0.0", "1.0.0").is_err());
+        assert!(contains("vers:gem/>=1.0", "1_0").is_err());
+        assert!(contains("vers:npm/>=1.0.0", "").is_err());
+    }
+}
