@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/members/{user_id}",
             put(add_member).delete(remove_member),
         )
+        .merge(crate::api_cvss::routes())
         .fallback(|| async { ApiError::NotFound("resource") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
@@ -402,7 +403,12 @@ async fn triage_report(
 // ---------------------------------------------------------------- cases
 
 /// The case if `staff` may do `action` to it: 404 when they may not even see it, 403 otherwise.
-async fn load_case(st: &AppState, staff: &Staff, id: i64, action: CaseAction) -> ApiResult<Case> {
+pub(crate) async fn load_case(
+    st: &AppState,
+    staff: &Staff,
+    id: i64,
+    action: CaseAction,
+) -> ApiResult<Case> {
     let case = st.store.case(id).await?;
     let viewer = staff.viewer();
     let access = case.access_for(staff.user.id);
@@ -694,5 +700,7 @@ async fn remove_member(
 pub struct ApiDoc;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    doc.merge(<crate::api_cvss::CvssApiDoc as utoipa::OpenApi>::openapi());
+    Json(doc)
 }

@@ -1,6 +1,7 @@
 //! Integration tests for psirt-server: each runs against a live server on SQLite and on PostgreSQL.
 
 mod access;
+mod cvss;
 mod flows;
 mod harness;
 
@@ -22,4 +23,6 @@ both_backends!(
     flows::openapi_document,
     flows::body_limit_and_headers,
     access::access_matrix,
+    cvss::cvss_scoring_api,
+    cvss::case_assessments_suggest_and_override,
 );
