@@ -3,6 +3,7 @@
 //! Pure code: no I/O, no async, no clock (times are passed in), no SQL, no HTTP.
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
 pub mod case;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod report;
 pub mod role;
 
 pub use access::{CaseAccess, CaseAction, Viewer};
+pub use assessment::{AssessmentSource, CvssRating, SeveritySource, SeverityState};
 pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};
 pub use clock::Clock;
 pub use error::{DomainError, FieldError};

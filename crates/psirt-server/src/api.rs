@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/members/{user_id}",
             put(add_member).delete(remove_member),
         )
+        .merge(crate::api_cvss::routes())
 }
 
 // ---------------------------------------------------------------- auth and accounts
@@ -697,5 +698,7 @@ async fn remove_member(
 pub struct ApiDoc;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(<ApiDoc as utoipa::OpenApi>::openapi())
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    doc.merge(<crate::api_cvss::CvssApiDoc as utoipa::OpenApi>::openapi());
+    Json(doc)
 }

@@ -2,6 +2,7 @@
 //! per-client rate limits. The binary calls [`serve`].
 
 pub mod api;
+pub mod api_cvss;
 pub mod auth;
 pub mod error;
 pub mod ui;

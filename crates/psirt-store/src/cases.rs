@@ -3,7 +3,8 @@
 use psirt_domain::cwe::parse_cwe_list;
 use psirt_domain::report::{check_text, limits, validate_message};
 use psirt_domain::{
-    CaseState, DomainError, Priority, Resolution, Severity, Transition, TransitionContext, Viewer,
+    CaseState, DomainError, Priority, Resolution, Severity, SeveritySource, Transition,
+    TransitionContext, Viewer,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -13,7 +14,7 @@ use crate::audit::AuditDraft;
 use crate::model::CaseRow;
 use crate::{Actor, Case, Comment, Page, PageRequest, Result, Store, StoreError};
 
-const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at";
+const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, suggested_severity, severity_source, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at";
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -131,12 +132,13 @@ impl Store {
         let now = self.now();
         let id: i64 = with_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (title, description, state, severity, priority, embargoed, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $7) RETURNING id",
+                "INSERT INTO cases (title, description, state, severity, severity_source, priority, embargoed, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
             )
             .bind(&title)
             .bind(&new.description)
             .bind(new.severity.map(|s| s.as_str()))
+            .bind(new.severity.map(|_| SeveritySource::Analyst.as_str()))
             .bind(new.priority.map(|p| p.as_str()))
             .bind(new.embargoed)
             .bind(actor.user_id())
@@ -223,8 +225,11 @@ impl Store {
         Ok(page.page(cases, |c| c.id))
     }
 
+    /// Changes a case's fields. Setting the severity records who chose it (see
+    /// `psirt_domain::SeverityState::choose`): a choice other than the current CVSS suggestion
+    /// is an override, recorded as a `case.severity_overridden` event beside `case.update`.
     pub async fn update_case(&self, actor: &Actor, id: i64, patch: CasePatch) -> Result<Case> {
-        let before = self.case(id).await?;
+        let mut before = self.case(id).await?;
         let title = patch.title.as_deref().map(str::trim);
         validate_case_text(title, patch.description.as_deref())?;
         let cwes = patch.cwe_ids.as_deref().map(parse_cwe_list).transpose()?;
@@ -248,13 +253,32 @@ impl Store {
         }
         let now = self.now();
         with_tx!(self, tx => {
+            // The severity may have moved since `before` was read (a CVSS assessment suggests
+            // one): lock the row, then decide on its current severity and provenance.
+            let locked: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+                "UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING severity, suggested_severity, severity_source",
+            )
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (sev, sug, src) = locked.ok_or(StoreError::NotFound("case"))?;
+            before.severity = crate::model::parse_opt(sev, "severity")?;
+            before.suggested_severity = crate::model::parse_opt(sug, "suggested severity")?;
+            before.severity_source = crate::model::parse_opt(src, "severity source")?;
+            let current = before.severity_state();
+            let (severity, overridden) = match patch.severity {
+                Some(chosen) if chosen != current.severity => current.choose(chosen),
+                _ => (current, None),
+            };
             sqlx::query(
-                "UPDATE cases SET title = $1, description = $2, severity = $3, priority = $4, embargoed = $5, public_date = $6, \
-                 assignee_id = $7, updated_at = $8 WHERE id = $9",
+                "UPDATE cases SET title = $1, description = $2, severity = $3, severity_source = $4, priority = $5, embargoed = $6, \
+                 public_date = $7, assignee_id = $8, updated_at = $9 WHERE id = $10",
             )
             .bind(title.unwrap_or(&before.title))
             .bind(patch.description.as_deref().unwrap_or(&before.description))
-            .bind(patch.severity.unwrap_or(before.severity).map(|s| s.as_str()))
+            .bind(severity.severity.map(|s| s.as_str()))
+            .bind(severity.source.map(|s| s.as_str()))
             .bind(patch.priority.unwrap_or(before.priority).map(|p| p.as_str()))
             .bind(patch.embargoed.unwrap_or(before.embargoed))
             .bind(patch.public_date.unwrap_or(before.public_date))
@@ -276,7 +300,8 @@ impl Store {
             let mut after = before.clone();
             after.title = title.unwrap_or(&before.title).to_owned();
             after.description = patch.description.clone().unwrap_or_else(|| before.description.clone());
-            after.severity = patch.severity.unwrap_or(before.severity);
+            after.severity = severity.severity;
+            after.severity_source = severity.source;
             after.priority = patch.priority.unwrap_or(before.priority);
             after.embargoed = patch.embargoed.unwrap_or(before.embargoed);
             after.public_date = patch.public_date.unwrap_or(before.public_date);
@@ -287,6 +312,11 @@ impl Store {
             let (b, a) = diff(&snapshot(&before), &snapshot(&after));
             if a.as_object().is_some_and(|m| !m.is_empty()) {
                 audit!(tx, self, AuditDraft::new(actor, "case", id, "case.update").before(b).after(a));
+            }
+            if let Some(o) = overridden {
+                audit!(tx, self, AuditDraft::new(actor, "case", id, "case.severity_overridden")
+                    .before(json!({"severity": before.severity, "severity_source": before.severity_source}))
+                    .after(json!({"suggested": o.suggested, "chosen": o.chosen})));
             }
         });
         self.case(id).await
@@ -303,7 +333,10 @@ impl Store {
         let case = self.case(id).await?;
         let now = self.now();
         with_tx!(self, tx => {
-            let cvss: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cvss_assessments WHERE case_id = $1")
+            // The PSIRT's own (authoritative) assessment counts, not a reporter's or a feed's.
+            let cvss: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM cvss_assessments WHERE case_id = $1 AND authoritative = TRUE AND superseded_at IS NULL",
+            )
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;

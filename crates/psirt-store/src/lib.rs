@@ -9,6 +9,7 @@
 mod macros;
 pub mod audit;
 pub mod cases;
+pub mod cvss;
 mod error;
 pub mod model;
 pub mod reports;

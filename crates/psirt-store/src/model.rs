@@ -1,7 +1,8 @@
 //! What the store hands out. Times are UTC; serialised as RFC 3339.
 
 use psirt_domain::{
-    CaseState, CreditPreference, Priority, ReportChannel, ReportStatus, Resolution, Role, Severity,
+    AssessmentSource, CaseState, CreditPreference, CvssRating, Priority, ReportChannel,
+    ReportStatus, Resolution, Role, Severity, SeveritySource, SeverityState,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -75,6 +76,11 @@ pub struct Case {
     pub state: CaseState,
     pub resolution: Option<Resolution>,
     pub severity: Option<Severity>,
+    /// The severity suggested by the authoritative CVSS assessment set last.
+    pub suggested_severity: Option<Severity>,
+    /// Who last set `severity`: `suggestion` (follows new suggestions) or `analyst` (an
+    /// override, kept); null while never set.
+    pub severity_source: Option<SeveritySource>,
     pub priority: Option<Priority>,
     pub embargoed: bool,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -98,6 +104,14 @@ impl Case {
             is_member: self.members.contains(&user_id),
         }
     }
+
+    pub fn severity_state(&self) -> SeverityState {
+        SeverityState {
+            severity: self.severity,
+            source: self.severity_source,
+            suggested: self.suggested_severity,
+        }
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -108,6 +122,8 @@ pub(crate) struct CaseRow {
     pub state: String,
     pub resolution: Option<String>,
     pub severity: Option<String>,
+    pub suggested_severity: Option<String>,
+    pub severity_source: Option<String>,
     pub priority: Option<String>,
     pub embargoed: bool,
     pub public_date: Option<OffsetDateTime>,
@@ -117,7 +133,10 @@ pub(crate) struct CaseRow {
     pub updated_at: OffsetDateTime,
 }
 
-fn parse_opt<T: std::str::FromStr>(v: Option<String>, what: &str) -> Result<Option<T>, StoreError> {
+pub(crate) fn parse_opt<T: std::str::FromStr>(
+    v: Option<String>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
     v.map(|s| {
         s.parse()
             .map_err(|_| StoreError::Corrupt(format!("{what} `{s}`")))
@@ -141,6 +160,8 @@ impl CaseRow {
                 .map_err(|_| StoreError::Corrupt(format!("state `{}`", self.state)))?,
             resolution: parse_opt(self.resolution, "resolution")?,
             severity: parse_opt(self.severity, "severity")?,
+            suggested_severity: parse_opt(self.suggested_severity, "suggested severity")?,
+            severity_source: parse_opt(self.severity_source, "severity source")?,
             priority: parse_opt(self.priority, "priority")?,
             embargoed: self.embargoed,
             public_date: self.public_date,
@@ -151,6 +172,48 @@ impl CaseRow {
             cwe_ids,
             members,
         })
+    }
+}
+
+/// A CVSS assessment of a case. Score and rating are computed by the store from the vector
+/// (never taken from a caller); the vector is stored in its canonical form.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CvssAssessment {
+    pub id: i64,
+    pub case_id: i64,
+    /// `"3.1"`, `"4.0"` (other sources also `"3.0"`, `"2.0"`).
+    pub version: String,
+    pub vector: String,
+    pub score: f64,
+    /// The qualitative rating of `score`.
+    #[sqlx(try_from = "String")]
+    pub severity: CvssRating,
+    #[sqlx(try_from = "String")]
+    pub source: AssessmentSource,
+    /// The PSIRT's own assessment (`source` = `psirt`).
+    pub authoritative: bool,
+    pub note: String,
+    pub created_by: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Set when a newer assessment from the same source for the same version replaced it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub superseded_at: Option<OffsetDateTime>,
+    pub superseded_by: Option<i64>,
+}
+
+impl CvssAssessment {
+    /// Current (not superseded).
+    pub fn is_current(&self) -> bool {
+        self.superseded_at.is_none()
+    }
+
+    /// The case severity this assessment suggests (authoritative assessments only).
+    pub fn suggested_severity(&self) -> Option<Severity> {
+        self.authoritative
+            .then(|| self.severity.suggested_severity())
+            .flatten()
     }
 }
 

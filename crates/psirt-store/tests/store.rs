@@ -1,9 +1,13 @@
 //! Storage conformance: every test runs on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use psirt_domain::{CaseState, NewReport, ReportChannel, Resolution, Role, Severity, Viewer};
+use psirt_domain::{
+    AssessmentSource, CaseState, CvssRating, NewReport, ReportChannel, Resolution, Role, Severity,
+    SeveritySource, Viewer,
+};
 use psirt_store::audit::ChainReport;
 use psirt_store::cases::{CaseFilter, CasePatch, NewCase};
+use psirt_store::cvss::NewAssessment;
 use psirt_store::reports::{RejectReason, TriageDecision};
 use psirt_store::testing::{Backend, TestDb};
 use psirt_store::users::NewUser;
@@ -22,7 +26,10 @@ both_backends!(
     case_visibility_follows_embargo,
     pagination,
     concurrent_writes_keep_one_chain,
-    schemas_match
+    schemas_match,
+    cvss_assessments_supersede_and_suggest,
+    severity_override_is_kept_and_recorded,
+    bad_assessments_store_nothing,
 );
 
 async fn run<F, Fut>(backend: Backend, test: F)
@@ -478,4 +485,395 @@ async fn schemas_match(store: Store) {
             store.backend()
         );
     }
+}
+
+fn assess(vector: &str, source: AssessmentSource) -> NewAssessment {
+    NewAssessment {
+        vector: vector.into(),
+        source,
+        note: String::new(),
+    }
+}
+
+async fn new_case(store: &Store, actor: &Actor, severity: Option<Severity>) -> i64 {
+    store
+        .create_case(
+            actor,
+            NewCase {
+                title: "heap overflow".into(),
+                description: String::new(),
+                severity,
+                priority: None,
+                embargoed: true,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn actions(store: &Store, case_id: i64) -> Vec<String> {
+    store
+        .audit_trail("case", &case_id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+const CRITICAL_31: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+const HIGH_31: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N";
+const CRITICAL_40: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+const MEDIUM_40: &str = "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N";
+const ZERO_31: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N";
+
+async fn cvss_assessments_supersede_and_suggest(store: Store) {
+    let (analyst, _) = user(&store, "ana", Role::Analyst).await;
+    let id = new_case(&store, &analyst, None).await;
+
+    // Stored normalised (spec order, Not Defined left out) and scored by the store.
+    let set = store
+        .set_cvss_assessment(
+            &analyst,
+            id,
+            assess(
+                "CVSS:3.1/C:H/I:H/A:H/AV:N/AC:L/PR:N/UI:N/S:U/E:X",
+                AssessmentSource::Psirt,
+            ),
+        )
+        .await
+        .unwrap();
+    let first = set.assessment;
+    assert!(set.superseded.is_none());
+    assert_eq!(
+        (first.version.as_str(), first.vector.as_str(), first.score),
+        ("3.1", CRITICAL_31, 9.8)
+    );
+    assert_eq!(first.severity, CvssRating::Critical);
+    assert!(first.authoritative && first.is_current());
+    assert_eq!(first.created_by, analyst.user_id());
+    let case = store.case(id).await.unwrap();
+    assert_eq!(
+        (case.severity, case.suggested_severity, case.severity_source),
+        (
+            Some(Severity::S1),
+            Some(Severity::S1),
+            Some(SeveritySource::Suggestion)
+        )
+    );
+
+    // A new v3.1 assessment supersedes the first, which stays as history.
+    let set = store
+        .set_cvss_assessment(&analyst, id, assess(HIGH_31, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    let second = set.assessment;
+    let old = set.superseded.unwrap();
+    assert_eq!(old.id, first.id);
+    assert_eq!(old.superseded_by, Some(second.id));
+    assert!(old.superseded_at.is_some());
+    assert_eq!((second.score, second.severity), (7.5, CvssRating::High));
+    assert_eq!(store.case(id).await.unwrap().severity, Some(Severity::S2));
+
+    // A v4.0 assessment lives beside the v3.1 one; the one just set drives the suggestion.
+    let v4 = store
+        .set_cvss_assessment(&analyst, id, assess(CRITICAL_40, AssessmentSource::Psirt))
+        .await
+        .unwrap()
+        .assessment;
+    assert_eq!((v4.version.as_str(), v4.score), ("4.0", 9.3));
+    assert_eq!(store.case(id).await.unwrap().severity, Some(Severity::S1));
+
+    // Other sources are recorded but neither supersede ours nor suggest.
+    let nvd = store
+        .set_cvss_assessment(
+            &analyst,
+            id,
+            NewAssessment {
+                vector: "CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:N/A:N".into(),
+                source: AssessmentSource::Nvd,
+                note: " NVD record  ".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .assessment;
+    assert!(!nvd.authoritative);
+    assert_eq!(
+        (nvd.version.as_str(), nvd.note.as_str()),
+        ("3.0", "NVD record")
+    );
+    assert_eq!(nvd.severity, CvssRating::Medium);
+    let case = store.case(id).await.unwrap();
+    assert_eq!(
+        (case.severity, case.suggested_severity),
+        (Some(Severity::S1), Some(Severity::S1))
+    );
+
+    // A 0.0 score suggests nothing: the suggestion is withdrawn, the severity stays.
+    store
+        .set_cvss_assessment(&analyst, id, assess(ZERO_31, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    let case = store.case(id).await.unwrap();
+    assert_eq!(
+        (case.severity, case.suggested_severity),
+        (Some(Severity::S1), None)
+    );
+
+    let all = store.cvss_assessments(id).await.unwrap();
+    assert_eq!(all.len(), 5);
+    let current: Vec<(&str, AssessmentSource, f64)> = all
+        .iter()
+        .filter(|a| a.is_current())
+        .map(|a| (a.version.as_str(), a.source, a.score))
+        .collect();
+    assert_eq!(
+        current,
+        [
+            ("4.0", AssessmentSource::Psirt, 9.3),
+            ("3.0", AssessmentSource::Nvd, 4.3),
+            ("3.1", AssessmentSource::Psirt, 0.0),
+        ]
+    );
+
+    assert_eq!(
+        actions(&store, id).await,
+        [
+            "case.create",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+            "case.cvss_assessment_set",
+            "case.cvss_assessment_set",
+        ]
+    );
+    let trail = store.audit_trail("case", &id.to_string()).await.unwrap();
+    let supersede = &trail[3];
+    assert_eq!(
+        supersede.before.as_ref().unwrap()["superseded"]["id"],
+        first.id
+    );
+    assert_eq!(supersede.after.as_ref().unwrap()["vector"], HIGH_31);
+    let suggested = trail[2].after.as_ref().unwrap();
+    assert_eq!(suggested["suggested"], "S1");
+    assert_eq!(suggested["from"]["vector"], CRITICAL_31);
+    assert_eq!(suggested["from"]["version"], "3.1");
+    assert_eq!(suggested["applied"], true);
+
+    // The database itself refuses a second current assessment of one version and source.
+    let dup = "INSERT INTO cvss_assessments (case_id, version, vector, score, severity, source, authoritative, created_at) \
+               SELECT case_id, version, vector, score, severity, source, authoritative, created_at FROM cvss_assessments WHERE id = $1";
+    let refused = match store.pool() {
+        Pool::Sqlite(p) => sqlx::query(dup).bind(v4.id).execute(p).await.is_err(),
+        Pool::Postgres(p) => sqlx::query(dup).bind(v4.id).execute(p).await.is_err(),
+    };
+    assert!(refused, "two current psirt v4.0 assessments");
+
+    // The confirmed guard counts the PSIRT's current assessments.
+    store
+        .transition_case(&analyst, id, CaseState::Triage, None)
+        .await
+        .unwrap();
+    let c = store
+        .transition_case(&analyst, id, CaseState::Confirmed, None)
+        .await
+        .unwrap();
+    assert_eq!(c.state, CaseState::Confirmed);
+    let ChainReport::Intact { .. } = store.verify_audit_chain(|_| {}).await.unwrap() else {
+        panic!("chain should be intact")
+    };
+
+    // A reporter's or a feed's assessment alone does not confirm a case.
+    let other = new_case(&store, &analyst, Some(Severity::S2)).await;
+    store
+        .set_cvss_assessment(
+            &analyst,
+            other,
+            assess(CRITICAL_31, AssessmentSource::Reporter),
+        )
+        .await
+        .unwrap();
+    store
+        .transition_case(&analyst, other, CaseState::Triage, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .transition_case(&analyst, other, CaseState::Confirmed, None)
+            .await,
+        Err(StoreError::Domain(_))
+    ));
+}
+
+async fn severity_override_is_kept_and_recorded(store: Store) {
+    let (analyst, _) = user(&store, "ana", Role::Analyst).await;
+    let id = new_case(&store, &analyst, None).await;
+    let patch_severity = |s: Option<Severity>| CasePatch {
+        severity: Some(s),
+        ..Default::default()
+    };
+    store
+        .set_cvss_assessment(&analyst, id, assess(HIGH_31, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    // The analyst overrides the suggested S2 with S3.
+    let c = store
+        .update_case(&analyst, id, patch_severity(Some(Severity::S3)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.severity, c.suggested_severity, c.severity_source),
+        (
+            Some(Severity::S3),
+            Some(Severity::S2),
+            Some(SeveritySource::Analyst)
+        )
+    );
+    // A new suggestion is recorded, the override kept.
+    store
+        .set_cvss_assessment(&analyst, id, assess(CRITICAL_40, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    let c = store.case(id).await.unwrap();
+    assert_eq!(
+        (c.severity, c.suggested_severity),
+        (Some(Severity::S3), Some(Severity::S1))
+    );
+    // Editing something else leaves severity and provenance alone.
+    let c = store
+        .update_case(
+            &analyst,
+            id,
+            CasePatch {
+                title: Some("renamed".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.severity, c.severity_source),
+        (Some(Severity::S3), Some(SeveritySource::Analyst))
+    );
+    // Choosing the suggestion accepts it: suggestions are followed again.
+    let c = store
+        .update_case(&analyst, id, patch_severity(Some(Severity::S1)))
+        .await
+        .unwrap();
+    assert_eq!(c.severity_source, Some(SeveritySource::Suggestion));
+    store
+        .set_cvss_assessment(&analyst, id, assess(MEDIUM_40, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    assert_eq!(store.case(id).await.unwrap().severity, Some(Severity::S3));
+
+    let trail = store.audit_trail("case", &id.to_string()).await.unwrap();
+    let got: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "case.create",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+            "case.update",
+            "case.severity_overridden",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+            "case.update",
+            "case.update",
+            "case.cvss_assessment_set",
+            "case.severity_suggested",
+        ]
+    );
+    let o = trail[4].after.as_ref().unwrap();
+    assert_eq!(
+        (&o["suggested"], &o["chosen"]),
+        (&"S2".into(), &"S3".into())
+    );
+    let kept = trail[6].after.as_ref().unwrap();
+    assert_eq!(
+        (&kept["suggested"], &kept["severity"], &kept["applied"]),
+        (&"S1".into(), &"S3".into(), &false.into())
+    );
+
+    // A severity set by hand before any assessment is the analyst's and is kept too; clearing
+    // it lets the next suggestion in.
+    let manual = new_case(&store, &analyst, Some(Severity::S4)).await;
+    assert_eq!(
+        store.case(manual).await.unwrap().severity_source,
+        Some(SeveritySource::Analyst)
+    );
+    store
+        .set_cvss_assessment(
+            &analyst,
+            manual,
+            assess(CRITICAL_31, AssessmentSource::Psirt),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case(manual).await.unwrap().severity,
+        Some(Severity::S4)
+    );
+    let c = store
+        .update_case(&analyst, manual, patch_severity(None))
+        .await
+        .unwrap();
+    assert_eq!((c.severity, c.severity_source), (None, None));
+    store
+        .set_cvss_assessment(&analyst, manual, assess(HIGH_31, AssessmentSource::Psirt))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case(manual).await.unwrap().severity,
+        Some(Severity::S2)
+    );
+}
+
+async fn bad_assessments_store_nothing(store: Store) {
+    let (analyst, _) = user(&store, "ana", Role::Analyst).await;
+    let id = new_case(&store, &analyst, None).await;
+    let events = actions(&store, id).await.len();
+    for (vector, source) in [
+        (
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",
+            AssessmentSource::Psirt,
+        ),
+        (
+            "CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            AssessmentSource::Psirt,
+        ),
+        ("", AssessmentSource::Psirt),
+        ("AV:N/AC:L/Au:N/C:C/I:C/A:C", AssessmentSource::Psirt),
+        ("CVSS:9.9/AV:N", AssessmentSource::Nvd),
+    ] {
+        let got = store
+            .set_cvss_assessment(&analyst, id, assess(vector, source))
+            .await;
+        match got {
+            Err(StoreError::Domain(psirt_domain::DomainError::Invalid(e))) => {
+                assert_eq!(e[0].field, "vector", "{vector}")
+            }
+            other => panic!("{vector}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        store
+            .set_cvss_assessment(
+                &analyst,
+                999_999,
+                assess(CRITICAL_31, AssessmentSource::Psirt)
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.cvss_assessments(id).await.unwrap().is_empty());
+    assert_eq!(actions(&store, id).await.len(), events);
+    let c = store.case(id).await.unwrap();
+    assert_eq!((c.severity, c.suggested_severity), (None, None));
 }

@@ -126,7 +126,7 @@ pub async fn access_matrix(backend: Backend) {
                 let want = expected(who, embargoed, allowed, ok);
                 assert_eq!(got, want, "{who:?} embargoed={embargoed} {what}");
             };
-            for path in ["", "/comments", "/messages", "/timeline"] {
+            for path in ["", "/comments", "/messages", "/timeline", "/cvss"] {
                 check(
                     c.get(&format!("{base}{path}")).await.0,
                     true,
@@ -176,7 +176,15 @@ pub async fn access_matrix(backend: Backend) {
                 .await
                 .0;
             check(s, who.psirt(), StatusCode::OK, "DELETE member");
-            checked += 6;
+            let s = c
+                .post(
+                    &format!("{base}/cvss"),
+                    json!({"vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}),
+                )
+                .await
+                .0;
+            check(s, who.psirt(), StatusCode::CREATED, "POST cvss");
+            checked += 7;
 
             // Lists and search show exactly the visible cases.
             for q in [
@@ -222,6 +230,6 @@ pub async fn access_matrix(backend: Backend) {
         };
         assert_eq!(s, want, "{who:?} POST /cases");
     }
-    assert_eq!(checked, 6 * 2 * 10);
+    assert_eq!(checked, 6 * 2 * 12);
     app.finish().await;
 }

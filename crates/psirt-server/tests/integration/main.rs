@@ -2,6 +2,7 @@
 
 mod access;
 mod browser;
+mod cvss;
 mod flows;
 mod harness;
 mod ui;
@@ -28,4 +29,6 @@ both_backends!(
     ui::ui_csrf_and_forms,
     ui::ui_login_password_logout,
     browser::report_to_reporter_message,
+    cvss::cvss_scoring_api,
+    cvss::case_assessments_suggest_and_override,
 );
