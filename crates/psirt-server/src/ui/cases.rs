@@ -177,6 +177,17 @@ pub struct CommentView {
     pub body: String,
 }
 
+pub struct AssessmentView {
+    pub version: String,
+    pub vector: String,
+    pub score: String,
+    pub rating: &'static str,
+    pub source: &'static str,
+    pub note: String,
+    pub at: String,
+    pub current: bool,
+}
+
 pub struct MemberView {
     pub id: i64,
     pub username: String,
@@ -192,6 +203,11 @@ struct CasePage {
     resolution: &'static str,
     public_date: String,
     cwes: String,
+    /// "S2 (suggested by CVSS)" or "S1 (set by an analyst; CVSS suggests S2)".
+    severity_note: String,
+    assessments: Vec<AssessmentView>,
+    /// The current authoritative vector, which the calculator starts from.
+    calculator_vector: String,
     can_manage: bool,
     can_comment: bool,
     transitions: Vec<&'static str>,
@@ -293,6 +309,37 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
             body: cm.body,
         })
         .collect();
+    let assessments: Vec<AssessmentView> = st
+        .store
+        .cvss_assessments(id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|a| AssessmentView {
+            score: format!("{:.1}", a.score),
+            rating: a.severity.as_str(),
+            source: a.source.as_str(),
+            at: when(&a.created_at),
+            current: a.superseded_at.is_none(),
+            version: a.version,
+            vector: a.vector,
+            note: a.note,
+        })
+        .collect();
+    let calculator_vector = assessments
+        .iter()
+        .find(|a| a.current && a.source == "psirt")
+        .map(|a| a.vector.clone())
+        .unwrap_or_default();
+    let severity_note = match (c.severity, c.severity_source, c.suggested_severity) {
+        (None, _, Some(s)) => format!("CVSS suggests {}", s.as_str()),
+        (Some(_), Some(psirt_domain::SeveritySource::Suggestion), _) => "suggested by CVSS".into(),
+        (Some(v), _, Some(s)) if v != s => {
+            format!("set by an analyst; CVSS suggests {}", s.as_str())
+        }
+        (Some(_), _, _) => "set by an analyst".into(),
+        (None, _, None) => String::new(),
+    };
     let timeline = st
         .store
         .audit_trail("case", &id.to_string())
@@ -319,6 +366,9 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
             .map(|n| format!("CWE-{n}"))
             .collect::<Vec<_>>()
             .join(", "),
+        severity_note,
+        assessments,
+        calculator_vector,
         can_manage: viewer.may(access, CaseAction::Manage),
         can_comment: viewer.may(access, CaseAction::Comment),
         transitions: Transition::targets(c.state)

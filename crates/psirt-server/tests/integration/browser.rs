@@ -109,6 +109,23 @@ async fn text_of(b: &Client, css: &str) -> String {
     element(b, Locator::Css(css)).await.text().await.unwrap()
 }
 
+/// Waits until the element's text is `want` (scores arrive from the server asynchronously).
+async fn wait_for_text(b: &Client, css: &str, want: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.trim() == want {
+                    return;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {want:?}; last {last:?}");
+}
+
 pub async fn report_to_reporter_message(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("alice", Role::Analyst, false).await;
@@ -187,6 +204,42 @@ pub async fn report_to_reporter_message(backend: Backend) {
     assert!(thread.contains("we reproduced it"), "{thread}");
     let timeline = text_of(&b, "#timeline").await;
     assert!(timeline.contains("message"), "{timeline}");
+
+    // The CVSS calculator on the case page: paste a vector, see it scored, change a metric
+    // and see the score follow, then save it as the case's assessment.
+    fill(
+        &b,
+        "input.cvss-paste",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    )
+    .await;
+    click(&b, "button.cvss-load").await;
+    wait_for_text(&b, ".cvss-score", "9.8").await;
+    assert_eq!(
+        text_of(&b, ".cvss-severity").await.to_lowercase(),
+        "critical"
+    );
+    click(&b, "input[type=radio][data-metric=AV][data-value=P]").await;
+    wait_for_text(&b, ".cvss-score", "6.8").await;
+    let vector = text_of(&b, ".cvss-vector").await;
+    assert!(vector.contains("AV:P"), "{vector}");
+    click(&b, "input[type=radio][data-metric=AV][data-value=N]").await;
+    wait_for_text(&b, ".cvss-score", "9.8").await;
+    click(&b, "button.cvss-save").await;
+    // Saving reloads the page: the assessment is listed and suggests S1.
+    wait_for_text(&b, "#case-severity", "S1").await;
+    let note = text_of(&b, "#severity-note").await;
+    assert!(note.contains("suggested by CVSS"), "{note}");
+    let table = text_of(&b, "#assessments").await;
+    assert!(table.contains("9.8 CRITICAL"), "{table}");
+    let timeline = text_of(&b, "#timeline").await;
+    assert!(timeline.contains("severity_suggested"), "{timeline}");
+    // PSIRT_SCREENSHOTS=dir keeps a picture of the case page, for people changing the UI.
+    if let Ok(dir) = std::env::var("PSIRT_SCREENSHOTS") {
+        b.set_window_size(1280, 2400).await.unwrap();
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/case-{}.png", app.store.backend()), png).unwrap();
+    }
 
     // The reporter again, with no session: the tracking link shows the answer and the case.
     b.delete_all_cookies().await.unwrap();
