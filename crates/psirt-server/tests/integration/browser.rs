@@ -182,7 +182,7 @@ pub async fn report_to_reporter_message(backend: Backend) {
     let link = element(&b, Locator::LinkText("Heap overflow in the image parser")).await;
     link.click().await.unwrap();
     click(&b, "#open-case").await;
-    assert_eq!(text_of(&b, "p.notice").await, "Report triaged.");
+    wait_for_text(&b, "p.notice", "Report triaged.").await;
     let title = text_of(&b, "#case-title").await;
     assert!(
         title.contains("Heap overflow in the image parser"),
@@ -196,10 +196,7 @@ pub async fn report_to_reporter_message(backend: Backend) {
     )
     .await;
     click(&b, "#send-reporter-message").await;
-    assert_eq!(
-        text_of(&b, "p.notice").await,
-        "Message sent to the reporter."
-    );
+    wait_for_text(&b, "p.notice", "Message sent to the reporter.").await;
     let thread = text_of(&b, "#message-list").await;
     assert!(thread.contains("we reproduced it"), "{thread}");
     let timeline = text_of(&b, "#timeline").await;
@@ -251,7 +248,7 @@ pub async fn report_to_reporter_message(backend: Backend) {
     // And can answer.
     fill(&b, "#message-body", "Great, happy to test the fix.").await;
     click(&b, "#send-message").await;
-    assert!(text_of(&b, "p.notice").await.starts_with("Message sent."));
+    wait_for_text(&b, "p.notice", "Message sent. The PSIRT will answer here.").await;
     let messages = text_of(&b, "#messages").await;
     assert!(messages.contains("happy to test"), "{messages}");
 
