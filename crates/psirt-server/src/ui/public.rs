@@ -171,6 +171,7 @@ pub struct MessageView {
 #[template(path = "track.html")]
 struct TrackPage {
     layout: Layout,
+    csrf: String,
     token: String,
     title: String,
     status: String,
@@ -181,6 +182,7 @@ struct TrackPage {
 
 pub async fn track(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> UiResult {
@@ -205,8 +207,10 @@ pub async fn track(
             from_reporter: m.from_reporter,
         })
         .collect();
+    let (csrf, cookie) = public_form_token(&headers)?;
     let page = TrackPage {
         layout: Layout::public().with_notice(notice_text(q.notice.as_deref())),
+        csrf,
         title: report.title,
         status: report.status.as_str().replace('_', " "),
         case_state,
@@ -215,6 +219,9 @@ pub async fn track(
         token,
     };
     let mut resp = html(StatusCode::OK, &page)?;
+    if let Some(c) = cookie {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
+    }
     // The link is the reporter's credential: keep it out of Referer headers.
     resp.headers_mut().insert(
         header::REFERRER_POLICY,
@@ -229,13 +236,13 @@ pub struct MessageForm {
     body: String,
 }
 
-/// The tracking token in the path is the reporter's credential: no cookie, no CSRF field
-/// (a forger would need the secret link itself).
+/// The tracking token in the path is the reporter's credential; the form also carries the
+/// double-submit token like every other form.
 pub async fn track_message(
     State(st): State<AppState>,
     ip: ClientIp,
     Path(token): Path<String>,
-    axum::Form(f): axum::Form<MessageForm>,
+    PublicForm { form: f, .. }: PublicForm<MessageForm>,
 ) -> UiResult {
     st.report_limiter.check(ip.0)?;
     let report = st
