@@ -55,11 +55,34 @@ impl Viewer {
     pub fn can_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Products and versions are the PSIRT's to define.
+    pub fn can_manage_products(&self) -> bool {
+        self.role.is_psirt()
+    }
+
+    /// SBOMs also come from engineering (a release pipeline with an engineer's API token).
+    /// The inventory holds no embargoed information, so every staff role may read it.
+    pub fn can_import_sbom(&self) -> bool {
+        self.role.is_psirt() || self.role == Role::Engineer
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inventory_rights() {
+        let rights = |role| {
+            let v = Viewer { user_id: 1, role };
+            (v.can_manage_products(), v.can_import_sbom())
+        };
+        assert_eq!(rights(Role::Admin), (true, true));
+        assert_eq!(rights(Role::Analyst), (true, true));
+        assert_eq!(rights(Role::Engineer), (false, true));
+        assert_eq!(rights(Role::Viewer), (false, false));
+    }
 
     #[test]
     fn matrix() {

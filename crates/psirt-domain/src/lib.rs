@@ -9,6 +9,7 @@ pub mod case;
 pub mod clock;
 pub mod cwe;
 pub mod error;
+pub mod inventory;
 pub mod report;
 pub mod role;
 
@@ -17,5 +18,6 @@ pub use assessment::{AssessmentSource, CvssRating, SeveritySource, SeverityState
 pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};
 pub use clock::Clock;
 pub use error::{DomainError, FieldError};
+pub use inventory::{ProductDraft, ProductVersionDraft, SupportStatus};
 pub use report::{CreditPreference, NewReport, ReportChannel, ReportStatus};
 pub use role::Role;

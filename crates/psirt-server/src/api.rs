@@ -700,5 +700,6 @@ pub struct ApiDoc;
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     doc.merge(<crate::api_cvss::CvssApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_inventory::InventoryApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

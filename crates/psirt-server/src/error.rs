@@ -23,6 +23,9 @@ pub enum ApiError {
     BadRequest(StatusCode, String),
     #[error("too many requests")]
     TooManyRequests,
+    /// A failure that is ours, not the client's: logged, answered with a generic 500.
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -78,6 +81,14 @@ impl ApiError {
             }
             ApiError::Store(StoreError::Conflict(msg)) => (StatusCode::CONFLICT, msg.clone(), None),
             ApiError::Store(e) => {
+                tracing::error!(error = %e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "an internal error occurred".into(),
+                    None,
+                )
+            }
+            ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod api_cvss;
+pub mod api_inventory;
 pub mod auth;
 pub mod error;
+pub mod sbom;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -28,6 +30,8 @@ pub struct Config {
     pub report_rate_per_minute: u32,
     /// Login attempts per client address and minute.
     pub login_rate_per_minute: u32,
+    /// Largest SBOM upload accepted, in bytes (other requests are limited to 1 MiB).
+    pub sbom_max_bytes: usize,
 }
 
 impl Default for Config {
@@ -38,6 +42,7 @@ impl Default for Config {
             session_ttl: time::Duration::hours(12),
             report_rate_per_minute: 10,
             login_rate_per_minute: 10,
+            sbom_max_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -62,6 +67,7 @@ pub fn router(store: Store, config: Config) -> Router {
     use axum::http::{header, HeaderValue};
     use tower_http::set_header::SetResponseHeaderLayer;
     api::routes()
+        .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)

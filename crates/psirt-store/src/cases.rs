@@ -187,19 +187,7 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<Case>> {
         let before = page.before_id()?;
-        let pattern = filter
-            .q
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(|q| {
-                let escaped = q
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            });
+        let pattern = crate::like_pattern(filter.q.as_deref());
         let rows: Vec<CaseRow> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {CASE_COLUMNS} FROM cases c WHERE c.id < $1 \

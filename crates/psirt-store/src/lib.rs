@@ -11,8 +11,10 @@ pub mod audit;
 pub mod cases;
 pub mod cvss;
 mod error;
+pub mod inventory;
 pub mod model;
 pub mod reports;
+pub mod sbom;
 pub mod secrets;
 pub mod sessions;
 #[cfg(feature = "testing")]
@@ -29,6 +31,10 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 pub use error::StoreError;
+pub use inventory::{Product, ProductVersion};
+pub use sbom::{
+    Component, ComponentHash, NewComponent, SbomDiff, SbomImport, SbomImported, VersionChange,
+};
 pub use model::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -127,4 +133,17 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, p => p.close().await)
     }
+}
+
+/// A case-insensitive `LIKE` pattern for "contains `q`" (with `ESCAPE '\\'`), or `None` for
+/// an empty query.
+pub(crate) fn like_pattern(q: Option<&str>) -> Option<String> {
+    q.map(str::trim).filter(|q| !q.is_empty()).map(|q| {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    })
 }

@@ -32,6 +32,9 @@ both_backends!(
     bad_assessments_store_nothing,
 );
 
+#[path = "store/inventory.rs"]
+mod inventory;
+
 async fn run<F, Fut>(backend: Backend, test: F)
 where
     F: FnOnce(Store) -> Fut,

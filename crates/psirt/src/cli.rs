@@ -8,6 +8,7 @@ use psirt_store::audit::ChainReport;
 use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
+use crate::inventory_cmd::{self, ProductsCommand};
 use crate::versions_cmd::{self, VersionsCommand};
 
 #[derive(Parser)]
@@ -60,6 +61,11 @@ enum Command {
     },
     /// Score a CVSS vector (v2, v3.0, v3.1, v4.0) and print its breakdown as JSON.
     Cvss { vector: String },
+    /// Products and their versions (the inventory SBOMs attach to).
+    Products {
+        #[command(subcommand)]
+        command: ProductsCommand,
+    },
     /// Version ordering and `vers:` ranges: why did an advisory match (or not)?
     Versions {
         #[command(subcommand)]
@@ -165,6 +171,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             }
         }
         Command::Users { command } => users(&cli.database_url, command).await,
+        Command::Products { command } => {
+            let store = open(&cli.database_url).await?;
+            inventory_cmd::run(&store, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

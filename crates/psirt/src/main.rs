@@ -1,6 +1,7 @@
 //! `psirt`: the one binary — the server, and the operator's commands beside it.
 
 mod cli;
+mod inventory_cmd;
 mod versions_cmd;
 
 use std::process::ExitCode;

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod cases;
 mod error;
+mod products;
 mod public;
 mod session;
 mod triage;
@@ -55,6 +56,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/cases/{id}/members/{user_id}/remove",
             post(cases::remove_member),
+        )
+        .route("/products", get(products::list).post(products::create))
+        .route(
+            "/products/{id}",
+            get(products::page).post(products::update),
+        )
+        .route("/products/{id}/versions", post(products::create_version))
+        .route(
+            "/product-versions/{id}",
+            get(products::version_page).post(products::update_version),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}", post(admin::update_user))
@@ -160,6 +171,10 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "password_changed" => "Password changed.",
         "token_revoked" => "Token revoked.",
         "user_created" => "User created.",
+        "product_created" => "Product added.",
+        "product_updated" => "Product updated.",
+        "version_created" => "Version added.",
+        "version_updated" => "Version updated.",
         "user_updated" => "User updated.",
         "password_reset" => "Password reset; the user must change it at next login.",
         "message_received" => "Message sent. The PSIRT will answer here.",

@@ -5,6 +5,7 @@ mod browser;
 mod cvss;
 mod flows;
 mod harness;
+mod inventory;
 mod ui;
 
 /// Runs each `module::test(backend)` once per backend.
@@ -31,4 +32,6 @@ both_backends!(
     browser::report_to_reporter_message,
     cvss::cvss_scoring_api,
     cvss::case_assessments_suggest_and_override,
+    inventory::inventory_api,
+    inventory::inventory_pages,
 );

@@ -12,7 +12,7 @@ use reqwest::{header, StatusCode};
 use crate::harness::{TestApp, PASSWORD};
 
 /// A browser-like client that does not follow redirects (so a test sees where it is sent).
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     csrf: String,
@@ -32,7 +32,7 @@ impl Browser {
     }
 
     /// Logs in through the login form, as a browser does.
-    async fn login(app: &TestApp, name: &str) -> Browser {
+    pub(crate) async fn login(app: &TestApp, name: &str) -> Browser {
         let mut b = Browser::new(app);
         let (s, page) = b.get("/login").await;
         assert_eq!(s, StatusCode::OK);
@@ -54,7 +54,7 @@ impl Browser {
         b
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -64,7 +64,7 @@ impl Browser {
         (r.status(), r.text().await.unwrap())
     }
 
-    async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", self.base))
             .form(form)
@@ -74,7 +74,7 @@ impl Browser {
     }
 
     /// Posts a form with this session's CSRF token.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    pub(crate) async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let mut fields = vec![("csrf", self.csrf.as_str())];
         fields.extend_from_slice(form);
         let r = self.post_raw(path, &fields).await;
@@ -90,7 +90,7 @@ impl Browser {
 }
 
 /// The value of the first hidden input named `name` in a page.
-fn hidden(page: &str, name: &str) -> String {
+pub(crate) fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)

@@ -1,0 +1,237 @@
+//! What we ship: products and their versions (release streams), as the inventory that SBOMs,
+//! affects and impact analysis hang off.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::report::check_text;
+use crate::{DomainError, FieldError};
+
+const MAX_NAME: usize = 200;
+const MAX_VERSION: usize = 100;
+const MAX_CPE: usize = 400;
+const MAX_DESCRIPTION: usize = 5_000;
+
+/// A product's editable fields, as a user gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductDraft {
+    pub name: String,
+    pub vendor: String,
+    /// CPE prefix of the product, e.g. `cpe:2.3:a:acme:router_os` (CPE 2.3 formatted string
+    /// or a CPE 2.2 URI), used to identify it in advisories.
+    #[serde(default)]
+    pub cpe: Option<String>,
+    #[serde(default)]
+    pub owner_team: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl ProductDraft {
+    /// Trims the fields and checks them; every bad field is reported at once.
+    pub fn normalised(mut self) -> Result<Self, DomainError> {
+        self.name = self.name.trim().to_owned();
+        self.vendor = self.vendor.trim().to_owned();
+        self.owner_team = self.owner_team.trim().to_owned();
+        self.cpe = self
+            .cpe
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty());
+        let mut errors = Vec::new();
+        check_text(&mut errors, "name", &self.name, MAX_NAME, true);
+        check_text(&mut errors, "vendor", &self.vendor, MAX_NAME, true);
+        check_text(&mut errors, "owner_team", &self.owner_team, MAX_NAME, false);
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            MAX_DESCRIPTION,
+            false,
+        );
+        if let Some(cpe) = &self.cpe {
+            if let Err(why) = check_cpe(cpe) {
+                errors.push(FieldError::new("cpe", why));
+            }
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(DomainError::Invalid(errors))
+        }
+    }
+}
+
+/// Accepts a CPE 2.3 formatted string (`cpe:2.3:part:vendor:product...`) or a CPE 2.2 URI
+/// (`cpe:/part:vendor:product...`) whose part is `a`, `o` or `h` (NISTIR 7695 §6).
+pub fn check_cpe(cpe: &str) -> Result<(), String> {
+    if cpe.len() > MAX_CPE {
+        return Err(format!("is longer than {MAX_CPE} characters"));
+    }
+    if cpe.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces".into());
+    }
+    let rest = cpe
+        .strip_prefix("cpe:2.3:")
+        .or_else(|| cpe.strip_prefix("cpe:/"))
+        .ok_or("must start with `cpe:2.3:` (CPE 2.3) or `cpe:/` (CPE 2.2)")?;
+    let parts: Vec<&str> = rest.split(':').collect();
+    if !matches!(parts.first(), Some(&("a" | "o" | "h"))) {
+        return Err("part must be `a` (application), `o` (operating system) or `h` (hardware)".into());
+    }
+    if parts.len() < 3 || parts[1].is_empty() || parts[2].is_empty() {
+        return Err("must name at least the vendor and the product".into());
+    }
+    Ok(())
+}
+
+/// A product version's editable fields: a release, or a maintained stream (e.g. `4.2.x`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductVersionDraft {
+    pub version: String,
+    #[serde(default)]
+    pub released_on: Option<Date>,
+    /// The last day the version is supported (security fixes); none while open-ended.
+    #[serde(default)]
+    pub support_ends_on: Option<Date>,
+}
+
+impl ProductVersionDraft {
+    pub fn normalised(mut self) -> Result<Self, DomainError> {
+        self.version = self.version.trim().to_owned();
+        let mut errors = Vec::new();
+        check_text(&mut errors, "version", &self.version, MAX_VERSION, true);
+        if self.version.contains(char::is_whitespace) {
+            errors.push(FieldError::new("version", "must not contain spaces"));
+        }
+        if let (Some(released), Some(ends)) = (self.released_on, self.support_ends_on) {
+            if ends < released {
+                errors.push(FieldError::new(
+                    "support_ends_on",
+                    format!("is before the release date {released}"),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(DomainError::Invalid(errors))
+        }
+    }
+}
+
+/// Where a product version stands on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SupportStatus {
+    Unreleased,
+    Supported,
+    EndOfSupport,
+}
+
+pub fn support_status(
+    released_on: Option<Date>,
+    support_ends_on: Option<Date>,
+    today: Date,
+) -> SupportStatus {
+    match (released_on, support_ends_on) {
+        (Some(r), _) if today < r => SupportStatus::Unreleased,
+        (_, Some(end)) if today > end => SupportStatus::EndOfSupport,
+        _ => SupportStatus::Supported,
+    }
+}
+
+impl SupportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupportStatus::Unreleased => "unreleased",
+            SupportStatus::Supported => "supported",
+            SupportStatus::EndOfSupport => "end_of_support",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn product(name: &str, vendor: &str, cpe: Option<&str>) -> ProductDraft {
+        ProductDraft {
+            name: name.into(),
+            vendor: vendor.into(),
+            cpe: cpe.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    fn fields(e: DomainError) -> Vec<String> {
+        match e {
+            DomainError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn product_is_trimmed_and_checked() {
+        let p = product("  Router OS ", " Acme ", Some("  ")).normalised().unwrap();
+        assert_eq!((p.name.as_str(), p.vendor.as_str(), p.cpe), ("Router OS", "Acme", None));
+        let e = product(" ", "", Some("cpe:2.3:x:acme:r")).normalised().unwrap_err();
+        assert_eq!(fields(e), ["name", "vendor", "cpe"]);
+    }
+
+    #[test]
+    fn cpe_forms() {
+        for ok in [
+            "cpe:2.3:a:acme:router_os",
+            "cpe:2.3:o:acme:router_os:*:*:*:*:*:*:*:*",
+            "cpe:/a:acme:router_os",
+            "cpe:/h:acme:box:1.0",
+        ] {
+            assert_eq!(check_cpe(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "acme router",
+            "cpe:2.3:a:acme",
+            "cpe:2.3:a::router",
+            "cpe:/a:acme",
+            "cpe:2.3:q:acme:router",
+            "cpe:2.3:a:acme:router os",
+        ] {
+            assert!(check_cpe(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn version_checks_dates_and_spaces() {
+        let v = ProductVersionDraft {
+            version: " 4.2.1 ".into(),
+            released_on: Some(date!(2026 - 01 - 10)),
+            support_ends_on: Some(date!(2027 - 01 - 10)),
+        }
+        .normalised()
+        .unwrap();
+        assert_eq!(v.version, "4.2.1");
+        let e = ProductVersionDraft {
+            version: "4 2".into(),
+            released_on: Some(date!(2026 - 01 - 10)),
+            support_ends_on: Some(date!(2026 - 01 - 09)),
+        }
+        .normalised()
+        .unwrap_err();
+        assert_eq!(fields(e), ["version", "support_ends_on"]);
+        assert!(ProductVersionDraft::default().normalised().is_err());
+    }
+
+    #[test]
+    fn support_status_by_date() {
+        let (r, e) = (Some(date!(2026 - 01 - 10)), Some(date!(2026 - 06 - 30)));
+        assert_eq!(support_status(r, e, date!(2026 - 01 - 09)), SupportStatus::Unreleased);
+        assert_eq!(support_status(r, e, date!(2026 - 01 - 10)), SupportStatus::Supported);
+        assert_eq!(support_status(r, e, date!(2026 - 06 - 30)), SupportStatus::Supported);
+        assert_eq!(support_status(r, e, date!(2026 - 07 - 01)), SupportStatus::EndOfSupport);
+        assert_eq!(support_status(None, None, date!(2099 - 01 - 01)), SupportStatus::Supported);
+    }
+}

@@ -1,0 +1,285 @@
+//! The inventory in the API: products, product versions, their SBOMs and components.
+//! Every staff role may read it (it holds no embargoed information); the PSIRT defines
+//! products and versions; engineers may also upload SBOMs (release pipelines).
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use psirt_domain::inventory::support_status;
+use psirt_domain::{ProductDraft, ProductVersionDraft};
+use psirt_store::{PageRequest, ProductVersion};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::AppState;
+
+pub fn routes(sbom_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/products", get(list_products).post(create_product))
+        .route("/api/v1/products/{id}", get(get_product).put(update_product))
+        .route(
+            "/api/v1/products/{id}/versions",
+            get(list_versions).post(create_version),
+        )
+        .route(
+            "/api/v1/product-versions/{id}",
+            get(get_version).put(update_version),
+        )
+        .route("/api/v1/product-versions/{id}/components", get(components))
+        .route("/api/v1/product-versions/{id}/timeline", get(version_timeline))
+        .route(
+            "/api/v1/product-versions/{id}/sbom",
+            post(upload_sbom).layer(DefaultBodyLimit::max(sbom_limit)),
+        )
+}
+
+fn require_product_manager(staff: &Staff) -> ApiResult<()> {
+    if staff.viewer().can_manage_products() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only the PSIRT defines products and versions"))
+    }
+}
+
+/// A version as the API shows it: with its support status today.
+pub(crate) fn version_json(st: &AppState, v: &ProductVersion) -> Value {
+    let mut out = json!(v);
+    let today = st.store.now().date();
+    out["support_status"] = json!(support_status(v.released_on, v.support_ends_on, today));
+    out
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ListQuery {
+    /// Only those whose name (or vendor; for components: purl) contains this text.
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+impl ListQuery {
+    fn page(&self) -> PageRequest {
+        PageRequest {
+            cursor: self.cursor.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+/// Products, newest first.
+#[utoipa::path(get, path = "/api/v1/products", tag = "inventory", params(ListQuery),
+    responses((status = 200, description = "{items: [Product], next_cursor}"), (status = "4XX", description = "problem+json error")))]
+async fn list_products(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        st.store.products(q.q.as_deref(), &q.page()).await?
+    )))
+}
+
+#[utoipa::path(post, path = "/api/v1/products", tag = "inventory", request_body = ProductDraft,
+    responses((status = 201, description = "the product"), (status = 409, description = "a product with this vendor and name exists"), (status = "4XX", description = "problem+json error")))]
+async fn create_product(
+    State(st): State<AppState>,
+    staff: Staff,
+    Json(b): Json<ProductDraft>,
+) -> ApiResult<Response> {
+    require_product_manager(&staff)?;
+    let p = st.store.create_product(&staff.actor(), b).await?;
+    Ok((StatusCode::CREATED, Json(p)).into_response())
+}
+
+/// A product with its versions.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, description = "{product: Product, versions: [ProductVersion]}"), (status = "4XX", description = "problem+json error")))]
+async fn get_product(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let product = st.store.product(id).await?;
+    let versions: Vec<Value> = st
+        .store
+        .product_versions(id)
+        .await?
+        .iter()
+        .map(|v| version_json(&st, v))
+        .collect();
+    Ok(Json(json!({ "product": product, "versions": versions })))
+}
+
+/// Replaces a product's fields.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "inventory", params(("id" = i64, Path)), request_body = ProductDraft,
+    responses((status = 200, description = "the product"), (status = "4XX", description = "problem+json error")))]
+async fn update_product(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<ProductDraft>,
+) -> ApiResult<Json<Value>> {
+    require_product_manager(&staff)?;
+    Ok(Json(json!(
+        st.store.update_product(&staff.actor(), id, b).await?
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}/versions", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, description = "{items: [ProductVersion]}"), (status = "4XX", description = "problem+json error")))]
+async fn list_versions(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let items: Vec<Value> = st
+        .store
+        .product_versions(id)
+        .await?
+        .iter()
+        .map(|v| version_json(&st, v))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+#[utoipa::path(post, path = "/api/v1/products/{id}/versions", tag = "inventory", params(("id" = i64, Path)), request_body = ProductVersionDraft,
+    responses((status = 201, description = "the product version"), (status = 409, description = "the version exists"), (status = "4XX", description = "problem+json error")))]
+async fn create_version(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<ProductVersionDraft>,
+) -> ApiResult<Response> {
+    require_product_manager(&staff)?;
+    let v = st
+        .store
+        .create_product_version(&staff.actor(), id, b)
+        .await?;
+    Ok((StatusCode::CREATED, Json(version_json(&st, &v))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, description = "the product version with `support_status`"), (status = "4XX", description = "problem+json error")))]
+async fn get_version(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let v = st.store.product_version(id).await?;
+    Ok(Json(version_json(&st, &v)))
+}
+
+/// Replaces a product version's fields (not its SBOM).
+#[utoipa::path(put, path = "/api/v1/product-versions/{id}", tag = "inventory", params(("id" = i64, Path)), request_body = ProductVersionDraft,
+    responses((status = 200, description = "the product version"), (status = "4XX", description = "problem+json error")))]
+async fn update_version(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<ProductVersionDraft>,
+) -> ApiResult<Json<Value>> {
+    require_product_manager(&staff)?;
+    let v = st
+        .store
+        .update_product_version(&staff.actor(), id, b)
+        .await?;
+    Ok(Json(version_json(&st, &v)))
+}
+
+/// A product version's components ordered by key (the normalised purl), with cursor paging.
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/components", tag = "inventory", params(("id" = i64, Path), ListQuery),
+    responses((status = 200, description = "{items: [Component], next_cursor}"), (status = "4XX", description = "problem+json error")))]
+async fn components(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    st.store.product_version(id).await?;
+    Ok(Json(json!(
+        st.store.components(id, q.q.as_deref(), &q.page()).await?
+    )))
+}
+
+/// The audit events of a product version, oldest first: its creation, edits and every SBOM
+/// import with what it added, removed and changed.
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path)),
+    responses((status = 200, description = "{items: [AuditEntry]}"), (status = "4XX", description = "problem+json error")))]
+async fn version_timeline(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    st.store.product_version(id).await?;
+    Ok(Json(json!({
+        "items": st.store.audit_trail("product_version", &id.to_string()).await?
+    })))
+}
+
+/// Imports an SBOM (CycloneDX 1.4–1.6 JSON or SPDX 2.3 JSON, the request body as is): it
+/// replaces the version's components in one transaction; the answer and the audit trail say
+/// what was added, removed and changed. A document that fails its schema is rejected whole
+/// (422, with the JSON path of the first error) and nothing is stored.
+#[utoipa::path(post, path = "/api/v1/product-versions/{id}/sbom", tag = "inventory", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "application/json", description = "the SBOM document"),
+    responses((status = 200, description = "{product_version, diff: {added, removed, changed, unchanged}, warnings}"),
+        (status = 422, description = "not a valid SBOM: `errors[0].field` is the JSON path (problem+json)"),
+        (status = "4XX", description = "problem+json error")))]
+async fn upload_sbom(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    if !staff.viewer().can_import_sbom() {
+        return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
+    }
+    st.store.product_version(id).await?;
+    let parsed = tokio::task::spawn_blocking(move || crate::sbom::parse(&body))
+        .await
+        .map_err(|e| ApiError::Internal(format!("SBOM parser task: {e}")))??;
+    let warnings = parsed.warnings;
+    let done = st
+        .store
+        .import_sbom(&staff.actor(), id, parsed.import, &mut |_| {})
+        .await?;
+    Ok(Json(json!({
+        "product_version": version_json(&st, &done.product_version),
+        "diff": done.diff,
+        "warnings": warnings,
+    })))
+}
+
+/// The OpenAPI paths of this module, merged into the API document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_products,
+        create_product,
+        get_product,
+        update_product,
+        list_versions,
+        create_version,
+        get_version,
+        update_version,
+        components,
+        version_timeline,
+        upload_sbom
+    ),
+    components(schemas(
+        ProductDraft,
+        ProductVersionDraft,
+        psirt_store::Product,
+        psirt_store::ProductVersion,
+        psirt_store::Component,
+        psirt_store::ComponentHash,
+        psirt_store::SbomDiff,
+        psirt_store::VersionChange
+    ))
+)]
+pub struct InventoryApiDoc;

@@ -1,0 +1,85 @@
+//! SBOM upload: psirt-formats parses and validates, this maps its model onto what the store
+//! keeps, and its errors onto 422 answers that name the JSON path.
+
+use psirt_domain::{DomainError, FieldError};
+use psirt_formats::{ParseOptions, Sbom, SbomError, SbomWarning};
+use psirt_store::{ComponentHash, NewComponent, SbomImport};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// A parsed SBOM ready for the store, with the importer's caveats.
+pub struct ParsedSbom {
+    pub import: SbomImport,
+    pub warnings: Vec<SbomWarning>,
+}
+
+/// Parses, validates and converts an uploaded SBOM (CPU-bound: call it off the async runtime).
+pub fn parse(bytes: &[u8]) -> Result<ParsedSbom, ApiError> {
+    let sbom = psirt_formats::parse_sbom_bytes(bytes, &ParseOptions::default(), &mut |_| {})
+        .map_err(rejection)?;
+    Ok(to_import(sbom, &sha256_hex(bytes)))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The store's view of a parsed SBOM. Dependency and containment edges are both kept as
+/// "depends on": for impact analysis a contained component ships as much as a dependency.
+pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
+    let components = sbom
+        .components
+        .into_iter()
+        .map(|c| NewComponent {
+            name: match &c.group {
+                Some(g) if !g.is_empty() => format!("{g}/{}", c.name),
+                _ => c.name,
+            },
+            key: c.key,
+            purl: c.purl,
+            version: c.version.unwrap_or_default(),
+            cpe: c.cpe,
+            hashes: c
+                .hashes
+                .into_iter()
+                .map(|h| ComponentHash {
+                    alg: h.alg,
+                    value: h.hex,
+                })
+                .collect(),
+            licenses: c.licenses,
+        })
+        .collect();
+    ParsedSbom {
+        import: SbomImport {
+            format: match sbom.format {
+                psirt_formats::SbomFormat::CycloneDx => "cyclonedx".into(),
+                psirt_formats::SbomFormat::Spdx => "spdx".into(),
+            },
+            spec_version: sbom.spec_version,
+            sha256: sha256.to_owned(),
+            components,
+            dependencies: sbom
+                .dependencies
+                .into_iter()
+                .map(|e| (e.from, e.to))
+                .collect(),
+        },
+        warnings: sbom.warnings,
+    }
+}
+
+/// Every rejection is the document's fault (422) except a schema that does not compile (ours).
+pub fn rejection(e: SbomError) -> ApiError {
+    let field = match &e {
+        SbomError::Schema { pointer, .. } if !pointer.is_empty() => pointer.clone(),
+        SbomError::SchemaSetup { .. } => return ApiError::Internal(e.to_string()),
+        _ => "body".to_owned(),
+    };
+    let message = match e {
+        SbomError::Schema { message, .. } => message,
+        other => other.to_string(),
+    };
+    ApiError::Domain(DomainError::Invalid(vec![FieldError::new(field, message)]))
+}

@@ -1,0 +1,327 @@
+//! Inventory pages: the product list, a product with its versions, a version with its SBOM
+//! components. Every staff role reads them; the PSIRT edits them.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use psirt_domain::inventory::support_status;
+use psirt_domain::{DomainError, FieldError, ProductDraft, ProductVersionDraft};
+use psirt_store::{Component, PageRequest, Product, ProductVersion};
+use serde::Deserialize;
+use time::Date;
+
+use super::{html, notice_text, see_other, when, CsrfForm, Layout, NoticeQuery, UiResult, UiStaff};
+use crate::error::{ApiError, Path, Query};
+use crate::{AppState, Staff};
+
+fn require_manager(staff: &Staff) -> Result<(), ApiError> {
+    if staff.viewer().can_manage_products() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the PSIRT defines products and versions",
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    layout: Layout,
+    q: String,
+    products: Vec<Product>,
+    next_cursor: Option<String>,
+    can_manage: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+    notice: Option<String>,
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Query(q): Query<ListQuery>,
+) -> UiResult {
+    let search = q.q.unwrap_or_default();
+    let page = st
+        .store
+        .products(
+            Some(search.as_str()),
+            &PageRequest {
+                cursor: q.cursor,
+                limit: Some(50),
+            },
+        )
+        .await?;
+    let view = ProductsPage {
+        layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
+        q: search,
+        products: page.items,
+        next_cursor: page.next_cursor,
+        can_manage: staff.viewer().can_manage_products(),
+    };
+    html(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    vendor: String,
+    #[serde(default)]
+    cpe: String,
+    #[serde(default)]
+    owner_team: String,
+    #[serde(default)]
+    description: String,
+}
+
+impl From<ProductForm> for ProductDraft {
+    fn from(f: ProductForm) -> Self {
+        ProductDraft {
+            name: f.name,
+            vendor: f.vendor,
+            cpe: Some(f.cpe),
+            owner_team: f.owner_team,
+            description: f.description,
+        }
+    }
+}
+
+pub async fn create(State(st): State<AppState>, f: CsrfForm<ProductForm>) -> UiResult {
+    require_manager(&f.staff)?;
+    let p = st
+        .store
+        .create_product(&f.staff.actor(), f.form.into())
+        .await?;
+    see_other(&format!("/products/{}?notice=product_created", p.id))
+}
+
+pub struct VersionRow {
+    pub id: i64,
+    pub version: String,
+    pub released_on: String,
+    pub support_ends_on: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub sbom: String,
+    pub components: i64,
+}
+
+fn day(d: Option<Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn version_row(v: &ProductVersion, today: Date) -> VersionRow {
+    VersionRow {
+        id: v.id,
+        version: v.version.clone(),
+        released_on: day(v.released_on),
+        support_ends_on: day(v.support_ends_on),
+        status: support_status(v.released_on, v.support_ends_on, today).as_str(),
+        status_label: support_status(v.released_on, v.support_ends_on, today)
+            .as_str()
+            .replace('_', " "),
+        sbom: match (&v.sbom_format, &v.sbom_spec_version, &v.sbom_imported_at) {
+            (Some(f), Some(s), Some(at)) => format!("{f} {s}, {}", when(at)),
+            _ => "none".into(),
+        },
+        components: v.component_count,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    layout: Layout,
+    product: Product,
+    cpe: String,
+    versions: Vec<VersionRow>,
+    can_manage: bool,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Path(id): Path<i64>,
+    Query(q): Query<NoticeQuery>,
+) -> UiResult {
+    let product = st.store.product(id).await?;
+    let today = st.store.now().date();
+    let versions = st
+        .store
+        .product_versions(id)
+        .await?
+        .iter()
+        .map(|v| version_row(v, today))
+        .collect();
+    let view = ProductPage {
+        layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
+        cpe: product.cpe.clone().unwrap_or_default(),
+        product,
+        versions,
+        can_manage: staff.viewer().can_manage_products(),
+    };
+    html(StatusCode::OK, &view)
+}
+
+pub async fn update(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<ProductForm>,
+) -> UiResult {
+    require_manager(&f.staff)?;
+    st.store
+        .update_product(&f.staff.actor(), id, f.form.into())
+        .await?;
+    see_other(&format!("/products/{id}?notice=product_updated"))
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    released_on: String,
+    #[serde(default)]
+    support_ends_on: String,
+}
+
+/// Parses the form's dates (`YYYY-MM-DD`, as `<input type=date>` sends them).
+fn version_draft(f: VersionForm) -> Result<ProductVersionDraft, DomainError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut errors = Vec::new();
+    let mut date = |field: &str, text: &str| match text.trim() {
+        "" => None,
+        t => Date::parse(t, &format)
+            .map_err(|_| errors.push(FieldError::new(field, "is not a date (YYYY-MM-DD)")))
+            .ok(),
+    };
+    let released_on = date("released_on", &f.released_on);
+    let support_ends_on = date("support_ends_on", &f.support_ends_on);
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
+    }
+    Ok(ProductVersionDraft {
+        version: f.version,
+        released_on,
+        support_ends_on,
+    })
+}
+
+pub async fn create_version(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<VersionForm>,
+) -> UiResult {
+    require_manager(&f.staff)?;
+    let v = st
+        .store
+        .create_product_version(&f.staff.actor(), id, version_draft(f.form)?)
+        .await?;
+    see_other(&format!("/product-versions/{}?notice=version_created", v.id))
+}
+
+pub struct ImportView {
+    pub at: String,
+    pub actor: String,
+    pub summary: String,
+}
+
+/// One line per SBOM import, newest first, from the audit trail.
+fn imports(trail: &[psirt_store::AuditEntry]) -> Vec<ImportView> {
+    let len = |v: &serde_json::Value, k: &str| v[k].as_array().map_or(0, Vec::len);
+    trail
+        .iter()
+        .rev()
+        .filter(|e| e.action == "product_version.sbom_import")
+        .filter_map(|e| {
+            let a = e.after.as_ref()?;
+            Some(ImportView {
+                at: e.at.clone(),
+                actor: e.actor.clone(),
+                summary: format!(
+                    "{} {}: {} components; {} added, {} removed, {} changed, {} version changes",
+                    a["format"].as_str().unwrap_or("?"),
+                    a["spec_version"].as_str().unwrap_or("?"),
+                    a["components"],
+                    len(a, "added"),
+                    len(a, "removed"),
+                    len(a, "changed"),
+                    len(a, "version_changes"),
+                ),
+            })
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "product_version.html")]
+struct VersionPage {
+    layout: Layout,
+    product: Product,
+    version: VersionRow,
+    v: ProductVersion,
+    q: String,
+    components: Vec<Component>,
+    next_cursor: Option<String>,
+    imports: Vec<ImportView>,
+    can_manage: bool,
+    can_import: bool,
+}
+
+pub async fn version_page(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> UiResult {
+    let v = st.store.product_version(id).await?;
+    let product = st.store.product(v.product_id).await?;
+    let search = q.q.unwrap_or_default();
+    let page = st
+        .store
+        .components(
+            id,
+            Some(search.as_str()),
+            &PageRequest {
+                cursor: q.cursor,
+                limit: Some(100),
+            },
+        )
+        .await?;
+    let trail = st
+        .store
+        .audit_trail("product_version", &id.to_string())
+        .await?;
+    let view = VersionPage {
+        imports: imports(&trail),
+        layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
+        version: version_row(&v, st.store.now().date()),
+        v,
+        product,
+        q: search,
+        components: page.items,
+        next_cursor: page.next_cursor,
+        can_manage: staff.viewer().can_manage_products(),
+        can_import: staff.viewer().can_import_sbom(),
+    };
+    html(StatusCode::OK, &view)
+}
+
+pub async fn update_version(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<VersionForm>,
+) -> UiResult {
+    require_manager(&f.staff)?;
+    st.store
+        .update_product_version(&f.staff.actor(), id, version_draft(f.form)?)
+        .await?;
+    see_other(&format!("/product-versions/{id}?notice=version_updated"))
+}

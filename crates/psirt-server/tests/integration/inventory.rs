@@ -1,0 +1,258 @@
+//! The inventory over HTTP: products and versions by role, SBOM upload (real SBOMs from the
+//! shared data), whole rejection of a malformed SBOM, the re-import diff, and the pages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use psirt_domain::Role;
+use psirt_store::testing::Backend;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::{Client, TestApp};
+use crate::ui::{hidden, Browser};
+
+fn sbom_file(rel: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../../shared/data/sboms/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+async fn upload(c: &Client, version_id: i64, body: Vec<u8>) -> (StatusCode, Value) {
+    let resp = c
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{version_id}/sbom"),
+        )
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn all_components(c: &Client, version_id: i64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (s, b) = c
+            .get(&format!(
+                "/api/v1/product-versions/{version_id}/components?limit=200{cursor}"
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        out.extend(b["items"].as_array().unwrap().iter().cloned());
+        match b["next_cursor"].as_str() {
+            Some(k) => cursor = format!("&cursor={}", urlencode(k)),
+            None => return out,
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn inventory_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let engineer = app.user("eng", Role::Engineer, false).await;
+    let viewer = app.user("vic", Role::Viewer, false).await;
+    let ana = app.bearer(&analyst).await;
+    let eng = app.bearer(&engineer).await;
+    let vic = app.bearer(&viewer).await;
+    let anon = app.anonymous();
+
+    let product = json!({"vendor": "Acme", "name": "Router OS", "cpe": "cpe:2.3:a:acme:router_os"});
+    assert_eq!(anon.post("/api/v1/products", product.clone()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(eng.post("/api/v1/products", product.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(vic.post("/api/v1/products", product.clone()).await.0, StatusCode::FORBIDDEN);
+    let (s, p) = ana.post("/api/v1/products", product.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let pid = p["id"].as_i64().unwrap();
+    assert_eq!(ana.post("/api/v1/products", product).await.0, StatusCode::CONFLICT);
+    let (s, b) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "x", "cpe": "acme"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["errors"][0]["field"], "cpe");
+
+    let (s, v) = ana
+        .post(
+            &format!("/api/v1/products/{pid}/versions"),
+            json!({"version": "7.12.0", "released_on": "2020-05-19", "support_ends_on": "2021-05-19"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["support_status"], "end_of_support");
+    let vid = v["id"].as_i64().unwrap();
+    assert_eq!(
+        eng.post(&format!("/api/v1/products/{pid}/versions"), json!({"version": "8"})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, b) = ana
+        .send(Method::PUT, &format!("/api/v1/product-versions/{vid}"),
+            Some(json!({"version": "7.12.0", "released_on": "2020-05-19"})))
+        .await;
+    assert_eq!((s, &b["support_status"]), (StatusCode::OK, &json!("supported")), "{b}");
+
+    // Everyone on the staff reads the inventory.
+    for c in [&ana, &eng, &vic] {
+        let (s, b) = c.get(&format!("/api/v1/products/{pid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b["versions"][0]["version"], "7.12.0");
+    }
+    assert_eq!(anon.get("/api/v1/products").await.0, StatusCode::UNAUTHORIZED);
+    let (_, list) = vic.get("/api/v1/products?q=router").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // SBOM upload: an engineer may (release pipelines), a viewer may not.
+    let laravel = sbom_file("cyclonedx/laravel-7.12.0.bom.1.4.json");
+    assert_eq!(upload(&vic, vid, laravel.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(upload(&anon, vid, laravel.clone()).await.0, StatusCode::UNAUTHORIZED);
+    let (s, first) = upload(&eng, vid, laravel.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let count = first["product_version"]["component_count"].as_i64().unwrap();
+    assert!(count > 50, "{first}");
+    assert_eq!(first["product_version"]["sbom_format"], "cyclonedx");
+    assert_eq!(first["product_version"]["sbom_spec_version"], "1.4");
+    assert_eq!(first["diff"]["added"].as_array().unwrap().len() as i64, count);
+    let comps = all_components(&vic, vid).await;
+    assert_eq!(comps.len() as i64, count);
+    assert!(comps.iter().any(|c| c["purl"].as_str().unwrap_or("").starts_with("pkg:composer/")));
+
+    // The same file again changes nothing.
+    let (_, again) = upload(&ana, vid, laravel.clone()).await;
+    assert_eq!(again["diff"]["added"], json!([]));
+    assert_eq!(again["diff"]["removed"], json!([]));
+    assert_eq!(again["diff"]["unchanged"].as_i64(), Some(count));
+
+    // Drop one component and upgrade another: the diff and the timeline say so.
+    let mut doc: Value = serde_json::from_slice(&laravel).unwrap();
+    let list = doc["components"].as_array_mut().unwrap();
+    let dropped = list.remove(0);
+    let bumped = list.iter_mut().find(|c| c["purl"].is_string()).unwrap();
+    let old_purl = bumped["purl"].as_str().unwrap().to_owned();
+    let old_version = bumped["version"].as_str().unwrap().to_owned();
+    bumped["version"] = json!("99.0.0");
+    bumped["purl"] = json!(old_purl.replace(&format!("@{old_version}"), "@99.0.0"));
+    let (s, third) = upload(&ana, vid, serde_json::to_vec(&doc).unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{third}");
+    assert_eq!(third["diff"]["removed"].as_array().unwrap().len(), 2, "{third}");
+    assert_eq!(third["diff"]["added"].as_array().unwrap().len(), 1);
+    assert_eq!(third["diff"]["version_changes"][0]["to"], "99.0.0");
+    assert_eq!(third["product_version"]["component_count"].as_i64(), Some(count - 1));
+    assert!(dropped["name"].is_string());
+    let (s, trail) = vic.get(&format!("/api/v1/product-versions/{vid}/timeline")).await;
+    assert_eq!(s, StatusCode::OK);
+    let events = trail["items"].as_array().unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last["action"], "product_version.sbom_import");
+    assert_eq!(last["after"]["removed"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        events.iter().filter(|e| e["action"] == "product_version.sbom_import").count(),
+        3
+    );
+
+    // A malformed SBOM is rejected whole with the JSON path of the error; nothing changes.
+    let mut broken: Value = serde_json::from_slice(&laravel).unwrap();
+    broken["components"][3]["type"] = json!(42);
+    let (s, err) = upload(&ana, vid, serde_json::to_vec(&broken).unwrap()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(err["errors"][0]["field"].as_str().unwrap().starts_with("/components/3"), "{err}");
+    let (s, err) = upload(&ana, vid, b"{\"bomFormat\": ".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let (s, err) = upload(&ana, vid, b"{\"hello\": 1}".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let (_, after) = ana.get(&format!("/api/v1/product-versions/{vid}")).await;
+    assert_eq!(after["component_count"].as_i64(), Some(count - 1));
+
+    // SPDX, and a CycloneDX file larger than the 1 MiB limit of other requests.
+    let (s, v2) = ana.post(&format!("/api/v1/products/{pid}/versions"), json!({"version": "8.0"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let v2 = v2["id"].as_i64().unwrap();
+    let spdx = sbom_file("spdx/spdx-syft-bitnami_laravel-sha256-7aff7ad10ae5.spdx.json");
+    let (s, b) = upload(&ana, v2, spdx).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["product_version"]["sbom_format"], "spdx");
+    let juice = sbom_file("cyclonedx/juice-shop-14.1.1-npm-flat.bom.1.6.json");
+    assert!(juice.len() > 1024 * 1024);
+    let (s, b) = upload(&ana, v2, juice).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(b["product_version"]["component_count"].as_i64().unwrap() > 1000);
+    assert_eq!(upload(&ana, 9999, laravel).await.0, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+
+pub async fn inventory_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("ana", Role::Analyst, false).await;
+    app.user("vic", Role::Viewer, false).await;
+    let ana = Browser::login(&app, "ana").await;
+    let vic = Browser::login(&app, "vic").await;
+
+    let (s, page) = ana.get("/products").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"new-product\""));
+    let (s, page) = vic.get("/products").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!page.contains("id=\"new-product\""), "viewers get no form");
+    let (s, _) = vic.post("/products", &[("vendor", "Acme"), ("name", "Nope")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // A forged form without the session's token.
+    let r = ana.post_raw("/products", &[("csrf", "forged"), ("vendor", "Acme"), ("name", "X")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let (s, to) = ana
+        .post("/products", &[("vendor", "Acme"), ("name", "Router OS"), ("cpe", ""), ("owner_team", "edge")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    assert!(to.starts_with("/products/") && to.ends_with("?notice=product_created"), "{to}");
+    let product_path = to.split('?').next().unwrap().to_owned();
+    let (s, page) = ana
+        .post(&format!("{product_path}/versions"), &[("version", "4.2"), ("released_on", "2026-13-01")])
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("released_on"), "{page}");
+    let (s, to) = ana
+        .post(&format!("{product_path}/versions"), &[("version", "4.2"), ("released_on", "2026-01-10"), ("support_ends_on", "")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    let version_path = to.split('?').next().unwrap().to_owned();
+    let vid: i64 = version_path.rsplit('/').next().unwrap().parse().unwrap();
+
+    let token = app.bearer(&app.user("eng", Role::Engineer, false).await).await;
+    let (s, b) = upload(&token, vid, sbom_file("cyclonedx/laravel-7.12.0.bom.1.4.json")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    let (s, page) = vic.get(&product_path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(">4.2</a>") && page.contains("cyclonedx 1.4"), "{page}");
+    let (s, page) = vic.get(&version_path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("pkg:composer/"), "components listed");
+    assert!(!page.contains("id=\"edit-version\""));
+    let (s, page) = vic.get(&format!("{version_path}?q=symfony")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("symfony") && !page.contains("pkg:composer/laravel/framework@"), "search filters");
+    let (_, page) = ana.get(&version_path).await;
+    let _ = hidden(&page, "csrf");
+    let (s, to) = ana
+        .post(&version_path, &[("version", "4.2.0"), ("released_on", "2026-01-10"), ("support_ends_on", "2027-01-10")])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    let (_, page) = ana.get(&version_path).await;
+    assert!(page.contains("2027-01-10"));
+    let (s, _) = app.anonymous().request(Method::GET, "/products").send().await.map(|r| (r.status(), ())).unwrap();
+    assert!(s == StatusCode::OK || s.is_redirection(), "anonymous is sent to login (client follows redirects)");
+    app.finish().await;
+}

@@ -1,0 +1,437 @@
+//! SBOM components of product versions. An import replaces a version's component set in one
+//! transaction and records the difference (added, removed, changed) in the audit trail.
+//!
+//! Rows are updated in place rather than deleted and re-inserted, so a component that stays
+//! keeps its id (matches and findings refer to it).
+
+use std::collections::{BTreeMap, HashMap};
+
+use psirt_domain::report::check_text;
+use psirt_domain::{DomainError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::AuditDraft;
+use crate::{Actor, Page, PageRequest, ProductVersion, Result, Store, StoreError};
+
+/// Rows per multi-row statement: 9 binds a row stays far below SQLite's 32,766 and
+/// PostgreSQL's 65,535 bind limits.
+const BATCH: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComponentHash {
+    /// Algorithm as the SBOM names it, e.g. `SHA-256`.
+    pub alg: String,
+    /// Lower-case hex.
+    pub value: String,
+}
+
+/// One component as an importer hands it to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComponent {
+    /// Identity within the product version: the normalised purl, or a synthetic key for a
+    /// component without one.
+    pub key: String,
+    pub purl: Option<String>,
+    pub name: String,
+    pub version: String,
+    pub cpe: Option<String>,
+    pub hashes: Vec<ComponentHash>,
+    pub licenses: Vec<String>,
+}
+
+/// A whole SBOM, ready to store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SbomImport {
+    /// `cyclonedx` or `spdx`.
+    pub format: String,
+    pub spec_version: String,
+    /// SHA-256 of the file as received.
+    pub sha256: String,
+    pub components: Vec<NewComponent>,
+    /// Dependency edges by component key (`from` depends on `to`).
+    pub dependencies: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Component {
+    pub id: i64,
+    pub product_version_id: i64,
+    pub key: String,
+    pub purl: Option<String>,
+    pub name: String,
+    pub version: String,
+    pub cpe: Option<String>,
+    pub hashes: Vec<ComponentHash>,
+    pub licenses: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ComponentRow {
+    id: i64,
+    product_version_id: i64,
+    component_key: String,
+    purl: Option<String>,
+    name: String,
+    version: String,
+    cpe: Option<String>,
+    hashes: String,
+    licenses: String,
+}
+
+impl ComponentRow {
+    fn into_component(self) -> Result<Component> {
+        let corrupt = |what: &str, e: serde_json::Error| {
+            StoreError::Corrupt(format!("component {} {what}: {e}", self.id))
+        };
+        Ok(Component {
+            hashes: serde_json::from_str(&self.hashes).map_err(|e| corrupt("hashes", e))?,
+            licenses: serde_json::from_str(&self.licenses).map_err(|e| corrupt("licenses", e))?,
+            id: self.id,
+            product_version_id: self.product_version_id,
+            key: self.component_key,
+            purl: self.purl,
+            name: self.name,
+            version: self.version,
+            cpe: self.cpe,
+        })
+    }
+}
+
+const COMPONENT_COLUMNS: &str =
+    "id, product_version_id, component_key, purl, name, version, cpe, hashes, licenses";
+
+/// What an import changed, as recorded in the audit event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SbomDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Keys whose name, CPE, hashes or licenses changed (same purl, so same version).
+    pub changed: Vec<String>,
+    /// A package that went from one version to another: one removed and one added key for
+    /// the same package (purl without version). Also listed in `removed` and `added`.
+    pub version_changes: Vec<VersionChange>,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionChange {
+    /// The package URL without its version.
+    pub package: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The purl without its `@version` (qualifiers and subpath kept). In a purl a raw `@` only
+/// separates the version (a literal one in a name is percent-encoded).
+fn versionless(key: &str) -> Option<&str> {
+    let at = key.find('@')?;
+    key.starts_with("pkg:").then(|| &key[..at])
+}
+
+/// Pairs removed and added keys of the same package when each side has exactly one.
+fn version_changes(
+    removed: &[String],
+    added: &[String],
+    old: &HashMap<String, Component>,
+    new: &BTreeMap<String, NewComponent>,
+) -> Vec<VersionChange> {
+    let mut by_package: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    for k in removed {
+        if let Some(p) = versionless(k) {
+            by_package.entry(p).or_default().0.push(k);
+        }
+    }
+    for k in added {
+        if let Some(p) = versionless(k) {
+            by_package.entry(p).or_default().1.push(k);
+        }
+    }
+    by_package
+        .into_iter()
+        .filter_map(|(package, (r, a))| match (r.as_slice(), a.as_slice()) {
+            ([r], [a]) => Some(VersionChange {
+                package: package.to_owned(),
+                from: old.get(*r).map(|c| c.version.clone()).unwrap_or_default(),
+                to: new.get(*a).map(|c| c.version.clone()).unwrap_or_default(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SbomImported {
+    pub product_version: ProductVersion,
+    pub diff: SbomDiff,
+}
+
+/// Merges duplicate keys (the last one wins, hashes and licenses are united) so the
+/// (product version, key) rule holds whatever the SBOM repeats.
+fn dedup(components: Vec<NewComponent>) -> BTreeMap<String, NewComponent> {
+    let mut by_key: BTreeMap<String, NewComponent> = BTreeMap::new();
+    for mut c in components {
+        if let Some(prev) = by_key.remove(&c.key) {
+            c.hashes.extend(prev.hashes);
+            c.licenses.extend(prev.licenses);
+        }
+        // Sorted, so that the same SBOM imported twice compares equal.
+        c.hashes
+            .sort_by(|a, b| (&a.alg, &a.value).cmp(&(&b.alg, &b.value)));
+        c.hashes.dedup();
+        c.licenses.sort();
+        c.licenses.dedup();
+        by_key.insert(c.key.clone(), c);
+    }
+    by_key
+}
+
+/// Refuses the whole SBOM when a component cannot be stored as given; reports at most the
+/// first 20 problems.
+fn check(components: &[NewComponent]) -> Result<()> {
+    let mut errors = Vec::new();
+    for (i, c) in components.iter().enumerate() {
+        if errors.len() >= 20 {
+            break;
+        }
+        let field = |f: &str| format!("components[{i}].{f}");
+        if c.key.trim().is_empty() {
+            errors.push(FieldError::new(field("key"), "is required"));
+        }
+        check_text(&mut errors, &field("key"), &c.key, 2_000, false);
+        check_text(&mut errors, &field("name"), &c.name, 1_000, false);
+        check_text(&mut errors, &field("version"), &c.version, 500, false);
+        for text in c.purl.iter().chain(c.cpe.iter()).chain(c.licenses.iter()) {
+            check_text(&mut errors, &field("text"), text, 4_000, false);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(errors).into())
+    }
+}
+
+fn same(old: &Component, new: &NewComponent) -> bool {
+    old.purl == new.purl
+        && old.name == new.name
+        && old.version == new.version
+        && old.cpe == new.cpe
+        && old.hashes == new.hashes
+        && old.licenses == new.licenses
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
+}
+
+impl Store {
+    /// Replaces the component set of a product version with `sbom`'s, in one transaction,
+    /// calling `progress` with the number of components written so far.
+    pub async fn import_sbom(
+        &self,
+        actor: &Actor,
+        product_version_id: i64,
+        sbom: SbomImport,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<SbomImported> {
+        check(&sbom.components)?;
+        let new = dedup(sbom.components);
+        let now = self.now();
+        let mut diff = SbomDiff::default();
+        with_tx!(self, tx => {
+            // Locks the version row: concurrent imports of one version take turns.
+            let locked: Option<i64> = sqlx::query_scalar(
+                "UPDATE product_versions SET updated_at = $1 WHERE id = $2 RETURNING id",
+            )
+            .bind(now)
+            .bind(product_version_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            locked.ok_or(StoreError::NotFound("product version"))?;
+            let rows: Vec<ComponentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COMPONENT_COLUMNS} FROM components WHERE product_version_id = $1"
+            )))
+            .bind(product_version_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut old: HashMap<String, Component> = HashMap::with_capacity(rows.len());
+            for row in rows {
+                let c = row.into_component()?;
+                old.insert(c.key.clone(), c);
+            }
+            let mut inserts = Vec::new();
+            let mut updates = Vec::new();
+            for (key, c) in &new {
+                match old.remove(key) {
+                    None => {
+                        diff.added.push(key.clone());
+                        inserts.push(c);
+                    }
+                    Some(prev) if !same(&prev, c) => {
+                        diff.changed.push(key.clone());
+                        updates.push((prev.id, c));
+                    }
+                    Some(_) => diff.unchanged += 1,
+                }
+            }
+            diff.removed = old.keys().cloned().collect();
+            diff.removed.sort();
+            diff.version_changes = version_changes(&diff.removed, &diff.added, &old, &new);
+            let mut written = diff.unchanged;
+            for keys in diff.removed.chunks(BATCH) {
+                let mut q = sqlx::QueryBuilder::new("DELETE FROM components WHERE product_version_id = ");
+                q.push_bind(product_version_id).push(" AND component_key IN (");
+                let mut list = q.separated(", ");
+                for k in keys {
+                    list.push_bind(k);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
+            }
+            for (id, c) in &updates {
+                sqlx::query(
+                    "UPDATE components SET purl = $1, name = $2, version = $3, cpe = $4, hashes = $5, licenses = $6 WHERE id = $7",
+                )
+                .bind(&c.purl)
+                .bind(&c.name)
+                .bind(&c.version)
+                .bind(&c.cpe)
+                .bind(to_json(&c.hashes)?)
+                .bind(to_json(&c.licenses)?)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                written += 1;
+                if written % BATCH == 0 {
+                    progress(written);
+                }
+            }
+            for chunk in inserts.chunks(BATCH) {
+                let mut encoded = Vec::with_capacity(chunk.len());
+                for c in chunk {
+                    encoded.push((*c, to_json(&c.hashes)?, to_json(&c.licenses)?));
+                }
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO components (product_version_id, component_key, purl, name, version, cpe, hashes, licenses) ",
+                );
+                q.push_values(&encoded, |mut b, (c, hashes, licenses)| {
+                    b.push_bind(product_version_id)
+                        .push_bind(&c.key)
+                        .push_bind(&c.purl)
+                        .push_bind(&c.name)
+                        .push_bind(&c.version)
+                        .push_bind(&c.cpe)
+                        .push_bind(hashes)
+                        .push_bind(licenses);
+                });
+                q.build().execute(&mut *tx).await?;
+                written += chunk.len();
+                progress(written);
+            }
+            sqlx::query("DELETE FROM component_dependencies WHERE product_version_id = $1")
+                .bind(product_version_id)
+                .execute(&mut *tx)
+                .await?;
+            let mut edges: Vec<&(String, String)> = sbom
+                .dependencies
+                .iter()
+                .filter(|(a, b)| new.contains_key(a) && new.contains_key(b))
+                .collect();
+            edges.sort();
+            edges.dedup();
+            for chunk in edges.chunks(BATCH) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO component_dependencies (product_version_id, from_key, to_key) ",
+                );
+                q.push_values(chunk, |mut b, (from, to)| {
+                    b.push_bind(product_version_id).push_bind(from).push_bind(to);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "UPDATE product_versions SET sbom_format = $1, sbom_spec_version = $2, sbom_sha256 = $3, sbom_imported_at = $4, component_count = $5 WHERE id = $6",
+            )
+            .bind(&sbom.format)
+            .bind(&sbom.spec_version)
+            .bind(&sbom.sha256)
+            .bind(now)
+            .bind(i64::try_from(new.len()).unwrap_or(i64::MAX))
+            .bind(product_version_id)
+            .execute(&mut *tx)
+            .await?;
+            audit!(tx, self, AuditDraft::new(actor, "product_version", product_version_id, "product_version.sbom_import")
+                .after(json!({
+                    "format": sbom.format, "spec_version": sbom.spec_version, "sha256": sbom.sha256,
+                    "components": new.len(), "dependencies": edges.len(),
+                    "added": diff.added, "removed": diff.removed, "changed": diff.changed,
+                    "version_changes": diff.version_changes,
+                })));
+        });
+        progress(new.len());
+        Ok(SbomImported {
+            product_version: self.product_version(product_version_id).await?,
+            diff,
+        })
+    }
+
+    /// A product version's components, ordered by key, optionally those whose key or name
+    /// contains `q`. The cursor is the last key of the previous page.
+    pub async fn components(
+        &self,
+        product_version_id: i64,
+        q: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Component>> {
+        let after = page.cursor.clone().unwrap_or_default();
+        let pattern = crate::like_pattern(q);
+        let rows: Vec<ComponentRow> = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {COMPONENT_COLUMNS} FROM components WHERE product_version_id = $1 AND component_key > $2 \
+                 AND ($3 IS NULL OR LOWER(component_key) LIKE $3 ESCAPE '\\' OR LOWER(name) LIKE $3 ESCAPE '\\') \
+                 ORDER BY component_key LIMIT $4"
+            )))
+            .bind(product_version_id)
+            .bind(&after)
+            .bind(pattern.as_deref())
+            .bind(page.limit() + 1)
+            .fetch_all(p)
+            .await?
+        });
+        let limit = usize::try_from(page.limit()).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        let mut items = rows
+            .into_iter()
+            .map(ComponentRow::into_component)
+            .collect::<Result<Vec<_>>>()?;
+        items.truncate(limit);
+        let next_cursor = if more {
+            items.last().map(|c| c.key.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Dependency edges of a product version, by component key.
+    pub async fn component_dependencies(
+        &self,
+        product_version_id: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT from_key, to_key FROM component_dependencies WHERE product_version_id = $1 ORDER BY from_key, to_key",
+            )
+            .bind(product_version_id)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows)
+    }
+}

@@ -1,0 +1,154 @@
+//! `psirt products ...`: the inventory from the command line (as the operator, `system:cli`).
+
+use anyhow::bail;
+use clap::Subcommand;
+use psirt_domain::{ProductDraft, ProductVersionDraft};
+use psirt_store::{Actor, PageRequest, Product, Store};
+use time::Date;
+
+#[derive(Subcommand)]
+pub enum ProductsCommand {
+    /// List products (id, vendor, name, CPE).
+    List {
+        /// Only those whose name or vendor contains this text.
+        #[arg(long)]
+        q: Option<String>,
+    },
+    /// Add a product.
+    Create {
+        #[arg(long)]
+        vendor: String,
+        #[arg(long)]
+        name: String,
+        /// CPE prefix, e.g. cpe:2.3:a:acme:router_os
+        #[arg(long)]
+        cpe: Option<String>,
+        #[arg(long, default_value = "")]
+        owner_team: String,
+    },
+    /// List a product's versions (PRODUCT: id or name).
+    Versions { product: String },
+    /// Add a version (release or maintained stream) to a product (PRODUCT: id or name).
+    AddVersion {
+        product: String,
+        version: String,
+        /// YYYY-MM-DD
+        #[arg(long, value_parser = parse_date)]
+        released_on: Option<Date>,
+        /// Last day of support, YYYY-MM-DD
+        #[arg(long, value_parser = parse_date)]
+        support_ends_on: Option<Date>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// A product named by id or (case-insensitive) name.
+pub async fn find_product(store: &Store, product: &str) -> anyhow::Result<Product> {
+    if let Ok(id) = product.parse::<i64>() {
+        return Ok(store.product(id).await?);
+    }
+    let mut page = PageRequest {
+        cursor: None,
+        limit: Some(PageRequest::MAX),
+    };
+    let mut found = Vec::new();
+    loop {
+        let p = store.products(Some(product), &page).await?;
+        found.extend(
+            p.items
+                .into_iter()
+                .filter(|p| p.name.eq_ignore_ascii_case(product)),
+        );
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    match found.len() {
+        0 => bail!("no product named `{product}`"),
+        1 => Ok(found.remove(0)),
+        n => bail!("{n} products are named `{product}`: name it by id"),
+    }
+}
+
+pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> {
+    let operator = Actor::System("cli");
+    match command {
+        ProductsCommand::List { q } => {
+            let mut page = PageRequest {
+                cursor: None,
+                limit: Some(PageRequest::MAX),
+            };
+            loop {
+                let p = store.products(q.as_deref(), &page).await?;
+                for p in &p.items {
+                    let cpe = p.cpe.as_deref().unwrap_or("-");
+                    println!("{}\t{}\t{}\t{cpe}", p.id, p.vendor, p.name);
+                }
+                match p.next_cursor {
+                    Some(c) => page.cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        ProductsCommand::Create {
+            vendor,
+            name,
+            cpe,
+            owner_team,
+        } => {
+            let p = store
+                .create_product(
+                    &operator,
+                    ProductDraft {
+                        name,
+                        vendor,
+                        cpe,
+                        owner_team,
+                        description: String::new(),
+                    },
+                )
+                .await?;
+            println!("created product {} ({} {})", p.id, p.vendor, p.name);
+        }
+        ProductsCommand::Versions { product } => {
+            let p = find_product(store, &product).await?;
+            for v in store.product_versions(p.id).await? {
+                let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\treleased {}\tsupport ends {}\t{} components",
+                    v.id,
+                    v.version,
+                    day(v.released_on),
+                    day(v.support_ends_on),
+                    v.component_count
+                );
+            }
+        }
+        ProductsCommand::AddVersion {
+            product,
+            version,
+            released_on,
+            support_ends_on,
+        } => {
+            let p = find_product(store, &product).await?;
+            let v = store
+                .create_product_version(
+                    &operator,
+                    p.id,
+                    ProductVersionDraft {
+                        version,
+                        released_on,
+                        support_ends_on,
+                    },
+                )
+                .await?;
+            println!("created version {} ({} {})", v.id, p.name, v.version);
+        }
+    }
+    Ok(())
+}
