@@ -267,8 +267,10 @@ mod tests {
 
     #[test]
     fn bad_input_is_rejected_whole_with_field_names() {
-        let mut p = SlaPolicy::default();
-        p.acknowledge = SlaDuration::Hours(0);
+        let mut p = SlaPolicy {
+            acknowledge: SlaDuration::Hours(0),
+            ..SlaPolicy::default()
+        };
         p.s2.remediate = SlaDuration::Days(-3);
         p.s3.remediate = SlaDuration::Days(5_000);
         p.s1.mitigate = Some(SlaDuration::Days(31));
