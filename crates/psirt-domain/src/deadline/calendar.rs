@@ -67,6 +67,7 @@ impl DayOfWeek {
 
 /// The business calendar as an admin edits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BusinessCalendar {
     /// IANA name, e.g. `Europe/Berlin`; also the zone in which calendar days are counted.
     pub time_zone: String,

@@ -95,6 +95,22 @@ fn business_days_keep_local_time_across_new_york_dst() {
 }
 
 #[test]
+fn a_due_time_in_a_dst_gap_moves_to_the_later_instant() {
+    // Only Saturday off, so Sunday 29 March counts; 02:30 does not exist in Berlin that day.
+    let c = business("Europe/Berlin", &[DayOfWeek::Saturday], &[]);
+    let fri = datetime!(2026-03-27 01:30 UTC); // Friday 02:30 CET
+                                               // 03:30 CEST, one hour after the nonexistent 02:30.
+    assert_eq!(
+        c.due(fri, SlaDuration::Days(1)).unwrap(),
+        datetime!(2026-03-29 01:30 UTC)
+    );
+    assert_eq!(
+        c.due(fri, SlaDuration::Days(2)).unwrap(),
+        datetime!(2026-03-30 00:30 UTC)
+    );
+}
+
+#[test]
 fn local_weekend_is_not_the_utc_weekend() {
     let c = business("America/New_York", SAT_SUN, &[]);
     // Friday 22:00 in New York is already Saturday in UTC: still a business day there.

@@ -90,9 +90,17 @@ pub struct ClockStatus {
     #[serde(with = "time::serde::rfc3339")]
     pub due_at: OffsetDateTime,
     /// Time left before the due time (frozen at the pause while paused); `None` once past it.
+    /// JSON: whole seconds.
+    #[serde(serialize_with = "whole_seconds")]
     pub remaining: Option<Duration>,
-    /// How late: now (or the completion, or the pause) minus the due time.
+    /// How late: now (or the completion, or the pause) minus the due time. JSON: whole seconds.
+    #[serde(serialize_with = "whole_seconds")]
     pub overdue_by: Option<Duration>,
+}
+
+/// Durations as whole seconds for API clients (`time`'s own form is a `[secs, nanos]` pair).
+fn whole_seconds<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    d.map(|d| d.whole_seconds()).serialize(s)
 }
 
 impl DeadlineClock {

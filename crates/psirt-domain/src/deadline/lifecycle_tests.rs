@@ -271,6 +271,10 @@ fn status_against_now() {
     );
     assert!(c.is_breached(due + Duration::seconds(1)));
     assert_eq!(s.due_at, due);
+    let json = serde_json::to_value(s).unwrap();
+    assert_eq!(json["phase"], "breached");
+    assert_eq!(json["overdue_by"], 5 * 3600);
+    assert_eq!(json["remaining"], serde_json::Value::Null);
 }
 
 #[test]

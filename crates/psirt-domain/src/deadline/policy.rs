@@ -48,6 +48,7 @@ impl SlaDuration {
 
 /// What one severity must meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeverityTargets {
     /// Time to a mitigation (WAF rule, feature flag, hot-patch); none below S1 in the seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +71,10 @@ named_enum!(RemediationStart, "remediation start" {
     Reported => "reported", LaterOfReportedAndEmbargoLift => "later_of_reported_and_embargo_lift",
 });
 
+/// Unknown fields are refused: a misspelt optional field (`mitigte`) would otherwise silently
+/// drop a target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlaPolicy {
     pub acknowledge: SlaDuration,
     pub triage: SlaDuration,
@@ -260,9 +264,16 @@ mod tests {
             "s2": {"remediate": {"days": 14}}, "s3": {"remediate": {"days": 60}},
             "s4": {"remediate": {"days": 120}}
         });
-        let p: SlaPolicy = serde_json::from_value(minimal).unwrap();
+        let p: SlaPolicy = serde_json::from_value(minimal.clone()).unwrap();
         assert_eq!(p.validate(), Ok(()));
         assert_eq!(p.calendar, BusinessCalendar::default());
+        // A typo is an error, not a silently missing target.
+        let mut typo = minimal;
+        typo["s1"] = serde_json::json!({"mitigte": {"hours": 12}, "remediate": {"days": 7}});
+        let err = serde_json::from_value::<SlaPolicy>(typo).unwrap_err();
+        assert!(err.to_string().contains("mitigte"), "{err}");
+        let err = serde_json::from_value::<SlaDuration>(serde_json::json!({"weeks": 2}));
+        assert!(err.is_err());
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::Severity;
 /// paused time kept (and a disclosure cap still applies). Where the new severity has no mitigate
 /// target the open mitigate clock is cancelled; where it gains one and the case has no open or
 /// completed mitigate clock, one starts at `at` — mitigation could not be asked for before the
-/// severity called for it. Response and regulatory clocks are untouched.
+/// severity called for it. Response and regulatory clocks are untouched. A case getting its first
+/// severity has no remediate clock yet: start them with [`SlaPolicy::start_severity_clocks`].
+/// All or nothing: on an error the clocks are left as they were.
 pub fn change_severity(
     clocks: &mut Vec<DeadlineClock>,
     policy: &SlaPolicy,
