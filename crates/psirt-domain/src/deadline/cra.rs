@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use super::lifecycle::DeadlineClock;
-use super::{ClockError, ClockKind};
+use super::{utc, ClockError, ClockKind};
 use crate::case::named_enum;
 use crate::{DomainError, FieldError, Severity};
 
@@ -189,6 +189,7 @@ impl CraReporting {
         source: AwarenessSource,
     ) -> Result<Self, ClockError> {
         check_source(&source)?;
+        let aware_at = utc(aware_at);
         let due = |d: Duration| {
             aware_at
                 .checked_add(d)
@@ -245,6 +246,7 @@ impl CraReporting {
     /// (+14 days). A measure that predates awareness counts from `aware_at` — the duty to report
     /// starts with awareness. Severe incidents start that clock on sending the notification.
     pub fn corrective_measure_available(&mut self, at: OffsetDateTime) -> Result<(), ClockError> {
+        let at = utc(at);
         if self.track != CraTrack::ExploitedVulnerability {
             return Err(ClockError::Cra(
                 "a severe incident's final report is due one month after the notification, \

@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::calendar::Counting;
 use super::policy::SlaDuration;
-use super::{ClockAction, ClockError, ClockKind, ClockState};
+use super::{utc, ClockAction, ClockError, ClockKind, ClockState};
 use crate::FieldError;
 
 /// How close to its due time a running clock starts warning.
@@ -129,6 +129,7 @@ impl DeadlineClock {
         started_at: OffsetDateTime,
         due_at: OffsetDateTime,
     ) -> Result<Self, ClockError> {
+        let (started_at, due_at) = (utc(started_at), utc(due_at));
         if due_at < started_at {
             return Err(ClockError::Invalid(vec![FieldError::new(
                 "due_at",
@@ -183,6 +184,7 @@ impl DeadlineClock {
 
     /// Stops the clock. The due time moves on [`resume`](Self::resume).
     pub fn pause(&mut self, at: OffsetDateTime, reason: PauseReason) -> Result<(), ClockError> {
+        let at = utc(at);
         self.allow(ClockAction::Pause, &[ClockState::Running], at)?;
         if self.kind.is_regulatory() {
             return Err(ClockError::CannotPause {
@@ -230,6 +232,7 @@ impl DeadlineClock {
     /// Restarts the clock; the due time moves by the paused time that counts under `counting`
     /// (in business-day mode a pause over a weekend moves it by nothing for the weekend).
     pub fn resume(&mut self, at: OffsetDateTime, counting: &Counting) -> Result<(), ClockError> {
+        let at = utc(at);
         self.allow(ClockAction::Resume, &[ClockState::Paused], at)?;
         let from = self.open_pause_from()?;
         let paused = counting.counted_between(from, at)?;
@@ -242,6 +245,7 @@ impl DeadlineClock {
 
     /// The obligation is met (on time or late: see [`status`](Self::status)).
     pub fn complete(&mut self, at: OffsetDateTime) -> Result<(), ClockError> {
+        let at = utc(at);
         self.allow(
             ClockAction::Complete,
             &[ClockState::Running, ClockState::Paused],
@@ -256,6 +260,7 @@ impl DeadlineClock {
 
     /// The obligation went away (case rejected, severity without this target).
     pub fn cancel(&mut self, at: OffsetDateTime, reason: &str) -> Result<(), ClockError> {
+        let at = utc(at);
         self.allow(
             ClockAction::Cancel,
             &[ClockState::Running, ClockState::Paused],

@@ -354,6 +354,25 @@ fn cap_never_lengthens() {
 }
 
 #[test]
+fn stored_times_are_utc() {
+    let local = datetime!(2026-11-02 10:00 +01:00);
+    let mut c =
+        DeadlineClock::start(ClockKind::Triage, local, SlaDuration::Hours(8), &utc()).unwrap();
+    assert_eq!(c.started_at(), T0);
+    assert!(c.started_at().offset().is_utc());
+    assert!(c.due_at().offset().is_utc());
+    c.pause(
+        datetime!(2026-11-02 11:00 +01:00),
+        PauseReason::AwaitingReporter,
+    )
+    .unwrap();
+    assert!(c.pauses()[0].from.offset().is_utc());
+    c.complete(datetime!(2026-11-02 07:00 -05:00)).unwrap();
+    assert_eq!(c.completed_at(), Some(datetime!(2026-11-02 12:00 UTC)));
+    assert!(c.completed_at().unwrap().offset().is_utc());
+}
+
+#[test]
 fn serde_round_trip() {
     let mut c = running(ClockKind::Acknowledge);
     c.pause(T0 + Duration::hours(1), PauseReason::AwaitingReporter)

@@ -9,8 +9,8 @@
 //! * [`sla`] — case-level rules: severity changes and unintended disclosure;
 //! * [`cra`] — CRA Art. 14 clocks and the draft reports each stage asks for (STANDARDS.md §9).
 //!
-//! Pure: every time is a parameter; stored times are UTC (`OffsetDateTime` at offset 0 as the
-//! store keeps them; any offset is accepted and compared as an instant).
+//! Pure: every time is a parameter. Any offset is accepted; what a clock stores is converted to
+//! UTC (the same instant).
 
 pub mod calendar;
 pub mod cra;
@@ -137,6 +137,11 @@ pub enum ClockError {
     Cra(&'static str),
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+}
+
+/// Stored times are UTC whatever offset the caller used (same instant).
+pub(crate) fn utc(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.to_offset(time::UtcOffset::UTC)
 }
 
 impl From<ClockError> for DomainError {
