@@ -26,8 +26,8 @@ use super::ClockError;
 use crate::case::named_enum;
 use crate::{DomainError, FieldError};
 
-/// Upper bound on days walked in one computation: ten years of days, far beyond any valid target
-/// plus pauses, so a bug or absurd input ends in an error instead of a hang.
+/// Upper bound on days walked in one computation (about 30 years): far beyond any valid target
+/// (at most ten years) plus pauses, so absurd input ends in an error instead of a hang.
 const MAX_DAYS_WALKED: u32 = 3_660 * 3;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -115,7 +115,8 @@ impl Default for SlaPolicy {
 
 impl SlaPolicy {
     /// Every problem at once, each named by its JSON path (`s1.remediate`, `calendar.time_zone`).
-    pub fn validate(&self) -> Result<(), DomainError> {
+    /// `ClockError::Invalid` converts into `DomainError::Invalid` for handlers.
+    pub fn validate(&self) -> Result<(), ClockError> {
         let mut errors = Vec::new();
         self.acknowledge.check("acknowledge", &mut errors);
         self.triage.check("triage", &mut errors);
@@ -137,7 +138,7 @@ impl SlaPolicy {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(DomainError::Invalid(errors))
+            Err(ClockError::Invalid(errors))
         }
     }
 
@@ -162,8 +163,10 @@ impl SlaPolicy {
         }
     }
 
-    /// The policy's way of counting (validates the calendar).
+    /// The policy's way of counting. Validates the whole policy, so every operation that uses a
+    /// policy refuses an invalid one.
     pub fn counting(&self) -> Result<Counting, ClockError> {
+        self.validate()?;
         Counting::new(self.counting, &self.calendar)
     }
 
@@ -287,7 +290,7 @@ mod tests {
         p.s1.mitigate = Some(SlaDuration::Days(31));
         p.calendar.time_zone = "Mars/Olympus_Mons".into();
         p.calendar.weekend = crate::deadline::DayOfWeek::ALL.to_vec();
-        let Err(DomainError::Invalid(errors)) = p.validate() else {
+        let Err(ClockError::Invalid(errors)) = p.validate() else {
             panic!("expected field errors");
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -304,6 +307,12 @@ mod tests {
         );
         assert_eq!(errors[0].message, "must be longer than zero");
         assert!(p.counting().is_err());
+        assert!(p.start_response_clocks(OffsetDateTime::UNIX_EPOCH).is_err());
+        // Handlers speak DomainError: the fields survive the conversion.
+        let DomainError::Invalid(fields) = DomainError::from(p.validate().unwrap_err()) else {
+            panic!("expected field errors");
+        };
+        assert_eq!(fields.len(), 6);
     }
 
     #[test]
