@@ -1,5 +1,7 @@
 //! CycloneDX 1.4–1.6 JSON: the fields the importer reads (serde skips the rest), and their mapping.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 
 use super::build::{self, Builder, Node};
@@ -13,7 +15,18 @@ pub(crate) struct Bom {
     #[serde(default)]
     components: Vec<CdxComponent>,
     #[serde(default)]
+    services: Vec<Service>,
+    #[serde(default)]
     dependencies: Vec<Dependency>,
+}
+
+/// Services are not components, but `dependencies` may name them: their refs are known, not dangling.
+#[derive(Deserialize)]
+struct Service {
+    #[serde(rename = "bom-ref")]
+    bom_ref: Option<String>,
+    #[serde(default)]
+    services: Vec<Service>,
 }
 
 #[derive(Deserialize)]
@@ -89,10 +102,15 @@ pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>)
         }
     }
     walk(b, bom.components, None, "", &mut path);
+    let mut services = HashSet::new();
+    service_refs(&bom.services, &mut services);
     for (i, dep) in bom.dependencies.into_iter().enumerate() {
         let Some(from) = b.resolve(&dep.reference) else {
             for _ in &dep.depends_on {
                 b.drop_edge();
+            }
+            if services.contains(dep.reference.as_str()) {
+                continue;
             }
             b.warn(
                 || format!("/dependencies/{i}/ref"),
@@ -103,6 +121,7 @@ pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>)
         for (j, to) in dep.depends_on.iter().enumerate() {
             match b.resolve(to) {
                 Some(node) => b.edge(from, node, EdgeKind::DependsOn),
+                None if services.contains(to.as_str()) => b.drop_edge(),
                 None => {
                     b.drop_edge();
                     b.warn(
@@ -114,6 +133,15 @@ pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>)
         }
     }
     header
+}
+
+fn service_refs<'a>(services: &'a [Service], into: &mut HashSet<&'a str>) {
+    for s in services {
+        if let Some(r) = &s.bom_ref {
+            into.insert(r);
+        }
+        service_refs(&s.services, into);
+    }
 }
 
 /// Adds `comps` (and, depth first, their nested components) with `parent` containing each.

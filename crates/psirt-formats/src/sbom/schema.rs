@@ -158,6 +158,10 @@ fn compile(id: SchemaId) -> Compiled {
     jsonschema::options()
         .with_registry(&registry)
         .offline()
+        // Generators commonly write git scp-style locations (`git@github.com:org/repo.git`) into
+        // externalReferences[].url, which are not IRI references; the importer never reads those URLs, so one bad
+        // link must not reject the SBOM. The other formats (date-time, idn-email, uri) stay strictly checked.
+        .with_format("iri-reference", |_: &str| true)
         .build(&schema)
         .map_err(|e| e.to_string())
 }
