@@ -98,7 +98,8 @@ pub struct Component {
     pub licenses: Vec<String>,
     /// CycloneDX `bom-ref` or SPDX `SPDXID` of the first occurrence.
     pub bom_ref: Option<String>,
-    /// Lower case: CycloneDX `type` ("library", "application", …) or SPDX `primaryPackagePurpose`.
+    /// CycloneDX `type` ("library", "operating-system", …) or SPDX `primaryPackagePurpose` in the same spelling
+    /// (lower case, `-` for `_`).
     pub kind: Option<String>,
 }
 

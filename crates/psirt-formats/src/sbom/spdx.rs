@@ -191,7 +191,10 @@ fn map(p: Package) -> (Component, Option<usize>) {
     let mut c = build::component(p.name);
     c.version = p.version_info;
     c.bom_ref = Some(p.spdx_id);
-    c.kind = p.primary_package_purpose.map(|k| k.to_ascii_lowercase());
+    // OPERATING_SYSTEM → operating-system: CycloneDX's spelling of the shared vocabulary.
+    c.kind = p
+        .primary_package_purpose
+        .map(|k| k.to_ascii_lowercase().replace('_', "-"));
     let mut purl_at = None;
     let mut cpe22 = None;
     for (j, r) in p.external_refs.into_iter().enumerate() {

@@ -34,7 +34,9 @@ fn every_real_sbom_validates_and_imports() {
 fn cyclonedx_1_2_is_rejected_as_unsupported() {
     let bytes = read("sboms/cyclonedx/keycloak-10.0.2.bom.1.2.json");
     match parse(&bytes) {
-        Err(SbomError::UnsupportedVersion { format, version, .. }) => {
+        Err(SbomError::UnsupportedVersion {
+            format, version, ..
+        }) => {
             assert_eq!((format, version.as_str()), ("CycloneDX", "1.2"));
         }
         other => panic!("expected UnsupportedVersion, got {other:?}"),
