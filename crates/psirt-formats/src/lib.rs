@@ -9,5 +9,5 @@ pub mod sbom;
 pub use error::SbomError;
 pub use sbom::{
     parse_sbom, parse_sbom_bytes, warm_up, Component, ComponentHash, DependencyEdge, EdgeKind,
-    ImportStats, ParseOptions, Progress, Sbom, SbomFormat, SbomWarning, Stage,
+    ImportStats, ParseOptions, Progress, Sbom, SbomFormat, SbomWarning, Stage, MAX_WARNINGS,
 };
