@@ -1,0 +1,259 @@
+//! The format-independent half of an import: purl normalisation, keying, merging duplicates, resolving document
+//! references into edges, warnings and progress.
+
+use std::collections::{HashMap, HashSet};
+
+use psirt_versions::Purl;
+
+use super::{
+    Component, ComponentHash, DependencyEdge, EdgeKind, Header, ImportStats, Progress, Sbom,
+    SbomWarning, Stage, MAX_WARNINGS,
+};
+
+/// How often conversion reports progress.
+const PROGRESS_EVERY: usize = 4096;
+
+/// A resolved document reference: the subject or a component (index into `components`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Node {
+    Subject,
+    Component(usize),
+}
+
+pub(crate) struct Builder<'p> {
+    subject: Option<Component>,
+    components: Vec<Component>,
+    by_key: HashMap<String, usize>,
+    by_ref: HashMap<String, Node>,
+    edges: Vec<(Node, Node, EdgeKind)>,
+    edge_set: HashSet<(Node, Node, EdgeKind)>,
+    warnings: Vec<SbomWarning>,
+    stats: ImportStats,
+    bytes: u64,
+    progress: &'p mut dyn FnMut(Progress),
+}
+
+impl<'p> Builder<'p> {
+    pub(crate) fn new(bytes: u64, progress: &'p mut dyn FnMut(Progress)) -> Self {
+        progress(Progress {
+            stage: Stage::Converting,
+            bytes_read: bytes,
+            components: 0,
+        });
+        Builder {
+            subject: None,
+            components: Vec::new(),
+            by_key: HashMap::new(),
+            by_ref: HashMap::new(),
+            edges: Vec::new(),
+            edge_set: HashSet::new(),
+            warnings: Vec::new(),
+            stats: ImportStats::default(),
+            bytes,
+            progress,
+        }
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.components.reserve(n);
+        self.by_key.reserve(n);
+        self.by_ref.reserve(n);
+    }
+
+    pub(crate) fn warn(&mut self, pointer: impl FnOnce() -> String, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(SbomWarning {
+                pointer: pointer(),
+                message,
+            });
+        } else {
+            self.stats.warnings_omitted += 1;
+        }
+    }
+
+    /// Sets the purl and key of `c` (whose `purl` holds the raw string, if any); `pointer` locates the purl.
+    fn identify(&mut self, c: &mut Component, pointer: impl FnOnce() -> String) {
+        if let Some(raw) = c.purl.take() {
+            match Purl::parse_lenient(&raw) {
+                Ok(p) => c.purl = Some(p.to_string()),
+                Err(e) => {
+                    self.stats.invalid_purls += 1;
+                    self.warn(
+                        pointer,
+                        format!("{e} ({raw:?}); component kept without purl"),
+                    );
+                }
+            }
+        }
+        c.key = match &c.purl {
+            Some(p) => p.clone(),
+            None => synthetic_key(c),
+        };
+    }
+
+    /// Adds the SBOM's subject.
+    pub(crate) fn set_subject(
+        &mut self,
+        mut c: Component,
+        pointer: impl FnOnce() -> String,
+    ) -> Node {
+        self.identify(&mut c, pointer);
+        if let Some(r) = &c.bom_ref {
+            self.by_ref.insert(r.clone(), Node::Subject);
+        }
+        self.subject = Some(c);
+        Node::Subject
+    }
+
+    /// Adds a component, merging it into an earlier one with the same key.
+    pub(crate) fn add(&mut self, mut c: Component, pointer: impl FnOnce() -> String) -> Node {
+        self.stats.components_in_document += 1;
+        let n = self.stats.components_in_document;
+        if n % PROGRESS_EVERY == 0 {
+            (self.progress)(Progress {
+                stage: Stage::Converting,
+                bytes_read: self.bytes,
+                components: n,
+            });
+        }
+        self.identify(&mut c, pointer);
+        let reference = c.bom_ref.clone();
+        let idx = match self.by_key.get(&c.key) {
+            Some(&i) => {
+                self.stats.duplicates_merged += 1;
+                merge(&mut self.components[i], c);
+                i
+            }
+            None => {
+                let i = self.components.len();
+                self.by_key.insert(c.key.clone(), i);
+                self.components.push(c);
+                i
+            }
+        };
+        if let Some(r) = reference {
+            // The first element to claim a reference keeps it (duplicate bom-refs are invalid input).
+            self.by_ref.entry(r).or_insert(Node::Component(idx));
+        }
+        Node::Component(idx)
+    }
+
+    pub(crate) fn resolve(&self, reference: &str) -> Option<Node> {
+        self.by_ref.get(reference).copied()
+    }
+
+    pub(crate) fn edge(&mut self, from: Node, to: Node, kind: EdgeKind) {
+        if from != to && self.edge_set.insert((from, to, kind)) {
+            self.edges.push((from, to, kind));
+        }
+    }
+
+    pub(crate) fn drop_edge(&mut self) {
+        self.stats.edges_dropped += 1;
+    }
+
+    pub(crate) fn ignore_relationship(&mut self) {
+        self.stats.relationships_ignored += 1;
+    }
+
+    pub(crate) fn finish(mut self, header: Header) -> Sbom {
+        self.stats.without_purl = self.components.iter().filter(|c| c.purl.is_none()).count();
+        let key = |n: Node, components: &[Component], subject: &Option<Component>| match n {
+            Node::Component(i) => components.get(i).map(|c| c.key.clone()),
+            Node::Subject => subject.as_ref().map(|c| c.key.clone()),
+        };
+        let dependencies = self
+            .edges
+            .iter()
+            .filter_map(|&(f, t, kind)| {
+                Some(DependencyEdge {
+                    from: key(f, &self.components, &self.subject)?,
+                    to: key(t, &self.components, &self.subject)?,
+                    kind,
+                })
+            })
+            .collect();
+        (self.progress)(Progress {
+            stage: Stage::Done,
+            bytes_read: self.bytes,
+            components: self.stats.components_in_document,
+        });
+        Sbom {
+            format: header.format,
+            spec_version: header.spec_version.to_string(),
+            name: header.name,
+            document_id: header.document_id,
+            timestamp: header.timestamp,
+            subject: self.subject,
+            components: self.components,
+            dependencies,
+            warnings: self.warnings,
+            stats: self.stats,
+        }
+    }
+}
+
+/// `nopurl:[group/]name[@version]`: stable across regenerations of the SBOM, unlike bom-refs.
+fn synthetic_key(c: &Component) -> String {
+    let mut k = String::from("nopurl:");
+    if let Some(g) = &c.group {
+        k.push_str(g);
+        k.push('/');
+    }
+    k.push_str(&c.name);
+    if let Some(v) = &c.version {
+        k.push('@');
+        k.push_str(v);
+    }
+    k
+}
+
+/// Folds a later duplicate into the first occurrence: scalars fill gaps only, lists are unioned.
+fn merge(into: &mut Component, from: Component) {
+    fn fill(a: &mut Option<String>, b: Option<String>) {
+        if a.is_none() {
+            *a = b;
+        }
+    }
+    fill(&mut into.group, from.group);
+    fill(&mut into.version, from.version);
+    fill(&mut into.cpe, from.cpe);
+    fill(&mut into.bom_ref, from.bom_ref);
+    fill(&mut into.kind, from.kind);
+    for h in from.hashes {
+        push_unique(&mut into.hashes, h);
+    }
+    for l in from.licenses {
+        push_unique(&mut into.licenses, l);
+    }
+}
+
+/// Lists are short (a handful of hashes or licenses): a linear scan beats hashing.
+pub(crate) fn push_unique<T: PartialEq>(v: &mut Vec<T>, item: T) {
+    if !v.contains(&item) {
+        v.push(item);
+    }
+}
+
+/// A component with only the fields every format has; the format module fills in the rest.
+pub(crate) fn component(name: String) -> Component {
+    Component {
+        key: String::new(),
+        purl: None,
+        group: None,
+        name,
+        version: None,
+        cpe: None,
+        hashes: Vec::new(),
+        licenses: Vec::new(),
+        bom_ref: None,
+        kind: None,
+    }
+}
+
+pub(crate) fn hash(alg: String, hex: &str) -> ComponentHash {
+    ComponentHash {
+        alg,
+        hex: hex.to_ascii_lowercase(),
+    }
+}

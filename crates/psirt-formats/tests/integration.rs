@@ -1,0 +1,12 @@
+//! The crate's one integration-test binary (one link on 2-core CI); the modules live in tests/integration/.
+// Helpers outside #[test] functions unwrap too: a failed fixture read is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "integration/common.rs"]
+mod common;
+#[path = "integration/invalid.rs"]
+mod invalid;
+#[path = "integration/model.rs"]
+mod model;
+#[path = "integration/real.rs"]
+mod real;

@@ -1,0 +1,245 @@
+//! Rejections: hand-broken variants of real SBOMs fail whole, with the JSON Pointer of the first error; non-JSON
+//! fails with line/column; unknown and unsupported formats are named.
+
+use psirt_formats::{parse_sbom_bytes, ParseOptions, SbomError};
+use serde_json::{json, Value};
+
+use crate::common::{parse, parse_json, read, schema_error};
+
+fn juice_shop() -> Value {
+    serde_json::from_slice(&read(
+        "sboms/cyclonedx/juice-shop-14.1.1-npm-flat.bom.1.6.json",
+    ))
+    .unwrap()
+}
+
+fn redis_commander() -> Value {
+    serde_json::from_slice(&read("sboms/cyclonedx/redis-commander-sbom-cdx.json")).unwrap()
+}
+
+fn laravel_spdx() -> Value {
+    serde_json::from_slice(&read(
+        "sboms/spdx/spdx-syft-bitnami_laravel-sha256-7aff7ad10ae5.spdx.json",
+    ))
+    .unwrap()
+}
+
+#[test]
+fn cyclonedx_wrong_type_points_at_the_value() {
+    let mut doc = juice_shop();
+    doc["components"][5]["name"] = json!(42);
+    let (pointer, message) = schema_error(&doc);
+    assert_eq!(pointer, "/components/5/name");
+    assert!(message.contains("is not of type \"string\""), "{message}");
+}
+
+#[test]
+fn cyclonedx_missing_required_field_points_at_the_object() {
+    let mut doc = juice_shop();
+    doc["components"][3].as_object_mut().unwrap().remove("name");
+    let (pointer, message) = schema_error(&doc);
+    assert_eq!(pointer, "/components/3");
+    assert!(
+        message.contains("\"name\" is a required property"),
+        "{message}"
+    );
+}
+
+#[test]
+fn cyclonedx_unknown_component_type() {
+    let mut doc = redis_commander();
+    doc["components"][0]["type"] = json!("librar");
+    let (pointer, _) = schema_error(&doc);
+    assert_eq!(pointer, "/components/0/type");
+}
+
+#[test]
+fn cyclonedx_purl_of_wrong_json_type() {
+    let mut doc = juice_shop();
+    doc["components"][2]["purl"] = json!(["pkg:npm/a@1"]);
+    let (pointer, _) = schema_error(&doc);
+    assert_eq!(pointer, "/components/2/purl");
+}
+
+#[test]
+fn cyclonedx_nested_component_error_has_the_nested_path() {
+    let mut doc: Value = serde_json::from_slice(&read(
+        "sboms/cyclonedx/juice-shop-14.1.1-npm-bare.bom.1.5.json",
+    ))
+    .unwrap();
+    let parent = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c.get("components").is_some())
+        .expect("a component with nested components");
+    doc["components"][parent]["components"][0]["version"] = json!(1.5);
+    let (pointer, _) = schema_error(&doc);
+    assert_eq!(
+        pointer,
+        format!("/components/{parent}/components/0/version")
+    );
+}
+
+#[test]
+fn cyclonedx_hash_that_is_not_hex() {
+    let mut doc = redis_commander();
+    let i = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c.get("hashes").is_some())
+        .unwrap();
+    doc["components"][i]["hashes"][0]["content"] = json!("not hex!");
+    let (pointer, _) = schema_error(&doc);
+    assert_eq!(pointer, format!("/components/{i}/hashes/0/content"));
+}
+
+#[test]
+fn cyclonedx_bad_timestamp_and_bom_format() {
+    let mut doc = redis_commander();
+    doc["metadata"]["timestamp"] = json!("yesterday");
+    assert_eq!(schema_error(&doc).0, "/metadata/timestamp");
+    let mut doc = redis_commander();
+    doc["bomFormat"] = json!("cyclonedx");
+    assert_eq!(schema_error(&doc).0, "/bomFormat");
+}
+
+#[test]
+fn cyclonedx_dependency_without_ref() {
+    let mut doc = juice_shop();
+    doc["dependencies"][7]
+        .as_object_mut()
+        .unwrap()
+        .remove("ref");
+    assert_eq!(schema_error(&doc).0, "/dependencies/7");
+}
+
+#[test]
+fn spdx_missing_spdxid_and_bad_checksum_algorithm() {
+    let mut doc = laravel_spdx();
+    doc["packages"][0].as_object_mut().unwrap().remove("SPDXID");
+    let (pointer, message) = schema_error(&doc);
+    assert_eq!(pointer, "/packages/0");
+    assert!(message.contains("SPDXID"), "{message}");
+
+    let mut doc = laravel_spdx();
+    let i = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|p| p.get("checksums").is_some())
+        .unwrap();
+    doc["packages"][i]["checksums"][0]["algorithm"] = json!("SHA-256");
+    assert_eq!(
+        schema_error(&doc).0,
+        format!("/packages/{i}/checksums/0/algorithm")
+    );
+}
+
+#[test]
+fn spdx_bad_relationship_type_and_missing_creation_info() {
+    let mut doc = laravel_spdx();
+    doc["relationships"][2]["relationshipType"] = json!("USES");
+    assert_eq!(schema_error(&doc).0, "/relationships/2/relationshipType");
+    let mut doc = laravel_spdx();
+    doc.as_object_mut().unwrap().remove("creationInfo");
+    assert_eq!(schema_error(&doc).0, "");
+}
+
+#[test]
+fn big_offending_values_are_masked_in_messages() {
+    let mut doc = juice_shop();
+    doc["components"][0]["licenses"] = json!([{ "license": {}, "expression": "MIT" }]);
+    let (pointer, message) = schema_error(&doc);
+    assert!(pointer.starts_with("/components/0/licenses"), "{pointer}");
+    assert!(message.len() < 400, "{message}");
+}
+
+#[test]
+fn non_json_reports_line_and_column() {
+    match parse(b"{\n  \"bomFormat\": \"CycloneDX\",\n  \"specVersion\": 1.6,,\n}") {
+        Err(SbomError::Json { line, column, .. }) => assert_eq!((line, column), (3, 22)),
+        other => panic!("{other:?}"),
+    }
+    match parse(b"<?xml version=\"1.0\"?><bom/>") {
+        Err(SbomError::Json { line, column, .. }) => assert_eq!((line, column), (1, 1)),
+        other => panic!("{other:?}"),
+    }
+    // Truncated input, with and without validation.
+    let bytes = read("sboms/cyclonedx/laravel-7.12.0.bom.1.4.json");
+    let cut = &bytes[..bytes.len() / 2];
+    assert!(matches!(parse(cut), Err(SbomError::Json { .. })));
+    let no_validation = ParseOptions { validate: false };
+    assert!(matches!(
+        parse_sbom_bytes(cut, &no_validation, &mut |_| {}),
+        Err(SbomError::Json { .. })
+    ));
+    assert!(matches!(parse(b"\xff\xfe{}"), Err(SbomError::Json { .. })));
+}
+
+#[test]
+fn unknown_and_unsupported_formats() {
+    for doc in [
+        json!([]),
+        json!({}),
+        json!({"name": "x"}),
+        json!("CycloneDX"),
+    ] {
+        assert!(
+            matches!(parse_json(&doc), Err(SbomError::UnknownFormat(_))),
+            "{doc}"
+        );
+    }
+    let unsupported = |doc: Value| match parse_json(&doc) {
+        Err(SbomError::UnsupportedVersion {
+            format, version, ..
+        }) => (format, version),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        unsupported(json!({"bomFormat": "CycloneDX", "specVersion": "1.7"})),
+        ("CycloneDX", "1.7".to_string())
+    );
+    assert_eq!(
+        unsupported(json!({"bomFormat": "CycloneDX", "specVersion": 1.4})),
+        ("CycloneDX", "1.4".to_string())
+    );
+    assert_eq!(
+        unsupported(json!({"spdxVersion": "SPDX-2.2", "SPDXID": "SPDXRef-DOCUMENT"})),
+        ("SPDX", "SPDX-2.2".to_string())
+    );
+    let spdx3 = json!({"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld", "@graph": []});
+    assert_eq!(unsupported(spdx3).0, "SPDX");
+    // Detection is the same without validation.
+    let no_validation = ParseOptions { validate: false };
+    assert!(matches!(
+        parse_sbom_bytes(b"[1,2]", &no_validation, &mut |_| {}),
+        Err(SbomError::UnknownFormat(_))
+    ));
+    assert!(matches!(
+        parse_sbom_bytes(
+            br#"{"bomFormat":"CycloneDX","specVersion":"1.2"}"#,
+            &no_validation,
+            &mut |_| {}
+        ),
+        Err(SbomError::UnsupportedVersion { .. })
+    ));
+}
+
+#[test]
+fn without_validation_only_the_model_is_checked() {
+    // Schema-invalid (no component type) but fits the model: accepted when validation is off.
+    let doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
+        "components": [{"name": "a", "purl": "pkg:npm/a@1"}]});
+    assert_eq!(schema_error(&doc).0, "/components/0");
+    let bytes = serde_json::to_vec(&doc).unwrap();
+    let sbom = parse_sbom_bytes(&bytes, &ParseOptions { validate: false }, &mut |_| {}).unwrap();
+    assert_eq!(sbom.components.len(), 1);
+    // Not even the model fits: a Model error, not a panic.
+    let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":7}]}"#;
+    assert!(matches!(
+        parse_sbom_bytes(doc, &ParseOptions { validate: false }, &mut |_| {}),
+        Err(SbomError::Model(_))
+    ));
+}
