@@ -17,7 +17,10 @@ use psirt_versions::Purl;
 use serde_json::{json, Value};
 
 const COMPONENTS: usize = 100_000;
-const RUNS: usize = 5;
+/// Timed imports per measurement (median reported); SBOM_BENCH_RUNS overrides (profiling).
+fn runs() -> usize {
+    std::env::var("SBOM_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5)
+}
 const SEED: u64 = 0x5eed_b0b5_1234_5678;
 
 struct Counting;
@@ -223,7 +226,8 @@ fn measure(bytes: &[u8], validate: bool) -> (Duration, usize, usize) {
     let mut times = Vec::new();
     let mut count = 0;
     let mut peak = 0;
-    for _ in 0..RUNS {
+    let runs = runs();
+    for _ in 0..runs {
         let base = CURRENT.load(Relaxed);
         PEAK.store(base, Relaxed);
         let t = Instant::now();
@@ -234,7 +238,7 @@ fn measure(bytes: &[u8], validate: bool) -> (Duration, usize, usize) {
         drop(sbom);
     }
     times.sort();
-    (times[RUNS / 2], count, peak)
+    (times[runs / 2], count, peak)
 }
 
 /// The reader path (what the CLI uses): the input buffer is freed once parsed.
@@ -263,56 +267,68 @@ fn main() {
         println!("sbom bench: run with `cargo bench -p psirt-formats`");
         return;
     }
-    let t = Instant::now();
+    // Profiling knobs: SBOM_BENCH_ONLY=cdx|spdx (one format), SBOM_BENCH_PARSE_ONLY=1 (skip validation),
+    // SBOM_BENCH_DIAG=1 (serde_json reference timings).
+    let only = std::env::var("SBOM_BENCH_ONLY").unwrap_or_default();
+    let parse_only = std::env::var_os("SBOM_BENCH_PARSE_ONLY").is_some();
+    let diag = std::env::var_os("SBOM_BENCH_DIAG").is_some();
     let entries = real_entries();
     println!(
         "{} real (name, version, purl) entries from shared/data/sboms",
         entries.len()
     );
     psirt_formats::warm_up().unwrap();
-    if std::env::var_os("SBOM_BENCH_PURL").is_some() {
-        let purls: Vec<String> = entries.iter().map(|e| e.purl.to_string()).collect();
-        let t = Instant::now();
-        let mut n = 0;
-        for _ in 0..(COMPONENTS / purls.len() + 1) {
-            for p in &purls {
-                n += Purl::parse_lenient(p).unwrap().to_string().len();
-            }
+    let docs: [(&str, &str, fn(&[Entry]) -> Vec<u8>); 2] = [
+        ("cdx", "CycloneDX 1.6", cyclonedx),
+        ("spdx", "SPDX 2.3", spdx),
+    ];
+    for (id, label, build) in docs {
+        if !only.is_empty() && only != id {
+            continue;
         }
-        println!("purl parse+display: {:.1?} for {} purls ({n})", t.elapsed(), (COMPONENTS / purls.len() + 1) * purls.len());
-    }
-    for (label, doc) in [
-        ("CycloneDX 1.6", cyclonedx(&entries)),
-        ("SPDX 2.3", spdx(&entries)),
-    ] {
+        let t = Instant::now();
+        let doc = build(&entries);
         println!(
             "{label}: {COMPONENTS} components, {} of JSON (built in {:.1?})",
             mib(doc.len()),
             t.elapsed()
         );
-        if std::env::var_os("SBOM_BENCH_DIAG").is_some() {
+        if diag {
             let t = Instant::now();
             let _: serde::de::IgnoredAny = serde_json::from_slice(&doc).unwrap();
-            println!("    serde_json scan (IgnoredAny): {:.1?}", t.elapsed());
+            println!(
+                "    reference: serde_json scan (IgnoredAny) {:.1?}",
+                t.elapsed()
+            );
             let t = Instant::now();
             let v: Value = serde_json::from_slice(&doc).unwrap();
-            println!("    serde_json Value: {:.1?}", t.elapsed());
+            let parsed = t.elapsed();
             let t = Instant::now();
             drop(v);
-            println!("    drop Value: {:.1?}", t.elapsed());
+            println!(
+                "    reference: serde_json Value {parsed:.1?}, dropping it {:.1?}",
+                t.elapsed()
+            );
         }
-        for (what, validate) in [("parse only", false), ("validate+parse", true)] {
+        let modes: &[(&str, bool)] = if parse_only {
+            &[("parse only", false)]
+        } else {
+            &[("parse only", false), ("validate+parse", true)]
+        };
+        for &(what, validate) in modes {
             let (median, count, peak) = measure(&doc, validate);
             // The SPDX document describes its first package: the subject, not a component.
             assert!(count + 1 >= COMPONENTS, "{count}");
             println!(
                 "    {what:<15} {:>8.1} ms  {:>9.0} components/s  peak heap {} ({:.1}x the input)",
                 median.as_secs_f64() * 1e3,
-                count as f64 / median.as_secs_f64(),
+                COMPONENTS as f64 / median.as_secs_f64(),
                 mib(peak),
                 peak as f64 / doc.len() as f64
             );
         }
-        reader_peak(&doc);
+        if !parse_only {
+            reader_peak(&doc);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The format-independent half of an import: purl normalisation, keying, merging duplicates, resolving document
 //! references into edges, warnings and progress.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use psirt_versions::Purl;
@@ -20,11 +21,26 @@ pub(crate) enum Node {
     Component(usize),
 }
 
-pub(crate) struct Builder<'p> {
+/// A document string: borrowed from the input where serde_json can (no escapes), owned otherwise (escaped strings,
+/// or a consumed `Value` on the validating path). Used for what the importer only looks up and drops — refs, raw
+/// purls, reference types — so those cost no allocation.
+#[derive(serde::Deserialize, PartialEq, Eq, Hash)]
+#[serde(transparent)]
+pub(crate) struct Str<'d>(#[serde(borrow)] pub Cow<'d, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+pub(crate) struct Builder<'d, 'p> {
     subject: Option<Component>,
     components: Vec<Component>,
     by_key: HashMap<String, usize>,
-    by_ref: HashMap<String, Node>,
+    /// Document references (bom-ref, SPDXID) → node; keys borrowed from the document.
+    by_ref: HashMap<Cow<'d, str>, Node>,
     edges: Vec<(Node, Node, EdgeKind)>,
     edge_set: HashSet<(Node, Node, EdgeKind)>,
     warnings: Vec<SbomWarning>,
@@ -33,7 +49,7 @@ pub(crate) struct Builder<'p> {
     progress: &'p mut dyn FnMut(Progress),
 }
 
-impl<'p> Builder<'p> {
+impl<'d, 'p> Builder<'d, 'p> {
     pub(crate) fn new(bytes: u64, progress: &'p mut dyn FnMut(Progress)) -> Self {
         progress(Progress {
             stage: Stage::Converting,
@@ -71,10 +87,10 @@ impl<'p> Builder<'p> {
         }
     }
 
-    /// Sets the purl and key of `c` (whose `purl` holds the raw string, if any); `pointer` locates the purl.
-    fn identify(&mut self, c: &mut Component, pointer: impl FnOnce() -> String) {
-        if let Some(raw) = c.purl.take() {
-            match Purl::parse_lenient(&raw) {
+    /// Sets the canonical purl (from `raw`) and the key of `c`; `pointer` locates the raw purl.
+    fn identify(&mut self, c: &mut Component, raw: Option<&str>, pointer: impl FnOnce() -> String) {
+        if let Some(raw) = raw {
+            match Purl::parse_lenient(raw) {
                 Ok(p) => c.purl = Some(p.to_string()),
                 Err(e) => {
                     self.stats.invalid_purls += 1;
@@ -95,18 +111,28 @@ impl<'p> Builder<'p> {
     pub(crate) fn set_subject(
         &mut self,
         mut c: Component,
+        purl: Option<&str>,
+        reference: Option<Cow<'d, str>>,
         pointer: impl FnOnce() -> String,
     ) -> Node {
-        self.identify(&mut c, pointer);
-        if let Some(r) = &c.bom_ref {
-            self.by_ref.insert(r.clone(), Node::Subject);
+        self.identify(&mut c, purl, pointer);
+        if let Some(r) = reference {
+            c.bom_ref = Some(r.to_string());
+            self.by_ref.insert(r, Node::Subject);
         }
         self.subject = Some(c);
         Node::Subject
     }
 
-    /// Adds a component, merging it into an earlier one with the same key.
-    pub(crate) fn add(&mut self, mut c: Component, pointer: impl FnOnce() -> String) -> Node {
+    /// Adds a component with its raw purl and document reference, merging it into an earlier one with the same
+    /// key.
+    pub(crate) fn add(
+        &mut self,
+        mut c: Component,
+        purl: Option<&str>,
+        reference: Option<Cow<'d, str>>,
+        pointer: impl FnOnce() -> String,
+    ) -> Node {
         self.stats.components_in_document += 1;
         let n = self.stats.components_in_document;
         if n % PROGRESS_EVERY == 0 {
@@ -116,8 +142,8 @@ impl<'p> Builder<'p> {
                 components: n,
             });
         }
-        self.identify(&mut c, pointer);
-        let reference = c.bom_ref.clone();
+        self.identify(&mut c, purl, pointer);
+        c.bom_ref = reference.as_deref().map(str::to_string);
         let idx = match self.by_key.get(&c.key) {
             Some(&i) => {
                 self.stats.duplicates_merged += 1;
@@ -251,9 +277,7 @@ pub(crate) fn component(name: String) -> Component {
     }
 }
 
-pub(crate) fn hash(alg: String, hex: &str) -> ComponentHash {
-    ComponentHash {
-        alg,
-        hex: hex.to_ascii_lowercase(),
-    }
+pub(crate) fn hash(alg: String, mut hex: String) -> ComponentHash {
+    hex.make_ascii_lowercase();
+    ComponentHash { alg, hex }
 }

@@ -4,54 +4,48 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::build::{self, Builder, Node};
+use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Bom {
+pub(crate) struct Bom<'d> {
     serial_number: Option<String>,
-    metadata: Option<Metadata>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
-    #[serde(default)]
-    services: Vec<Service>,
-    #[serde(default)]
-    dependencies: Vec<Dependency>,
-}
-
-/// Services are not components, but `dependencies` may name them: their refs are known, not dangling.
-#[derive(Deserialize)]
-struct Service {
-    #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
-    #[serde(default)]
-    services: Vec<Service>,
+    #[serde(borrow)]
+    metadata: Option<Metadata<'d>>,
+    #[serde(default, borrow)]
+    components: Vec<CdxComponent<'d>>,
+    #[serde(default, borrow)]
+    services: Vec<Service<'d>>,
+    #[serde(default, borrow)]
+    dependencies: Vec<Dependency<'d>>,
 }
 
 #[derive(Deserialize)]
-struct Metadata {
+struct Metadata<'d> {
     timestamp: Option<String>,
-    component: Option<CdxComponent>,
+    #[serde(borrow)]
+    component: Option<CdxComponent<'d>>,
 }
 
 #[derive(Deserialize)]
-struct CdxComponent {
+struct CdxComponent<'d> {
     #[serde(rename = "type")]
     kind: Option<String>,
-    #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
+    #[serde(rename = "bom-ref", borrow)]
+    bom_ref: Option<Str<'d>>,
     group: Option<String>,
     name: String,
     version: Option<String>,
-    purl: Option<String>,
+    #[serde(borrow)]
+    purl: Option<Str<'d>>,
     cpe: Option<String>,
     #[serde(default)]
     hashes: Vec<Hash>,
     #[serde(default)]
     licenses: Vec<LicenseChoice>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
+    #[serde(default, borrow)]
+    components: Vec<CdxComponent<'d>>,
 }
 
 #[derive(Deserialize)]
@@ -73,16 +67,29 @@ struct License {
     name: Option<String>,
 }
 
+/// Services are not components, but `dependencies` may name them: their refs are known, not dangling.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Dependency {
-    #[serde(rename = "ref")]
-    reference: String,
-    #[serde(default)]
-    depends_on: Vec<String>,
+struct Service<'d> {
+    #[serde(rename = "bom-ref", borrow)]
+    bom_ref: Option<Str<'d>>,
+    #[serde(default, borrow)]
+    services: Vec<Service<'d>>,
 }
 
-pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>) -> Header {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency<'d> {
+    #[serde(rename = "ref", borrow)]
+    reference: Str<'d>,
+    #[serde(default, borrow)]
+    depends_on: Vec<Str<'d>>,
+}
+
+pub(crate) fn convert<'d>(
+    bom: Bom<'d>,
+    spec_version: &'static str,
+    b: &mut Builder<'d, '_>,
+) -> Header {
     let mut header = Header {
         format: SbomFormat::CycloneDx,
         spec_version,
@@ -97,36 +104,39 @@ pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>)
         if let Some(mut subject) = md.component {
             header.name = Some(subject.name.clone());
             let children = std::mem::take(&mut subject.components);
-            let node = b.set_subject(map(subject), || "/metadata/component/purl".into());
+            let (c, purl, reference) = map(subject);
+            let node = b.set_subject(c, purl.as_deref(), reference, || {
+                "/metadata/component/purl".into()
+            });
             walk(b, children, Some(node), "/metadata/component", &mut path);
         }
     }
     walk(b, bom.components, None, "", &mut path);
     let mut services = HashSet::new();
     service_refs(&bom.services, &mut services);
-    for (i, dep) in bom.dependencies.into_iter().enumerate() {
+    for (i, dep) in bom.dependencies.iter().enumerate() {
         let Some(from) = b.resolve(&dep.reference) else {
             for _ in &dep.depends_on {
                 b.drop_edge();
             }
-            if services.contains(dep.reference.as_str()) {
+            if services.contains(&*dep.reference) {
                 continue;
             }
             b.warn(
                 || format!("/dependencies/{i}/ref"),
-                format!("dependency ref {:?} matches no component", dep.reference),
+                format!("dependency ref {:?} matches no component", &*dep.reference),
             );
             continue;
         };
         for (j, to) in dep.depends_on.iter().enumerate() {
             match b.resolve(to) {
                 Some(node) => b.edge(from, node, EdgeKind::DependsOn),
-                None if services.contains(to.as_str()) => b.drop_edge(),
+                None if services.contains(&**to) => b.drop_edge(),
                 None => {
                     b.drop_edge();
                     b.warn(
                         || format!("/dependencies/{i}/dependsOn/{j}"),
-                        format!("dependency ref {to:?} matches no component"),
+                        format!("dependency ref {:?} matches no component", &**to),
                     );
                 }
             }
@@ -135,7 +145,7 @@ pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>)
     header
 }
 
-fn service_refs<'a>(services: &'a [Service], into: &mut HashSet<&'a str>) {
+fn service_refs<'a>(services: &'a [Service<'_>], into: &mut HashSet<&'a str>) {
     for s in services {
         if let Some(r) = &s.bom_ref {
             into.insert(r);
@@ -145,9 +155,9 @@ fn service_refs<'a>(services: &'a [Service], into: &mut HashSet<&'a str>) {
 }
 
 /// Adds `comps` (and, depth first, their nested components) with `parent` containing each.
-fn walk(
-    b: &mut Builder<'_>,
-    comps: Vec<CdxComponent>,
+fn walk<'d>(
+    b: &mut Builder<'d, '_>,
+    comps: Vec<CdxComponent<'d>>,
     parent: Option<Node>,
     base: &str,
     path: &mut Vec<usize>,
@@ -155,7 +165,10 @@ fn walk(
     for (i, mut raw) in comps.into_iter().enumerate() {
         path.push(i);
         let children = std::mem::take(&mut raw.components);
-        let node = b.add(map(raw), || pointer(base, path, "/purl"));
+        let (c, purl, reference) = map(raw);
+        let node = b.add(c, purl.as_deref(), reference, || {
+            pointer(base, path, "/purl")
+        });
         if let Some(p) = parent {
             b.edge(p, node, EdgeKind::Contains);
         }
@@ -175,16 +188,21 @@ fn pointer(base: &str, path: &[usize], leaf: &str) -> String {
     s
 }
 
-fn map(raw: CdxComponent) -> Component {
+/// The component, its raw purl and its bom-ref.
+fn map(
+    raw: CdxComponent<'_>,
+) -> (
+    Component,
+    Option<Str<'_>>,
+    Option<std::borrow::Cow<'_, str>>,
+) {
     let mut c = build::component(raw.name);
-    c.purl = raw.purl;
     c.group = raw.group;
     c.version = raw.version;
     c.cpe = raw.cpe;
-    c.bom_ref = raw.bom_ref;
     c.kind = raw.kind;
     for h in raw.hashes {
-        build::push_unique(&mut c.hashes, build::hash(h.alg, &h.content));
+        build::push_unique(&mut c.hashes, build::hash(h.alg, h.content));
     }
     for l in raw.licenses {
         let text = match (l.expression, l.license) {
@@ -195,5 +213,5 @@ fn map(raw: CdxComponent) -> Component {
         };
         build::push_unique(&mut c.licenses, text);
     }
-    c
+    (c, raw.purl, raw.bom_ref.map(|r| r.0))
 }

@@ -42,7 +42,7 @@ pub use schema::warm_up;
 
 use std::io::Read;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::SbomError;
 #[cfg(doc)]
@@ -290,14 +290,15 @@ fn validate_and_convert(
     progress(stage(Stage::Validating, total));
     schema::validate(kind, &value)?;
     let mut b = build::Builder::new(total, progress);
-    // from_value moves the strings out of the Value: no second copy of the document.
+    // `T::deserialize(Value)`, not `from_value`: the types borrow where they can, which an owned Value cannot lend
+    // (so they are not `DeserializeOwned`); every string comes out owned, moved out of the Value, not copied.
     let sbom = match kind {
         schema::SchemaId::Spdx23 => {
-            let doc = serde_json::from_value(value).map_err(|e| SbomError::from_json(&e))?;
+            let doc = spdx::Document::deserialize(value).map_err(|e| SbomError::from_json(&e))?;
             spdx::convert(doc, &mut b)
         }
         cdx => {
-            let bom = serde_json::from_value(value).map_err(|e| SbomError::from_json(&e))?;
+            let bom = cyclonedx::Bom::deserialize(value).map_err(|e| SbomError::from_json(&e))?;
             cyclonedx::convert(bom, cdx.spec_version(), &mut b)
         }
     };

@@ -1,30 +1,31 @@
 //! SPDX 2.3 JSON: the fields the importer reads (serde skips the rest), and their mapping.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::build::{self, Builder, Node};
+use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Document {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
+pub(crate) struct Document<'d> {
+    #[serde(rename = "SPDXID", borrow)]
+    spdx_id: Str<'d>,
     name: String,
     document_namespace: Option<String>,
     creation_info: Option<CreationInfo>,
-    #[serde(default)]
-    document_describes: Vec<String>,
-    #[serde(default)]
-    packages: Vec<Package>,
-    #[serde(default)]
-    files: Vec<Element>,
-    #[serde(default)]
-    snippets: Vec<Element>,
-    #[serde(default)]
-    relationships: Vec<Relationship>,
+    #[serde(default, borrow)]
+    document_describes: Vec<Str<'d>>,
+    #[serde(default, borrow)]
+    packages: Vec<Package<'d>>,
+    #[serde(default, borrow)]
+    files: Vec<Element<'d>>,
+    #[serde(default, borrow)]
+    snippets: Vec<Element<'d>>,
+    #[serde(default, borrow)]
+    relationships: Vec<Relationship<'d>>,
 }
 
 #[derive(Deserialize)]
@@ -34,13 +35,13 @@ struct CreationInfo {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Package {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
+struct Package<'d> {
+    #[serde(rename = "SPDXID", borrow)]
+    spdx_id: Str<'d>,
     name: String,
     version_info: Option<String>,
-    #[serde(default)]
-    external_refs: Vec<ExternalRef>,
+    #[serde(default, borrow)]
+    external_refs: Vec<ExternalRef<'d>>,
     #[serde(default)]
     checksums: Vec<Checksum>,
     license_concluded: Option<String>,
@@ -50,9 +51,11 @@ struct Package {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ExternalRef {
-    reference_type: String,
-    reference_locator: String,
+struct ExternalRef<'d> {
+    #[serde(borrow)]
+    reference_type: Str<'d>,
+    #[serde(borrow)]
+    reference_locator: Str<'d>,
 }
 
 #[derive(Deserialize)]
@@ -64,20 +67,23 @@ struct Checksum {
 
 /// Files and snippets: only their ids, to tell "a relationship to a non-package" from "to nothing declared".
 #[derive(Deserialize)]
-struct Element {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
+struct Element<'d> {
+    #[serde(rename = "SPDXID", borrow)]
+    spdx_id: Str<'d>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Relationship {
-    spdx_element_id: String,
-    relationship_type: String,
-    related_spdx_element: String,
+struct Relationship<'d> {
+    #[serde(borrow)]
+    spdx_element_id: Str<'d>,
+    #[serde(borrow)]
+    relationship_type: Str<'d>,
+    #[serde(borrow)]
+    related_spdx_element: Str<'d>,
 }
 
-pub(crate) fn convert(doc: Document, b: &mut Builder<'_>) -> Header {
+pub(crate) fn convert<'d>(doc: Document<'d>, b: &mut Builder<'d, '_>) -> Header {
     let header = Header {
         format: SbomFormat::Spdx,
         spec_version: "2.3",
@@ -87,24 +93,25 @@ pub(crate) fn convert(doc: Document, b: &mut Builder<'_>) -> Header {
     };
     let subject = subject_id(&doc.spdx_id, &doc.document_describes, &doc.relationships);
     b.reserve(doc.packages.len());
+    let subject = subject.map(str::to_string);
     for (i, p) in doc.packages.into_iter().enumerate() {
-        let is_subject = subject.is_some_and(|s| s == p.spdx_id);
-        let (c, purl_at) = map(p);
+        let is_subject = subject.as_deref().is_some_and(|s| s == &*p.spdx_id);
+        let (c, purl, purl_at, reference) = map(p);
         let at = move || match purl_at {
             Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
             None => format!("/packages/{i}"),
         };
         if is_subject {
-            b.set_subject(c, at);
+            b.set_subject(c, purl.as_deref(), Some(reference), at);
         } else {
-            b.add(c, at);
+            b.add(c, purl.as_deref(), Some(reference), at);
         }
     }
-    let mut others: HashSet<&str> = doc.files.iter().map(|f| f.spdx_id.as_str()).collect();
-    others.extend(doc.snippets.iter().map(|s| s.spdx_id.as_str()));
+    let mut others: HashSet<&str> = doc.files.iter().map(|f| &*f.spdx_id).collect();
+    others.extend(doc.snippets.iter().map(|s| &*s.spdx_id));
     others.insert(&doc.spdx_id);
     for (i, r) in doc.relationships.iter().enumerate() {
-        let (from, to, kind) = match r.relationship_type.as_str() {
+        let (from, to, kind) = match &*r.relationship_type {
             "DEPENDS_ON" => (
                 &r.spdx_element_id,
                 &r.related_spdx_element,
@@ -143,7 +150,7 @@ pub(crate) fn convert(doc: Document, b: &mut Builder<'_>) -> Header {
 
 /// Resolves one end of a relationship to a package; warns when the id is declared nowhere in the document.
 fn end(
-    b: &mut Builder<'_>,
+    b: &mut Builder<'_, '_>,
     others: &HashSet<&str>,
     id: &str,
     i: usize,
@@ -165,16 +172,16 @@ fn end(
 }
 
 /// The one package the document describes (documentDescribes, DESCRIBES, DESCRIBED_BY); none if several.
-fn subject_id<'d>(
+fn subject_id<'a>(
     doc_id: &str,
-    describes: &'d [String],
-    relationships: &'d [Relationship],
-) -> Option<&'d str> {
-    let mut ids: Vec<&str> = describes.iter().map(String::as_str).collect();
+    describes: &'a [Str<'_>],
+    relationships: &'a [Relationship<'_>],
+) -> Option<&'a str> {
+    let mut ids: Vec<&str> = describes.iter().map(|d| &**d).collect();
     for r in relationships {
-        match r.relationship_type.as_str() {
-            "DESCRIBES" if r.spdx_element_id == doc_id => ids.push(&r.related_spdx_element),
-            "DESCRIBED_BY" if r.related_spdx_element == doc_id => ids.push(&r.spdx_element_id),
+        match &*r.relationship_type {
+            "DESCRIBES" if &*r.spdx_element_id == doc_id => ids.push(&r.related_spdx_element),
+            "DESCRIBED_BY" if &*r.related_spdx_element == doc_id => ids.push(&r.spdx_element_id),
             _ => {}
         }
     }
@@ -186,11 +193,12 @@ fn subject_id<'d>(
     }
 }
 
-/// Maps a package; also returns the index of the external reference the purl came from (for warnings).
-fn map(p: Package) -> (Component, Option<usize>) {
+/// Maps a package; also returns its raw purl, the index of the external reference it came from (for warnings)
+/// and the SPDXID.
+fn map(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Cow<'_, str>) {
     let mut c = build::component(p.name);
     c.version = p.version_info;
-    c.bom_ref = Some(p.spdx_id);
+    let mut purl = None;
     // OPERATING_SYSTEM → operating-system: CycloneDX's spelling of the shared vocabulary.
     c.kind = p
         .primary_package_purpose
@@ -198,13 +206,13 @@ fn map(p: Package) -> (Component, Option<usize>) {
     let mut purl_at = None;
     let mut cpe22 = None;
     for (j, r) in p.external_refs.into_iter().enumerate() {
-        match r.reference_type.as_str() {
-            "purl" if c.purl.is_none() => {
-                c.purl = Some(r.reference_locator);
+        match &*r.reference_type {
+            "purl" if purl.is_none() => {
+                purl = Some(r.reference_locator);
                 purl_at = Some(j);
             }
-            "cpe23Type" if c.cpe.is_none() => c.cpe = Some(r.reference_locator),
-            "cpe22Type" if cpe22.is_none() => cpe22 = Some(r.reference_locator),
+            "cpe23Type" if c.cpe.is_none() => c.cpe = Some(r.reference_locator.0.into_owned()),
+            "cpe22Type" if cpe22.is_none() => cpe22 = Some(r.reference_locator.0.into_owned()),
             _ => {}
         }
     }
@@ -214,7 +222,7 @@ fn map(p: Package) -> (Component, Option<usize>) {
     for h in p.checksums {
         build::push_unique(
             &mut c.hashes,
-            build::hash(algorithm(&h.algorithm), &h.checksum_value),
+            build::hash(algorithm(&h.algorithm), h.checksum_value),
         );
     }
     for l in [p.license_concluded, p.license_declared]
@@ -225,7 +233,7 @@ fn map(p: Package) -> (Component, Option<usize>) {
             build::push_unique(&mut c.licenses, l);
         }
     }
-    (c, purl_at)
+    (c, purl, purl_at, p.spdx_id.0)
 }
 
 /// SPDX spells SHA-2 and SHA-1 without a hyphen ("SHA256"); CycloneDX's names are the common vocabulary.
