@@ -19,7 +19,10 @@ use serde_json::{json, Value};
 const COMPONENTS: usize = 100_000;
 /// Timed imports per measurement (median reported); SBOM_BENCH_RUNS overrides (profiling).
 fn runs() -> usize {
-    std::env::var("SBOM_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5)
+    std::env::var("SBOM_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
 }
 const SEED: u64 = 0x5eed_b0b5_1234_5678;
 
@@ -278,7 +281,8 @@ fn main() {
         entries.len()
     );
     psirt_formats::warm_up().unwrap();
-    let docs: [(&str, &str, fn(&[Entry]) -> Vec<u8>); 2] = [
+    type Build = fn(&[Entry]) -> Vec<u8>;
+    let docs: [(&str, &str, Build); 2] = [
         ("cdx", "CycloneDX 1.6", cyclonedx),
         ("spdx", "SPDX 2.3", spdx),
     ];

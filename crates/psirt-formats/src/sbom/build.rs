@@ -2,7 +2,7 @@
 //! references into edges, warnings and progress.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use psirt_versions::Purl;
 
@@ -15,7 +15,7 @@ use super::{
 const PROGRESS_EVERY: usize = 4096;
 
 /// A resolved document reference: the subject or a component (index into `components`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Node {
     Subject,
     Component(usize),
@@ -41,8 +41,10 @@ pub(crate) struct Builder<'d, 'p> {
     by_key: HashMap<String, usize>,
     /// Document references (bom-ref, SPDXID) → node; keys borrowed from the document.
     by_ref: HashMap<Cow<'d, str>, Node>,
+    /// Deduplicated in `finish` (sort + dedup: cheaper than hashing every edge).
     edges: Vec<(Node, Node, EdgeKind)>,
-    edge_set: HashSet<(Node, Node, EdgeKind)>,
+    /// Per component: whether a later entry was merged into it.
+    merged: Vec<bool>,
     warnings: Vec<SbomWarning>,
     stats: ImportStats,
     bytes: u64,
@@ -56,24 +58,20 @@ impl<'d, 'p> Builder<'d, 'p> {
             bytes_read: bytes,
             components: 0,
         });
+        // A guess from the size (real SBOMs spend 300 B – 3 KB per component) saves most regrowth.
+        let guess = usize::try_from(bytes / 2048).unwrap_or(0).min(1 << 20);
         Builder {
             subject: None,
-            components: Vec::new(),
-            by_key: HashMap::new(),
-            by_ref: HashMap::new(),
+            components: Vec::with_capacity(guess),
+            by_key: HashMap::with_capacity(guess),
+            by_ref: HashMap::with_capacity(guess),
             edges: Vec::new(),
-            edge_set: HashSet::new(),
+            merged: Vec::with_capacity(guess),
             warnings: Vec::new(),
             stats: ImportStats::default(),
             bytes,
             progress,
         }
-    }
-
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.components.reserve(n);
-        self.by_key.reserve(n);
-        self.by_ref.reserve(n);
     }
 
     pub(crate) fn warn(&mut self, pointer: impl FnOnce() -> String, message: String) {
@@ -147,6 +145,7 @@ impl<'d, 'p> Builder<'d, 'p> {
         let idx = match self.by_key.get(&c.key) {
             Some(&i) => {
                 self.stats.duplicates_merged += 1;
+                self.merged[i] = true;
                 merge(&mut self.components[i], c);
                 i
             }
@@ -154,6 +153,7 @@ impl<'d, 'p> Builder<'d, 'p> {
                 let i = self.components.len();
                 self.by_key.insert(c.key.clone(), i);
                 self.components.push(c);
+                self.merged.push(false);
                 i
             }
         };
@@ -169,8 +169,39 @@ impl<'d, 'p> Builder<'d, 'p> {
     }
 
     pub(crate) fn edge(&mut self, from: Node, to: Node, kind: EdgeKind) {
-        if from != to && self.edge_set.insert((from, to, kind)) {
+        if from != to {
             self.edges.push((from, to, kind));
+        }
+    }
+
+    /// Makes an already added component the subject (SPDX: the DESCRIBES relationship may come after the
+    /// packages). A component other entries were merged into stays a component too.
+    pub(crate) fn promote_to_subject(&mut self, reference: &str) {
+        let Some(Node::Component(i)) = self.resolve(reference) else {
+            return;
+        };
+        if self.merged.get(i).copied().unwrap_or(true) {
+            self.subject = self.components.get(i).cloned();
+            return;
+        }
+        self.subject = Some(self.components.remove(i));
+        self.merged.remove(i);
+        self.stats.components_in_document -= 1;
+        let shift = |n: &mut Node| {
+            if let Node::Component(j) = *n {
+                if j == i {
+                    *n = Node::Subject;
+                } else if j > i {
+                    *n = Node::Component(j - 1);
+                }
+            }
+        };
+        for (f, t, _) in &mut self.edges {
+            shift(f);
+            shift(t);
+        }
+        for n in self.by_ref.values_mut() {
+            shift(n);
         }
     }
 
@@ -183,6 +214,8 @@ impl<'d, 'p> Builder<'d, 'p> {
     }
 
     pub(crate) fn finish(mut self, header: Header) -> Sbom {
+        self.edges.sort_unstable();
+        self.edges.dedup();
         self.stats.without_purl = self.components.iter().filter(|c| c.purl.is_none()).count();
         let key = |n: Node, components: &[Component], subject: &Option<Component>| match n {
             Node::Component(i) => components.get(i).map(|c| c.key.clone()),
@@ -280,4 +313,42 @@ pub(crate) fn component(name: String) -> Component {
 pub(crate) fn hash(alg: String, mut hex: String) -> ComponentHash {
     hex.make_ascii_lowercase();
     ComponentHash { alg, hex }
+}
+
+/// Deserializes a JSON array element by element, handing each to `f` with its index: no intermediate `Vec`, so a
+/// 100k-element array is converted (and reported through progress) while it is parsed.
+pub(crate) fn each<T, F>(f: F) -> Each<T, F> {
+    Each {
+        f,
+        _t: std::marker::PhantomData,
+    }
+}
+
+pub(crate) struct Each<T, F> {
+    f: F,
+    _t: std::marker::PhantomData<fn(T)>,
+}
+
+impl<'de, T: serde::Deserialize<'de>, F: FnMut(usize, T)> serde::de::DeserializeSeed<'de>
+    for Each<T, F>
+{
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>, F: FnMut(usize, T)> serde::de::Visitor<'de> for Each<T, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(item) = seq.next_element::<T>()? {
+            (self.f)(i, item);
+            i += 1;
+        }
+        Ok(())
+    }
 }

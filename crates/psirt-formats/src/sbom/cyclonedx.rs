@@ -2,23 +2,73 @@
 
 use std::collections::HashSet;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Bom<'d> {
-    serial_number: Option<String>,
-    #[serde(borrow)]
-    metadata: Option<Metadata<'d>>,
-    #[serde(default, borrow)]
-    components: Vec<CdxComponent<'d>>,
-    #[serde(default, borrow)]
-    services: Vec<Service<'d>>,
-    #[serde(default, borrow)]
-    dependencies: Vec<Dependency<'d>>,
+/// The top-level object, visited key by key so that `components` streams into the builder.
+pub(crate) struct BomSeed<'b, 'd, 'p> {
+    pub b: &'b mut Builder<'d, 'p>,
+    pub spec_version: &'static str,
+}
+
+impl<'d> DeserializeSeed<'d> for BomSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn deserialize<D: Deserializer<'d>>(self, d: D) -> Result<Header, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'d> Visitor<'d> for BomSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CycloneDX BOM object")
+    }
+    fn visit_map<A: MapAccess<'d>>(self, mut map: A) -> Result<Header, A::Error> {
+        let b = self.b;
+        let mut header = Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: self.spec_version,
+            name: None,
+            document_id: None,
+            timestamp: None,
+        };
+        let mut services: Vec<Service<'d>> = Vec::new();
+        let mut dependencies: Vec<Dependency<'d>> = Vec::new();
+        let mut path = Vec::new();
+        while let Some(key) = map.next_key::<Str<'d>>()? {
+            match &*key {
+                "serialNumber" => header.document_id = map.next_value()?,
+                "metadata" => {
+                    let md: Metadata<'d> = map.next_value()?;
+                    header.timestamp = md.timestamp;
+                    if let Some(mut subject) = md.component {
+                        header.name = Some(subject.name.clone());
+                        let children = std::mem::take(&mut subject.components);
+                        let (c, purl, reference) = map_component(subject);
+                        let node = b.set_subject(c, purl.as_deref(), reference, || {
+                            "/metadata/component/purl".into()
+                        });
+                        walk(b, children, Some(node), "/metadata/component", &mut path);
+                    }
+                }
+                "components" => map.next_value_seed(build::each(|i, raw: CdxComponent<'d>| {
+                    add_tree(b, raw, i, None, "", &mut path);
+                }))?,
+                "services" => services = map.next_value()?,
+                "dependencies" => dependencies = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        link(b, &services, &dependencies);
+        Ok(header)
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,41 +135,16 @@ struct Dependency<'d> {
     depends_on: Vec<Str<'d>>,
 }
 
-pub(crate) fn convert<'d>(
-    bom: Bom<'d>,
-    spec_version: &'static str,
-    b: &mut Builder<'d, '_>,
-) -> Header {
-    let mut header = Header {
-        format: SbomFormat::CycloneDx,
-        spec_version,
-        name: None,
-        document_id: bom.serial_number,
-        timestamp: None,
-    };
-    b.reserve(bom.components.len());
-    let mut path = Vec::new();
-    if let Some(md) = bom.metadata {
-        header.timestamp = md.timestamp;
-        if let Some(mut subject) = md.component {
-            header.name = Some(subject.name.clone());
-            let children = std::mem::take(&mut subject.components);
-            let (c, purl, reference) = map(subject);
-            let node = b.set_subject(c, purl.as_deref(), reference, || {
-                "/metadata/component/purl".into()
-            });
-            walk(b, children, Some(node), "/metadata/component", &mut path);
-        }
-    }
-    walk(b, bom.components, None, "", &mut path);
-    let mut services = HashSet::new();
-    service_refs(&bom.services, &mut services);
-    for (i, dep) in bom.dependencies.iter().enumerate() {
+/// Turns `dependencies` into edges, once every component is known.
+fn link(b: &mut Builder<'_, '_>, services: &[Service<'_>], dependencies: &[Dependency<'_>]) {
+    let mut known_services = HashSet::new();
+    service_refs(services, &mut known_services);
+    for (i, dep) in dependencies.iter().enumerate() {
         let Some(from) = b.resolve(&dep.reference) else {
             for _ in &dep.depends_on {
                 b.drop_edge();
             }
-            if services.contains(&*dep.reference) {
+            if known_services.contains(&*dep.reference) {
                 continue;
             }
             b.warn(
@@ -131,7 +156,7 @@ pub(crate) fn convert<'d>(
         for (j, to) in dep.depends_on.iter().enumerate() {
             match b.resolve(to) {
                 Some(node) => b.edge(from, node, EdgeKind::DependsOn),
-                None if services.contains(&**to) => b.drop_edge(),
+                None if known_services.contains(&**to) => b.drop_edge(),
                 None => {
                     b.drop_edge();
                     b.warn(
@@ -142,7 +167,6 @@ pub(crate) fn convert<'d>(
             }
         }
     }
-    header
 }
 
 fn service_refs<'a>(services: &'a [Service<'_>], into: &mut HashSet<&'a str>) {
@@ -162,19 +186,31 @@ fn walk<'d>(
     base: &str,
     path: &mut Vec<usize>,
 ) {
-    for (i, mut raw) in comps.into_iter().enumerate() {
-        path.push(i);
-        let children = std::mem::take(&mut raw.components);
-        let (c, purl, reference) = map(raw);
-        let node = b.add(c, purl.as_deref(), reference, || {
-            pointer(base, path, "/purl")
-        });
-        if let Some(p) = parent {
-            b.edge(p, node, EdgeKind::Contains);
-        }
-        walk(b, children, Some(node), base, path);
-        path.pop();
+    for (i, raw) in comps.into_iter().enumerate() {
+        add_tree(b, raw, i, parent, base, path);
     }
+}
+
+/// Adds the `i`th component of its array, then its nested components.
+fn add_tree<'d>(
+    b: &mut Builder<'d, '_>,
+    mut raw: CdxComponent<'d>,
+    i: usize,
+    parent: Option<Node>,
+    base: &str,
+    path: &mut Vec<usize>,
+) {
+    path.push(i);
+    let children = std::mem::take(&mut raw.components);
+    let (c, purl, reference) = map_component(raw);
+    let node = b.add(c, purl.as_deref(), reference, || {
+        pointer(base, path, "/purl")
+    });
+    if let Some(p) = parent {
+        b.edge(p, node, EdgeKind::Contains);
+    }
+    walk(b, children, Some(node), base, path);
+    path.pop();
 }
 
 /// Built only for warnings, so the common path allocates no pointer strings.
@@ -189,7 +225,7 @@ fn pointer(base: &str, path: &[usize], leaf: &str) -> String {
 }
 
 /// The component, its raw purl and its bom-ref.
-fn map(
+fn map_component(
     raw: CdxComponent<'_>,
 ) -> (
     Component,

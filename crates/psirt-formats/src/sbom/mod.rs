@@ -42,7 +42,8 @@ pub use schema::warm_up;
 
 use std::io::Read;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::SbomError;
 #[cfg(doc)]
@@ -73,8 +74,10 @@ pub struct Sbom {
     pub timestamp: Option<String>,
     /// What the SBOM describes (see the module doc); not part of `components`.
     pub subject: Option<Component>,
-    /// Unique by [`Component::key`], in order of first appearance.
+    /// Unique by [`Component::key`], in order of first appearance in the document (depth first for nested
+    /// components).
     pub components: Vec<Component>,
+    /// Unique; sorted by (from, to) in component order, edges from the subject first.
     pub dependencies: Vec<DependencyEdge>,
     pub warnings: Vec<SbomWarning>,
     pub stats: ImportStats,
@@ -119,7 +122,7 @@ pub struct DependencyEdge {
     pub kind: EdgeKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {
     DependsOn,
@@ -167,7 +170,8 @@ impl Default for ParseOptions {
 }
 
 /// Where an import is. Reported at each stage start, every 1 MiB while reading and every 4096 components while
-/// converting, and once with [`Stage::Done`].
+/// converting (components stream out of the parser: the count grows while the document is parsed), and once with
+/// [`Stage::Done`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     pub stage: Stage,
@@ -179,9 +183,11 @@ pub struct Progress {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Reading the input (the reader entry point only).
     Reading,
-    Parsing,
+    /// Parsing into a JSON tree and checking it against the schema (validation on).
     Validating,
+    /// Parsing into the model, component by component.
     Converting,
     Done,
 }
@@ -230,32 +236,24 @@ pub fn parse_sbom_bytes(
 ) -> Result<Sbom, SbomError> {
     let total = bytes.len() as u64;
     if options.validate {
-        progress(stage(Stage::Parsing, total));
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| SbomError::from_json(&e))?;
-        validate_and_convert(value, total, progress)
-    } else {
-        progress(stage(Stage::Parsing, total));
-        let probe: Probe = serde_json::from_slice(bytes).map_err(|e| probe_error(&e))?;
-        let kind = schema::detect(
-            probe.bom_format.as_ref(),
-            probe.spec_version.as_ref(),
-            probe.spdx_version.as_ref(),
-            probe.context.as_ref(),
-        )?;
-        let mut b = build::Builder::new(total, progress);
-        let sbom = match kind {
-            schema::SchemaId::Spdx23 => {
-                let doc = serde_json::from_slice(bytes).map_err(|e| SbomError::from_json(&e))?;
-                spdx::convert(doc, &mut b)
-            }
-            cdx => {
-                let bom = serde_json::from_slice(bytes).map_err(|e| SbomError::from_json(&e))?;
-                cyclonedx::convert(bom, cdx.spec_version(), &mut b)
-            }
-        };
-        Ok(b.finish(sbom))
+        progress(stage(Stage::Validating, total));
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| SbomError::from_json(&e))?;
+        return validate_and_convert(value, total, progress);
     }
+    // One cheap pass (nothing allocated but the few probed values) to pick the format, then a streaming one.
+    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| probe_error(&e))?;
+    let kind = schema::detect(
+        probe.bom_format.as_ref(),
+        probe.spec_version.as_ref(),
+        probe.spdx_version.as_ref(),
+        probe.context.as_ref(),
+    )?;
+    let mut b = build::Builder::new(total, progress);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let header = convert(kind, &mut de, &mut b)
+        .and_then(|h| de.end().map(|()| h))
+        .map_err(|e| SbomError::from_json(&e))?;
+    Ok(b.finish(header))
 }
 
 /// The reader path owns the bytes, so they can be freed as soon as the Value exists (lower peak memory).
@@ -268,15 +266,14 @@ fn parse_owned(
         return parse_sbom_bytes(&bytes, options, progress);
     }
     let total = bytes.len() as u64;
-    progress(stage(Stage::Parsing, total));
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| SbomError::from_json(&e))?;
+    progress(stage(Stage::Validating, total));
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| SbomError::from_json(&e))?;
     drop(bytes);
     validate_and_convert(value, total, progress)
 }
 
 fn validate_and_convert(
-    value: serde_json::Value,
+    value: Value,
     total: u64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Sbom, SbomError> {
@@ -287,22 +284,28 @@ fn validate_and_convert(
         top("spdxVersion"),
         top("@context"),
     )?;
-    progress(stage(Stage::Validating, total));
     schema::validate(kind, &value)?;
     let mut b = build::Builder::new(total, progress);
-    // `T::deserialize(Value)`, not `from_value`: the types borrow where they can, which an owned Value cannot lend
-    // (so they are not `DeserializeOwned`); every string comes out owned, moved out of the Value, not copied.
-    let sbom = match kind {
-        schema::SchemaId::Spdx23 => {
-            let doc = spdx::Document::deserialize(value).map_err(|e| SbomError::from_json(&e))?;
-            spdx::convert(doc, &mut b)
+    // Consuming the Value moves its strings into the model instead of copying them.
+    let header = convert(kind, value, &mut b).map_err(|e| SbomError::from_json(&e))?;
+    Ok(b.finish(header))
+}
+
+/// Streams the document into the builder with the format's top-level visitor.
+fn convert<'d, D: serde::Deserializer<'d>>(
+    kind: schema::SchemaId,
+    de: D,
+    b: &mut build::Builder<'d, '_>,
+) -> Result<Header, D::Error> {
+    use serde::de::DeserializeSeed;
+    match kind {
+        schema::SchemaId::Spdx23 => spdx::DocumentSeed { b }.deserialize(de),
+        cdx => cyclonedx::BomSeed {
+            b,
+            spec_version: cdx.spec_version(),
         }
-        cdx => {
-            let bom = cyclonedx::Bom::deserialize(value).map_err(|e| SbomError::from_json(&e))?;
-            cyclonedx::convert(bom, cdx.spec_version(), &mut b)
-        }
-    };
-    Ok(b.finish(sbom))
+        .deserialize(de),
+    }
 }
 
 fn stage(stage: Stage, bytes_read: u64) -> Progress {
@@ -317,13 +320,13 @@ fn stage(stage: Stage, bytes_read: u64) -> Progress {
 #[derive(serde::Deserialize)]
 struct Probe {
     #[serde(rename = "bomFormat")]
-    bom_format: Option<serde_json::Value>,
+    bom_format: Option<Value>,
     #[serde(rename = "specVersion")]
-    spec_version: Option<serde_json::Value>,
+    spec_version: Option<Value>,
     #[serde(rename = "spdxVersion")]
-    spdx_version: Option<serde_json::Value>,
+    spdx_version: Option<Value>,
     #[serde(rename = "@context")]
-    context: Option<serde_json::Value>,
+    context: Option<Value>,
 }
 
 fn probe_error(e: &serde_json::Error) -> SbomError {

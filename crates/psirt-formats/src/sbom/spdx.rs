@@ -3,29 +3,78 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Document<'d> {
-    #[serde(rename = "SPDXID", borrow)]
-    spdx_id: Str<'d>,
-    name: String,
-    document_namespace: Option<String>,
-    creation_info: Option<CreationInfo>,
-    #[serde(default, borrow)]
-    document_describes: Vec<Str<'d>>,
-    #[serde(default, borrow)]
-    packages: Vec<Package<'d>>,
-    #[serde(default, borrow)]
-    files: Vec<Element<'d>>,
-    #[serde(default, borrow)]
-    snippets: Vec<Element<'d>>,
-    #[serde(default, borrow)]
-    relationships: Vec<Relationship<'d>>,
+/// The top-level object, visited key by key so that `packages` streams into the builder.
+pub(crate) struct DocumentSeed<'b, 'd, 'p> {
+    pub b: &'b mut Builder<'d, 'p>,
+}
+
+impl<'d> DeserializeSeed<'d> for DocumentSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn deserialize<D: Deserializer<'d>>(self, d: D) -> Result<Header, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'d> Visitor<'d> for DocumentSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SPDX document object")
+    }
+    fn visit_map<A: MapAccess<'d>>(self, mut map: A) -> Result<Header, A::Error> {
+        let b = self.b;
+        let mut spdx_id: Option<Str<'d>> = None;
+        let mut name: Option<String> = None;
+        let mut header = Header {
+            format: SbomFormat::Spdx,
+            spec_version: "2.3",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        };
+        let mut describes: Vec<Str<'d>> = Vec::new();
+        let mut files: Vec<Element<'d>> = Vec::new();
+        let mut snippets: Vec<Element<'d>> = Vec::new();
+        let mut relationships: Vec<Relationship<'d>> = Vec::new();
+        while let Some(key) = map.next_key::<Str<'d>>()? {
+            match &*key {
+                "SPDXID" => spdx_id = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "documentNamespace" => header.document_id = map.next_value()?,
+                "creationInfo" => {
+                    let info: Option<CreationInfo> = map.next_value()?;
+                    header.timestamp = info.and_then(|c| c.created);
+                }
+                "documentDescribes" => describes = map.next_value()?,
+                "packages" => {
+                    map.next_value_seed(build::each(|i, p: Package<'d>| add_package(b, i, p)))?
+                }
+                "files" => files = map.next_value()?,
+                "snippets" => snippets = map.next_value()?,
+                "relationships" => relationships = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let spdx_id = spdx_id.ok_or_else(|| A::Error::missing_field("SPDXID"))?;
+        header.name = Some(name.ok_or_else(|| A::Error::missing_field("name"))?);
+        let mut others: HashSet<&str> = files.iter().map(|f| &*f.spdx_id).collect();
+        others.extend(snippets.iter().map(|s| &*s.spdx_id));
+        others.insert(&spdx_id);
+        link(b, &others, &relationships);
+        if let Some(subject) = subject_id(&spdx_id, &describes, &relationships) {
+            b.promote_to_subject(subject);
+        }
+        Ok(header)
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,34 +132,17 @@ struct Relationship<'d> {
     related_spdx_element: Str<'d>,
 }
 
-pub(crate) fn convert<'d>(doc: Document<'d>, b: &mut Builder<'d, '_>) -> Header {
-    let header = Header {
-        format: SbomFormat::Spdx,
-        spec_version: "2.3",
-        name: Some(doc.name),
-        document_id: doc.document_namespace,
-        timestamp: doc.creation_info.and_then(|c| c.created),
-    };
-    let subject = subject_id(&doc.spdx_id, &doc.document_describes, &doc.relationships);
-    b.reserve(doc.packages.len());
-    let subject = subject.map(str::to_string);
-    for (i, p) in doc.packages.into_iter().enumerate() {
-        let is_subject = subject.as_deref().is_some_and(|s| s == &*p.spdx_id);
-        let (c, purl, purl_at, reference) = map(p);
-        let at = move || match purl_at {
-            Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
-            None => format!("/packages/{i}"),
-        };
-        if is_subject {
-            b.set_subject(c, purl.as_deref(), Some(reference), at);
-        } else {
-            b.add(c, purl.as_deref(), Some(reference), at);
-        }
-    }
-    let mut others: HashSet<&str> = doc.files.iter().map(|f| &*f.spdx_id).collect();
-    others.extend(doc.snippets.iter().map(|s| &*s.spdx_id));
-    others.insert(&doc.spdx_id);
-    for (i, r) in doc.relationships.iter().enumerate() {
+fn add_package<'d>(b: &mut Builder<'d, '_>, i: usize, p: Package<'d>) {
+    let (c, purl, purl_at, reference) = map_package(p);
+    b.add(c, purl.as_deref(), Some(reference), move || match purl_at {
+        Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
+        None => format!("/packages/{i}"),
+    });
+}
+
+/// Turns dependency and containment relationships between packages into edges.
+fn link(b: &mut Builder<'_, '_>, others: &HashSet<&str>, relationships: &[Relationship<'_>]) {
+    for (i, r) in relationships.iter().enumerate() {
         let (from, to, kind) = match &*r.relationship_type {
             "DEPENDS_ON" => (
                 &r.spdx_element_id,
@@ -138,14 +170,13 @@ pub(crate) fn convert<'d>(doc: Document<'d>, b: &mut Builder<'d, '_>) -> Header 
             }
         };
         match (
-            end(b, &others, from, i, "spdxElementId"),
-            end(b, &others, to, i, "relatedSpdxElement"),
+            end(b, others, from, i, "spdxElementId"),
+            end(b, others, to, i, "relatedSpdxElement"),
         ) {
             (Some(f), Some(t)) => b.edge(f, t, kind),
             _ => b.drop_edge(),
         }
     }
-    header
 }
 
 /// Resolves one end of a relationship to a package; warns when the id is declared nowhere in the document.
@@ -195,7 +226,7 @@ fn subject_id<'a>(
 
 /// Maps a package; also returns its raw purl, the index of the external reference it came from (for warnings)
 /// and the SPDXID.
-fn map(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Cow<'_, str>) {
+fn map_package(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Cow<'_, str>) {
     let mut c = build::component(p.name);
     c.version = p.version_info;
     let mut purl = None;
