@@ -2,7 +2,9 @@
 //! references into edges, warnings and progress.
 
 use std::borrow::Cow;
+use std::collections::hash_map::{Entry, RandomState};
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use psirt_versions::Purl;
 
@@ -10,6 +12,25 @@ use super::{
     Component, ComponentHash, DependencyEdge, EdgeKind, Header, ImportStats, Progress, Sbom,
     SbomWarning, Stage, MAX_WARNINGS,
 };
+
+/// A hasher for keys that already are hashes (seeded SipHash outputs): passes the u64 through.
+#[derive(Default)]
+pub(crate) struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else rather than panic.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 /// How often conversion reports progress.
 const PROGRESS_EVERY: usize = 4096;
@@ -38,7 +59,14 @@ impl std::ops::Deref for Str<'_> {
 pub(crate) struct Builder<'d, 'p> {
     subject: Option<Component>,
     components: Vec<Component>,
-    by_key: HashMap<String, usize>,
+    /// Component key → index, without a second copy of each key: keyed by the key's (randomly seeded) SipHash,
+    /// the index confirmed by comparing `components[i].key`; the rare keys whose hash is taken go to `collisions`.
+    by_key: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
+    collisions: HashMap<String, usize>,
+    hasher: RandomState,
+    /// Tests force every key onto one hash to exercise `collisions`.
+    #[cfg(test)]
+    collide_all: bool,
     /// Document references (bom-ref, SPDXID) → node; keys borrowed from the document.
     by_ref: HashMap<Cow<'d, str>, Node>,
     /// Deduplicated in `finish` (sort + dedup: cheaper than hashing every edge).
@@ -59,11 +87,15 @@ impl<'d, 'p> Builder<'d, 'p> {
             components: 0,
         });
         // A guess from the size (real SBOMs spend 300 B – 3 KB per component) saves most regrowth.
-        let guess = usize::try_from(bytes / 2048).unwrap_or(0).min(1 << 20);
+        let guess = usize::try_from(bytes / 1024).unwrap_or(0).min(1 << 20);
         Builder {
             subject: None,
             components: Vec::with_capacity(guess),
-            by_key: HashMap::with_capacity(guess),
+            by_key: HashMap::with_capacity_and_hasher(guess, BuildHasherDefault::default()),
+            collisions: HashMap::new(),
+            hasher: RandomState::new(),
+            #[cfg(test)]
+            collide_all: false,
             by_ref: HashMap::with_capacity(guess),
             edges: Vec::new(),
             merged: Vec::with_capacity(guess),
@@ -142,8 +174,14 @@ impl<'d, 'p> Builder<'d, 'p> {
         }
         self.identify(&mut c, purl, pointer);
         c.bom_ref = reference.as_deref().map(str::to_string);
-        let idx = match self.by_key.get(&c.key) {
-            Some(&i) => {
+        let hash = self.key_hash(&c.key);
+        let found = match self.by_key.get(&hash) {
+            Some(&i) if self.components[i].key == c.key => Some(i),
+            Some(_) => self.collisions.get(&c.key).copied(),
+            None => None,
+        };
+        let idx = match found {
+            Some(i) => {
                 self.stats.duplicates_merged += 1;
                 self.merged[i] = true;
                 merge(&mut self.components[i], c);
@@ -151,7 +189,14 @@ impl<'d, 'p> Builder<'d, 'p> {
             }
             None => {
                 let i = self.components.len();
-                self.by_key.insert(c.key.clone(), i);
+                match self.by_key.entry(hash) {
+                    Entry::Vacant(v) => {
+                        v.insert(i);
+                    }
+                    Entry::Occupied(_) => {
+                        self.collisions.insert(c.key.clone(), i);
+                    }
+                }
                 self.components.push(c);
                 self.merged.push(false);
                 i
@@ -162,6 +207,14 @@ impl<'d, 'p> Builder<'d, 'p> {
             self.by_ref.entry(r).or_insert(Node::Component(idx));
         }
         Node::Component(idx)
+    }
+
+    fn key_hash(&self, key: &str) -> u64 {
+        #[cfg(test)]
+        if self.collide_all {
+            return 0;
+        }
+        self.hasher.hash_one(key)
     }
 
     pub(crate) fn resolve(&self, reference: &str) -> Option<Node> {
@@ -350,5 +403,38 @@ impl<'de, T: serde::Deserialize<'de>, F: FnMut(usize, T)> serde::de::Visitor<'de
             i += 1;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sbom::SbomFormat;
+
+    fn add_named(b: &mut Builder<'_, '_>, name: &str, purl: Option<&str>) -> Node {
+        b.add(component(name.into()), purl, None, String::new)
+    }
+
+    #[test]
+    fn keys_that_share_a_hash_are_still_told_apart_and_merged() {
+        let mut progress = |_| {};
+        let mut b = Builder::new(0, &mut progress);
+        b.collide_all = true;
+        let a = add_named(&mut b, "a", Some("pkg:npm/a@1"));
+        let c = add_named(&mut b, "b", Some("pkg:npm/b@1"));
+        let d = add_named(&mut b, "c", None);
+        assert_eq!(add_named(&mut b, "a again", Some("pkg:npm/a@1")), a);
+        assert_eq!(add_named(&mut b, "b again", Some("pkg:npm/b@1")), c);
+        assert_eq!(add_named(&mut b, "c", None), d);
+        let sbom = b.finish(Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: "1.6",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        });
+        let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
+        assert_eq!(sbom.stats.duplicates_merged, 3);
     }
 }

@@ -240,8 +240,7 @@ pub fn parse_sbom_bytes(
         let value: Value = serde_json::from_slice(bytes).map_err(|e| SbomError::from_json(&e))?;
         return validate_and_convert(value, total, progress);
     }
-    // One cheap pass (nothing allocated but the few probed values) to pick the format, then a streaming one.
-    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| probe_error(&e))?;
+    let probe = Probe::read(bytes)?;
     let kind = schema::detect(
         probe.bom_format.as_ref(),
         probe.spec_version.as_ref(),
@@ -316,23 +315,62 @@ fn stage(stage: Stage, bytes_read: u64) -> Progress {
     }
 }
 
-/// The top-level fields that tell the formats apart; everything else is skipped by serde without allocating.
-#[derive(serde::Deserialize)]
+/// The top-level fields that tell the formats apart. Generators write them first, so the probe stops as soon as
+/// it has them rather than scanning the whole document a second time (it scans on when they come late).
+#[derive(Default)]
 struct Probe {
-    #[serde(rename = "bomFormat")]
     bom_format: Option<Value>,
-    #[serde(rename = "specVersion")]
     spec_version: Option<Value>,
-    #[serde(rename = "spdxVersion")]
     spdx_version: Option<Value>,
-    #[serde(rename = "@context")]
     context: Option<Value>,
+    /// Set when the visitor stopped early on purpose (it does so by returning an error).
+    complete: bool,
 }
 
-fn probe_error(e: &serde_json::Error) -> SbomError {
-    match SbomError::from_json(e) {
-        SbomError::Model(_) => SbomError::UnknownFormat("the document is not a JSON object".into()),
-        other => other,
+impl Probe {
+    fn read(bytes: &[u8]) -> Result<Probe, SbomError> {
+        let mut probe = Probe::default();
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match serde::Deserializer::deserialize_map(&mut de, ProbeVisitor(&mut probe)) {
+            Err(_) if probe.complete => Ok(probe),
+            Ok(()) => Ok(probe),
+            Err(e) => Err(match SbomError::from_json(&e) {
+                SbomError::Model(_) => {
+                    SbomError::UnknownFormat("the document is not a JSON object".into())
+                }
+                other => other,
+            }),
+        }
+    }
+}
+
+struct ProbeVisitor<'a>(&'a mut Probe);
+
+impl<'de> serde::de::Visitor<'de> for ProbeVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let p = self.0;
+        while let Some(key) = map.next_key::<build::Str<'de>>()? {
+            let slot = match &*key {
+                "bomFormat" => &mut p.bom_format,
+                "specVersion" => &mut p.spec_version,
+                "spdxVersion" => &mut p.spdx_version,
+                "@context" => &mut p.context,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+            if p.spdx_version.is_some() || (p.bom_format.is_some() && p.spec_version.is_some()) {
+                p.complete = true;
+                return Err(serde::de::Error::custom("probe complete"));
+            }
+        }
+        Ok(())
     }
 }
 
