@@ -29,9 +29,13 @@
 //!   document ([`SbomError`]); per-component oddities become [`SbomWarning`]s (at most [`MAX_WARNINGS`]).
 //!
 //! Memory: validation needs the whole document as a `serde_json::Value` (the jsonschema crate has no streaming
-//! mode, and a document must be checked whole before anything is accepted). Measured at 100k components the
-//! peak is a small multiple of the input size; the `sbom` bench prints it. The Value is then consumed (moved, not
-//! copied) into the typed model. With validation off the typed model is parsed straight from the bytes.
+//! mode, and a document must be checked whole before anything is accepted). Measured by the `sbom` bench at 100k
+//! components: a validated import peaks at ~380 MiB for a 32.5 MiB CycloneDX document (11.7× its size) and ~460
+//! MiB for a 78 MiB SPDX one (5.9×); the result itself is ~110 MiB. Acceptable for a server importing one SBOM at a
+//! time; the HTTP layer should cap upload size (a 1M-component SBOM would need ~4 GiB). The Value is then consumed
+//! (strings moved, not copied) by the same streaming visitor as the parse-only path, which parses straight from
+//! the bytes, borrows what it only looks up (refs, raw purls) and converts each top-level component as soon as it
+//! is parsed (no intermediate `Vec`): parse-only peaks at ~3.8× (CycloneDX) / ~1.8× (SPDX) the input size.
 
 mod build;
 mod cyclonedx;
