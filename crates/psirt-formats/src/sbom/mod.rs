@@ -16,15 +16,21 @@
 //!   `purl: None` and a synthetic key `nopurl:[group/]name[@version]` (never starts with `pkg:`), merged on that
 //!   key. Keeping them preserves CPE and license data; bom-refs are not used as keys because they are not stable
 //!   across regenerations of an SBOM. [`ImportStats::without_purl`] counts them.
-//! - **Subject.** CycloneDX `metadata.component`, or the single package an SPDX document DESCRIBES, is the
-//!   [`Sbom::subject`] (the product itself), not a component; its nested components are components.
+//! - **Subject.** CycloneDX `metadata.component`, or the single package an SPDX document DESCRIBES
+//!   (`documentDescribes`, DESCRIBES, DESCRIBED_BY), is the [`Sbom::subject`] (the product itself), not a
+//!   component; its nested components are components. Several described packages: no subject, all components. A
+//!   described package that other packages were merged into (same purl) stays a component as well. syft writes
+//!   "SPDXRef-DOCUMENT DESCRIBES SPDXRef-DOCUMENT": no subject there.
 //! - **Edges.** CycloneDX `dependencies` (ref → dependsOn) give [`EdgeKind::DependsOn`]; component nesting gives
 //!   [`EdgeKind::Contains`] (parent → child). SPDX: `DEPENDS_ON` forward, `DEPENDENCY_OF` and the
 //!   `*_DEPENDENCY_OF` variants reversed (dependent → dependency, scope not kept), `CONTAINS` forward and
 //!   `CONTAINED_BY` reversed as `Contains` — only between packages: edges to files, snippets, the document or
 //!   external documents are dropped and counted ([`ImportStats::edges_dropped`]); other relationship types are
 //!   ignored ([`ImportStats::relationships_ignored`]). A reference to an element the document never declares is
-//!   a warning. Edges are deduplicated; self-edges dropped.
+//!   a warning. Edges are deduplicated and sorted by (from, to) in component order; self-edges dropped.
+//! - **Schemas.** Validation is the official schema's, with one relaxation: `format: iri-reference` is not
+//!   asserted (real npm SBOMs carry `git@github.com:…` URLs in externalReferences, which we never read); the other
+//!   formats (date-time, idn-email, uri) are. See `schemas/README.md`.
 //! - **Warnings vs errors.** Non-JSON input, an unknown/unsupported format and a schema violation reject the whole
 //!   document ([`SbomError`]); per-component oddities become [`SbomWarning`]s (at most [`MAX_WARNINGS`]).
 //!
