@@ -1,7 +1,10 @@
 //! The format-independent half of an import: purl normalisation, keying, merging duplicates, resolving document
 //! references into edges, warnings and progress.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::hash_map::{Entry, RandomState};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use psirt_versions::Purl;
 
@@ -10,54 +13,97 @@ use super::{
     SbomWarning, Stage, MAX_WARNINGS,
 };
 
+/// A hasher for keys that already are hashes (seeded SipHash outputs): passes the u64 through.
+#[derive(Default)]
+pub(crate) struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else rather than panic.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// How often conversion reports progress.
 const PROGRESS_EVERY: usize = 4096;
 
 /// A resolved document reference: the subject or a component (index into `components`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Node {
     Subject,
     Component(usize),
 }
 
-pub(crate) struct Builder<'p> {
+/// A document string: borrowed from the input where serde_json can (no escapes), owned otherwise (escaped strings,
+/// or a consumed `Value` on the validating path). Used for what the importer only looks up and drops — refs, raw
+/// purls, reference types — so those cost no allocation.
+#[derive(serde::Deserialize, PartialEq, Eq, Hash)]
+#[serde(transparent)]
+pub(crate) struct Str<'d>(#[serde(borrow)] pub Cow<'d, str>);
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+pub(crate) struct Builder<'d, 'p> {
     subject: Option<Component>,
     components: Vec<Component>,
-    by_key: HashMap<String, usize>,
-    by_ref: HashMap<String, Node>,
+    /// Component key → index, without a second copy of each key: keyed by the key's (randomly seeded) SipHash,
+    /// the index confirmed by comparing `components[i].key`; the rare keys whose hash is taken go to `collisions`.
+    by_key: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
+    collisions: HashMap<String, usize>,
+    hasher: RandomState,
+    /// Tests force every key onto one hash to exercise `collisions`.
+    #[cfg(test)]
+    collide_all: bool,
+    /// Document references (bom-ref, SPDXID) → node; keys borrowed from the document.
+    by_ref: HashMap<Cow<'d, str>, Node>,
+    /// Deduplicated in `finish` (sort + dedup: cheaper than hashing every edge).
     edges: Vec<(Node, Node, EdgeKind)>,
-    edge_set: HashSet<(Node, Node, EdgeKind)>,
+    /// Per component: whether a later entry was merged into it.
+    merged: Vec<bool>,
     warnings: Vec<SbomWarning>,
     stats: ImportStats,
     bytes: u64,
     progress: &'p mut dyn FnMut(Progress),
 }
 
-impl<'p> Builder<'p> {
+impl<'d, 'p> Builder<'d, 'p> {
     pub(crate) fn new(bytes: u64, progress: &'p mut dyn FnMut(Progress)) -> Self {
         progress(Progress {
             stage: Stage::Converting,
             bytes_read: bytes,
             components: 0,
         });
+        // A guess from the size (real SBOMs spend 300 B – 3 KB per component) saves most regrowth.
+        let guess = usize::try_from(bytes / 1024).unwrap_or(0).min(1 << 20);
         Builder {
             subject: None,
-            components: Vec::new(),
-            by_key: HashMap::new(),
-            by_ref: HashMap::new(),
+            components: Vec::with_capacity(guess),
+            by_key: HashMap::with_capacity_and_hasher(guess, BuildHasherDefault::default()),
+            collisions: HashMap::new(),
+            hasher: RandomState::new(),
+            #[cfg(test)]
+            collide_all: false,
+            by_ref: HashMap::with_capacity(guess),
             edges: Vec::new(),
-            edge_set: HashSet::new(),
+            merged: Vec::with_capacity(guess),
             warnings: Vec::new(),
             stats: ImportStats::default(),
             bytes,
             progress,
         }
-    }
-
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.components.reserve(n);
-        self.by_key.reserve(n);
-        self.by_ref.reserve(n);
     }
 
     pub(crate) fn warn(&mut self, pointer: impl FnOnce() -> String, message: String) {
@@ -71,10 +117,10 @@ impl<'p> Builder<'p> {
         }
     }
 
-    /// Sets the purl and key of `c` (whose `purl` holds the raw string, if any); `pointer` locates the purl.
-    fn identify(&mut self, c: &mut Component, pointer: impl FnOnce() -> String) {
-        if let Some(raw) = c.purl.take() {
-            match Purl::parse_lenient(&raw) {
+    /// Sets the canonical purl (from `raw`) and the key of `c`; `pointer` locates the raw purl.
+    fn identify(&mut self, c: &mut Component, raw: Option<&str>, pointer: impl FnOnce() -> String) {
+        if let Some(raw) = raw {
+            match Purl::parse_lenient(raw) {
                 Ok(p) => c.purl = Some(p.to_string()),
                 Err(e) => {
                     self.stats.invalid_purls += 1;
@@ -95,18 +141,28 @@ impl<'p> Builder<'p> {
     pub(crate) fn set_subject(
         &mut self,
         mut c: Component,
+        purl: Option<&str>,
+        reference: Option<Cow<'d, str>>,
         pointer: impl FnOnce() -> String,
     ) -> Node {
-        self.identify(&mut c, pointer);
-        if let Some(r) = &c.bom_ref {
-            self.by_ref.insert(r.clone(), Node::Subject);
+        self.identify(&mut c, purl, pointer);
+        if let Some(r) = reference {
+            c.bom_ref = Some(r.to_string());
+            self.by_ref.insert(r, Node::Subject);
         }
         self.subject = Some(c);
         Node::Subject
     }
 
-    /// Adds a component, merging it into an earlier one with the same key.
-    pub(crate) fn add(&mut self, mut c: Component, pointer: impl FnOnce() -> String) -> Node {
+    /// Adds a component with its raw purl and document reference, merging it into an earlier one with the same
+    /// key.
+    pub(crate) fn add(
+        &mut self,
+        mut c: Component,
+        purl: Option<&str>,
+        reference: Option<Cow<'d, str>>,
+        pointer: impl FnOnce() -> String,
+    ) -> Node {
         self.stats.components_in_document += 1;
         let n = self.stats.components_in_document;
         if n % PROGRESS_EVERY == 0 {
@@ -116,18 +172,33 @@ impl<'p> Builder<'p> {
                 components: n,
             });
         }
-        self.identify(&mut c, pointer);
-        let reference = c.bom_ref.clone();
-        let idx = match self.by_key.get(&c.key) {
-            Some(&i) => {
+        self.identify(&mut c, purl, pointer);
+        c.bom_ref = reference.as_deref().map(str::to_string);
+        let hash = self.key_hash(&c.key);
+        let found = match self.by_key.get(&hash) {
+            Some(&i) if self.components[i].key == c.key => Some(i),
+            Some(_) => self.collisions.get(&c.key).copied(),
+            None => None,
+        };
+        let idx = match found {
+            Some(i) => {
                 self.stats.duplicates_merged += 1;
+                self.merged[i] = true;
                 merge(&mut self.components[i], c);
                 i
             }
             None => {
                 let i = self.components.len();
-                self.by_key.insert(c.key.clone(), i);
+                match self.by_key.entry(hash) {
+                    Entry::Vacant(v) => {
+                        v.insert(i);
+                    }
+                    Entry::Occupied(_) => {
+                        self.collisions.insert(c.key.clone(), i);
+                    }
+                }
                 self.components.push(c);
+                self.merged.push(false);
                 i
             }
         };
@@ -138,13 +209,52 @@ impl<'p> Builder<'p> {
         Node::Component(idx)
     }
 
+    fn key_hash(&self, key: &str) -> u64 {
+        #[cfg(test)]
+        if self.collide_all {
+            return 0;
+        }
+        self.hasher.hash_one(key)
+    }
+
     pub(crate) fn resolve(&self, reference: &str) -> Option<Node> {
         self.by_ref.get(reference).copied()
     }
 
     pub(crate) fn edge(&mut self, from: Node, to: Node, kind: EdgeKind) {
-        if from != to && self.edge_set.insert((from, to, kind)) {
+        if from != to {
             self.edges.push((from, to, kind));
+        }
+    }
+
+    /// Makes an already added component the subject (SPDX: the DESCRIBES relationship may come after the
+    /// packages). A component other entries were merged into stays a component too.
+    pub(crate) fn promote_to_subject(&mut self, reference: &str) {
+        let Some(Node::Component(i)) = self.resolve(reference) else {
+            return;
+        };
+        if self.merged.get(i).copied().unwrap_or(true) {
+            self.subject = self.components.get(i).cloned();
+            return;
+        }
+        self.subject = Some(self.components.remove(i));
+        self.merged.remove(i);
+        self.stats.components_in_document -= 1;
+        let shift = |n: &mut Node| {
+            if let Node::Component(j) = *n {
+                if j == i {
+                    *n = Node::Subject;
+                } else if j > i {
+                    *n = Node::Component(j - 1);
+                }
+            }
+        };
+        for (f, t, _) in &mut self.edges {
+            shift(f);
+            shift(t);
+        }
+        for n in self.by_ref.values_mut() {
+            shift(n);
         }
     }
 
@@ -157,6 +267,8 @@ impl<'p> Builder<'p> {
     }
 
     pub(crate) fn finish(mut self, header: Header) -> Sbom {
+        self.edges.sort_unstable();
+        self.edges.dedup();
         self.stats.without_purl = self.components.iter().filter(|c| c.purl.is_none()).count();
         let key = |n: Node, components: &[Component], subject: &Option<Component>| match n {
             Node::Component(i) => components.get(i).map(|c| c.key.clone()),
@@ -251,9 +363,78 @@ pub(crate) fn component(name: String) -> Component {
     }
 }
 
-pub(crate) fn hash(alg: String, hex: &str) -> ComponentHash {
-    ComponentHash {
-        alg,
-        hex: hex.to_ascii_lowercase(),
+pub(crate) fn hash(alg: String, mut hex: String) -> ComponentHash {
+    hex.make_ascii_lowercase();
+    ComponentHash { alg, hex }
+}
+
+/// Deserializes a JSON array element by element, handing each to `f` with its index: no intermediate `Vec`, so a
+/// 100k-element array is converted (and reported through progress) while it is parsed.
+pub(crate) fn each<T, F>(f: F) -> Each<T, F> {
+    Each {
+        f,
+        _t: std::marker::PhantomData,
+    }
+}
+
+pub(crate) struct Each<T, F> {
+    f: F,
+    _t: std::marker::PhantomData<fn(T)>,
+}
+
+impl<'de, T: serde::Deserialize<'de>, F: FnMut(usize, T)> serde::de::DeserializeSeed<'de>
+    for Each<T, F>
+{
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>, F: FnMut(usize, T)> serde::de::Visitor<'de> for Each<T, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(item) = seq.next_element::<T>()? {
+            (self.f)(i, item);
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sbom::SbomFormat;
+
+    fn add_named(b: &mut Builder<'_, '_>, name: &str, purl: Option<&str>) -> Node {
+        b.add(component(name.into()), purl, None, String::new)
+    }
+
+    #[test]
+    fn keys_that_share_a_hash_are_still_told_apart_and_merged() {
+        let mut progress = |_| {};
+        let mut b = Builder::new(0, &mut progress);
+        b.collide_all = true;
+        let a = add_named(&mut b, "a", Some("pkg:npm/a@1"));
+        let c = add_named(&mut b, "b", Some("pkg:npm/b@1"));
+        let d = add_named(&mut b, "c", None);
+        assert_eq!(add_named(&mut b, "a again", Some("pkg:npm/a@1")), a);
+        assert_eq!(add_named(&mut b, "b again", Some("pkg:npm/b@1")), c);
+        assert_eq!(add_named(&mut b, "c", None), d);
+        let sbom = b.finish(Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: "1.6",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        });
+        let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
+        assert_eq!(sbom.stats.duplicates_merged, 3);
     }
 }

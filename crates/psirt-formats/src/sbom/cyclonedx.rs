@@ -2,56 +2,100 @@
 
 use std::collections::HashSet;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::build::{self, Builder, Node};
+use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Bom {
-    serial_number: Option<String>,
-    metadata: Option<Metadata>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
-    #[serde(default)]
-    services: Vec<Service>,
-    #[serde(default)]
-    dependencies: Vec<Dependency>,
+/// The top-level object, visited key by key so that `components` streams into the builder.
+pub(crate) struct BomSeed<'b, 'd, 'p> {
+    pub b: &'b mut Builder<'d, 'p>,
+    pub spec_version: &'static str,
 }
 
-/// Services are not components, but `dependencies` may name them: their refs are known, not dangling.
-#[derive(Deserialize)]
-struct Service {
-    #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
-    #[serde(default)]
-    services: Vec<Service>,
+impl<'d> DeserializeSeed<'d> for BomSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn deserialize<D: Deserializer<'d>>(self, d: D) -> Result<Header, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'d> Visitor<'d> for BomSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CycloneDX BOM object")
+    }
+    fn visit_map<A: MapAccess<'d>>(self, mut map: A) -> Result<Header, A::Error> {
+        let b = self.b;
+        let mut header = Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: self.spec_version,
+            name: None,
+            document_id: None,
+            timestamp: None,
+        };
+        let mut services: Vec<Service<'d>> = Vec::new();
+        let mut dependencies: Vec<Dependency<'d>> = Vec::new();
+        let mut path = Vec::new();
+        while let Some(key) = map.next_key::<Str<'d>>()? {
+            match &*key {
+                "serialNumber" => header.document_id = map.next_value()?,
+                "metadata" => {
+                    let md: Metadata<'d> = map.next_value()?;
+                    header.timestamp = md.timestamp;
+                    if let Some(mut subject) = md.component {
+                        header.name = Some(subject.name.clone());
+                        let children = std::mem::take(&mut subject.components);
+                        let (c, purl, reference) = map_component(subject);
+                        let node = b.set_subject(c, purl.as_deref(), reference, || {
+                            "/metadata/component/purl".into()
+                        });
+                        walk(b, children, Some(node), "/metadata/component", &mut path);
+                    }
+                }
+                "components" => map.next_value_seed(build::each(|i, raw: CdxComponent<'d>| {
+                    add_tree(b, raw, i, None, "", &mut path);
+                }))?,
+                "services" => services = map.next_value()?,
+                "dependencies" => dependencies = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        link(b, &services, &dependencies);
+        Ok(header)
+    }
 }
 
 #[derive(Deserialize)]
-struct Metadata {
+struct Metadata<'d> {
     timestamp: Option<String>,
-    component: Option<CdxComponent>,
+    #[serde(borrow)]
+    component: Option<CdxComponent<'d>>,
 }
 
 #[derive(Deserialize)]
-struct CdxComponent {
+struct CdxComponent<'d> {
     #[serde(rename = "type")]
     kind: Option<String>,
-    #[serde(rename = "bom-ref")]
-    bom_ref: Option<String>,
+    #[serde(rename = "bom-ref", borrow)]
+    bom_ref: Option<Str<'d>>,
     group: Option<String>,
     name: String,
     version: Option<String>,
-    purl: Option<String>,
+    #[serde(borrow)]
+    purl: Option<Str<'d>>,
     cpe: Option<String>,
     #[serde(default)]
     hashes: Vec<Hash>,
     #[serde(default)]
     licenses: Vec<LicenseChoice>,
-    #[serde(default)]
-    components: Vec<CdxComponent>,
+    #[serde(default, borrow)]
+    components: Vec<CdxComponent<'d>>,
 }
 
 #[derive(Deserialize)]
@@ -73,69 +117,59 @@ struct License {
     name: Option<String>,
 }
 
+/// Services are not components, but `dependencies` may name them: their refs are known, not dangling.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Dependency {
-    #[serde(rename = "ref")]
-    reference: String,
-    #[serde(default)]
-    depends_on: Vec<String>,
+struct Service<'d> {
+    #[serde(rename = "bom-ref", borrow)]
+    bom_ref: Option<Str<'d>>,
+    #[serde(default, borrow)]
+    services: Vec<Service<'d>>,
 }
 
-pub(crate) fn convert(bom: Bom, spec_version: &'static str, b: &mut Builder<'_>) -> Header {
-    let mut header = Header {
-        format: SbomFormat::CycloneDx,
-        spec_version,
-        name: None,
-        document_id: bom.serial_number,
-        timestamp: None,
-    };
-    b.reserve(bom.components.len());
-    let mut path = Vec::new();
-    if let Some(md) = bom.metadata {
-        header.timestamp = md.timestamp;
-        if let Some(mut subject) = md.component {
-            header.name = Some(subject.name.clone());
-            let children = std::mem::take(&mut subject.components);
-            let node = b.set_subject(map(subject), || "/metadata/component/purl".into());
-            walk(b, children, Some(node), "/metadata/component", &mut path);
-        }
-    }
-    walk(b, bom.components, None, "", &mut path);
-    let mut services = HashSet::new();
-    service_refs(&bom.services, &mut services);
-    for (i, dep) in bom.dependencies.into_iter().enumerate() {
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency<'d> {
+    #[serde(rename = "ref", borrow)]
+    reference: Str<'d>,
+    #[serde(default, borrow)]
+    depends_on: Vec<Str<'d>>,
+}
+
+/// Turns `dependencies` into edges, once every component is known.
+fn link(b: &mut Builder<'_, '_>, services: &[Service<'_>], dependencies: &[Dependency<'_>]) {
+    let mut known_services = HashSet::new();
+    service_refs(services, &mut known_services);
+    for (i, dep) in dependencies.iter().enumerate() {
         let Some(from) = b.resolve(&dep.reference) else {
             for _ in &dep.depends_on {
                 b.drop_edge();
             }
-            if services.contains(dep.reference.as_str()) {
+            if known_services.contains(&*dep.reference) {
                 continue;
             }
             b.warn(
                 || format!("/dependencies/{i}/ref"),
-                format!("dependency ref {:?} matches no component", dep.reference),
+                format!("dependency ref {:?} matches no component", &*dep.reference),
             );
             continue;
         };
         for (j, to) in dep.depends_on.iter().enumerate() {
             match b.resolve(to) {
                 Some(node) => b.edge(from, node, EdgeKind::DependsOn),
-                None if services.contains(to.as_str()) => b.drop_edge(),
+                None if known_services.contains(&**to) => b.drop_edge(),
                 None => {
                     b.drop_edge();
                     b.warn(
                         || format!("/dependencies/{i}/dependsOn/{j}"),
-                        format!("dependency ref {to:?} matches no component"),
+                        format!("dependency ref {:?} matches no component", &**to),
                     );
                 }
             }
         }
     }
-    header
 }
 
-fn service_refs<'a>(services: &'a [Service], into: &mut HashSet<&'a str>) {
+fn service_refs<'a>(services: &'a [Service<'_>], into: &mut HashSet<&'a str>) {
     for s in services {
         if let Some(r) = &s.bom_ref {
             into.insert(r);
@@ -145,23 +179,38 @@ fn service_refs<'a>(services: &'a [Service], into: &mut HashSet<&'a str>) {
 }
 
 /// Adds `comps` (and, depth first, their nested components) with `parent` containing each.
-fn walk(
-    b: &mut Builder<'_>,
-    comps: Vec<CdxComponent>,
+fn walk<'d>(
+    b: &mut Builder<'d, '_>,
+    comps: Vec<CdxComponent<'d>>,
     parent: Option<Node>,
     base: &str,
     path: &mut Vec<usize>,
 ) {
-    for (i, mut raw) in comps.into_iter().enumerate() {
-        path.push(i);
-        let children = std::mem::take(&mut raw.components);
-        let node = b.add(map(raw), || pointer(base, path, "/purl"));
-        if let Some(p) = parent {
-            b.edge(p, node, EdgeKind::Contains);
-        }
-        walk(b, children, Some(node), base, path);
-        path.pop();
+    for (i, raw) in comps.into_iter().enumerate() {
+        add_tree(b, raw, i, parent, base, path);
     }
+}
+
+/// Adds the `i`th component of its array, then its nested components.
+fn add_tree<'d>(
+    b: &mut Builder<'d, '_>,
+    mut raw: CdxComponent<'d>,
+    i: usize,
+    parent: Option<Node>,
+    base: &str,
+    path: &mut Vec<usize>,
+) {
+    path.push(i);
+    let children = std::mem::take(&mut raw.components);
+    let (c, purl, reference) = map_component(raw);
+    let node = b.add(c, purl.as_deref(), reference, || {
+        pointer(base, path, "/purl")
+    });
+    if let Some(p) = parent {
+        b.edge(p, node, EdgeKind::Contains);
+    }
+    walk(b, children, Some(node), base, path);
+    path.pop();
 }
 
 /// Built only for warnings, so the common path allocates no pointer strings.
@@ -175,16 +224,21 @@ fn pointer(base: &str, path: &[usize], leaf: &str) -> String {
     s
 }
 
-fn map(raw: CdxComponent) -> Component {
+/// The component, its raw purl and its bom-ref.
+fn map_component(
+    raw: CdxComponent<'_>,
+) -> (
+    Component,
+    Option<Str<'_>>,
+    Option<std::borrow::Cow<'_, str>>,
+) {
     let mut c = build::component(raw.name);
-    c.purl = raw.purl;
     c.group = raw.group;
     c.version = raw.version;
     c.cpe = raw.cpe;
-    c.bom_ref = raw.bom_ref;
     c.kind = raw.kind;
     for h in raw.hashes {
-        build::push_unique(&mut c.hashes, build::hash(h.alg, &h.content));
+        build::push_unique(&mut c.hashes, build::hash(h.alg, h.content));
     }
     for l in raw.licenses {
         let text = match (l.expression, l.license) {
@@ -195,5 +249,5 @@ fn map(raw: CdxComponent) -> Component {
         };
         build::push_unique(&mut c.licenses, text);
     }
-    c
+    (c, raw.purl, raw.bom_ref.map(|r| r.0))
 }

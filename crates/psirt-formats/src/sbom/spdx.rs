@@ -1,30 +1,80 @@
 //! SPDX 2.3 JSON: the fields the importer reads (serde skips the rest), and their mapping.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::build::{self, Builder, Node};
+use super::build::{self, Builder, Node, Str};
 use super::{Component, EdgeKind, Header, SbomFormat};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Document {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
-    name: String,
-    document_namespace: Option<String>,
-    creation_info: Option<CreationInfo>,
-    #[serde(default)]
-    document_describes: Vec<String>,
-    #[serde(default)]
-    packages: Vec<Package>,
-    #[serde(default)]
-    files: Vec<Element>,
-    #[serde(default)]
-    snippets: Vec<Element>,
-    #[serde(default)]
-    relationships: Vec<Relationship>,
+/// The top-level object, visited key by key so that `packages` streams into the builder.
+pub(crate) struct DocumentSeed<'b, 'd, 'p> {
+    pub b: &'b mut Builder<'d, 'p>,
+}
+
+impl<'d> DeserializeSeed<'d> for DocumentSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn deserialize<D: Deserializer<'d>>(self, d: D) -> Result<Header, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'d> Visitor<'d> for DocumentSeed<'_, 'd, '_> {
+    type Value = Header;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SPDX document object")
+    }
+    fn visit_map<A: MapAccess<'d>>(self, mut map: A) -> Result<Header, A::Error> {
+        let b = self.b;
+        let mut spdx_id: Option<Str<'d>> = None;
+        let mut name: Option<String> = None;
+        let mut header = Header {
+            format: SbomFormat::Spdx,
+            spec_version: "2.3",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        };
+        let mut describes: Vec<Str<'d>> = Vec::new();
+        let mut files: Vec<Element<'d>> = Vec::new();
+        let mut snippets: Vec<Element<'d>> = Vec::new();
+        let mut relationships: Vec<Relationship<'d>> = Vec::new();
+        while let Some(key) = map.next_key::<Str<'d>>()? {
+            match &*key {
+                "SPDXID" => spdx_id = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "documentNamespace" => header.document_id = map.next_value()?,
+                "creationInfo" => {
+                    let info: Option<CreationInfo> = map.next_value()?;
+                    header.timestamp = info.and_then(|c| c.created);
+                }
+                "documentDescribes" => describes = map.next_value()?,
+                "packages" => {
+                    map.next_value_seed(build::each(|i, p: Package<'d>| add_package(b, i, p)))?
+                }
+                "files" => files = map.next_value()?,
+                "snippets" => snippets = map.next_value()?,
+                "relationships" => relationships = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let spdx_id = spdx_id.ok_or_else(|| A::Error::missing_field("SPDXID"))?;
+        header.name = Some(name.ok_or_else(|| A::Error::missing_field("name"))?);
+        let mut others: HashSet<&str> = files.iter().map(|f| &*f.spdx_id).collect();
+        others.extend(snippets.iter().map(|s| &*s.spdx_id));
+        others.insert(&spdx_id);
+        link(b, &others, &relationships);
+        if let Some(subject) = subject_id(&spdx_id, &describes, &relationships) {
+            b.promote_to_subject(subject);
+        }
+        Ok(header)
+    }
 }
 
 #[derive(Deserialize)]
@@ -34,13 +84,13 @@ struct CreationInfo {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Package {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
+struct Package<'d> {
+    #[serde(rename = "SPDXID", borrow)]
+    spdx_id: Str<'d>,
     name: String,
     version_info: Option<String>,
-    #[serde(default)]
-    external_refs: Vec<ExternalRef>,
+    #[serde(default, borrow)]
+    external_refs: Vec<ExternalRef<'d>>,
     #[serde(default)]
     checksums: Vec<Checksum>,
     license_concluded: Option<String>,
@@ -50,9 +100,11 @@ struct Package {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ExternalRef {
-    reference_type: String,
-    reference_locator: String,
+struct ExternalRef<'d> {
+    #[serde(borrow)]
+    reference_type: Str<'d>,
+    #[serde(borrow)]
+    reference_locator: Str<'d>,
 }
 
 #[derive(Deserialize)]
@@ -64,47 +116,34 @@ struct Checksum {
 
 /// Files and snippets: only their ids, to tell "a relationship to a non-package" from "to nothing declared".
 #[derive(Deserialize)]
-struct Element {
-    #[serde(rename = "SPDXID")]
-    spdx_id: String,
+struct Element<'d> {
+    #[serde(rename = "SPDXID", borrow)]
+    spdx_id: Str<'d>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Relationship {
-    spdx_element_id: String,
-    relationship_type: String,
-    related_spdx_element: String,
+struct Relationship<'d> {
+    #[serde(borrow)]
+    spdx_element_id: Str<'d>,
+    #[serde(borrow)]
+    relationship_type: Str<'d>,
+    #[serde(borrow)]
+    related_spdx_element: Str<'d>,
 }
 
-pub(crate) fn convert(doc: Document, b: &mut Builder<'_>) -> Header {
-    let header = Header {
-        format: SbomFormat::Spdx,
-        spec_version: "2.3",
-        name: Some(doc.name),
-        document_id: doc.document_namespace,
-        timestamp: doc.creation_info.and_then(|c| c.created),
-    };
-    let subject = subject_id(&doc.spdx_id, &doc.document_describes, &doc.relationships);
-    b.reserve(doc.packages.len());
-    for (i, p) in doc.packages.into_iter().enumerate() {
-        let is_subject = subject.is_some_and(|s| s == p.spdx_id);
-        let (c, purl_at) = map(p);
-        let at = move || match purl_at {
-            Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
-            None => format!("/packages/{i}"),
-        };
-        if is_subject {
-            b.set_subject(c, at);
-        } else {
-            b.add(c, at);
-        }
-    }
-    let mut others: HashSet<&str> = doc.files.iter().map(|f| f.spdx_id.as_str()).collect();
-    others.extend(doc.snippets.iter().map(|s| s.spdx_id.as_str()));
-    others.insert(&doc.spdx_id);
-    for (i, r) in doc.relationships.iter().enumerate() {
-        let (from, to, kind) = match r.relationship_type.as_str() {
+fn add_package<'d>(b: &mut Builder<'d, '_>, i: usize, p: Package<'d>) {
+    let (c, purl, purl_at, reference) = map_package(p);
+    b.add(c, purl.as_deref(), Some(reference), move || match purl_at {
+        Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
+        None => format!("/packages/{i}"),
+    });
+}
+
+/// Turns dependency and containment relationships between packages into edges.
+fn link(b: &mut Builder<'_, '_>, others: &HashSet<&str>, relationships: &[Relationship<'_>]) {
+    for (i, r) in relationships.iter().enumerate() {
+        let (from, to, kind) = match &*r.relationship_type {
             "DEPENDS_ON" => (
                 &r.spdx_element_id,
                 &r.related_spdx_element,
@@ -131,19 +170,18 @@ pub(crate) fn convert(doc: Document, b: &mut Builder<'_>) -> Header {
             }
         };
         match (
-            end(b, &others, from, i, "spdxElementId"),
-            end(b, &others, to, i, "relatedSpdxElement"),
+            end(b, others, from, i, "spdxElementId"),
+            end(b, others, to, i, "relatedSpdxElement"),
         ) {
             (Some(f), Some(t)) => b.edge(f, t, kind),
             _ => b.drop_edge(),
         }
     }
-    header
 }
 
 /// Resolves one end of a relationship to a package; warns when the id is declared nowhere in the document.
 fn end(
-    b: &mut Builder<'_>,
+    b: &mut Builder<'_, '_>,
     others: &HashSet<&str>,
     id: &str,
     i: usize,
@@ -165,16 +203,16 @@ fn end(
 }
 
 /// The one package the document describes (documentDescribes, DESCRIBES, DESCRIBED_BY); none if several.
-fn subject_id<'d>(
+fn subject_id<'a>(
     doc_id: &str,
-    describes: &'d [String],
-    relationships: &'d [Relationship],
-) -> Option<&'d str> {
-    let mut ids: Vec<&str> = describes.iter().map(String::as_str).collect();
+    describes: &'a [Str<'_>],
+    relationships: &'a [Relationship<'_>],
+) -> Option<&'a str> {
+    let mut ids: Vec<&str> = describes.iter().map(|d| &**d).collect();
     for r in relationships {
-        match r.relationship_type.as_str() {
-            "DESCRIBES" if r.spdx_element_id == doc_id => ids.push(&r.related_spdx_element),
-            "DESCRIBED_BY" if r.related_spdx_element == doc_id => ids.push(&r.spdx_element_id),
+        match &*r.relationship_type {
+            "DESCRIBES" if &*r.spdx_element_id == doc_id => ids.push(&r.related_spdx_element),
+            "DESCRIBED_BY" if &*r.related_spdx_element == doc_id => ids.push(&r.spdx_element_id),
             _ => {}
         }
     }
@@ -186,11 +224,12 @@ fn subject_id<'d>(
     }
 }
 
-/// Maps a package; also returns the index of the external reference the purl came from (for warnings).
-fn map(p: Package) -> (Component, Option<usize>) {
+/// Maps a package; also returns its raw purl, the index of the external reference it came from (for warnings)
+/// and the SPDXID.
+fn map_package(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Cow<'_, str>) {
     let mut c = build::component(p.name);
     c.version = p.version_info;
-    c.bom_ref = Some(p.spdx_id);
+    let mut purl = None;
     // OPERATING_SYSTEM → operating-system: CycloneDX's spelling of the shared vocabulary.
     c.kind = p
         .primary_package_purpose
@@ -198,13 +237,13 @@ fn map(p: Package) -> (Component, Option<usize>) {
     let mut purl_at = None;
     let mut cpe22 = None;
     for (j, r) in p.external_refs.into_iter().enumerate() {
-        match r.reference_type.as_str() {
-            "purl" if c.purl.is_none() => {
-                c.purl = Some(r.reference_locator);
+        match &*r.reference_type {
+            "purl" if purl.is_none() => {
+                purl = Some(r.reference_locator);
                 purl_at = Some(j);
             }
-            "cpe23Type" if c.cpe.is_none() => c.cpe = Some(r.reference_locator),
-            "cpe22Type" if cpe22.is_none() => cpe22 = Some(r.reference_locator),
+            "cpe23Type" if c.cpe.is_none() => c.cpe = Some(r.reference_locator.0.into_owned()),
+            "cpe22Type" if cpe22.is_none() => cpe22 = Some(r.reference_locator.0.into_owned()),
             _ => {}
         }
     }
@@ -214,7 +253,7 @@ fn map(p: Package) -> (Component, Option<usize>) {
     for h in p.checksums {
         build::push_unique(
             &mut c.hashes,
-            build::hash(algorithm(&h.algorithm), &h.checksum_value),
+            build::hash(algorithm(&h.algorithm), h.checksum_value),
         );
     }
     for l in [p.license_concluded, p.license_declared]
@@ -225,7 +264,7 @@ fn map(p: Package) -> (Component, Option<usize>) {
             build::push_unique(&mut c.licenses, l);
         }
     }
-    (c, purl_at)
+    (c, purl, purl_at, p.spdx_id.0)
 }
 
 /// SPDX spells SHA-2 and SHA-1 without a hyphen ("SHA256"); CycloneDX's names are the common vocabulary.

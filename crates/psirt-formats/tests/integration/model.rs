@@ -95,14 +95,15 @@ fn cyclonedx_header_subject_nesting_and_dependencies() {
     assert_eq!(subject.kind.as_deref(), Some("application"));
 
     let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
-    // The subject's nested components come first, then the document's, depth first; the type is lower-cased.
+    // Document order, depth first (json! sorts keys: here `components` comes before `metadata`, whose nested
+    // component comes last).
     assert_eq!(
         keys,
         [
-            "nopurl:bundled@1",
             "pkg:npm/%40babel/core@7.0.0",
             "pkg:npm/inner@0.1",
-            "pkg:npm/left-pad@1.3.0"
+            "pkg:npm/left-pad@1.3.0",
+            "nopurl:bundled@1",
         ]
     );
     let core = by_key(&sbom, "pkg:npm/%40babel/core@7.0.0");
@@ -117,11 +118,12 @@ fn cyclonedx_header_subject_nesting_and_dependencies() {
     let lp = "pkg:npm/left-pad@1.3.0";
     assert_eq!(
         sbom.dependencies,
+        // Sorted by (from, to) in component order, the subject first.
         [
-            edge(app, "nopurl:bundled@1", EdgeKind::Contains),
-            edge(core, "pkg:npm/inner@0.1", EdgeKind::Contains),
             edge(app, core, EdgeKind::DependsOn),
             edge(app, lp, EdgeKind::DependsOn),
+            edge(app, "nopurl:bundled@1", EdgeKind::Contains),
+            edge(core, "pkg:npm/inner@0.1", EdgeKind::Contains),
             edge(core, lp, EdgeKind::DependsOn),
         ]
     );
@@ -191,9 +193,9 @@ fn cyclonedx_bad_purls_and_dangling_refs_are_warnings() {
         json!([{"ref": "x", "dependsOn": ["y", "ghost"]}, {"ref": "nobody", "dependsOn": ["x"]}]),
     );
     let sbom = parse_json(&doc).unwrap();
-    assert_eq!(sbom.components[1].key, "nopurl:x@1");
-    assert_eq!(sbom.components[1].purl, None);
-    assert_eq!(sbom.components[2].key, "nopurl:g/y");
+    assert_eq!(sbom.components[0].key, "nopurl:x@1");
+    assert_eq!(sbom.components[0].purl, None);
+    assert_eq!(sbom.components[1].key, "nopurl:g/y");
     assert_eq!(sbom.stats.invalid_purls, 1);
     assert_eq!(sbom.stats.without_purl, 3);
     assert_eq!(sbom.stats.edges_dropped, 2);
@@ -368,18 +370,12 @@ fn progress_is_reported_in_stage_order() {
         let expected: &[Stage] = if validate {
             &[
                 Stage::Reading,
-                Stage::Parsing,
                 Stage::Validating,
                 Stage::Converting,
                 Stage::Done,
             ]
         } else {
-            &[
-                Stage::Reading,
-                Stage::Parsing,
-                Stage::Converting,
-                Stage::Done,
-            ]
+            &[Stage::Reading, Stage::Converting, Stage::Done]
         };
         assert_eq!(dedup, expected);
         assert!(seen.windows(2).all(|w| w[0].bytes_read <= w[1].bytes_read));
@@ -388,6 +384,24 @@ fn progress_is_reported_in_stage_order() {
         let last = seen.last().unwrap();
         assert_eq!(last.bytes_read, size);
         assert_eq!(last.components, sbom.stats.components_in_document);
+    }
+}
+
+#[test]
+fn components_are_counted_while_they_stream_in() {
+    let comps: Vec<Value> = (0..10_000)
+        .map(|i| json!({"type": "library", "name": format!("c{i}"), "purl": format!("pkg:npm/c{i}@1")}))
+        .collect();
+    let bytes = serde_json::to_vec(&cdx(json!(comps), json!([]))).unwrap();
+    for validate in [true, false] {
+        let mut counts = Vec::new();
+        parse_sbom(&bytes[..], &ParseOptions { validate }, &mut |p| {
+            if p.stage == Stage::Converting {
+                counts.push(p.components);
+            }
+        })
+        .unwrap();
+        assert_eq!(counts, [0, 4096, 8192]);
     }
 }
 
