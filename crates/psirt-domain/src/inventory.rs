@@ -7,6 +7,9 @@ use time::Date;
 use crate::report::check_text;
 use crate::{DomainError, FieldError};
 
+// Dates travel as `YYYY-MM-DD` (the `time` crate's default serde form is a tuple).
+time::serde::format_description!(pub iso_date, Date, "[year]-[month]-[day]");
+
 const MAX_NAME: usize = 200;
 const MAX_VERSION: usize = 100;
 const MAX_CPE: usize = 400;
@@ -77,7 +80,9 @@ pub fn check_cpe(cpe: &str) -> Result<(), String> {
         .ok_or("must start with `cpe:2.3:` (CPE 2.3) or `cpe:/` (CPE 2.2)")?;
     let parts: Vec<&str> = rest.split(':').collect();
     if !matches!(parts.first(), Some(&("a" | "o" | "h"))) {
-        return Err("part must be `a` (application), `o` (operating system) or `h` (hardware)".into());
+        return Err(
+            "part must be `a` (application), `o` (operating system) or `h` (hardware)".into(),
+        );
     }
     if parts.len() < 3 || parts[1].is_empty() || parts[2].is_empty() {
         return Err("must name at least the vendor and the product".into());
@@ -90,10 +95,14 @@ pub fn check_cpe(cpe: &str) -> Result<(), String> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductVersionDraft {
     pub version: String,
-    #[serde(default)]
+    /// `YYYY-MM-DD`
+    #[serde(default, with = "iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub released_on: Option<Date>,
-    /// The last day the version is supported (security fixes); none while open-ended.
-    #[serde(default)]
+    /// The last day the version is supported (security fixes), `YYYY-MM-DD`; none while
+    /// open-ended.
+    #[serde(default, with = "iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub support_ends_on: Option<Date>,
 }
 
@@ -176,9 +185,16 @@ mod tests {
 
     #[test]
     fn product_is_trimmed_and_checked() {
-        let p = product("  Router OS ", " Acme ", Some("  ")).normalised().unwrap();
-        assert_eq!((p.name.as_str(), p.vendor.as_str(), p.cpe), ("Router OS", "Acme", None));
-        let e = product(" ", "", Some("cpe:2.3:x:acme:r")).normalised().unwrap_err();
+        let p = product("  Router OS ", " Acme ", Some("  "))
+            .normalised()
+            .unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.vendor.as_str(), p.cpe),
+            ("Router OS", "Acme", None)
+        );
+        let e = product(" ", "", Some("cpe:2.3:x:acme:r"))
+            .normalised()
+            .unwrap_err();
         assert_eq!(fields(e), ["name", "vendor", "cpe"]);
     }
 
@@ -226,12 +242,41 @@ mod tests {
     }
 
     #[test]
+    fn dates_travel_as_iso_text() {
+        let v: ProductVersionDraft =
+            serde_json::from_str(r#"{"version": "1", "released_on": "2026-03-01"}"#).unwrap();
+        assert_eq!(v.released_on, Some(date!(2026 - 03 - 01)));
+        assert_eq!(v.support_ends_on, None);
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["released_on"], "2026-03-01");
+        assert!(serde_json::from_str::<ProductVersionDraft>(
+            r#"{"version": "1", "released_on": "March"}"#
+        )
+        .is_err());
+    }
+
+    #[test]
     fn support_status_by_date() {
         let (r, e) = (Some(date!(2026 - 01 - 10)), Some(date!(2026 - 06 - 30)));
-        assert_eq!(support_status(r, e, date!(2026 - 01 - 09)), SupportStatus::Unreleased);
-        assert_eq!(support_status(r, e, date!(2026 - 01 - 10)), SupportStatus::Supported);
-        assert_eq!(support_status(r, e, date!(2026 - 06 - 30)), SupportStatus::Supported);
-        assert_eq!(support_status(r, e, date!(2026 - 07 - 01)), SupportStatus::EndOfSupport);
-        assert_eq!(support_status(None, None, date!(2099 - 01 - 01)), SupportStatus::Supported);
+        assert_eq!(
+            support_status(r, e, date!(2026 - 01 - 09)),
+            SupportStatus::Unreleased
+        );
+        assert_eq!(
+            support_status(r, e, date!(2026 - 01 - 10)),
+            SupportStatus::Supported
+        );
+        assert_eq!(
+            support_status(r, e, date!(2026 - 06 - 30)),
+            SupportStatus::Supported
+        );
+        assert_eq!(
+            support_status(r, e, date!(2026 - 07 - 01)),
+            SupportStatus::EndOfSupport
+        );
+        assert_eq!(
+            support_status(None, None, date!(2099 - 01 - 01)),
+            SupportStatus::Supported
+        );
     }
 }

@@ -21,7 +21,10 @@ use crate::AppState;
 pub fn routes(sbom_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/products", get(list_products).post(create_product))
-        .route("/api/v1/products/{id}", get(get_product).put(update_product))
+        .route(
+            "/api/v1/products/{id}",
+            get(get_product).put(update_product),
+        )
         .route(
             "/api/v1/products/{id}/versions",
             get(list_versions).post(create_version),
@@ -31,7 +34,10 @@ pub fn routes(sbom_limit: usize) -> Router<AppState> {
             get(get_version).put(update_version),
         )
         .route("/api/v1/product-versions/{id}/components", get(components))
-        .route("/api/v1/product-versions/{id}/timeline", get(version_timeline))
+        .route(
+            "/api/v1/product-versions/{id}/timeline",
+            get(version_timeline),
+        )
         .route(
             "/api/v1/product-versions/{id}/sbom",
             post(upload_sbom).layer(DefaultBodyLimit::max(sbom_limit)),
@@ -42,7 +48,9 @@ fn require_product_manager(staff: &Staff) -> ApiResult<()> {
     if staff.viewer().can_manage_products() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("only the PSIRT defines products and versions"))
+        Err(ApiError::Forbidden(
+            "only the PSIRT defines products and versions",
+        ))
     }
 }
 

@@ -29,7 +29,11 @@ pub struct ProductVersion {
     pub id: i64,
     pub product_id: i64,
     pub version: String,
+    #[serde(with = "psirt_domain::inventory::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub released_on: Option<Date>,
+    #[serde(with = "psirt_domain::inventory::iso_date::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub support_ends_on: Option<Date>,
     /// `cyclonedx` or `spdx`: the format of the SBOM imported last, if any.
     pub sbom_format: Option<String>,
@@ -274,7 +278,10 @@ impl Store {
         });
         match rows.len() {
             0 => Err(StoreError::NotFound("product version")),
-            1 => Ok(rows.into_iter().next().ok_or(StoreError::NotFound("product version"))?),
+            1 => Ok(rows
+                .into_iter()
+                .next()
+                .ok_or(StoreError::NotFound("product version"))?),
             n => Err(StoreError::Conflict(format!(
                 "{n} products named `{product}` have a version `{version}`: name the product by id"
             ))),

@@ -32,10 +32,10 @@ use time::OffsetDateTime;
 
 pub use error::StoreError;
 pub use inventory::{Product, ProductVersion};
+pub use model::*;
 pub use sbom::{
     Component, ComponentHash, NewComponent, SbomDiff, SbomImport, SbomImported, VersionChange,
 };
-pub use model::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

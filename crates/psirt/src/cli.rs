@@ -9,6 +9,7 @@ use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
 use crate::inventory_cmd::{self, ProductsCommand};
+use crate::sbom_cmd::{self, SbomCommand};
 use crate::versions_cmd::{self, VersionsCommand};
 
 #[derive(Parser)]
@@ -65,6 +66,11 @@ enum Command {
     Products {
         #[command(subcommand)]
         command: ProductsCommand,
+    },
+    /// SBOMs of product versions.
+    Sbom {
+        #[command(subcommand)]
+        command: SbomCommand,
     },
     /// Version ordering and `vers:` ranges: why did an advisory match (or not)?
     Versions {
@@ -171,6 +177,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             }
         }
         Command::Users { command } => users(&cli.database_url, command).await,
+        Command::Sbom { command } => {
+            let store = open(&cli.database_url).await?;
+            sbom_cmd::run(&store, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Products { command } => {
             let store = open(&cli.database_url).await?;
             inventory_cmd::run(&store, command).await?;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod inventory_cmd;
+mod sbom_cmd;
 mod versions_cmd;
 
 use std::process::ExitCode;

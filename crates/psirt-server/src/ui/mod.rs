@@ -58,10 +58,7 @@ pub fn routes() -> Router<AppState> {
             post(cases::remove_member),
         )
         .route("/products", get(products::list).post(products::create))
-        .route(
-            "/products/{id}",
-            get(products::page).post(products::update),
-        )
+        .route("/products/{id}", get(products::page).post(products::update))
         .route("/products/{id}/versions", post(products::create_version))
         .route(
             "/product-versions/{id}",

@@ -224,7 +224,10 @@ pub async fn create_version(
         .store
         .create_product_version(&f.staff.actor(), id, version_draft(f.form)?)
         .await?;
-    see_other(&format!("/product-versions/{}?notice=version_created", v.id))
+    see_other(&format!(
+        "/product-versions/{}?notice=version_created",
+        v.id
+    ))
 }
 
 pub struct ImportView {

@@ -34,7 +34,14 @@ fn component(purl: &str, version: &str) -> NewComponent {
     NewComponent {
         key: purl.into(),
         purl: Some(purl.into()),
-        name: purl.rsplit('/').next().unwrap_or(purl).split('@').next().unwrap_or("").into(),
+        name: purl
+            .rsplit('/')
+            .next()
+            .unwrap_or(purl)
+            .split('@')
+            .next()
+            .unwrap_or("")
+            .into(),
         version: version.into(),
         cpe: None,
         hashes: vec![ComponentHash {
@@ -70,41 +77,87 @@ async fn actions(store: &Store, entity: &str, id: i64) -> Vec<String> {
 
 async fn products_and_versions(store: Store) {
     let (ana, _) = user(&store, "ana", Role::Analyst).await;
-    let p = store.create_product(&ana, draft(" Router OS ", "Acme")).await.unwrap();
+    let p = store
+        .create_product(&ana, draft(" Router OS ", "Acme"))
+        .await
+        .unwrap();
     assert_eq!(p.name, "Router OS");
     // Vendor and name are unique regardless of case.
     let dup = store.create_product(&ana, draft("router os", "ACME")).await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     let bad = store.create_product(&ana, draft("", "Acme")).await;
     assert!(matches!(bad, Err(StoreError::Domain(_))));
-    let other = store.create_product(&ana, draft("Switch", "Acme")).await.unwrap();
+    let other = store
+        .create_product(&ana, draft("Switch", "Acme"))
+        .await
+        .unwrap();
 
     let mut d = draft("Router OS", "Acme");
     d.owner_team = "platform".into();
     let p = store.update_product(&ana, p.id, d).await.unwrap();
     assert_eq!(p.owner_team, "platform");
-    assert_eq!(actions(&store, "product", p.id).await, ["product.create", "product.update"]);
+    assert_eq!(
+        actions(&store, "product", p.id).await,
+        ["product.create", "product.update"]
+    );
 
-    let list = store.products(Some("rout"), &PageRequest::default()).await.unwrap();
+    let list = store
+        .products(Some("rout"), &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(list.items.iter().map(|p| p.id).collect::<Vec<_>>(), [p.id]);
     let all = store.products(None, &PageRequest::default()).await.unwrap();
-    assert_eq!(all.items.iter().map(|p| p.id).collect::<Vec<_>>(), [other.id, p.id]);
+    assert_eq!(
+        all.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [other.id, p.id]
+    );
 
-    let v1 = store.create_product_version(&ana, p.id, version("4.1")).await.unwrap();
-    let v2 = store.create_product_version(&ana, p.id, version("4.2")).await.unwrap();
+    let v1 = store
+        .create_product_version(&ana, p.id, version("4.1"))
+        .await
+        .unwrap();
+    let v2 = store
+        .create_product_version(&ana, p.id, version("4.2"))
+        .await
+        .unwrap();
     assert_eq!(v1.released_on, Some(date!(2026 - 03 - 01)));
-    let dup = store.create_product_version(&ana, p.id, version("4.1")).await;
+    let dup = store
+        .create_product_version(&ana, p.id, version("4.1"))
+        .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))));
     let missing = store.create_product_version(&ana, 9999, version("1")).await;
     assert!(matches!(missing, Err(StoreError::NotFound("product"))));
     let mut changed = version("4.2");
     changed.support_ends_on = Some(date!(2027 - 01 - 01));
-    let v2 = store.update_product_version(&ana, v2.id, changed).await.unwrap();
+    let v2 = store
+        .update_product_version(&ana, v2.id, changed)
+        .await
+        .unwrap();
     assert_eq!(v2.support_ends_on, Some(date!(2027 - 01 - 01)));
     let versions = store.product_versions(p.id).await.unwrap();
-    assert_eq!(versions.iter().map(|v| v.version.as_str()).collect::<Vec<_>>(), ["4.1", "4.2"]);
-    assert_eq!(store.find_product_version("router os", "4.2").await.unwrap().id, v2.id);
-    assert_eq!(store.find_product_version(&p.id.to_string(), "4.1").await.unwrap().id, v1.id);
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>(),
+        ["4.1", "4.2"]
+    );
+    assert_eq!(
+        store
+            .find_product_version("router os", "4.2")
+            .await
+            .unwrap()
+            .id,
+        v2.id
+    );
+    assert_eq!(
+        store
+            .find_product_version(&p.id.to_string(), "4.1")
+            .await
+            .unwrap()
+            .id,
+        v1.id
+    );
     assert!(matches!(
         store.find_product_version("router os", "9").await,
         Err(StoreError::NotFound(_))
@@ -117,8 +170,14 @@ async fn products_and_versions(store: Store) {
 
 async fn sbom_import_replaces_and_records_diff(store: Store) {
     let ana = admin();
-    let p = store.create_product(&ana, draft("Router OS", "Acme")).await.unwrap();
-    let v = store.create_product_version(&ana, p.id, version("4.2")).await.unwrap();
+    let p = store
+        .create_product(&ana, draft("Router OS", "Acme"))
+        .await
+        .unwrap();
+    let v = store
+        .create_product_version(&ana, p.id, version("4.2"))
+        .await
+        .unwrap();
     let a = "pkg:npm/left-pad@1.3.0";
     let b = "pkg:cargo/serde@1.0.200";
     let c = "pkg:pypi/jinja2@3.1.2";
@@ -128,7 +187,11 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
             &ana,
             v.id,
             sbom(
-                vec![component(a, "1.3.0"), component(b, "1.0.200"), component(a, "1.3.0")],
+                vec![
+                    component(a, "1.3.0"),
+                    component(b, "1.0.200"),
+                    component(a, "1.3.0"),
+                ],
                 &[(a, b), (a, "pkg:npm/not-in-sbom@1")],
             ),
             &mut |n| calls.push(n),
@@ -136,10 +199,16 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
         .await
         .unwrap();
     assert_eq!(first.product_version.component_count, 2);
-    assert_eq!(first.product_version.sbom_format.as_deref(), Some("cyclonedx"));
+    assert_eq!(
+        first.product_version.sbom_format.as_deref(),
+        Some("cyclonedx")
+    );
     assert_eq!(first.diff.added, [b, a]);
     assert_eq!(calls.last(), Some(&2));
-    let comps = store.components(v.id, None, &PageRequest::default()).await.unwrap();
+    let comps = store
+        .components(v.id, None, &PageRequest::default())
+        .await
+        .unwrap();
     let kept_id = comps.items.iter().find(|c| c.key == b).unwrap().id;
     // Edges to components outside the SBOM are dropped.
     assert_eq!(
@@ -152,7 +221,12 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
     b2.licenses = vec!["MIT".into()];
     let mut c_changed = component(c, "3.1.2");
     let second = store
-        .import_sbom(&ana, v.id, sbom(vec![b2.clone(), c_changed.clone()], &[]), &mut |_| {})
+        .import_sbom(
+            &ana,
+            v.id,
+            sbom(vec![b2.clone(), c_changed.clone()], &[]),
+            &mut |_| {},
+        )
         .await
         .unwrap();
     assert_eq!(second.diff.added, [c]);
@@ -165,15 +239,24 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
         .await
         .unwrap();
     assert_eq!(third.diff.changed, [c]);
-    let comps = store.components(v.id, None, &PageRequest::default()).await.unwrap();
+    let comps = store
+        .components(v.id, None, &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(comps.items.len(), 2);
     // A component that stays keeps its row.
     assert_eq!(comps.items.iter().find(|c| c.key == b).unwrap().id, kept_id);
-    let filtered = store.components(v.id, Some("JINJA"), &PageRequest::default()).await.unwrap();
+    let filtered = store
+        .components(v.id, Some("JINJA"), &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(filtered.items.len(), 1);
     assert_eq!(filtered.items[0].version, "3.1.3");
 
-    let trail = store.audit_trail("product_version", &v.id.to_string()).await.unwrap();
+    let trail = store
+        .audit_trail("product_version", &v.id.to_string())
+        .await
+        .unwrap();
     let imports: Vec<_> = trail
         .iter()
         .filter(|e| e.action == "product_version.sbom_import")
@@ -182,13 +265,24 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
     let after = imports[1].after.as_ref().unwrap();
     assert_eq!(after["removed"], serde_json::json!([a]));
     assert_eq!(after["added"], serde_json::json!([c]));
-    assert_eq!(imports[2].after.as_ref().unwrap()["changed"], serde_json::json!([c]));
+    assert_eq!(
+        imports[2].after.as_ref().unwrap()["changed"],
+        serde_json::json!([c])
+    );
 
     // Pagination over components by key.
-    let many: Vec<_> = (0..7).map(|i| component(&format!("pkg:npm/p{i}@1"), "1")).collect();
-    store.import_sbom(&ana, v.id, sbom(many, &[]), &mut |_| {}).await.unwrap();
+    let many: Vec<_> = (0..7)
+        .map(|i| component(&format!("pkg:npm/p{i}@1"), "1"))
+        .collect();
+    store
+        .import_sbom(&ana, v.id, sbom(many, &[]), &mut |_| {})
+        .await
+        .unwrap();
     let mut seen = Vec::new();
-    let mut page = PageRequest { cursor: None, limit: Some(3) };
+    let mut page = PageRequest {
+        cursor: None,
+        limit: Some(3),
+    };
     loop {
         let p = store.components(v.id, None, &page).await.unwrap();
         seen.extend(p.items.into_iter().map(|c| c.key));
@@ -197,26 +291,57 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
             None => break,
         }
     }
-    assert_eq!(seen, (0..7).map(|i| format!("pkg:npm/p{i}@1")).collect::<Vec<_>>());
+    assert_eq!(
+        seen,
+        (0..7)
+            .map(|i| format!("pkg:npm/p{i}@1"))
+            .collect::<Vec<_>>()
+    );
 
     // An upgrade shows as removed + added, paired as a version change.
-    let mut upgraded: Vec<_> = (1..7).map(|i| component(&format!("pkg:npm/p{i}@1"), "1")).collect();
+    let mut upgraded: Vec<_> = (1..7)
+        .map(|i| component(&format!("pkg:npm/p{i}@1"), "1"))
+        .collect();
     upgraded.push(component("pkg:npm/p0@2", "2"));
-    let up = store.import_sbom(&ana, v.id, sbom(upgraded, &[]), &mut |_| {}).await.unwrap();
-    assert_eq!((up.diff.added.as_slice(), up.diff.removed.as_slice()), (&["pkg:npm/p0@2".to_string()][..], &["pkg:npm/p0@1".to_string()][..]));
+    let up = store
+        .import_sbom(&ana, v.id, sbom(upgraded, &[]), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (up.diff.added.as_slice(), up.diff.removed.as_slice()),
+        (
+            &["pkg:npm/p0@2".to_string()][..],
+            &["pkg:npm/p0@1".to_string()][..]
+        )
+    );
     assert_eq!(
         up.diff.version_changes,
-        [psirt_store::VersionChange { package: "pkg:npm/p0".into(), from: "1".into(), to: "2".into() }]
+        [psirt_store::VersionChange {
+            package: "pkg:npm/p0".into(),
+            from: "1".into(),
+            to: "2".into()
+        }]
     );
 }
 
 async fn sbom_import_is_atomic(store: Store) {
     let ana = admin();
-    let p = store.create_product(&ana, draft("Router OS", "Acme")).await.unwrap();
-    let v = store.create_product_version(&ana, p.id, version("4.2")).await.unwrap();
+    let p = store
+        .create_product(&ana, draft("Router OS", "Acme"))
+        .await
+        .unwrap();
+    let v = store
+        .create_product_version(&ana, p.id, version("4.2"))
+        .await
+        .unwrap();
     let keep = "pkg:npm/left-pad@1.3.0";
     store
-        .import_sbom(&ana, v.id, sbom(vec![component(keep, "1.3.0")], &[]), &mut |_| {})
+        .import_sbom(
+            &ana,
+            v.id,
+            sbom(vec![component(keep, "1.3.0")], &[]),
+            &mut |_| {},
+        )
         .await
         .unwrap();
     // The database refuses one row of the third batch: nothing of the import stays.
@@ -233,19 +358,44 @@ async fn sbom_import_is_atomic(store: Store) {
         .map(|i| component(&format!("pkg:npm/n{i:04}@1"), "1"))
         .collect();
     bad[2400].name = "boom".into();
-    let res = store.import_sbom(&ana, v.id, sbom(bad, &[]), &mut |_| {}).await;
+    let res = store
+        .import_sbom(&ana, v.id, sbom(bad, &[]), &mut |_| {})
+        .await;
     assert!(matches!(res, Err(StoreError::Database(_))), "{res:?}");
-    let comps = store.components(v.id, None, &PageRequest::default()).await.unwrap();
-    assert_eq!(comps.items.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(), [keep]);
-    assert_eq!(store.product_version(v.id).await.unwrap().component_count, 1);
+    let comps = store
+        .components(v.id, None, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        comps
+            .items
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect::<Vec<_>>(),
+        [keep]
+    );
+    assert_eq!(
+        store.product_version(v.id).await.unwrap().component_count,
+        1
+    );
     let imports = actions(&store, "product_version", v.id).await;
-    assert_eq!(imports.iter().filter(|a| *a == "product_version.sbom_import").count(), 1);
+    assert_eq!(
+        imports
+            .iter()
+            .filter(|a| *a == "product_version.sbom_import")
+            .count(),
+        1
+    );
 
     // Input the store refuses before touching the database.
     let mut empty_key = component("pkg:npm/x@1", "1");
     empty_key.key = " ".into();
-    let res = store.import_sbom(&ana, v.id, sbom(vec![empty_key], &[]), &mut |_| {}).await;
+    let res = store
+        .import_sbom(&ana, v.id, sbom(vec![empty_key], &[]), &mut |_| {})
+        .await;
     assert!(matches!(res, Err(StoreError::Domain(_))), "{res:?}");
-    let missing = store.import_sbom(&ana, 9999, sbom(vec![], &[]), &mut |_| {}).await;
+    let missing = store
+        .import_sbom(&ana, 9999, sbom(vec![], &[]), &mut |_| {})
+        .await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
 }

@@ -1,5 +1,4 @@
 //! `psirt versions compare` and `psirt versions contains`, run as the built binary: stdout and exit status.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

@@ -1,0 +1,178 @@
+//! `psirt products ...` and `psirt sbom import` against a SQLite file.
+
+use std::path::Path;
+use std::process::Command;
+
+fn psirt(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .args(args)
+        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env_remove("PSIRT_LOG")
+        .output()
+        .expect("running psirt");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn sbom(rel: &str) -> String {
+    format!(
+        "{}/../../../shared/data/sboms/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn products_versions_and_sbom_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("psirt.db");
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "products",
+            "create",
+            "--vendor",
+            "Acme",
+            "--name",
+            "Shop",
+            "--cpe",
+            "cpe:2.3:a:acme:shop",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("created product 1 (Acme Shop)"), "{out}");
+    let (code, _, err) = psirt(
+        &db,
+        &["products", "create", "--vendor", "acme", "--name", "shop"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "products",
+            "add-version",
+            "shop",
+            "14.1.1",
+            "--released-on",
+            "2022-06-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created version"), "{out}");
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "products",
+            "add-version",
+            "Shop",
+            "15",
+            "--released-on",
+            "June",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("not a date"), "{err}");
+
+    let juice = sbom("cyclonedx/juice-shop-14.1.1-npm-flat.bom.1.6.json");
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "14.1.1",
+            &juice,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("imported cyclonedx 1.6 into 14.1.1"),
+        "{out}"
+    );
+    let added: usize = out
+        .lines()
+        .find_map(|l| l.strip_prefix("changes: "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(added > 900, "{out}");
+    // The same file again: nothing changes.
+    let (_, out, _) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "1",
+            "--version",
+            "14.1.1",
+            &juice,
+        ],
+    );
+    assert!(
+        out.contains("changes: 0 added, 0 removed, 0 changed"),
+        "{out}"
+    );
+
+    // A version that does not exist: refused unless asked to create it.
+    let spdx = sbom("spdx/spdx-syft-bitnami_laravel-sha256-7aff7ad10ae5.spdx.json");
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "16",
+            &spdx,
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("--create-version"), "{err}");
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "16",
+            "--create-version",
+            &spdx,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("imported spdx 2.3 into 16"), "{out}");
+
+    // Not an SBOM we can check: rejected, nothing stored.
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "16",
+            &sbom("cyclonedx/keycloak-10.0.2.bom.1.2.json"),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("unsupported"), "{err}");
+    let (_, out, _) = psirt(&db, &["products", "versions", "Shop"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].contains("14.1.1\treleased 2022-06-01"), "{out}");
+    assert!(!lines[1].ends_with("\t0 components"), "{out}");
+    let (_, out, _) = psirt(&db, &["audit", "verify"]);
+    assert!(out.starts_with("audit chain intact"), "{out}");
+}

@@ -1,0 +1,5 @@
+//! The `psirt` binary run as a user runs it: stdout, stderr and exit status.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod inventory;
+mod versions;
