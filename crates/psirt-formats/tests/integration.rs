@@ -10,3 +10,9 @@ mod invalid;
 mod model;
 #[path = "integration/real.rs"]
 mod real;
+#[path = "integration/intel_containers.rs"]
+mod intel_containers;
+#[path = "integration/intel_model.rs"]
+mod intel_model;
+#[path = "integration/intel_real.rs"]
+mod intel_real;

@@ -25,7 +25,9 @@ pub(crate) fn cve5_from_value(
     options: &ParseOptions,
 ) -> Result<IntelRecord, IntelError> {
     if options.validate {
-        validate(IntelSchema::Cve5, &value)?;
+        let rejected = value.pointer("/cveMetadata/state").and_then(Value::as_str) == Some("REJECTED");
+        let branch = if rejected { IntelSchema::Cve5Rejected } else { IntelSchema::Cve5Published };
+        validate(branch, &value)?;
     }
     let doc = CveDoc::deserialize(&value).map_err(|e| IntelError::from_json(&e, ""))?;
     let meta = doc.cve_metadata;
@@ -261,20 +263,21 @@ fn is_start(v: &str) -> bool {
 /// The `versions[]` of one CVE `affected[]` entry as OSV ranges, when they convert (module doc of `intel`).
 fn convert_versions(a: &AffectedDoc, known: Option<&str>) -> Option<OsvAffectedRanges> {
     let default_affected = a.default_status.as_deref() == Some("affected");
-    let affected: Vec<&VersionDoc> = a
+    if default_affected && a.versions.iter().any(|v| v.status == "unaffected") {
+        return None; // "all but these" has no OSV form
+    }
+    // Entries that can make a version affected: affected ones, and ranges whose `changes` switch to affected.
+    let contributing: Vec<&VersionDoc> = a
         .versions
         .iter()
-        .filter(|v| v.status == "affected")
+        .filter(|v| v.status == "affected" || v.changes.iter().any(|c| c.status == "affected"))
         .collect();
-    if default_affected && a.versions.iter().any(|v| v.status == "unaffected") {
-        return None;
-    }
-    if affected.is_empty() && !default_affected {
+    if contributing.is_empty() && !default_affected {
         return None;
     }
     // One scheme for the whole entry: from the typed entries, else from the registry.
     let mut scheme: Option<(RangeKind, Ecosystem)> = None;
-    for v in &affected {
+    for v in &contributing {
         if let Some(t) = &v.version_type {
             let s = scheme_of(t, known)?;
             match &scheme {
@@ -299,7 +302,7 @@ fn convert_versions(a: &AffectedDoc, known: Option<&str>) -> Option<OsvAffectedR
             repo: None,
         });
     }
-    for v in affected {
+    for v in contributing {
         let is_range =
             v.less_than.is_some() || v.less_than_or_equal.is_some() || !v.changes.is_empty();
         if !is_range {
@@ -309,23 +312,30 @@ fn convert_versions(a: &AffectedDoc, known: Option<&str>) -> Option<OsvAffectedR
             out.versions.push(v.version.clone());
             continue;
         }
-        let start = if is_start(&v.version) {
-            "0".to_string()
-        } else {
-            v.version.clone()
-        };
-        let mut events = vec![Event::Introduced(start)];
-        for c in &v.changes {
-            match c.status.as_str() {
-                "unaffected" => events.push(Event::Fixed(c.at.clone())),
-                "affected" => events.push(Event::Introduced(c.at.clone())),
-                _ => return None,
-            }
+        // Walk the range as CVE 5 defines it: status from `version`, switched by each change, up to the bound.
+        let mut affected = v.status == "affected";
+        let mut events = Vec::new();
+        if affected {
+            let start = if is_start(&v.version) { "0" } else { v.version.as_str() };
+            events.push(Event::Introduced(start.to_string()));
         }
-        match (&v.less_than, &v.less_than_or_equal) {
-            (Some(lt), _) if lt.trim() != "*" => events.push(Event::Fixed(lt.clone())),
-            (None, Some(le)) if le.trim() != "*" => events.push(Event::LastAffected(le.clone())),
-            _ => {}
+        for c in &v.changes {
+            match (c.status.as_str(), affected) {
+                ("affected", false) => events.push(Event::Introduced(c.at.clone())),
+                ("unaffected", true) => events.push(Event::Fixed(c.at.clone())),
+                ("affected" | "unaffected", _) => {}
+                _ => return None, // "unknown" inside a range: not expressible
+            }
+            affected = c.status == "affected";
+        }
+        if affected {
+            match (&v.less_than, &v.less_than_or_equal) {
+                (Some(lt), _) if lt.trim() != "*" => events.push(Event::Fixed(lt.clone())),
+                (None, Some(le)) if le.trim() != "*" => {
+                    events.push(Event::LastAffected(le.clone()))
+                }
+                _ => {}
+            }
         }
         out.ranges.push(OsvRange {
             kind,

@@ -13,7 +13,11 @@ use super::error::IntelError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IntelSchema {
     Osv,
-    Cve5,
+    /// The CVE schema's `oneOf` branch for published records. The two branches are validated separately (chosen by
+    /// `cveMetadata.state`) so that errors point into the record instead of at a root-level `oneOf`.
+    Cve5Published,
+    /// The `oneOf` branch for rejected records.
+    Cve5Rejected,
     /// The KEV catalog without its entries (`vulnerabilities` only has to be an array).
     KevEnvelope,
     /// One entry of `vulnerabilities` (`$defs/vulnerability`).
@@ -21,9 +25,10 @@ pub(crate) enum IntelSchema {
 }
 
 impl IntelSchema {
-    const ALL: [IntelSchema; 4] = [
+    const ALL: [IntelSchema; 5] = [
         IntelSchema::Osv,
-        IntelSchema::Cve5,
+        IntelSchema::Cve5Published,
+        IntelSchema::Cve5Rejected,
         IntelSchema::KevEnvelope,
         IntelSchema::KevEntry,
     ];
@@ -31,7 +36,7 @@ impl IntelSchema {
     fn file(self) -> &'static str {
         match self {
             IntelSchema::Osv => "osv-schema.json",
-            IntelSchema::Cve5 => "CVE_JSON_bundled_5.1.1.json",
+            IntelSchema::Cve5Published | IntelSchema::Cve5Rejected => "CVE_JSON_bundled_5.1.1.json",
             IntelSchema::KevEnvelope | IntelSchema::KevEntry => "kev-schema.json",
         }
     }
@@ -39,7 +44,9 @@ impl IntelSchema {
     fn text(self) -> &'static str {
         match self {
             IntelSchema::Osv => include_str!("../../schemas/osv-schema.json"),
-            IntelSchema::Cve5 => include_str!("../../schemas/CVE_JSON_bundled_5.1.1.json"),
+            IntelSchema::Cve5Published | IntelSchema::Cve5Rejected => {
+                include_str!("../../schemas/CVE_JSON_bundled_5.1.1.json")
+            }
             IntelSchema::KevEnvelope | IntelSchema::KevEntry => {
                 include_str!("../../schemas/kev-schema.json")
             }
@@ -49,7 +56,8 @@ impl IntelSchema {
 
 type Compiled = Result<Validator, String>;
 
-static VALIDATORS: [OnceLock<Compiled>; 4] = [
+static VALIDATORS: [OnceLock<Compiled>; 5] = [
+    OnceLock::new(),
     OnceLock::new(),
     OnceLock::new(),
     OnceLock::new(),
@@ -99,13 +107,44 @@ fn compile(id: IntelSchema) -> Compiled {
                 "$defs": defs,
             });
         }
-        IntelSchema::Osv | IntelSchema::Cve5 => {}
+        IntelSchema::Cve5Published | IntelSchema::Cve5Rejected => {
+            let title = if id == IntelSchema::Cve5Published { "Published" } else { "Rejected" };
+            let branch = schema
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|b| b.iter().find(|b| b.get("title").and_then(Value::as_str) == Some(title)))
+                .cloned()
+                .ok_or_else(|| format!("cve schema: no oneOf branch {title:?}"))?;
+            let mut root = branch;
+            for key in ["$schema", "$id", "definitions"] {
+                if let (Some(v), Some(obj)) = (schema.get(key), root.as_object_mut()) {
+                    obj.insert(key.to_string(), v.clone());
+                }
+            }
+            schema = root;
+        }
+        IntelSchema::Osv => {}
     }
-    jsonschema::options()
-        .offline()
-        .should_validate_formats(true)
-        .build(&schema)
-        .map_err(|e| e.to_string())
+    let mut options = jsonschema::options().offline().should_validate_formats(true);
+    if matches!(id, IntelSchema::Cve5Published | IntelSchema::Cve5Rejected) {
+        // GitLab's CNA writes `affected[].repo` as `git://git@gitlab.com:gitlab-org/gitlab.git` (scp syntax in a
+        // URL: not RFC 3986) on its records, and CVE Services publishes them: the official pipeline does not assert
+        // strict URIs. A URI here only needs a scheme and no white space (5 of the 1151 sample records need this).
+        options = options.with_format("uri", lenient_uri);
+    }
+    options.build(&schema).map_err(|e| e.to_string())
+}
+
+/// `scheme:rest` with an RFC 3986 scheme and no white space or control characters.
+fn lenient_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Compiles every intel validator now (e.g. before a long import) instead of on first use.
