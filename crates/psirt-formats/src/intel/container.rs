@@ -20,7 +20,6 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
-use serde_json::Value;
 
 use super::cve5::cve5_from_value;
 use super::error::{IntelError, Locator, RecordError};
@@ -291,6 +290,7 @@ impl Run<'_> {
 
     /// JSON Lines: one document per line; a read error (truncated gzip) ends this file with one error record.
     fn lines(&mut self, mut reader: impl BufRead, name: &str, count: &Cell<u64>) {
+        let at = Locator::file(name);
         let mut line = Vec::new();
         let mut n = 0u64;
         while !self.stopped {
@@ -304,7 +304,7 @@ impl Run<'_> {
                     }
                     let loc = Locator {
                         line: Some(n),
-                        ..Locator::file(name)
+                        ..at.clone()
                     };
                     self.document(&line, loc);
                     self.tick(count.get());
@@ -312,7 +312,7 @@ impl Run<'_> {
                 Err(e) => {
                     let loc = Locator {
                         line: Some(n + 1),
-                        ..Locator::file(name)
+                        ..at.clone()
                     };
                     self.emit(Err(RecordError {
                         locator: loc,
@@ -328,6 +328,7 @@ impl Run<'_> {
         let file = File::open(path).map_err(|e| io_at(e, path))?;
         let mut archive = zip::ZipArchive::new(BufReader::new(file))
             .map_err(|e| IntelError::Zip(format!("{name}: {e}")))?;
+        let at = Locator::file(name);
         let mut done = 0u64;
         for i in 0..archive.len() {
             if self.stopped {
@@ -337,8 +338,8 @@ impl Run<'_> {
                 Ok(e) => e,
                 Err(e) => {
                     let loc = Locator {
-                        entry: Some(format!("#{i}")),
-                        ..Locator::file(name)
+                        entry: Some(format!("#{i}").into()),
+                        ..at.clone()
                     };
                     self.emit(Err(RecordError {
                         locator: loc,
@@ -353,8 +354,8 @@ impl Run<'_> {
             }
             self.documents += 1;
             let loc = Locator {
-                entry: Some(entry.name().to_string()),
-                ..Locator::file(name)
+                entry: Some(entry.name().into()),
+                ..at.clone()
             };
             // An entry whose size is known to be too large is refused before reading it.
             let read = if entry.size() > MAX_DOCUMENT_BYTES {
@@ -379,12 +380,12 @@ impl Run<'_> {
 
     /// One JSON document of the run's kind: one record (OSV, CVE 5) or a catalog (KEV).
     fn document(&mut self, bytes: &[u8], loc: Locator) {
-        let value: Value = match serde_json::from_slice(bytes) {
+        let value = match super::error::parse_value(bytes) {
             Ok(v) => v,
-            Err(e) => {
+            Err(error) => {
                 return self.emit(Err(RecordError {
                     locator: loc,
-                    error: IntelError::from_json(&e, ""),
+                    error,
                 }))
             }
         };
@@ -420,12 +421,13 @@ impl Run<'_> {
     }
 
     fn epss(&mut self, reader: impl Read, name: &str, count: &Cell<u64>) -> Result<(), IntelError> {
+        let at = Locator::file(name);
         let mut rows = parse_epss(reader);
         while !self.stopped {
             let Some(row) = rows.next() else { break };
             let loc = || Locator {
                 line: Some(rows.line()),
-                ..Locator::file(name)
+                ..at.clone()
             };
             let r = match row {
                 Ok(score) => {

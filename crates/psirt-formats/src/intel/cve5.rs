@@ -16,7 +16,7 @@ use crate::ParseOptions;
 /// Parses and (by default) validates one CVE 5 record (a whole record, `dataType: CVE_RECORD`, not a bare
 /// container).
 pub fn parse_cve5(bytes: &[u8], options: &ParseOptions) -> Result<IntelRecord, IntelError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| IntelError::from_json(&e, ""))?;
+    let value = super::error::parse_value(bytes)?;
     cve5_from_value(value, options)
 }
 
@@ -25,8 +25,13 @@ pub(crate) fn cve5_from_value(
     options: &ParseOptions,
 ) -> Result<IntelRecord, IntelError> {
     if options.validate {
-        let rejected = value.pointer("/cveMetadata/state").and_then(Value::as_str) == Some("REJECTED");
-        let branch = if rejected { IntelSchema::Cve5Rejected } else { IntelSchema::Cve5Published };
+        let rejected =
+            value.pointer("/cveMetadata/state").and_then(Value::as_str) == Some("REJECTED");
+        let branch = if rejected {
+            IntelSchema::Cve5Rejected
+        } else {
+            IntelSchema::Cve5Published
+        };
         validate(branch, &value)?;
     }
     let doc = CveDoc::deserialize(&value).map_err(|e| IntelError::from_json(&e, ""))?;
@@ -316,7 +321,11 @@ fn convert_versions(a: &AffectedDoc, known: Option<&str>) -> Option<OsvAffectedR
         let mut affected = v.status == "affected";
         let mut events = Vec::new();
         if affected {
-            let start = if is_start(&v.version) { "0" } else { v.version.as_str() };
+            let start = if is_start(&v.version) {
+                "0"
+            } else {
+                v.version.as_str()
+            };
             events.push(Event::Introduced(start.to_string()));
         }
         for c in &v.changes {

@@ -27,7 +27,7 @@ pub fn parse_kev(
     file: &str,
     options: &ParseOptions,
 ) -> Result<KevCatalog, IntelError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| IntelError::from_json(&e, ""))?;
+    let value = super::error::parse_value(bytes)?;
     kev_from_value(value, file, options)
 }
 
@@ -45,6 +45,7 @@ pub(crate) fn kev_from_value(
         Some(Value::Array(v)) => v,
         _ => return Err(IntelError::model("/vulnerabilities", "not an array")),
     };
+    let at = Locator::file(file);
     let records = entries
         .into_iter()
         .enumerate()
@@ -52,7 +53,7 @@ pub(crate) fn kev_from_value(
             entry_from_value(entry, options).map_err(|error| RecordError {
                 locator: Locator {
                     index: Some(i),
-                    ..Locator::file(file)
+                    ..at.clone()
                 },
                 error,
             })

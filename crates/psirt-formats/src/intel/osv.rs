@@ -14,7 +14,7 @@ use crate::ParseOptions;
 
 /// Parses and (by default) validates one OSV record.
 pub fn parse_osv(bytes: &[u8], options: &ParseOptions) -> Result<IntelRecord, IntelError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| IntelError::from_json(&e, ""))?;
+    let value = super::error::parse_value(bytes)?;
     osv_from_value(value, options)
 }
 

@@ -108,11 +108,18 @@ fn compile(id: IntelSchema) -> Compiled {
             });
         }
         IntelSchema::Cve5Published | IntelSchema::Cve5Rejected => {
-            let title = if id == IntelSchema::Cve5Published { "Published" } else { "Rejected" };
+            let title = if id == IntelSchema::Cve5Published {
+                "Published"
+            } else {
+                "Rejected"
+            };
             let branch = schema
                 .get("oneOf")
                 .and_then(Value::as_array)
-                .and_then(|b| b.iter().find(|b| b.get("title").and_then(Value::as_str) == Some(title)))
+                .and_then(|b| {
+                    b.iter()
+                        .find(|b| b.get("title").and_then(Value::as_str) == Some(title))
+                })
                 .cloned()
                 .ok_or_else(|| format!("cve schema: no oneOf branch {title:?}"))?;
             let mut root = branch;
@@ -125,7 +132,9 @@ fn compile(id: IntelSchema) -> Compiled {
         }
         IntelSchema::Osv => {}
     }
-    let mut options = jsonschema::options().offline().should_validate_formats(true);
+    let mut options = jsonschema::options()
+        .offline()
+        .should_validate_formats(true);
     if matches!(id, IntelSchema::Cve5Published | IntelSchema::Cve5Rejected) {
         // GitLab's CNA writes `affected[].repo` as `git://git@gitlab.com:gitlab-org/gitlab.git` (scp syntax in a
         // URL: not RFC 3986) on its records, and CVE Services publishes them: the official pipeline does not assert

@@ -23,12 +23,18 @@ fn osv_all_zip_from_real_records() {
     let dir = scratch("osv-zip");
     let mut entries = Vec::new();
     for file in ["Go", "PyPI", "crates.io", "AlmaLinux"] {
-        for line in gz_lines(&format!("feeds/osv/{file}.jsonl.gz")).iter().take(40) {
+        for line in gz_lines(&format!("feeds/osv/{file}.jsonl.gz"))
+            .iter()
+            .take(40)
+        {
             entries.push((format!("{}.json", id_of(line)), line.as_bytes().to_vec()));
         }
     }
     let good = entries.len();
-    entries.push(("broken.json".into(), b"{\"id\": \"GO-2099-0001\", \"modif".to_vec()));
+    entries.push((
+        "broken.json".into(),
+        b"{\"id\": \"GO-2099-0001\", \"modif".to_vec(),
+    ));
     entries.push(("README.txt".into(), b"not a record".to_vec()));
     entries.push(("sub/".into(), Vec::new()));
     let zip = dir.join("all.zip");
@@ -54,7 +60,11 @@ fn osv_all_zip_from_real_records() {
     assert_eq!(ids.len(), good);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].locator.entry.as_deref(), Some("broken.json"));
-    assert!(matches!(errors[0].error, IntelError::Json { .. }), "{}", errors[0]);
+    assert!(
+        matches!(errors[0].error, IntelError::Json { .. }),
+        "{}",
+        errors[0]
+    );
     assert!(errors[0].to_string().contains("all.zip!broken.json"));
     // README.txt and the directory are not records.
     assert_eq!(summary.documents as usize, good + 1);
@@ -173,7 +183,11 @@ fn jsonl_with_bad_records_reports_each_and_reads_the_rest() {
         assert_eq!(seen[0].0, Some(2));
         // additionalProperties: false at the root reports the root.
         assert_eq!(seen[1], (Some(5), Some("")));
-        assert!(errors[1].error.to_string().contains("colour"), "{}", errors[1]);
+        assert!(
+            errors[1].error.to_string().contains("colour"),
+            "{}",
+            errors[1]
+        );
         assert_eq!(seen[2], (Some(6), Some("/aliases")));
         assert_eq!(seen[3].0, Some(7));
         assert!(
@@ -237,7 +251,10 @@ fn unsupported_and_missing_paths_fail_the_run() {
         )
     };
     assert!(matches!(run(&tar), Err(IntelError::Unsupported(_))));
-    assert!(matches!(run(&dir.join("missing.json")), Err(IntelError::Io(_))));
+    assert!(matches!(
+        run(&dir.join("missing.json")),
+        Err(IntelError::Io(_))
+    ));
     let not_zip = dir.join("all.zip");
     std::fs::write(&not_zip, b"PK but not really").unwrap();
     assert!(matches!(run(&not_zip), Err(IntelError::Zip(_))));
@@ -285,7 +302,9 @@ fn epss_bad_rows_are_errors_with_line_numbers() {
     std::fs::write(&path, gzip(text.as_bytes())).unwrap();
     let (ok, errors, _) = read_all(FeedKind::Epss, &path);
     assert_eq!(ok.len(), 4);
-    assert!(ok.iter().all(|r| r.source == IntelSource::Epss && r.epss.is_some()));
+    assert!(ok
+        .iter()
+        .all(|r| r.source == IntelSource::Epss && r.epss.is_some()));
     assert_eq!(ok[1].id, "CVE-2021-44228");
     assert_eq!(ok[1].raw["epss"], 0.94358);
     let at: Vec<_> = errors.iter().map(|e| e.locator.to_string()).collect();

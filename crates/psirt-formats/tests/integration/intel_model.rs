@@ -25,7 +25,10 @@ fn pypi_record_aliases_purl_and_ranges() {
     assert!(r.related.is_empty());
     assert_eq!(r.cve_ids().collect::<Vec<_>>(), ["CVE-2009-5013"]);
     let a = &r.affected[0];
-    assert_eq!((a.ecosystem.as_str(), a.name.as_str()), ("PyPI", "pyftpdlib"));
+    assert_eq!(
+        (a.ecosystem.as_str(), a.name.as_str()),
+        ("PyPI", "pyftpdlib")
+    );
     assert_eq!(a.purl.as_ref().unwrap().to_string(), "pkg:pypi/pyftpdlib");
     assert!(r.raw.is_object());
     assert_eq!(r.raw["id"], "PYSEC-2010-10");
@@ -83,7 +86,10 @@ fn osv_errors_carry_pointers() {
     // With validation off the model still refuses what it cannot read, with the pointer.
     let off = ParseOptions { validate: false };
     let err = parse_osv(bad_time.to_string().as_bytes(), &off).unwrap_err();
-    assert!(matches!(&err, IntelError::Model { pointer, .. } if pointer == "/modified"), "{err}");
+    assert!(
+        matches!(&err, IntelError::Model { pointer, .. } if pointer == "/modified"),
+        "{err}"
+    );
 }
 
 fn cve_base() -> Value {
@@ -101,18 +107,32 @@ fn cve5_examples_parse() {
     assert_eq!(ranges.ranges[0].kind, RangeKind::Semver);
     assert_eq!(
         ranges.ranges[0].events,
-        [Event::Introduced("1.0.0".into()), Event::Fixed("1.0.6".into())]
+        [
+            Event::Introduced("1.0.0".into()),
+            Event::Fixed("1.0.6".into())
+        ]
     );
     assert!(r.affected.is_empty());
 
     // The advanced example: an unaffected range whose `changes` make 2.1.6..2.1.9 affected.
-    let adv: Value = serde_json::from_slice(&read("examples/cve5/CVEv5_advanced-example.json")).unwrap();
+    let adv: Value =
+        serde_json::from_slice(&read("examples/cve5/CVEv5_advanced-example.json")).unwrap();
     let r = cve(&adv).unwrap();
     let ranges = r.products[0].ranges.as_ref().unwrap();
-    for (v, want) in [("1.0.5", true), ("1.0.6", false), ("2.1.5", false), ("2.1.7", true), ("2.1.9", false), ("3.1.0", false)] {
+    for (v, want) in [
+        ("1.0.5", true),
+        ("1.0.6", false),
+        ("2.1.5", false),
+        ("2.1.7", true),
+        ("2.1.9", false),
+        ("3.1.0", false),
+    ] {
         assert_eq!(affected(ranges, v).unwrap(), want, "{v}");
     }
-    assert!(r.severity.iter().any(|s| s.kind == SeverityKind::CvssV3 && s.base_score.is_some()));
+    assert!(r
+        .severity
+        .iter()
+        .any(|s| s.kind == SeverityKind::CvssV3 && s.base_score.is_some()));
 }
 
 #[test]
@@ -148,14 +168,25 @@ fn cve5_registry_package_becomes_affected_package() {
     let a = &r.affected[0];
     assert_eq!((a.ecosystem.as_str(), a.name.as_str()), ("PyPI", "Flask"));
     assert_eq!(a.purl.as_ref().unwrap().to_string(), "pkg:pypi/flask");
-    assert_eq!(a.ranges.ranges[1].events[1], Event::LastAffected("2.3.1".into()));
-    for (ver, want) in [("2.2.4", true), ("2.2.5", false), ("2.3.1", true), ("2.3.2", false)] {
+    assert_eq!(
+        a.ranges.ranges[1].events[1],
+        Event::LastAffected("2.3.1".into())
+    );
+    for (ver, want) in [
+        ("2.2.4", true),
+        ("2.2.5", false),
+        ("2.3.1", true),
+        ("2.3.2", false),
+    ] {
         assert_eq!(affected(&a.ranges, ver).unwrap(), want, "{ver}");
     }
     // git hashes and "all but 5.0" stay text.
     assert_eq!(r.products.len(), 3);
     assert!(r.products[1].ranges.is_none() && r.products[2].ranges.is_none());
-    assert_eq!(r.products[1].versions[0].version_type.as_deref(), Some("git"));
+    assert_eq!(
+        r.products[1].versions[0].version_type.as_deref(),
+        Some("git")
+    );
     assert_eq!(r.cwe_ids, Vec::<String>::new()); // the basic example's problemType has no cweId
 }
 
@@ -176,6 +207,9 @@ fn record_serialises_with_rfc3339_and_iso_dates() {
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["source"], "osv");
     assert_eq!(v["published"], "2021-04-14T20:04:52Z");
-    assert_eq!(v["affected"][0]["purl"], "pkg:golang/github.com/gin-gonic/gin");
+    assert_eq!(
+        v["affected"][0]["purl"],
+        "pkg:golang/github.com/gin-gonic/gin"
+    );
     assert_eq!(v["affected"][0]["ranges"]["ranges"][0]["type"], "SEMVER");
 }

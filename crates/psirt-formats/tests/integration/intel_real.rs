@@ -142,18 +142,27 @@ fn cve5_vulnrichment_sample_parses() {
          ranges), {packages} registry packages, {ghsa} with a GHSA alias",
         ok.len()
     );
-    assert_eq!((products, with_ranges, packages, with_cwe, ghsa), (2987, 192, 2, 778, 52));
+    assert_eq!(
+        (products, with_ranges, packages, with_cwe, ghsa),
+        (2987, 192, 2, 778, 52)
+    );
 }
 
 #[test]
 fn kev_catalog_parses() {
-    let bytes = std::fs::read(data_dir().join("feeds/kev/known_exploited_vulnerabilities.json")).unwrap();
+    let bytes =
+        std::fs::read(data_dir().join("feeds/kev/known_exploited_vulnerabilities.json")).unwrap();
     let catalog =
-        psirt_formats::parse_kev(&bytes, "kev.json", &psirt_formats::ParseOptions::default()).unwrap();
+        psirt_formats::parse_kev(&bytes, "kev.json", &psirt_formats::ParseOptions::default())
+            .unwrap();
     assert_eq!(catalog.catalog_version, "2025.08.25");
     assert_eq!(catalog.count, 1404);
     assert_eq!(catalog.records.len(), 1404);
-    let ok: Vec<_> = catalog.records.iter().map(|r| r.as_ref().unwrap()).collect();
+    let ok: Vec<_> = catalog
+        .records
+        .iter()
+        .map(|r| r.as_ref().unwrap())
+        .collect();
     let ransomware = ok
         .iter()
         .filter(|r| r.exploited.as_ref().unwrap().known_ransomware_use == Some(true))
@@ -166,7 +175,10 @@ fn kev_catalog_parses() {
     assert_eq!(e.date_added.unwrap().to_string(), "2025-08-25");
     assert_eq!(e.due_date.unwrap().to_string(), "2025-09-15");
     assert_eq!(first.products[0].vendor.as_deref(), Some("Git"));
-    eprintln!("KEV: {} entries, {ransomware} with known ransomware use", ok.len());
+    eprintln!(
+        "KEV: {} entries, {ransomware} with known ransomware use",
+        ok.len()
+    );
     // The container path gives the same records.
     let (records, bad, _) = read_all(
         FeedKind::Kev,
