@@ -295,8 +295,26 @@ impl Run<'_> {
         let mut n = 0u64;
         while !self.stopped {
             line.clear();
-            match reader.read_until(b'\n', &mut line) {
+            // Bounded like whole documents: a newline-free gzip bomb must not grow one line without limit.
+            match (&mut reader)
+                .take(MAX_DOCUMENT_BYTES + 1)
+                .read_until(b'\n', &mut line)
+            {
                 Ok(0) => break,
+                Ok(_) if line.len() as u64 > MAX_DOCUMENT_BYTES => {
+                    let loc = Locator {
+                        line: Some(n + 1),
+                        ..at.clone()
+                    };
+                    let error = IntelError::Unsupported(format!(
+                        "line longer than {MAX_DOCUMENT_BYTES} bytes"
+                    ));
+                    self.emit(Err(RecordError {
+                        locator: loc,
+                        error,
+                    }));
+                    break;
+                }
                 Ok(_) => {
                     n += 1;
                     if line.iter().all(u8::is_ascii_whitespace) {

@@ -55,7 +55,7 @@ pub(crate) fn kev_from_value(
                     index: Some(i),
                     ..at.clone()
                 },
-                error,
+                error: in_catalog(error, i),
             })
         })
         .collect();
@@ -67,7 +67,22 @@ pub(crate) fn kev_from_value(
     })
 }
 
-/// One `vulnerabilities[]` entry; pointers in its errors are relative to the entry.
+/// Makes an entry's error pointer absolute in the catalog (`/dueDate` → `/vulnerabilities/7/dueDate`).
+fn in_catalog(error: IntelError, i: usize) -> IntelError {
+    match error {
+        IntelError::Schema { pointer, message } => IntelError::Schema {
+            pointer: format!("/vulnerabilities/{i}{pointer}"),
+            message,
+        },
+        IntelError::Model { pointer, message } => IntelError::Model {
+            pointer: format!("/vulnerabilities/{i}{pointer}"),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// One `vulnerabilities[]` entry; pointers in its errors are relative to the entry (made absolute by the caller).
 fn entry_from_value(value: Value, options: &ParseOptions) -> Result<IntelRecord, IntelError> {
     if options.validate {
         validate(IntelSchema::KevEntry, &value)?;

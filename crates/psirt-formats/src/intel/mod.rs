@@ -7,45 +7,65 @@
 //! rest of the batch is read.
 //!
 //! Decisions:
-//! - **Validation.** OSV records are validated against the OSV schema, CVE records against CVE Record Format 5.1.1
-//!   (bundled), KEV entries against the KEV catalog schema, formats (`date-time`, `uri`, `date`) included; the
-//!   first violation rejects the record with its JSON Pointer. CVE **5.0** records are accepted: the 5.1.1 schema's
-//!   `dataVersion` pattern admits any 5.x and 5.1 only added optional fields, so 5.0 records validate unchanged
-//!   (the shared sample's one 5.0 record does). No other leniency. Real-data outcome (shared corpus, 26,223 OSV
-//!   records): all valid except 7 PyPI PYSEC records whose GIT `fixed` event is `<sha>.patch` (not a commit hash);
-//!   those are rejected per record, as the schema requires.
+//! - **Validation.** OSV records are validated against the OSV schema (ossf/osv-schema), CVE records against CVE
+//!   Record Format 5.1.1 (bundled; the `Published` or `Rejected` branch of its root `oneOf`, chosen by
+//!   `cveMetadata.state`, so errors point into the record rather than at the root), KEV entries one by one against
+//!   the catalog schema's `$defs/vulnerability`; format keywords (`date-time`, `uri`, `date`) are asserted. The first
+//!   violation rejects the record with its JSON Pointer ([`IntelError::Schema`]).
+//!   - CVE **5.0** records are accepted: the 5.1.1 schema's `dataVersion` pattern admits any 5.x and 5.1 only added
+//!     optional fields; the shared sample's 5.0 record validates unchanged.
+//!   - One leniency, CVE only: `uri` needs a scheme and no white space, not full RFC 3986. GitLab's CNA writes
+//!     `affected[].repo` as `git://git@gitlab.com:gitlab-org/gitlab.git` and CVE Services publishes it (5 of the
+//!     1151 sample records). OSV and KEV keep strict formats.
+//!   - Shared corpus outcome: all 26,223 OSV records valid except 7 PyPI (PYSEC) records whose GIT event is
+//!     `fixed: "<sha>.patch"` (not a commit hash): rejected per record, as the schema says. All 1151 CVE records
+//!     and all 1404 KEV entries valid.
 //! - **Withdrawn.** OSV `withdrawn` is kept as given. A CVE record in state `REJECTED` is imported (so earlier
 //!   matches can be closed) with `withdrawn` = `dateRejected` (else `dateUpdated`, else `datePublished`), the
-//!   rejection reason as `details`, no affected packages; [`IntelRecord::is_withdrawn`] tells.
-//! - **Aliases.** `aliases` holds the ids that name the same vulnerability: OSV `aliases`; for CVE 5, GHSA ids
-//!   found in reference URLs (`github.com/advisories/GHSA-…`, `…/security/advisories/GHSA-…`) — CVE 5 has no
-//!   aliases field. The record's own id is never an alias; duplicates are dropped, order kept. OSV `related`
-//!   (similar but different vulnerabilities) and `upstream` (ids this record derives from) are kept separately.
+//!   rejection reason as `details`, no products or packages; [`IntelRecord::is_withdrawn`] tells.
+//! - **Aliases.** `aliases` holds the ids that name the same vulnerability: OSV `aliases`; for CVE 5 (which has no
+//!   aliases field) the GHSA ids in GitHub advisory reference URLs (`github.com/advisories/GHSA-…`,
+//!   `…/security/advisories/GHSA-…`). Never the record's own id; duplicates dropped, order kept. OSV `related`
+//!   (different but related vulnerabilities) and `upstream` (ids this record derives from, e.g. a distro record's
+//!   CVE) are kept separately in [`IntelRecord::related`] and [`IntelRecord::upstream`].
 //! - **Timestamps** are parsed into `OffsetDateTime` (RFC 3339; a CVE timestamp without offset is UTC); KEV and
-//!   EPSS dates into `Date`. The exact text stays in [`IntelRecord::raw`].
-//! - **Affected (OSV).** One [`AffectedPackage`] per `affected[]` entry, ranges as psirt-versions'
-//!   [`OsvAffectedRanges`] (the `versions` list included); `ecosystem` keeps the suffix (`AlmaLinux:8`); the purl
-//!   is the record's own `package.purl` (version dropped) or derived from ecosystem + name.
-//! - **Affected (CVE 5).** Every `containers.cna.affected[]` entry becomes an [`AffectedProduct`] (vendor,
-//!   product, packageName, collectionURL, cpes, defaultStatus and the version entries as text). Its version entries
-//!   are converted into OSV ranges when every entry that says `affected` has `versionType` `semver` (a SEMVER
-//!   range) or a type naming an ecosystem's scheme (`maven`, `python`, `npm`, `rpm`, …: an ECOSYSTEM range): start
-//!   `version` → `introduced` (`0`, `*`, `n/a`, `unspecified` → `introduced: "0"`), `lessThan` → `fixed`,
-//!   `lessThanOrEqual` → `last_affected` (`*` → open end), `changes` → `fixed`/`introduced` at `at`; a version
-//!   without a range joins the exact `versions` list; `defaultStatus: affected` with no unaffected entries →
-//!   `introduced: "0"`. Anything else (git hashes, `custom`, unaffected ranges under an affected default) leaves
-//!   `ranges: None`, the text still there. The ranges must compile with psirt-versions, else `None`. When the
-//!   entry also has a `packageName` and a `collectionURL` of a known registry (PyPI, Maven Central, npm, crates.io,
-//!   …) and ranges, it is also an [`AffectedPackage`] (with purl), so CVE-only packages match like OSV ones.
+//!   EPSS dates into `Date`. Unparsable ones reject the record ([`IntelError::Model`] with the pointer). The exact
+//!   text stays in [`IntelRecord::raw`].
+//! - **Affected (OSV).** One [`AffectedPackage`] per `affected[]` entry with a `package`, ranges as psirt-versions'
+//!   [`OsvAffectedRanges`] (the explicit `versions` list included; GIT ranges kept, they are not evaluable);
+//!   `ecosystem` keeps the release suffix (`AlmaLinux:8`), the ranges' ecosystem is the base. The purl is the
+//!   record's own `package.purl` with the version dropped, else derived from ecosystem + name (none for OSS-Fuzz,
+//!   GHC, Linux, … which have no purl type).
+//! - **Affected (CVE 5).** Every `containers.cna.affected[]` entry becomes an [`AffectedProduct`] (vendor, product,
+//!   packageName, collectionURL, cpes, defaultStatus and the version entries as text). Its version entries are also
+//!   converted into OSV ranges ([`AffectedProduct::ranges`]) when every entry that can make a version affected has
+//!   `versionType` `semver` (a SEMVER range) or a type naming an ecosystem's scheme (`maven`, `python`, `npm`,
+//!   `rpm`, `deb`, …: an ECOSYSTEM range), or no type and a registry ecosystem (below):
+//!   - an affected entry with a range: `version` → `introduced` (`0`, `*`, `n/a`, `unspecified`, empty →
+//!     `introduced: "0"`), `lessThan` → `fixed`, `lessThanOrEqual` → `last_affected` (`*`: open end);
+//!   - `changes` are walked as CVE 5 defines them (switch to `unaffected` → `fixed`, to `affected` →
+//!     `introduced`), also inside an `unaffected` range (the advanced example's 2.1.6–2.1.9);
+//!   - an affected version without a range joins the exact `versions` list;
+//!   - `defaultStatus: affected` with no unaffected entry → `introduced: "0"` (all versions).
+//!   - anything else — git hashes, `custom` and other types, `unknown` statuses in a range, "all but these"
+//!     (unaffected entries under an affected default), mixed types — leaves `ranges: None` with the text kept;
+//!     ranges must also compile with psirt-versions (every version parses), else `None`; without a registry
+//!     ecosystem a SEMVER range carries the placeholder ecosystem `semver` (SEMVER ordering does not depend on
+//!     it). Sample: 2,987 product entries, 192 with ranges;
+//!   - when an entry also has a `packageName` and a `collectionURL` of a known registry (pypi.org, Maven Central,
+//!     npmjs, crates.io, pkg.go.dev, rubygems, packagist, nuget, hex, pub.dev, CRAN, Hackage) and ranges, it is
+//!     also an [`AffectedPackage`] (with purl), so CVE-only packages match like OSV ones (2 in the sample).
 //! - **Severity** lists every CVSS vector with its type: OSV top-level `severity` (per-package ones are on the
-//!   [`AffectedPackage`]); CVE `metrics` of the CNA and of every ADP container, with the provider's short name.
-//!   CWE ids: CVE `problemTypes` of CNA and ADPs; KEV `cwes`. Deduplicated.
+//!   [`AffectedPackage`]); CVE `metrics` of the CNA and of every ADP container, with the provider's short name and
+//!   `baseScore`. CWE ids: CVE `problemTypes` of CNA and ADPs; OSV `database_specific.cwe_ids` (GHSA style); KEV
+//!   `cwes`. Deduplicated.
 //! - **KEV/SSVC.** The CISA ADP container's `kev` metric sets [`IntelRecord::exploited`] (date added, reference)
-//!   and its `ssvc` metric [`IntelRecord::ssvc`]. A KEV catalog entry gives a record (source `kev`, id the CVE)
-//!   with `exploited` complete (due date, ransomware use, required action, notes) and vendor/product as an
-//!   [`AffectedProduct`].
+//!   and its `ssvc` metric [`IntelRecord::ssvc`] (sample: 222 KEV-flagged, 1146 with SSVC). A KEV catalog entry
+//!   gives a record (source `kev`, id the CVE) with `exploited` complete (due date, ransomware use, required
+//!   action, notes) and vendor/product as an [`AffectedProduct`]; a bad entry is rejected alone, its pointer
+//!   absolute in the catalog (`/vulnerabilities/7/dueDate`).
 //! - **EPSS** rows become [`EpssScore`]s (and records of source `epss` through [`read_feed`]); the score date and
-//!   model version come from the `#model_version:…,score_date:…` comment line.
+//!   model version come from the `#model_version:…,score_date:…` comment line; gzip is detected by magic bytes.
 //! - **raw** is the record as received (for KEV, the catalog entry; for EPSS, the row as a JSON object).
 
 mod container;

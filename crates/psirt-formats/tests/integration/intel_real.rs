@@ -187,3 +187,39 @@ fn kev_catalog_parses() {
     assert!(bad.is_empty());
     assert_eq!(records.len(), 1404);
 }
+
+#[test]
+fn kev_bad_entries_are_rejected_one_by_one() {
+    let bytes =
+        std::fs::read(data_dir().join("feeds/kev/known_exploited_vulnerabilities.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    v["vulnerabilities"][3]["dueDate"] = "next week".into();
+    v["vulnerabilities"][7]
+        .as_object_mut()
+        .unwrap()
+        .remove("cveID");
+    v["vulnerabilities"][9]["cwes"] = serde_json::json!(["CWE-79", 79]);
+    let bytes = serde_json::to_vec(&v).unwrap();
+    let options = psirt_formats::ParseOptions::default();
+    let catalog = psirt_formats::parse_kev(&bytes, "kev.json", &options).unwrap();
+    let bad: Vec<_> = catalog
+        .records
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|e| (e.locator.index, e.error.pointer().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            (Some(3), "/vulnerabilities/3/dueDate".to_string()),
+            (Some(7), "/vulnerabilities/7".to_string()),
+            (Some(9), "/vulnerabilities/9/cwes/1".to_string()),
+        ]
+    );
+    assert_eq!(catalog.records.len(), 1404);
+    // A broken envelope rejects the catalog.
+    v["count"] = "many".into();
+    let err = psirt_formats::parse_kev(&serde_json::to_vec(&v).unwrap(), "kev.json", &options)
+        .unwrap_err();
+    assert_eq!(err.pointer(), Some("/count"), "{err}");
+}
