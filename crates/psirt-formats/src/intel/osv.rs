@@ -43,11 +43,8 @@ pub(crate) fn osv_from_value(
     r.details = doc.details;
     r.severity = severities(doc.severity.unwrap_or_default());
     // GHSA (and some others) list CWEs in database_specific.cwe_ids; OSV itself has no CWE field.
-    if let Some(Value::Array(ids)) = doc
-        .database_specific
-        .as_ref()
-        .and_then(|d| d.get("cwe_ids"))
-    {
+    // Read in place: deserialising database_specific would deep-copy it (it can be large).
+    if let Some(Value::Array(ids)) = value.pointer("/database_specific/cwe_ids") {
         for id in ids.iter().filter_map(Value::as_str) {
             push_unique(&mut r.cwe_ids, id, "");
         }
@@ -67,8 +64,16 @@ pub(crate) fn osv_from_value(
         let eco = Ecosystem::from_osv(&pkg.ecosystem).map_err(|e| {
             IntelError::model(format!("/affected/{i}/package/ecosystem"), e.to_string())
         })?;
-        let purl = package::given_purl(pkg.purl.as_deref())
-            .or_else(|| package::purl_for(&pkg.ecosystem, &pkg.name));
+        // Distro records repeat one package in many entries (one per module stream): reuse the previous purl.
+        let same = r
+            .affected
+            .last()
+            .filter(|p| p.ecosystem == pkg.ecosystem && p.name == pkg.name && pkg.purl.is_none());
+        let purl = match same {
+            Some(prev) => prev.purl.clone(),
+            None => package::given_purl(pkg.purl.as_deref())
+                .or_else(|| package::purl_for(&pkg.ecosystem, &pkg.name)),
+        };
         r.affected.push(AffectedPackage {
             ecosystem: pkg.ecosystem,
             name: pkg.name,
@@ -121,7 +126,6 @@ struct OsvDoc {
     severity: Option<Vec<SeverityDoc>>,
     affected: Option<Vec<AffectedDoc>>,
     references: Option<Vec<ReferenceDoc>>,
-    database_specific: Option<Value>,
 }
 
 #[derive(Deserialize)]
