@@ -4,6 +4,12 @@
 
 #[path = "integration/common.rs"]
 mod common;
+#[path = "integration/intel_containers.rs"]
+mod intel_containers;
+#[path = "integration/intel_model.rs"]
+mod intel_model;
+#[path = "integration/intel_real.rs"]
+mod intel_real;
 #[path = "integration/invalid.rs"]
 mod invalid;
 #[path = "integration/model.rs"]

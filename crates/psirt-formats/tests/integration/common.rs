@@ -40,3 +40,73 @@ pub fn schema_error(v: &serde_json::Value) -> (String, String) {
         other => panic!("expected a schema error, got {other:?}"),
     }
 }
+
+/// An empty scratch directory for one test (under cargo's per-target tmp dir).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("intel-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The lines of a shared `.jsonl.gz` file.
+pub fn gz_lines(rel: &str) -> Vec<String> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(data_dir().join(rel)).unwrap();
+    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(f))
+        .lines()
+        .map(|l| l.unwrap())
+        .collect()
+}
+
+/// Reads a whole feed: the records and the per-record errors, plus the summary.
+pub fn read_all(
+    kind: psirt_formats::FeedKind,
+    path: &std::path::Path,
+) -> (
+    Vec<psirt_formats::IntelRecord>,
+    Vec<psirt_formats::RecordError>,
+    psirt_formats::FeedSummary,
+) {
+    let (mut ok, mut bad) = (Vec::new(), Vec::new());
+    let summary = psirt_formats::read_feed(
+        kind,
+        path,
+        &ParseOptions::default(),
+        &mut |r| {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(e) => bad.push(e),
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (ok, bad, summary)
+}
+
+/// Writes a zip of (name, bytes) entries, deflated.
+pub fn write_zip(path: &std::path::Path, entries: &[(String, Vec<u8>)]) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        if name.ends_with('/') {
+            w.add_directory(name.as_str(), opts).unwrap();
+        } else {
+            w.start_file(name.as_str(), opts).unwrap();
+            w.write_all(bytes).unwrap();
+        }
+    }
+    w.finish().unwrap();
+}
+
+/// Gzips bytes.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}

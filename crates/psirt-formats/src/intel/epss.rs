@@ -1,0 +1,159 @@
+//! FIRST EPSS daily CSV (`epss_scores-YYYY-MM-DD.csv[.gz]`):
+//!
+//! ```text
+//! #model_version:v2025.03.14,score_date:2025-08-25T12:55:00Z
+//! cve,epss,percentile
+//! CVE-2024-0001,0.00043,0.10423
+//! ```
+//!
+//! The comment line and the header are optional (older files have neither). Rows are streamed: a daily file has
+//! ~300k of them and nothing needs them all at once.
+
+use std::io::{BufRead, BufReader, Read};
+
+use flate2::read::MultiGzDecoder;
+use time::Date;
+
+use super::error::IntelError;
+use super::{dates, EpssScore};
+
+/// Reads EPSS rows from a reader; gzip input is detected by its magic bytes and decompressed.
+pub fn parse_epss<'a>(reader: impl Read + 'a) -> EpssReader<'a> {
+    let mut buffered = BufReader::with_capacity(1 << 16, reader);
+    let gzip = matches!(buffered.fill_buf(), Ok(b) if b.starts_with(&[0x1f, 0x8b]));
+    let inner: Box<dyn BufRead + 'a> = if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    EpssReader {
+        inner,
+        line: 0,
+        buf: String::new(),
+        score_date: None,
+        model_version: None,
+        header_seen: false,
+        done: false,
+    }
+}
+
+/// Iterator over the rows: `Ok(score)` per row, `Err` per bad line ([`IntelError::Csv`] with its line), and an I/O
+/// error ends the iteration.
+pub struct EpssReader<'a> {
+    inner: Box<dyn BufRead + 'a>,
+    line: u64,
+    buf: String,
+    score_date: Option<Date>,
+    model_version: Option<String>,
+    header_seen: bool,
+    done: bool,
+}
+
+impl EpssReader<'_> {
+    /// The 1-based number of the line last read.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// `score_date` of the comment line (known once the first row has been read).
+    pub fn score_date(&self) -> Option<Date> {
+        self.score_date
+    }
+
+    /// `model_version` of the comment line.
+    pub fn model_version(&self) -> Option<&str> {
+        self.model_version.as_deref()
+    }
+
+    fn comment(&mut self, text: &str) -> Result<(), IntelError> {
+        for part in text.trim_start_matches('#').split(',') {
+            match part.split_once(':') {
+                Some(("model_version", v)) => self.model_version = Some(v.trim().to_string()),
+                // `2025-08-25T12:55:00Z` or `2023-03-20T00:00:00+0000`: the day is what matters.
+                Some(("score_date", v)) => {
+                    let day = v.trim().get(..10).unwrap_or(v);
+                    self.score_date =
+                        Some(dates::date(day, "").map_err(|e| self.csv(e.to_string()))?);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn csv(&self, message: impl Into<String>) -> IntelError {
+        IntelError::Csv {
+            line: self.line,
+            message: message.into(),
+        }
+    }
+
+    fn row(&self, text: &str) -> Result<EpssScore, IntelError> {
+        let mut fields = text.split(',');
+        let (Some(cve), Some(epss), Some(pct), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(self.csv(format!("expected 3 fields (cve,epss,percentile): {text:?}")));
+        };
+        let cve = cve.trim();
+        if !cve.starts_with("CVE-") {
+            return Err(self.csv(format!("not a CVE id: {cve:?}")));
+        }
+        let num = |name: &str, s: &str| -> Result<f64, IntelError> {
+            match s.trim().parse::<f64>() {
+                Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+                _ => Err(self.csv(format!("{name} is not a number in [0, 1]: {s:?}"))),
+            }
+        };
+        Ok(EpssScore {
+            cve: cve.to_string(),
+            score: num("epss", epss)?,
+            percentile: num("percentile", pct)?,
+            score_date: self.score_date,
+            model_version: self.model_version.clone(),
+        })
+    }
+}
+
+impl Iterator for EpssReader<'_> {
+    type Item = Result<EpssScore, IntelError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.buf.clear();
+            match self.inner.read_line(&mut self.buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.line += 1;
+                    let text = std::mem::take(&mut self.buf);
+                    let t = text
+                        .trim_end_matches(['\r', '\n'])
+                        .trim_start_matches('\u{feff}');
+                    let result = if t.trim().is_empty() {
+                        None
+                    } else if t.starts_with('#') {
+                        self.comment(t).err().map(Err)
+                    } else if !self.header_seen && t.to_ascii_lowercase().starts_with("cve,") {
+                        self.header_seen = true;
+                        None
+                    } else {
+                        self.header_seen = true;
+                        Some(self.row(t))
+                    };
+                    self.buf = text;
+                    if result.is_some() {
+                        return result;
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
+        None
+    }
+}

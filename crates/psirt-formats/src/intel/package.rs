@@ -1,0 +1,100 @@
+//! Package identity of intel records: the package purl (no version) of an OSV ecosystem + name, and the OSV
+//! ecosystem of a CVE 5 `collectionURL`.
+//!
+//! psirt-versions maps purl types to ecosystems ([`psirt_versions::Ecosystem::from_purl_type`]) but not back;
+//! the reverse table lives here because only intel import needs it. It follows the OSV schema's purl mapping
+//! (e.g. `Maven` `group:artifact` → `pkg:maven/group/artifact`, `Go` → `pkg:golang/<module path>`, distro
+//! ecosystems → `pkg:rpm/<distro>`, `pkg:deb/<distro>`, `pkg:apk/<distro>`). Ecosystems without a purl type
+//! (OSS-Fuzz, Linux, Android, GIT, GHC, …) give no purl.
+
+use psirt_versions::{Ecosystem, Purl};
+
+/// The package purl (canonical, without version) for an OSV `package.ecosystem` (suffix allowed) and `name`.
+pub(crate) fn purl_for(ecosystem: &str, name: &str) -> Option<Purl> {
+    let eco = Ecosystem::from_osv(ecosystem).ok()?;
+    let (ty, distro) = match eco {
+        Ecosystem::Npm => ("npm", None),
+        Ecosystem::PyPI => ("pypi", None),
+        Ecosystem::Maven => ("maven", None),
+        Ecosystem::Go => ("golang", None),
+        Ecosystem::CratesIo => ("cargo", None),
+        Ecosystem::RubyGems => ("gem", None),
+        Ecosystem::Packagist => ("composer", None),
+        Ecosystem::NuGet => ("nuget", None),
+        Ecosystem::Hex => ("hex", None),
+        Ecosystem::Pub => ("pub", None),
+        Ecosystem::Hackage => ("hackage", None),
+        Ecosystem::Cran => ("cran", None),
+        Ecosystem::SwiftUrl => ("swift", None),
+        Ecosystem::Julia => ("julia", None),
+        Ecosystem::Bitnami => ("bitnami", None),
+        Ecosystem::ConanCenter => ("conan", None),
+        Ecosystem::Debian => ("deb", Some("debian")),
+        Ecosystem::Ubuntu => ("deb", Some("ubuntu")),
+        Ecosystem::Alpine => ("apk", Some("alpine")),
+        Ecosystem::Wolfi => ("apk", Some("wolfi")),
+        Ecosystem::Chainguard => ("apk", Some("chainguard")),
+        Ecosystem::AlmaLinux => ("rpm", Some("almalinux")),
+        Ecosystem::RockyLinux => ("rpm", Some("rocky-linux")),
+        Ecosystem::RedHat => ("rpm", Some("redhat")),
+        Ecosystem::Suse => ("rpm", Some("suse")),
+        Ecosystem::OpenSuse => ("rpm", Some("opensuse")),
+        Ecosystem::OpenEuler => ("rpm", Some("openeuler")),
+        Ecosystem::Mageia => ("rpm", Some("mageia")),
+        _ => return None,
+    };
+    let (namespace, name) = match (ty, distro) {
+        (_, Some(d)) => (Some(d), name),
+        ("npm", _) => match name.split_once('/') {
+            Some((scope, n)) if scope.starts_with('@') => (Some(scope), n),
+            _ => (None, name),
+        },
+        ("maven", _) => match name.split_once(':') {
+            Some((g, a)) => (Some(g), a),
+            None => (None, name),
+        },
+        // Module paths and Swift URLs: the last segment is the name, the rest the namespace.
+        ("golang" | "swift" | "composer", _) => match name.rsplit_once('/') {
+            Some((ns, n)) => (Some(ns), n),
+            None => (None, name),
+        },
+        _ => (None, name),
+    };
+    Purl::new(ty, namespace, name, None, [], None).ok()
+}
+
+/// The purl given by the record (`package.purl`), without version, qualifiers and subpath; `None` when absent or
+/// unparsable (the caller then derives one).
+pub(crate) fn given_purl(purl: Option<&str>) -> Option<Purl> {
+    Purl::parse_lenient(purl?).ok().map(|p| p.without_version())
+}
+
+/// The OSV ecosystem a CVE 5 `collectionURL` names, for the language registries OSV covers. Other collections
+/// (vendor download pages, wordpress.org plugins, distribution package browsers) give `None`.
+pub(crate) fn ecosystem_of_collection(url: &str) -> Option<&'static str> {
+    let rest = url
+        .trim()
+        .strip_prefix("https://")
+        .or_else(|| url.trim().strip_prefix("http://"))?;
+    let host = rest.split('/').next()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    Some(match host {
+        "pypi.org" | "pypi.python.org" | "files.pythonhosted.org" => "PyPI",
+        "repo.maven.apache.org"
+        | "repo1.maven.org"
+        | "central.sonatype.com"
+        | "search.maven.org"
+        | "mvnrepository.com" => "Maven",
+        "npmjs.com" | "registry.npmjs.org" => "npm",
+        "crates.io" => "crates.io",
+        "pkg.go.dev" | "proxy.golang.org" => "Go",
+        "rubygems.org" => "RubyGems",
+        "packagist.org" => "Packagist",
+        "nuget.org" | "api.nuget.org" => "NuGet",
+        "hex.pm" => "Hex",
+        "pub.dev" => "Pub",
+        "cran.r-project.org" => "CRAN",
+        "hackage.haskell.org" => "Hackage",
+        _ => return None,
+    })
+}
