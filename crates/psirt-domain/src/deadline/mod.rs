@@ -13,6 +13,7 @@
 //! UTC (the same instant).
 
 pub mod calendar;
+pub mod case_clocks;
 pub mod cra;
 pub mod lifecycle;
 pub mod policy;
