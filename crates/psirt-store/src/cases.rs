@@ -147,6 +147,7 @@ impl Store {
             .await?;
             audit!(tx, self, AuditDraft::new(actor, "case", id, "case.create")
                 .after(json!({"title": title, "state": "new", "severity": new.severity, "priority": new.priority, "embargoed": new.embargoed})));
+            sync_clocks!(tx, self, actor, id);
             id
         });
         self.case(id).await
@@ -306,6 +307,7 @@ impl Store {
                     .before(json!({"severity": before.severity, "severity_source": before.severity_source}))
                     .after(json!({"suggested": o.suggested, "chosen": o.chosen})));
             }
+            sync_clocks!(tx, self, actor, id);
         });
         self.case(id).await
     }
@@ -351,6 +353,7 @@ impl Store {
             audit!(tx, self, AuditDraft::new(actor, "case", id, "case.transition")
                 .before(json!({"state": case.state, "resolution": case.resolution}))
                 .after(json!({"state": to, "resolution": resolution})));
+            sync_clocks!(tx, self, actor, id);
         });
         self.case(id).await
     }

@@ -175,6 +175,7 @@ impl Store {
                             "applied": before.follows_suggestions(),
                         })));
                 }
+                sync_clocks!(tx, self, actor, case_id);
             }
             (id, old.map(|o| o.0))
         });

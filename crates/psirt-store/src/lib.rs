@@ -9,6 +9,7 @@
 mod macros;
 pub mod audit;
 pub mod cases;
+pub mod clocks;
 pub mod cvss;
 mod error;
 pub mod inventory;

@@ -67,3 +67,80 @@ macro_rules! audit {
             .await?;
     }};
 }
+
+/// Brings a case's SLA clocks in line with the case, inside the running transaction (see
+/// `clocks.rs`): reads the case's facts, plans, writes each change with its audit event.
+macro_rules! sync_clocks {
+    ($tx:ident, $store:expr, $actor:expr, $case_id:expr) => {{
+        let case_id: i64 = $case_id;
+        let now = $store.now();
+        let (state, severity, created_at, public_date): (String, Option<String>, time::OffsetDateTime, Option<time::OffsetDateTime>) =
+            sqlx::query_as("SELECT state, severity, created_at, public_date FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let first_report: Option<time::OffsetDateTime> = sqlx::query_scalar(
+            "SELECT received_at FROM reports WHERE case_id = $1 ORDER BY received_at LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let first_response: Option<time::OffsetDateTime> = sqlx::query_scalar(
+            "SELECT m.created_at FROM messages m JOIN reports r ON r.id = m.report_id \
+             WHERE r.case_id = $1 AND m.from_reporter = FALSE ORDER BY m.created_at LIMIT 1",
+        )
+        .bind(case_id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let rows: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, clock, severity FROM case_clocks WHERE case_id = $1 ORDER BY id")
+                .bind(case_id)
+                .fetch_all(&mut *$tx)
+                .await?;
+        let policy: Option<String> = sqlx::query_scalar("SELECT policy FROM sla_policy WHERE id = 1")
+            .fetch_optional(&mut *$tx)
+            .await?;
+        let facts = $crate::clocks::facts(&state, severity, created_at, public_date, first_report, first_response)?;
+        let existing = $crate::clocks::stored(rows)?;
+        let policy = $crate::clocks::policy_from(policy)?;
+        let changes = psirt_domain::deadline::case_clocks::plan(&facts, &existing, &policy, now)
+            .map_err(psirt_domain::DomainError::from)?;
+        for change in changes {
+            let (id, clock, severity, event) = $crate::clocks::change_parts(change);
+            let json = $crate::clocks::to_json(&clock)?;
+            let sev = severity.map(|s| s.as_str());
+            match id {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO case_clocks (case_id, kind, state, severity, due_at, clock, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                    )
+                    .bind(case_id)
+                    .bind(clock.kind().as_str())
+                    .bind(clock.state().as_str())
+                    .bind(sev)
+                    .bind(clock.due_at())
+                    .bind(&json)
+                    .bind(now)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE case_clocks SET state = $1, severity = $2, due_at = $3, clock = $4, updated_at = $5 WHERE id = $6",
+                    )
+                    .bind(clock.state().as_str())
+                    .bind(sev)
+                    .bind(clock.due_at())
+                    .bind(&json)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+            audit!($tx, $store, $crate::audit::AuditDraft::new($actor, "case", case_id, event)
+                .after($crate::clocks::clock_event(&clock, severity)));
+        }
+    }};
+}

@@ -223,6 +223,9 @@ impl Store {
             audit!(tx, self, AuditDraft::new(actor, "report", report_id, "report.triage")
                 .before(json!({"status": "new"}))
                 .after(json!({"status": status, "case_id": case_id})));
+            if let Some(case_id) = case_id {
+                sync_clocks!(tx, self, actor, case_id);
+            }
             updated
         }))
     }
@@ -281,6 +284,9 @@ impl Store {
                 .await?;
             if let Some(case_id) = case_id {
                 audit!(tx, self, AuditDraft::new(actor, "case", case_id, action).after(json!({"message": m.id, "report": report.id, "body": body})));
+                if !from_reporter {
+                    sync_clocks!(tx, self, actor, case_id);
+                }
             }
             m
         }))

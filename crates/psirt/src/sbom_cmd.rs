@@ -47,28 +47,29 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         file,
     } = command;
     let operator = Actor::System("cli");
-    let target =
-        match store.find_product_version(&product, &version).await {
-            Ok(v) => v,
-            Err(StoreError::NotFound(_)) if create_version => {
-                let p = crate::inventory_cmd::find_product(store, &product).await?;
-                store
-                    .create_product_version(
-                        &operator,
-                        p.id,
-                        psirt_domain::ProductVersionDraft {
-                            version: version.clone(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?
-            }
-            Err(e) => return Err(e).with_context(|| {
+    let target = match store.find_product_version(&product, &version).await {
+        Ok(v) => v,
+        Err(StoreError::NotFound(_)) if create_version => {
+            let p = crate::inventory_cmd::find_product(store, &product).await?;
+            store
+                .create_product_version(
+                    &operator,
+                    p.id,
+                    psirt_domain::ProductVersionDraft {
+                        version: version.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?
+        }
+        Err(e) => {
+            return Err(e).with_context(|| {
                 format!(
                     "product `{product}` version `{version}` (add --create-version to create it)"
                 )
-            }),
-        };
+            })
+        }
+    };
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     let size = bytes.len() as u64;
     let reading = bar(size, "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}");

@@ -140,7 +140,8 @@ pub fn plan(
             .iter()
             .any(|c| c.clock.kind() == ClockKind::Remediate)
         {
-            let started = policy.start_severity_clocks(sev, facts.opened_at, facts.embargo_lift_at)?;
+            let started =
+                policy.start_severity_clocks(sev, facts.opened_at, facts.embargo_lift_at)?;
             for clock in started {
                 if clock.kind() == ClockKind::Mitigate && has(existing, ClockKind::Mitigate) {
                     continue;
@@ -192,7 +193,10 @@ pub fn plan(
         for ch in changes.drain(..) {
             match ch {
                 ClockChange::Update {
-                    id, clock, severity, ..
+                    id,
+                    clock,
+                    severity,
+                    ..
                 } if matches!(clock.kind(), ClockKind::Mitigate | ClockKind::Remediate) => {
                     if let Some(slot) = current.iter_mut().find(|s| s.0 == Some(id)) {
                         slot.1 = clock;

@@ -23,10 +23,17 @@ fn apply(stored: &mut Vec<StoredClock>, changes: Vec<ClockChange>) {
         match ch {
             ClockChange::Start { clock, severity } => {
                 let id = stored.len() as i64 + 1;
-                stored.push(StoredClock { id, clock, severity });
+                stored.push(StoredClock {
+                    id,
+                    clock,
+                    severity,
+                });
             }
             ClockChange::Update {
-                id, clock, severity, ..
+                id,
+                clock,
+                severity,
+                ..
             } => {
                 let c = stored.iter_mut().find(|c| c.id == id).unwrap();
                 c.clock = clock;
@@ -54,8 +61,14 @@ fn get(stored: &[StoredClock], kind: ClockKind) -> &StoredClock {
 fn a_new_case_from_a_report_gets_response_clocks() {
     let mut s = Vec::new();
     assert_eq!(step(&mut s, &facts(CaseState::New, None), T0), 2);
-    assert_eq!(get(&s, ClockKind::Acknowledge).clock.due_at(), T0 + Duration::hours(24));
-    assert_eq!(get(&s, ClockKind::Triage).clock.state(), ClockState::Running);
+    assert_eq!(
+        get(&s, ClockKind::Acknowledge).clock.due_at(),
+        T0 + Duration::hours(24)
+    );
+    assert_eq!(
+        get(&s, ClockKind::Triage).clock.state(),
+        ClockState::Running
+    );
     // A case opened without a report owes nobody an answer.
     let mut s = Vec::new();
     let mut f = facts(CaseState::New, None);
@@ -76,11 +89,17 @@ fn first_message_and_triage_complete_the_response_clocks() {
     let ack = get(&s, ClockKind::Acknowledge);
     assert_eq!(ack.clock.state(), ClockState::Completed);
     assert_eq!(ack.clock.completed_at(), Some(T0 + Duration::hours(3)));
-    assert_eq!(get(&s, ClockKind::Triage).clock.state(), ClockState::Running);
+    assert_eq!(
+        get(&s, ClockKind::Triage).clock.state(),
+        ClockState::Running
+    );
     f.state = CaseState::Confirmed;
     f.severity = Some(Severity::S2);
     step(&mut s, &f, T0 + Duration::days(2));
-    assert_eq!(get(&s, ClockKind::Triage).clock.state(), ClockState::Completed);
+    assert_eq!(
+        get(&s, ClockKind::Triage).clock.state(),
+        ClockState::Completed
+    );
     let rem = get(&s, ClockKind::Remediate);
     assert_eq!(rem.clock.due_at(), T0 + Duration::days(30));
     assert_eq!(rem.severity, Some(Severity::S2));
@@ -92,7 +111,10 @@ fn severity_change_retargets_and_s1_adds_mitigation() {
     let mut s = Vec::new();
     let mut f = facts(CaseState::Confirmed, Some(Severity::S3));
     step(&mut s, &f, T0);
-    assert_eq!(get(&s, ClockKind::Remediate).clock.due_at(), T0 + Duration::days(90));
+    assert_eq!(
+        get(&s, ClockKind::Remediate).clock.due_at(),
+        T0 + Duration::days(90)
+    );
     let later = T0 + Duration::days(1);
     f.severity = Some(Severity::S1);
     step(&mut s, &f, later);
@@ -104,15 +126,28 @@ fn severity_change_retargets_and_s1_adds_mitigation() {
     assert_eq!(mit.clock.due_at(), later + Duration::hours(24));
     f.severity = Some(Severity::S4);
     step(&mut s, &f, later + Duration::hours(1));
-    assert_eq!(get(&s, ClockKind::Remediate).clock.due_at(), T0 + Duration::days(180));
-    assert_eq!(get(&s, ClockKind::Mitigate).clock.state(), ClockState::Cancelled);
+    assert_eq!(
+        get(&s, ClockKind::Remediate).clock.due_at(),
+        T0 + Duration::days(180)
+    );
+    assert_eq!(
+        get(&s, ClockKind::Mitigate).clock.state(),
+        ClockState::Cancelled
+    );
 }
 
 #[test]
 fn s1_from_the_start_mitigates_from_the_report() {
     let mut s = Vec::new();
-    step(&mut s, &facts(CaseState::Triage, Some(Severity::S1)), T0 + Duration::hours(2));
-    assert_eq!(get(&s, ClockKind::Mitigate).clock.due_at(), T0 + Duration::hours(24));
+    step(
+        &mut s,
+        &facts(CaseState::Triage, Some(Severity::S1)),
+        T0 + Duration::hours(2),
+    );
+    assert_eq!(
+        get(&s, ClockKind::Mitigate).clock.due_at(),
+        T0 + Duration::hours(24)
+    );
 }
 
 #[test]
@@ -125,27 +160,49 @@ fn fixing_completes_and_rejecting_cancels() {
     for kind in [ClockKind::Mitigate, ClockKind::Remediate, ClockKind::Triage] {
         assert_eq!(get(&s, kind).clock.state(), ClockState::Completed, "{kind}");
     }
-    assert_eq!(get(&s, ClockKind::Acknowledge).clock.state(), ClockState::Running);
+    assert_eq!(
+        get(&s, ClockKind::Acknowledge).clock.state(),
+        ClockState::Running
+    );
     f.state = CaseState::Closed;
     step(&mut s, &f, T0 + Duration::days(4));
-    assert_eq!(get(&s, ClockKind::Acknowledge).clock.state(), ClockState::Cancelled);
+    assert_eq!(
+        get(&s, ClockKind::Acknowledge).clock.state(),
+        ClockState::Cancelled
+    );
 
     let mut s = Vec::new();
     let mut f = facts(CaseState::Triage, Some(Severity::S2));
     step(&mut s, &f, T0);
     f.state = CaseState::Rejected;
     step(&mut s, &f, T0 + Duration::hours(5));
-    assert_eq!(get(&s, ClockKind::Remediate).clock.state(), ClockState::Cancelled);
-    assert_eq!(get(&s, ClockKind::Acknowledge).clock.state(), ClockState::Cancelled);
+    assert_eq!(
+        get(&s, ClockKind::Remediate).clock.state(),
+        ClockState::Cancelled
+    );
+    assert_eq!(
+        get(&s, ClockKind::Acknowledge).clock.state(),
+        ClockState::Cancelled
+    );
     // Rejecting is a triage outcome.
-    assert_eq!(get(&s, ClockKind::Triage).clock.state(), ClockState::Completed);
+    assert_eq!(
+        get(&s, ClockKind::Triage).clock.state(),
+        ClockState::Completed
+    );
 }
 
 #[test]
 fn a_case_fixed_before_its_first_plan_still_records_its_clocks_closed() {
     let mut s = Vec::new();
-    step(&mut s, &facts(CaseState::Fixed, Some(Severity::S2)), T0 + Duration::days(1));
-    assert_eq!(get(&s, ClockKind::Remediate).clock.state(), ClockState::Completed);
+    step(
+        &mut s,
+        &facts(CaseState::Fixed, Some(Severity::S2)),
+        T0 + Duration::days(1),
+    );
+    assert_eq!(
+        get(&s, ClockKind::Remediate).clock.state(),
+        ClockState::Completed
+    );
 }
 
 #[test]
@@ -154,7 +211,10 @@ fn a_paused_remediation_keeps_its_pause_through_a_severity_change() {
     let mut s = Vec::new();
     let mut f = facts(CaseState::Confirmed, Some(Severity::S3));
     step(&mut s, &f, T0);
-    let rem = s.iter_mut().find(|c| c.clock.kind() == ClockKind::Remediate).unwrap();
+    let rem = s
+        .iter_mut()
+        .find(|c| c.clock.kind() == ClockKind::Remediate)
+        .unwrap();
     rem.clock
         .pause(
             T0 + Duration::days(1),
