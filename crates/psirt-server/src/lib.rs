@@ -2,6 +2,7 @@
 //! per-client rate limits. The binary calls [`serve`].
 
 pub mod api;
+pub mod api_clocks;
 pub mod api_cvss;
 pub mod api_inventory;
 pub mod auth;
@@ -68,6 +69,7 @@ pub fn router(store: Store, config: Config) -> Router {
     use tower_http::set_header::SetResponseHeaderLayer;
     api::routes()
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
+        .merge(api_clocks::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)

@@ -300,3 +300,66 @@ impl Store {
             .ok_or(StoreError::NotFound("clock"))
     }
 }
+
+/// What the dashboard lists, in the seed PSIRT's work order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    /// Breached and due within 24 hours, most overdue first.
+    pub clocks: Vec<DueClock>,
+    /// Open S1 or P1 cases, newest first.
+    pub urgent_cases: Vec<crate::Case>,
+    /// Reports waiting for triage, oldest first (empty for those who may not triage).
+    pub triage_queue: Vec<crate::Report>,
+}
+
+impl Store {
+    pub async fn dashboard(&self, viewer: &Viewer, limit: i64) -> Result<Dashboard> {
+        let clocks = self
+            .open_clocks(viewer, limit)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                matches!(
+                    c.clock.status.phase,
+                    psirt_domain::deadline::ClockPhase::Breached
+                        | psirt_domain::deadline::ClockPhase::DueSoon
+                )
+            })
+            .collect();
+        let ids: Vec<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT c.id FROM cases c WHERE (c.severity = 'S1' OR c.priority = 'P1') \
+                 AND c.state NOT IN ('fixed', 'disclosed', 'closed', 'rejected') \
+                 AND ($1 OR c.embargoed = FALSE OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = $2)) \
+                 ORDER BY c.id DESC LIMIT $3",
+            )
+            .bind(viewer.role.is_psirt())
+            .bind(viewer.user_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        let mut urgent_cases = Vec::with_capacity(ids.len());
+        for id in ids {
+            urgent_cases.push(self.case(id).await?);
+        }
+        let triage_queue = if viewer.can_triage() {
+            with_pool!(self, p => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM reports WHERE status = 'new' ORDER BY received_at, id LIMIT $1",
+                    crate::reports::REPORT_COLUMNS
+                )))
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            })
+        } else {
+            Vec::new()
+        };
+        Ok(Dashboard {
+            clocks,
+            urgent_cases,
+            triage_queue,
+        })
+    }
+}

@@ -9,7 +9,7 @@ use crate::audit::AuditDraft;
 use crate::secrets::{random_token, sha256_hex};
 use crate::{Actor, Message, Page, PageRequest, Report, Result, Store, StoreError};
 
-const REPORT_COLUMNS: &str = "id, channel, title, description, product, steps_to_reproduce, impact, reporter_name, reporter_email, credit_preference, received_at, status, case_id, triaged_by, triaged_at";
+pub(crate) const REPORT_COLUMNS: &str = "id, channel, title, description, product, steps_to_reproduce, impact, reporter_name, reporter_email, credit_preference, received_at, status, case_id, triaged_by, triaged_at";
 
 /// What an analyst decides about a new report.
 #[derive(Debug, Clone, Deserialize)]

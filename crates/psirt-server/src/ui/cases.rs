@@ -220,6 +220,7 @@ struct CasePage {
     reports: Vec<ReportRow>,
     messages: Vec<MessageView>,
     comments: Vec<CommentView>,
+    clocks: Vec<super::clocks::ClockView>,
     timeline: Vec<EntryView>,
 }
 
@@ -352,7 +353,15 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
             action: e.action,
         })
         .collect();
+    let clocks = st
+        .store
+        .case_clocks(id)
+        .await?
+        .iter()
+        .map(super::clocks::clock_view)
+        .collect();
     let page = CasePage {
+        clocks,
         layout: Layout::staff(staff).with_notice(notice),
         row: CaseRow::new(&c, &names),
         resolution: c.resolution.map(|r| r.as_str()).unwrap_or(""),

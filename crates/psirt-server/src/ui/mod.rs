@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod cases;
+mod clocks;
 mod error;
 mod products;
 mod public;
@@ -51,6 +52,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::page).post(cases::update))
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/comments", post(cases::comment))
+        .route("/cases/{id}/clocks/{clock_id}/pause", post(clocks::pause))
+        .route("/cases/{id}/clocks/{clock_id}/resume", post(clocks::resume))
+        .route("/dashboard", get(clocks::dashboard))
         .route("/cases/{id}/messages", post(cases::message))
         .route("/cases/{id}/members", post(cases::add_member))
         .route(
@@ -169,6 +173,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "token_revoked" => "Token revoked.",
         "user_created" => "User created.",
         "product_created" => "Product added.",
+        "clock_paused" => "Clock paused for the approved exception.",
+        "clock_resumed" => "Clock resumed.",
         "product_updated" => "Product updated.",
         "version_created" => "Version added.",
         "version_updated" => "Version updated.",

@@ -126,7 +126,14 @@ pub async fn access_matrix(backend: Backend) {
                 let want = expected(who, embargoed, allowed, ok);
                 assert_eq!(got, want, "{who:?} embargoed={embargoed} {what}");
             };
-            for path in ["", "/comments", "/messages", "/timeline", "/cvss"] {
+            for path in [
+                "",
+                "/comments",
+                "/messages",
+                "/timeline",
+                "/cvss",
+                "/clocks",
+            ] {
                 check(
                     c.get(&format!("{base}{path}")).await.0,
                     true,
@@ -184,7 +191,32 @@ pub async fn access_matrix(backend: Backend) {
                 .await
                 .0;
             check(s, who.psirt(), StatusCode::CREATED, "POST cvss");
-            checked += 7;
+            // An exception on the case's newest clock: granted (or refused as a closed clock's
+            // would be) only for the PSIRT; hidden like the case for everyone else.
+            let clock = app.store.case_clocks(id).await.unwrap().pop().unwrap();
+            let (ok, resumed) =
+                if clock.clock.state() == psirt_domain::deadline::ClockState::Running {
+                    (StatusCode::OK, StatusCode::OK)
+                } else {
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                };
+            let s = c
+                .post(
+                    &format!("{base}/clocks/{}/pause", clock.id),
+                    json!({"reason": "approved"}),
+                )
+                .await
+                .0;
+            check(s, who.psirt(), ok, "POST clock pause");
+            let s = c
+                .post(&format!("{base}/clocks/{}/resume", clock.id), json!({}))
+                .await
+                .0;
+            check(s, who.psirt(), resumed, "POST clock resume");
+            checked += 9;
 
             // Lists and search show exactly the visible cases.
             for q in [
@@ -230,6 +262,6 @@ pub async fn access_matrix(backend: Backend) {
         };
         assert_eq!(s, want, "{who:?} POST /cases");
     }
-    assert_eq!(checked, 6 * 2 * 12);
+    assert_eq!(checked, 6 * 2 * 15);
     app.finish().await;
 }

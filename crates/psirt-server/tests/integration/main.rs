@@ -2,6 +2,7 @@
 
 mod access;
 mod browser;
+mod clocks;
 mod cvss;
 mod flows;
 mod harness;
@@ -33,5 +34,7 @@ both_backends!(
     cvss::cvss_scoring_api,
     cvss::case_assessments_suggest_and_override,
     inventory::inventory_api,
+    clocks::clocks_api_and_dashboard,
+    clocks::clocks_pages,
     inventory::inventory_pages,
 );
