@@ -30,8 +30,6 @@ use std::fmt;
 
 use psirt_versions::{Ecosystem, Purl};
 
-use crate::Error;
-
 /// Identity of a package across intel and inventory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PackageKey {
