@@ -13,7 +13,6 @@ reference rejects is reported in "rejected" and not compared.
 
 A missing reference exits with status 3 and the install command on stderr.
 """
-import functools
 import json
 import re
 import sys
@@ -113,10 +112,10 @@ def purl_key(purl):
 
 
 class Entry:
-    """One affected[] entry with its event versions parsed by the reference (a rejected one raises)."""
+    """One affected[] entry, its event versions replaced by their rank in the reference's order of the package's
+    versions (a version the reference rejects raises)."""
 
-    def __init__(self, eco, aff):
-        parse = PARSERS[eco]
+    def __init__(self, aff, rank):
         self.ranges = []  # (sorted events without limits, limits)
         for r in aff.get("ranges") or []:
             if r["type"] == "GIT":
@@ -125,23 +124,23 @@ class Entry:
             for e in r["events"]:
                 (kind, raw), = e.items()
                 if kind == "limit":
-                    limits.append("*" if raw == "*" else parse(raw))
+                    limits.append(None if raw == "*" else rank(raw))
                 elif kind == "introduced" and raw == "0":
                     evs.append((kind, None))
                 else:
-                    evs.append((kind, parse(raw)))
+                    evs.append((kind, rank(raw)))
             self.ranges.append((sort_events(evs), limits))
         self.versions = list(aff.get("versions") or [])
-        self.parsed_versions = []
+        self.ranked_versions = set()
         for v in self.versions:
             try:
-                self.parsed_versions.append(parse(v))
+                self.ranked_versions.add(rank(v))
             except Exception:
                 pass
 
     def includes(self, raw, v):
         """The schema's pseudo-code: the versions list, then each range's sorted events; below some limit."""
-        if raw in self.versions or any(v == x for x in self.parsed_versions):
+        if raw in self.versions or v in self.ranked_versions:
             return True
         for evs, limits in self.ranges:
             vulnerable = False
@@ -152,7 +151,7 @@ class Entry:
                     vulnerable = False
                 elif kind == "last_affected" and v > x:
                     vulnerable = False
-            if vulnerable and limits and "*" not in limits:
+            if vulnerable and limits and None not in limits:
                 vulnerable = any(v < x for x in limits)
             if vulnerable:
                 return True
@@ -160,52 +159,93 @@ class Entry:
 
 
 def sort_events(evs):
-    """Sort (kind, version-or-None) events: None (introduced 0) first, then by version; at equal versions an opening
+    """Sort (kind, rank-or-None) events: None (introduced 0) first, then by version; at equal versions an opening
     event before a closing one (so `introduced: X, fixed: X` is empty)."""
+    order = {"introduced": 0, "last_affected": 1, "fixed": 2}
+    return sorted(evs, key=lambda e: (e[1] is not None, e[1] or 0, order[e[0]]))
 
-    rank = {"introduced": 0, "last_affected": 1, "fixed": 2}
 
-    def cmp(a, b):
-        (ka, va), (kb, vb) = a, b
-        if va is None or vb is None:
-            if va is None and vb is None:
-                c = 0
-            else:
-                c = -1 if va is None else 1
-        else:
-            c = -1 if va < vb else (1 if va > vb else 0)
-        return c or (rank[ka] - rank[kb])
-    return sorted(evs, key=functools.cmp_to_key(cmp))
+def ranks(eco, strings):
+    """Rank every version string of one package in the reference's order (equal versions share a rank): each
+    comparison is then an integer one. Unparsable strings are left out."""
+    parse = PARSERS[eco]
+    parsed = []
+    for s in strings:
+        try:
+            parsed.append((parse(s), s))
+        except Exception:
+            pass
+    # Sorting needs only `<`; sorted neighbours are equal when the first is not below the second.
+    parsed.sort(key=lambda p: p[0])
+    out, r = {}, 0
+    for i, p in enumerate(parsed):
+        if i and parsed[i - 1][0] < p[0]:
+            r += 1
+        out[p[1]] = r
+    return out
+
+
+def event_strings(aff):
+    for r in aff.get("ranges") or []:
+        if r["type"] != "GIT":
+            for e in r["events"]:
+                for v in e.values():
+                    if v not in ("0", "*"):
+                        yield v
+    yield from aff.get("versions") or []
 
 
 def main():
     data = json.load(sys.stdin)
-    entries = {}  # key -> [(id, Entry or error)]
+    raw_entries, strings = {}, {}  # key -> [(id, affected)], key -> version strings
     for adv in data["advisories"]:
         for aff in adv["affected"]:
             key = osv_key(aff["ecosystem"], aff["name"])
             if key is None:
                 continue
-            try:
-                entry = Entry(key[0], aff)
-            except Exception as e:
-                entry = f"event version rejected: {e}"
-            entries.setdefault(key, []).append((adv["id"], entry))
-    findings, evaluated, rejected, unsupported = [], [], [], 0
+            raw_entries.setdefault(key, []).append((adv["id"], aff))
+            strings.setdefault(key, set()).update(event_strings(aff))
+    queries = []
     for purl in data["purls"]:
         key, version = purl_key(purl)
+        queries.append((purl, key, version))
+        if key in strings and version is not None:
+            strings[key].add(version)
+    entries = {}  # key -> (rank of version string, [(id, Entry or error)])
+    for key, affs in raw_entries.items():
+        rank_of = ranks(key[0], strings[key])
+
+        def rank(s):
+            if s not in rank_of:
+                raise ValueError(f"{key[0]} reference rejects {s!r}")
+            return rank_of[s]
+        lst = []
+        for aid, aff in affs:
+            try:
+                lst.append((aid, Entry(aff, rank)))
+            except Exception as e:
+                lst.append((aid, f"event version rejected: {e}"))
+        entries[key] = (rank_of, lst)
+    findings, evaluated, rejected, unsupported = [], [], [], 0
+    for purl, key, version in queries:
         if key is None:
             unsupported += 1
             continue
         if version is None:
             rejected.append([purl, "no version"])
             continue
-        try:
-            v = PARSERS[key[0]](version)
-        except Exception:
+        rank_of, cands = entries.get(key, ({}, []))
+        if key in entries:
+            ok, v = version in rank_of, rank_of.get(version)
+        else:
+            try:
+                PARSERS[key[0]](version)
+                ok, v = True, None
+            except Exception:
+                ok = False
+        if not ok:
             rejected.append([purl, f"{key[0]} reference rejects version {version!r}"])
             continue
-        cands = entries.get(key, [])
         bad = [e for _, e in cands if isinstance(e, str)]
         if bad:
             rejected.append([purl, bad[0]])
