@@ -67,6 +67,20 @@ fn rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU time of this process so far (user + system), from /proc/self/stat (clock ticks of 10 ms): on a shared
+/// machine wall time alone does not say whether a slowdown was ours.
+fn cpu_time() -> Duration {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
+}
+
 /// One real `affected[]` entry, kept as parts so clones can rename the package.
 struct RealAffected {
     ecosystem: String,
@@ -216,9 +230,7 @@ fn pool(records: &[RealRecord]) -> Vec<PoolPkg> {
             if purl(&a.ecosystem, &a.name, "1").is_none() {
                 continue;
             }
-            let vs = by
-                .entry((a.ecosystem.clone(), a.name.clone()))
-                .or_default();
+            let vs = by.entry((a.ecosystem.clone(), a.name.clone())).or_default();
             for rg in &a.ranges.ranges {
                 for e in &rg.events {
                     let v = match e {
@@ -319,8 +331,16 @@ impl Inventory {
 
     /// Product version `pv` (0-based): its base with drift: version j replaces ~10%·j of the components by
     /// other versions of the same packages.
-    fn components(&self, pv: usize, pool: &[PoolPkg], next_id: &mut i64) -> Vec<(ComponentInput, Draw)> {
-        let (p, j) = (pv / self.versions_per_product, pv % self.versions_per_product);
+    fn components(
+        &self,
+        pv: usize,
+        pool: &[PoolPkg],
+        next_id: &mut i64,
+    ) -> Vec<(ComponentInput, Draw)> {
+        let (p, j) = (
+            pv / self.versions_per_product,
+            pv % self.versions_per_product,
+        );
         let mut rng = Rng(self.seed.wrapping_mul(31).wrapping_add(pv as u64));
         self.bases[p]
             .iter()
@@ -491,12 +511,16 @@ fn run_size(size: usize, gate: bool) {
     );
 
     // Full re-match.
-    for threads in [1, 2] {
-        let t = Instant::now();
+    println!(
+        "[{size}] RSS with the index built: {:.0} MiB (corpus inputs included)",
+        rss_mib()
+    );
+    for threads in [1, 2, 1, 2] {
+        let (t, c) = (Instant::now(), cpu_time());
         let m = index.rematch_all(threads);
-        let el = t.elapsed();
+        let (el, cpu) = (t.elapsed(), cpu_time() - c);
         println!(
-            "[{size}] rematch_all({threads}): {} matches in {el:.3?}",
+            "[{size}] rematch_all({threads}): {} matches in {el:.3?} wall, {cpu:.2?} CPU",
             m.len()
         );
         drop(m);

@@ -2,8 +2,8 @@
 //!
 //! [`psirt_versions::CompiledAffected`] parses the candidate version on every call; the index instead parses each
 //! distinct component version once (under the package's scheme) and evaluates the entry's
-//! [`CompiledRange`]s on that parsed value. The combination below is the one of `CompiledAffected::contains_str`:
-//! the `versions` list by text, then the ranges, then the `versions` list by the ecosystem's equality.
+//! [`CompiledRange`]s on that parsed value. The result is the one of `CompiledAffected::contains_str`: listed
+//! by text or by the ecosystem's equality, or inside a range.
 
 use psirt_versions::{CompiledRange, OsvAffectedRanges, RangeKind, Scheme, Version};
 
@@ -13,8 +13,11 @@ pub(crate) struct CompiledEntry {
     /// The package's scheme: the one component versions are parsed with.
     scheme: Scheme,
     ranges: Vec<CompiledRange>,
-    versions: Vec<Box<str>>,
+    /// The `versions` list parsed, sorted (binary search: PyPI lists run to a thousand versions). A text equal to
+    /// a listed version parses to an equal version, so the text comparison needs only the unparsable ones.
     parsed_versions: Vec<Version>,
+    /// Listed versions the scheme cannot parse, sorted: they match by text.
+    unparsed_versions: Vec<Box<str>>,
 }
 
 impl CompiledEntry {
@@ -32,28 +35,35 @@ impl CompiledEntry {
         if ranges.is_empty() && a.versions.is_empty() {
             return Ok(None);
         }
-        // A listed version the scheme cannot parse still matches by text.
-        let parsed_versions = a
-            .versions
-            .iter()
-            .filter_map(|v| scheme.parse(v).ok())
-            .collect();
+        let mut parsed_versions = Vec::new();
+        let mut unparsed_versions: Vec<Box<str>> = Vec::new();
+        for v in &a.versions {
+            match scheme.parse(v) {
+                Ok(p) => parsed_versions.push(p),
+                Err(_) => unparsed_versions.push(v.as_str().into()),
+            }
+        }
+        parsed_versions.sort_unstable();
+        parsed_versions.dedup();
+        unparsed_versions.sort_unstable();
+        unparsed_versions.dedup();
+        parsed_versions.shrink_to_fit();
         Ok(Some(CompiledEntry {
             scheme,
             ranges,
-            versions: a.versions.iter().map(|v| v.as_str().into()).collect(),
             parsed_versions,
+            unparsed_versions,
         }))
     }
 
     /// Whether the version is affected. `parsed` is `raw` parsed with the package's scheme (`None`: it does not
     /// parse, and only the `versions` list can match it by text).
     pub(crate) fn contains(&self, raw: &str, parsed: Option<&Version>) -> bool {
-        if self.versions.iter().any(|v| &**v == raw) {
-            return true;
-        }
         let Some(parsed) = parsed else {
-            return false;
+            return self
+                .unparsed_versions
+                .binary_search_by(|v| (**v).cmp(raw))
+                .is_ok();
         };
         for r in &self.ranges {
             if r.scheme() == self.scheme {
@@ -65,6 +75,6 @@ impl CompiledEntry {
                 return true;
             }
         }
-        self.parsed_versions.iter().any(|v| v == parsed)
+        self.parsed_versions.binary_search(parsed).is_ok()
     }
 }

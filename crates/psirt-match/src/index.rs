@@ -22,8 +22,9 @@ type AdvIdx = u32;
 struct Package {
     key: PackageKey,
     slots: FxMap<Box<str>, SlotId>,
-    /// (advisory, index into its `entries`).
-    entries: Vec<(AdvIdx, u32)>,
+    /// The compiled `affected[]` entries naming this package, with their advisory: stored here, contiguous, because
+    /// evaluating a version walks exactly this list.
+    entries: Vec<(AdvIdx, CompiledEntry)>,
 }
 
 /// One distinct (package, version) of the inventory, shared by all its component instances.
@@ -44,7 +45,8 @@ struct Advisory {
     id: Arc<str>,
     aliases: Vec<String>,
     modified: String,
-    entries: Vec<(PkgId, CompiledEntry)>,
+    /// Packages its entries name, sorted, unique.
+    packages: Vec<PkgId>,
     /// Slots this advisory affects, sorted.
     slots: Vec<SlotId>,
 }
@@ -130,13 +132,17 @@ impl Index {
         id
     }
 
-    /// Whether advisory `a` affects the version of `slot` (any of its entries for the slot's package).
-    fn affects(&self, a: AdvIdx, slot: &Slot) -> bool {
-        self.adv(a).is_some_and(|adv| {
-            adv.entries
-                .iter()
-                .any(|(p, e)| *p == slot.pkg && e.contains(&slot.version, slot.parsed.as_ref()))
-        })
+    /// The advisories affecting a version of package `p`, sorted, unique (into `out`, cleared first).
+    fn evaluate(&self, p: PkgId, version: &str, parsed: Option<&Version>, out: &mut Vec<AdvIdx>) {
+        out.clear();
+        for (a, e) in &self.packages[idx(p)].entries {
+            // Entries of one advisory are adjacent: skip the rest once it matched.
+            if out.last() != Some(a) && e.contains(version, parsed) {
+                out.push(*a);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     // ----- intel -------------------------------------------------------------------------------------------
@@ -190,7 +196,7 @@ impl Index {
                     id: id.clone(),
                     aliases: Vec::new(),
                     modified: String::new(),
-                    entries: Vec::new(),
+                    packages: Vec::new(),
                     slots: Vec::new(),
                 });
                 self.adv_ids.insert(id, a);
@@ -198,27 +204,26 @@ impl Index {
             }
         };
 
-        let mut entries = Vec::with_capacity(compiled.len());
+        let mut pkgs = Vec::with_capacity(compiled.len());
         for (key, e) in compiled {
-            entries.push((self.intern(key), e));
+            let p = self.intern(key);
+            self.packages[idx(p)].entries.push((a, e));
+            pkgs.push(p);
         }
-        for (i, (p, _)) in entries.iter().enumerate() {
-            self.packages[idx(*p)].entries.push((a, new_id(i)));
-        }
+        pkgs.sort_unstable();
+        pkgs.dedup();
         // The slots affected now: every inventory version of the packages the entries name.
         let mut new_slots = Vec::new();
-        {
-            let mut pkgs: Vec<PkgId> = entries.iter().map(|(p, _)| *p).collect();
-            pkgs.sort_unstable();
-            pkgs.dedup();
-            for p in pkgs {
-                for &s in self.packages[idx(p)].slots.values() {
-                    if let Some(slot) = self.slot(s) {
-                        if entries.iter().any(|(ep, e)| {
-                            *ep == p && e.contains(&slot.version, slot.parsed.as_ref())
-                        }) {
-                            new_slots.push(s);
-                        }
+        for &p in &pkgs {
+            let pkg = &self.packages[idx(p)];
+            for &s in pkg.slots.values() {
+                if let Some(slot) = self.slot(s) {
+                    let hit = pkg
+                        .entries
+                        .iter()
+                        .any(|(x, e)| *x == a && e.contains(&slot.version, slot.parsed.as_ref()));
+                    if hit {
+                        new_slots.push(s);
                     }
                 }
             }
@@ -227,7 +232,7 @@ impl Index {
         if let Some(adv) = self.advisories[idx(a)].as_mut() {
             adv.aliases = input.aliases;
             adv.modified = input.modified;
-            adv.entries = entries;
+            adv.packages = pkgs;
         }
         Ok(self.set_advisory_slots(a, &old_slots, new_slots))
     }
@@ -237,11 +242,8 @@ impl Index {
         let Some(adv) = self.advisories.get_mut(idx(a)).and_then(Option::as_mut) else {
             return Vec::new();
         };
-        let entries = std::mem::take(&mut adv.entries);
+        let pkgs = std::mem::take(&mut adv.packages);
         let old = std::mem::take(&mut adv.slots);
-        let mut pkgs: Vec<PkgId> = entries.iter().map(|(p, _)| *p).collect();
-        pkgs.sort_unstable();
-        pkgs.dedup();
         for p in pkgs {
             self.packages[idx(p)].entries.retain(|(x, _)| *x != a);
         }
@@ -425,22 +427,17 @@ impl Index {
             return s;
         }
         let scheme = self.packages[idx(p)].key.ecosystem.scheme();
-        let mut slot = Slot {
+        let parsed = scheme.parse(version).ok();
+        let mut advisories = Vec::new();
+        self.evaluate(p, version, parsed.as_ref(), &mut advisories);
+        advisories.shrink_to_fit();
+        let slot = Slot {
             pkg: p,
             version: version.into(),
-            parsed: scheme.parse(version).ok(),
+            parsed,
             instances: Vec::new(),
-            advisories: Vec::new(),
+            advisories,
         };
-        let mut advs: Vec<AdvIdx> = self.packages[idx(p)]
-            .entries
-            .iter()
-            .map(|&(a, _)| a)
-            .collect();
-        advs.sort_unstable();
-        advs.dedup();
-        advs.retain(|&a| self.affects(a, &slot));
-        slot.advisories = advs;
         let s = match self.free_slots.pop() {
             Some(s) => s,
             None => {
@@ -532,19 +529,11 @@ impl Index {
                 .unwrap_or_default(),
             None => {
                 let parsed = key.ecosystem.scheme().parse(&version).ok();
-                let mut advs: Vec<Arc<str>> = pkg
-                    .entries
-                    .iter()
-                    .filter_map(|&(a, e)| {
-                        let adv = self.adv(a)?;
-                        let (_, entry) = adv.entries.get(idx(e))?;
-                        entry
-                            .contains(&version, parsed.as_ref())
-                            .then(|| adv.id.clone())
-                    })
-                    .collect();
-                advs.dedup();
-                advs
+                let mut advs = Vec::new();
+                self.evaluate(p, &version, parsed.as_ref(), &mut advs);
+                advs.iter()
+                    .filter_map(|&a| self.adv(a).map(|x| x.id.clone()))
+                    .collect()
             }
         };
         out.sort_unstable();
@@ -565,16 +554,29 @@ impl Index {
     /// Every match, recomputed from scratch (every distinct package version against its package's entries, not
     /// from the materialised lists), on `threads` threads (0 counts as 1). Unordered.
     pub fn rematch_all(&self, threads: usize) -> Vec<Match> {
-        let live: Vec<&Slot> = self.slots.iter().flatten().collect();
+        // Work goes package by package: a package's compiled entries are loaded into cache once and evaluated for
+        // all its versions (walking slots in creation order would fetch them again for every version).
+        let live: Vec<&Package> = self
+            .packages
+            .iter()
+            .filter(|p| !p.slots.is_empty() && !p.entries.is_empty())
+            .collect();
+        let weight = |p: &Package| -> usize {
+            p.slots
+                .values()
+                .filter_map(|&s| self.slot(s))
+                .map(|s| s.instances.len() + p.entries.len())
+                .sum()
+        };
         let threads = threads.clamp(1, live.len().max(1));
-        // Chunks by instance count, not slot count: a few versions carry most instances.
-        let total: usize = live.iter().map(|s| s.instances.len() + 1).sum();
-        let per = total.div_ceil(threads);
-        let mut chunks: Vec<&[&Slot]> = Vec::with_capacity(threads);
+        // Chunks balanced by evaluations plus output size.
+        let total: usize = live.iter().map(|p| weight(p)).sum();
+        let per = total.div_ceil(threads).max(1);
+        let mut chunks: Vec<&[&Package]> = Vec::with_capacity(threads);
         let (mut start, mut acc) = (0, 0);
-        for (i, s) in live.iter().enumerate() {
-            acc += s.instances.len() + 1;
-            if acc >= per {
+        for (i, p) in live.iter().enumerate() {
+            acc += weight(p);
+            if acc >= per && chunks.len() + 1 < threads {
                 chunks.push(&live[start..=i]);
                 start = i + 1;
                 acc = 0;
@@ -601,39 +603,46 @@ impl Index {
                     Err(e) => std::panic::resume_unwind(e),
                 }
             }
-            let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-            parts.into_iter().for_each(|p| out.extend(p));
+            // The first part becomes the output: one copy of the others instead of all.
+            let total: usize = parts.iter().map(Vec::len).sum();
+            let mut parts = parts.into_iter();
+            let mut out = parts.next().unwrap_or_default();
+            out.reserve_exact(total - out.len());
+            parts.for_each(|p| out.extend(p));
             out
         })
     }
 
-    fn rematch_chunk(&self, slots: &[&Slot]) -> Vec<Match> {
-        let mut out = Vec::new();
-        let mut hits: Vec<AdvIdx> = Vec::new();
-        for slot in slots {
-            if slot.instances.is_empty() {
-                continue;
-            }
-            hits.clear();
-            for &(a, e) in &self.packages[idx(slot.pkg)].entries {
-                let affected = self
-                    .adv(a)
-                    .and_then(|adv| adv.entries.get(idx(e)))
-                    .is_some_and(|(_, entry)| entry.contains(&slot.version, slot.parsed.as_ref()));
-                if affected {
-                    hits.push(a);
+    fn rematch_chunk(&self, packages: &[&Package]) -> Vec<Match> {
+        // Evaluate first, then write the output once at its exact size (no regrowth of a large vector).
+        let mut hits: Vec<(&Slot, AdvIdx)> = Vec::new();
+        let mut advs = Vec::new();
+        let mut total = 0;
+        for pkg in packages {
+            for slot in pkg.slots.values().filter_map(|&s| self.slot(s)) {
+                if slot.instances.is_empty() {
+                    continue;
                 }
-            }
-            hits.sort_unstable();
-            hits.dedup();
-            for &a in &hits {
-                if let Some(adv) = self.adv(a) {
-                    out.extend(slot.instances.iter().map(|&(pv, c)| Match {
-                        advisory_id: adv.id.clone(),
-                        component_id: c,
-                        product_version_id: pv,
-                    }));
+                advs.clear();
+                for (a, e) in &pkg.entries {
+                    if advs.last() != Some(a) && e.contains(&slot.version, slot.parsed.as_ref()) {
+                        advs.push(*a);
+                    }
                 }
+                advs.sort_unstable();
+                advs.dedup();
+                total += advs.len() * slot.instances.len();
+                hits.extend(advs.iter().map(|&a| (slot, a)));
+            }
+        }
+        let mut out = Vec::with_capacity(total);
+        for (slot, a) in hits {
+            if let Some(adv) = self.adv(a) {
+                out.extend(slot.instances.iter().map(|&(pv, c)| Match {
+                    advisory_id: adv.id.clone(),
+                    component_id: c,
+                    product_version_id: pv,
+                }));
             }
         }
         out
@@ -652,6 +661,12 @@ fn purl_key(purl: &str) -> Result<(PackageKey, Option<String>), Error> {
 
 /// Matches in `new` and not in `old` (added), in `old` and not in `new` (removed).
 fn diff(old: Vec<Match>, new: Vec<Match>) -> Changes {
+    if old.is_empty() || new.is_empty() {
+        return Changes {
+            added: new,
+            removed: old,
+        };
+    }
     let key = |m: &Match| (m.advisory_id.clone(), m.component_id);
     let old_set: FxSet<(Arc<str>, i64)> = old.iter().map(key).collect();
     let new_set: FxSet<(Arc<str>, i64)> = new.iter().map(key).collect();
