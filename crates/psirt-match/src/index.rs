@@ -556,26 +556,28 @@ impl Index {
     pub fn rematch_all(&self, threads: usize) -> Vec<Match> {
         // Work goes package by package: a package's compiled entries are loaded into cache once and evaluated for
         // all its versions (walking slots in creation order would fetch them again for every version).
-        let live: Vec<&Package> = self
+        let live: Vec<(&Package, usize)> = self
             .packages
             .iter()
             .filter(|p| !p.slots.is_empty() && !p.entries.is_empty())
+            .map(|p| {
+                // Weight: evaluations plus output size.
+                let w = p
+                    .slots
+                    .values()
+                    .filter_map(|&s| self.slot(s))
+                    .map(|s| s.instances.len() + p.entries.len())
+                    .sum();
+                (p, w)
+            })
             .collect();
-        let weight = |p: &Package| -> usize {
-            p.slots
-                .values()
-                .filter_map(|&s| self.slot(s))
-                .map(|s| s.instances.len() + p.entries.len())
-                .sum()
-        };
         let threads = threads.clamp(1, live.len().max(1));
-        // Chunks balanced by evaluations plus output size.
-        let total: usize = live.iter().map(|p| weight(p)).sum();
+        let total: usize = live.iter().map(|&(_, w)| w).sum();
         let per = total.div_ceil(threads).max(1);
-        let mut chunks: Vec<&[&Package]> = Vec::with_capacity(threads);
+        let mut chunks: Vec<&[(&Package, usize)]> = Vec::with_capacity(threads);
         let (mut start, mut acc) = (0, 0);
-        for (i, p) in live.iter().enumerate() {
-            acc += weight(p);
+        for (i, &(_, w)) in live.iter().enumerate() {
+            acc += w;
             if acc >= per && chunks.len() + 1 < threads {
                 chunks.push(&live[start..=i]);
                 start = i + 1;
@@ -613,12 +615,12 @@ impl Index {
         })
     }
 
-    fn rematch_chunk(&self, packages: &[&Package]) -> Vec<Match> {
+    fn rematch_chunk(&self, packages: &[(&Package, usize)]) -> Vec<Match> {
         // Evaluate first, then write the output once at its exact size (no regrowth of a large vector).
         let mut hits: Vec<(&Slot, AdvIdx)> = Vec::new();
         let mut advs = Vec::new();
         let mut total = 0;
-        for pkg in packages {
+        for (pkg, _) in packages {
             for slot in pkg.slots.values().filter_map(|&s| self.slot(s)) {
                 if slot.instances.is_empty() {
                     continue;
