@@ -587,37 +587,46 @@ impl Index {
         if start < live.len() {
             chunks.push(&live[start..]);
         }
-        if chunks.len() <= 1 {
-            return chunks
-                .first()
-                .map_or_else(Vec::new, |c| self.rematch_chunk(c));
-        }
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .map(|c| sc.spawn(move || self.rematch_chunk(c)))
-                .collect();
-            let mut parts = Vec::with_capacity(handles.len());
-            for h in handles {
-                // A panicking worker is a bug in this crate: re-raise it rather than return a partial result.
-                match h.join() {
-                    Ok(p) => parts.push(p),
-                    Err(e) => std::panic::resume_unwind(e),
+        // Threads evaluate (the costly part); the output is then written once, at its exact size, by one thread:
+        // concatenating per-thread outputs would copy every match again.
+        let parts: Vec<(Vec<(&Slot, AdvIdx)>, usize)> = if chunks.len() <= 1 {
+            chunks.iter().map(|c| self.evaluate_chunk(c)).collect()
+        } else {
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .map(|c| sc.spawn(move || self.evaluate_chunk(c)))
+                    .collect();
+                let mut parts = Vec::with_capacity(handles.len());
+                for h in handles {
+                    // A panicking worker is a bug in this crate: re-raise it rather than return a partial result.
+                    match h.join() {
+                        Ok(p) => parts.push(p),
+                        Err(e) => std::panic::resume_unwind(e),
+                    }
                 }
+                parts
+            })
+        };
+        let mut out = Vec::with_capacity(parts.iter().map(|(_, n)| n).sum());
+        for (slot, a) in parts.into_iter().flat_map(|(h, _)| h) {
+            if let Some(adv) = self.adv(a) {
+                out.extend(slot.instances.iter().map(|&(pv, c)| Match {
+                    advisory_id: adv.id.clone(),
+                    component_id: c,
+                    product_version_id: pv,
+                }));
             }
-            // The first part becomes the output: one copy of the others instead of all.
-            let total: usize = parts.iter().map(Vec::len).sum();
-            let mut parts = parts.into_iter();
-            let mut out = parts.next().unwrap_or_default();
-            out.reserve_exact(total - out.len());
-            parts.for_each(|p| out.extend(p));
-            out
-        })
+        }
+        out
     }
 
-    fn rematch_chunk(&self, packages: &[(&Package, usize)]) -> Vec<Match> {
-        // Evaluate first, then write the output once at its exact size (no regrowth of a large vector).
-        let mut hits: Vec<(&Slot, AdvIdx)> = Vec::new();
+    /// The (slot, advisory) hits of some packages, and the number of matches they make.
+    fn evaluate_chunk<'a>(
+        &'a self,
+        packages: &[(&'a Package, usize)],
+    ) -> (Vec<(&'a Slot, AdvIdx)>, usize) {
+        let mut hits = Vec::new();
         let mut advs = Vec::new();
         let mut total = 0;
         for (pkg, _) in packages {
@@ -637,17 +646,7 @@ impl Index {
                 hits.extend(advs.iter().map(|&a| (slot, a)));
             }
         }
-        let mut out = Vec::with_capacity(total);
-        for (slot, a) in hits {
-            if let Some(adv) = self.adv(a) {
-                out.extend(slot.instances.iter().map(|&(pv, c)| Match {
-                    advisory_id: adv.id.clone(),
-                    component_id: c,
-                    product_version_id: pv,
-                }));
-            }
-        }
-        out
+        (hits, total)
     }
 }
 
