@@ -1,0 +1,684 @@
+//! The index: intel and inventory, with the matches between them kept materialised at the level of distinct
+//! package versions (see the crate docs for the layout).
+
+use std::sync::Arc;
+
+use psirt_versions::{Purl, Version};
+
+use crate::compiled::CompiledEntry;
+use crate::hash::{FxMap, FxSet};
+use crate::model::{
+    AdvisoryInput, AdvisoryMatches, Changes, ComponentInput, ComponentRef, IndexStats, Match,
+};
+use crate::names::PackageKey;
+use crate::Error;
+
+type PkgId = u32;
+type SlotId = u32;
+type AdvIdx = u32;
+
+/// An interned package: its inventory versions and the advisory entries naming it.
+#[derive(Debug)]
+struct Package {
+    key: PackageKey,
+    slots: FxMap<Box<str>, SlotId>,
+    /// The compiled `affected[]` entries naming this package, with their advisory: stored here, contiguous, because
+    /// evaluating a version walks exactly this list.
+    entries: Vec<(AdvIdx, CompiledEntry)>,
+}
+
+/// One distinct (package, version) of the inventory, shared by all its component instances.
+#[derive(Debug)]
+struct Slot {
+    pkg: PkgId,
+    version: Box<str>,
+    /// `version` parsed once with the package's scheme; `None` when it does not parse.
+    parsed: Option<Version>,
+    /// (product version, component), unordered.
+    instances: Vec<(i64, i64)>,
+    /// Advisories affecting this version, sorted.
+    advisories: Vec<AdvIdx>,
+}
+
+#[derive(Debug)]
+struct Advisory {
+    id: Arc<str>,
+    aliases: Vec<String>,
+    modified: String,
+    /// Packages its entries name, sorted, unique.
+    packages: Vec<PkgId>,
+    /// Slots this advisory affects, sorted.
+    slots: Vec<SlotId>,
+}
+
+/// The in-memory impact-analysis index. Not internally synchronised: wrap it in a lock to share it (queries take
+/// `&self`, updates `&mut self`).
+#[derive(Debug, Default)]
+pub struct Index {
+    pkg_ids: FxMap<PackageKey, PkgId>,
+    packages: Vec<Package>,
+    slots: Vec<Option<Slot>>,
+    free_slots: Vec<SlotId>,
+    adv_ids: FxMap<Arc<str>, AdvIdx>,
+    advisories: Vec<Option<Advisory>>,
+    free_advs: Vec<AdvIdx>,
+    /// Product version → its (component, slot) members.
+    product_versions: FxMap<i64, Vec<(i64, SlotId)>>,
+    instances: usize,
+}
+
+fn idx(i: u32) -> usize {
+    i as usize
+}
+
+fn insert_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Err(p) = v.binary_search(&x) {
+        v.insert(p, x);
+    }
+}
+
+fn remove_sorted(v: &mut Vec<u32>, x: u32) {
+    if let Ok(p) = v.binary_search(&x) {
+        v.remove(p);
+    }
+}
+
+/// Convert a length to a u32 id; the index holds fewer than 2^32 packages, versions and advisories.
+fn new_id(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Sizes.
+    pub fn stats(&self) -> IndexStats {
+        IndexStats {
+            advisories: self.adv_ids.len(),
+            entries: self.packages.iter().map(|p| p.entries.len()).sum(),
+            packages: self.packages.len(),
+            package_versions: self.slots.len() - self.free_slots.len(),
+            product_versions: self.product_versions.len(),
+            component_instances: self.instances,
+        }
+    }
+
+    fn slot(&self, s: SlotId) -> Option<&Slot> {
+        self.slots.get(idx(s)).and_then(Option::as_ref)
+    }
+
+    fn slot_mut(&mut self, s: SlotId) -> Option<&mut Slot> {
+        self.slots.get_mut(idx(s)).and_then(Option::as_mut)
+    }
+
+    fn adv(&self, a: AdvIdx) -> Option<&Advisory> {
+        self.advisories.get(idx(a)).and_then(Option::as_ref)
+    }
+
+    fn intern(&mut self, key: PackageKey) -> PkgId {
+        if let Some(&p) = self.pkg_ids.get(&key) {
+            return p;
+        }
+        let id = new_id(self.packages.len());
+        self.packages.push(Package {
+            key: key.clone(),
+            slots: FxMap::default(),
+            entries: Vec::new(),
+        });
+        self.pkg_ids.insert(key, id);
+        id
+    }
+
+    /// The advisories affecting a version of package `p`, sorted, unique (into `out`, cleared first).
+    fn evaluate(&self, p: PkgId, version: &str, parsed: Option<&Version>, out: &mut Vec<AdvIdx>) {
+        out.clear();
+        for (a, e) in &self.packages[idx(p)].entries {
+            // Entries of one advisory are adjacent: skip the rest once it matched.
+            if out.last() != Some(a) && e.contains(version, parsed) {
+                out.push(*a);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    // ----- intel -------------------------------------------------------------------------------------------
+
+    /// Insert or replace an advisory. Returns the matches it adds and removes. Errors (nothing changed): an empty
+    /// id, an entry without ecosystem or name, range events that do not parse under the ecosystem's scheme.
+    pub fn upsert_advisory(&mut self, input: AdvisoryInput) -> Result<Changes, Error> {
+        if input.id.is_empty() {
+            return Err(Error::EmptyAdvisoryId);
+        }
+        // Validate and compile everything before touching the index.
+        let mut compiled = Vec::with_capacity(input.affected.len());
+        for (i, a) in input.affected.iter().enumerate() {
+            let fail = |reason: String| Error::Affected {
+                advisory: input.id.clone(),
+                index: i,
+                reason,
+            };
+            if a.name.is_empty() {
+                return Err(fail("empty package name".into()));
+            }
+            let key =
+                PackageKey::from_osv(&a.ecosystem, &a.name).map_err(|e| fail(e.to_string()))?;
+            let mut ranges = a.ranges.clone();
+            ranges.ecosystem = key.ecosystem.clone();
+            let entry = CompiledEntry::compile(&ranges).map_err(|source| Error::Range {
+                advisory: input.id.clone(),
+                package: a.name.clone(),
+                source,
+            })?;
+            if let Some(e) = entry {
+                compiled.push((key, e));
+            }
+        }
+
+        let (a, old_slots) = match self.adv_ids.get(input.id.as_str()) {
+            Some(&a) => {
+                let old = self.detach_entries(a);
+                (a, old)
+            }
+            None => {
+                let id: Arc<str> = input.id.as_str().into();
+                let a = match self.free_advs.pop() {
+                    Some(a) => a,
+                    None => {
+                        self.advisories.push(None);
+                        new_id(self.advisories.len() - 1)
+                    }
+                };
+                self.advisories[idx(a)] = Some(Advisory {
+                    id: id.clone(),
+                    aliases: Vec::new(),
+                    modified: String::new(),
+                    packages: Vec::new(),
+                    slots: Vec::new(),
+                });
+                self.adv_ids.insert(id, a);
+                (a, Vec::new())
+            }
+        };
+
+        let mut pkgs = Vec::with_capacity(compiled.len());
+        for (key, e) in compiled {
+            let p = self.intern(key);
+            self.packages[idx(p)].entries.push((a, e));
+            pkgs.push(p);
+        }
+        pkgs.sort_unstable();
+        pkgs.dedup();
+        // The slots affected now: every inventory version of the packages the entries name.
+        let mut new_slots = Vec::new();
+        for &p in &pkgs {
+            let pkg = &self.packages[idx(p)];
+            for &s in pkg.slots.values() {
+                if let Some(slot) = self.slot(s) {
+                    let hit = pkg
+                        .entries
+                        .iter()
+                        .any(|(x, e)| *x == a && e.contains(&slot.version, slot.parsed.as_ref()));
+                    if hit {
+                        new_slots.push(s);
+                    }
+                }
+            }
+        }
+        new_slots.sort_unstable();
+        if let Some(adv) = self.advisories[idx(a)].as_mut() {
+            adv.aliases = input.aliases;
+            adv.modified = input.modified;
+            adv.packages = pkgs;
+        }
+        Ok(self.set_advisory_slots(a, &old_slots, new_slots))
+    }
+
+    /// Detach an advisory's entries from their packages; returns the slots it affected (its list is emptied).
+    fn detach_entries(&mut self, a: AdvIdx) -> Vec<SlotId> {
+        let Some(adv) = self.advisories.get_mut(idx(a)).and_then(Option::as_mut) else {
+            return Vec::new();
+        };
+        let pkgs = std::mem::take(&mut adv.packages);
+        let old = std::mem::take(&mut adv.slots);
+        for p in pkgs {
+            self.packages[idx(p)].entries.retain(|(x, _)| *x != a);
+        }
+        old
+    }
+
+    /// Move advisory `a` from `old` to `new` affected slots (both sorted), returning the match changes.
+    fn set_advisory_slots(&mut self, a: AdvIdx, old: &[SlotId], new: Vec<SlotId>) -> Changes {
+        let mut ch = Changes::default();
+        let Some(id) = self.adv(a).map(|x| x.id.clone()) else {
+            return ch;
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            let (s, added) = match (old.get(i), new.get(j)) {
+                (Some(&o), Some(&n)) if o == n => {
+                    i += 1;
+                    j += 1;
+                    continue;
+                }
+                (Some(&o), Some(&n)) if o < n => {
+                    i += 1;
+                    (o, false)
+                }
+                (Some(&o), None) => {
+                    i += 1;
+                    (o, false)
+                }
+                (_, Some(&n)) => {
+                    j += 1;
+                    (n, true)
+                }
+                (None, None) => break,
+            };
+            let Some(slot) = self.slot_mut(s) else {
+                continue;
+            };
+            if added {
+                insert_sorted(&mut slot.advisories, a);
+            } else {
+                remove_sorted(&mut slot.advisories, a);
+            }
+            let out = if added {
+                &mut ch.added
+            } else {
+                &mut ch.removed
+            };
+            out.extend(slot.instances.iter().map(|&(pv, c)| Match {
+                advisory_id: id.clone(),
+                component_id: c,
+                product_version_id: pv,
+            }));
+        }
+        if let Some(adv) = self.advisories[idx(a)].as_mut() {
+            adv.slots = new;
+        }
+        ch
+    }
+
+    /// Remove an advisory; returns the matches it had (an unknown id changes nothing).
+    pub fn remove_advisory(&mut self, id: &str) -> Changes {
+        let Some(a) = self.adv_ids.get(id).copied() else {
+            return Changes::default();
+        };
+        let old = self.detach_entries(a);
+        let ch = self.set_advisory_slots(a, &old, Vec::new());
+        self.adv_ids.remove(id);
+        self.advisories[idx(a)] = None;
+        self.free_advs.push(a);
+        ch
+    }
+
+    /// An advisory's aliases and `modified`, if it is indexed.
+    pub fn advisory_info(&self, id: &str) -> Option<(&[String], &str)> {
+        let adv = self.adv(*self.adv_ids.get(id)?)?;
+        Some((&adv.aliases, &adv.modified))
+    }
+
+    // ----- inventory ---------------------------------------------------------------------------------------
+
+    /// Replace the component set of a product version (an SBOM import or re-import; an empty set removes it).
+    /// Returns the matches added and removed. Errors (nothing changed): an invalid purl, a component of another
+    /// product version, a component id twice. A purl without version is kept but matches nothing.
+    pub fn set_product_version_components(
+        &mut self,
+        product_version_id: i64,
+        components: &[ComponentInput],
+    ) -> Result<Changes, Error> {
+        let mut parsed = Vec::with_capacity(components.len());
+        let mut seen = FxSet::default();
+        for c in components {
+            if c.product_version_id != product_version_id {
+                return Err(Error::ProductVersionMismatch {
+                    component_id: c.component_id,
+                    expected: product_version_id,
+                    got: c.product_version_id,
+                });
+            }
+            if !seen.insert(c.component_id) {
+                return Err(Error::DuplicateComponent(c.component_id));
+            }
+            let (key, version) = purl_key(&c.purl)?;
+            parsed.push((c.component_id, key, version.unwrap_or_default()));
+        }
+
+        let old = self.detach_product_version(product_version_id);
+        let old_matches = self.matches_of_members(product_version_id, &old);
+
+        let mut members = Vec::with_capacity(parsed.len());
+        for (component, key, version) in parsed {
+            let p = self.intern(key);
+            let s = self.slot_for(p, &version);
+            if let Some(slot) = self.slot_mut(s) {
+                slot.instances.push((product_version_id, component));
+            }
+            members.push((component, s));
+        }
+        self.instances += members.len();
+        let new_matches = self.matches_of_members(product_version_id, &members);
+        if !members.is_empty() {
+            self.product_versions.insert(product_version_id, members);
+        }
+        // Slots left without instances go, after the new set took the ones it shares with the old.
+        for &(_, s) in &old {
+            self.free_slot_if_unused(s);
+        }
+        Ok(diff(old_matches, new_matches))
+    }
+
+    /// Remove a product version and its components; returns the matches they had.
+    pub fn remove_product_version(&mut self, product_version_id: i64) -> Changes {
+        let old = self.detach_product_version(product_version_id);
+        let removed = self.matches_of_members(product_version_id, &old);
+        for &(_, s) in &old {
+            self.free_slot_if_unused(s);
+        }
+        Changes {
+            added: Vec::new(),
+            removed,
+        }
+    }
+
+    /// Take a product version's members out of their slots (the slots stay, possibly empty).
+    fn detach_product_version(&mut self, pv: i64) -> Vec<(i64, SlotId)> {
+        let Some(old) = self.product_versions.remove(&pv) else {
+            return Vec::new();
+        };
+        self.instances -= old.len();
+        let mut touched: Vec<SlotId> = old.iter().map(|&(_, s)| s).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for s in touched {
+            if let Some(slot) = self.slot_mut(s) {
+                slot.instances.retain(|&(p, _)| p != pv);
+            }
+        }
+        old
+    }
+
+    fn matches_of_members(&self, pv: i64, members: &[(i64, SlotId)]) -> Vec<Match> {
+        let mut out = Vec::new();
+        for &(c, s) in members {
+            if let Some(slot) = self.slot(s) {
+                for &a in &slot.advisories {
+                    if let Some(adv) = self.adv(a) {
+                        out.push(Match {
+                            advisory_id: adv.id.clone(),
+                            component_id: c,
+                            product_version_id: pv,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The slot of (package, version), created and matched against the package's advisories when new.
+    fn slot_for(&mut self, p: PkgId, version: &str) -> SlotId {
+        if let Some(&s) = self.packages[idx(p)].slots.get(version) {
+            return s;
+        }
+        let scheme = self.packages[idx(p)].key.ecosystem.scheme();
+        let parsed = scheme.parse(version).ok();
+        let mut advisories = Vec::new();
+        self.evaluate(p, version, parsed.as_ref(), &mut advisories);
+        advisories.shrink_to_fit();
+        let slot = Slot {
+            pkg: p,
+            version: version.into(),
+            parsed,
+            instances: Vec::new(),
+            advisories,
+        };
+        let s = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                new_id(self.slots.len() - 1)
+            }
+        };
+        for &a in &slot.advisories {
+            if let Some(adv) = self.advisories[idx(a)].as_mut() {
+                insert_sorted(&mut adv.slots, s);
+            }
+        }
+        self.packages[idx(p)].slots.insert(version.into(), s);
+        self.slots[idx(s)] = Some(slot);
+        s
+    }
+
+    fn free_slot_if_unused(&mut self, s: SlotId) {
+        if !self.slot(s).is_some_and(|x| x.instances.is_empty()) {
+            return;
+        }
+        let Some(slot) = self.slots[idx(s)].take() else {
+            return;
+        };
+        for &a in &slot.advisories {
+            if let Some(adv) = self.advisories[idx(a)].as_mut() {
+                remove_sorted(&mut adv.slots, s);
+            }
+        }
+        self.packages[idx(slot.pkg)].slots.remove(&slot.version);
+        self.free_slots.push(s);
+    }
+
+    // ----- queries -----------------------------------------------------------------------------------------
+
+    /// The component instances and product versions an advisory affects (`None`: unknown id).
+    pub fn advisory_matches(&self, id: &str) -> Option<AdvisoryMatches> {
+        let adv = self.adv(*self.adv_ids.get(id)?)?;
+        let mut components = Vec::new();
+        for &s in &adv.slots {
+            if let Some(slot) = self.slot(s) {
+                components.extend(slot.instances.iter().map(|&(pv, c)| ComponentRef {
+                    product_version_id: pv,
+                    component_id: c,
+                }));
+            }
+        }
+        components.sort_unstable();
+        let mut product_versions: Vec<i64> =
+            components.iter().map(|c| c.product_version_id).collect();
+        product_versions.dedup();
+        Some(AdvisoryMatches {
+            components,
+            product_versions,
+        })
+    }
+
+    /// Only the product versions an advisory affects, sorted and unique (`None`: unknown id).
+    pub fn affected_product_versions(&self, id: &str) -> Option<Vec<i64>> {
+        let adv = self.adv(*self.adv_ids.get(id)?)?;
+        let mut pvs = Vec::new();
+        for &s in &adv.slots {
+            if let Some(slot) = self.slot(s) {
+                pvs.extend(slot.instances.iter().map(|&(pv, _)| pv));
+            }
+        }
+        pvs.sort_unstable();
+        pvs.dedup();
+        Some(pvs)
+    }
+
+    /// The advisories affecting `purl@version`, sorted by id. The version need not be in the inventory.
+    pub fn advisories_for(&self, purl: &str) -> Result<Vec<Arc<str>>, Error> {
+        let (key, version) = purl_key(purl)?;
+        let version = version.ok_or_else(|| Error::NoVersion(purl.to_string()))?;
+        let Some(&p) = self.pkg_ids.get(&key) else {
+            return Ok(Vec::new());
+        };
+        let pkg = &self.packages[idx(p)];
+        let mut out: Vec<Arc<str>> = match pkg.slots.get(version.as_str()) {
+            Some(&s) => self
+                .slot(s)
+                .map(|slot| {
+                    slot.advisories
+                        .iter()
+                        .filter_map(|&a| self.adv(a).map(|x| x.id.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => {
+                let parsed = key.ecosystem.scheme().parse(&version).ok();
+                let mut advs = Vec::new();
+                self.evaluate(p, &version, parsed.as_ref(), &mut advs);
+                advs.iter()
+                    .filter_map(|&a| self.adv(a).map(|x| x.id.clone()))
+                    .collect()
+            }
+        };
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The matches of one product version's components, sorted.
+    pub fn advisories_for_product_version(&self, product_version_id: i64) -> Vec<Match> {
+        let Some(members) = self.product_versions.get(&product_version_id) else {
+            return Vec::new();
+        };
+        let mut out = self.matches_of_members(product_version_id, members);
+        out.sort_unstable();
+        out
+    }
+
+    /// Every match, recomputed from scratch (every distinct package version against its package's entries, not
+    /// from the materialised lists), on `threads` threads (0 counts as 1). Unordered.
+    pub fn rematch_all(&self, threads: usize) -> Vec<Match> {
+        // Work goes package by package: a package's compiled entries are loaded into cache once and evaluated for
+        // all its versions (walking slots in creation order would fetch them again for every version).
+        let live: Vec<(&Package, usize)> = self
+            .packages
+            .iter()
+            .filter(|p| !p.slots.is_empty() && !p.entries.is_empty())
+            .map(|p| {
+                // Weight: evaluations plus output size.
+                let w = p
+                    .slots
+                    .values()
+                    .filter_map(|&s| self.slot(s))
+                    .map(|s| s.instances.len() + p.entries.len())
+                    .sum();
+                (p, w)
+            })
+            .collect();
+        let threads = threads.clamp(1, live.len().max(1));
+        let total: usize = live.iter().map(|&(_, w)| w).sum();
+        let per = total.div_ceil(threads).max(1);
+        let mut chunks: Vec<&[(&Package, usize)]> = Vec::with_capacity(threads);
+        let (mut start, mut acc) = (0, 0);
+        for (i, &(_, w)) in live.iter().enumerate() {
+            acc += w;
+            if acc >= per && chunks.len() + 1 < threads {
+                chunks.push(&live[start..=i]);
+                start = i + 1;
+                acc = 0;
+            }
+        }
+        if start < live.len() {
+            chunks.push(&live[start..]);
+        }
+        // Threads evaluate (the costly part); the output is then written once, at its exact size, by one thread:
+        // concatenating per-thread outputs would copy every match again.
+        let parts: Vec<(Vec<(&Slot, AdvIdx)>, usize)> = if chunks.len() <= 1 {
+            chunks.iter().map(|c| self.evaluate_chunk(c)).collect()
+        } else {
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .map(|c| sc.spawn(move || self.evaluate_chunk(c)))
+                    .collect();
+                let mut parts = Vec::with_capacity(handles.len());
+                for h in handles {
+                    // A panicking worker is a bug in this crate: re-raise it rather than return a partial result.
+                    match h.join() {
+                        Ok(p) => parts.push(p),
+                        Err(e) => std::panic::resume_unwind(e),
+                    }
+                }
+                parts
+            })
+        };
+        let mut out = Vec::with_capacity(parts.iter().map(|(_, n)| n).sum());
+        for (slot, a) in parts.into_iter().flat_map(|(h, _)| h) {
+            if let Some(adv) = self.adv(a) {
+                out.extend(slot.instances.iter().map(|&(pv, c)| Match {
+                    advisory_id: adv.id.clone(),
+                    component_id: c,
+                    product_version_id: pv,
+                }));
+            }
+        }
+        out
+    }
+
+    /// The (slot, advisory) hits of some packages, and the number of matches they make.
+    fn evaluate_chunk<'a>(
+        &'a self,
+        packages: &[(&'a Package, usize)],
+    ) -> (Vec<(&'a Slot, AdvIdx)>, usize) {
+        let mut hits = Vec::new();
+        let mut advs = Vec::new();
+        let mut total = 0;
+        for (pkg, _) in packages {
+            for slot in pkg.slots.values().filter_map(|&s| self.slot(s)) {
+                if slot.instances.is_empty() {
+                    continue;
+                }
+                advs.clear();
+                for (a, e) in &pkg.entries {
+                    if advs.last() != Some(a) && e.contains(&slot.version, slot.parsed.as_ref()) {
+                        advs.push(*a);
+                    }
+                }
+                advs.sort_unstable();
+                advs.dedup();
+                total += advs.len() * slot.instances.len();
+                hits.extend(advs.iter().map(|&a| (slot, a)));
+            }
+        }
+        (hits, total)
+    }
+}
+
+/// The package key and version of a purl string.
+fn purl_key(purl: &str) -> Result<(PackageKey, Option<String>), Error> {
+    let err = |source| Error::Purl {
+        purl: purl.to_string(),
+        source,
+    };
+    let p = Purl::parse_lenient(purl).map_err(err)?;
+    PackageKey::from_purl(&p).map_err(err)
+}
+
+/// Matches in `new` and not in `old` (added), in `old` and not in `new` (removed).
+fn diff(old: Vec<Match>, new: Vec<Match>) -> Changes {
+    if old.is_empty() || new.is_empty() {
+        return Changes {
+            added: new,
+            removed: old,
+        };
+    }
+    let key = |m: &Match| (m.advisory_id.clone(), m.component_id);
+    let old_set: FxSet<(Arc<str>, i64)> = old.iter().map(key).collect();
+    let new_set: FxSet<(Arc<str>, i64)> = new.iter().map(key).collect();
+    Changes {
+        added: new
+            .into_iter()
+            .filter(|m| !old_set.contains(&key(m)))
+            .collect(),
+        removed: old
+            .into_iter()
+            .filter(|m| !new_set.contains(&key(m)))
+            .collect(),
+    }
+}
