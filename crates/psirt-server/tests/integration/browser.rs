@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::webdriver::{Client, Element, Locator};
 use psirt_domain::Role;
 use psirt_store::testing::Backend;
 use serde_json::json;
@@ -60,15 +60,9 @@ impl Driver {
                 ]
             }
         });
-        let caps = caps.as_object().unwrap().clone();
         let mut last_error = String::new();
         for _ in 0..100 {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
+            match Client::connect(&url, caps.clone()).await {
                 Ok(client) => {
                     return (
                         Driver {
@@ -78,7 +72,7 @@ impl Driver {
                         client,
                     )
                 }
-                Err(e) => last_error = e.to_string(),
+                Err(e) => last_error = e,
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -87,12 +81,8 @@ impl Driver {
 }
 
 /// The element, waiting for it: a click that submits a form returns before the next page loads.
-async fn element(b: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
-    b.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(locator)
-        .await
-        .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+async fn element<'a>(b: &'a Client, locator: Locator<'_>) -> Element<'a> {
+    b.wait_for(locator).await
 }
 
 async fn fill(b: &Client, css: &str, text: &str) {
@@ -113,7 +103,7 @@ async fn text_of(b: &Client, css: &str) -> String {
 async fn wait_for_text(b: &Client, css: &str, want: &str) {
     let mut last = String::new();
     for _ in 0..100 {
-        if let Ok(e) = b.find(Locator::Css(css)).await {
+        if let Ok(e) = b.find(&Locator::Css(css)).await {
             if let Ok(t) = e.text().await {
                 if t.trim() == want {
                     return;
@@ -132,7 +122,7 @@ pub async fn report_to_reporter_message(backend: Backend) {
     let (driver, b) = Driver::start().await;
 
     // The reporter: the public form, one mistake first (no description), then a good report.
-    b.goto(&format!("{}/", app.base)).await.unwrap();
+    b.goto(&format!("{}/", app.base)).await;
     click(&b, "#start-report").await;
     fill(&b, "#title", "Heap overflow in the image parser").await;
     fill(&b, "#product", "PixelKit 4.2").await;
@@ -168,12 +158,12 @@ pub async fn report_to_reporter_message(backend: Backend) {
         .unwrap()
         .expect("tracking link");
     assert!(tracking.starts_with(&format!("{}/track/", app.base)));
-    b.goto(&tracking).await.unwrap();
+    b.goto(&tracking).await;
     assert_eq!(text_of(&b, "#report-status").await, "new");
 
     // The analyst: login, the queue, a new case from the report, a message to the reporter.
-    b.delete_all_cookies().await.unwrap();
-    b.goto(&format!("{}/reports", app.base)).await.unwrap();
+    b.delete_all_cookies().await;
+    b.goto(&format!("{}/reports", app.base)).await;
     // Not logged in: the login page, which returns to the queue afterwards.
     fill(&b, "#username", "alice").await;
     fill(&b, "#password", PASSWORD).await;
@@ -233,14 +223,14 @@ pub async fn report_to_reporter_message(backend: Backend) {
     assert!(timeline.contains("severity_suggested"), "{timeline}");
     // PSIRT_SCREENSHOTS=dir keeps a picture of the case page, for people changing the UI.
     if let Ok(dir) = std::env::var("PSIRT_SCREENSHOTS") {
-        b.set_window_size(1280, 2400).await.unwrap();
-        let png = b.screenshot().await.unwrap();
+        b.set_window_size(1280, 2400).await;
+        let png = b.screenshot().await;
         std::fs::write(format!("{dir}/case-{}.png", app.store.backend()), png).unwrap();
     }
 
     // The reporter again, with no session: the tracking link shows the answer and the case.
-    b.delete_all_cookies().await.unwrap();
-    b.goto(&tracking).await.unwrap();
+    b.delete_all_cookies().await;
+    b.goto(&tracking).await;
     let messages = text_of(&b, "#messages").await;
     assert!(messages.contains("we reproduced it"), "{messages}");
     assert!(messages.contains("PSIRT"), "{messages}");
@@ -252,7 +242,7 @@ pub async fn report_to_reporter_message(backend: Backend) {
     let messages = text_of(&b, "#messages").await;
     assert!(messages.contains("happy to test"), "{messages}");
 
-    b.close().await.unwrap();
+    b.close().await;
     drop(driver);
     app.finish().await;
 }

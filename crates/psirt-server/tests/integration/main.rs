@@ -8,6 +8,7 @@ mod flows;
 mod harness;
 mod inventory;
 mod ui;
+mod webdriver;
 
 /// Runs each `module::test(backend)` once per backend.
 macro_rules! both_backends {
