@@ -1,5 +1,6 @@
 //! The few W3C WebDriver commands the browser test needs, over plain HTTP to chromedriver.
 //! (A WebDriver crate would bring a second HTTP stack and Unicode data tables into every build.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
