@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/cases/{id}/clocks/{clock_id}/resume",
             post(resume_clock),
         )
+        .route(
+            "/api/v1/cases/{id}/unintended-disclosure",
+            post(unintended_disclosure),
+        )
         .route("/api/v1/sla-policy", get(get_policy).put(put_policy))
         .route("/api/v1/dashboard", get(dashboard))
 }
@@ -84,6 +88,33 @@ async fn resume_clock(
     Ok(Json(json!(clock)))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DisclosureBody {
+    /// What happened: who published, where, when.
+    note: String,
+}
+
+/// Records that the embargo was broken (PSIRT only, once per case): lifts the embargo, caps
+/// every open remediation clock at the S1 target, and puts the case on top of the dashboard.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/unintended-disclosure", tag = "clocks",
+    params(("id" = i64, Path)), request_body = DisclosureBody,
+    responses((status = 200, description = "{case, clocks_shortened}"), (status = 409, description = "already recorded (problem+json)"), (status = "4XX", description = "problem+json error")))]
+async fn unintended_disclosure(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<DisclosureBody>,
+) -> ApiResult<Json<Value>> {
+    load_case(&st, &staff, id, CaseAction::Manage).await?;
+    let moved = st
+        .store
+        .record_unintended_disclosure(&staff.actor(), id, &b.note)
+        .await?;
+    Ok(Json(
+        json!({ "case": st.store.case(id).await?, "clocks_shortened": moved }),
+    ))
+}
+
 /// The SLA policy in force: targets per severity, acknowledge and triage targets, counting
 /// (calendar or business days with a time zone and holidays), when remediation starts.
 #[utoipa::path(get, path = "/api/v1/sla-policy", tag = "clocks",
@@ -106,11 +137,11 @@ async fn put_policy(
     Ok(Json(st.store.set_sla_policy(&staff.actor(), b).await?))
 }
 
-/// The work order: breached and due-soon clocks (most overdue first), then open S1/P1 cases,
+/// The work order: cases whose embargo was broken, then breached and due-soon clocks (most overdue first), then open S1/P1 cases,
 /// then reports waiting for triage (oldest first; PSIRT only). Embargoed cases appear only
 /// for those who may see them.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "clocks",
-    responses((status = 200, description = "{clocks, urgent_cases, triage_queue}"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{disclosed_early, clocks, urgent_cases, triage_queue}"), (status = "4XX", description = "problem+json error")))]
 async fn dashboard(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
         st.store.dashboard(&staff.viewer(), DASHBOARD_LIMIT).await?
@@ -124,10 +155,11 @@ async fn dashboard(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<V
         list_clocks,
         pause_clock,
         resume_clock,
+        unintended_disclosure,
         get_policy,
         put_policy,
         dashboard
     ),
-    components(schemas(PauseBody))
+    components(schemas(PauseBody, DisclosureBody))
 )]
 pub struct ClocksApiDoc;

@@ -14,7 +14,7 @@ use crate::audit::AuditDraft;
 use crate::model::CaseRow;
 use crate::{Actor, Case, Comment, Page, PageRequest, Result, Store, StoreError};
 
-const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, suggested_severity, severity_source, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at";
+const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, suggested_severity, severity_source, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at, disclosed_early_at, disclosed_early_note";
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

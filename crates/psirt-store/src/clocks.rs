@@ -304,6 +304,8 @@ impl Store {
 /// What the dashboard lists, in the seed PSIRT's work order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dashboard {
+    /// Open cases whose embargo was broken: on top, whatever else is due.
+    pub disclosed_early: Vec<crate::Case>,
     /// Breached and due within 24 hours, most overdue first.
     pub clocks: Vec<DueClock>,
     /// Open S1 or P1 cases, newest first.
@@ -343,6 +345,20 @@ impl Store {
         for id in ids {
             urgent_cases.push(self.case(id).await?);
         }
+        // Broken embargoes lift the embargo, so every staff member sees these.
+        let early: Vec<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT id FROM cases WHERE disclosed_early_at IS NOT NULL AND state NOT IN ('closed', 'rejected') \
+                 ORDER BY disclosed_early_at DESC, id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        let mut disclosed_early = Vec::with_capacity(early.len());
+        for id in early {
+            disclosed_early.push(self.case(id).await?);
+        }
         let triage_queue = if viewer.can_triage() {
             with_pool!(self, p => {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -357,9 +373,82 @@ impl Store {
             Vec::new()
         };
         Ok(Dashboard {
+            disclosed_early,
             clocks,
             urgent_cases,
             triage_queue,
         })
+    }
+}
+
+impl Store {
+    /// Records that a case's embargo was broken (the reporter or a third party published
+    /// early): lifts the embargo, caps every open remediation clock at the S1 remediation
+    /// target (never lengthening one), and puts the case on top of the dashboard. Returns the
+    /// number of clocks shortened. One transaction; recorded once per case.
+    pub async fn record_unintended_disclosure(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        note: &str,
+    ) -> Result<usize> {
+        let mut errors = Vec::new();
+        psirt_domain::report::check_text(&mut errors, "note", note, 4000, true);
+        if !errors.is_empty() {
+            return Err(psirt_domain::DomainError::Invalid(errors).into());
+        }
+        let note = note.trim().to_owned();
+        let policy = self.sla_policy().await?;
+        let now = self.now();
+        Ok(with_tx!(self, tx => {
+            let row: Option<(bool, Option<OffsetDateTime>)> = sqlx::query_as(
+                "UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING embargoed, disclosed_early_at",
+            )
+            .bind(now)
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (embargoed, already) = row.ok_or(StoreError::NotFound("case"))?;
+            if let Some(at) = already {
+                return Err(StoreError::Conflict(format!(
+                    "an unintended disclosure was already recorded at {}",
+                    crate::audit::at_text(at)
+                )));
+            }
+            sqlx::query("UPDATE cases SET embargoed = FALSE, disclosed_early_at = $1, disclosed_early_note = $2 WHERE id = $3")
+                .bind(now)
+                .bind(&note)
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+            let rows: Vec<(i64, String, Option<String>)> =
+                sqlx::query_as("SELECT id, clock, severity FROM case_clocks WHERE case_id = $1 ORDER BY id")
+                    .bind(case_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let stored = stored(rows)?;
+            let mut clocks: Vec<DeadlineClock> = stored.iter().map(|c| c.clock.clone()).collect();
+            let moved = psirt_domain::deadline::apply_unintended_disclosure(&mut clocks, &policy)
+                .map_err(psirt_domain::DomainError::from)?;
+            audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.unintended_disclosure")
+                .before(json!({"embargoed": embargoed}))
+                .after(json!({"embargoed": false, "note": note, "clocks_shortened": moved})));
+            for (old, clock) in stored.iter().zip(clocks) {
+                if old.clock == clock {
+                    continue;
+                }
+                sqlx::query("UPDATE case_clocks SET due_at = $1, clock = $2, updated_at = $3 WHERE id = $4")
+                    .bind(clock.due_at())
+                    .bind(to_json(&clock)?)
+                    .bind(now)
+                    .bind(old.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut after = clock_event(&clock, old.severity);
+                after["reason"] = json!("unintended disclosure");
+                audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.clock_retargeted").after(after));
+            }
+            moved
+        }))
     }
 }

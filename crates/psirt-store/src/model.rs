@@ -91,6 +91,10 @@ pub struct Case {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// When the embargo was broken (the reporter or a third party published early).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub disclosed_early_at: Option<OffsetDateTime>,
+    pub disclosed_early_note: String,
     /// CWE numbers (79 for CWE-79), ascending.
     pub cwe_ids: Vec<u32>,
     /// User ids of the case's members, ascending.
@@ -131,6 +135,8 @@ pub(crate) struct CaseRow {
     pub created_by: Option<i64>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub disclosed_early_at: Option<OffsetDateTime>,
+    pub disclosed_early_note: String,
 }
 
 pub(crate) fn parse_opt<T: std::str::FromStr>(
@@ -169,6 +175,8 @@ impl CaseRow {
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            disclosed_early_at: self.disclosed_early_at,
+            disclosed_early_note: self.disclosed_early_note,
             cwe_ids,
             members,
         })

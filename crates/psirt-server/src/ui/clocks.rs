@@ -135,10 +135,29 @@ pub struct UrgentView {
     pub updated: String,
 }
 
+#[derive(Deserialize)]
+pub struct DisclosureForm {
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn unintended_disclosure(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: CsrfForm<DisclosureForm>,
+) -> UiResult {
+    load_case(&st, &f.staff, id, CaseAction::Manage).await?;
+    st.store
+        .record_unintended_disclosure(&f.staff.actor(), id, &f.form.note)
+        .await?;
+    see_other(&format!("/cases/{id}?notice=disclosed_early#clocks"))
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
+    disclosed_early: Vec<UrgentView>,
     due: Vec<DueView>,
     urgent: Vec<UrgentView>,
     queue: Vec<ReportRow>,
@@ -154,7 +173,20 @@ pub async fn dashboard(
         .store
         .dashboard(&staff.viewer(), crate::api_clocks::DASHBOARD_LIMIT)
         .await?;
+    let urgent_view = |c: &psirt_store::Case| UrgentView {
+        id: c.id,
+        title: c.title.clone(),
+        state: c.state.as_str(),
+        severity: c.severity.map(|s| s.as_str()).unwrap_or("—"),
+        priority: c.priority.map(|p| p.as_str()).unwrap_or("—"),
+        updated: c
+            .disclosed_early_at
+            .as_ref()
+            .map(when)
+            .unwrap_or_else(|| when(&c.updated_at)),
+    };
     let view = DashboardPage {
+        disclosed_early: d.disclosed_early.iter().map(urgent_view).collect(),
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         due: d
             .clocks
@@ -165,18 +197,7 @@ pub async fn dashboard(
                 severity: c.case_severity.map(|s| s.as_str()).unwrap_or("—"),
             })
             .collect(),
-        urgent: d
-            .urgent_cases
-            .iter()
-            .map(|c| UrgentView {
-                id: c.id,
-                title: c.title.clone(),
-                state: c.state.as_str(),
-                severity: c.severity.map(|s| s.as_str()).unwrap_or("—"),
-                priority: c.priority.map(|p| p.as_str()).unwrap_or("—"),
-                updated: when(&c.updated_at),
-            })
-            .collect(),
+        urgent: d.urgent_cases.iter().map(urgent_view).collect(),
         queue: d.triage_queue.iter().map(ReportRow::from).collect(),
         can_triage: staff.viewer().can_triage(),
     };

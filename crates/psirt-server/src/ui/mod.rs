@@ -54,6 +54,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/comments", post(cases::comment))
         .route("/cases/{id}/clocks/{clock_id}/pause", post(clocks::pause))
         .route("/cases/{id}/clocks/{clock_id}/resume", post(clocks::resume))
+        .route(
+            "/cases/{id}/unintended-disclosure",
+            post(clocks::unintended_disclosure),
+        )
         .route("/dashboard", get(clocks::dashboard))
         .route("/cases/{id}/messages", post(cases::message))
         .route("/cases/{id}/members", post(cases::add_member))
@@ -175,6 +179,9 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "product_created" => "Product added.",
         "clock_paused" => "Clock paused for the approved exception.",
         "clock_resumed" => "Clock resumed.",
+        "disclosed_early" => {
+            "Unintended disclosure recorded: embargo lifted, remediation clocks shortened."
+        }
         "product_updated" => "Product updated.",
         "version_created" => "Version added.",
         "version_updated" => "Version updated.",

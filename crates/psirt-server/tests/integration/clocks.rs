@@ -148,7 +148,31 @@ pub async fn clocks_api_and_dashboard(backend: Backend) {
     let (_, d) = vic.get("/api/v1/dashboard").await;
     assert_eq!(
         d,
-        json!({"clocks": [], "urgent_cases": [], "triage_queue": []})
+        json!({"disclosed_early": [], "clocks": [], "urgent_cases": [], "triage_queue": []})
+    );
+
+    // The embargo breaks: only the PSIRT records it; the case is then public and on top.
+    let path = format!("/api/v1/cases/{case_id}/unintended-disclosure");
+    assert_eq!(
+        vic.post(&path, json!({"note": "x"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, b) = ana
+        .post(&path, json!({"note": "the reporter blogged about it"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["case"]["embargoed"], false);
+    // S1 remediation is already at the S1 target: nothing to shorten.
+    assert_eq!(b["clocks_shortened"], 0);
+    assert_eq!(
+        ana.post(&path, json!({"note": "again"})).await.0,
+        StatusCode::CONFLICT
+    );
+    let (_, d) = vic.get("/api/v1/dashboard").await;
+    assert_eq!(d["disclosed_early"][0]["id"].as_i64(), Some(case_id));
+    assert_eq!(
+        vic.post(&path, json!({"note": "x"})).await.0,
+        StatusCode::FORBIDDEN
     );
     assert_eq!(
         anon.get("/api/v1/dashboard").await.0,
@@ -256,6 +280,8 @@ pub async fn clocks_pages(backend: Backend) {
         .post(&format!("{case_path}/clocks/{clock_id}/resume"), &[])
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = b.get(&case_path).await;
+    assert!(page.contains("id=\"unintended-disclosure\""));
 
     // A viewer sees the dashboard, but neither the embargoed case nor the queue.
     let v = Browser::login(&app, "vic").await;

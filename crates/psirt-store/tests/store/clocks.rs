@@ -9,7 +9,11 @@ use psirt_store::{Store, StoreError};
 
 use super::{report, run, user};
 
-both_backends!(clocks_follow_the_case, sla_policy_is_editable);
+both_backends!(
+    clocks_follow_the_case,
+    sla_policy_is_editable,
+    unintended_disclosure_shortens_and_lifts
+);
 
 fn kinds(clocks: &[psirt_store::clocks::CaseClock]) -> Vec<(ClockKind, ClockState)> {
     clocks
@@ -264,4 +268,102 @@ async fn sla_policy_is_editable(store: Store) {
         case.created_at + time::Duration::days(14)
     );
     assert_eq!(store.audit_trail("sla_policy", "1").await.unwrap().len(), 1);
+}
+
+async fn unintended_disclosure_shortens_and_lifts(store: Store) {
+    let (ana, psirt) = user(&store, "ana", Role::Analyst).await;
+    let (_, viewer) = user(&store, "vic", Role::Viewer).await;
+    let case = store
+        .create_case(
+            &ana,
+            psirt_store::cases::NewCase {
+                title: "leaked".into(),
+                description: String::new(),
+                severity: Some(Severity::S3),
+                priority: None,
+                embargoed: true,
+            },
+        )
+        .await
+        .unwrap();
+    let rem = |clocks: &[psirt_store::clocks::CaseClock]| {
+        clocks
+            .iter()
+            .find(|c| c.clock.kind() == ClockKind::Remediate)
+            .unwrap()
+            .clock
+            .due_at()
+    };
+    assert_eq!(
+        rem(&store.case_clocks(case.id).await.unwrap()),
+        case.created_at + time::Duration::days(90)
+    );
+    assert!(store
+        .dashboard(&viewer, 10)
+        .await
+        .unwrap()
+        .disclosed_early
+        .is_empty());
+
+    let bad = store
+        .record_unintended_disclosure(&ana, case.id, "  ")
+        .await;
+    assert!(matches!(bad, Err(StoreError::Domain(_))));
+    let moved = store
+        .record_unintended_disclosure(&ana, case.id, "PoC posted on a public forum")
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let after = store.case(case.id).await.unwrap();
+    assert!(!after.embargoed);
+    assert_eq!(after.disclosed_early_note, "PoC posted on a public forum");
+    assert_eq!(
+        rem(&store.case_clocks(case.id).await.unwrap()),
+        case.created_at + time::Duration::days(30)
+    );
+    // On top of everyone's dashboard now that the embargo is gone.
+    for v in [&psirt, &viewer] {
+        let d = store.dashboard(v, 10).await.unwrap();
+        assert_eq!(
+            d.disclosed_early.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [case.id]
+        );
+    }
+    // Recorded once; a later severity change never lengthens the cap.
+    assert!(matches!(
+        store
+            .record_unintended_disclosure(&ana, case.id, "again")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .update_case(
+            &ana,
+            case.id,
+            CasePatch {
+                severity: Some(Some(Severity::S4)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rem(&store.case_clocks(case.id).await.unwrap()),
+        case.created_at + time::Duration::days(30)
+    );
+    let actions: Vec<String> = store
+        .audit_trail("case", &case.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.iter().any(|a| a == "case.unintended_disclosure"),
+        "{actions:?}"
+    );
+    assert!(matches!(
+        store.record_unintended_disclosure(&ana, 9999, "x").await,
+        Err(StoreError::NotFound(_))
+    ));
 }

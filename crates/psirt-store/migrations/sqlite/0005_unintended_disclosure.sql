@@ -1,0 +1,4 @@
+-- Unintended disclosure (SQLite; keep in lockstep with ../postgres/0005_unintended_disclosure.sql):
+-- when a case's embargo was broken, and what is known of how.
+ALTER TABLE cases ADD COLUMN disclosed_early_at TEXT;
+ALTER TABLE cases ADD COLUMN disclosed_early_note TEXT NOT NULL DEFAULT '';
