@@ -266,9 +266,8 @@ impl Store {
         let by_id = product.parse::<i64>().ok();
         let rows: Vec<ProductVersion> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {} FROM product_versions v WHERE v.version = $1 AND v.product_id IN \
-                 (SELECT id FROM products WHERE id = $2 OR LOWER(name) = LOWER($3))",
-                VERSION_COLUMNS.split(", ").map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", ")
+                "SELECT {VERSION_COLUMNS} FROM product_versions WHERE version = $1 AND product_id IN \
+                 (SELECT id FROM products WHERE id = $2 OR LOWER(name) = LOWER($3))"
             )))
             .bind(version)
             .bind(by_id)

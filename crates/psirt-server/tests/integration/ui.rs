@@ -19,7 +19,7 @@ pub(crate) struct Browser {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Browser {
+    pub(crate) fn new(app: &TestApp) -> Browser {
         Browser {
             http: reqwest::Client::builder()
                 .cookie_store(true)
@@ -62,6 +62,22 @@ impl Browser {
             .await
             .unwrap();
         (r.status(), r.text().await.unwrap())
+    }
+
+    /// A GET that reports where a redirect points instead of following it.
+    pub(crate) async fn get_location(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let to = r
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (r.status(), to)
     }
 
     pub(crate) async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
