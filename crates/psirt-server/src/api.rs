@@ -701,6 +701,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
     doc.merge(<crate::api_cvss::CvssApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_inventory::InventoryApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_intel::IntelApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

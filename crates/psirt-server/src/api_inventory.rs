@@ -256,10 +256,12 @@ async fn upload_sbom(
         .store
         .import_sbom(&staff.actor(), id, parsed.import, &mut |_| {})
         .await?;
+    let matches = st.engine.product_version_changed(&st.store, id).await?;
     Ok(Json(json!({
         "product_version": version_json(&st, &done.product_version),
         "diff": done.diff,
         "warnings": warnings,
+        "matches": matches,
     })))
 }
 

@@ -158,3 +158,15 @@ pub struct Query<T>(pub T);
 #[derive(Debug, Clone, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
+
+impl From<crate::engine::EngineError> for ApiError {
+    fn from(e: crate::engine::EngineError) -> Self {
+        match e {
+            crate::engine::EngineError::Store(e) => ApiError::Store(e),
+            // Only queries reach the engine with client input (a purl that does not parse).
+            crate::engine::EngineError::Match(e) => {
+                ApiError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
+        }
+    }
+}

@@ -4,9 +4,12 @@
 pub mod api;
 pub mod api_clocks;
 pub mod api_cvss;
+pub mod api_intel;
 pub mod api_inventory;
 pub mod auth;
+pub mod engine;
 pub mod error;
+pub mod intel;
 pub mod sbom;
 pub mod ui;
 
@@ -55,6 +58,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub report_limiter: auth::RateLimiter,
     pub login_limiter: auth::RateLimiter,
+    pub engine: engine::SharedEngine,
 }
 
 /// The whole application.
@@ -63,6 +67,7 @@ pub fn router(store: Store, config: Config) -> Router {
         store,
         report_limiter: auth::RateLimiter::new(config.report_rate_per_minute),
         login_limiter: auth::RateLimiter::new(config.login_rate_per_minute),
+        engine: engine::SharedEngine::default(),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};
@@ -70,6 +75,7 @@ pub fn router(store: Store, config: Config) -> Router {
     api::routes()
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(api_clocks::routes())
+        .merge(api_intel::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)

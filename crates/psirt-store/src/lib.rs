@@ -12,7 +12,9 @@ pub mod cases;
 pub mod clocks;
 pub mod cvss;
 mod error;
+pub mod intel;
 pub mod inventory;
+pub mod matches;
 pub mod model;
 pub mod reports;
 pub mod sbom;
@@ -32,7 +34,11 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 pub use error::StoreError;
+pub use intel::{
+    EpssEntry, FeedImportLog, IntelRecordSummary, NewEpss, NewIntelRecord, Upserted, Vulnerability,
+};
 pub use inventory::{Product, ProductVersion};
+pub use matches::{Finding, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};
 pub use model::*;
 pub use sbom::{
     Component, ComponentHash, NewComponent, SbomDiff, SbomImport, SbomImported, VersionChange,

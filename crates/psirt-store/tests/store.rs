@@ -34,6 +34,8 @@ both_backends!(
 
 #[path = "store/clocks.rs"]
 mod clocks;
+#[path = "store/intel.rs"]
+mod intel;
 #[path = "store/inventory.rs"]
 mod inventory;
 
@@ -88,6 +90,22 @@ async fn user(store: &Store, name: &str, role: Role) -> (Actor, Viewer) {
             role,
         },
     )
+}
+
+/// Rows of (i64, text) from `sql` with one i64 bind.
+async fn query_pairs(store: &Store, sql: &str, bind: i64) -> Vec<(i64, String)> {
+    match store.pool() {
+        Pool::Sqlite(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(bind)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        Pool::Postgres(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(bind)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    }
 }
 
 async fn exec(store: &Store, sql: &str) {

@@ -8,8 +8,10 @@ use psirt_store::audit::ChainReport;
 use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
+use crate::feeds_cmd::{self, FeedsCommand};
 use crate::inventory_cmd::{self, ProductsCommand};
 use crate::sbom_cmd::{self, SbomCommand};
+use crate::scan_cmd::{self, ScanFormat};
 use crate::versions_cmd::{self, VersionsCommand};
 
 #[derive(Parser)]
@@ -76,6 +78,18 @@ enum Command {
     Versions {
         #[command(subcommand)]
         command: VersionsCommand,
+    },
+    /// Public vulnerability feeds: import OSV, CVE 5, KEV and EPSS data.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
+    /// Match an SBOM file against the local intel database without storing it; exit status 1
+    /// when a component is affected.
+    Scan {
+        file: std::path::PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ScanFormat,
     },
 }
 
@@ -177,6 +191,20 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             }
         }
         Command::Users { command } => users(&cli.database_url, command).await,
+        Command::Feeds { command } => {
+            let store = open(&cli.database_url).await?;
+            feeds_cmd::run(&store, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan { file, format } => {
+            let store = open(&cli.database_url).await?;
+            let affected = scan_cmd::run(&store, file, format).await?;
+            Ok(if affected {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Sbom { command } => {
             let store = open(&cli.database_url).await?;
             sbom_cmd::run(&store, command).await?;

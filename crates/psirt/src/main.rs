@@ -1,8 +1,10 @@
 //! `psirt`: the one binary — the server, and the operator's commands beside it.
 
 mod cli;
+mod feeds_cmd;
 mod inventory_cmd;
 mod sbom_cmd;
+mod scan_cmd;
 mod versions_cmd;
 
 use std::process::ExitCode;

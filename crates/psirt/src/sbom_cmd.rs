@@ -134,5 +134,6 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     for c in d.version_changes.iter().take(50) {
         println!("  {} {} -> {}", c.package, c.from, c.to);
     }
+    crate::feeds_cmd::rematch(store).await?;
     Ok(())
 }

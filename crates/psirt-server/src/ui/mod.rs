@@ -7,6 +7,7 @@ mod admin;
 mod cases;
 mod clocks;
 mod error;
+pub mod intel;
 mod products;
 mod public;
 mod session;
@@ -66,6 +67,11 @@ pub fn routes() -> Router<AppState> {
             post(cases::remove_member),
         )
         .route("/products", get(products::list).post(products::create))
+        .route("/vulnerabilities/{id}", get(intel::vulnerability))
+        .route("/purl-search", get(intel::purl_search))
+        .route("/upstream", get(intel::upstream))
+        .route("/upstream/{record_id}/dismiss", post(intel::dismiss))
+        .route("/upstream/{record_id}/case", post(intel::open_case))
         .route("/products/{id}", get(products::page).post(products::update))
         .route("/products/{id}/versions", post(products::create_version))
         .route(
@@ -183,6 +189,10 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
             "Unintended disclosure recorded: embargo lifted, remediation clocks shortened."
         }
         "product_updated" => "Product updated.",
+        "match_dismissed" => "Match dismissed; it is raised again only if the record changes.",
+        "upstream_case_opened" => {
+            "Upstream case opened; affected versions are under investigation."
+        }
         "version_created" => "Version added.",
         "version_updated" => "Version updated.",
         "user_updated" => "User updated.",

@@ -37,6 +37,7 @@ struct ProductsPage {
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    sort: Option<String>,
     cursor: Option<String>,
     notice: Option<String>,
 }
@@ -276,6 +277,8 @@ struct VersionPage {
     imports: Vec<ImportView>,
     can_manage: bool,
     can_import: bool,
+    findings: Vec<psirt_store::Finding>,
+    sort: String,
 }
 
 pub async fn version_page(
@@ -302,7 +305,13 @@ pub async fn version_page(
         .store
         .audit_trail("product_version", &id.to_string())
         .await?;
+    let sort = crate::api_intel::parse_sort(q.sort.as_deref())?;
+    st.engine.ensure(&st.store).await.map_err(ApiError::from)?;
+    let mut findings = st.store.product_version_findings(id).await?;
+    crate::api_intel::sort_findings(&mut findings, sort);
     let view = VersionPage {
+        findings,
+        sort: q.sort.unwrap_or_else(|| "cvss".to_owned()),
         imports: imports(&trail),
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         version: version_row(&v, st.store.now().date()),

@@ -1,0 +1,293 @@
+//! Intel and impact analysis in the API: the merged vulnerability view, purl search, a product
+//! version's findings, and the upstream queue (open an upstream case, or dismiss with a VEX
+//! justification). Reading is for every staff role (public data and the inventory, no embargoed
+//! case content); deciding on matches is the PSIRT's.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use psirt_domain::{Priority, Severity};
+use psirt_store::cases::NewCase;
+use psirt_store::{Finding, Vulnerability};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult, Json, Path, Query};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/vulnerabilities/{id}", get(vulnerability))
+        .route("/api/v1/purl-search", get(purl_search))
+        .route("/api/v1/product-versions/{id}/findings", get(findings))
+        .route("/api/v1/upstream-queue", get(queue))
+        .route("/api/v1/upstream-queue/{record_id}/dismiss", post(dismiss))
+        .route("/api/v1/upstream-queue/{record_id}/case", post(open_case))
+}
+
+pub(crate) fn require_psirt(staff: &Staff) -> ApiResult<()> {
+    if staff.viewer().can_triage() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the PSIRT decides on upstream matches",
+        ))
+    }
+}
+
+/// How findings sort: highest risk first.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSort {
+    #[default]
+    Cvss,
+    Epss,
+    Kev,
+    Purl,
+}
+
+pub fn sort_findings(items: &mut [Finding], by: FindingSort) {
+    let desc = |a: Option<f64>, b: Option<f64>| {
+        b.unwrap_or(-1.0)
+            .partial_cmp(&a.unwrap_or(-1.0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    items.sort_by(|a, b| match by {
+        FindingSort::Cvss => desc(a.cvss_score, b.cvss_score).then(a.purl.cmp(&b.purl)),
+        FindingSort::Epss => desc(a.epss, b.epss).then(a.purl.cmp(&b.purl)),
+        FindingSort::Kev => b
+            .exploited
+            .cmp(&a.exploited)
+            .then(desc(a.cvss_score, b.cvss_score))
+            .then(a.purl.cmp(&b.purl)),
+        FindingSort::Purl => a.purl.cmp(&b.purl).then(a.record_id.cmp(&b.record_id)),
+    });
+}
+
+/// A vulnerability with every source naming it and the product versions it hits.
+pub async fn vulnerability_view(
+    st: &AppState,
+    id: &str,
+) -> ApiResult<(Vulnerability, Vec<Finding>)> {
+    st.engine.ensure(&st.store).await?;
+    let v = st
+        .store
+        .vulnerability(id)
+        .await?
+        .ok_or(ApiError::NotFound("vulnerability"))?;
+    let findings = st.store.record_findings(&v.ids).await?;
+    Ok((v, findings))
+}
+
+/// Every record naming the vulnerability (CVE, GHSA, PYSEC, … merged through aliases), KEV,
+/// EPSS, and the product versions whose components it affects.
+#[utoipa::path(get, path = "/api/v1/vulnerabilities/{id}", tag = "intel", params(("id" = String, Path)),
+    responses((status = 200, description = "{vulnerability: Vulnerability, findings: [Finding]}"), (status = "4XX", description = "problem+json error")))]
+async fn vulnerability(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (v, findings) = vulnerability_view(&st, &id).await?;
+    Ok(Json(json!({ "vulnerability": v, "findings": findings })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PurlQuery {
+    /// `pkg:type/namespace/name@version`: the advisories affecting that version.
+    pub purl: String,
+}
+
+/// What a purl@version is affected by, whether or not the inventory holds it.
+pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>> {
+    let ids = st.engine.advisories_for(&st.store, purl.trim()).await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(v) = st.store.vulnerability(&id).await? {
+            out.push(json!({
+                "id": id, "ids": v.ids, "summary": v.records.iter().find_map(|r| r.summary.clone()),
+                "cvss_score": v.cvss_score, "exploited": v.exploited,
+                "epss": v.epss.iter().map(|e| e.score).reduce(f64::max),
+            }));
+        }
+    }
+    Ok(out)
+}
+
+#[utoipa::path(get, path = "/api/v1/purl-search", tag = "intel", params(PurlQuery),
+    responses((status = 200, description = "{purl, advisories: [{id, ids, summary, cvss_score, exploited, epss}]}"), (status = 422, description = "not a purl with a version"), (status = "4XX", description = "problem+json error")))]
+async fn purl_search(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Query(q): Query<PurlQuery>,
+) -> ApiResult<Json<Value>> {
+    let advisories = purl_advisories(&st, &q.purl).await?;
+    Ok(Json(
+        json!({ "purl": q.purl.trim(), "advisories": advisories }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct FindingsQuery {
+    /// `cvss` (default), `epss`, `kev` or `purl`.
+    sort: Option<String>,
+}
+
+/// The vulnerabilities of a product version's components.
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/findings", tag = "intel", params(("id" = i64, Path), FindingsQuery),
+    responses((status = 200, description = "{items: [Finding]}"), (status = "4XX", description = "problem+json error")))]
+async fn findings(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<FindingsQuery>,
+) -> ApiResult<Json<Value>> {
+    st.store.product_version(id).await?;
+    let sort = parse_sort(q.sort.as_deref())?;
+    st.engine.ensure(&st.store).await?;
+    let mut items = st.store.product_version_findings(id).await?;
+    sort_findings(&mut items, sort);
+    Ok(Json(json!({ "items": items })))
+}
+
+pub fn parse_sort(s: Option<&str>) -> ApiResult<FindingSort> {
+    match s.unwrap_or("cvss") {
+        "cvss" => Ok(FindingSort::Cvss),
+        "epss" => Ok(FindingSort::Epss),
+        "kev" => Ok(FindingSort::Kev),
+        "purl" => Ok(FindingSort::Purl),
+        other => Err(ApiError::BadRequest(
+            StatusCode::BAD_REQUEST,
+            format!("unknown sort `{other}`: use cvss, epss, kev or purl"),
+        )),
+    }
+}
+
+/// New matches waiting for a decision, newest first.
+#[utoipa::path(get, path = "/api/v1/upstream-queue", tag = "intel",
+    responses((status = 200, description = "{items: [QueueItem]}"), (status = "4XX", description = "problem+json error")))]
+async fn queue(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
+    require_psirt(&staff)?;
+    st.engine.ensure(&st.store).await?;
+    Ok(Json(json!({ "items": st.store.upstream_queue().await? })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DismissBody {
+    /// Only this product version's matches (default: all of the record's).
+    pub product_version_id: Option<i64>,
+    /// A VEX `not_affected` justification.
+    pub justification: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Dismisses a record's new matches with a VEX justification: recorded, and not raised again
+/// unless the record changes.
+#[utoipa::path(post, path = "/api/v1/upstream-queue/{record_id}/dismiss", tag = "intel", params(("record_id" = String, Path)), request_body = DismissBody,
+    responses((status = 200, description = "{dismissed: n}"), (status = "4XX", description = "problem+json error")))]
+async fn dismiss(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(record_id): Path<String>,
+    Json(b): Json<DismissBody>,
+) -> ApiResult<Json<Value>> {
+    require_psirt(&staff)?;
+    let n = st
+        .store
+        .dismiss_matches(
+            &staff.actor(),
+            &record_id,
+            b.product_version_id,
+            &b.justification,
+            &b.note,
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::NotFound("undecided match"));
+    }
+    Ok(Json(json!({ "dismissed": n })))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct OpenCaseBody {
+    /// Default: the record's id and summary.
+    pub title: Option<String>,
+    pub severity: Option<Severity>,
+    pub priority: Option<Priority>,
+}
+
+/// The case an upstream record opens: titled from the record, its description naming every id.
+pub async fn open_upstream_case(
+    st: &AppState,
+    staff: &Staff,
+    record_id: &str,
+    b: OpenCaseBody,
+) -> ApiResult<psirt_store::Case> {
+    require_psirt(staff)?;
+    let v = st
+        .store
+        .vulnerability(record_id)
+        .await?
+        .ok_or(ApiError::NotFound("intel record"))?;
+    let summary = v.records.iter().find_map(|r| r.summary.clone());
+    let title = b
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| match &summary {
+            Some(s) => format!("{record_id}: {s}"),
+            None => record_id.to_owned(),
+        });
+    let title: String = title.chars().take(200).collect();
+    let description = format!(
+        "Upstream vulnerability {record_id} (also {}) affects components of our products.\n\n{}",
+        v.ids.join(", "),
+        summary.unwrap_or_default()
+    );
+    let new = NewCase {
+        title,
+        description,
+        severity: b.severity,
+        priority: b.priority,
+        // Upstream records are public: nothing to embargo until our own analysis says so.
+        embargoed: false,
+    };
+    Ok(st
+        .store
+        .open_upstream_case(&staff.actor(), record_id, new)
+        .await?)
+}
+
+/// Opens an upstream case from a record's new matches; its product versions get
+/// `under_investigation` affects.
+#[utoipa::path(post, path = "/api/v1/upstream-queue/{record_id}/case", tag = "intel", params(("record_id" = String, Path)), request_body = OpenCaseBody,
+    responses((status = 201, description = "the case"), (status = 409, description = "no undecided matches"), (status = "4XX", description = "problem+json error")))]
+async fn open_case(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(record_id): Path<String>,
+    Json(b): Json<OpenCaseBody>,
+) -> ApiResult<Response> {
+    let case = open_upstream_case(&st, &staff, &record_id, b).await?;
+    Ok((StatusCode::CREATED, Json(json!(case))).into_response())
+}
+
+/// The OpenAPI paths of this module, merged into the API document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(vulnerability, purl_search, findings, queue, dismiss, open_case),
+    components(schemas(
+        DismissBody,
+        OpenCaseBody,
+        psirt_store::Vulnerability,
+        psirt_store::IntelRecordSummary,
+        psirt_store::EpssEntry,
+        psirt_store::Finding,
+        psirt_store::QueueItem,
+        psirt_store::QueueProductVersion
+    ))
+)]
+pub struct IntelApiDoc;

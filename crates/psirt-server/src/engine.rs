@@ -1,0 +1,249 @@
+//! The impact-analysis engine wired to the store: psirt-match's in-memory index over the stored
+//! intel records and SBOM components, kept current incrementally (an SBOM import re-matches its
+//! product version, a changed record re-matches that record) and persisted as matches.
+
+use std::collections::HashMap;
+
+use psirt_match::{AdvisoryInput, ComponentInput, Index, Match};
+use psirt_store::{MatchKey, MatchesApplied, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Match(#[from] psirt_match::Error),
+}
+
+/// The index plus what loading it skipped.
+pub struct Engine {
+    index: Index,
+    /// Records whose ranges the engine refused (e.g. a version its ecosystem cannot parse).
+    pub skipped_records: Vec<String>,
+    /// Components whose purl does not parse.
+    pub skipped_components: usize,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("stats", &self.index.stats())
+            .field("skipped_records", &self.skipped_records.len())
+            .finish()
+    }
+}
+
+fn key(m: &Match) -> MatchKey {
+    MatchKey {
+        record_id: m.advisory_id.to_string(),
+        component_id: m.component_id,
+        product_version_id: m.product_version_id,
+    }
+}
+
+fn keys(ms: &[Match]) -> Vec<MatchKey> {
+    ms.iter().map(key).collect()
+}
+
+impl Engine {
+    /// Only the advisories (no inventory): for scanning an SBOM that is not stored.
+    pub async fn load_advisories(store: &Store) -> Result<Engine, EngineError> {
+        let mut engine = Engine {
+            index: Index::new(),
+            skipped_records: Vec::new(),
+            skipped_components: 0,
+        };
+        for text in store.advisory_inputs().await? {
+            let input: AdvisoryInput = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("match input: {e}")))?;
+            let id = input.id.clone();
+            if engine.index.upsert_advisory(input).is_err() {
+                engine.skipped_records.push(id);
+            }
+        }
+        Ok(engine)
+    }
+
+    /// Advisories and every stored product version's components.
+    pub async fn load(store: &Store) -> Result<Engine, EngineError> {
+        let mut engine = Engine::load_advisories(store).await?;
+        let mut by_pv: HashMap<i64, Vec<ComponentInput>> = HashMap::new();
+        for (component_id, product_version_id, purl) in store.component_inputs().await? {
+            by_pv
+                .entry(product_version_id)
+                .or_default()
+                .push(ComponentInput {
+                    component_id,
+                    product_version_id,
+                    purl,
+                });
+        }
+        for (pv, comps) in by_pv {
+            engine.set_components(pv, comps);
+        }
+        Ok(engine)
+    }
+
+    /// Sets a product version's components, skipping those whose purl does not parse.
+    fn set_components(&mut self, pv: i64, comps: Vec<ComponentInput>) -> psirt_match::Changes {
+        let (ok, bad): (Vec<_>, Vec<_>) = comps
+            .into_iter()
+            .partition(|c| psirt_versions::Purl::parse(&c.purl).is_ok());
+        self.skipped_components += bad.len();
+        self.index
+            .set_product_version_components(pv, &ok)
+            .unwrap_or_default()
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Recomputes every match and brings the stored ones in line (CLI imports, start-up).
+    pub async fn reconcile(&self, store: &Store) -> Result<MatchesApplied, EngineError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let all = keys(&self.index.rematch_all(threads));
+        Ok(store.reconcile_matches(&all).await?)
+    }
+
+    /// Re-reads the given records from the store into the index and persists what changed.
+    pub async fn refresh_records(
+        &mut self,
+        store: &Store,
+        records: &[(String, String)],
+    ) -> Result<MatchesApplied, EngineError> {
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for (source, id) in records {
+            let changes = match store.advisory_input(source, id).await? {
+                Some(text) => {
+                    let input: AdvisoryInput = serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(format!("match input: {e}")))?;
+                    match self.index.upsert_advisory(input) {
+                        Ok(c) => c,
+                        Err(_) => {
+                            self.skipped_records.push(id.clone());
+                            self.index.remove_advisory(id)
+                        }
+                    }
+                }
+                None => self.index.remove_advisory(id),
+            };
+            added.extend(keys(&changes.added));
+            removed.extend(keys(&changes.removed));
+        }
+        Ok(store.apply_match_changes(&added, &removed).await?)
+    }
+
+    /// Re-reads one product version's components and persists what changed.
+    pub async fn refresh_product_version(
+        &mut self,
+        store: &Store,
+        product_version_id: i64,
+    ) -> Result<MatchesApplied, EngineError> {
+        let comps = store
+            .component_inputs_of(product_version_id)
+            .await?
+            .into_iter()
+            .map(|(component_id, purl)| ComponentInput {
+                component_id,
+                product_version_id,
+                purl,
+            })
+            .collect();
+        let changes = self.set_components(product_version_id, comps);
+        Ok(store
+            .apply_match_changes(&keys(&changes.added), &keys(&changes.removed))
+            .await?)
+    }
+
+    /// The advisories affecting `purl@version`.
+    pub fn advisories_for(&self, purl: &str) -> Result<Vec<String>, EngineError> {
+        Ok(self
+            .index
+            .advisories_for(purl)?
+            .iter()
+            .map(|a| a.to_string())
+            .collect())
+    }
+}
+
+/// The server's engine: loaded on first use, reloaded (and the stored matches reconciled) when
+/// the intel or inventory changed behind its back (a CLI import into the same database).
+#[derive(Clone, Default)]
+pub struct SharedEngine(std::sync::Arc<tokio::sync::Mutex<Slot>>);
+
+#[derive(Default)]
+struct Slot {
+    engine: Option<Engine>,
+    generation: String,
+}
+
+impl SharedEngine {
+    /// The loaded, current engine (loading or reloading it first if needed).
+    async fn current<'a>(slot: &'a mut Slot, store: &Store) -> Result<&'a mut Engine, EngineError> {
+        let generation = store.match_generation().await?;
+        if slot.engine.is_none() || slot.generation != generation {
+            let engine = Engine::load(store).await?;
+            engine.reconcile(store).await?;
+            slot.engine = Some(engine);
+            slot.generation = generation;
+        }
+        slot.engine
+            .as_mut()
+            .ok_or(EngineError::Store(StoreError::NotFound("engine")))
+    }
+
+    /// Brings the engine and the stored matches up to date.
+    pub async fn ensure(&self, store: &Store) -> Result<(), EngineError> {
+        let mut slot = self.0.lock().await;
+        Self::current(&mut slot, store).await.map(|_| ())
+    }
+
+    /// After an SBOM import into `product_version_id`.
+    pub async fn product_version_changed(
+        &self,
+        store: &Store,
+        product_version_id: i64,
+    ) -> Result<MatchesApplied, EngineError> {
+        let mut slot = self.0.lock().await;
+        let fresh = slot.engine.is_none();
+        let engine = Self::current(&mut slot, store).await?;
+        let applied = if fresh {
+            MatchesApplied::default()
+        } else {
+            engine
+                .refresh_product_version(store, product_version_id)
+                .await?
+        };
+        slot.generation = store.match_generation().await?;
+        Ok(applied)
+    }
+
+    /// After a feed import changed `records` ((source, id) pairs).
+    pub async fn records_changed(
+        &self,
+        store: &Store,
+        records: &[(String, String)],
+    ) -> Result<MatchesApplied, EngineError> {
+        let mut slot = self.0.lock().await;
+        let Some(engine) = slot.engine.as_mut() else {
+            // Not loaded yet: the first use loads everything, these records included.
+            drop(slot);
+            self.ensure(store).await?;
+            return Ok(MatchesApplied::default());
+        };
+        let applied = engine.refresh_records(store, records).await?;
+        slot.generation = store.match_generation().await?;
+        Ok(applied)
+    }
+
+    /// The advisories affecting `purl@version`.
+    pub async fn advisories_for(
+        &self,
+        store: &Store,
+        purl: &str,
+    ) -> Result<Vec<String>, EngineError> {
+        let mut slot = self.0.lock().await;
+        Self::current(&mut slot, store).await?.advisories_for(purl)
+    }
+}

@@ -1,0 +1,271 @@
+//! Feed import: psirt-formats reads a feed (file, directory, archive) record by record on a
+//! blocking thread; records are converted, batched and stored here; per-record errors go into the
+//! run's report and never stop it. Used by `psirt feeds import` and the feed-sync worker.
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use psirt_formats::intel::{read_feed, FeedKind, FeedProgress, IntelRecord, SeverityKind};
+use psirt_formats::ParseOptions;
+use psirt_match::{AdvisoryInput, AffectedInput};
+use psirt_store::intel::INTEL_BATCH;
+use psirt_store::{Actor, FeedImportLog, NewEpss, NewIntelRecord, Store, Upserted};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::mpsc;
+
+/// Per-record errors kept in the run's report (the count covers all of them).
+pub const MAX_REPORTED_ERRORS: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Feed(#[from] psirt_formats::intel::IntelError),
+    #[error(transparent)]
+    Store(#[from] psirt_store::StoreError),
+    #[error("feed reader stopped: {0}")]
+    Reader(String),
+}
+
+/// What an import did: the log (also stored) and the records that changed, for the matcher.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub log: FeedImportLog,
+    pub import_id: i64,
+    /// (source, record id) of every inserted or updated record.
+    pub changed: Vec<(String, String)>,
+}
+
+/// The CVSS score of a vector, if psirt-cvss can read it.
+fn vector_score(vector: &str) -> Option<f64> {
+    psirt_cvss::parse(vector).ok().map(|c| c.base_score())
+}
+
+/// The highest-scoring CVSS vector the record carries (a given `baseScore` wins over computing).
+fn best_cvss(r: &IntelRecord) -> (Option<f64>, Option<String>) {
+    let mut best: Option<(f64, String)> = None;
+    let all = r
+        .severity
+        .iter()
+        .chain(r.affected.iter().flat_map(|a| a.severity.iter()));
+    for s in all {
+        if s.kind == SeverityKind::Ubuntu {
+            continue;
+        }
+        if let Some(score) = s.base_score.or_else(|| vector_score(&s.score)) {
+            if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                best = Some((score, s.score.clone()));
+            }
+        }
+    }
+    match best {
+        Some((s, v)) => (Some(s), Some(v)),
+        None => (None, None),
+    }
+}
+
+/// The engine's view of a record: its packages with evaluable ranges.
+pub fn advisory_input(r: &IntelRecord) -> Option<AdvisoryInput> {
+    if r.is_withdrawn() {
+        return None;
+    }
+    let affected: Vec<AffectedInput> = r
+        .affected
+        .iter()
+        .filter(|a| {
+            !a.ranges.versions.is_empty()
+                || a.ranges
+                    .ranges
+                    .iter()
+                    .any(|g| g.kind != psirt_versions::RangeKind::Git)
+        })
+        .map(|a| AffectedInput {
+            ecosystem: a.ecosystem.clone(),
+            name: a.name.clone(),
+            ranges: a.ranges.clone(),
+        })
+        .collect();
+    if affected.is_empty() {
+        return None;
+    }
+    Some(AdvisoryInput {
+        id: r.id.clone(),
+        aliases: r.aliases.clone(),
+        modified: r
+            .modified
+            .and_then(|m| m.format(&Rfc3339).ok())
+            .unwrap_or_default(),
+        affected,
+    })
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> Result<String, ImportError> {
+    serde_json::to_string(v).map_err(|e| ImportError::Reader(format!("serialising: {e}")))
+}
+
+/// The store's form of a record.
+pub fn new_record(r: &IntelRecord) -> Result<NewIntelRecord, ImportError> {
+    let mut normalized =
+        serde_json::to_value(r).map_err(|e| ImportError::Reader(format!("serialising: {e}")))?;
+    if let Some(obj) = normalized.as_object_mut() {
+        obj.remove("raw");
+    }
+    let normalized = normalized.to_string();
+    let raw = r.raw.to_string();
+    let mut hash = Sha256::new();
+    hash.update(normalized.as_bytes());
+    hash.update([0]);
+    hash.update(raw.as_bytes());
+    let (cvss_score, cvss_vector) = best_cvss(r);
+    let exploited = r.exploited.is_some()
+        || r.ssvc
+            .as_ref()
+            .is_some_and(|s| s.exploitation.as_deref() == Some("active"));
+    Ok(NewIntelRecord {
+        source: source_name(r),
+        record_id: r.id.clone(),
+        aliases: r.aliases.clone(),
+        modified: r.modified,
+        published: r.published,
+        withdrawn: r.withdrawn,
+        summary: r.summary.clone(),
+        cvss_score,
+        cvss_vector,
+        exploited,
+        match_input: advisory_input(r).map(|a| json_text(&a)).transpose()?,
+        normalized,
+        raw,
+        content_sha256: hex::encode(hash.finalize()),
+    })
+}
+
+fn source_name(r: &IntelRecord) -> String {
+    serde_json::to_value(r.source)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn kind_name(kind: FeedKind) -> &'static str {
+    match kind {
+        FeedKind::Osv => "osv",
+        FeedKind::Cve5 => "cve5",
+        FeedKind::Kev => "kev",
+        FeedKind::Epss => "epss",
+    }
+}
+
+enum Item {
+    Record(Box<IntelRecord>),
+    Error(String, String),
+}
+
+/// Imports everything under `path` as `kind`; `progress` is called from the reading thread.
+pub async fn import_feed(
+    store: &Store,
+    actor: &Actor,
+    kind: FeedKind,
+    path: PathBuf,
+    origin: String,
+    mut progress: Box<dyn FnMut(FeedProgress) + Send>,
+) -> Result<Imported, ImportError> {
+    let started = store.now();
+    let (tx, mut rx) = mpsc::channel::<Item>(INTEL_BATCH * 2);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut on_record = |item: Result<IntelRecord, psirt_formats::intel::RecordError>| {
+            let item = match item {
+                Ok(r) => Item::Record(Box::new(r)),
+                Err(e) => Item::Error(e.locator.to_string(), e.error.to_string()),
+            };
+            // The receiver only goes away when storing failed: stop reading.
+            match tx.blocking_send(item) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
+        };
+        read_feed(
+            kind,
+            &path,
+            &ParseOptions::default(),
+            &mut on_record,
+            &mut *progress,
+        )
+    });
+    let mut out = Imported {
+        log: FeedImportLog {
+            kind: kind_name(kind).to_owned(),
+            origin,
+            ..FeedImportLog::default()
+        },
+        ..Imported::default()
+    };
+    let mut records = Vec::with_capacity(INTEL_BATCH);
+    let mut epss = Vec::new();
+    while let Some(item) = rx.recv().await {
+        match item {
+            Item::Error(at, message) => {
+                out.log.records += 1;
+                out.log.errors += 1;
+                if out.log.error_report.len() < MAX_REPORTED_ERRORS {
+                    out.log.error_report.push((at, message));
+                }
+            }
+            Item::Record(r) => match &r.epss {
+                Some(e) => epss.push(NewEpss {
+                    cve: e.cve.clone(),
+                    score: e.score,
+                    percentile: e.percentile,
+                    score_date: e.score_date,
+                    model_version: e.model_version.clone(),
+                }),
+                None => records.push(new_record(&r)?),
+            },
+        }
+        if records.len() >= INTEL_BATCH {
+            flush(store, &mut records, &mut out).await?;
+        }
+        if epss.len() >= INTEL_BATCH * 4 {
+            flush_epss(store, &mut epss, &mut out).await?;
+        }
+    }
+    flush(store, &mut records, &mut out).await?;
+    flush_epss(store, &mut epss, &mut out).await?;
+    reader
+        .await
+        .map_err(|e| ImportError::Reader(e.to_string()))??;
+    out.import_id = store.log_feed_import(actor, started, &out.log).await?;
+    Ok(out)
+}
+
+async fn flush(
+    store: &Store,
+    records: &mut Vec<NewIntelRecord>,
+    out: &mut Imported,
+) -> Result<(), ImportError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let outcomes = store.upsert_intel_records(records).await?;
+    for (r, o) in records.drain(..).zip(outcomes) {
+        out.log.count(o);
+        if matches!(o, Upserted::Inserted | Upserted::Updated) {
+            out.changed.push((r.source, r.record_id));
+        }
+    }
+    Ok(())
+}
+
+async fn flush_epss(
+    store: &Store,
+    rows: &mut Vec<NewEpss>,
+    out: &mut Imported,
+) -> Result<(), ImportError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for o in store.upsert_epss(rows).await? {
+        out.log.count(o);
+    }
+    rows.clear();
+    Ok(())
+}

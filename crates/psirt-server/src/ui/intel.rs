@@ -1,0 +1,206 @@
+//! Intel pages: a vulnerability (every source, KEV, EPSS, affected product versions), purl
+//! search, and the upstream queue where the PSIRT opens upstream cases or dismisses matches.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use psirt_store::{Finding, QueueItem, Vulnerability};
+use serde::Deserialize;
+
+use super::{html, notice_text, see_other, CsrfForm, Layout, NoticeQuery, UiResult, UiStaff};
+use crate::api_intel::{self, OpenCaseBody};
+use crate::error::{Path, Query};
+use crate::AppState;
+
+/// An optional number however a template hands it over (owned or borrowed).
+pub trait MaybeNumber {
+    fn number(&self) -> Option<f64>;
+}
+impl MaybeNumber for Option<f64> {
+    fn number(&self) -> Option<f64> {
+        *self
+    }
+}
+impl MaybeNumber for &Option<f64> {
+    fn number(&self) -> Option<f64> {
+        **self
+    }
+}
+impl MaybeNumber for Option<&f64> {
+    fn number(&self) -> Option<f64> {
+        self.copied()
+    }
+}
+
+/// A score for a table cell.
+pub fn score(s: impl MaybeNumber) -> String {
+    s.number()
+        .map_or_else(|| "–".to_owned(), |s| format!("{s:.1}"))
+}
+
+/// An EPSS probability for a table cell.
+pub fn epss(s: impl MaybeNumber) -> String {
+    s.number()
+        .map_or_else(|| "–".to_owned(), |s| format!("{:.1}%", s * 100.0))
+}
+
+#[derive(Template)]
+#[template(path = "vulnerability.html")]
+struct VulnerabilityPage {
+    layout: Layout,
+    v: Vulnerability,
+    findings: Vec<Finding>,
+}
+
+pub async fn vulnerability(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Path(id): Path<String>,
+) -> UiResult {
+    let (v, findings) = api_intel::vulnerability_view(&st, &id).await?;
+    html(
+        StatusCode::OK,
+        &VulnerabilityPage {
+            layout: Layout::staff(&staff),
+            v,
+            findings,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PurlForm {
+    purl: Option<String>,
+}
+
+pub struct PurlHit {
+    id: String,
+    summary: String,
+    cvss: String,
+    exploited: bool,
+    epss: String,
+}
+
+#[derive(Template)]
+#[template(path = "purl_search.html")]
+struct PurlPage {
+    layout: Layout,
+    purl: String,
+    searched: bool,
+    error: Option<String>,
+    hits: Vec<PurlHit>,
+}
+
+pub async fn purl_search(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Query(q): Query<PurlForm>,
+) -> UiResult {
+    let purl = q.purl.unwrap_or_default().trim().to_owned();
+    let (mut hits, mut error) = (Vec::new(), None);
+    if !purl.is_empty() {
+        match api_intel::purl_advisories(&st, &purl).await {
+            Ok(found) => {
+                hits = found
+                    .iter()
+                    .map(|a| PurlHit {
+                        id: a["id"].as_str().unwrap_or_default().to_owned(),
+                        summary: a["summary"].as_str().unwrap_or_default().to_owned(),
+                        cvss: score(a["cvss_score"].as_f64()),
+                        exploited: a["exploited"].as_bool().unwrap_or(false),
+                        epss: epss(a["epss"].as_f64()),
+                    })
+                    .collect()
+            }
+            Err(crate::ApiError::BadRequest(_, message)) => error = Some(message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    html(
+        StatusCode::OK,
+        &PurlPage {
+            layout: Layout::staff(&staff),
+            searched: !purl.is_empty(),
+            purl,
+            error,
+            hits,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "upstream.html")]
+struct UpstreamPage {
+    layout: Layout,
+    items: Vec<QueueItem>,
+    justifications: &'static [&'static str],
+}
+
+pub async fn upstream(
+    State(st): State<AppState>,
+    UiStaff(staff): UiStaff,
+    Query(q): Query<NoticeQuery>,
+) -> UiResult {
+    api_intel::require_psirt(&staff)?;
+    st.engine
+        .ensure(&st.store)
+        .await
+        .map_err(crate::ApiError::from)?;
+    let items = st.store.upstream_queue().await?;
+    html(
+        StatusCode::OK,
+        &UpstreamPage {
+            layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
+            items,
+            justifications: &psirt_store::matches::VEX_JUSTIFICATIONS,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    product_version_id: String,
+    #[serde(default)]
+    justification: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn dismiss(
+    State(st): State<AppState>,
+    Path(record_id): Path<String>,
+    f: CsrfForm<DismissForm>,
+) -> UiResult {
+    api_intel::require_psirt(&f.staff)?;
+    let pv = f.form.product_version_id.trim().parse::<i64>().ok();
+    st.store
+        .dismiss_matches(
+            &f.staff.actor(),
+            &record_id,
+            pv,
+            &f.form.justification,
+            &f.form.note,
+        )
+        .await?;
+    see_other("/upstream?notice=match_dismissed")
+}
+
+#[derive(Deserialize)]
+pub struct OpenCaseForm {
+    #[serde(default)]
+    title: String,
+}
+
+pub async fn open_case(
+    State(st): State<AppState>,
+    Path(record_id): Path<String>,
+    f: CsrfForm<OpenCaseForm>,
+) -> UiResult {
+    let body = OpenCaseBody {
+        title: Some(f.form.title),
+        ..OpenCaseBody::default()
+    };
+    let case = api_intel::open_upstream_case(&st, &f.staff, &record_id, body).await?;
+    see_other(&format!("/cases/{}?notice=upstream_case_opened", case.id))
+}

@@ -1,0 +1,418 @@
+//! Intel records (OSV, CVE 5, KEV, supplier CSAF), EPSS scores and feed-import runs.
+//!
+//! A record is stored as received (`raw`) plus the normalised fields psirt needs; the importer
+//! (psirt-server's `intel` module) converts psirt-formats' records into [`NewIntelRecord`]s so the
+//! store does not depend on the codecs. Imports are idempotent (a record whose normalised
+//! content hash is unchanged is left alone) and incremental (a record older than the stored one,
+//! by `modified`, is skipped as stale).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::json;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::audit::AuditDraft;
+use crate::{Actor, Result, Store, StoreError};
+
+/// Records per transaction during an import.
+pub const INTEL_BATCH: usize = 500;
+
+/// A record ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIntelRecord {
+    /// `osv`, `cve5`, `kev`, `csaf`.
+    pub source: String,
+    pub record_id: String,
+    pub aliases: Vec<String>,
+    pub modified: Option<OffsetDateTime>,
+    pub published: Option<OffsetDateTime>,
+    pub withdrawn: Option<OffsetDateTime>,
+    pub summary: Option<String>,
+    pub cvss_score: Option<f64>,
+    pub cvss_vector: Option<String>,
+    pub exploited: bool,
+    /// The normalised record as JSON text.
+    pub normalized: String,
+    /// psirt-match's `AdvisoryInput` as JSON text, when the record names evaluable packages.
+    pub match_input: Option<String>,
+    pub raw: String,
+    pub content_sha256: String,
+}
+
+/// What storing one record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upserted {
+    Inserted,
+    Updated,
+    /// Same content as stored.
+    Unchanged,
+    /// Older (`modified`) than the stored record: kept the stored one.
+    Stale,
+}
+
+/// One EPSS row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEpss {
+    pub cve: String,
+    pub score: f64,
+    pub percentile: f64,
+    pub score_date: Option<Date>,
+    pub model_version: Option<String>,
+}
+
+/// A stored record, without `raw` (see [`Store::intel_record_raw`]).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntelRecordSummary {
+    pub id: i64,
+    pub source: String,
+    pub record_id: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub modified: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub published: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub withdrawn: Option<OffsetDateTime>,
+    pub summary: Option<String>,
+    pub cvss_score: Option<f64>,
+    pub cvss_vector: Option<String>,
+    pub exploited: bool,
+    #[sqlx(skip)]
+    pub aliases: Vec<String>,
+    /// The normalised record.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub normalized: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EpssEntry {
+    pub cve: String,
+    pub score: f64,
+    pub percentile: f64,
+    pub score_date: Option<Date>,
+    pub model_version: Option<String>,
+}
+
+/// The merged view of one vulnerability: every record naming it under any of its ids.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Vulnerability {
+    /// Every id of the vulnerability, CVE ids first.
+    pub ids: Vec<String>,
+    pub records: Vec<IntelRecordSummary>,
+    /// Any source says it is exploited (KEV catalog or CISA ADP).
+    pub exploited: bool,
+    pub epss: Vec<EpssEntry>,
+    /// The highest CVSS base score any record gives.
+    pub cvss_score: Option<f64>,
+}
+
+/// What one import run read, for the log (and the CLI's summary).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FeedImportLog {
+    pub kind: String,
+    /// A path or URL.
+    pub origin: String,
+    pub records: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub stale: u64,
+    pub errors: u64,
+    /// The first per-record errors (locator and message).
+    pub error_report: Vec<(String, String)>,
+}
+
+impl FeedImportLog {
+    pub fn count(&mut self, outcome: Upserted) {
+        self.records += 1;
+        match outcome {
+            Upserted::Inserted => self.inserted += 1,
+            Upserted::Updated => self.updated += 1,
+            Upserted::Unchanged => self.unchanged += 1,
+            Upserted::Stale => self.stale += 1,
+        }
+    }
+}
+
+const RECORD_COLUMNS: &str = "id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, normalized";
+
+fn utc(t: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    t.map(|t| t.to_offset(UtcOffset::UTC))
+}
+
+impl Store {
+    /// Stores a batch of records in one transaction; returns what happened to each, in order.
+    pub async fn upsert_intel_records(&self, batch: &[NewIntelRecord]) -> Result<Vec<Upserted>> {
+        let now = self.now();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        with_tx!(self, tx => {
+            for r in batch {
+                let stored: Option<(i64, String, Option<OffsetDateTime>)> = sqlx::query_as(
+                    "SELECT id, content_sha256, modified FROM intel_records WHERE source = $1 AND record_id = $2",
+                )
+                .bind(&r.source)
+                .bind(&r.record_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let pk = match stored {
+                    Some((_, sha, _)) if sha == r.content_sha256 => {
+                        outcomes.push(Upserted::Unchanged);
+                        continue;
+                    }
+                    Some((_, _, Some(old))) if r.modified.is_some_and(|m| m < old) => {
+                        outcomes.push(Upserted::Stale);
+                        continue;
+                    }
+                    Some((pk, _, _)) => {
+                        sqlx::query(
+                            "UPDATE intel_records SET modified = $1, published = $2, withdrawn = $3, summary = $4, cvss_score = $5, \
+                             cvss_vector = $6, exploited = $7, normalized = $8, match_input = $9, raw = $10, content_sha256 = $11, updated_at = $12 \
+                             WHERE id = $13",
+                        )
+                        .bind(utc(r.modified)).bind(utc(r.published)).bind(utc(r.withdrawn)).bind(&r.summary)
+                        .bind(r.cvss_score).bind(&r.cvss_vector).bind(r.exploited).bind(&r.normalized)
+                        .bind(&r.match_input).bind(&r.raw).bind(&r.content_sha256).bind(now).bind(pk)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM intel_aliases WHERE record_pk = $1").bind(pk).execute(&mut *tx).await?;
+                        // A dismissal holds for the record as it was: a changed record is raised again.
+                        sqlx::query(
+                            "UPDATE matches SET status = 'new', updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
+                        )
+                        .bind(now).bind(&r.record_id).bind(&r.content_sha256)
+                        .execute(&mut *tx)
+                        .await?;
+                        outcomes.push(Upserted::Updated);
+                        pk
+                    }
+                    None => {
+                        let pk: i64 = sqlx::query_scalar(
+                            "INSERT INTO intel_records (source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, \
+                             exploited, normalized, match_input, raw, content_sha256, first_seen_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+                        )
+                        .bind(&r.source).bind(&r.record_id).bind(utc(r.modified)).bind(utc(r.published)).bind(utc(r.withdrawn))
+                        .bind(&r.summary).bind(r.cvss_score).bind(&r.cvss_vector).bind(r.exploited).bind(&r.normalized)
+                        .bind(&r.match_input).bind(&r.raw).bind(&r.content_sha256).bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        outcomes.push(Upserted::Inserted);
+                        pk
+                    }
+                };
+                let aliases: BTreeSet<&str> = r.aliases.iter().map(String::as_str).filter(|a| *a != r.record_id).collect();
+                for alias in aliases {
+                    sqlx::query("INSERT INTO intel_aliases (record_pk, alias) VALUES ($1, $2)")
+                        .bind(pk).bind(alias)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        });
+        Ok(outcomes)
+    }
+
+    /// Stores EPSS rows (one current score per CVE).
+    pub async fn upsert_epss(&self, batch: &[NewEpss]) -> Result<Vec<Upserted>> {
+        let now = self.now();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        with_tx!(self, tx => {
+            for e in batch {
+                let stored: Option<(f64, f64, Option<Date>)> = sqlx::query_as(
+                    "SELECT score, percentile, score_date FROM epss_scores WHERE cve = $1",
+                )
+                .bind(&e.cve)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let outcome = match stored {
+                    Some((s, p, d)) if s == e.score && p == e.percentile && d == e.score_date => Upserted::Unchanged,
+                    Some((_, _, Some(old))) if e.score_date.is_some_and(|d| d < old) => Upserted::Stale,
+                    Some(_) => Upserted::Updated,
+                    None => Upserted::Inserted,
+                };
+                if matches!(outcome, Upserted::Inserted | Upserted::Updated) {
+                    sqlx::query(
+                        "INSERT INTO epss_scores (cve, score, percentile, score_date, model_version, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (cve) DO UPDATE SET score = $2, percentile = $3, score_date = $4, model_version = $5, updated_at = $6",
+                    )
+                    .bind(&e.cve).bind(e.score).bind(e.percentile).bind(e.score_date).bind(&e.model_version).bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                outcomes.push(outcome);
+            }
+        });
+        Ok(outcomes)
+    }
+
+    /// Logs a finished import run and appends its audit event.
+    pub async fn log_feed_import(
+        &self,
+        actor: &Actor,
+        started_at: OffsetDateTime,
+        log: &FeedImportLog,
+    ) -> Result<i64> {
+        let now = self.now();
+        let report = serde_json::to_string(&log.error_report)
+            .map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))?;
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let id = with_tx!(self, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO feed_imports (kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(&log.kind).bind(&log.origin).bind(started_at).bind(now)
+            .bind(n(log.records)).bind(n(log.inserted)).bind(n(log.updated)).bind(n(log.unchanged)).bind(n(log.stale)).bind(n(log.errors))
+            .bind(&report)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit!(tx, self, AuditDraft::new(actor, "feed_import", id, "feed.import").after(json!({
+                "kind": log.kind, "origin": log.origin, "records": log.records, "inserted": log.inserted,
+                "updated": log.updated, "unchanged": log.unchanged, "stale": log.stale, "errors": log.errors,
+            })));
+            id
+        });
+        Ok(id)
+    }
+
+    /// Every stored record's match input (JSON), withdrawn records excluded.
+    pub async fn advisory_inputs(&self) -> Result<Vec<String>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT match_input FROM intel_records WHERE match_input IS NOT NULL AND withdrawn IS NULL ORDER BY id",
+            )
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// One record's match input, if it has one and is not withdrawn.
+    pub async fn advisory_input(&self, source: &str, record_id: &str) -> Result<Option<String>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT match_input FROM intel_records WHERE source = $1 AND record_id = $2 AND withdrawn IS NULL",
+            )
+            .bind(source)
+            .bind(record_id)
+            .fetch_optional(p)
+            .await?
+        })
+        .flatten())
+    }
+
+    /// A record as received.
+    pub async fn intel_record_raw(&self, source: &str, record_id: &str) -> Result<String> {
+        let raw: Option<String> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT raw FROM intel_records WHERE source = $1 AND record_id = $2")
+                .bind(source)
+                .bind(record_id)
+                .fetch_optional(p)
+                .await?
+        });
+        raw.ok_or(StoreError::NotFound("intel record"))
+    }
+
+    /// Records whose id or alias is one of `ids`.
+    async fn records_naming(&self, ids: &[String]) -> Result<Vec<IntelRecordSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<IntelRecordSummary> = with_pool!(self, p => {
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "SELECT {RECORD_COLUMNS} FROM intel_records WHERE record_id IN ("
+            ));
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(id);
+            }
+            q.push(") OR id IN (SELECT record_pk FROM intel_aliases WHERE alias IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(id);
+            }
+            q.push(")) ORDER BY source, record_id");
+            q.build_query_as().fetch_all(p).await?
+        });
+        for r in &mut rows {
+            r.aliases = with_pool!(self, p => {
+                sqlx::query_scalar("SELECT alias FROM intel_aliases WHERE record_pk = $1 ORDER BY alias")
+                    .bind(r.id)
+                    .fetch_all(p)
+                    .await?
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The merged view of the vulnerability `id` names (any of its ids), or `None` when no
+    /// record names it. Aliases are followed transitively (bounded: real alias groups are small).
+    pub async fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>> {
+        let mut ids: BTreeSet<String> = BTreeSet::from([id.trim().to_owned()]);
+        let mut records = Vec::new();
+        for _ in 0..4 {
+            records = self
+                .records_naming(&ids.iter().cloned().collect::<Vec<_>>())
+                .await?;
+            let before = ids.len();
+            for r in &records {
+                ids.insert(r.record_id.clone());
+                ids.extend(r.aliases.iter().cloned());
+            }
+            if ids.len() == before {
+                break;
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let mut ids: Vec<String> = ids.into_iter().collect();
+        ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
+        let cves: Vec<&String> = ids.iter().filter(|i| i.starts_with("CVE-")).collect();
+        let mut epss = Vec::new();
+        for cve in cves {
+            let row: Option<EpssEntry> = with_pool!(self, p => {
+                sqlx::query_as("SELECT cve, score, percentile, score_date, model_version FROM epss_scores WHERE cve = $1")
+                    .bind(cve)
+                    .fetch_optional(p)
+                    .await?
+            });
+            epss.extend(row);
+        }
+        Ok(Some(Vulnerability {
+            exploited: records.iter().any(|r| r.exploited),
+            cvss_score: records.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
+            ids,
+            records,
+            epss,
+        }))
+    }
+
+    /// EPSS of one CVE.
+    pub async fn epss(&self, cve: &str) -> Result<Option<EpssEntry>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as("SELECT cve, score, percentile, score_date, model_version FROM epss_scores WHERE cve = $1")
+                .bind(cve)
+                .fetch_optional(p)
+                .await?
+        }))
+    }
+
+    /// How many records each source holds, and EPSS rows.
+    pub async fn intel_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut counts: Vec<(String, i64)> = with_pool!(self, p => {
+            sqlx::query_as("SELECT source, COUNT(*) FROM intel_records GROUP BY source ORDER BY source")
+                .fetch_all(p)
+                .await?
+        });
+        let epss: i64 = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM epss_scores").fetch_one(p).await?
+        });
+        counts.push(("epss".to_owned(), epss));
+        Ok(counts)
+    }
+}

@@ -1,0 +1,416 @@
+//! Matches (intel record × component instance) as the engine reports them, the upstream queue,
+//! and the analyst's decision on each: open an upstream case or dismiss with a VEX justification.
+//!
+//! Rows are never deleted. A match the engine retracts goes inactive (and leaves the queue); one
+//! that comes back is active again with its decision kept. A dismissal holds until the record's
+//! content changes (see `intel.rs`).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use psirt_domain::{DomainError, FieldError};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::audit::AuditDraft;
+use crate::cases::NewCase;
+use crate::{Actor, Case, Result, Store, StoreError};
+
+/// Rows per multi-row statement.
+const BATCH: usize = 500;
+
+/// The VEX `not_affected` justifications (CISA's, as CSAF and OpenVEX name them).
+pub const VEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
+
+/// One match as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MatchKey {
+    pub record_id: String,
+    pub component_id: i64,
+    pub product_version_id: i64,
+}
+
+/// What applying engine results changed in the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MatchesApplied {
+    /// New rows: they enter the upstream queue.
+    pub raised: usize,
+    /// Inactive rows that hold again.
+    pub reactivated: usize,
+    pub retracted: usize,
+}
+
+/// One row of the upstream queue: a record and the product versions it newly hits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueItem {
+    pub record_id: String,
+    pub summary: Option<String>,
+    pub aliases: Vec<String>,
+    pub cvss_score: Option<f64>,
+    pub exploited: bool,
+    pub epss: Option<f64>,
+    pub product_versions: Vec<QueueProductVersion>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueProductVersion {
+    pub product_version_id: i64,
+    pub product: String,
+    pub version: String,
+    /// The matching components' purls.
+    pub purls: Vec<String>,
+}
+
+/// A match with its decision, for product-version and vulnerability pages.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Finding {
+    pub match_id: i64,
+    pub record_id: String,
+    pub component_id: i64,
+    pub product_version_id: i64,
+    pub product: String,
+    pub version: String,
+    pub purl: String,
+    pub status: String,
+    pub case_id: Option<i64>,
+    pub justification: Option<String>,
+    pub summary: Option<String>,
+    pub cvss_score: Option<f64>,
+    pub exploited: bool,
+    pub epss: Option<f64>,
+}
+
+const FINDING_SELECT: &str = "SELECT m.id AS match_id, m.record_id, m.component_id, m.product_version_id, p.name AS product, \
+     pv.version, m.purl, m.status, m.case_id, m.justification, r.summary, r.cvss_score, \
+     COALESCE(r.exploited, FALSE) AS exploited, \
+     (SELECT MAX(e.score) FROM epss_scores e WHERE e.cve = m.record_id OR e.cve IN \
+        (SELECT a.alias FROM intel_aliases a WHERE a.record_pk = r.id)) AS epss \
+     FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id \
+     LEFT JOIN intel_records r ON r.id = (SELECT MIN(r2.id) FROM intel_records r2 WHERE r2.record_id = m.record_id)";
+
+impl Store {
+    /// Applies engine changes: `added` rows are raised (or reactivated), `removed` ones retracted.
+    pub async fn apply_match_changes(
+        &self,
+        added: &[MatchKey],
+        removed: &[MatchKey],
+    ) -> Result<MatchesApplied> {
+        let now = self.now();
+        let mut applied = MatchesApplied::default();
+        for chunk in added.chunks(BATCH) {
+            with_tx!(self, tx => {
+                for m in chunk {
+                    let existing: Option<(i64, bool)> = sqlx::query_as(
+                        "SELECT id, active FROM matches WHERE record_id = $1 AND component_id = $2",
+                    )
+                    .bind(&m.record_id).bind(m.component_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match existing {
+                        Some((_, true)) => {}
+                        Some((id, false)) => {
+                            sqlx::query("UPDATE matches SET active = TRUE, updated_at = $1 WHERE id = $2")
+                                .bind(now).bind(id).execute(&mut *tx).await?;
+                            applied.reactivated += 1;
+                        }
+                        None => {
+                            sqlx::query(
+                                "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, updated_at) \
+                                 SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), \
+                                 COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $1), ''), $3, $3 \
+                                 FROM components c WHERE c.id = $4",
+                            )
+                            .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id)
+                            .execute(&mut *tx)
+                            .await?;
+                            applied.raised += 1;
+                        }
+                    }
+                }
+            });
+        }
+        for chunk in removed.chunks(BATCH) {
+            with_tx!(self, tx => {
+                for m in chunk {
+                    let done = sqlx::query(
+                        "UPDATE matches SET active = FALSE, updated_at = $1 WHERE record_id = $2 AND component_id = $3 AND active",
+                    )
+                    .bind(now).bind(&m.record_id).bind(m.component_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    applied.retracted += usize::try_from(done.rows_affected()).unwrap_or(0);
+                }
+            });
+        }
+        Ok(applied)
+    }
+
+    /// Brings the table in line with a full re-match: `all` is every match that holds now.
+    pub async fn reconcile_matches(&self, all: &[MatchKey]) -> Result<MatchesApplied> {
+        let active: Vec<(String, i64, i64)> = with_pool!(self, p => {
+            sqlx::query_as("SELECT record_id, component_id, product_version_id FROM matches WHERE active")
+                .fetch_all(p)
+                .await?
+        });
+        let active: HashSet<MatchKey> = active
+            .into_iter()
+            .map(|(record_id, component_id, product_version_id)| MatchKey {
+                record_id,
+                component_id,
+                product_version_id,
+            })
+            .collect();
+        let now: HashSet<&MatchKey> = all.iter().collect();
+        let mut added: Vec<MatchKey> = all
+            .iter()
+            .filter(|m| !active.contains(*m))
+            .cloned()
+            .collect();
+        let mut removed: Vec<MatchKey> = active
+            .iter()
+            .filter(|m| !now.contains(m))
+            .cloned()
+            .collect();
+        added.sort();
+        removed.sort();
+        self.apply_match_changes(&added, &removed).await
+    }
+
+    /// Every component instance with a purl, for the engine: (component id, product version id, purl).
+    pub async fn component_inputs(&self) -> Result<Vec<(i64, i64, String)>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as("SELECT id, product_version_id, purl FROM components WHERE purl IS NOT NULL ORDER BY id")
+                .fetch_all(p)
+                .await?
+        }))
+    }
+
+    /// Changes whenever intel or an SBOM changed: tells a long-running engine to reload.
+    pub async fn match_generation(&self) -> Result<String> {
+        let (records, updated, sboms): (i64, Option<OffsetDateTime>, Option<OffsetDateTime>) = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM intel_records), (SELECT MAX(updated_at) FROM intel_records), \
+                 (SELECT MAX(sbom_imported_at) FROM product_versions)",
+            )
+            .fetch_one(p)
+            .await?
+        });
+        Ok(format!("{records}/{updated:?}/{sboms:?}"))
+    }
+
+    /// One product version's components with a purl: (component id, purl).
+    pub async fn component_inputs_of(&self, product_version_id: i64) -> Result<Vec<(i64, String)>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as("SELECT id, purl FROM components WHERE product_version_id = $1 AND purl IS NOT NULL ORDER BY id")
+                .bind(product_version_id)
+                .fetch_all(p)
+                .await?
+        }))
+    }
+
+    /// Active, undecided matches grouped by record, newest first.
+    pub async fn upstream_queue(&self) -> Result<Vec<QueueItem>> {
+        let rows: Vec<Finding> = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{FINDING_SELECT} WHERE m.active AND m.status = 'new' ORDER BY m.record_id, p.name, pv.version, m.purl"
+            )))
+            .fetch_all(p)
+            .await?
+        });
+        let seen: Vec<(String, OffsetDateTime)> = with_pool!(self, p => {
+            sqlx::query_as("SELECT record_id, MIN(first_seen_at) FROM matches WHERE active AND status = 'new' GROUP BY record_id")
+                .fetch_all(p)
+                .await?
+        });
+        let seen: BTreeMap<String, OffsetDateTime> = seen.into_iter().collect();
+        let mut items: BTreeMap<String, QueueItem> = BTreeMap::new();
+        for f in rows {
+            let item = items
+                .entry(f.record_id.clone())
+                .or_insert_with(|| QueueItem {
+                    record_id: f.record_id.clone(),
+                    summary: f.summary.clone(),
+                    aliases: Vec::new(),
+                    cvss_score: f.cvss_score,
+                    exploited: f.exploited,
+                    epss: f.epss,
+                    product_versions: Vec::new(),
+                    first_seen_at: seen
+                        .get(&f.record_id)
+                        .copied()
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                });
+            match item.product_versions.last_mut() {
+                Some(pv) if pv.product_version_id == f.product_version_id => pv.purls.push(f.purl),
+                _ => item.product_versions.push(QueueProductVersion {
+                    product_version_id: f.product_version_id,
+                    product: f.product,
+                    version: f.version,
+                    purls: vec![f.purl],
+                }),
+            }
+        }
+        let mut items: Vec<QueueItem> = items.into_values().collect();
+        for item in &mut items {
+            item.aliases = with_pool!(self, p => {
+                sqlx::query_scalar(
+                    "SELECT DISTINCT a.alias FROM intel_aliases a JOIN intel_records r ON r.id = a.record_pk WHERE r.record_id = $1 ORDER BY a.alias",
+                )
+                .bind(&item.record_id)
+                .fetch_all(p)
+                .await?
+            });
+        }
+        items.sort_by(|a, b| {
+            b.first_seen_at
+                .cmp(&a.first_seen_at)
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        Ok(items)
+    }
+
+    /// Active matches of one product version (its components' vulnerabilities).
+    pub async fn product_version_findings(&self, product_version_id: i64) -> Result<Vec<Finding>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{FINDING_SELECT} WHERE m.active AND m.product_version_id = $1 ORDER BY m.purl, m.record_id"
+            )))
+            .bind(product_version_id)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// Active matches of any of `record_ids` (a vulnerability's ids).
+    pub async fn record_findings(&self, record_ids: &[String]) -> Result<Vec<Finding>> {
+        if record_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(with_pool!(self, p => {
+            let mut q = sqlx::QueryBuilder::new(FINDING_SELECT);
+            q.push(" WHERE m.active AND m.record_id IN (");
+            let mut list = q.separated(", ");
+            for id in record_ids {
+                list.push_bind(id);
+            }
+            q.push(") ORDER BY p.name, pv.version, m.purl");
+            q.build_query_as().fetch_all(p).await?
+        }))
+    }
+
+    /// Dismisses the record's undecided matches (in one product version, or all) with a VEX
+    /// justification. Returns how many were dismissed.
+    pub async fn dismiss_matches(
+        &self,
+        actor: &Actor,
+        record_id: &str,
+        product_version_id: Option<i64>,
+        justification: &str,
+        note: &str,
+    ) -> Result<usize> {
+        if !VEX_JUSTIFICATIONS.contains(&justification) {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "justification",
+                format!("must be one of {}", VEX_JUSTIFICATIONS.join(", ")),
+            )])
+            .into());
+        }
+        let mut errors = Vec::new();
+        psirt_domain::report::check_text(&mut errors, "note", note, 10_000, true);
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors).into());
+        }
+        let now = self.now();
+        let n = with_tx!(self, tx => {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
+                 record_sha256 = COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $5), record_sha256) \
+                 WHERE record_id = $5 AND status = 'new' AND active AND ($6 IS NULL OR product_version_id = $6) RETURNING id",
+            )
+            .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(record_id).bind(product_version_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !ids.is_empty() {
+                audit!(tx, self, AuditDraft::new(actor, "intel_record", 0, "match.dismiss").after(json!({
+                    "record_id": record_id, "product_version_id": product_version_id, "justification": justification,
+                    "note": note, "matches": ids,
+                })));
+            }
+            ids.len()
+        });
+        Ok(n)
+    }
+
+    /// Opens an upstream case from a record's undecided matches: the case is linked to the record,
+    /// and every product version it hits gets an `under_investigation` affect.
+    pub async fn open_upstream_case(
+        &self,
+        actor: &Actor,
+        record_id: &str,
+        new: NewCase,
+    ) -> Result<Case> {
+        let pvs: Vec<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT DISTINCT product_version_id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY product_version_id",
+            )
+            .bind(record_id)
+            .fetch_all(p)
+            .await?
+        });
+        if pvs.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{record_id} has no undecided matches in the upstream queue"
+            )));
+        }
+        let case = self.create_case(actor, new).await?;
+        let now = self.now();
+        with_tx!(self, tx => {
+            sqlx::query("INSERT INTO case_intel_links (case_id, record_id, created_at) VALUES ($1, $2, $3)")
+                .bind(case.id).bind(record_id).bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let pv_set: BTreeSet<i64> = pvs.iter().copied().collect();
+            for pv in &pv_set {
+                sqlx::query(
+                    "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
+                     ON CONFLICT (case_id, product_version_id) DO NOTHING",
+                )
+                .bind(case.id).bind(pv).bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
+                 WHERE record_id = $4 AND status = 'new' AND active RETURNING id",
+            )
+            .bind(case.id).bind(actor.user_id()).bind(now).bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            audit!(tx, self, AuditDraft::new(actor, "case", case.id, "case.upstream_open").after(json!({
+                "record_id": record_id, "matches": ids, "affects_under_investigation": pv_set,
+            })));
+        });
+        Ok(case)
+    }
+
+    /// The intel records a case was opened from.
+    pub async fn case_intel_links(&self, case_id: i64) -> Result<Vec<String>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar("SELECT record_id FROM case_intel_links WHERE case_id = $1 ORDER BY record_id")
+                .bind(case_id)
+                .fetch_all(p)
+                .await?
+        }))
+    }
+}

@@ -1,0 +1,386 @@
+//! Intel records (idempotent, incremental, alias merge, EPSS) and matches (raise, retract,
+//! dismiss until the record changes, open an upstream case).
+
+use psirt_domain::{ProductDraft, ProductVersionDraft};
+use psirt_store::cases::NewCase;
+use psirt_store::{
+    MatchKey, NewComponent, NewEpss, NewIntelRecord, SbomImport, Store, StoreError, Upserted,
+};
+use time::macros::{date, datetime};
+
+use super::{admin, run};
+
+both_backends!(
+    intel_import_is_idempotent_and_incremental,
+    aliases_merge_into_one_vulnerability,
+    matches_raise_retract_dismiss_and_open_case,
+);
+
+fn record(
+    source: &str,
+    id: &str,
+    aliases: &[&str],
+    modified: time::OffsetDateTime,
+    body: &str,
+) -> NewIntelRecord {
+    NewIntelRecord {
+        source: source.into(),
+        record_id: id.into(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        modified: Some(modified),
+        published: None,
+        withdrawn: None,
+        summary: Some(format!("{id} summary")),
+        cvss_score: Some(7.5),
+        cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N".into()),
+        exploited: source == "kev",
+        normalized: format!("{{\"id\":\"{id}\",\"body\":\"{body}\"}}"),
+        match_input: None,
+        raw: format!("{{\"id\":\"{id}\"}}"),
+        content_sha256: format!("{id}-{body}"),
+    }
+}
+
+async fn intel_import_is_idempotent_and_incremental(store: Store) {
+    let t1 = datetime!(2026-01-01 00:00 UTC);
+    let t2 = datetime!(2026-02-01 00:00 UTC);
+    let batch = vec![
+        record("osv", "GHSA-aaaa-bbbb-cccc", &["CVE-2026-0001"], t1, "v1"),
+        record("osv", "PYSEC-2026-1", &["CVE-2026-0001"], t1, "v1"),
+    ];
+    assert_eq!(
+        store.upsert_intel_records(&batch).await.unwrap(),
+        vec![Upserted::Inserted, Upserted::Inserted]
+    );
+    // The same data again changes nothing.
+    assert_eq!(
+        store.upsert_intel_records(&batch).await.unwrap(),
+        vec![Upserted::Unchanged, Upserted::Unchanged]
+    );
+    // A newer version updates; an older one than stored is skipped.
+    let newer = record(
+        "osv",
+        "GHSA-aaaa-bbbb-cccc",
+        &["CVE-2026-0001", "CVE-2026-0002"],
+        t2,
+        "v2",
+    );
+    assert_eq!(
+        store.upsert_intel_records(&[newer]).await.unwrap(),
+        vec![Upserted::Updated]
+    );
+    let older = record("osv", "GHSA-aaaa-bbbb-cccc", &[], t1, "v0");
+    assert_eq!(
+        store.upsert_intel_records(&[older]).await.unwrap(),
+        vec![Upserted::Stale]
+    );
+    let v = store
+        .vulnerability("GHSA-aaaa-bbbb-cccc")
+        .await
+        .unwrap()
+        .unwrap();
+    let ghsa = v
+        .records
+        .iter()
+        .find(|r| r.record_id == "GHSA-aaaa-bbbb-cccc")
+        .unwrap();
+    assert_eq!(ghsa.modified, Some(t2));
+    assert_eq!(ghsa.aliases, vec!["CVE-2026-0001", "CVE-2026-0002"]);
+
+    let epss = |score: f64, day| NewEpss {
+        cve: "CVE-2026-0001".into(),
+        score,
+        percentile: 0.9,
+        score_date: Some(day),
+        model_version: Some("v2025.03.14".into()),
+    };
+    assert_eq!(
+        store
+            .upsert_epss(&[epss(0.5, date!(2026 - 02 - 01))])
+            .await
+            .unwrap(),
+        vec![Upserted::Inserted]
+    );
+    assert_eq!(
+        store
+            .upsert_epss(&[epss(0.5, date!(2026 - 02 - 01))])
+            .await
+            .unwrap(),
+        vec![Upserted::Unchanged]
+    );
+    assert_eq!(
+        store
+            .upsert_epss(&[epss(0.4, date!(2026 - 01 - 01))])
+            .await
+            .unwrap(),
+        vec![Upserted::Stale]
+    );
+    assert_eq!(
+        store
+            .upsert_epss(&[epss(0.7, date!(2026 - 02 - 02))])
+            .await
+            .unwrap(),
+        vec![Upserted::Updated]
+    );
+    assert_eq!(
+        store.epss("CVE-2026-0001").await.unwrap().unwrap().score,
+        0.7
+    );
+}
+
+async fn aliases_merge_into_one_vulnerability(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    store
+        .upsert_intel_records(&[
+            record("osv", "GHSA-1111-2222-3333", &["CVE-2026-1000"], t, "a"),
+            // Names the GHSA id only: reached through the CVE's alias chain.
+            record("osv", "PYSEC-2026-9", &["GHSA-1111-2222-3333"], t, "b"),
+            record("cve5", "CVE-2026-1000", &[], t, "c"),
+            record("kev", "CVE-2026-1000", &[], t, "d"),
+            record("osv", "GHSA-9999-9999-9999", &["CVE-2026-9999"], t, "e"),
+        ])
+        .await
+        .unwrap();
+    store
+        .upsert_epss(&[NewEpss {
+            cve: "CVE-2026-1000".into(),
+            score: 0.25,
+            percentile: 0.97,
+            score_date: None,
+            model_version: None,
+        }])
+        .await
+        .unwrap();
+    for id in ["CVE-2026-1000", "PYSEC-2026-9", "GHSA-1111-2222-3333"] {
+        let v = store.vulnerability(id).await.unwrap().unwrap();
+        assert_eq!(
+            v.ids,
+            vec!["CVE-2026-1000", "GHSA-1111-2222-3333", "PYSEC-2026-9"],
+            "from {id}"
+        );
+        let mut sources: Vec<(&str, &str)> = v
+            .records
+            .iter()
+            .map(|r| (r.source.as_str(), r.record_id.as_str()))
+            .collect();
+        sources.sort();
+        assert_eq!(
+            sources,
+            vec![
+                ("cve5", "CVE-2026-1000"),
+                ("kev", "CVE-2026-1000"),
+                ("osv", "GHSA-1111-2222-3333"),
+                ("osv", "PYSEC-2026-9")
+            ]
+        );
+        assert!(v.exploited, "the KEV record flags it");
+        assert_eq!(v.epss.len(), 1);
+        assert_eq!(v.epss[0].score, 0.25);
+    }
+    assert!(store
+        .vulnerability("CVE-2000-0000")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn inventory(store: &Store) -> (i64, Vec<i64>) {
+    let p = store
+        .create_product(
+            &admin(),
+            ProductDraft {
+                name: "Router".into(),
+                vendor: "Acme".into(),
+                cpe: None,
+                owner_team: String::new(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let pv = store
+        .create_product_version(
+            &admin(),
+            p.id,
+            ProductVersionDraft {
+                version: "1.0".into(),
+                released_on: None,
+                support_ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let comp = |purl: &str| NewComponent {
+        key: purl.into(),
+        purl: Some(purl.into()),
+        name: "x".into(),
+        version: "1".into(),
+        cpe: None,
+        hashes: vec![],
+        licenses: vec![],
+    };
+    store
+        .import_sbom(
+            &admin(),
+            pv.id,
+            SbomImport {
+                format: "cyclonedx".into(),
+                spec_version: "1.6".into(),
+                sha256: "00".into(),
+                components: vec![
+                    comp("pkg:pypi/django@3.2.0"),
+                    comp("pkg:npm/lodash@4.17.20"),
+                ],
+                dependencies: vec![],
+            },
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let ids = store
+        .component_inputs_of(pv.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    (pv.id, ids)
+}
+
+async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (pv, comps) = inventory(&store).await;
+    store
+        .upsert_intel_records(&[
+            record("osv", "GHSA-dj", &["CVE-2026-2000"], t, "v1"),
+            record("osv", "GHSA-lo", &[], t, "v1"),
+        ])
+        .await
+        .unwrap();
+    let m = |rec: &str, c: i64| MatchKey {
+        record_id: rec.into(),
+        component_id: c,
+        product_version_id: pv,
+    };
+    let all = vec![m("GHSA-dj", comps[0]), m("GHSA-lo", comps[1])];
+    let applied = store.reconcile_matches(&all).await.unwrap();
+    assert_eq!(
+        (applied.raised, applied.reactivated, applied.retracted),
+        (2, 0, 0)
+    );
+    // Reconciling the same set again changes nothing.
+    assert_eq!(
+        store.reconcile_matches(&all).await.unwrap(),
+        Default::default()
+    );
+    let queue = store.upstream_queue().await.unwrap();
+    assert_eq!(queue.len(), 2);
+    assert_eq!(
+        queue
+            .iter()
+            .find(|q| q.record_id == "GHSA-dj")
+            .unwrap()
+            .aliases,
+        vec!["CVE-2026-2000"]
+    );
+
+    // A bad justification is refused; a good one dismisses and leaves the queue.
+    assert!(matches!(
+        store
+            .dismiss_matches(&admin(), "GHSA-lo", None, "because", "")
+            .await,
+        Err(StoreError::Domain(_))
+    ));
+    assert_eq!(
+        store
+            .dismiss_matches(
+                &admin(),
+                "GHSA-lo",
+                Some(pv),
+                "vulnerable_code_not_in_execute_path",
+                "we never call merge"
+            )
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.upstream_queue().await.unwrap().len(), 1);
+    // The same record re-imported unchanged keeps it dismissed; a changed record raises it again.
+    store
+        .upsert_intel_records(&[record("osv", "GHSA-lo", &[], t, "v1")])
+        .await
+        .unwrap();
+    assert_eq!(store.upstream_queue().await.unwrap().len(), 1);
+    store
+        .upsert_intel_records(&[record(
+            "osv",
+            "GHSA-lo",
+            &[],
+            datetime!(2026-03-01 00:00 UTC),
+            "v2",
+        )])
+        .await
+        .unwrap();
+    assert_eq!(store.upstream_queue().await.unwrap().len(), 2);
+
+    // Retraction: the engine no longer reports GHSA-lo; it leaves the queue but the row stays.
+    let applied = store.reconcile_matches(&all[..1]).await.unwrap();
+    assert_eq!(applied.retracted, 1);
+    assert_eq!(store.upstream_queue().await.unwrap().len(), 1);
+    assert_eq!(store.reconcile_matches(&all).await.unwrap().reactivated, 1);
+
+    // Opening an upstream case links the record and puts the version under investigation.
+    let case = store
+        .open_upstream_case(
+            &admin(),
+            "GHSA-dj",
+            NewCase {
+                title: "Django".into(),
+                description: String::new(),
+                severity: None,
+                priority: None,
+                embargoed: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case_intel_links(case.id).await.unwrap(),
+        vec!["GHSA-dj"]
+    );
+    let findings = store.product_version_findings(pv).await.unwrap();
+    let dj = findings.iter().find(|f| f.record_id == "GHSA-dj").unwrap();
+    assert_eq!(
+        (dj.status.as_str(), dj.case_id),
+        ("case_opened", Some(case.id))
+    );
+    let affects: Vec<(i64, String)> = super::query_pairs(
+        &store,
+        "SELECT product_version_id, status FROM affects WHERE case_id = $1",
+        case.id,
+    )
+    .await;
+    assert_eq!(affects, vec![(pv, "under_investigation".to_owned())]);
+    // A second case for the same record has nothing left to take.
+    assert!(matches!(
+        store
+            .open_upstream_case(
+                &admin(),
+                "GHSA-dj",
+                NewCase {
+                    title: "again".into(),
+                    description: String::new(),
+                    severity: None,
+                    priority: None,
+                    embargoed: false
+                }
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let trail = store
+        .audit_trail("case", &case.id.to_string())
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|e| e.action == "case.upstream_open"));
+}

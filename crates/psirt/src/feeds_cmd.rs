@@ -1,0 +1,110 @@
+//! `psirt feeds import osv|cve5|kev|epss PATH`: reads a feed (file, directory, `.jsonl.gz`, OSV
+//! `all.zip`, cvelistV5 zip, EPSS `.csv.gz`) with a progress bar, stores what is new or changed,
+//! reports every bad record, then re-matches the inventory.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use psirt_formats::intel::FeedKind;
+use psirt_server::engine::Engine;
+use psirt_store::{Actor, Store};
+
+#[derive(Subcommand)]
+pub enum FeedsCommand {
+    /// Import a feed from a local path. Idempotent: re-importing the same data changes nothing;
+    /// a record older than the stored one (by `modified`) is skipped.
+    Import {
+        /// osv, cve5, kev or epss.
+        kind: FeedKind,
+        path: PathBuf,
+    },
+    /// Records per source.
+    Status,
+}
+
+/// Recomputes every match against the stored inventory and intel, and prints what changed.
+pub async fn rematch(store: &Store) -> anyhow::Result<()> {
+    let engine = Engine::load(store).await.context("loading the matcher")?;
+    let applied = engine.reconcile(store).await.context("matching")?;
+    let stats = engine.index().stats();
+    println!(
+        "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted",
+        stats.advisories,
+        stats.component_instances,
+        applied.raised,
+        applied.reactivated,
+        applied.retracted
+    );
+    if !engine.skipped_records.is_empty() {
+        println!(
+            "  {} records not matchable (ranges their ecosystem cannot order), e.g. {}",
+            engine.skipped_records.len(),
+            engine.skipped_records[..engine.skipped_records.len().min(5)].join(", ")
+        );
+    }
+    Ok(())
+}
+
+pub async fn run(store: &Store, command: FeedsCommand) -> anyhow::Result<bool> {
+    match command {
+        FeedsCommand::Status => {
+            for (source, n) in store.intel_counts().await? {
+                println!("{source:>6} {n}");
+            }
+            Ok(true)
+        }
+        FeedsCommand::Import { kind, path } => {
+            let bar = if std::io::stderr().is_terminal() {
+                let bar = ProgressBar::new(0);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {bytes}/{total_bytes} {elapsed} ({bytes_per_sec})",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar
+            } else {
+                ProgressBar::hidden()
+            };
+            let progress_bar = bar.clone();
+            let origin = path.display().to_string();
+            let imported = psirt_server::intel::import_feed(
+                store,
+                &Actor::System("cli"),
+                kind,
+                path,
+                origin.clone(),
+                Box::new(move |p| {
+                    progress_bar.set_length(p.bytes_total);
+                    progress_bar.set_position(p.bytes_read);
+                    progress_bar.set_message(format!("{} records, {} errors", p.records, p.errors));
+                }),
+            )
+            .await
+            .with_context(|| format!("importing {origin}"))?;
+            bar.finish_and_clear();
+            let log = &imported.log;
+            println!(
+                "{} {}: {} records: {} new, {} updated, {} unchanged, {} older than stored, {} rejected (import #{})",
+                log.kind, log.origin, log.records, log.inserted, log.updated, log.unchanged, log.stale, log.errors,
+                imported.import_id
+            );
+            for (at, message) in &log.error_report {
+                println!("  rejected {at}: {message}");
+            }
+            if log.errors > log.error_report.len() as u64 {
+                println!(
+                    "  ... and {} more rejected records",
+                    log.errors - log.error_report.len() as u64
+                );
+            }
+            if !imported.changed.is_empty() {
+                rematch(store).await?;
+            }
+            // Rejected records are reported, not fatal: the batch was imported.
+            Ok(true)
+        }
+    }
+}
