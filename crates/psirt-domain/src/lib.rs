@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assessment;
 pub mod audit;
+pub mod bounty;
 pub mod case;
 pub mod clock;
 pub mod cwe;
