@@ -10,6 +10,7 @@ pub mod case;
 pub mod clock;
 pub mod cwe;
 pub mod deadline;
+pub mod duplicates;
 pub mod error;
 pub mod inventory;
 pub mod report;
