@@ -13,8 +13,12 @@ pub mod deadline;
 pub mod duplicates;
 pub mod error;
 pub mod inventory;
+pub mod rca;
 pub mod report;
 pub mod role;
+
+// `Date` as "YYYY-MM-DD" (what an admin writes), not `time`'s default tuple.
+time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");
 
 pub use access::{CaseAccess, CaseAction, Viewer};
 pub use assessment::{AssessmentSource, CvssRating, SeveritySource, SeverityState};
