@@ -105,7 +105,7 @@ fn machine_flood_copy_is_caught_as_copied_text() {
              instance credentials. Please pay bounty.",
         )
     };
-    let found = find_duplicates(&new, &[original.clone()], &DupConfig::default());
+    let found = find_duplicates(&new, std::slice::from_ref(original), &DupConfig::default());
     assert_eq!(found.len(), 1);
     assert!(found[0].score >= 0.9, "{found:?}");
     let copied = found[0].reasons.iter().find_map(|r| match r {

@@ -13,6 +13,7 @@ pub mod deadline;
 pub mod duplicates;
 pub mod error;
 pub mod inventory;
+pub mod metrics;
 pub mod rca;
 pub mod report;
 pub mod role;
