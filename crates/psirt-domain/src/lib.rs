@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod rca;
 pub mod report;
 pub mod role;
+pub mod runbook;
 
 // `Date` as "YYYY-MM-DD" (what an admin writes), not `time`'s default tuple.
 time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");
