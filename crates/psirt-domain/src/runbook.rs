@@ -243,7 +243,7 @@ impl Progress {
             total += 1;
             done += usize::from(i.is_done());
         }
-        let percent = if total == 0 { 100 } else { done * 100 / total };
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
         Self {
             done,
             total,
