@@ -15,6 +15,7 @@ pub mod error;
 pub mod inventory;
 pub mod metrics;
 pub mod rca;
+pub mod release;
 pub mod report;
 pub mod role;
 pub mod runbook;
