@@ -5,71 +5,16 @@
 //! $5k–15k, Medium 4.0–6.9 $1k–2.5k, Low 0.1–3.9 $100–750, and the calculator's `getBounty`:
 //! `min$ + (score − minScore)/(maxScore − minScore)·(max$ − min$)`, rounded **up** to $10.
 //!
-//! Arithmetic is exact: scores are integer tenths ([`Score`]) and amounts whole dollars, so the
+//! Arithmetic is exact: scores are integer tenths ([`Score`](crate::score::Score)) and amounts whole dollars, so the
 //! formula is one integer ceiling division and edge scores land exactly on the range ends.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::case::named_enum;
 use crate::{DomainError, FieldError, Severity};
 
-/// A CVSS score in tenths (0..=100). CVSS scores have one decimal, so tenths are exact where a
-/// float would round (e.g. 7.0 − 0.1). JSON: the usual decimal number (`9.8`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Score(u8);
-
-impl Score {
-    pub const MAX: Score = Score(100);
-
-    /// `tenths` = score × 10; `None` above 10.0.
-    pub fn from_tenths(tenths: u8) -> Option<Score> {
-        (tenths <= 100).then_some(Score(tenths))
-    }
-
-    /// Accepts only values with at most one decimal in 0.0..=10.0.
-    pub fn from_f64(v: f64) -> Option<Score> {
-        if !v.is_finite() {
-            return None;
-        }
-        let scaled = v * 10.0;
-        let rounded = scaled.round();
-        if (scaled - rounded).abs() > 1e-6 || !(0.0..=100.0).contains(&rounded) {
-            return None;
-        }
-        // In 0..=100 after the check above, so the cast is exact.
-        Some(Score(rounded as u8))
-    }
-
-    pub fn tenths(self) -> u8 {
-        self.0
-    }
-
-    pub fn as_f64(self) -> f64 {
-        f64::from(self.0) / 10.0
-    }
-}
-
-impl std::fmt::Display for Score {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
-    }
-}
-
-impl Serialize for Score {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(self.as_f64())
-    }
-}
-
-impl<'de> Deserialize<'de> for Score {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        Score::from_f64(v).ok_or_else(|| {
-            serde::de::Error::custom(format!("{v} is not a score in 0.0..=10.0 with one decimal"))
-        })
-    }
-}
+pub use crate::score::Score;
 
 /// One row of the program table: what a severity pays across its score band.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,16 +25,21 @@ pub struct BountyRange {
     pub max_usd: u64,
     pub min_score: Score,
     pub max_score: Score,
+    /// Paid when the report is triaged, ahead of the award (seed: $1,000 for Critical and High,
+    /// $500 for Medium, none for Low); part of the award, not on top of it.
+    #[serde(default)]
+    pub triage_usd: u64,
 }
 
 impl BountyRange {
-    fn new(severity: Severity, min_usd: u64, max_usd: u64, min: u8, max: u8) -> Self {
+    fn new(severity: Severity, usd: (u64, u64), min: u8, max: u8, triage_usd: u64) -> Self {
         Self {
             severity,
-            min_usd,
-            max_usd,
-            min_score: Score(min),
-            max_score: Score(max),
+            min_usd: usd.0,
+            max_usd: usd.1,
+            min_score: Score::from_tenths(min).unwrap_or(Score::MAX),
+            max_score: Score::from_tenths(max).unwrap_or(Score::MAX),
+            triage_usd,
         }
     }
 
@@ -102,12 +52,13 @@ impl BountyRange {
     /// band so a caller passing an outside score still gets a figure within the range.
     pub fn amount_for(&self, score: Score) -> u64 {
         let s = score.clamp(self.min_score, self.max_score);
-        let d = u64::from(self.max_score.0 - self.min_score.0);
+        let d = u64::from(self.max_score.tenths() - self.min_score.tenths());
         if d == 0 {
             return round_up_10(self.max_usd);
         }
         let exact_num = self.min_usd * d
-            + u64::from(s.0 - self.min_score.0) * self.max_usd.saturating_sub(self.min_usd);
+            + u64::from(s.tenths() - self.min_score.tenths())
+                * self.max_usd.saturating_sub(self.min_usd);
         exact_num.div_ceil(10 * d) * 10
     }
 }
@@ -136,10 +87,10 @@ impl BountyTable {
     pub fn seed() -> Self {
         Self {
             ranges: vec![
-                BountyRange::new(Severity::S1, 20_000, 35_000, 90, 100),
-                BountyRange::new(Severity::S2, 5_000, 15_000, 70, 89),
-                BountyRange::new(Severity::S3, 1_000, 2_500, 40, 69),
-                BountyRange::new(Severity::S4, 100, 750, 1, 39),
+                BountyRange::new(Severity::S1, (20_000, 35_000), 90, 100, 1_000),
+                BountyRange::new(Severity::S2, (5_000, 15_000), 70, 89, 1_000),
+                BountyRange::new(Severity::S3, (1_000, 2_500), 40, 69, 500),
+                BountyRange::new(Severity::S4, (100, 750), 1, 39, 0),
             ],
         }
     }
@@ -148,15 +99,16 @@ impl BountyTable {
     pub fn seed_old() -> Self {
         Self {
             ranges: vec![
-                BountyRange::new(Severity::S1, 10_000, 20_000, 90, 100),
-                BountyRange::new(Severity::S2, 3_000, 10_000, 70, 89),
-                BountyRange::new(Severity::S3, 500, 1_500, 40, 69),
-                BountyRange::new(Severity::S4, 50, 500, 1, 39),
+                BountyRange::new(Severity::S1, (10_000, 20_000), 90, 100, 1_000),
+                BountyRange::new(Severity::S2, (3_000, 10_000), 70, 89, 1_000),
+                BountyRange::new(Severity::S3, (500, 1_500), 40, 69, 500),
+                BountyRange::new(Severity::S4, (50, 500), 1, 39, 0),
             ],
         }
     }
 
-    /// Rules: at least one range; one range per severity; `min$ ≤ max$`; `minScore ≤ maxScore`;
+    /// Rules: at least one range; one range per severity; `triage$ ≤ min$ ≤ max$`;
+    /// `minScore ≤ maxScore`;
     /// score bands do not overlap (a score must map to one amount). Gaps are allowed: a score in
     /// no band (e.g. 0.0) earns no suggestion.
     pub fn validate(&self) -> Result<(), DomainError> {
@@ -168,6 +120,9 @@ impl BountyTable {
             let f = |name: &str| format!("ranges[{i}].{name}");
             if r.min_usd > r.max_usd {
                 errors.push(FieldError::new(f("min_usd"), "must not exceed max_usd"));
+            }
+            if r.triage_usd > r.min_usd {
+                errors.push(FieldError::new(f("triage_usd"), "must not exceed min_usd"));
             }
             if r.min_score > r.max_score {
                 errors.push(FieldError::new(f("min_score"), "must not exceed max_score"));

@@ -80,6 +80,7 @@ fn one_point_range_pays_its_max() {
         max_usd: 712,
         min_score: s(100),
         max_score: s(100),
+        triage_usd: 0,
     };
     assert_eq!(r.amount_for(s(100)), 720);
 }
@@ -91,6 +92,7 @@ fn validation_names_each_problem() {
     t.ranges[0].min_usd = 40_000; // above max
     t.ranges[1].max_score = s(95); // overlaps critical
     t.ranges[3].severity = Severity::S3; // duplicate severity
+    t.ranges[2].triage_usd = 1_001; // above min
     let Err(DomainError::Invalid(errors)) = t.validate() else {
         panic!("expected invalid")
     };
@@ -100,6 +102,7 @@ fn validation_names_each_problem() {
         [
             "ranges[0].min_usd",
             "ranges[1].min_score",
+            "ranges[2].triage_usd",
             "ranges[3].severity"
         ]
     );
@@ -113,6 +116,7 @@ fn score_json_is_a_decimal() {
     assert_eq!(json["min_score"], 7.0);
     assert_eq!(json["max_score"], 8.9);
     assert_eq!(json["severity"], "S2");
+    assert_eq!(json["triage_usd"], 1_000);
     let back: BountyRange = serde_json::from_value(json).unwrap();
     assert_eq!(&back, r);
     assert!(serde_json::from_str::<Score>("10.5").is_err());

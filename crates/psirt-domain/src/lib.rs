@@ -20,13 +20,14 @@ pub mod report;
 pub mod reporter_history;
 pub mod role;
 pub mod runbook;
+pub mod score;
 
 // `Date` as "YYYY-MM-DD" (what an admin writes), not `time`'s default tuple.
 time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");
 
 pub use access::{CaseAccess, CaseAction, Viewer};
 pub use assessment::{AssessmentSource, CvssRating, SeveritySource, SeverityState};
-pub use bounty::{AwardStatus, BountyAward, BountyTable, Score};
+pub use bounty::{AwardStatus, BountyAward, BountyTable};
 pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};
 pub use clock::Clock;
 pub use deadline::{ClockError, ClockKind, ClockState, DeadlineClock, SlaPolicy};
@@ -37,3 +38,4 @@ pub use release::{BackportPolicy, ReleasePlan, VersionLine};
 pub use report::{CreditPreference, NewReport, ReportChannel, ReportStatus};
 pub use role::Role;
 pub use runbook::{RunbookChecklist, RunbookPhase, RunbookTemplate};
+pub use score::Score;
