@@ -187,3 +187,20 @@ fn empty_texts_and_limits() {
     assert_eq!(json["kind"], "report");
     assert_eq!(json["reasons"][0]["type"], "similar_wording");
 }
+
+#[test]
+fn result_does_not_depend_on_input_order() {
+    let new = doc(
+        "n",
+        "XSS in wiki sidebar title",
+        "wiki page title with onerror payload runs in the sidebar; search scope also reflected",
+    );
+    let forward = find_duplicates(&new, &corpus(), &DupConfig::default());
+    let mut reversed = corpus();
+    reversed.reverse();
+    assert_eq!(
+        find_duplicates(&new, &reversed, &DupConfig::default()),
+        forward
+    );
+    assert!(!forward.is_empty());
+}

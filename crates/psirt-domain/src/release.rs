@@ -107,6 +107,19 @@ pub fn backport_targets_for(
         .collect()
 }
 
+/// The seed's planned patch releases around one monthly release: the Wednesdays of the weeks
+/// before and after the (Monday-based) week of `monthly_release`.
+pub fn planned_patch_dates(monthly_release: Date) -> [Date; 2] {
+    let monday = monthly_release
+        - time::Duration::days(i64::from(
+            monthly_release.weekday().number_days_from_monday(),
+        ));
+    [
+        monday - time::Duration::days(5),
+        monday + time::Duration::days(9),
+    ]
+}
+
 /// A case a release fixes, with what the notes and the SLA check need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -142,3 +142,22 @@ fn release_notes_are_deterministic_markdown() {
     };
     assert!(bad.validate().is_err());
 }
+
+#[test]
+fn planned_patch_releases_bracket_the_release_week() {
+    // Monthly release Thursday 2026-03-19 (week of Monday 03-16): Wednesdays 03-11 and 03-25.
+    assert_eq!(
+        planned_patch_dates(date!(2026 - 03 - 19)),
+        [date!(2026 - 03 - 11), date!(2026 - 03 - 25)]
+    );
+    // A Monday release day is its own week's Monday.
+    assert_eq!(
+        planned_patch_dates(date!(2026 - 03 - 16)),
+        [date!(2026 - 03 - 11), date!(2026 - 03 - 25)]
+    );
+    // Across a year end: release Thu 2026-12-31 (week of Mon 12-28).
+    assert_eq!(
+        planned_patch_dates(date!(2026 - 12 - 31)),
+        [date!(2026 - 12 - 23), date!(2027 - 01 - 06)]
+    );
+}
