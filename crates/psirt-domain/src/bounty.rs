@@ -5,8 +5,9 @@
 //! $5k–15k, Medium 4.0–6.9 $1k–2.5k, Low 0.1–3.9 $100–750, and the calculator's `getBounty`:
 //! `min$ + (score − minScore)/(maxScore − minScore)·(max$ − min$)`, rounded **up** to $10.
 //!
-//! Arithmetic is exact: scores are integer tenths ([`Score`](crate::score::Score)) and amounts whole dollars, so the
-//! formula is one integer ceiling division and edge scores land exactly on the range ends.
+//! Arithmetic is exact: scores are integer tenths ([`Score`]) and amounts whole dollars, so the
+//! formula is one integer ceiling division and edge scores land exactly on the range ends. (A
+//! float `getBounty` pays $32,010 at 9.8: 0.8000000000000007 × 15,000 rounds up.)
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
