@@ -139,7 +139,7 @@ impl RunbookTemplate {
         if self.phases.windows(2).any(|w| w[0].phase >= w[1].phase) {
             errors.push(FieldError::new(
                 "phases",
-                "phases must follow triage → escalate → mitigate → release → rca → handoff, each once",
+                "phases must be in runbook order (triage … handoff), each at most once",
             ));
         }
         let mut keys = BTreeSet::new();
