@@ -11,6 +11,12 @@ pub enum DomainError {
     GuardFailed { to: String, reason: &'static str },
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// An operations step (bounty award, runbook item, RCA…) refused in its current state.
+    #[error("cannot {action}: {reason}")]
+    NotAllowed {
+        action: &'static str,
+        reason: &'static str,
+    },
 }
 
 /// One rejected field of an input, named as the client sent it.

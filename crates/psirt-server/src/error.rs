@@ -69,9 +69,9 @@ impl ApiError {
                     "the request has invalid fields".into(),
                     Some(errors),
                 ),
-                DomainError::TransitionNotAllowed { .. } | DomainError::GuardFailed { .. } => {
-                    (StatusCode::CONFLICT, d.to_string(), None)
-                }
+                DomainError::TransitionNotAllowed { .. }
+                | DomainError::GuardFailed { .. }
+                | DomainError::NotAllowed { .. } => (StatusCode::CONFLICT, d.to_string(), None),
                 DomainError::UnknownValue { .. } => {
                     (StatusCode::UNPROCESSABLE_ENTITY, d.to_string(), None)
                 }
