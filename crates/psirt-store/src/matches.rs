@@ -327,7 +327,7 @@ impl Store {
             .into());
         }
         let mut errors = Vec::new();
-        psirt_domain::report::check_text(&mut errors, "note", note, 10_000, true);
+        psirt_domain::report::check_text(&mut errors, "note", note, 10_000, false);
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors).into());
         }

@@ -6,6 +6,7 @@ mod clocks;
 mod cvss;
 mod flows;
 mod harness;
+mod intel;
 mod inventory;
 mod ui;
 mod webdriver;
@@ -38,4 +39,6 @@ both_backends!(
     clocks::clocks_api_and_dashboard,
     clocks::clocks_pages,
     inventory::inventory_pages,
+    intel::intel_api_and_queue,
+    intel::intel_pages,
 );

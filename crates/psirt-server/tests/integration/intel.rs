@@ -1,0 +1,301 @@
+//! Intel and impact analysis over HTTP: real OSV records from the shared corpus imported through
+//! the feed pipeline, an SBOM upload that matches them, findings, the merged vulnerability view,
+//! purl search, the upstream queue (dismiss, open a case), an import behind the server's back
+//! (the CLI's way) picked up on the next request, and the pages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::BufRead;
+
+use psirt_domain::Role;
+use psirt_formats::intel::FeedKind;
+use psirt_store::testing::Backend;
+use psirt_store::Actor;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::TestApp;
+use crate::ui::{hidden, Browser};
+
+/// The named records of the shared PyPI OSV corpus, one JSON file each in a fresh directory.
+fn osv_records(ids: &[&str]) -> tempfile::TempDir {
+    let path = format!(
+        "{}/../../../shared/data/feeds/osv/PyPI.jsonl.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+    let dir = tempfile::tempdir().unwrap();
+    let mut found = 0;
+    for line in reader.lines() {
+        let line = line.unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        let id = v["id"].as_str().unwrap();
+        if ids.contains(&id) {
+            std::fs::write(dir.path().join(format!("{id}.json")), &line).unwrap();
+            found += 1;
+        }
+    }
+    assert_eq!(found, ids.len(), "records in the corpus");
+    dir
+}
+
+async fn import(app: &TestApp, ids: &[&str]) -> psirt_server::intel::Imported {
+    let dir = osv_records(ids);
+    psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Osv,
+        dir.path().to_path_buf(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap()
+}
+
+fn sbom() -> Vec<u8> {
+    json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [
+            {"type": "library", "name": "jinja2", "version": "2.10", "purl": "pkg:pypi/jinja2@2.10"},
+            {"type": "library", "name": "requests", "version": "2.31.0", "purl": "pkg:pypi/requests@2.31.0"}
+        ]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn ids(items: &Value, key: &str) -> Vec<String> {
+    let mut v: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[key].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+pub async fn intel_api_and_queue(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let viewer = app.user("vic", Role::Viewer, false).await;
+    let ana = app.bearer(&analyst).await;
+    let vic = app.bearer(&viewer).await;
+
+    // PYSEC-2014-8 (fixed 2.7.2) does not hit jinja2 2.10; PYSEC-2019-217 (fixed 2.10.1) does.
+    let first = import(&app, &["PYSEC-2014-8", "PYSEC-2019-217"]).await;
+    assert_eq!((first.log.inserted, first.log.errors), (2, 0));
+    // Idempotent: the same files again change nothing.
+    let again = import(&app, &["PYSEC-2014-8", "PYSEC-2019-217"]).await;
+    assert_eq!(
+        (again.log.unchanged, again.log.inserted, again.log.updated),
+        (2, 0, 0)
+    );
+
+    let (s, p) = ana
+        .post(
+            "/api/v1/products",
+            json!({"vendor": "Acme", "name": "Portal"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (_, pv) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "5.0"}),
+        )
+        .await;
+    let pv = pv["id"].as_i64().unwrap();
+    let resp = ana
+        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
+        .header("content-type", "application/json")
+        .body(sbom())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let (s, f) = vic
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(ids(&f["items"], "record_id"), vec!["PYSEC-2019-217"]);
+    assert_eq!(f["items"][0]["purl"], "pkg:pypi/jinja2@2.10");
+
+    // The merged view, reached by an alias.
+    let (s, v) = vic.get("/api/v1/vulnerabilities/CVE-2019-10906").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["vulnerability"]["ids"],
+        json!(["CVE-2019-10906", "GHSA-462w-v97r-4m45", "PYSEC-2019-217"])
+    );
+    assert_eq!(v["findings"][0]["product_version_id"], pv);
+    assert_eq!(
+        vic.get("/api/v1/vulnerabilities/CVE-1999-0001").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // purl search works for versions outside the inventory too.
+    let (s, hits) = vic
+        .get("/api/v1/purl-search?purl=pkg:pypi/jinja2@2.7.0")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{hits}");
+    assert_eq!(
+        ids(&hits["advisories"], "id"),
+        vec!["PYSEC-2014-8", "PYSEC-2019-217"]
+    );
+    assert_eq!(
+        vic.get("/api/v1/purl-search?purl=jinja2").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A record imported behind the server's back (as `psirt feeds import` does) shows up.
+    import(&app, &["PYSEC-2021-66"]).await;
+    let (_, f) = vic
+        .get(&format!("/api/v1/product-versions/{pv}/findings?sort=purl"))
+        .await;
+    assert_eq!(
+        ids(&f["items"], "record_id"),
+        vec!["PYSEC-2019-217", "PYSEC-2021-66"]
+    );
+
+    // The upstream queue is the PSIRT's.
+    assert_eq!(
+        vic.get("/api/v1/upstream-queue").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    assert_eq!(
+        ids(&q["items"], "record_id"),
+        vec!["PYSEC-2019-217", "PYSEC-2021-66"]
+    );
+    let (s, e) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2021-66/dismiss",
+            json!({"justification": "not a reason"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, d) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2021-66/dismiss",
+            json!({"justification": "vulnerable_code_not_in_execute_path", "note": "no sandboxed templates"}),
+        )
+        .await;
+    assert_eq!((s, d["dismissed"].as_i64()), (StatusCode::OK, Some(1)));
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2019-217/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert!(case["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("PYSEC-2019-217"));
+    assert_eq!(
+        ana.post("/api/v1/upstream-queue/PYSEC-2019-217/case", json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"], json!([]));
+    let (_, f) = vic
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    let decisions: Vec<(String, String)> = f["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["record_id"].as_str().unwrap().into(),
+                i["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(decisions.contains(&("PYSEC-2019-217".into(), "case_opened".into())));
+    assert!(decisions.contains(&("PYSEC-2021-66".into(), "dismissed".into())));
+    app.finish().await;
+}
+
+pub async fn intel_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("ana", Role::Analyst, false).await;
+    app.user("vic", Role::Viewer, false).await;
+    import(&app, &["PYSEC-2019-217"]).await;
+    let pv = {
+        let actor = Actor::System("test");
+        let p = app
+            .store
+            .create_product(
+                &actor,
+                psirt_domain::ProductDraft {
+                    name: "Portal".into(),
+                    vendor: "Acme".into(),
+                    cpe: None,
+                    owner_team: String::new(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let pv = app
+            .store
+            .create_product_version(
+                &actor,
+                p.id,
+                psirt_domain::ProductVersionDraft {
+                    version: "5.0".into(),
+                    released_on: None,
+                    support_ends_on: None,
+                },
+            )
+            .await
+            .unwrap();
+        let parsed = psirt_server::sbom::parse(&sbom()).unwrap();
+        app.store
+            .import_sbom(&actor, pv.id, parsed.import, &mut |_| {})
+            .await
+            .unwrap();
+        pv.id
+    };
+    let ana = Browser::login(&app, "ana").await;
+    let (s, page) = ana.get(&format!("/product-versions/{pv}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("PYSEC-2019-217") && page.contains("id=\"findings\""),
+        "{page}"
+    );
+    let (s, page) = ana.get("/vulnerabilities/GHSA-462w-v97r-4m45").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("CVE-2019-10906") && page.contains("/product-versions/"),
+        "{page}"
+    );
+    let (s, page) = ana
+        .get("/purl-search?purl=pkg%3Apypi%2Fjinja2%402.10")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("PYSEC-2019-217"), "{page}");
+    let (s, page) = ana.get("/upstream").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
+    assert!(!hidden(&page, "csrf").is_empty());
+    let (s, location) = ana
+        .post(
+            "/upstream/PYSEC-2019-217/dismiss",
+            &[("justification", "component_not_present"), ("note", "")],
+        )
+        .await;
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, "/upstream?notice=match_dismissed")
+    );
+    let (_, page) = ana.get("/upstream").await;
+    assert!(page.contains("upstream-empty"), "{page}");
+    let vic = Browser::login(&app, "vic").await;
+    assert_eq!(vic.get("/upstream").await.0, StatusCode::FORBIDDEN);
+    app.finish().await;
+}
