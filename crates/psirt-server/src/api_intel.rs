@@ -26,6 +26,72 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/upstream-queue", get(queue))
         .route("/api/v1/upstream-queue/{record_id}/dismiss", post(dismiss))
         .route("/api/v1/upstream-queue/{record_id}/case", post(open_case))
+        .route(
+            "/api/v1/feed-sources",
+            get(feed_sources).post(create_feed_source),
+        )
+        .route("/api/v1/feed-sources/{id}/sync", post(sync_feed_source))
+}
+
+fn require_admin(staff: &Staff) -> ApiResult<()> {
+    if staff.viewer().can_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only admins configure feed sources"))
+    }
+}
+
+/// Configured feeds with their last sync.
+#[utoipa::path(get, path = "/api/v1/feed-sources", tag = "intel",
+    responses((status = 200, description = "{items: [FeedSource]}"), (status = "4XX", description = "problem+json error")))]
+async fn feed_sources(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
+    require_admin(&staff)?;
+    Ok(Json(json!({ "items": st.store.feed_sources().await? })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct FeedSourceBody {
+    /// osv, cve5, kev or epss.
+    pub kind: String,
+    /// Where the feed is downloaded from (a file psirt feeds import could read).
+    pub url: String,
+    /// Seconds between syncs (60 s to 30 days; default 1 h).
+    pub interval_secs: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/feed-sources", tag = "intel", request_body = FeedSourceBody,
+    responses((status = 201, description = "the FeedSource"), (status = "4XX", description = "problem+json error")))]
+async fn create_feed_source(
+    State(st): State<AppState>,
+    staff: Staff,
+    Json(b): Json<FeedSourceBody>,
+) -> ApiResult<Response> {
+    require_admin(&staff)?;
+    let source = st
+        .store
+        .create_feed_source(
+            &staff.actor(),
+            &b.kind,
+            &b.url,
+            b.interval_secs.unwrap_or(3_600),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(source))).into_response())
+}
+
+/// Syncs a source now (conditional GET, import, re-match) and says what happened.
+#[utoipa::path(post, path = "/api/v1/feed-sources/{id}/sync", tag = "intel", params(("id" = i64, Path)),
+    responses((status = 200, description = "{status: imported|not_modified|failed, records, changed, errors, error}"), (status = "4XX", description = "problem+json error")))]
+async fn sync_feed_source(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    require_admin(&staff)?;
+    let source = st.store.feed_source(id).await?;
+    let client = crate::feed_sync::http_client();
+    let outcome = crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source).await?;
+    Ok(Json(json!(outcome)))
 }
 
 pub(crate) fn require_psirt(staff: &Staff) -> ApiResult<()> {
@@ -278,9 +344,21 @@ async fn open_case(
 /// The OpenAPI paths of this module, merged into the API document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(vulnerability, purl_search, findings, queue, dismiss, open_case),
+    paths(
+        vulnerability,
+        purl_search,
+        findings,
+        queue,
+        dismiss,
+        open_case,
+        feed_sources,
+        create_feed_source,
+        sync_feed_source
+    ),
     components(schemas(
         DismissBody,
+        FeedSourceBody,
+        psirt_store::FeedSource,
         OpenCaseBody,
         psirt_store::Vulnerability,
         psirt_store::IntelRecordSummary,

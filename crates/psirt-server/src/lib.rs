@@ -9,6 +9,7 @@ pub mod api_inventory;
 pub mod auth;
 pub mod engine;
 pub mod error;
+pub mod feed_sync;
 pub mod intel;
 pub mod sbom;
 pub mod ui;
@@ -36,6 +37,8 @@ pub struct Config {
     pub login_rate_per_minute: u32,
     /// Largest SBOM upload accepted, in bytes (other requests are limited to 1 MiB).
     pub sbom_max_bytes: usize,
+    /// How often the feed-sync worker looks for due feed sources (`None`: no worker).
+    pub feed_sync_tick: Option<std::time::Duration>,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             report_rate_per_minute: 10,
             login_rate_per_minute: 10,
             sbom_max_bytes: 256 * 1024 * 1024,
+            feed_sync_tick: Some(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -63,11 +67,16 @@ pub struct AppState {
 
 /// The whole application.
 pub fn router(store: Store, config: Config) -> Router {
+    router_with_engine(store, config, engine::SharedEngine::default())
+}
+
+/// The application sharing `engine` with the feed-sync worker.
+pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEngine) -> Router {
     let state = AppState {
         store,
         report_limiter: auth::RateLimiter::new(config.report_rate_per_minute),
         login_limiter: auth::RateLimiter::new(config.login_rate_per_minute),
-        engine: engine::SharedEngine::default(),
+        engine,
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};
@@ -124,13 +133,21 @@ pub async fn serve(
     store: Store,
     config: Config,
 ) -> std::io::Result<()> {
-    let app = router(store, config);
-    axum::serve(
+    let engine = engine::SharedEngine::default();
+    let worker = config
+        .feed_sync_tick
+        .map(|tick| tokio::spawn(feed_sync::run_worker(store.clone(), engine.clone(), tick)));
+    let app = router_with_engine(store, config, engine);
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
+    .await;
+    if let Some(w) = worker {
+        w.abort();
+    }
+    served
 }

@@ -416,3 +416,134 @@ impl Store {
         Ok(counts)
     }
 }
+
+/// A feed the worker syncs over HTTP.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedSource {
+    pub id: i64,
+    pub kind: String,
+    pub url: String,
+    pub interval_secs: i64,
+    pub enabled: bool,
+    pub etag: Option<String>,
+    /// The server's `Last-Modified`, as sent (replayed in `If-Modified-Since`).
+    pub last_modified: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_attempt_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_success_at: Option<OffsetDateTime>,
+    /// `imported`, `not_modified` or `failed`.
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+}
+
+const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error";
+
+/// The outcome of one sync attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedAttempt {
+    pub status: &'static str,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Store {
+    pub async fn create_feed_source(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        url: &str,
+        interval_secs: i64,
+    ) -> Result<FeedSource> {
+        let mut errors = Vec::new();
+        if !["osv", "cve5", "kev", "epss"].contains(&kind) {
+            errors.push(psirt_domain::FieldError::new(
+                "kind",
+                "must be osv, cve5, kev or epss",
+            ));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2_000 {
+            errors.push(psirt_domain::FieldError::new(
+                "url",
+                "must be an http(s) URL",
+            ));
+        }
+        if !(60..=30 * 86_400).contains(&interval_secs) {
+            errors.push(psirt_domain::FieldError::new(
+                "interval_secs",
+                "must be between 60 s and 30 days",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(psirt_domain::DomainError::Invalid(errors).into());
+        }
+        let now = self.now();
+        let id = with_tx!(self, tx => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO feed_sources (kind, url, interval_secs, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(kind).bind(url).bind(interval_secs).bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "a feed source with this kind and URL"))?;
+            audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.create")
+                .after(json!({"kind": kind, "url": url, "interval_secs": interval_secs})));
+            id
+        });
+        self.feed_source(id).await
+    }
+
+    pub async fn feed_source(&self, id: i64) -> Result<FeedSource> {
+        let row: Option<FeedSource> = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {FEED_SOURCE_COLUMNS} FROM feed_sources WHERE id = $1")))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound("feed source"))
+    }
+
+    pub async fn feed_sources(&self) -> Result<Vec<FeedSource>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {FEED_SOURCE_COLUMNS} FROM feed_sources ORDER BY id")))
+                .fetch_all(p)
+                .await?
+        }))
+    }
+
+    /// Enabled sources never tried, or last tried at least their interval ago.
+    pub async fn due_feed_sources(&self) -> Result<Vec<FeedSource>> {
+        let now = self.now();
+        Ok(self
+            .feed_sources()
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.enabled
+                    && s.last_attempt_at
+                        .is_none_or(|t| now - t >= time::Duration::seconds(s.interval_secs))
+            })
+            .collect())
+    }
+
+    /// Records a sync attempt; validators are kept from the last success when not given.
+    pub async fn record_feed_attempt(&self, id: i64, attempt: &FeedAttempt) -> Result<()> {
+        let now = self.now();
+        let success = attempt.status != "failed";
+        with_pool!(self, p => {
+            sqlx::query(
+                "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, \
+                 last_success_at = CASE WHEN $4 THEN $1 ELSE last_success_at END, \
+                 etag = CASE WHEN $4 AND $5 IS NOT NULL THEN $5 ELSE etag END, \
+                 last_modified = CASE WHEN $4 AND $6 IS NOT NULL THEN $6 ELSE last_modified END WHERE id = $7",
+            )
+            .bind(now).bind(attempt.status).bind(&attempt.error).bind(success)
+            .bind(&attempt.etag).bind(&attempt.last_modified).bind(id)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+}

@@ -35,7 +35,8 @@ use time::OffsetDateTime;
 
 pub use error::StoreError;
 pub use intel::{
-    EpssEntry, FeedImportLog, IntelRecordSummary, NewEpss, NewIntelRecord, Upserted, Vulnerability,
+    EpssEntry, FeedAttempt, FeedImportLog, FeedSource, IntelRecordSummary, NewEpss, NewIntelRecord,
+    Upserted, Vulnerability,
 };
 pub use inventory::{Product, ProductVersion};
 pub use matches::{Finding, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};

@@ -299,3 +299,155 @@ pub async fn intel_pages(backend: Backend) {
     assert_eq!(vic.get("/upstream").await.0, StatusCode::FORBIDDEN);
     app.finish().await;
 }
+
+/// A feed server that honours `If-None-Match`, serving `body` with `etag`.
+#[derive(Clone, Default)]
+struct Feed {
+    body: std::sync::Arc<std::sync::Mutex<(Vec<u8>, String)>>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+}
+
+async fn serve_feed(feed: Feed) -> String {
+    use axum::http::{header, HeaderMap, StatusCode as S};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new()
+        .route(
+            "/kev/known_exploited_vulnerabilities.json",
+            axum::routing::get(
+                |axum::extract::State(f): axum::extract::State<Feed>, h: HeaderMap| async move {
+                    let inm = h
+                        .get(header::IF_NONE_MATCH)
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    f.requests.lock().unwrap().push(inm.clone());
+                    let (body, etag) = f.body.lock().unwrap().clone();
+                    if inm.as_deref() == Some(etag.as_str()) {
+                        return S::NOT_MODIFIED.into_response();
+                    }
+                    ([(header::ETAG, etag)], body).into_response()
+                },
+            ),
+        )
+        .route(
+            "/broken.json",
+            axum::routing::get(|| async { S::INTERNAL_SERVER_ERROR }),
+        )
+        .with_state(feed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+pub async fn feed_sync_over_http(backend: Backend) {
+    let kev_path = format!(
+        "{}/../../../shared/data/feeds/kev/known_exploited_vulnerabilities.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let kev = std::fs::read(&kev_path).unwrap();
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = (kev.clone(), "\"v1\"".into());
+    let base = serve_feed(feed.clone()).await;
+
+    let config = psirt_server::Config {
+        feed_sync_tick: Some(std::time::Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let admin = app.user("root", Role::Admin, false).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let adm = app.bearer(&admin).await;
+    let ana = app.bearer(&analyst).await;
+    let url = format!("{base}/kev/known_exploited_vulnerabilities.json");
+    let body = json!({"kind": "kev", "url": url, "interval_secs": 3600});
+    assert_eq!(
+        ana.post("/api/v1/feed-sources", body.clone()).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, e) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "nvd", "url": "ftp://x", "interval_secs": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"].as_array().unwrap().len(), 3, "{e}");
+    let (s, source) = adm.post("/api/v1/feed-sources", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{source}");
+    let id = source["id"].as_i64().unwrap();
+
+    // The worker picks the new source up on its own.
+    let mut synced = Value::Null;
+    for _ in 0..150 {
+        let (_, list) = adm.get("/api/v1/feed-sources").await;
+        synced = list["items"][0].clone();
+        if synced["last_status"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(synced["last_status"], "imported", "{synced}");
+    assert_eq!(synced["etag"], "\"v1\"");
+    let (_, v) = ana.get("/api/v1/vulnerabilities/CVE-2021-44228").await;
+    assert_eq!(v["vulnerability"]["exploited"], true, "{v}");
+
+    // Unchanged: a conditional request answered 304.
+    let (s, o) = adm
+        .post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(
+        (s, o["status"].as_str()),
+        (StatusCode::OK, Some("not_modified")),
+        "{o}"
+    );
+    assert_eq!(
+        feed.requests.lock().unwrap().last().unwrap().as_deref(),
+        Some("\"v1\"")
+    );
+
+    // Changed: one entry edited → one record updated, the rest unchanged.
+    let mut catalog: Value = serde_json::from_slice(&kev).unwrap();
+    catalog["vulnerabilities"][0]["notes"] = json!("edited upstream");
+    *feed.body.lock().unwrap() = (serde_json::to_vec(&catalog).unwrap(), "\"v2\"".into());
+    let (_, o) = adm
+        .post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(
+        (
+            o["status"].as_str(),
+            o["changed"].as_u64(),
+            o["records"].as_u64()
+        ),
+        (Some("imported"), Some(1), Some(1404)),
+        "{o}"
+    );
+
+    // A failing source records the error and keeps its last success.
+    let (_, broken) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "osv", "url": format!("{base}/broken.json"), "interval_secs": 3600}),
+        )
+        .await;
+    let (_, o) = adm
+        .post(
+            &format!("/api/v1/feed-sources/{}/sync", broken["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(o["status"], "failed", "{o}");
+    assert!(o["error"].as_str().unwrap().contains("500"), "{o}");
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    let b = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == broken["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (b["last_status"].as_str(), b["last_success_at"].is_null()),
+        (Some("failed"), true),
+        "{b}"
+    );
+    app.finish().await;
+}

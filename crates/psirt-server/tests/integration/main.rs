@@ -41,4 +41,5 @@ both_backends!(
     inventory::inventory_pages,
     intel::intel_api_and_queue,
     intel::intel_pages,
+    intel::feed_sync_over_http,
 );
