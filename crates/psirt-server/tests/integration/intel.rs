@@ -385,6 +385,12 @@ pub async fn feed_sync_over_http(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    if synced["last_status"].is_null() {
+        let o = adm
+            .post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+            .await;
+        panic!("worker did not sync: manual sync says {o:?}");
+    }
     assert_eq!(synced["last_status"], "imported", "{synced}");
     assert_eq!(synced["etag"], "\"v1\"");
     let (_, v) = ana.get("/api/v1/vulnerabilities/CVE-2021-44228").await;

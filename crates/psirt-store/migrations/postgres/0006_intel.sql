@@ -54,7 +54,7 @@ CREATE TABLE feed_sources (
     interval_secs BIGINT NOT NULL,
     enabled BOOLEAN NOT NULL DEFAULT TRUE,
     etag TEXT,
-    last_modified TIMESTAMPTZ,
+    last_modified TEXT,
     last_attempt_at TIMESTAMPTZ,
     last_success_at TIMESTAMPTZ,
     last_status TEXT,

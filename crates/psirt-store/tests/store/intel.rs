@@ -14,7 +14,50 @@ both_backends!(
     intel_import_is_idempotent_and_incremental,
     aliases_merge_into_one_vulnerability,
     matches_raise_retract_dismiss_and_open_case,
+    feed_sources_record_attempts,
 );
+
+async fn feed_sources_record_attempts(store: Store) {
+    let s = store
+        .create_feed_source(&admin(), "kev", "https://example.org/kev.json", 3600)
+        .await
+        .unwrap();
+    assert_eq!(store.due_feed_sources().await.unwrap().len(), 1);
+    let ok = psirt_store::FeedAttempt {
+        status: "imported",
+        etag: Some("\"e1\"".into()),
+        last_modified: None,
+        error: None,
+    };
+    store.record_feed_attempt(s.id, &ok).await.unwrap();
+    let failed = psirt_store::FeedAttempt {
+        status: "failed",
+        etag: None,
+        last_modified: None,
+        error: Some("HTTP 500".into()),
+    };
+    store.record_feed_attempt(s.id, &failed).await.unwrap();
+    let s = store.feed_source(s.id).await.unwrap();
+    assert_eq!(
+        (
+            s.etag.as_deref(),
+            s.last_status.as_deref(),
+            s.last_error.as_deref()
+        ),
+        (Some("\"e1\""), Some("failed"), Some("HTTP 500"))
+    );
+    assert!(s.last_success_at.is_some());
+    assert!(
+        store.due_feed_sources().await.unwrap().is_empty(),
+        "tried just now"
+    );
+    assert!(matches!(
+        store
+            .create_feed_source(&admin(), "kev", "https://example.org/kev.json", 3600)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+}
 
 fn record(
     source: &str,
