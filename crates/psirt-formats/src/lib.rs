@@ -10,9 +10,13 @@
 //!   reads directories, JSON Lines (gzipped or not), OSV `all.zip` and cvelistV5 zips record by record with
 //!   per-record errors and progress. See [`intel`] for the decisions (schema leniency, withdrawn records, the CVE
 //!   affected mapping, aliases).
+//! - [`publish`]: advisory publishing — CSAF 2.0 (security advisory and VEX), CVE JSON 5.1 records and CNA
+//!   containers, OSV, rendered from an [`publish::AdvisoryView`] into deterministic bytes and checked against the
+//!   vendored schemas before they leave.
 
 pub mod error;
 pub mod intel;
+pub mod publish;
 pub mod sbom;
 
 pub use error::SbomError;

@@ -14,5 +14,11 @@ mod intel_real;
 mod invalid;
 #[path = "integration/model.rs"]
 mod model;
+#[path = "integration/publish.rs"]
+mod publish;
+#[path = "integration/publish_fixtures.rs"]
+mod publish_fixtures;
+#[path = "integration/publish_oracle.rs"]
+mod publish_oracle;
 #[path = "integration/real.rs"]
 mod real;

@@ -461,6 +461,17 @@ fn vendored_schemas_equal_the_shared_copies() {
             "schemas/cyclonedx/jsf-0.82.schema.json",
         ),
         ("spdx-2.3.schema.json", "schemas/spdx-2.3/spdx-schema.json"),
+        (
+            "csaf_json_schema.json",
+            "schemas/csaf-2.0/csaf_json_schema.json",
+        ),
+        (
+            "provider_json_schema.json",
+            "schemas/csaf-2.0/provider_json_schema.json",
+        ),
+        ("cvss-v2.0.json", "schemas/csaf-2.0/cvss-v2.0.json"),
+        ("cvss-v3.0.json", "schemas/csaf-2.0/cvss-v3.0.json"),
+        ("cvss-v3.1.json", "schemas/csaf-2.0/cvss-v3.1.json"),
     ] {
         let a = std::fs::read(vendored.join(ours)).unwrap();
         assert!(
