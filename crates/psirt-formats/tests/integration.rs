@@ -20,5 +20,7 @@ mod publish;
 mod publish_fixtures;
 #[path = "integration/publish_oracle.rs"]
 mod publish_oracle;
+#[path = "integration/publish_provider.rs"]
+mod publish_provider;
 #[path = "integration/real.rs"]
 mod real;

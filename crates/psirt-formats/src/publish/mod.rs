@@ -1,6 +1,6 @@
 //! Advisory publishing: pure renderings of an [`AdvisoryView`] to CSAF 2.0 (security advisory and
 //! VEX), CVE JSON 5.1 (one record per CVE) and OSV, each checked against its vendored official
-//! schema ([`validate`]).
+//! schema ([`validate`]); and a CSAF provider's distribution files ([`provider`]).
 //!
 //! Determinism: every rendering is a function of the view only (no clock, no randomness; dates are
 //! the revisions' dates) and [`to_bytes`] writes objects with sorted keys, so publishing the same
@@ -12,6 +12,7 @@ pub mod cve5;
 mod cvss;
 pub mod model;
 pub mod osv;
+pub mod provider;
 pub mod schema;
 
 use serde_json::Value;
@@ -22,6 +23,10 @@ pub use model::{
     AdvisoryView, AffectView, CaseView, Cna, CvssView, CweView, ProductVersionView, Publisher,
 };
 pub use osv::render_osv;
+pub use provider::{
+    atom_feed, changes_csv, index_txt, provider_metadata, rolie_feed, ProviderConfig,
+    PublishedDocument,
+};
 pub use schema::{validate, PublishSchema, SchemaViolation};
 
 /// Why an advisory could not be rendered.
