@@ -6,6 +6,8 @@
 mod common;
 #[path = "integration/intel_containers.rs"]
 mod intel_containers;
+#[path = "integration/intel_csaf.rs"]
+mod intel_csaf;
 #[path = "integration/intel_model.rs"]
 mod intel_model;
 #[path = "integration/intel_real.rs"]

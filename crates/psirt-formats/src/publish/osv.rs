@@ -114,6 +114,13 @@ fn severity(view: &AdvisoryView) -> Vec<Value> {
 /// An OSV package: ecosystem, name and versionless purl, from a product version's purl.
 fn package(p: &ProductVersionView) -> Option<(Ecosystem, String, String)> {
     let purl = Purl::parse_lenient(p.purl.as_deref()?).ok()?;
+    let (ecosystem, name) = osv_package(&purl)?;
+    Some((ecosystem, name, purl.without_version().to_string()))
+}
+
+/// The OSV ecosystem and package name a purl denotes; `None` for purl types OSV has no ecosystem
+/// for (`generic`, …).
+pub(crate) fn osv_package(purl: &Purl) -> Option<(Ecosystem, String)> {
     let ecosystem = Ecosystem::from_purl_type(purl.ty(), purl.namespace()).ok()?;
     if matches!(ecosystem, Ecosystem::Other(_)) {
         return None;
@@ -124,7 +131,7 @@ fn package(p: &ProductVersionView) -> Option<(Ecosystem, String, String)> {
         ("deb" | "rpm" | "apk", _) | (_, None) => purl.name().to_owned(),
         (_, Some(ns)) => format!("{ns}/{}", purl.name()),
     };
-    Some((ecosystem, name, purl.without_version().to_string()))
+    Some((ecosystem, name))
 }
 
 fn affected(view: &AdvisoryView) -> Value {
