@@ -208,13 +208,31 @@ pub struct Publish {
     pub at: OffsetDateTime,
 }
 
-/// An advisory with its published history.
+/// An advisory with its published history. Deserialising goes through [`Advisory::from_parts`],
+/// so a stored history that breaks the versioning rule is refused rather than re-rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "AdvisoryParts")]
 pub struct Advisory {
     pub id: AdvisoryId,
     pub content: AdvisoryContent,
     status: AdvisoryStatus,
     revisions: Vec<Revision>,
+}
+
+/// The stored form of an [`Advisory`] (its status follows from the last revision).
+#[derive(Deserialize)]
+struct AdvisoryParts {
+    id: AdvisoryId,
+    content: AdvisoryContent,
+    #[serde(default)]
+    revisions: Vec<Revision>,
+}
+
+impl TryFrom<AdvisoryParts> for Advisory {
+    type Error = DomainError;
+    fn try_from(p: AdvisoryParts) -> Result<Self, DomainError> {
+        Advisory::from_parts(p.id, p.content, p.revisions)
+    }
 }
 
 impl Advisory {

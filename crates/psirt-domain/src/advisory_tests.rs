@@ -146,6 +146,12 @@ fn from_parts_accepts_histories_publish_would_make_and_nothing_else() {
     let rebuilt =
         Advisory::from_parts(a.id.clone(), a.content.clone(), a.revisions().to_vec()).unwrap();
     assert_eq!(rebuilt, a);
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(json["status"], "final");
+    assert_eq!(serde_json::from_value::<Advisory>(json.clone()).unwrap(), a);
+    let mut tampered = json;
+    tampered["revisions"][1]["number"]["minor"] = serde_json::json!(7);
+    assert!(serde_json::from_value::<Advisory>(tampered).is_err());
     let mut gap = a.revisions().to_vec();
     gap[2].number.major = 3;
     assert!(Advisory::from_parts(a.id.clone(), a.content.clone(), gap).is_err());
