@@ -18,6 +18,7 @@ pub mod error;
 pub mod intel;
 pub mod publish;
 pub mod sbom;
+mod vendored;
 
 pub use error::SbomError;
 pub use intel::{

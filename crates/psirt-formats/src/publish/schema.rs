@@ -4,12 +4,11 @@
 //! these documents, so a malformed date or URI is our bug. Each validator is compiled once per
 //! process, on first use. Unlike import, every violation is reported, each with its JSON Pointer.
 
-use std::sync::OnceLock;
-
 use jsonschema::{Registry, Validator};
 use serde_json::{json, Value};
 
 use super::PublishError;
+use crate::vendored::{self, parse, Validators};
 
 const CSAF: &str = include_str!("../../schemas/csaf_json_schema.json");
 const CSAF_ID: &str = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json";
@@ -61,39 +60,21 @@ pub struct SchemaViolation {
     pub message: String,
 }
 
-type Compiled = Result<Validator, String>;
-
-static VALIDATORS: [OnceLock<Compiled>; 5] = [
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-];
+static VALIDATORS: Validators<5> = Validators::new();
 
 /// Every violation of `doc` against `schema` (`Ok` when there is none).
 pub fn validate(schema: PublishSchema, doc: &Value) -> Result<(), PublishError> {
-    let validator = VALIDATORS[schema as usize]
-        .get_or_init(|| compile(schema))
-        .as_ref()
+    let validator = VALIDATORS
+        .get(schema as usize, || compile(schema))
         .map_err(|message| PublishError::SchemaSetup {
             schema: schema.name(),
-            message: message.clone(),
+            message,
         })?;
     let violations: Vec<SchemaViolation> = validator
         .iter_errors(doc)
         .map(|e| {
-            let full = e.to_string();
-            // anyOf/oneOf errors print the whole offending value: mask it, the pointer says where.
-            let message = if full.len() > 300 {
-                e.masked().to_string()
-            } else {
-                full
-            };
-            SchemaViolation {
-                pointer: e.instance_path().as_str().to_string(),
-                message,
-            }
+            let (pointer, message) = vendored::describe(&e);
+            SchemaViolation { pointer, message }
         })
         .collect();
     if violations.is_empty() {
@@ -106,11 +87,7 @@ pub fn validate(schema: PublishSchema, doc: &Value) -> Result<(), PublishError> 
     }
 }
 
-fn parse(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
-}
-
-fn compile(schema: PublishSchema) -> Compiled {
+fn compile(schema: PublishSchema) -> Result<Validator, String> {
     let mut registry = Registry::new();
     for (url, text) in CVSS {
         registry = registry.add(url, parse(text)?).map_err(|e| e.to_string())?;
