@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use psirt_domain::{Acknowledgment, Reference};
+use psirt_domain::{Acknowledgment, Reference, Tlp};
 use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
 
 use super::model::{AdvisoryView, ProductVersionView};
 use super::schema::{validate, PublishSchema};
@@ -59,6 +60,18 @@ pub fn csaf_file_name(tracking_id: &str) -> String {
     name
 }
 
+/// The document's path in the provider directory (CSAF §7.1.11): TLP:WHITE documents at
+/// `<YYYY>/<file>` (year of the initial release); other labels under `<tlp>/<YYYY>/<file>`, a
+/// separate path the web server protects (§7.1.5).
+pub fn csaf_path(tracking_id: &str, tlp: Tlp, initial_release: OffsetDateTime) -> String {
+    let file = csaf_file_name(tracking_id);
+    let year = initial_release.year();
+    match tlp {
+        Tlp::Clear => format!("{year}/{file}"),
+        tlp => format!("{}/{year}/{file}", tlp.csaf_label().to_ascii_lowercase()),
+    }
+}
+
 fn document(view: &AdvisoryView, profile: CsafProfile) -> Result<Value, PublishError> {
     let (first, current) = view.revisions()?;
     let content = &view.advisory.content;
@@ -70,11 +83,24 @@ fn document(view: &AdvisoryView, profile: CsafProfile) -> Result<Value, PublishE
     if !content.notes.is_empty() {
         notes.push(json!({ "category": "general", "title": "Notes", "text": content.notes }));
     }
-    let mut references = vec![json!({
-        "category": "self",
-        "summary": format!("{} advisory {}", view.publisher.name, view.advisory.id),
-        "url": view.advisory_url,
-    })];
+    let id = view.advisory.id.to_string();
+    let canonical = format!(
+        "{}/{}",
+        view.csaf_base_url,
+        csaf_path(&id, content.tlp, first.date)
+    );
+    let mut references = vec![
+        json!({
+            "category": "self",
+            "summary": format!("Canonical URL of {id} (CSAF)"),
+            "url": canonical,
+        }),
+        json!({
+            "category": "external",
+            "summary": format!("{} advisory {id}", view.publisher.name),
+            "url": view.advisory_url,
+        }),
+    ];
     references.extend(external_references(&content.references));
     let mut publisher = json!({
         "category": "vendor",

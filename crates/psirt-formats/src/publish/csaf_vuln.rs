@@ -50,8 +50,17 @@ fn vulnerability(case: &CaseView) -> Map<String, Value> {
     for a in &case.affects {
         let id = a.product_id.as_str();
         match &a.affect {
-            Affect::UnderInvestigation { .. } => {
+            Affect::UnderInvestigation { target_release, .. } => {
                 status.under_investigation.insert(id);
+                // Optional test 6.2.2 wants a remediation for every product under investigation.
+                let details = match target_release {
+                    Some(t) => format!("Under investigation; a fix, if needed, is planned for release {t}. This advisory will be updated."),
+                    None => "Under investigation; this advisory will be updated.".to_owned(),
+                };
+                remediations
+                    .entry((RemediationKind::NoneAvailable.label(), details))
+                    .or_default()
+                    .insert(id);
             }
             Affect::Affected {
                 remediation,
@@ -141,6 +150,9 @@ fn vulnerability(case: &CaseView) -> Map<String, Value> {
     if !product_status.is_empty() {
         v.insert("product_status".into(), Value::Object(product_status));
     }
+    // The score rates the flaw in the versions before the fix, so fixed products carry it too:
+    // a fully fixed advisory keeps its severity (optional test 6.2.19 would prefer an environmental
+    // score of 0 for them; the view has no environmental metrics to give).
     let scored: BTreeSet<&str> = status.affected.union(&status.fixed).copied().collect();
     if let (Some(c), false) = (
         case.cvss_v3.as_ref().and_then(cvss::v3_1),

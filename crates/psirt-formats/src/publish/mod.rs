@@ -17,7 +17,7 @@ pub mod schema;
 
 use serde_json::Value;
 
-pub use csaf::{csaf_file_name, render_csaf, CsafProfile};
+pub use csaf::{csaf_file_name, csaf_path, render_csaf, CsafProfile};
 pub use cve5::{render_cve5_container, render_cve5_records};
 pub use model::{
     AdvisoryView, AffectView, CaseView, Cna, CvssView, CweView, ProductVersionView, Publisher,

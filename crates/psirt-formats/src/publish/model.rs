@@ -90,6 +90,10 @@ pub struct AdvisoryView {
     pub cna: Cna,
     /// Where the human-readable advisory lives (a reference in every rendering).
     pub advisory_url: String,
+    /// The CSAF provider's directory, without trailing `/` (e.g.
+    /// `https://acme.example/.well-known/csaf`): the CSAF document's canonical URL is
+    /// `<csaf_base_url>/<csaf_path>` (CSAF optional test 6.2.11).
+    pub csaf_base_url: String,
     pub products: Vec<ProductVersionView>,
     pub cases: Vec<CaseView>,
     /// `name` and `version` of the generating engine (CSAF `tracking.generator`).

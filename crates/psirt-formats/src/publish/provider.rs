@@ -2,9 +2,7 @@
 //! published documents: `provider-metadata.json` (schema-checked), one ROLIE feed per TLP,
 //! `index.txt`, `changes.csv`, and an Atom feed (RFC 4287) for people's feed readers.
 //!
-//! Layout under the provider's base URL (`…/.well-known/csaf`): TLP:WHITE documents at
-//! `<YYYY>/<file>` (year of the initial release, §7.1.11); other labels under `<tlp>/<YYYY>/<file>`,
-//! a separate path the web server protects (§7.1.5). Every document has a `.sha256` beside it and,
+//! Layout under the provider's base URL (`…/.well-known/csaf`): see [`csaf_path`]. Every document has a `.sha256` beside it and,
 //! when the provider signs, an `.asc`.
 
 use std::fmt::Write as _;
@@ -15,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::model::{AdvisoryView, Publisher};
 use super::schema::{validate, PublishSchema};
-use super::{csaf_file_name, date_time, PublishError};
+use super::{csaf_file_name, csaf_path, date_time, PublishError};
 
 const CSAF_SCHEMA: &str = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json";
 
@@ -58,14 +56,9 @@ impl PublishedDocument {
         })
     }
 
-    /// The document's path relative to the base URL (see the module docs).
+    /// The document's path relative to the base URL ([`csaf_path`]).
     pub fn path(&self) -> String {
-        let file = csaf_file_name(&self.id);
-        let year = self.initial_release_date.year();
-        match self.tlp {
-            Tlp::Clear => format!("{year}/{file}"),
-            tlp => format!("{}/{year}/{file}", tlp.csaf_label().to_ascii_lowercase()),
-        }
+        csaf_path(&self.id, self.tlp, self.initial_release_date)
     }
 }
 

@@ -119,6 +119,7 @@ fn view(
 ) -> AdvisoryView {
     AdvisoryView {
         advisory_url: format!("https://acme.example/security/{}", advisory.id),
+        csaf_base_url: "https://acme.example/.well-known/csaf".into(),
         advisory,
         publisher: Publisher {
             name: "ACME PSIRT".into(),
