@@ -1,5 +1,8 @@
 //! CSAF `vulnerabilities`: one per CVE id of each case (CSAF 2.0 has one `cve` per vulnerability),
 //! or one per case without CVE, identified by the case reference in `ids`.
+//!
+//! CSAF 2.0 limits: one `cwe` per vulnerability (the case's first; CVE records carry them all) and
+//! no CVSS 4.0 in `scores` (CSAF 2.1 adds it; CVE records and OSV carry it).
 
 use std::collections::{BTreeMap, BTreeSet};
 

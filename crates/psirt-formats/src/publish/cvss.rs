@@ -85,3 +85,38 @@ fn score(s: f64) -> Value {
     let rounded = (s * 10.0).round() / 10.0;
     serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn view(vector: &str) -> CvssView {
+        CvssView {
+            vector: vector.into(),
+            base_score: 9.8,
+            severity: "critical".into(),
+        }
+    }
+
+    #[test]
+    fn v3_1_spells_out_the_base_metrics_and_drops_the_others() {
+        let v = v3_1(&view(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:P/RL:O",
+        ))
+        .unwrap();
+        assert_eq!(
+            v["vectorString"],
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+        );
+        assert_eq!(v["privilegesRequired"], "NONE");
+        assert_eq!(v["baseSeverity"], "CRITICAL");
+        assert_eq!(v["baseScore"], 9.8);
+        assert!(v.get("exploitCodeMaturity").is_none());
+        // Incomplete, unknown values, other versions: not a CVSS 3.1 object.
+        assert!(v3_1(&view("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H")).is_none());
+        assert!(v3_1(&view("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")).is_none());
+        assert!(v3_1(&view("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")).is_none());
+        assert!(v4_0(&view("CVSS:3.1/AV:N")).is_none());
+    }
+}
