@@ -12,7 +12,12 @@
 //!   (6.1.14), and the document version is always the last revision's number (6.1.16).
 //!
 //! A published revision is a value: [`Advisory::publish`] computes the next one from `&self` and
-//! [`Advisory::with_revision`] appends it; nothing rewrites an earlier revision.
+//! [`Advisory::with_revision`] appends it; nothing rewrites an earlier revision. A preview is the
+//! same computation without storing the result (`advisory.clone().with_revision(next)` rendered),
+//! so what a reviewer sees is byte for byte what publishing will write.
+//!
+//! Why an interim publication is not `0.y.z`: CSAF 6.1.17/6.1.18 reserve `0.y.z` (and pre-release
+//! numbers) for `draft` documents, and a draft is never published here.
 
 use std::fmt;
 

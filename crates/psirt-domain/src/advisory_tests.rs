@@ -185,3 +185,48 @@ fn content_is_trimmed_and_checked() {
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["title", "references[0].url", "acknowledgments[1]"]);
 }
+
+mod prop {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            Just(Change::Major),
+            Just(Change::Minor),
+            Just(Change::Patch)
+        ]
+    }
+
+    proptest! {
+        /// Whatever publishers ask for, the history obeys the CSAF rules the module promises.
+        #[test]
+        fn any_publication_sequence_gives_a_csaf_valid_history(
+            steps in proptest::collection::vec((change(), any::<bool>(), 1i64..100_000), 1..12)
+        ) {
+            let mut a = advisory();
+            let mut at = datetime!(2026-01-01 00:00 UTC);
+            for (change, final_, gap) in steps {
+                at += time::Duration::seconds(gap);
+                let status = if final_ || a.status() == AdvisoryStatus::Final {
+                    AdvisoryStatus::Final
+                } else {
+                    AdvisoryStatus::Interim
+                };
+                let r = a.publish(&request(status, change, at)).unwrap();
+                a = a.with_revision(r);
+            }
+            let revs = a.revisions();
+            prop_assert_eq!(revs[0].number.to_string(), "1.0.0");
+            for w in revs.windows(2) {
+                prop_assert!(w[0].number < w[1].number);
+                prop_assert!(w[0].date < w[1].date);
+                prop_assert!(w[1].number.major - w[0].number.major <= 1);
+            }
+            prop_assert!(revs.iter().all(|r| r.status != AdvisoryStatus::Draft));
+            let rebuilt = Advisory::from_parts(a.id.clone(), a.content.clone(), revs.to_vec()).unwrap();
+            prop_assert_eq!(rebuilt, a);
+        }
+    }
+}
