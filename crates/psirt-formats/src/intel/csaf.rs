@@ -41,7 +41,13 @@ struct ProductInfo {
 
 /// Parses and (by default) validates one CSAF 2.0 document.
 pub fn parse_csaf(bytes: &[u8], options: &ParseOptions) -> Result<IntelRecord, IntelError> {
-    let value = super::error::parse_value(bytes)?;
+    csaf_from_value(super::error::parse_value(bytes)?, options)
+}
+
+pub(crate) fn csaf_from_value(
+    value: Value,
+    options: &ParseOptions,
+) -> Result<IntelRecord, IntelError> {
     if options.validate {
         validate(PublishSchema::Csaf, &value).map_err(|e| match e {
             PublishError::Invalid { violations, .. } => IntelError::SchemaViolations(violations),

@@ -87,3 +87,12 @@ fn invalid_documents_report_every_violation_with_its_path() {
         Err(IntelError::Json { .. })
     ));
 }
+
+#[test]
+fn a_directory_of_csaf_documents_reads_as_a_feed() {
+    let dir = crate::common::data_dir().join("examples/csaf-vex");
+    let (ok, errors, _) = crate::common::read_all("csaf".parse().unwrap(), &dir);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ok.len(), 13);
+    assert!(ok.iter().all(|r| r.source == IntelSource::Csaf));
+}
