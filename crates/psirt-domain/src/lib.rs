@@ -3,6 +3,9 @@
 //! Pure code: no I/O, no async, no clock (times are passed in), no SQL, no HTTP.
 
 pub mod access;
+pub mod advisory;
+mod advisory_id;
+pub mod affect;
 pub mod assessment;
 pub mod audit;
 pub mod bounty;
@@ -26,6 +29,11 @@ pub mod score;
 time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");
 
 pub use access::{CaseAccess, CaseAction, Viewer};
+pub use advisory::{
+    Acknowledgment, Advisory, AdvisoryContent, AdvisoryId, AdvisoryStatus, Change, Publish,
+    Reference, Revision, RevisionNumber, Tlp,
+};
+pub use affect::{Affect, AffectDraft, AffectStatus, Justification, Remediation, RemediationKind};
 pub use assessment::{AssessmentSource, CvssRating, SeveritySource, SeverityState};
 pub use bounty::{AwardStatus, BountyAward, BountyTable};
 pub use case::{CaseState, Priority, Resolution, Severity, Transition, TransitionContext};

@@ -10,17 +10,22 @@
 //!   reads directories, JSON Lines (gzipped or not), OSV `all.zip` and cvelistV5 zips record by record with
 //!   per-record errors and progress. See [`intel`] for the decisions (schema leniency, withdrawn records, the CVE
 //!   affected mapping, aliases).
+//! - [`publish`]: advisory publishing — CSAF 2.0 (security advisory and VEX), CVE JSON 5.1 records and CNA
+//!   containers, OSV, rendered from an [`publish::AdvisoryView`] into deterministic bytes and checked against the
+//!   vendored schemas before they leave.
 
 pub mod error;
 pub mod intel;
+pub mod publish;
 pub mod sbom;
+mod vendored;
 
 pub use error::SbomError;
 pub use intel::{
-    parse_cve5, parse_epss, parse_kev, parse_osv, read_feed, warm_up_intel, AffectedPackage,
-    AffectedProduct, EpssReader, EpssScore, Exploited, FeedKind, FeedProgress, FeedSummary,
-    IntelError, IntelRecord, IntelSource, KevCatalog, Locator, ProductVersion, RecordError,
-    Reference, Severity, SeverityKind, Ssvc, MAX_DOCUMENT_BYTES,
+    parse_csaf, parse_cve5, parse_epss, parse_kev, parse_osv, read_feed, warm_up_intel,
+    AffectedPackage, AffectedProduct, EpssReader, EpssScore, Exploited, FeedKind, FeedProgress,
+    FeedSummary, IntelError, IntelRecord, IntelSource, KevCatalog, Locator, ProductVersion,
+    RecordError, Reference, Severity, SeverityKind, Ssvc, MAX_DOCUMENT_BYTES,
 };
 pub use sbom::{
     parse_sbom, parse_sbom_bytes, warm_up, Component, ComponentHash, DependencyEdge, EdgeKind,

@@ -6,6 +6,8 @@
 mod common;
 #[path = "integration/intel_containers.rs"]
 mod intel_containers;
+#[path = "integration/intel_csaf.rs"]
+mod intel_csaf;
 #[path = "integration/intel_model.rs"]
 mod intel_model;
 #[path = "integration/intel_real.rs"]
@@ -14,5 +16,13 @@ mod intel_real;
 mod invalid;
 #[path = "integration/model.rs"]
 mod model;
+#[path = "integration/publish.rs"]
+mod publish;
+#[path = "integration/publish_fixtures.rs"]
+mod publish_fixtures;
+#[path = "integration/publish_oracle.rs"]
+mod publish_oracle;
+#[path = "integration/publish_provider.rs"]
+mod publish_provider;
 #[path = "integration/real.rs"]
 mod real;

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
+use super::csaf::csaf_from_value;
 use super::cve5::cve5_from_value;
 use super::error::{IntelError, Locator, RecordError};
 use super::kev::kev_from_value;
@@ -42,6 +43,8 @@ pub enum FeedKind {
     Cve5,
     Kev,
     Epss,
+    /// CSAF 2.0 documents (`.json` files).
+    Csaf,
 }
 
 impl std::str::FromStr for FeedKind {
@@ -52,8 +55,9 @@ impl std::str::FromStr for FeedKind {
             "cve5" | "cve" => Ok(FeedKind::Cve5),
             "kev" => Ok(FeedKind::Kev),
             "epss" => Ok(FeedKind::Epss),
+            "csaf" => Ok(FeedKind::Csaf),
             other => Err(IntelError::Unsupported(format!(
-                "feed kind {other:?} (expected osv, cve5, kev or epss)"
+                "feed kind {other:?} (expected osv, cve5, kev, epss or csaf)"
             ))),
         }
     }
@@ -163,7 +167,7 @@ fn walk(dir: &Path, kind: FeedKind, out: &mut Vec<(PathBuf, u64)>) -> Result<(),
 fn wanted(kind: FeedKind, name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     match kind {
-        FeedKind::Osv | FeedKind::Kev => base.ends_with(".json"),
+        FeedKind::Osv | FeedKind::Kev | FeedKind::Csaf => base.ends_with(".json"),
         FeedKind::Cve5 => base.starts_with("CVE-") && base.ends_with(".json"),
         FeedKind::Epss => base.ends_with(".csv") || base.ends_with(".csv.gz"),
     }
@@ -410,6 +414,7 @@ impl Run<'_> {
         let result = match self.kind {
             FeedKind::Osv => osv_from_value(value, self.options),
             FeedKind::Cve5 => cve5_from_value(value, self.options),
+            FeedKind::Csaf => csaf_from_value(value, self.options),
             FeedKind::Kev => {
                 match kev_from_value(value, &loc.file, self.options) {
                     Ok(catalog) => {

@@ -22,6 +22,9 @@ pub enum IntelError {
     /// offending value ("" is the record root).
     #[error("schema violation at {pointer:?}: {message}")]
     Schema { pointer: String, message: String },
+    /// A CSAF document violates the CSAF 2.0 schema: every violation, each with its JSON Pointer.
+    #[error("{} schema violation(s): {}", .0.len(), .0.iter().map(|v| format!("{}: {}", v.pointer, v.message)).collect::<Vec<_>>().join("; "))]
+    SchemaViolations(Vec<crate::publish::SchemaViolation>),
     /// The record passes (or skipped) the schema but does not fit the model, e.g. a timestamp that is not RFC 3339.
     /// `pointer` is as for [`IntelError::Schema`] ("" when serde could not say where).
     #[error("malformed record at {pointer:?}: {message}")]
@@ -72,6 +75,7 @@ impl IntelError {
     pub fn pointer(&self) -> Option<&str> {
         match self {
             IntelError::Schema { pointer, .. } | IntelError::Model { pointer, .. } => Some(pointer),
+            IntelError::SchemaViolations(v) => v.first().map(|v| v.pointer.as_str()),
             _ => None,
         }
     }

@@ -66,9 +66,11 @@
 //!   absolute in the catalog (`/vulnerabilities/7/dueDate`).
 //! - **EPSS** rows become [`EpssScore`]s (and records of source `epss` through [`read_feed`]); the score date and
 //!   model version come from the `#model_version:…,score_date:…` comment line; gzip is detected by magic bytes.
+//! - **CSAF 2.0** documents of other vendors: see [`parse_csaf`] (`csaf.rs`) for the mapping.
 //! - **raw** is the record as received (for KEV, the catalog entry; for EPSS, the row as a JSON object).
 
 mod container;
+mod csaf;
 mod cve5;
 mod dates;
 mod epss;
@@ -79,6 +81,7 @@ mod package;
 mod schema;
 
 pub use container::{read_feed, FeedKind, FeedProgress, FeedSummary, MAX_DOCUMENT_BYTES};
+pub use csaf::parse_csaf;
 pub use cve5::parse_cve5;
 pub use epss::{parse_epss, EpssReader};
 pub use error::{IntelError, Locator, RecordError};
@@ -98,6 +101,8 @@ pub enum IntelSource {
     Cve5,
     Kev,
     Epss,
+    /// A CSAF 2.0 document of another vendor ([`parse_csaf`]).
+    Csaf,
 }
 
 /// A record from a public source, normalised; `raw` keeps it as received.

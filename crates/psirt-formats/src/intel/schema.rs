@@ -3,12 +3,11 @@
 //! use. Format keywords (`date-time`, `uri`, `date`) are asserted for all three, so that a record whose timestamps
 //! do not parse is rejected with the pointer of the value rather than later by the model.
 
-use std::sync::OnceLock;
-
 use jsonschema::Validator;
 use serde_json::Value;
 
 use super::error::IntelError;
+use crate::vendored::{self, parse, Validators};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IntelSchema {
@@ -54,43 +53,24 @@ impl IntelSchema {
     }
 }
 
-type Compiled = Result<Validator, String>;
-
-static VALIDATORS: [OnceLock<Compiled>; 5] = [
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-];
+static VALIDATORS: Validators<5> = Validators::new();
 
 /// Checks `doc`; the first violation (in the validator's order) is reported with its JSON Pointer.
 pub(crate) fn validate(id: IntelSchema, doc: &Value) -> Result<(), IntelError> {
-    let validator = VALIDATORS[id as usize]
-        .get_or_init(|| compile(id))
-        .as_ref()
+    let validator = VALIDATORS
+        .get(id as usize, || compile(id))
         .map_err(|message| IntelError::SchemaSetup {
             schema: id.file(),
-            message: message.clone(),
+            message,
         })?;
     validator.validate(doc).map_err(|e| {
-        let full = e.to_string();
-        // anyOf/oneOf errors print the whole offending value (possibly a large object): mask it, the pointer says
-        // where it is.
-        let message = if full.len() > 300 {
-            e.masked().to_string()
-        } else {
-            full
-        };
-        IntelError::Schema {
-            pointer: e.instance_path().as_str().to_string(),
-            message,
-        }
+        let (pointer, message) = vendored::describe(&e);
+        IntelError::Schema { pointer, message }
     })
 }
 
-fn compile(id: IntelSchema) -> Compiled {
-    let mut schema: Value = serde_json::from_str(id.text()).map_err(|e| e.to_string())?;
+fn compile(id: IntelSchema) -> Result<Validator, String> {
+    let mut schema: Value = parse(id.text())?;
     match id {
         IntelSchema::KevEnvelope => {
             // Entries are checked one by one (KevEntry) so that one bad entry rejects that entry, not the catalog.

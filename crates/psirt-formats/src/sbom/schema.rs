@@ -2,15 +2,14 @@
 //!
 //! The schemas are compiled into the binary (`include_str!`) and registered under their `$id` URLs, so the
 //! CycloneDX schemas' relative `$ref`s (`spdx.schema.json`, `jsf-0.82.schema.json`) resolve offline. Each
-//! validator is compiled once per process, on first use (compiling bom-1.6 takes milliseconds, validating is the
+//! validator is compiled once per process, on first use (`crate::vendored`) (compiling bom-1.6 takes milliseconds, validating is the
 //! hot path).
-
-use std::sync::OnceLock;
 
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
 use crate::error::SbomError;
+use crate::vendored::{self, parse, Validators};
 
 const CDX_BASE: &str = "http://cyclonedx.org/schema/";
 const SPDX_LICENSES: &str = include_str!("../../schemas/spdx.schema.json");
@@ -112,42 +111,23 @@ fn unsupported(format: &'static str, v: &Value, supported: &'static str) -> Sbom
     }
 }
 
-type Compiled = Result<Validator, String>;
-
-static VALIDATORS: [OnceLock<Compiled>; 4] = [
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-    OnceLock::new(),
-];
+static VALIDATORS: Validators<4> = Validators::new();
 
 /// Checks `doc` against its schema; the first violation rejects it.
 pub(crate) fn validate(id: SchemaId, doc: &Value) -> Result<(), SbomError> {
-    let validator = VALIDATORS[id.index()]
-        .get_or_init(|| compile(id))
-        .as_ref()
+    let validator = VALIDATORS
+        .get(id.index(), || compile(id))
         .map_err(|message| SbomError::SchemaSetup {
             schema: id.file(),
-            message: message.clone(),
+            message,
         })?;
     validator.validate(doc).map_err(|e| {
-        let full = e.to_string();
-        // Errors on composite keywords (anyOf/oneOf) print the whole offending value, which may be a large
-        // object: mask it then, the pointer says where it is.
-        let message = if full.len() > 300 {
-            e.masked().to_string()
-        } else {
-            full
-        };
-        SbomError::Schema {
-            pointer: e.instance_path().as_str().to_string(),
-            message,
-        }
+        let (pointer, message) = vendored::describe(&e);
+        SbomError::Schema { pointer, message }
     })
 }
 
-fn compile(id: SchemaId) -> Compiled {
-    let parse = |text: &str| serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
+fn compile(id: SchemaId) -> Result<Validator, String> {
     let schema = parse(id.text())?;
     let (licenses, jsf) = (parse(SPDX_LICENSES)?, parse(JSF)?);
     let registry = Registry::new()

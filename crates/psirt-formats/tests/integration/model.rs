@@ -461,6 +461,26 @@ fn vendored_schemas_equal_the_shared_copies() {
             "schemas/cyclonedx/jsf-0.82.schema.json",
         ),
         ("spdx-2.3.schema.json", "schemas/spdx-2.3/spdx-schema.json"),
+        (
+            "csaf_json_schema.json",
+            "schemas/csaf-2.0/csaf_json_schema.json",
+        ),
+        (
+            "provider_json_schema.json",
+            "schemas/csaf-2.0/provider_json_schema.json",
+        ),
+        ("cvss-v2.0.json", "schemas/csaf-2.0/cvss-v2.0.json"),
+        ("cvss-v3.0.json", "schemas/csaf-2.0/cvss-v3.0.json"),
+        ("cvss-v3.1.json", "schemas/csaf-2.0/cvss-v3.1.json"),
+        ("osv-schema.json", "schemas/osv/schema.json"),
+        (
+            "CVE_JSON_bundled_5.1.1.json",
+            "schemas/cve-5.1.1/CVE_JSON_bundled_5.1.1.json",
+        ),
+        (
+            "kev-schema.json",
+            "schemas/kev/known_exploited_vulnerabilities_schema.json",
+        ),
     ] {
         let a = std::fs::read(vendored.join(ours)).unwrap();
         assert!(
