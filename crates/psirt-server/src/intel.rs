@@ -152,6 +152,7 @@ fn kind_name(kind: FeedKind) -> &'static str {
         FeedKind::Cve5 => "cve5",
         FeedKind::Kev => "kev",
         FeedKind::Epss => "epss",
+        FeedKind::Csaf => "csaf",
     }
 }
 
