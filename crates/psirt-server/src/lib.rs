@@ -6,11 +6,13 @@ pub mod api_clocks;
 pub mod api_cvss;
 pub mod api_intel;
 pub mod api_inventory;
+pub mod api_outbox;
 pub mod auth;
 pub mod engine;
 pub mod error;
 pub mod feed_sync;
 pub mod intel;
+pub mod outbox_worker;
 pub mod sbom;
 pub mod ui;
 
@@ -39,6 +41,14 @@ pub struct Config {
     pub sbom_max_bytes: usize,
     /// How often the feed-sync worker looks for due feed sources (`None`: no worker).
     pub feed_sync_tick: Option<std::time::Duration>,
+    /// How often the outbox worker looks for due notifications (`None`: no worker).
+    pub outbox_tick: Option<std::time::Duration>,
+    /// How long a worker holds a message it is delivering.
+    pub outbox_lease: std::time::Duration,
+    /// The first retry's wait; doubled at each further failure.
+    pub outbox_backoff: std::time::Duration,
+    /// E-mail delivery; without it e-mails wait in the outbox.
+    pub smtp: Option<outbox_worker::SmtpConfig>,
 }
 
 impl Default for Config {
@@ -51,6 +61,10 @@ impl Default for Config {
             login_rate_per_minute: 10,
             sbom_max_bytes: 256 * 1024 * 1024,
             feed_sync_tick: Some(std::time::Duration::from_secs(60)),
+            outbox_tick: Some(std::time::Duration::from_secs(2)),
+            outbox_lease: std::time::Duration::from_secs(120),
+            outbox_backoff: std::time::Duration::from_secs(30),
+            smtp: None,
         }
     }
 }
@@ -85,6 +99,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(api_clocks::routes())
         .merge(api_intel::routes())
+        .merge(api_outbox::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)
@@ -134,20 +149,45 @@ pub async fn serve(
     config: Config,
 ) -> std::io::Result<()> {
     let engine = engine::SharedEngine::default();
-    let worker = config
-        .feed_sync_tick
-        .map(|tick| tokio::spawn(feed_sync::run_worker(store.clone(), engine.clone(), tick)));
+    let feed_worker = {
+        let (store, engine, tick) = (store.clone(), engine.clone(), config.feed_sync_tick);
+        async move {
+            match tick {
+                Some(tick) => feed_sync::run_worker(store, engine, tick).await,
+                None => std::future::pending().await,
+            }
+        }
+    };
+    let outbox_worker = {
+        let store = store.clone();
+        let tick = config.outbox_tick;
+        let outbox = outbox_worker::OutboxConfig {
+            tick: tick.unwrap_or_default(),
+            lease: config.outbox_lease,
+            backoff: config.outbox_backoff,
+            smtp: config.smtp.clone(),
+            public_url: config.public_url.clone(),
+        };
+        async move {
+            match tick {
+                Some(_) => outbox_worker::run_worker(store, outbox).await,
+                None => std::future::pending().await,
+            }
+        }
+    };
     let app = router_with_engine(store, config, engine);
-    let served = axum::serve(
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
-    if let Some(w) = worker {
-        w.abort();
+    });
+    // One task: when it ends (or is aborted), the workers stop with the server; a message a
+    // worker was delivering stays claimed only until its lease runs out.
+    tokio::select! {
+        served = server => served,
+        () = feed_worker => Ok(()),
+        () = outbox_worker => Ok(()),
     }
-    served
 }

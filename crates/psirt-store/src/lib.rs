@@ -16,6 +16,7 @@ pub mod intel;
 pub mod inventory;
 pub mod matches;
 pub mod model;
+pub mod outbox;
 pub mod reports;
 pub mod sbom;
 pub mod secrets;

@@ -65,6 +65,8 @@ macro_rules! audit {
             .bind(&hash)
             .execute(&mut *$tx)
             .await?;
+        // The notifications this change causes, in the same transaction (see outbox.rs).
+        $crate::outbox::enqueue($crate::outbox::Conn::from(&mut *$tx), &event, $store.now()).await?;
     }};
 }
 

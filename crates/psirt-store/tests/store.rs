@@ -38,6 +38,8 @@ mod clocks;
 mod intel;
 #[path = "store/inventory.rs"]
 mod inventory;
+#[path = "store/outbox.rs"]
+mod outbox;
 
 async fn run<F, Fut>(backend: Backend, test: F)
 where

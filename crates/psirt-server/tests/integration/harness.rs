@@ -38,6 +38,16 @@ impl TestApp {
         }
     }
 
+    /// Kills the server (and its workers) mid-whatever and starts a new one on the same database.
+    pub async fn kill_and_restart(&mut self, mut config: Config) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.base = format!("http://{}", listener.local_addr().unwrap());
+        config.public_url = self.base.clone();
+        self.task = tokio::spawn(psirt_server::serve(listener, self.store.clone(), config));
+    }
+
     pub async fn finish(self) {
         self.task.abort();
         self.store.close().await;

@@ -8,6 +8,7 @@ mod flows;
 mod harness;
 mod intel;
 mod inventory;
+mod outbox;
 mod ui;
 mod webdriver;
 
@@ -42,4 +43,7 @@ both_backends!(
     intel::intel_api_and_queue,
     intel::intel_pages,
     intel::feed_sync_over_http,
+    outbox::webhook_receiver_down_then_up,
+    outbox::killed_mid_delivery_loses_nothing,
+    outbox::email_receiver_down_then_up,
 );

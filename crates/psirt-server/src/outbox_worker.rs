@@ -1,0 +1,236 @@
+//! The outbox worker: delivers webhooks (JSON signed with HMAC-SHA256) and e-mail (SMTP) from
+//! the outbox, at least once, with exponential back-off; receivers deduplicate on the
+//! idempotency key (`X-Psirt-Delivery`, the e-mail's `Message-ID`). A message is claimed with a
+//! lease, so a worker killed mid-delivery loses nothing: the lease runs out and it is sent again.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use psirt_store::outbox::{Delivery, OutboxMessage};
+use psirt_store::Store;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on localhost).
+    None,
+    /// STARTTLS, required.
+    #[default]
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The From address.
+    pub from: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxConfig {
+    /// How often the worker looks for due messages.
+    pub tick: Duration,
+    /// How long a claimed message is held before another worker may take it.
+    pub lease: Duration,
+    /// The first retry waits this long; each further one twice as long (capped at an hour).
+    pub backoff: Duration,
+    pub smtp: Option<SmtpConfig>,
+    /// Links in e-mails start here.
+    pub public_url: String,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// `sha256=<hex>` over `<timestamp>.<body>`: what a receiver recomputes with the shared secret
+/// (and rejects when the timestamp is old: replay protection).
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    // HMAC accepts keys of any length: new_from_slice cannot fail.
+    let mut mac = match HmacSha256::new_from_slice(secret.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn backoff(config: &OutboxConfig, attempts: i64) -> time::Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+    let wait = config.backoff.saturating_mul(2u32.saturating_pow(exp));
+    let wait = wait.min(Duration::from_secs(3_600));
+    time::Duration::try_from(wait).unwrap_or(time::Duration::HOUR)
+}
+
+async fn deliver_webhook(
+    store: &Store,
+    http: &reqwest::Client,
+    m: &OutboxMessage,
+) -> Result<String, String> {
+    let sub = m
+        .subscription_id
+        .ok_or_else(|| "webhook message without subscription".to_owned())?;
+    let sub = store.webhook(sub).await.map_err(|e| e.to_string())?;
+    if !sub.enabled {
+        return Err("subscription disabled".into());
+    }
+    let ts = store.now().unix_timestamp();
+    let resp = http
+        .post(&m.recipient)
+        .header("content-type", "application/json")
+        .header("x-psirt-event", &m.event)
+        .header("x-psirt-delivery", &m.idempotency_key)
+        .header("x-psirt-timestamp", ts.to_string())
+        .header("x-psirt-signature", signature(&sub.secret, ts, &m.payload))
+        .body(m.payload.clone())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status().is_success() {
+        Ok(format!("HTTP {}", resp.status().as_u16()))
+    } else {
+        Err(format!("HTTP {}", resp.status().as_u16()))
+    }
+}
+
+/// The templates an admin may edit.
+pub const TEMPLATE_KEYS: [&str; 4] = [
+    "staff_assigned",
+    "staff_escalation",
+    "reporter_message",
+    "reporter_status",
+];
+
+/// Built-in templates: (subject, body). Reporter mails say only that something happened.
+fn default_template(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "staff_assigned" => ("psirt: case #{{case_id}} was assigned to you", "A case was assigned to you:\n\n{{url}}/cases/{{case_id}}\n"),
+        "staff_escalation" => ("psirt: case #{{case_id}} is now {{severity}} {{priority}}", "A case needs S1/P1 handling now (runbook: triage, escalate, mitigate, release, RCA, hand-off):\n\n{{url}}/cases/{{case_id}}\n"),
+        "reporter_message" => ("New message about your vulnerability report #{{report_id}}", "The security team sent you a message about your report #{{report_id}}.\nRead and answer it in the reporting portal with the tracking link you received when you submitted the report.\n\n{{url}}\n"),
+        "reporter_status" => ("Your vulnerability report #{{report_id}}: {{state}}", "The status of the case handling your report #{{report_id}} is now: {{state}}.\nDetails are in the reporting portal, through the tracking link you received.\n\n{{url}}\n"),
+        _ => ("psirt notification", "{{url}}\n"),
+    }
+}
+
+/// Fills `{{name}}` from `vars` (and `url`).
+pub fn render(template: &str, vars: &Value, url: &str) -> String {
+    let mut out = template.replace("{{url}}", url.trim_end_matches('/'));
+    if let Some(obj) = vars.as_object() {
+        for (k, v) in obj {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            out = out.replace(&format!("{{{{{k}}}}}"), &text);
+        }
+    }
+    out
+}
+
+async fn deliver_email(
+    store: &Store,
+    config: &OutboxConfig,
+    m: &OutboxMessage,
+) -> Result<String, String> {
+    let smtp = config.smtp.as_ref().ok_or("SMTP is not configured")?;
+    let payload: Value = serde_json::from_str(&m.payload).map_err(|e| e.to_string())?;
+    let key = payload["template"].as_str().unwrap_or_default();
+    let (subject, body) = match store.email_template(key).await.map_err(|e| e.to_string())? {
+        Some(t) => t,
+        None => {
+            let (s, b) = default_template(key);
+            (s.to_owned(), b.to_owned())
+        }
+    };
+    let vars = &payload["vars"];
+    let subject = render(&subject, vars, &config.public_url).replace(['\r', '\n'], " ");
+    let body = render(&body, vars, &config.public_url);
+    let id = hex::encode(Sha256::digest(m.idempotency_key.as_bytes()));
+    let message = Message::builder()
+        .from(
+            smtp.from
+                .parse()
+                .map_err(|e| format!("from address: {e}"))?,
+        )
+        .to(m.recipient.parse().map_err(|e| format!("recipient: {e}"))?)
+        .subject(subject)
+        .message_id(Some(format!("<{}@psirt>", &id[..32])))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| e.to_string())?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(30)));
+    let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| e.to_string());
+    builder = match smtp.security {
+        SmtpSecurity::None => builder.tls(Tls::None),
+        SmtpSecurity::StartTls => builder.tls(Tls::Required(tls()?)),
+        SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    };
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    let response = builder
+        .build()
+        .send(message)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!("SMTP {}", response.code()))
+}
+
+/// Claims and delivers one batch; returns how many messages it tried.
+pub async fn run_once(
+    store: &Store,
+    http: &reqwest::Client,
+    config: &OutboxConfig,
+) -> psirt_store::Result<usize> {
+    let channels: &[&str] = if config.smtp.is_some() {
+        &["webhook", "email"]
+    } else {
+        &["webhook"]
+    };
+    let lease = time::Duration::try_from(config.lease).unwrap_or(time::Duration::MINUTE);
+    let batch = store.claim_outbox(channels, 20, lease).await?;
+    for m in &batch {
+        let result = match m.channel.as_str() {
+            "webhook" => deliver_webhook(store, http, m).await,
+            "email" => deliver_email(store, config, m).await,
+            other => Err(format!("unknown channel {other}")),
+        };
+        let outcome = match result {
+            Ok(detail) => Delivery::Delivered(detail),
+            Err(e) => Delivery::Failed(e, backoff(config, m.attempts)),
+        };
+        store.finish_delivery(m, &outcome).await?;
+    }
+    Ok(batch.len())
+}
+
+/// Runs forever.
+pub async fn run_worker(store: Store, config: OutboxConfig) {
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("psirt/", env!("CARGO_PKG_VERSION"), " webhooks"))
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap_or_default();
+    loop {
+        match run_once(&store, &http, &config).await {
+            // A full batch: there may be more, go on at once.
+            Ok(20) => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!("outbox: {e}"),
+        }
+        tokio::time::sleep(config.tick).await;
+    }
+}

@@ -1,0 +1,90 @@
+//! The outbox: messages written with the change, claimed with a lease, retried, dead after
+//! the last attempt, redelivered by an admin.
+
+use psirt_store::cases::NewCase;
+use psirt_store::outbox::{Delivery, MAX_ATTEMPTS};
+use psirt_store::{Store, StoreError};
+
+use super::{admin, run};
+
+both_backends!(outbox_retries_dead_letters_and_redelivery,);
+
+async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
+    store
+        .create_webhook(
+            &admin(),
+            "http://127.0.0.1:9/hook",
+            "0123456789abcdef",
+            &["case.create".into()],
+        )
+        .await
+        .unwrap();
+    let case = |title: &str| NewCase {
+        title: title.into(),
+        description: String::new(),
+        severity: None,
+        priority: None,
+        embargoed: true,
+    };
+    store.create_case(&admin(), case("one")).await.unwrap();
+    let lease = time::Duration::minutes(1);
+    let claimed = store.claim_outbox(&["webhook"], 10, lease).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 1);
+    // Held by its lease: a second worker does not get it.
+    assert!(store
+        .claim_outbox(&["webhook"], 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    // Fail it up to the last attempt (no back-off, so it is due again at once).
+    let mut m = claimed[0].clone();
+    for attempt in 1..=MAX_ATTEMPTS {
+        assert_eq!(m.attempts, attempt);
+        store
+            .finish_delivery(
+                &m,
+                &Delivery::Failed("HTTP 500".into(), time::Duration::ZERO),
+            )
+            .await
+            .unwrap();
+        if attempt < MAX_ATTEMPTS {
+            m = store
+                .claim_outbox(&["webhook"], 10, lease)
+                .await
+                .unwrap()
+                .remove(0);
+        }
+    }
+    let dead = store.outbox(Some("dead"), 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("HTTP 500"));
+    assert!(store
+        .claim_outbox(&["webhook"], 10, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.outbox_attempts(dead[0].id).await.unwrap().len(),
+        MAX_ATTEMPTS as usize
+    );
+    // An admin redelivers it.
+    store.redeliver(&admin(), dead[0].id).await.unwrap();
+    let again = store.claim_outbox(&["webhook"], 10, lease).await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    store
+        .finish_delivery(&again[0], &Delivery::Delivered("HTTP 204".into()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.redeliver(&admin(), dead[0].id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.outbox(Some("delivered"), 10).await.unwrap().len(), 1);
+    // Unsubscribed actions write nothing.
+    store
+        .transition_case(&admin(), 1, psirt_domain::CaseState::Triage, None)
+        .await
+        .unwrap();
+    assert_eq!(store.outbox(None, 10).await.unwrap().len(), 1);
+}
