@@ -703,6 +703,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_inventory::InventoryApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_intel::IntelApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_outbox::OutboxApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_metrics::MetricsApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

@@ -6,6 +6,7 @@ pub mod api_clocks;
 pub mod api_cvss;
 pub mod api_intel;
 pub mod api_inventory;
+pub mod api_metrics;
 pub mod api_outbox;
 pub mod auth;
 pub mod engine;
@@ -49,6 +50,10 @@ pub struct Config {
     pub outbox_backoff: std::time::Duration,
     /// E-mail delivery; without it e-mails wait in the outbox.
     pub smtp: Option<outbox_worker::SmtpConfig>,
+    /// A bearer token that lets a Prometheus scraper read `/metrics` from anywhere.
+    pub metrics_token: Option<String>,
+    /// Whether loopback clients may read `/metrics` without the token.
+    pub metrics_allow_loopback: bool,
 }
 
 impl Default for Config {
@@ -65,6 +70,8 @@ impl Default for Config {
             outbox_lease: std::time::Duration::from_secs(120),
             outbox_backoff: std::time::Duration::from_secs(30),
             smtp: None,
+            metrics_token: None,
+            metrics_allow_loopback: true,
         }
     }
 }
@@ -77,6 +84,7 @@ pub struct AppState {
     pub report_limiter: auth::RateLimiter,
     pub login_limiter: auth::RateLimiter,
     pub engine: engine::SharedEngine,
+    pub requests: api_metrics::RequestCounters,
 }
 
 /// The whole application.
@@ -91,6 +99,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         report_limiter: auth::RateLimiter::new(config.report_rate_per_minute),
         login_limiter: auth::RateLimiter::new(config.login_rate_per_minute),
         engine,
+        requests: api_metrics::RequestCounters::default(),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};
@@ -100,8 +109,13 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_clocks::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
+        .merge(api_metrics::routes())
         .merge(ui::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api_metrics::count_requests,
+        ))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(api::BODY_LIMIT))
         // Pages load nothing from elsewhere and run no inline script: an injected

@@ -15,6 +15,7 @@ mod error;
 pub mod intel;
 pub mod inventory;
 pub mod matches;
+pub mod metrics;
 pub mod model;
 pub mod outbox;
 pub mod reports;

@@ -5,9 +5,11 @@
 mod account;
 mod admin;
 mod cases;
+pub mod charts;
 mod clocks;
 mod error;
 pub mod intel;
+mod metrics;
 mod products;
 mod public;
 mod session;
@@ -60,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             post(clocks::unintended_disclosure),
         )
         .route("/dashboard", get(clocks::dashboard))
+        .route("/metrics-page", get(metrics::page))
         .route("/cases/{id}/messages", post(cases::message))
         .route("/cases/{id}/members", post(cases::add_member))
         .route(

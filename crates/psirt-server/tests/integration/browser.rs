@@ -246,3 +246,87 @@ pub async fn report_to_reporter_message(backend: Backend) {
     drop(driver);
     app.finish().await;
 }
+
+/// The dashboard and the metrics page with seeded data: the charts are drawn (SVG bars with a
+/// size in the rendered page), the filter and the CSV link work.
+pub async fn dashboard_and_metrics_charts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("alice", Role::Analyst, false).await;
+    let api = app.bearer(&analyst).await;
+    crate::metrics::seed(&app, &api).await;
+    let (driver, b) = Driver::start().await;
+    b.goto(&format!("{}/dashboard", app.base)).await;
+    fill(&b, "#username", "alice").await;
+    fill(&b, "#password", PASSWORD).await;
+    click(&b, "#login").await;
+    // The S1 case tops the urgent list.
+    let urgent = text_of(&b, "#urgent-cases").await;
+    assert!(urgent.contains("Secret finding 0"), "{urgent}");
+    let queue = text_of(&b, "#due-clocks").await;
+    assert!(!queue.is_empty());
+
+    b.goto(&format!("{}/metrics-page", app.base)).await;
+    element(&b, Locator::Css("#chart-reports")).await;
+    let drawn = b
+        .execute(
+            "return Array.from(document.querySelectorAll('svg.chart')).map(s => [s.id, \
+             Array.from(s.querySelectorAll('rect.bar')).filter(r => r.getBoundingClientRect().width > 0 && r.getBoundingClientRect().height > 0).length]);",
+        )
+        .await;
+    let drawn: Vec<(String, u64)> = serde_json::from_value(drawn).unwrap();
+    let count = |id: &str| {
+        drawn
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|d| d.1)
+            .unwrap_or(0)
+    };
+    assert_eq!(drawn.len(), 6, "{drawn:?}");
+    // Two channels in one month; three open cases; two CWEs.
+    assert_eq!(count("chart-reports"), 2, "{drawn:?}");
+    assert_eq!(count("chart-open"), 3, "{drawn:?}");
+    assert_eq!(count("chart-cwes"), 2, "{drawn:?}");
+    // Acknowledged at once in this test: zero-length bars, but labelled.
+    let mean = text_of(&b, "#chart-mean").await;
+    assert!(
+        mean.contains("S1 acknowledge") && mean.contains("S3 acknowledge"),
+        "{mean}"
+    );
+    let cwe_text = text_of(&b, "#chart-cwes").await;
+    assert!(cwe_text.contains("CWE-79"), "{cwe_text}");
+    // A filter with no match empties the charts.
+    fill(&b, "input[name=product]", "No such product").await;
+    click(&b, "#metrics-filter button").await;
+    let mut empty = false;
+    for _ in 0..50 {
+        let t = b.execute("return document.querySelector('#chart-reports') ? document.querySelector('#chart-reports').textContent : ''").await;
+        if t.as_str().is_some_and(|t| t.contains("No data")) {
+            empty = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(empty, "the filtered page shows no data");
+    let csv = element(&b, Locator::Css("#metrics-csv"))
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        csv.contains("format=csv") && csv.contains("product=No+such+product"),
+        "{csv}"
+    );
+    if let Ok(dir) = std::env::var("PSIRT_SCREENSHOTS") {
+        b.goto(&format!("{}/metrics-page", app.base)).await;
+        b.set_window_size(1280, 2000).await;
+        std::fs::write(
+            format!("{dir}/metrics-{}.png", app.store.backend()),
+            b.screenshot().await,
+        )
+        .unwrap();
+    }
+    b.close().await;
+    drop(driver);
+    app.finish().await;
+}

@@ -8,6 +8,7 @@ mod flows;
 mod harness;
 mod intel;
 mod inventory;
+mod metrics;
 mod outbox;
 mod ui;
 mod webdriver;
@@ -46,4 +47,6 @@ both_backends!(
     outbox::webhook_receiver_down_then_up,
     outbox::killed_mid_delivery_loses_nothing,
     outbox::email_receiver_down_then_up,
+    metrics::metrics_api_and_prometheus,
+    browser::dashboard_and_metrics_charts,
 );

@@ -111,6 +111,17 @@ impl Client {
         panic!("{}: {last}", locator.describe());
     }
 
+    /// Runs `script` in the page and returns its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn delete_all_cookies(&self) {
         self.call(Method::DELETE, "/cookie", None).await.unwrap();
     }
