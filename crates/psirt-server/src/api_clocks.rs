@@ -141,7 +141,7 @@ async fn put_policy(
 /// then reports waiting for triage (oldest first; PSIRT only). Embargoed cases appear only
 /// for those who may see them.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "clocks",
-    responses((status = 200, description = "{disclosed_early, clocks, urgent_cases, triage_queue}"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{disclosed_early, regulatory, clocks, urgent_cases, triage_queue}"), (status = "4XX", description = "problem+json error")))]
 async fn dashboard(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
         st.store.dashboard(&staff.viewer(), DASHBOARD_LIMIT).await?

@@ -321,10 +321,29 @@ pub async fn open_upstream_case(
         // Upstream records are public: nothing to embargo until our own analysis says so.
         embargoed: false,
     };
-    Ok(st
+    let case = st
         .store
         .open_upstream_case(&staff.actor(), record_id, new)
-        .await?)
+        .await?;
+    // Already in CISA's KEV catalog: the case is actively exploited from the start (CRA).
+    for kev in v.records.iter().filter(|r| r.source == "kev") {
+        let added = serde_json::from_str::<Value>(&kev.normalized)
+            .ok()
+            .and_then(|n| n["exploited"]["date_added"].as_str().map(str::to_owned))
+            .and_then(|d| {
+                time::Date::parse(
+                    &d,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .ok()
+            });
+        if let Some(added) = added {
+            crate::intel::kev_trigger(&st.store, &kev.record_id, added)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+    }
+    Ok(case)
 }
 
 /// Opens an upstream case from a record's new matches; its product versions get

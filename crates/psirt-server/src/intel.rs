@@ -202,6 +202,8 @@ pub async fn import_feed(
     };
     let mut records = Vec::with_capacity(INTEL_BATCH);
     let mut epss = Vec::new();
+    // KEV entries: (CVE, date added), for the CRA trigger once stored.
+    let mut kev = Vec::new();
     while let Some(item) = rx.recv().await {
         match item {
             Item::Error(at, message) => {
@@ -219,7 +221,14 @@ pub async fn import_feed(
                     score_date: e.score_date,
                     model_version: e.model_version.clone(),
                 }),
-                None => records.push(new_record(&r)?),
+                None => {
+                    if r.source == psirt_formats::intel::IntelSource::Kev {
+                        if let Some(added) = r.exploited.as_ref().and_then(|e| e.date_added) {
+                            kev.push((r.id.clone(), added));
+                        }
+                    }
+                    records.push(new_record(&r)?)
+                }
             },
         }
         if records.len() >= INTEL_BATCH {
@@ -235,7 +244,41 @@ pub async fn import_feed(
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
     out.import_id = store.log_feed_import(actor, started, &out.log).await?;
+    let changed: std::collections::HashSet<&str> = out
+        .changed
+        .iter()
+        .filter(|(s, _)| s == "kev")
+        .map(|(_, id)| id.as_str())
+        .collect();
+    for (cve, added) in kev.iter().filter(|(cve, _)| changed.contains(cve.as_str())) {
+        kev_trigger(store, cve, *added).await?;
+    }
     Ok(out)
+}
+
+/// A CISA KEV entry names `cve`: every case linked to a record of that CVE becomes actively
+/// exploited (EU CRA Art. 14): its early-warning and notification clocks start now.
+pub async fn kev_trigger(
+    store: &Store,
+    cve: &str,
+    date_added: time::Date,
+) -> Result<Vec<i64>, ImportError> {
+    let cases = store.cases_for_cve_without_cra(cve).await?;
+    for &case in &cases {
+        store
+            .start_cra(
+                &Actor::System("kev"),
+                case,
+                psirt_domain::deadline::cra::CraTrack::ExploitedVulnerability,
+                store.now(),
+                psirt_domain::deadline::cra::AwarenessSource::Kev {
+                    cve_id: cve.to_owned(),
+                    date_added,
+                },
+            )
+            .await?;
+    }
+    Ok(cases)
 }
 
 async fn flush(

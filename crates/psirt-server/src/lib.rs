@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_clocks;
+pub mod api_cra;
 pub mod api_cvss;
 pub mod api_intel;
 pub mod api_inventory;
@@ -107,6 +108,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
     api::routes()
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(api_clocks::routes())
+        .merge(api_cra::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())

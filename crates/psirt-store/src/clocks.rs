@@ -308,6 +308,8 @@ pub struct Dashboard {
     pub disclosed_early: Vec<crate::Case>,
     /// Breached and due within 24 hours, most overdue first.
     pub clocks: Vec<DueClock>,
+    /// Open EU CRA Art. 14 reporting deadlines, soonest first (they never pause).
+    pub regulatory: Vec<crate::cra::CraDue>,
     /// Open S1 or P1 cases, newest first.
     pub urgent_cases: Vec<crate::Case>,
     /// Reports waiting for triage, oldest first (empty for those who may not triage).
@@ -373,6 +375,7 @@ impl Store {
             Vec::new()
         };
         Ok(Dashboard {
+            regulatory: self.cra_due(viewer, limit).await?,
             disclosed_early,
             clocks,
             urgent_cases,

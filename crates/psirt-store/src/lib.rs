@@ -10,6 +10,7 @@ mod macros;
 pub mod audit;
 pub mod cases;
 pub mod clocks;
+pub mod cra;
 pub mod cvss;
 mod error;
 pub mod intel;

@@ -74,6 +74,7 @@ time::serde::format_description!(kev_date, Date, "[year]-[month]-[day]");
 
 /// How sensitive the manufacturer considers the notified information (Art. 14(2)(b)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sensitivity {
     Low,
@@ -85,6 +86,7 @@ named_enum!(Sensitivity, "sensitivity" { Low => "low", Medium => "medium", High 
 /// What the case knows, passed in to fill the drafts. Everything is optional: a draft lists what
 /// is still missing instead of refusing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CraReportInputs {
     /// General information about the product (name, versions).

@@ -221,6 +221,7 @@ struct CasePage {
     messages: Vec<MessageView>,
     comments: Vec<CommentView>,
     clocks: Vec<super::clocks::ClockView>,
+    cra: Option<super::cra::CraView>,
     timeline: Vec<EntryView>,
 }
 
@@ -360,7 +361,9 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
         .iter()
         .map(super::clocks::clock_view)
         .collect();
+    let cra = st.store.case_cra(id).await?.as_ref().map(super::cra::view);
     let page = CasePage {
+        cra,
         clocks,
         layout: Layout::staff(staff).with_notice(notice),
         row: CaseRow::new(&c, &names),

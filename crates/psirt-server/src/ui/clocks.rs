@@ -153,11 +153,21 @@ pub async fn unintended_disclosure(
     see_other(&format!("/cases/{id}?notice=disclosed_early#clocks"))
 }
 
+/// An open CRA Art. 14 deadline on the dashboard.
+pub struct RegulatoryView {
+    case_id: i64,
+    case_title: String,
+    stage: &'static str,
+    phase: String,
+    due: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
     disclosed_early: Vec<UrgentView>,
+    regulatory: Vec<RegulatoryView>,
     due: Vec<DueView>,
     urgent: Vec<UrgentView>,
     queue: Vec<ReportRow>,
@@ -186,6 +196,17 @@ pub async fn dashboard(
             .unwrap_or_else(|| when(&c.updated_at)),
     };
     let view = DashboardPage {
+        regulatory: d
+            .regulatory
+            .iter()
+            .map(|r| RegulatoryView {
+                case_id: r.case_id,
+                case_title: r.case_title.clone(),
+                stage: r.stage.as_str(),
+                phase: crate::api_metrics::erased::Named::name(&r.phase),
+                due: when(&r.due_at),
+            })
+            .collect(),
         disclosed_early: d.disclosed_early.iter().map(urgent_view).collect(),
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         due: d

@@ -7,6 +7,7 @@ mod admin;
 mod cases;
 pub mod charts;
 mod clocks;
+mod cra;
 mod error;
 pub mod intel;
 mod metrics;
@@ -62,6 +63,13 @@ pub fn routes() -> Router<AppState> {
             post(clocks::unintended_disclosure),
         )
         .route("/dashboard", get(clocks::dashboard))
+        .route("/cases/{id}/cra", post(cra::start))
+        .route("/cases/{id}/cra/inputs", post(cra::inputs))
+        .route(
+            "/cases/{id}/cra/corrective-measure",
+            post(cra::corrective_measure),
+        )
+        .route("/cases/{id}/cra/{stage}/sent", post(cra::sent))
         .route("/metrics-page", get(metrics::page))
         .route("/cases/{id}/messages", post(cases::message))
         .route("/cases/{id}/members", post(cases::add_member))
@@ -188,6 +196,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "product_created" => "Product added.",
         "clock_paused" => "Clock paused for the approved exception.",
         "clock_resumed" => "Clock resumed.",
+        "cra_started" => "CRA reporting started: early warning due in 24 h, notification in 72 h.",
+        "cra_updated" => "CRA reporting updated.",
         "disclosed_early" => {
             "Unintended disclosure recorded: embargo lifted, remediation clocks shortened."
         }

@@ -17,7 +17,7 @@ use crate::harness::TestApp;
 use crate::ui::{hidden, Browser};
 
 /// The named records of the shared PyPI OSV corpus, one JSON file each in a fresh directory.
-fn osv_records(ids: &[&str]) -> tempfile::TempDir {
+pub fn osv_records(ids: &[&str]) -> tempfile::TempDir {
     let path = format!(
         "{}/../../../shared/data/feeds/osv/PyPI.jsonl.gz",
         env!("CARGO_MANIFEST_DIR")
@@ -39,7 +39,7 @@ fn osv_records(ids: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-async fn import(app: &TestApp, ids: &[&str]) -> psirt_server::intel::Imported {
+pub async fn import(app: &TestApp, ids: &[&str]) -> psirt_server::intel::Imported {
     let dir = osv_records(ids);
     psirt_server::intel::import_feed(
         &app.store,

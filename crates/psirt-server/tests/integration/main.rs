@@ -3,6 +3,7 @@
 mod access;
 mod browser;
 mod clocks;
+mod cra;
 mod cvss;
 mod flows;
 mod harness;
@@ -48,5 +49,7 @@ both_backends!(
     outbox::killed_mid_delivery_loses_nothing,
     outbox::email_receiver_down_then_up,
     metrics::metrics_api_and_prometheus,
+    cra::cra_reporting,
+    cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
 );

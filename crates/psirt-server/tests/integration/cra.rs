@@ -1,0 +1,256 @@
+//! EU CRA Art. 14 over HTTP: an analyst marks a case actively exploited, fills the facts,
+//! records reports as sent and a corrective measure; a KEV entry for the CVE of an upstream
+//! case starts the clocks by itself; the dashboard and the case page show them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use psirt_domain::Role;
+use psirt_formats::intel::FeedKind;
+use psirt_store::testing::Backend;
+use psirt_store::Actor;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::TestApp;
+use crate::ui::Browser;
+
+pub async fn cra_reporting(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let viewer = app.user("vic", Role::Viewer, false).await;
+    let ana = app.bearer(&analyst).await;
+    let vic = app.bearer(&viewer).await;
+    let (_, case) = ana
+        .post("/api/v1/cases", json!({"title": "RCE in the updater"}))
+        .await;
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{id}/cra")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // An embargoed case does not exist for a viewer.
+    assert_eq!(
+        vic.post(&format!("/api/v1/cases/{id}/cra"), json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let aware = (time::OffsetDateTime::now_utc() - time::Duration::hours(2))
+        .replace_nanosecond(0)
+        .unwrap();
+    let aware_text = aware
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (s, cra) = ana
+        .post(
+            &format!("/api/v1/cases/{id}/cra"),
+            json!({"aware_at": aware_text}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{cra}");
+    let due = |stage: &str| {
+        cra["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["stage"] == stage)
+            .unwrap()["due_at"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let plus = |h: i64| {
+        (aware + time::Duration::hours(h))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    assert_eq!(due("early_warning"), plus(24));
+    assert_eq!(due("notification"), plus(72));
+    assert!(
+        cra["drafts"]["early_warning"]["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "product"),
+        "{cra}"
+    );
+    assert_eq!(
+        ana.post(&format!("/api/v1/cases/{id}/cra"), json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    let future = (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (s, _) = ana.post("/api/v1/cases", json!({"title": "other"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        ana.post(
+            &format!("/api/v1/cases/{}/cra", id + 1),
+            json!({"aware_at": future})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let (s, cra) = ana
+        .send(
+            Method::PUT,
+            &format!("/api/v1/cases/{id}/cra/inputs"),
+            Some(json!({"product": "Updater 2.1", "member_states": ["DE", "FR"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    assert_eq!(cra["drafts"]["early_warning"]["product"], "Updater 2.1");
+    let (s, cra) = ana
+        .post(
+            &format!("/api/v1/cases/{id}/cra/early_warning/sent"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    let ew = cra["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["stage"] == "early_warning")
+        .unwrap()
+        .clone();
+    assert_eq!(ew["phase"], "met", "{ew}");
+    // No final report before a corrective measure.
+    assert_eq!(
+        ana.post(
+            &format!("/api/v1/cases/{id}/cra/final_report/sent"),
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (s, cra) = ana
+        .post(
+            &format!("/api/v1/cases/{id}/cra/corrective-measure"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    assert_eq!(cra["clocks"].as_array().unwrap().len(), 3);
+
+    // The dashboard lists the open regulatory deadlines.
+    let (_, d) = ana.get("/api/v1/dashboard").await;
+    let stages: Vec<&str> = d["regulatory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, vec!["notification", "final_report"], "{d}");
+    let (_, trail) = ana.get(&format!("/api/v1/cases/{id}/timeline")).await;
+    let text = trail.to_string();
+    assert!(
+        text.contains("case.cra_start") && text.contains("case.cra_report_sent"),
+        "{text}"
+    );
+
+    // The page.
+    let b = Browser::login(&app, "ana").await;
+    let (s, page) = b.get(&format!("/cases/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("id=\"cra-clocks\"") && page.contains("Updater 2.1"),
+        "{page}"
+    );
+    let (s, page) = b.get(&format!("/cases/{}", id + 1)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"cra-start\""));
+    let (s, loc) = b
+        .post(
+            &format!("/cases/{}/cra", id + 1),
+            &[("track", "severe_incident"), ("aware_at", "")],
+        )
+        .await;
+    assert_eq!(
+        (s, loc.as_str()),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/cases/{}?notice=cra_started#cra", id + 1).as_str()
+        )
+    );
+    let (_, page) = b.get("/dashboard").await;
+    assert!(page.contains("regulatory-clocks"), "{page}");
+    app.finish().await;
+}
+
+pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&analyst).await;
+    // Salt 3000.1 is hit by PYSEC-2020-102 (CVE-2020-11651) and PYSEC-2020-103 (CVE-2020-11652),
+    // both in CISA's KEV catalog.
+    crate::intel::import(&app, &["PYSEC-2020-102", "PYSEC-2020-103"]).await;
+    let (_, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Ops"}))
+        .await;
+    let (_, pv) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1"}),
+        )
+        .await;
+    let sbom = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "salt", "version": "3000.1", "purl": "pkg:pypi/salt@3000.1"}]});
+    let resp = ana
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{}/sbom", pv["id"]),
+        )
+        .header("content-type", "application/json")
+        .body(sbom.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (s, first) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2020-102/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let first = first["id"].as_i64().unwrap();
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{first}/cra")).await.0,
+        StatusCode::NOT_FOUND,
+        "no KEV yet"
+    );
+
+    // The KEV catalog arrives: the case is actively exploited now.
+    let kev = format!(
+        "{}/../../../shared/data/feeds/kev/known_exploited_vulnerabilities.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Kev,
+        kev.into(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    let (s, cra) = ana.get(&format!("/api/v1/cases/{first}/cra")).await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    assert_eq!(
+        cra["reporting"]["source"],
+        json!({"type": "kev", "cve_id": "CVE-2020-11651", "date_added": "2021-11-03"})
+    );
+    // An upstream case opened after the KEV entry starts its clocks at once.
+    let (_, second) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
+        .await;
+    let (s, cra) = ana
+        .get(&format!("/api/v1/cases/{}/cra", second["id"]))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    assert_eq!(cra["reporting"]["source"]["cve_id"], "CVE-2020-11652");
+    app.finish().await;
+}
