@@ -2,6 +2,7 @@
 //! per-client rate limits. The binary calls [`serve`].
 
 pub mod api;
+pub mod api_bounty;
 pub mod api_clocks;
 pub mod api_cra;
 pub mod api_cvss;
@@ -109,6 +110,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(api_clocks::routes())
         .merge(api_cra::routes())
+        .merge(api_bounty::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())

@@ -8,6 +8,7 @@
 #[macro_use]
 mod macros;
 pub mod audit;
+pub mod bounty;
 pub mod cases;
 pub mod clocks;
 pub mod cra;

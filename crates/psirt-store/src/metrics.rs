@@ -50,6 +50,17 @@ impl Store {
         let clocks: Vec<(i64, String)> = with_pool!(self, p => {
             sqlx::query_as("SELECT case_id, clock FROM case_clocks ORDER BY id").fetch_all(p).await?
         });
+        let paid: Vec<(i64, i64)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT r.case_id, CAST(SUM(a.total_usd) AS BIGINT) FROM bounty_awards a JOIN reports r ON r.id = a.report_id \
+                 WHERE a.status = 'paid' AND r.case_id IS NOT NULL GROUP BY r.case_id",
+            )
+            .fetch_all(p).await?
+        });
+        let paid: HashMap<i64, u64> = paid
+            .into_iter()
+            .map(|(c, usd)| (c, u64::try_from(usd).unwrap_or(0)))
+            .collect();
         let products: HashMap<i64, String> = products.into_iter().collect();
         let mut cwe_map: HashMap<i64, Vec<u32>> = HashMap::new();
         for (case, cwe) in cwes {
@@ -112,7 +123,7 @@ impl Store {
                 remediated_at: completed(ClockKind::Remediate),
                 closed_at: matches!(state.as_str(), "closed" | "rejected").then_some(updated_at),
                 cwe_ids: cwe_map.remove(&id).unwrap_or_default(),
-                bounty_paid_usd: 0,
+                bounty_paid_usd: paid.get(&id).copied().unwrap_or(0),
                 clock_outcomes: clocks
                     .iter()
                     .filter_map(|c| {

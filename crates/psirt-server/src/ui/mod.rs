@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             get(public::report_form).post(public::submit_report),
         )
         .route("/track/{token}", get(public::track))
+        .route("/hall-of-fame", get(public::hall_of_fame))
         .route("/track/{token}/messages", post(public::track_message))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))

@@ -253,3 +253,22 @@ pub async fn track_message(
     st.store.reporter_message(&report, &f.body).await?;
     see_other(&format!("/track/{token}?notice=message_received"))
 }
+
+#[derive(Template)]
+#[template(path = "hall_of_fame.html")]
+struct HallOfFamePage {
+    layout: Layout,
+    entries: Vec<psirt_store::bounty::HallOfFameEntry>,
+}
+
+/// The public hall of fame: reporters who asked to be credited by name, for findings that are
+/// public (embargoed cases are never counted).
+pub async fn hall_of_fame(State(st): State<AppState>) -> UiResult {
+    html(
+        StatusCode::OK,
+        &HallOfFamePage {
+            layout: Layout::public(),
+            entries: st.store.hall_of_fame().await?,
+        },
+    )
+}

@@ -1,6 +1,7 @@
 //! Integration tests for psirt-server: each runs against a live server on SQLite and on PostgreSQL.
 
 mod access;
+mod bounty;
 mod browser;
 mod clocks;
 mod cra;
@@ -50,6 +51,7 @@ both_backends!(
     outbox::email_receiver_down_then_up,
     metrics::metrics_api_and_prometheus,
     cra::cra_reporting,
+    bounty::bounty_awards,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
 );
