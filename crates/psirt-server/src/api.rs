@@ -706,6 +706,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_metrics::MetricsApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_cra::CraApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_bounty::BountyApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_intake::IntakeApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

@@ -6,6 +6,7 @@ pub mod api_bounty;
 pub mod api_clocks;
 pub mod api_cra;
 pub mod api_cvss;
+pub mod api_intake;
 pub mod api_intel;
 pub mod api_inventory;
 pub mod api_metrics;
@@ -111,6 +112,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_clocks::routes())
         .merge(api_cra::routes())
         .merge(api_bounty::routes())
+        .merge(api_intake::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())

@@ -14,6 +14,7 @@ pub mod clocks;
 pub mod cra;
 pub mod cvss;
 mod error;
+pub mod intake;
 pub mod intel;
 pub mod inventory;
 pub mod matches;

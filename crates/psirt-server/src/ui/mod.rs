@@ -14,7 +14,7 @@ mod metrics;
 mod products;
 mod public;
 mod session;
-mod triage;
+pub mod triage;
 
 use askama::Template;
 use axum::http::{header, StatusCode};

@@ -101,6 +101,8 @@ struct ReportPage {
     credit: &'static str,
     channel: &'static str,
     messages: Vec<MessageView>,
+    duplicates: Vec<psirt_store::intake::Duplicate>,
+    reporter: Option<psirt_domain::reporter_history::ReporterProfile>,
 }
 
 pub async fn report_page(
@@ -124,6 +126,8 @@ pub async fn report_page(
         })
         .collect();
     let page = ReportPage {
+        duplicates: st.store.possible_duplicates(id).await?,
+        reporter: st.store.reporter_history(id).await?,
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         row: ReportRow::from(&r),
         credit: r.credit_preference.as_str(),
@@ -185,5 +189,26 @@ pub async fn triage(
     match report.case_id {
         Some(case_id) => see_other(&format!("/cases/{case_id}?notice=triaged")),
         None => see_other(&format!("/reports/{id}?notice=triaged")),
+    }
+}
+
+/// A duplicate candidate's reason, for people.
+pub fn reason_text(r: &psirt_domain::duplicates::DupReason) -> String {
+    use psirt_domain::duplicates::DupReason;
+    match r {
+        DupReason::SimilarWording { similarity } => {
+            format!("similar wording {:.0}%", similarity * 100.0)
+        }
+        DupReason::CopiedText { similarity } => format!("copied text {:.0}%", similarity * 100.0),
+        DupReason::SameProduct => "same product".into(),
+        DupReason::SameCwe { cwe_ids } => format!(
+            "same CWE ({})",
+            cwe_ids
+                .iter()
+                .map(|c| format!("CWE-{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        DupReason::SameReporter => "same reporter".into(),
     }
 }

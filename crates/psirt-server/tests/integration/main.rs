@@ -8,6 +8,7 @@ mod cra;
 mod cvss;
 mod flows;
 mod harness;
+mod intake;
 mod intel;
 mod inventory;
 mod metrics;
@@ -52,6 +53,7 @@ both_backends!(
     metrics::metrics_api_and_prometheus,
     cra::cra_reporting,
     bounty::bounty_awards,
+    intake::duplicates_and_reporter_history,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
 );
