@@ -2,7 +2,7 @@
 //! the triager links instead of re-triaging when low-quality or generated reports flood in.
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -11,7 +11,41 @@ use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/reports/{id}/intake", get(intake))
+    Router::new()
+        .route("/api/v1/reports/{id}/intake", get(intake))
+        .route("/api/v1/reports/{id}/needs-info", post(needs_info))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct QuestionBody {
+    /// What the PSIRT needs to know; the reporter reads it in the portal.
+    pub question: String,
+}
+
+/// "Needs more info": asks the reporter through the portal; the case's response clocks pause
+/// until the reporter answers.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/needs-info", tag = "reports", params(("id" = i64, Path)), request_body = QuestionBody,
+    responses((status = 201, description = "{message, awaiting_reporter_since}"), (status = "4XX", description = "problem+json error")))]
+async fn needs_info(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<QuestionBody>,
+) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
+    if !staff.viewer().can_triage() {
+        return Err(ApiError::Forbidden("triage is the PSIRT's"));
+    }
+    let message = st
+        .store
+        .ask_reporter(&staff.actor(), id, &b.question)
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({
+            "message": message,
+            "awaiting_reporter_since": st.store.awaiting_reporter_since(id).await?.map(psirt_store::audit::at_text),
+        })),
+    ))
 }
 
 /// Possible duplicates (reports and cases, most likely first, with the reasons: similar
@@ -33,5 +67,5 @@ async fn intake(
 }
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(intake))]
+#[openapi(paths(intake, needs_info), components(schemas(QuestionBody)))]
 pub struct IntakeApiDoc;

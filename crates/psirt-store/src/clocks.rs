@@ -253,7 +253,7 @@ impl Store {
         .await
     }
 
-    async fn change_clock(
+    pub(crate) async fn change_clock(
         &self,
         actor: &Actor,
         case_id: i64,

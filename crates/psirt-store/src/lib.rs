@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod matches;
 pub mod metrics;
 pub mod model;
+pub mod needs_info;
 pub mod outbox;
 pub mod reports;
 pub mod sbom;

@@ -233,15 +233,18 @@ impl Store {
     /// A message from the reporter (through the tracking link).
     pub async fn reporter_message(&self, report: &Report, body: &str) -> Result<Message> {
         let body = validate_message("body", body)?;
-        self.insert_message(
-            &Actor::Reporter {
-                report_id: report.id,
-            },
-            report,
-            true,
-            &body,
-        )
-        .await
+        let m = self
+            .insert_message(
+                &Actor::Reporter {
+                    report_id: report.id,
+                },
+                report,
+                true,
+                &body,
+            )
+            .await?;
+        self.reporter_answered(report.id).await?;
+        Ok(m)
     }
 
     /// A message from the PSIRT to the reporter of `report`.

@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(triage::queue))
         .route("/reports/{id}", get(triage::report_page))
         .route("/reports/{id}/triage", post(triage::triage))
+        .route("/reports/{id}/needs-info", post(triage::needs_info))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::page).post(cases::update))
         .route("/cases/{id}/transition", post(cases::transition))
@@ -199,6 +200,7 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "clock_resumed" => "Clock resumed.",
         "cra_started" => "CRA reporting started: early warning due in 24 h, notification in 72 h.",
         "cra_updated" => "CRA reporting updated.",
+        "asked_reporter" => "Question sent; response clocks pause until the reporter answers.",
         "disclosed_early" => {
             "Unintended disclosure recorded: embargo lifted, remediation clocks shortened."
         }

@@ -102,6 +102,7 @@ struct ReportPage {
     channel: &'static str,
     messages: Vec<MessageView>,
     duplicates: Vec<psirt_store::intake::Duplicate>,
+    awaiting_since: Option<String>,
     reporter: Option<psirt_domain::reporter_history::ReporterProfile>,
 }
 
@@ -127,6 +128,12 @@ pub async fn report_page(
         .collect();
     let page = ReportPage {
         duplicates: st.store.possible_duplicates(id).await?,
+        awaiting_since: st
+            .store
+            .awaiting_reporter_since(id)
+            .await?
+            .as_ref()
+            .map(when),
         reporter: st.store.reporter_history(id).await?,
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         row: ReportRow::from(&r),
@@ -211,4 +218,23 @@ pub fn reason_text(r: &psirt_domain::duplicates::DupReason) -> String {
         ),
         DupReason::SameReporter => "same reporter".into(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct QuestionForm {
+    #[serde(default)]
+    question: String,
+}
+
+/// "Needs more info" from the report page.
+pub async fn needs_info(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    f: super::CsrfForm<QuestionForm>,
+) -> UiResult {
+    require_psirt(&f.staff)?;
+    st.store
+        .ask_reporter(&f.staff.actor(), id, &f.form.question)
+        .await?;
+    super::see_other(&format!("/reports/{id}?notice=asked_reporter"))
 }

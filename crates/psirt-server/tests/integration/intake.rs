@@ -99,3 +99,74 @@ pub async fn duplicates_and_reporter_history(backend: Backend) {
     assert!(page.contains("2 reports: 1 valid"), "{page}");
     app.finish().await;
 }
+
+pub async fn needs_more_info_pauses_response_clocks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&analyst).await;
+    let anon = app.anonymous();
+    let (_, sub) = anon
+        .post("/api/v1/reports", json!({"title": "Crash", "description": "It crashes sometimes.", "reporter_name": "R", "reporter_email": "r@example.org"}))
+        .await;
+    let token = sub["tracking_token"].as_str().unwrap().to_owned();
+    let (_, r) = ana
+        .post(
+            &format!("/api/v1/reports/{}/triage", sub["id"]),
+            json!({"action": "new_case"}),
+        )
+        .await;
+    let case = r["case_id"].as_i64().unwrap();
+    let triage_clock = |clocks: &serde_json::Value| {
+        clocks["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clock"]["kind"] == "triage")
+            .cloned()
+            .unwrap()
+    };
+    let (_, before) = ana.get(&format!("/api/v1/cases/{case}/clocks")).await;
+    assert_eq!(
+        triage_clock(&before)["status"]["phase"],
+        "on_track",
+        "{before}"
+    );
+
+    let (s, q) = ana
+        .post(
+            &format!("/api/v1/reports/{}/needs-info", sub["id"]),
+            json!({"question": "Which version, and what input?"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{q}");
+    assert!(q["awaiting_reporter_since"].is_string());
+    let (_, paused) = ana.get(&format!("/api/v1/cases/{case}/clocks")).await;
+    assert_eq!(
+        triage_clock(&paused)["status"]["phase"],
+        "paused",
+        "{paused}"
+    );
+    // The reporter sees the question and answers: the clock runs again.
+    let (_, track) = anon.get(&format!("/api/v1/track/{token}")).await;
+    assert!(track.to_string().contains("Which version"), "{track}");
+    let (s, _) = anon
+        .post(
+            &format!("/api/v1/track/{token}/messages"),
+            json!({"body": "2.3.1, a 0-byte PNG"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, resumed) = ana.get(&format!("/api/v1/cases/{case}/clocks")).await;
+    let t = triage_clock(&resumed);
+    assert_eq!(t["status"]["phase"], "on_track", "{resumed}");
+    assert_eq!(
+        t["clock"]["pauses"][0]["reason"]["type"], "awaiting_reporter",
+        "{t}"
+    );
+    assert!(t["clock"]["pauses"][0]["until"].is_string(), "{t}");
+    let (_, intake) = ana
+        .get(&format!("/api/v1/reports/{}/intake", sub["id"]))
+        .await;
+    assert!(intake.is_object());
+    app.finish().await;
+}

@@ -54,6 +54,7 @@ both_backends!(
     cra::cra_reporting,
     bounty::bounty_awards,
     intake::duplicates_and_reporter_history,
+    intake::needs_more_info_pauses_response_clocks,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
 );
