@@ -707,6 +707,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_cra::CraApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_bounty::BountyApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_intake::IntakeApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_rca::RcaApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

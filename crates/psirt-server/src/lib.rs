@@ -11,6 +11,7 @@ pub mod api_intel;
 pub mod api_inventory;
 pub mod api_metrics;
 pub mod api_outbox;
+pub mod api_rca;
 pub mod auth;
 pub mod engine;
 pub mod error;
@@ -113,6 +114,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_cra::routes())
         .merge(api_bounty::routes())
         .merge(api_intake::routes())
+        .merge(api_rca::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())

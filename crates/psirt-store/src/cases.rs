@@ -150,6 +150,7 @@ impl Store {
             sync_clocks!(tx, self, actor, id);
             id
         });
+        self.ensure_runbook(actor, id).await?;
         self.case(id).await
     }
 
@@ -309,6 +310,8 @@ impl Store {
             }
             sync_clocks!(tx, self, actor, id);
         });
+        // A case that became S1 or P1 gets the escalation checklist.
+        self.ensure_runbook(actor, id).await?;
         self.case(id).await
     }
 
@@ -321,6 +324,9 @@ impl Store {
         resolution: Option<Resolution>,
     ) -> Result<Case> {
         let case = self.case(id).await?;
+        if to == CaseState::Closed {
+            self.check_rca_before_close(id, case.severity).await?;
+        }
         let now = self.now();
         with_tx!(self, tx => {
             // The PSIRT's own (authoritative) assessment counts, not a reporter's or a feed's.

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod model;
 pub mod needs_info;
 pub mod outbox;
+pub mod rca_runbook;
 pub mod reports;
 pub mod sbom;
 pub mod secrets;

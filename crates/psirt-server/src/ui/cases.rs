@@ -222,6 +222,8 @@ struct CasePage {
     comments: Vec<CommentView>,
     clocks: Vec<super::clocks::ClockView>,
     cra: Option<super::cra::CraView>,
+    runbook: Option<super::rca::RunbookView>,
+    rca: super::rca::RcaView,
     timeline: Vec<EntryView>,
 }
 
@@ -362,7 +364,16 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
         .map(super::clocks::clock_view)
         .collect();
     let cra = st.store.case_cra(id).await?.as_ref().map(super::cra::view);
+    let runbook = st
+        .store
+        .case_runbook(id)
+        .await?
+        .as_ref()
+        .map(super::rca::runbook_view);
+    let rca = super::rca::rca_view(st.store.case_rca(id).await?.as_ref());
     let page = CasePage {
+        runbook,
+        rca,
         cra,
         clocks,
         layout: Layout::staff(staff).with_notice(notice),

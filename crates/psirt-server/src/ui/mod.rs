@@ -13,6 +13,7 @@ pub mod intel;
 mod metrics;
 mod products;
 mod public;
+mod rca;
 mod session;
 pub mod triage;
 
@@ -65,6 +66,9 @@ pub fn routes() -> Router<AppState> {
             post(clocks::unintended_disclosure),
         )
         .route("/dashboard", get(clocks::dashboard))
+        .route("/cases/{id}/runbook/{key}/done", post(rca::tick))
+        .route("/cases/{id}/runbook/handoffs", post(rca::handoff))
+        .route("/cases/{id}/rca", post(rca::save_rca))
         .route("/cases/{id}/cra", post(cra::start))
         .route("/cases/{id}/cra/inputs", post(cra::inputs))
         .route(
@@ -200,6 +204,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "clock_resumed" => "Clock resumed.",
         "cra_started" => "CRA reporting started: early warning due in 24 h, notification in 72 h.",
         "cra_updated" => "CRA reporting updated.",
+        "runbook_updated" => "Checklist updated.",
+        "rca_saved" => "Root-cause analysis saved.",
         "asked_reporter" => "Question sent; response clocks pause until the reporter answers.",
         "disclosed_early" => {
             "Unintended disclosure recorded: embargo lifted, remediation clocks shortened."

@@ -307,6 +307,8 @@ pub async fn case_assessments_suggest_and_override(backend: Backend) {
             "case.severity_suggested",
             "case.cvss_assessment_set",
             "case.severity_suggested",
+            // Suggested S1: the escalation checklist starts.
+            "case.runbook_start",
             "case.update",
             "case.severity_overridden",
             "case.cvss_assessment_set",
@@ -321,10 +323,10 @@ pub async fn case_assessments_suggest_and_override(backend: Backend) {
         .filter(|e| !e["action"].as_str().unwrap().starts_with("case.clock_"))
         .collect();
     assert_eq!(
-        items[6]["after"],
+        items[7]["after"],
         json!({"suggested": "S1", "chosen": "S3"})
     );
-    assert_eq!(items[8]["after"]["applied"], false);
+    assert_eq!(items[9]["after"]["applied"], false);
     assert_eq!(items[2]["after"]["from"]["vector"], HIGH_31);
     assert_eq!(items[2]["after"]["from"]["version"], "3.1");
 

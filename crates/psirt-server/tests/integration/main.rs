@@ -13,6 +13,7 @@ mod intel;
 mod inventory;
 mod metrics;
 mod outbox;
+mod rca;
 mod ui;
 mod webdriver;
 
@@ -55,6 +56,7 @@ both_backends!(
     bounty::bounty_awards,
     intake::duplicates_and_reporter_history,
     intake::needs_more_info_pauses_response_clocks,
+    rca::escalation_checklist_and_rca,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
 );
