@@ -7,6 +7,8 @@
 
 #[macro_use]
 mod macros;
+pub mod advisories;
+pub mod affects;
 pub mod audit;
 pub mod cases;
 pub mod clocks;
@@ -33,6 +35,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
+pub use advisories::{
+    AdvisoryCase, AdvisoryInput, AdvisoryRecord, NewRendering, RenderingInfo, StoredRevision,
+};
+pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;
 pub use intel::{
     EpssEntry, FeedAttempt, FeedImportLog, FeedSource, IntelRecordSummary, NewEpss, NewIntelRecord,
