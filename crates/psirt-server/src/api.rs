@@ -703,5 +703,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_inventory::InventoryApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_intel::IntelApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_affects::AffectsApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_advisories::AdvisoriesApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

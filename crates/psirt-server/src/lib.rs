@@ -2,6 +2,8 @@
 //! per-client rate limits. The binary calls [`serve`].
 
 pub mod api;
+pub mod api_advisories;
+pub mod api_affects;
 pub mod api_clocks;
 pub mod api_cvss;
 pub mod api_intel;
@@ -11,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod feed_sync;
 pub mod intel;
+pub mod publish;
 pub mod sbom;
 pub mod ui;
 
@@ -39,6 +42,8 @@ pub struct Config {
     pub sbom_max_bytes: usize,
     /// How often the feed-sync worker looks for due feed sources (`None`: no worker).
     pub feed_sync_tick: Option<std::time::Duration>,
+    /// Who publishes advisories (id prefix, publisher, CNA identity).
+    pub publisher: publish::PublisherConfig,
 }
 
 impl Default for Config {
@@ -51,6 +56,7 @@ impl Default for Config {
             login_rate_per_minute: 10,
             sbom_max_bytes: 256 * 1024 * 1024,
             feed_sync_tick: Some(std::time::Duration::from_secs(60)),
+            publisher: publish::PublisherConfig::default(),
         }
     }
 }
@@ -85,6 +91,8 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_inventory::routes(state.config.sbom_max_bytes))
         .merge(api_clocks::routes())
         .merge(api_intel::routes())
+        .merge(api_affects::routes())
+        .merge(api_advisories::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)

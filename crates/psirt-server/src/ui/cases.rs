@@ -427,6 +427,8 @@ pub struct CaseForm {
     public_date: String,
     #[serde(default)]
     cwe_ids: String,
+    #[serde(default)]
+    coordination_notes: String,
 }
 
 fn optional<T: std::str::FromStr<Err = psirt_domain::DomainError>>(
@@ -477,6 +479,7 @@ fn patch_from(f: CaseForm) -> Result<CasePatch, ApiError> {
                 .map(str::to_owned)
                 .collect(),
         ),
+        coordination_notes: Some(f.coordination_notes),
     })
 }
 
