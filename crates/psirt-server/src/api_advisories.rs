@@ -135,8 +135,9 @@ async fn update_advisory(
     Path(id): Path<String>,
     Json(b): Json<AdvisoryInput>,
 ) -> ApiResult<Json<AdvisoryRecord>> {
-    require_psirt(&staff)?;
+    // Hidden advisories answer 404 before the role check says 403.
     let a = load(&st, &staff, &id).await?;
+    require_psirt(&staff)?;
     check_cases(&st, &staff, &b).await?;
     Ok(Json(
         st.store.update_advisory(&staff.actor(), &a.id, b).await?,
@@ -169,8 +170,9 @@ async fn publish_advisory(
     Path(id): Path<String>,
     Json(b): Json<PublishBody>,
 ) -> ApiResult<Json<AdvisoryRecord>> {
-    require_psirt(&staff)?;
+    // Hidden advisories answer 404 before the role check says 403.
     let a = load(&st, &staff, &id).await?;
+    require_psirt(&staff)?;
     if b.status == AdvisoryStatus::Draft {
         return Err(ApiError::BadRequest(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -198,8 +200,9 @@ async fn preview(
     Path((id, format)): Path<(String, String)>,
     Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
-    require_psirt(&staff)?;
+    // Hidden advisories answer 404 before the role check says 403.
     let a = load(&st, &staff, &id).await?;
+    require_psirt(&staff)?;
     let r = preview_bytes(&st, &a, q.status.unwrap_or(AdvisoryStatus::Interim)).await?;
     let (media, body) = match format.as_str() {
         "csaf" => ("application/json", r.csaf),

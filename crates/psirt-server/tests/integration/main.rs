@@ -4,6 +4,7 @@ mod access;
 mod browser;
 mod clocks;
 mod cvss;
+mod disclosure;
 mod flows;
 mod harness;
 mod intel;
@@ -42,4 +43,6 @@ both_backends!(
     intel::intel_api_and_queue,
     intel::intel_pages,
     intel::feed_sync_over_http,
+    disclosure::affects_and_planning,
+    disclosure::advisories_publish_immutably,
 );
