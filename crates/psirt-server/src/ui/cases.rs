@@ -222,6 +222,7 @@ struct CasePage {
     comments: Vec<CommentView>,
     clocks: Vec<super::clocks::ClockView>,
     timeline: Vec<EntryView>,
+    disclosure: super::disclosure::CaseDisclosure,
 }
 
 /// A short human line for an audit entry's change.
@@ -360,7 +361,9 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
         .iter()
         .map(super::clocks::clock_view)
         .collect();
+    let disclosure = super::disclosure::case_disclosure(st, staff, &c).await?;
     let page = CasePage {
+        disclosure,
         clocks,
         layout: Layout::staff(staff).with_notice(notice),
         row: CaseRow::new(&c, &names),
