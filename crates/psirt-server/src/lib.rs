@@ -9,10 +9,13 @@ pub mod api_cvss;
 pub mod api_intel;
 pub mod api_inventory;
 pub mod auth;
+pub mod csaf_provider;
 pub mod engine;
 pub mod error;
 pub mod feed_sync;
 pub mod intel;
+pub mod keys;
+pub mod public_advisories;
 pub mod publish;
 pub mod sbom;
 pub mod ui;
@@ -93,6 +96,8 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_intel::routes())
         .merge(api_affects::routes())
         .merge(api_advisories::routes())
+        .merge(csaf_provider::routes())
+        .merge(public_advisories::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .with_state(state)

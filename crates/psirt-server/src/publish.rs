@@ -25,6 +25,14 @@ pub struct PublisherConfig {
     pub contact: String,
     pub cna_org_id: String,
     pub cna_short_name: String,
+    /// security.txt: how many days ahead `Expires` lies (RFC 9116 recommends under a year).
+    pub security_txt_days: i64,
+    /// security.txt `Policy` (default: the reporting page).
+    pub policy_url: String,
+    /// security.txt `Acknowledgments` (default: the public advisory list).
+    pub acknowledgments_url: String,
+    /// security.txt `Preferred-Languages`.
+    pub preferred_languages: String,
 }
 
 impl Default for PublisherConfig {
@@ -37,6 +45,10 @@ impl Default for PublisherConfig {
             // The nil UUID: a deployment that is a CNA configures its own.
             cna_org_id: "00000000-0000-4000-8000-000000000000".into(),
             cna_short_name: "psirt".into(),
+            security_txt_days: 180,
+            policy_url: String::new(),
+            acknowledgments_url: String::new(),
+            preferred_languages: "en".into(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod cvss;
 mod error;
 pub mod intel;
 pub mod inventory;
+pub mod keys;
 pub mod matches;
 pub mod model;
 pub mod reports;

@@ -71,3 +71,15 @@ CREATE TRIGGER advisory_renderings_immutable BEFORE UPDATE ON advisory_rendering
 BEGIN SELECT RAISE(ABORT, 'published renderings are immutable'); END;
 CREATE TRIGGER advisory_renderings_undeletable BEFORE DELETE ON advisory_renderings
 BEGIN SELECT RAISE(ABORT, 'published renderings are immutable'); END;
+
+-- OpenPGP keys the CSAF provider signs with; the newest is the one in use. The secret key is
+-- stored armored here, or (admin's choice) only in `secret_key_file` on the server's disk.
+CREATE TABLE openpgp_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL UNIQUE,
+    algorithm TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    secret_key TEXT,
+    secret_key_file TEXT,
+    created_at TEXT NOT NULL
+);
