@@ -3,6 +3,7 @@
 mod access;
 mod browser;
 mod clocks;
+mod csaf_provider;
 mod cvss;
 mod disclosure;
 mod flows;
@@ -45,4 +46,5 @@ both_backends!(
     intel::feed_sync_over_http,
     disclosure::affects_and_planning,
     disclosure::advisories_publish_immutably,
+    csaf_provider::csaf_downloader,
 );
