@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_advisories;
 pub mod api_affects;
 pub mod api_clocks;
+pub mod api_csaf_import;
 pub mod api_cvss;
 pub mod api_intel;
 pub mod api_inventory;
@@ -96,6 +97,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_intel::routes())
         .merge(api_affects::routes())
         .merge(api_advisories::routes())
+        .merge(api_csaf_import::routes())
         .merge(csaf_provider::routes())
         .merge(public_advisories::routes())
         .merge(ui::routes())

@@ -9,6 +9,7 @@ use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
 use crate::feeds_cmd::{self, FeedsCommand};
+use crate::import_cmd::{self, ImportCommand};
 use crate::inventory_cmd::{self, ProductsCommand};
 use crate::keys_cmd::{self, KeysCommand};
 use crate::sbom_cmd::{self, SbomCommand};
@@ -77,6 +78,11 @@ enum Command {
         /// security.txt `Preferred-Languages`.
         #[arg(long, env = "PSIRT_PREFERRED_LANGUAGES", default_value = "en")]
         preferred_languages: String,
+    },
+    /// Import other vendors' advisories (CSAF 2.0) as intel records.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
     },
     /// OpenPGP signing key of the CSAF provider.
     Keys {
@@ -257,6 +263,15 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
+            })
+        }
+        Command::Import { command } => {
+            let store = open(&cli.database_url).await?;
+            let all = import_cmd::run(&store, command).await?;
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             })
         }
         Command::Keys { command } => {

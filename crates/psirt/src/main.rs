@@ -2,6 +2,7 @@
 
 mod cli;
 mod feeds_cmd;
+mod import_cmd;
 mod inventory_cmd;
 mod keys_cmd;
 mod sbom_cmd;
