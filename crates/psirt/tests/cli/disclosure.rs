@@ -26,7 +26,7 @@ fn shared(rel: &str) -> String {
 fn import_csaf_examples() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("psirt.db");
-    for (examples, n) in [("examples/csaf", 6), ("examples/csaf-vex", 11)] {
+    for (examples, n) in [("examples/csaf", 6), ("examples/csaf-vex", 13)] {
         let (code, out, err) = psirt(&db, &["import", "csaf", &shared(examples)]);
         assert_eq!(code, 0, "{out}{err}");
         assert!(out.contains(&format!("{n} documents: {n} new")), "{out}");
