@@ -217,3 +217,49 @@ pub async fn csaf_downloader(backend: Backend) {
     assert!(list.contains(&clear) && !list.contains(&green));
     app.finish().await;
 }
+
+pub async fn csaf_import_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let engineer = app.user("eng", Role::Engineer, false).await;
+    let ana = app.bearer(&analyst).await;
+    let eng = app.bearer(&engineer).await;
+    let dir = format!(
+        "{}/../../../shared/data/examples/csaf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let post = |c: &Client, body: Vec<u8>| {
+        let r = c
+            .request(reqwest::Method::POST, "/api/v1/intel/csaf")
+            .header("content-type", "application/json")
+            .body(body);
+        async move {
+            let resp = r.send().await.unwrap();
+            (
+                resp.status(),
+                resp.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let doc = std::fs::read(format!("{dir}/bsi-2022-0001.json")).unwrap();
+    assert_eq!(post(&eng, doc.clone()).await.0, StatusCode::FORBIDDEN);
+    let (s, b) = post(&ana, doc.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["inserted"], 1);
+    let id = b["record_id"].as_str().unwrap().to_owned();
+    let (s, _) = ana.get(&format!("/api/v1/vulnerabilities/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(post(&ana, doc).await.1["unchanged"], 1);
+    // Invalid: every violation with its pointer, nothing stored.
+    let (s, b) = post(
+        &ana,
+        br#"{"document": {"category": "csaf_base", "csaf_version": "2.0", "title": "x"}}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let errors = b["errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["field"] == "/document"), "{b}");
+    let counts = app.store.intel_counts().await.unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| *n).sum::<i64>(), 1, "{counts:?}");
+    app.finish().await;
+}

@@ -47,4 +47,5 @@ both_backends!(
     disclosure::affects_and_planning,
     disclosure::advisories_publish_immutably,
     csaf_provider::csaf_downloader,
+    csaf_provider::csaf_import_api,
 );
