@@ -316,3 +316,116 @@ pub async fn advisories_publish_immutably(backend: Backend) {
     );
     app.finish().await;
 }
+
+/// The pages: affects on the case page, planning on the dashboard, an advisory drafted,
+/// previewed and published through forms; a viewer sees no edit forms.
+pub async fn disclosure_pages(backend: Backend) {
+    use crate::ui::Browser;
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    app.user("val", Role::Viewer, false).await;
+    let ana = app.bearer(&analyst).await;
+    let (pv, case) = product_and_case(&ana, false).await;
+    let b = Browser::login(&app, "ana").await;
+    let pv_text = pv.to_string();
+    // An inconsistent affect is refused with the field named; a good one shows up.
+    let (s, page) = b
+        .post(
+            &format!("/cases/{case}/affects"),
+            &[("product_version_id", &pv_text), ("status", "fixed")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("fixed_in"), "{page}");
+    let (s, to) = b
+        .post(
+            &format!("/cases/{case}/affects"),
+            &[
+                ("product_version_id", &pv_text),
+                ("status", "fixed"),
+                ("fixed_in", "4.2.1"),
+                ("remediation_kind", "vendor_fix"),
+                ("remediation_details", "Update to 4.2.1."),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    let (_, page) = b.get(&format!("/cases/{case}")).await;
+    assert!(
+        page.contains("id=\"affects\"") && page.contains("fixed in 4.2.1"),
+        "{page}"
+    );
+
+    // Planning: date and notes through the case form, then on the dashboard.
+    let date = (app.store.now() + time::Duration::days(5))
+        .date()
+        .to_string();
+    let (s, _) = b
+        .post(
+            &format!("/cases/{case}"),
+            &[
+                ("title", "RCE in the web UI"),
+                ("public_date", &date),
+                ("coordination_notes", "Vendor B ships first."),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, dash) = b.get("/dashboard").await;
+    let upcoming = dash.split("id=\"upcoming-disclosures\"").nth(1).unwrap();
+    assert!(
+        upcoming.contains(&format!("/cases/{case}#disclosure")),
+        "{dash}"
+    );
+
+    // Draft, preview, publish.
+    let cases = format!("{case}: CVE-2026-10001");
+    let (s, to) = b
+        .post(
+            "/advisories",
+            &[
+                ("cases", &cases),
+                ("title", "Router OS: RCE"),
+                ("summary", "Update now."),
+                ("tlp", "CLEAR"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    let path = to.split('?').next().unwrap().to_owned();
+    let (s, page) = b.get(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("id=\"csaf-preview\"") && page.contains("csaf_security_advisory"),
+        "{page}"
+    );
+    let (s, _) = b
+        .post(
+            &format!("{path}/publish"),
+            &[
+                ("status", "final"),
+                ("change", "patch"),
+                ("summary", "Initial release"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, page) = b.get(&path).await;
+    assert!(
+        page.contains("/revisions/1/csaf") && page.contains("CVE-2026-10001"),
+        "{page}"
+    );
+    let (_, list) = b.get("/advisories").await;
+    assert!(list.contains(path.trim_start_matches("/advisories/")));
+    let (_, case_page) = b.get(&format!("/cases/{case}")).await;
+    assert!(case_page.contains(&path), "{case_page}");
+
+    // A viewer reads, without forms.
+    let v = Browser::login(&app, "val").await;
+    let (s, page) = v.get(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!page.contains("publish-form") && !page.contains("csaf-preview"));
+    let (_, case_page) = v.get(&format!("/cases/{case}")).await;
+    assert!(!case_page.contains("new-affect"));
+    app.finish().await;
+}

@@ -46,6 +46,7 @@ both_backends!(
     intel::feed_sync_over_http,
     disclosure::affects_and_planning,
     disclosure::advisories_publish_immutably,
+    disclosure::disclosure_pages,
     csaf_provider::csaf_downloader,
     csaf_provider::csaf_import_api,
 );
