@@ -8,6 +8,7 @@
 #[macro_use]
 mod macros;
 pub mod advisories;
+mod advisory_rows;
 pub mod affects;
 pub mod audit;
 pub mod cases;

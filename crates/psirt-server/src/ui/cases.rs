@@ -613,6 +613,7 @@ mod tests {
             embargoed: None,
             public_date: "2027-01-31".into(),
             cwe_ids: "CWE-79, CWE-89".into(),
+            coordination_notes: "CERT/CC coordinates.".into(),
         }
     }
 
