@@ -36,7 +36,7 @@ async fn list(State(st): State<AppState>) -> ApiResult<Response> {
         .filter(|d| d.doc.tlp == Tlp::Clear)
         .map(|d| d.doc)
         .collect();
-    docs.sort_by(|a, b| b.current_release_date.cmp(&a.current_release_date));
+    docs.sort_by_key(|d| std::cmp::Reverse(d.current_release_date));
     let name = esc(&publisher(&st).name);
     let mut out = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name} security advisories</title>\
