@@ -363,6 +363,27 @@ async fn advisory_revisions_are_immutable(store: Store) {
         assert!(!try_exec(&store, sql).await, "{sql} succeeded");
     }
     assert_eq!(store.rendering(&a.id, 1, "csaf", "").await.unwrap(), first);
+    // Every step is an audit event, and the chain holds.
+    let actions: Vec<String> = store
+        .audit_trail("advisory", &a.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "advisory.create",
+            "advisory.publish",
+            "advisory.update",
+            "advisory.publish"
+        ]
+    );
+    assert!(matches!(
+        store.verify_audit_chain(|_| {}).await.unwrap(),
+        psirt_store::audit::ChainReport::Intact { .. }
+    ));
 }
 
 /// Runs `sql`; whether the database accepted it.
