@@ -709,5 +709,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_intake::IntakeApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_rca::RcaApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_affects::AffectsApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_advisories::AdvisoriesApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_csaf_import::CsafImportApiDoc as utoipa::OpenApi>::openapi());
     Json(doc)
 }

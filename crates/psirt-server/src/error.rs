@@ -120,6 +120,19 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<psirt_formats::publish::PublishError> for ApiError {
+    /// An advisory that cannot be rendered is the client's to fix (add affects, drop a duplicate
+    /// CVE...), except a schema that does not compile, which is ours.
+    fn from(e: psirt_formats::publish::PublishError) -> Self {
+        match e {
+            psirt_formats::publish::PublishError::SchemaSetup { .. } => {
+                ApiError::Internal(e.to_string())
+            }
+            other => ApiError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, other.to_string()),
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         ApiError::BadRequest(r.status(), r.body_text())

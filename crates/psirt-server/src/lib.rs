@@ -2,9 +2,12 @@
 //! per-client rate limits. The binary calls [`serve`].
 
 pub mod api;
+pub mod api_advisories;
+pub mod api_affects;
 pub mod api_bounty;
 pub mod api_clocks;
 pub mod api_cra;
+pub mod api_csaf_import;
 pub mod api_cvss;
 pub mod api_intake;
 pub mod api_intel;
@@ -13,11 +16,15 @@ pub mod api_metrics;
 pub mod api_outbox;
 pub mod api_rca;
 pub mod auth;
+pub mod csaf_provider;
 pub mod engine;
 pub mod error;
 pub mod feed_sync;
 pub mod intel;
+pub mod keys;
 pub mod outbox_worker;
+pub mod public_advisories;
+pub mod publish;
 pub mod sbom;
 pub mod ui;
 
@@ -58,6 +65,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Whether loopback clients may read `/metrics` without the token.
     pub metrics_allow_loopback: bool,
+    /// Who publishes advisories (id prefix, publisher, CNA identity).
+    pub publisher: publish::PublisherConfig,
 }
 
 impl Default for Config {
@@ -76,6 +85,7 @@ impl Default for Config {
             smtp: None,
             metrics_token: None,
             metrics_allow_loopback: true,
+            publisher: publish::PublisherConfig::default(),
         }
     }
 }
@@ -118,6 +128,11 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())
+        .merge(api_affects::routes())
+        .merge(api_advisories::routes())
+        .merge(api_csaf_import::routes())
+        .merge(csaf_provider::routes())
+        .merge(public_advisories::routes())
         .merge(ui::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

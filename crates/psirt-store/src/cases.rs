@@ -14,7 +14,7 @@ use crate::audit::AuditDraft;
 use crate::model::CaseRow;
 use crate::{Actor, Case, Comment, Page, PageRequest, Result, Store, StoreError};
 
-const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, suggested_severity, severity_source, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at, disclosed_early_at, disclosed_early_note";
+const CASE_COLUMNS: &str = "id, title, description, state, resolution, severity, suggested_severity, severity_source, priority, embargoed, public_date, assignee_id, created_by, created_at, updated_at, disclosed_early_at, disclosed_early_note, coordination_notes";
 
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,6 +51,8 @@ pub struct CasePatch {
     pub assignee_id: Option<Option<i64>>,
     /// The full new list, e.g. ["CWE-79"].
     pub cwe_ids: Option<Vec<String>>,
+    /// Coordination notes for the planned disclosure.
+    pub coordination_notes: Option<String>,
 }
 
 /// Tells "absent" (None) from "null" (Some(None)) in a JSON patch.
@@ -105,7 +107,7 @@ fn snapshot(c: &Case) -> Map<String, Value> {
     let v = json!({
         "title": c.title, "description": c.description, "severity": c.severity, "priority": c.priority,
         "embargoed": c.embargoed, "public_date": c.public_date.map(crate::audit::at_text), "assignee_id": c.assignee_id,
-        "cwe_ids": c.cwe_ids,
+        "cwe_ids": c.cwe_ids, "coordination_notes": c.coordination_notes,
     });
     match v {
         Value::Object(m) => m,
@@ -222,6 +224,20 @@ impl Store {
         let mut before = self.case(id).await?;
         let title = patch.title.as_deref().map(str::trim);
         validate_case_text(title, patch.description.as_deref())?;
+        let notes = patch.coordination_notes.as_deref().map(str::trim);
+        if let Some(n) = notes {
+            let mut errors = Vec::new();
+            check_text(
+                &mut errors,
+                "coordination_notes",
+                n,
+                limits::DESCRIPTION,
+                false,
+            );
+            if !errors.is_empty() {
+                return Err(DomainError::Invalid(errors).into());
+            }
+        }
         let cwes = patch.cwe_ids.as_deref().map(parse_cwe_list).transpose()?;
         let assignee = patch.assignee_id.unwrap_or(before.assignee_id);
         if let Some(uid) = assignee {
@@ -263,7 +279,7 @@ impl Store {
             };
             sqlx::query(
                 "UPDATE cases SET title = $1, description = $2, severity = $3, severity_source = $4, priority = $5, embargoed = $6, \
-                 public_date = $7, assignee_id = $8, updated_at = $9 WHERE id = $10",
+                 public_date = $7, assignee_id = $8, updated_at = $9, coordination_notes = $11 WHERE id = $10",
             )
             .bind(title.unwrap_or(&before.title))
             .bind(patch.description.as_deref().unwrap_or(&before.description))
@@ -275,6 +291,7 @@ impl Store {
             .bind(assignee)
             .bind(now)
             .bind(id)
+            .bind(notes.unwrap_or(&before.coordination_notes))
             .execute(&mut *tx)
             .await?;
             if let Some(cwes) = &cwes {
@@ -296,6 +313,7 @@ impl Store {
             after.embargoed = patch.embargoed.unwrap_or(before.embargoed);
             after.public_date = patch.public_date.unwrap_or(before.public_date);
             after.assignee_id = assignee;
+            after.coordination_notes = notes.unwrap_or(&before.coordination_notes).to_owned();
             if let Some(c) = &cwes {
                 after.cwe_ids = c.clone();
             }

@@ -314,6 +314,9 @@ pub struct Dashboard {
     pub urgent_cases: Vec<crate::Case>,
     /// Reports waiting for triage, oldest first (empty for those who may not triage).
     pub triage_queue: Vec<crate::Report>,
+    /// Cases the viewer may see whose planned public date falls in the next 30 days, soonest
+    /// first: the disclosures to get ready for.
+    pub upcoming_disclosures: Vec<crate::Case>,
 }
 
 impl Store {
@@ -374,13 +377,46 @@ impl Store {
         } else {
             Vec::new()
         };
+        let upcoming_disclosures = self.upcoming_disclosures(viewer, 30, limit).await?;
         Ok(Dashboard {
             regulatory: self.cra_due(viewer, limit).await?,
             disclosed_early,
             clocks,
             urgent_cases,
             triage_queue,
+            upcoming_disclosures,
         })
+    }
+
+    /// Open cases the viewer may see with a planned public date within `days` from now.
+    pub async fn upcoming_disclosures(
+        &self,
+        viewer: &Viewer,
+        days: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::Case>> {
+        let now = self.now();
+        let until = now + time::Duration::days(days);
+        let ids: Vec<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT c.id FROM cases c WHERE c.public_date IS NOT NULL AND c.public_date >= $1 AND c.public_date <= $2 \
+                 AND c.state NOT IN ('closed', 'rejected') \
+                 AND ($3 OR c.embargoed = FALSE OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = $4)) \
+                 ORDER BY c.public_date, c.id LIMIT $5",
+            )
+            .bind(now)
+            .bind(until)
+            .bind(viewer.role.is_psirt())
+            .bind(viewer.user_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        let mut cases = Vec::with_capacity(ids.len());
+        for id in ids {
+            cases.push(self.case(id).await?);
+        }
+        Ok(cases)
     }
 }
 

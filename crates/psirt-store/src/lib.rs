@@ -7,6 +7,9 @@
 
 #[macro_use]
 mod macros;
+pub mod advisories;
+mod advisory_rows;
+pub mod affects;
 pub mod audit;
 pub mod bounty;
 pub mod cases;
@@ -17,6 +20,7 @@ mod error;
 pub mod intake;
 pub mod intel;
 pub mod inventory;
+pub mod keys;
 pub mod matches;
 pub mod metrics;
 pub mod model;
@@ -40,6 +44,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
+pub use advisories::{
+    AdvisoryCase, AdvisoryInput, AdvisoryRecord, NewRendering, RenderingInfo, StoredRevision,
+};
+pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;
 pub use intel::{
     EpssEntry, FeedAttempt, FeedImportLog, FeedSource, IntelRecordSummary, NewEpss, NewIntelRecord,

@@ -95,6 +95,9 @@ pub struct Case {
     #[serde(with = "time::serde::rfc3339::option")]
     pub disclosed_early_at: Option<OffsetDateTime>,
     pub disclosed_early_note: String,
+    /// Coordination notes for the planned disclosure (`public_date`): who else is involved,
+    /// what was agreed.
+    pub coordination_notes: String,
     /// CWE numbers (79 for CWE-79), ascending.
     pub cwe_ids: Vec<u32>,
     /// User ids of the case's members, ascending.
@@ -137,6 +140,7 @@ pub(crate) struct CaseRow {
     pub updated_at: OffsetDateTime,
     pub disclosed_early_at: Option<OffsetDateTime>,
     pub disclosed_early_note: String,
+    pub coordination_notes: String,
 }
 
 pub(crate) fn parse_opt<T: std::str::FromStr>(
@@ -177,6 +181,7 @@ impl CaseRow {
             updated_at: self.updated_at,
             disclosed_early_at: self.disclosed_early_at,
             disclosed_early_note: self.disclosed_early_note,
+            coordination_notes: self.coordination_notes,
             cwe_ids,
             members,
         })

@@ -32,6 +32,8 @@ both_backends!(
     bad_assessments_store_nothing,
 );
 
+#[path = "store/advisories.rs"]
+mod advisories;
 #[path = "store/clocks.rs"]
 mod clocks;
 #[path = "store/intel.rs"]

@@ -9,7 +9,9 @@ use psirt_store::users::NewUser;
 use psirt_store::{Actor, Store, SystemClock};
 
 use crate::feeds_cmd::{self, FeedsCommand};
+use crate::import_cmd::{self, ImportCommand};
 use crate::inventory_cmd::{self, ProductsCommand};
+use crate::keys_cmd::{self, KeysCommand};
 use crate::sbom_cmd::{self, SbomCommand};
 use crate::scan_cmd::{self, ScanFormat};
 use crate::versions_cmd::{self, VersionsCommand};
@@ -49,6 +51,43 @@ enum Command {
         /// Mark cookies Secure (set when served over HTTPS).
         #[arg(long, env = "PSIRT_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Advisory ids are `<PREFIX>-SA-<YEAR>-<NNNN>`.
+        #[arg(long, env = "PSIRT_ADVISORY_PREFIX", default_value = "PSIRT")]
+        advisory_prefix: String,
+        /// The publisher named in advisories and the CSAF provider metadata.
+        #[arg(long, env = "PSIRT_PUBLISHER_NAME", default_value = "PSIRT")]
+        publisher_name: String,
+        /// The publisher's namespace URL (default: the public URL).
+        #[arg(long, env = "PSIRT_PUBLISHER_NAMESPACE", default_value = "")]
+        publisher_namespace: String,
+        /// Security contact (e-mail or URL): CSAF contact details and security.txt `Contact`.
+        #[arg(long, env = "PSIRT_SECURITY_CONTACT", default_value = "")]
+        security_contact: String,
+        /// The CNA's organisation UUID and short name written into CVE records.
+        #[arg(
+            long,
+            env = "PSIRT_CNA_ORG_ID",
+            default_value = "00000000-0000-4000-8000-000000000000"
+        )]
+        cna_org_id: String,
+        #[arg(long, env = "PSIRT_CNA_SHORT_NAME", default_value = "psirt")]
+        cna_short_name: String,
+        /// security.txt `Policy` URL (default: the reporting page).
+        #[arg(long, env = "PSIRT_SECURITY_POLICY", default_value = "")]
+        security_policy: String,
+        /// security.txt `Preferred-Languages`.
+        #[arg(long, env = "PSIRT_PREFERRED_LANGUAGES", default_value = "en")]
+        preferred_languages: String,
+    },
+    /// Import other vendors' advisories (CSAF 2.0) as intel records.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// OpenPGP signing key of the CSAF provider.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -140,6 +179,14 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             listen,
             public_url,
             secure_cookies,
+            advisory_prefix,
+            publisher_name,
+            publisher_namespace,
+            security_contact,
+            cna_org_id,
+            cna_short_name,
+            security_policy,
+            preferred_languages,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some(password) = store.bootstrap_admin().await? {
@@ -155,9 +202,22 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                 "psirt listening on http://{listen} ({} database)",
                 store.backend()
             );
+            psirt_domain::advisory::check_prefix(&advisory_prefix)
+                .map_err(|e| anyhow::anyhow!("--advisory-prefix {e}"))?;
             let config = psirt_server::Config {
                 public_url,
                 secure_cookies,
+                publisher: psirt_server::publish::PublisherConfig {
+                    prefix: advisory_prefix,
+                    name: publisher_name,
+                    namespace: publisher_namespace,
+                    contact: security_contact,
+                    cna_org_id,
+                    cna_short_name,
+                    policy_url: security_policy,
+                    preferred_languages,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             psirt_server::serve(listener, store, config).await?;
@@ -204,6 +264,20 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Import { command } => {
+            let store = open(&cli.database_url).await?;
+            let all = import_cmd::run(&store, command).await?;
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Keys { command } => {
+            let store = open(&cli.database_url).await?;
+            keys_cmd::run(&store, command).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Sbom { command } => {
             let store = open(&cli.database_url).await?;

@@ -2,7 +2,9 @@
 
 mod cli;
 mod feeds_cmd;
+mod import_cmd;
 mod inventory_cmd;
+mod keys_cmd;
 mod sbom_cmd;
 mod scan_cmd;
 mod versions_cmd;

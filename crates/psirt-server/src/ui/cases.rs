@@ -225,6 +225,7 @@ struct CasePage {
     runbook: Option<super::rca::RunbookView>,
     rca: super::rca::RcaView,
     timeline: Vec<EntryView>,
+    disclosure: super::disclosure::CaseDisclosure,
 }
 
 /// A short human line for an audit entry's change.
@@ -363,6 +364,7 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
         .iter()
         .map(super::clocks::clock_view)
         .collect();
+    let disclosure = super::disclosure::case_disclosure(st, staff, &c).await?;
     let cra = st.store.case_cra(id).await?.as_ref().map(super::cra::view);
     let runbook = st
         .store
@@ -372,6 +374,7 @@ async fn case_page(st: &AppState, staff: &Staff, id: i64, notice: Option<String>
         .map(super::rca::runbook_view);
     let rca = super::rca::rca_view(st.store.case_rca(id).await?.as_ref());
     let page = CasePage {
+        disclosure,
         runbook,
         rca,
         cra,
@@ -441,6 +444,8 @@ pub struct CaseForm {
     public_date: String,
     #[serde(default)]
     cwe_ids: String,
+    #[serde(default)]
+    coordination_notes: String,
 }
 
 fn optional<T: std::str::FromStr<Err = psirt_domain::DomainError>>(
@@ -491,6 +496,7 @@ fn patch_from(f: CaseForm) -> Result<CasePatch, ApiError> {
                 .map(str::to_owned)
                 .collect(),
         ),
+        coordination_notes: Some(f.coordination_notes),
     })
 }
 
@@ -621,6 +627,7 @@ mod tests {
             embargoed: None,
             public_date: "2027-01-31".into(),
             cwe_ids: "CWE-79, CWE-89".into(),
+            coordination_notes: "CERT/CC coordinates.".into(),
         }
     }
 

@@ -172,6 +172,8 @@ struct DashboardPage {
     urgent: Vec<UrgentView>,
     queue: Vec<ReportRow>,
     can_triage: bool,
+    /// Planned disclosures in the next 30 days; `updated` holds the planned public date.
+    upcoming: Vec<UrgentView>,
 }
 
 pub async fn dashboard(
@@ -221,6 +223,14 @@ pub async fn dashboard(
         urgent: d.urgent_cases.iter().map(urgent_view).collect(),
         queue: d.triage_queue.iter().map(ReportRow::from).collect(),
         can_triage: staff.viewer().can_triage(),
+        upcoming: d
+            .upcoming_disclosures
+            .iter()
+            .map(|c| UrgentView {
+                updated: c.public_date.as_ref().map(when).unwrap_or_default(),
+                ..urgent_view(c)
+            })
+            .collect(),
     };
     html(StatusCode::OK, &view)
 }

@@ -4,10 +4,12 @@
 
 mod account;
 mod admin;
+mod advisories;
 mod cases;
 pub mod charts;
 mod clocks;
 mod cra;
+mod disclosure;
 mod error;
 pub mod intel;
 mod metrics;
@@ -77,6 +79,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cases/{id}/cra/{stage}/sent", post(cra::sent))
         .route("/metrics-page", get(metrics::page))
+        .route("/cases/{id}/affects", post(disclosure::add_affect))
+        .route(
+            "/cases/{id}/affects/{affect_id}",
+            post(disclosure::update_affect),
+        )
+        .route(
+            "/cases/{id}/affects/{affect_id}/delete",
+            post(disclosure::delete_affect),
+        )
+        .route(
+            "/advisories",
+            get(advisories::list).post(advisories::create),
+        )
+        .route(
+            "/advisories/{id}",
+            get(advisories::page).post(advisories::update),
+        )
+        .route("/advisories/{id}/publish", post(advisories::publish))
         .route("/cases/{id}/messages", post(cases::message))
         .route("/cases/{id}/members", post(cases::add_member))
         .route(
@@ -216,6 +236,11 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
             "Upstream case opened; affected versions are under investigation."
         }
         "version_created" => "Version added.",
+        "affect_saved" => "Affect saved.",
+        "affect_deleted" => "Affect deleted.",
+        "advisory_created" => "Advisory draft created.",
+        "advisory_updated" => "Advisory updated.",
+        "advisory_published" => "Revision published.",
         "version_updated" => "Version updated.",
         "user_updated" => "User updated.",
         "password_reset" => "Password reset; the user must change it at next login.",

@@ -148,7 +148,7 @@ pub async fn clocks_api_and_dashboard(backend: Backend) {
     let (_, d) = vic.get("/api/v1/dashboard").await;
     assert_eq!(
         d,
-        json!({"disclosed_early": [], "regulatory": [], "clocks": [], "urgent_cases": [], "triage_queue": []})
+        json!({"disclosed_early": [], "regulatory": [], "clocks": [], "urgent_cases": [], "triage_queue": [], "upcoming_disclosures": []})
     );
 
     // The embargo breaks: only the PSIRT records it; the case is then public and on top.

@@ -5,7 +5,9 @@ mod bounty;
 mod browser;
 mod clocks;
 mod cra;
+mod csaf_provider;
 mod cvss;
+mod disclosure;
 mod flows;
 mod harness;
 mod intake;
@@ -59,4 +61,9 @@ both_backends!(
     rca::escalation_checklist_and_rca,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
+    disclosure::affects_and_planning,
+    disclosure::advisories_publish_immutably,
+    disclosure::disclosure_pages,
+    csaf_provider::csaf_downloader,
+    csaf_provider::csaf_import_api,
 );

@@ -1,0 +1,250 @@
+//! The CSAF 2.0 provider directory under `/.well-known/csaf/` and `/.well-known/security.txt`.
+//!
+//! Everything is derived from the stored bytes of each advisory's latest published revision (its
+//! title and TLP are read from the CSAF document itself, so unpublished edits never leak). TLP:CLEAR
+//! documents are public; other labels are served to logged-in staff only (CSAF §7.1.5: access
+//! protected). Hashes are computed from the stored bytes; `.asc` signatures are made with the
+//! active OpenPGP key (see `keys.rs`) when one is configured.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use psirt_domain::Tlp;
+use psirt_formats::publish::{
+    changes_csv, index_txt, provider_metadata, rolie_feed, to_bytes, ProviderConfig,
+    PublishedDocument,
+};
+use sha2::{Digest, Sha256, Sha512};
+
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult, Path};
+use crate::publish::{public_base, publisher};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/security.txt", get(security_txt))
+        .route("/.well-known/csaf/{*path}", get(provider_file))
+}
+
+/// One published document: its distribution entry and the stored CSAF bytes.
+pub struct Published {
+    pub doc: PublishedDocument,
+    pub csaf: Vec<u8>,
+}
+
+/// Every advisory's latest published CSAF document.
+pub async fn published(st: &AppState) -> ApiResult<Vec<Published>> {
+    let mut out = Vec::new();
+    for a in st.store.advisories().await? {
+        let (Some(first), Some(last)) = (a.revisions.first(), a.revisions.last()) else {
+            continue;
+        };
+        let (_, csaf) = st.store.rendering(&a.id, last.seq, "csaf", "").await?;
+        let v: serde_json::Value = serde_json::from_slice(&csaf)
+            .map_err(|e| ApiError::Internal(format!("stored CSAF of {}: {e}", a.id)))?;
+        let title = v["document"]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let tlp: Tlp =
+            serde_json::from_value(v["document"]["distribution"]["tlp"]["label"].clone())
+                .map_err(|e| ApiError::Internal(format!("stored CSAF of {}: TLP {e}", a.id)))?;
+        out.push(Published {
+            doc: PublishedDocument {
+                id: a.id.to_string(),
+                title,
+                tlp,
+                initial_release_date: first.revision.date,
+                current_release_date: last.revision.date,
+            },
+            csaf,
+        });
+    }
+    Ok(out)
+}
+
+pub fn csaf_base(st: &AppState) -> String {
+    format!("{}/.well-known/csaf", public_base(st))
+}
+
+async fn provider_config(
+    st: &AppState,
+) -> ApiResult<(ProviderConfig, Option<psirt_store::keys::OpenPgpKey>)> {
+    let key = st.store.active_openpgp_key().await?;
+    let base = csaf_base(st);
+    let openpgp_keys = key
+        .iter()
+        .map(|k| {
+            (
+                k.fingerprint.clone(),
+                format!("{base}/openpgp/{}.asc", k.fingerprint),
+            )
+        })
+        .collect();
+    Ok((
+        ProviderConfig {
+            base_url: base,
+            publisher: publisher(st),
+            role: "csaf_provider".into(),
+            list_on_aggregators: true,
+            mirror_on_aggregators: true,
+            openpgp_keys,
+        },
+        key,
+    ))
+}
+
+fn body(media: &'static str, bytes: impl Into<axum::body::Body>) -> Response {
+    ([(header::CONTENT_TYPE, media)], bytes.into()).into_response()
+}
+
+/// `tlp` may be served to this client: CLEAR to anyone, the rest to staff.
+fn allowed(tlp: Tlp, staff: &Result<Staff, ApiError>) -> bool {
+    tlp == Tlp::Clear || staff.is_ok()
+}
+
+/// The TLP of a feed file name (`feed-tlp-white.json`).
+fn feed_tlp(name: &str) -> Option<Tlp> {
+    let label = name.strip_prefix("feed-tlp-")?.strip_suffix(".json")?;
+    serde_json::from_value(serde_json::Value::String(label.to_ascii_uppercase())).ok()
+}
+
+async fn provider_file(
+    State(st): State<AppState>,
+    staff: Result<Staff, ApiError>,
+    Path(path): Path<String>,
+) -> ApiResult<Response> {
+    let (config, key) = provider_config(&st).await?;
+    let docs = published(&st).await?;
+    // What a client may list: public documents, or all of them for staff.
+    let visible: Vec<PublishedDocument> = docs
+        .iter()
+        .filter(|d| allowed(d.doc.tlp, &staff))
+        .map(|d| d.doc.clone())
+        .collect();
+    match path.as_str() {
+        "provider-metadata.json" => {
+            let mut tlps = vec![Tlp::Clear];
+            for d in &docs {
+                if !tlps.contains(&d.doc.tlp) {
+                    tlps.push(d.doc.tlp);
+                }
+            }
+            let updated = docs
+                .iter()
+                .map(|d| d.doc.current_release_date)
+                .chain(key.iter().map(|k| k.created_at))
+                .max()
+                .unwrap_or_else(|| st.store.now());
+            let doc = provider_metadata(&config, &tlps, updated)?;
+            return Ok(body("application/json", to_bytes(&doc)));
+        }
+        "index.txt" => return Ok(body("text/plain; charset=utf-8", index_txt(&visible))),
+        "changes.csv" => return Ok(body("text/csv; charset=utf-8", changes_csv(&visible))),
+        _ => {}
+    }
+    if let Some(tlp) = feed_tlp(&path) {
+        if !allowed(tlp, &staff) {
+            return Err(ApiError::Unauthorized("log in to read this feed"));
+        }
+        let feed = rolie_feed(&config, tlp, &visible);
+        return Ok(body("application/json", to_bytes(&feed)));
+    }
+    if let Some(fp) = path
+        .strip_prefix("openpgp/")
+        .and_then(|f| f.strip_suffix(".asc"))
+    {
+        return match key {
+            Some(k) if k.fingerprint == fp => {
+                Ok(body("application/pgp-keys", k.public_key.clone()))
+            }
+            _ => Err(ApiError::NotFound("key")),
+        };
+    }
+    // A document or one of its companions: `<path>.json`, `.sha256`, `.sha512`, `.asc`.
+    let (doc_path, suffix) = ["", ".sha256", ".sha512", ".asc"]
+        .iter()
+        .rev()
+        .find_map(|s| {
+            path.strip_suffix(s)
+                .filter(|p| p.ends_with(".json"))
+                .map(|p| (p, *s))
+        })
+        .ok_or(ApiError::NotFound("file"))?;
+    let d = docs
+        .iter()
+        .find(|d| d.doc.path() == doc_path)
+        .ok_or(ApiError::NotFound("file"))?;
+    if !allowed(d.doc.tlp, &staff) {
+        return Err(ApiError::Unauthorized("log in to read this document"));
+    }
+    let file = doc_path.rsplit('/').next().unwrap_or(doc_path);
+    match suffix {
+        "" => Ok(body("application/json", d.csaf.clone())),
+        // `sha256sum` format, as CSAF §7.1.18 asks: `<hex>  <file name>`.
+        ".sha256" => Ok(body(
+            "text/plain; charset=utf-8",
+            format!("{}  {file}\n", hex::encode(Sha256::digest(&d.csaf))),
+        )),
+        ".sha512" => Ok(body(
+            "text/plain; charset=utf-8",
+            format!("{}  {file}\n", hex::encode(Sha512::digest(&d.csaf))),
+        )),
+        _ => {
+            let key = key.ok_or(ApiError::NotFound("signature"))?;
+            let sig =
+                crate::keys::sign(&key, &d.csaf).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(body("application/pgp-signature", sig))
+        }
+    }
+}
+
+/// RFC 9116 `security.txt`, from the server configuration.
+async fn security_txt(State(st): State<AppState>) -> ApiResult<Response> {
+    let base = public_base(&st);
+    let p = &st.config.publisher;
+    let mut out = String::new();
+    let contact = if p.contact.contains('@') && !p.contact.contains(':') {
+        format!("mailto:{}", p.contact)
+    } else if p.contact.is_empty() {
+        format!("{base}/report")
+    } else {
+        p.contact.clone()
+    };
+    out.push_str(&format!("Contact: {contact}\n"));
+    let expires = st.store.now() + time::Duration::days(p.security_txt_days.max(1));
+    let expires = expires.replace_nanosecond(0).unwrap_or(expires);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    out.push_str(&format!("Expires: {expires}\n"));
+    if let Some(k) = st.store.active_openpgp_key().await? {
+        out.push_str(&format!(
+            "Encryption: {}/openpgp/{}.asc\n",
+            csaf_base(&st),
+            k.fingerprint
+        ));
+    }
+    let policy = if p.policy_url.is_empty() {
+        format!("{base}/report")
+    } else {
+        p.policy_url.clone()
+    };
+    out.push_str(&format!("Policy: {policy}\n"));
+    let acks = if p.acknowledgments_url.is_empty() {
+        format!("{base}/security/advisories")
+    } else {
+        p.acknowledgments_url.clone()
+    };
+    out.push_str(&format!("Acknowledgments: {acks}\n"));
+    out.push_str(&format!("Preferred-Languages: {}\n", p.preferred_languages));
+    out.push_str(&format!("Canonical: {base}/.well-known/security.txt\n"));
+    out.push_str(&format!(
+        "CSAF: {}/provider-metadata.json\n",
+        csaf_base(&st)
+    ));
+    Ok(body("text/plain; charset=utf-8", out))
+}
