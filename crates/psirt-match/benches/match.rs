@@ -13,6 +13,10 @@
 //! is first checked against a naive evaluation (every instance × every entry of its package through
 //! `psirt_versions::CompiledAffected::contains_str`).
 //!
+//! Then the peers (module `peers`): PyPI `osv`/`univers` and `cargo-audit`, each on the same data as psirt, with
+//! their time / psirt's time and a gate on the finding set (`PSIRT_BENCH_PEERS=0` skips them; an empty
+//! `PSIRT_BENCH_SIZES=` runs only them).
+//!
 //! `cargo bench -p psirt-match` (release build).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may panic
@@ -25,6 +29,8 @@ use std::time::{Duration, Instant};
 use psirt_match::{AdvisoryInput, AffectedInput, ComponentInput, Index, PackageKey};
 use psirt_versions::{CompiledAffected, OsvAffectedRanges};
 use serde_json::{json, Value};
+
+mod peers;
 
 const TARGET_ADVISORIES: usize = 200_000;
 const PRODUCTS: usize = 2_000;
@@ -90,6 +96,7 @@ struct RealAffected {
 
 struct RealRecord {
     id: String,
+    aliases: Vec<String>,
     modified: String,
     affected: Vec<RealAffected>,
 }
@@ -126,6 +133,12 @@ fn load_corpus() -> Vec<RealRecord> {
                 .collect();
             out.push(RealRecord {
                 id: rec["id"].as_str().unwrap().to_string(),
+                aliases: rec["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect(),
                 modified: rec["modified"].as_str().unwrap_or("").to_string(),
                 affected,
             });
@@ -618,6 +631,7 @@ fn main() {
     let sizes: Vec<usize> = std::env::var("PSIRT_BENCH_SIZES")
         .unwrap_or_else(|_| "10k,100k,1m,5m".into())
         .split(',')
+        .filter(|s| !s.trim().is_empty())
         .map(parse_size)
         .collect();
     let smallest = sizes.iter().copied().min().unwrap_or(0);
@@ -629,5 +643,8 @@ fn main() {
             .status()
             .unwrap();
         assert!(status.success(), "size {size} failed");
+    }
+    if std::env::var("PSIRT_BENCH_PEERS").as_deref() != Ok("0") {
+        peers::run(&load_corpus());
     }
 }
