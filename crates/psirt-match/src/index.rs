@@ -517,28 +517,27 @@ impl Index {
             return Ok(Vec::new());
         };
         let pkg = &self.packages[idx(p)];
-        let mut out: Vec<Arc<str>> = match pkg.slots.get(version.as_str()) {
-            Some(&s) => self
-                .slot(s)
-                .map(|slot| {
-                    slot.advisories
-                        .iter()
-                        .filter_map(|&a| self.adv(a).map(|x| x.id.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
+        let evaluated;
+        let advs: &[AdvIdx] = match pkg.slots.get(version.as_str()).and_then(|&s| self.slot(s)) {
+            Some(slot) => &slot.advisories,
             None => {
                 let parsed = key.ecosystem.scheme().parse(&version).ok();
                 let mut advs = Vec::new();
                 self.evaluate(p, &version, parsed.as_ref(), &mut advs);
-                advs.iter()
-                    .filter_map(|&a| self.adv(a).map(|x| x.id.clone()))
-                    .collect()
+                evaluated = advs;
+                &evaluated
             }
         };
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+        // References first, sorted, then the clones: an `Arc` clone is a locked increment, which on x86 keeps the
+        // next advisory's cache misses from overlapping with this one's; taken last, on lines the sort already
+        // loaded, the increments are cheap. (Answers with dozens of advisories make the p99.)
+        let mut refs: Vec<&Arc<str>> = advs
+            .iter()
+            .filter_map(|&a| self.adv(a).map(|x| &x.id))
+            .collect();
+        refs.sort_unstable();
+        refs.dedup();
+        Ok(refs.into_iter().cloned().collect())
     }
 
     /// The matches of one product version's components, sorted.
