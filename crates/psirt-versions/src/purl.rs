@@ -132,27 +132,36 @@ impl fmt::Display for Purl {
         write!(f, "pkg:{}/", self.ty)?;
         if let Some(ns) = &self.namespace {
             for seg in ns.split('/') {
-                write!(f, "{}/", encode(seg))?;
+                write!(f, "{}/", Encoded(seg))?;
             }
         }
         // git names may hold '/' (repository path below the host): kept as separators.
         if self.ty == "git" {
-            let segs: Vec<String> = self.name.split('/').map(encode).collect();
-            f.write_str(&segs.join("/"))?;
+            for (i, seg) in self.name.split('/').enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                Encoded(seg).fmt(f)?;
+            }
         } else {
-            f.write_str(&encode(&self.name))?;
+            Encoded(&self.name).fmt(f)?;
         }
         if let Some(v) = &self.version {
-            write!(f, "@{}", encode(v))?;
+            write!(f, "@{}", Encoded(v))?;
         }
         let mut sep = '?';
         for (k, v) in &self.qualifiers {
-            write!(f, "{sep}{k}={}", encode(v))?;
+            write!(f, "{sep}{k}={}", Encoded(v))?;
             sep = '&';
         }
         if let Some(sp) = &self.subpath {
-            let segs: Vec<String> = sp.split('/').map(encode).collect();
-            write!(f, "#{}", segs.join("/"))?;
+            f.write_str("#")?;
+            for (i, seg) in sp.split('/').enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                Encoded(seg).fmt(f)?;
+            }
         }
         Ok(())
     }
@@ -244,8 +253,10 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
             .map(decode)
             .collect::<Result<Vec<_>, _>>()?
             .join("/")
-    } else {
+    } else if name.contains('%') {
         decode(&name)?
+    } else {
+        name
     };
     let namespace = if ns_segs.is_empty() {
         None
@@ -344,14 +355,19 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
             | "pub"
             | "pypi"
     );
+    // Rewritten only when something changes: most names already are canonical, and a copy per component is
+    // a tenth of an SBOM import.
+    let has_upper = |t: &str| t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii());
     if lower_ns {
-        p.namespace = p.namespace.map(|n| n.to_lowercase());
+        p.namespace = p
+            .namespace
+            .map(|n| if has_upper(&n) { n.to_lowercase() } else { n });
     }
-    if lower_name {
+    if lower_name && has_upper(&p.name) {
         p.name = p.name.to_lowercase();
     }
     match p.ty.as_str() {
-        "pypi" => p.name = p.name.replace('_', "-"),
+        "pypi" if p.name.contains('_') => p.name = p.name.replace('_', "-"),
         "huggingface" => p.version = p.version.map(|v| v.to_lowercase()),
         // Databricks' registry is case-insensitive; Azure ML's is not.
         "mlflow"
@@ -397,23 +413,38 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
 }
 
 /// Percent-encode all but ASCII alphanumerics, `.-_~` and `:`.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+/// Percent-encodes what a purl component may not hold verbatim. Written straight into the formatter: runs of
+/// characters that need no encoding go out as one slice, without an intermediate `String`.
+struct Encoded<'a>(&'a str);
+
+impl fmt::Display for Encoded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
+                continue;
+            }
+            if start < i {
+                // ASCII only (a run of unencoded bytes), so both ends are character boundaries.
+                f.write_str(&s[start..i])?;
+            }
+            let esc = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            // Three ASCII bytes.
+            f.write_str(std::str::from_utf8(&esc).map_err(|_| fmt::Error)?)?;
+            start = i + 1;
         }
+        f.write_str(&s[start..])
     }
-    out
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn decode(s: &str) -> Result<String, PurlError> {
+    if !s.contains('%') {
+        // Nothing to decode: the text is already valid UTF-8.
+        return Ok(s.to_string());
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

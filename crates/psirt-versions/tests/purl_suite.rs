@@ -121,3 +121,30 @@ fn purl_spec_suite() {
     );
     assert!(total > 500);
 }
+
+/// Display writes percent-encoding without intermediate strings: multi-byte characters, reserved characters and
+/// runs around them must still come out canonical, and the text round-trips.
+#[test]
+fn display_encodes_non_ascii_and_reserved_characters() {
+    let cases = [
+        ("pkg:npm/caf%C3%A9@1.0%2Bx", "pkg:npm/caf%C3%A9@1.0%2Bx"),
+        (
+            "pkg:npm/%E2%82%AC%E2%82%AC@%C3%A9",
+            "pkg:npm/%E2%82%AC%E2%82%AC@%C3%A9",
+        ),
+        (
+            "pkg:generic/ns%20a/na%20me@v%201?k=a%26b#sub/p%20ath",
+            "pkg:generic/ns%20a/na%20me@v%201?k=a%26b#sub/p%20ath",
+        ),
+        ("pkg:pypi/plain@1.2.3", "pkg:pypi/plain@1.2.3"),
+    ];
+    for (input, canonical) in cases {
+        let p = Purl::parse_lenient(input).unwrap();
+        assert_eq!(p.to_string(), canonical, "{input}");
+        assert_eq!(Purl::parse_lenient(canonical).unwrap(), p, "{input}");
+    }
+    assert_eq!(
+        Purl::parse_lenient("pkg:npm/caf%C3%A9@1").unwrap().name(),
+        "café"
+    );
+}
