@@ -7,7 +7,8 @@ Usage: osv_peer.py INPUT.json > OUTPUT.json
 INPUT: {"advisories": [{"id", "affected": [{"name", "ranges", "versions"}]}],   (PyPI entries only)
         "components": [[component_id, name, version], ...]}
 OUTPUT: {"<backend>": {"seconds": s, "compile_seconds": s, "findings": [[component_id, advisory_id], ...],
-                       "invalid": [component_id whose version the backend rejects, ...]}, ...,
+                       "invalid": [component_id whose version the backend rejects, ...],
+                       "rejected": [advisory_id of an entry whose event versions the backend rejects, ...]}, ...,
          "unavailable": {"<backend>": "how to install"}}
 
 One process runs the whole batch; the times are taken inside Python around the work (interpreter start and JSON
@@ -109,13 +110,13 @@ def includes(entry, raw, v):
 def run(key, data):
     t0 = time.perf_counter()
     by_pkg = {}
-    rejected = 0
+    rejected = []
     for adv in data["advisories"]:
         for aff in adv["affected"]:
             try:
                 entry = compile_entry(aff, key)
             except Exception:
-                rejected += 1
+                rejected.append(adv["id"])
                 continue
             by_pkg.setdefault(pep503(aff["name"]), []).append((adv["id"], entry))
     t1 = time.perf_counter()
@@ -142,7 +143,7 @@ def run(key, data):
                 seen.add(aid)
                 findings.append([cid, aid])
     t2 = time.perf_counter()
-    return {"seconds": t2 - t0, "compile_seconds": t1 - t0, "rejected_entries": rejected, "findings": findings,
+    return {"seconds": t2 - t0, "compile_seconds": t1 - t0, "rejected": rejected, "findings": findings,
             "invalid": invalid}
 
 
