@@ -13,6 +13,10 @@
 //! is first checked against a naive evaluation (every instance × every entry of its package through
 //! `psirt_versions::CompiledAffected::contains_str`).
 //!
+//! Then the peers (module `peers`): PyPI `osv`/`univers` and `cargo-audit`, each on the same data as psirt, with
+//! their time / psirt's time and a gate on the finding set (`PSIRT_BENCH_PEERS=0` skips them; an empty
+//! `PSIRT_BENCH_SIZES=` runs only them).
+//!
 //! `cargo bench -p psirt-match` (release build).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may panic
@@ -25,6 +29,8 @@ use std::time::{Duration, Instant};
 use psirt_match::{AdvisoryInput, AffectedInput, ComponentInput, Index, PackageKey};
 use psirt_versions::{CompiledAffected, OsvAffectedRanges};
 use serde_json::{json, Value};
+
+mod peers;
 
 const TARGET_ADVISORIES: usize = 200_000;
 const PRODUCTS: usize = 2_000;
@@ -90,6 +96,7 @@ struct RealAffected {
 
 struct RealRecord {
     id: String,
+    aliases: Vec<String>,
     modified: String,
     affected: Vec<RealAffected>,
 }
@@ -126,6 +133,12 @@ fn load_corpus() -> Vec<RealRecord> {
                 .collect();
             out.push(RealRecord {
                 id: rec["id"].as_str().unwrap().to_string(),
+                aliases: rec["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect(),
                 modified: rec["modified"].as_str().unwrap_or("").to_string(),
                 affected,
             });
@@ -501,13 +514,33 @@ fn run_size(size: usize, gate: bool) {
         lat.push(t.elapsed());
         found += a.len();
     }
+    // Where the slow queries go: result sizes of the slowest 1%, and the purl parse + key alone.
+    let mut by_lat: Vec<(Duration, usize)> = lat
+        .iter()
+        .zip(&sample_purls)
+        .map(|(d, p)| (*d, index.advisories_for(p).unwrap().len()))
+        .collect();
+    by_lat.sort();
+    let slow = &by_lat[by_lat.len() * 99 / 100..];
+    let slow_results = slow.iter().map(|x| x.1).sum::<usize>() as f64 / slow.len().max(1) as f64;
+    let mut parse_lat = Vec::with_capacity(sample_purls.len());
+    for p in &sample_purls {
+        let t = Instant::now();
+        let k = psirt_versions::Purl::parse_lenient(p).map(|x| PackageKey::from_purl(&x));
+        parse_lat.push(t.elapsed());
+        std::hint::black_box(k).ok();
+    }
+    parse_lat.sort();
     lat.sort();
     println!(
-        "[{size}] purl@version → advisories: {} queries ({found} advisories): p50 {} p99 {} max {}",
+        "[{size}] purl@version → advisories: {} queries ({found} advisories): p50 {} p99 {} max {} \
+         (slowest 1%: {slow_results:.1} advisories per answer on average; purl parse + key alone p50 {} p99 {})",
         lat.len(),
         us(pct(&lat, 0.5)),
         us(pct(&lat, 0.99)),
-        us(pct(&lat, 1.0))
+        us(pct(&lat, 1.0)),
+        us(pct(&parse_lat, 0.5)),
+        us(pct(&parse_lat, 0.99)),
     );
 
     // Full re-match.
@@ -618,6 +651,7 @@ fn main() {
     let sizes: Vec<usize> = std::env::var("PSIRT_BENCH_SIZES")
         .unwrap_or_else(|_| "10k,100k,1m,5m".into())
         .split(',')
+        .filter(|s| !s.trim().is_empty())
         .map(parse_size)
         .collect();
     let smallest = sizes.iter().copied().min().unwrap_or(0);
@@ -629,5 +663,8 @@ fn main() {
             .status()
             .unwrap();
         assert!(status.success(), "size {size} failed");
+    }
+    if std::env::var("PSIRT_BENCH_PEERS").as_deref() != Ok("0") {
+        peers::run(&load_corpus());
     }
 }

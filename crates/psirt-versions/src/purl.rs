@@ -35,6 +35,56 @@ impl Purl {
         parse_impl(s, true)
     }
 
+    /// Whether `s` certainly is a valid purl already in canonical form — `Purl::parse_lenient(s)` succeeds and
+    /// prints exactly `s` — recognised in one pass, without allocating. Conservative: `false` means "parse it",
+    /// not "invalid". It recognises the common shape `pkg:<type>/[<namespace>/…/]<name>[@<version>]` where every
+    /// part holds only characters printed unencoded (`A-Z a-z 0-9 . - _ ~ :`), with no qualifiers or subpath, and
+    /// leaves to the parser the types with rules of their own and any text the type's normalisation would change.
+    /// SBOM import uses it to skip building a `Purl` for most components.
+    pub fn is_canonical(s: &str) -> bool {
+        let Some(rest) = s.strip_prefix("pkg:") else {
+            return false;
+        };
+        let Some((ty, rest)) = rest.split_once('/') else {
+            return false;
+        };
+        let ty_ok = ty.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+            && ty.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')
+            });
+        if !ty_ok || has_own_rules(ty) {
+            return false;
+        }
+        let plain = |t: &str| !t.is_empty() && t.bytes().all(unencoded);
+        let (path, version) = match rest.rsplit_once('@') {
+            Some((p, v)) => (p, Some(v)),
+            None => (rest, None),
+        };
+        if version.is_some_and(|v| !plain(v)) {
+            return false;
+        }
+        let (namespace, name) = match path.rsplit_once('/') {
+            Some((ns, n)) => (Some(ns), n),
+            None => (None, path),
+        };
+        if !plain(name) || namespace.is_some_and(|ns| !ns.split('/').all(plain)) {
+            return false;
+        }
+        let upper = |t: &str| t.bytes().any(|b| b.is_ascii_uppercase());
+        if lower_namespace(ty) && namespace.is_some_and(upper) {
+            return false;
+        }
+        if lower_name(ty) && upper(name) {
+            return false;
+        }
+        if namespace_required(ty) && namespace.is_none()
+            || namespace_prohibited(ty) && namespace.is_some()
+        {
+            return false;
+        }
+        !(ty == "pypi" && name.contains('_'))
+    }
+
     /// Build from decoded components, applying the same validation and type-specific normalisation as parsing.
     pub fn new(
         ty: &str,
@@ -132,27 +182,36 @@ impl fmt::Display for Purl {
         write!(f, "pkg:{}/", self.ty)?;
         if let Some(ns) = &self.namespace {
             for seg in ns.split('/') {
-                write!(f, "{}/", encode(seg))?;
+                write!(f, "{}/", Encoded(seg))?;
             }
         }
         // git names may hold '/' (repository path below the host): kept as separators.
         if self.ty == "git" {
-            let segs: Vec<String> = self.name.split('/').map(encode).collect();
-            f.write_str(&segs.join("/"))?;
+            for (i, seg) in self.name.split('/').enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                Encoded(seg).fmt(f)?;
+            }
         } else {
-            f.write_str(&encode(&self.name))?;
+            Encoded(&self.name).fmt(f)?;
         }
         if let Some(v) = &self.version {
-            write!(f, "@{}", encode(v))?;
+            write!(f, "@{}", Encoded(v))?;
         }
         let mut sep = '?';
         for (k, v) in &self.qualifiers {
-            write!(f, "{sep}{k}={}", encode(v))?;
+            write!(f, "{sep}{k}={}", Encoded(v))?;
             sep = '&';
         }
         if let Some(sp) = &self.subpath {
-            let segs: Vec<String> = sp.split('/').map(encode).collect();
-            write!(f, "#{}", segs.join("/"))?;
+            f.write_str("#")?;
+            for (i, seg) in sp.split('/').enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                Encoded(seg).fmt(f)?;
+            }
         }
         Ok(())
     }
@@ -244,8 +303,10 @@ fn parse_impl(input: &str, lenient: bool) -> Result<Purl, PurlError> {
             .map(decode)
             .collect::<Result<Vec<_>, _>>()?
             .join("/")
-    } else {
+    } else if name.contains('%') {
         decode(&name)?
+    } else {
+        name
     };
     let namespace = if ns_segs.is_empty() {
         None
@@ -306,14 +367,10 @@ fn validate_qualifier_key(k: &str) -> Result<(), PurlError> {
     }
 }
 
-/// Type-specific normalisation and validation (purl-spec `types/*-definition.json`).
-fn finish(mut p: Purl) -> Result<Purl, PurlError> {
-    let err = |m: String| Err(PurlError::InvalidPurl(m));
-    if p.name.is_empty() {
-        return err("name is required".into());
-    }
-    let lower_ns = matches!(
-        p.ty.as_str(),
+/// Types whose namespace is case-insensitive (canonically lower case).
+fn lower_namespace(ty: &str) -> bool {
+    matches!(
+        ty,
         "alpm"
             | "apk"
             | "bitbucket"
@@ -326,9 +383,13 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
             | "hex"
             | "qpkg"
             | "rpm"
-    );
-    let lower_name = matches!(
-        p.ty.as_str(),
+    )
+}
+
+/// Types whose name is case-insensitive (canonically lower case).
+fn lower_name(ty: &str) -> bool {
+    matches!(
+        ty,
         "alpm"
             | "apk"
             | "bitbucket"
@@ -343,15 +404,52 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
             | "oci"
             | "pub"
             | "pypi"
-    );
-    if lower_ns {
-        p.namespace = p.namespace.map(|n| n.to_lowercase());
+    )
+}
+
+/// Types `finish` treats specially beyond case folding (normalised versions or names, required or prohibited parts,
+/// name rules): never taken as canonical without parsing.
+fn has_own_rules(ty: &str) -> bool {
+    matches!(
+        ty,
+        "git" | "huggingface" | "mlflow" | "cpan" | "julia" | "chrome-extension"
+    )
+}
+
+/// Types that require a namespace, and types that prohibit one (the rules the purl-spec suite tests).
+fn namespace_required(ty: &str) -> bool {
+    matches!(ty, "maven" | "swift" | "vscode-extension")
+}
+fn namespace_prohibited(ty: &str) -> bool {
+    matches!(ty, "otp" | "vcpkg")
+}
+
+/// Bytes a purl prints unencoded (see [`Encoded`]).
+fn unencoded(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':')
+}
+
+/// Type-specific normalisation and validation (purl-spec `types/*-definition.json`).
+fn finish(mut p: Purl) -> Result<Purl, PurlError> {
+    let err = |m: String| Err(PurlError::InvalidPurl(m));
+    if p.name.is_empty() {
+        return err("name is required".into());
     }
-    if lower_name {
+    let lower_ns = lower_namespace(&p.ty);
+    let lower_name = lower_name(&p.ty);
+    // Rewritten only when something changes: most names already are canonical, and a copy per component is
+    // a tenth of an SBOM import.
+    let has_upper = |t: &str| t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii());
+    if lower_ns {
+        p.namespace = p
+            .namespace
+            .map(|n| if has_upper(&n) { n.to_lowercase() } else { n });
+    }
+    if lower_name && has_upper(&p.name) {
         p.name = p.name.to_lowercase();
     }
     match p.ty.as_str() {
-        "pypi" => p.name = p.name.replace('_', "-"),
+        "pypi" if p.name.contains('_') => p.name = p.name.replace('_', "-"),
         "huggingface" => p.version = p.version.map(|v| v.to_lowercase()),
         // Databricks' registry is case-insensitive; Azure ML's is not.
         "mlflow"
@@ -385,35 +483,48 @@ fn finish(mut p: Purl) -> Result<Purl, PurlError> {
         _ => {}
     }
     // Only the rules the purl-spec suite tests: a stricter reading would reject purls real SBOMs carry.
-    let ns_required = matches!(p.ty.as_str(), "maven" | "swift" | "vscode-extension");
-    let ns_prohibited = matches!(p.ty.as_str(), "otp" | "vcpkg");
-    if ns_required && p.namespace.is_none() {
+    if namespace_required(&p.ty) && p.namespace.is_none() {
         return err(format!("{}: namespace is required", p.ty));
     }
-    if ns_prohibited && p.namespace.is_some() {
+    if namespace_prohibited(&p.ty) && p.namespace.is_some() {
         return err(format!("{}: namespace is not allowed", p.ty));
     }
     Ok(p)
 }
 
 /// Percent-encode all but ASCII alphanumerics, `.-_~` and `:`.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+/// Percent-encodes what a purl component may not hold verbatim. Written straight into the formatter: runs of
+/// characters that need no encoding go out as one slice, without an intermediate `String`.
+struct Encoded<'a>(&'a str);
+
+impl fmt::Display for Encoded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            if unencoded(b) {
+                continue;
+            }
+            if start < i {
+                // ASCII only (a run of unencoded bytes), so both ends are character boundaries.
+                f.write_str(&s[start..i])?;
+            }
+            let esc = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            // Three ASCII bytes.
+            f.write_str(std::str::from_utf8(&esc).map_err(|_| fmt::Error)?)?;
+            start = i + 1;
         }
+        f.write_str(&s[start..])
     }
-    out
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn decode(s: &str) -> Result<String, PurlError> {
+    if !s.contains('%') {
+        // Nothing to decode: the text is already valid UTF-8.
+        return Ok(s.to_string());
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -121,3 +121,102 @@ fn purl_spec_suite() {
     );
     assert!(total > 500);
 }
+
+/// Display writes percent-encoding without intermediate strings: multi-byte characters, reserved characters and
+/// runs around them must still come out canonical, and the text round-trips.
+#[test]
+fn display_encodes_non_ascii_and_reserved_characters() {
+    let cases = [
+        ("pkg:npm/caf%C3%A9@1.0%2Bx", "pkg:npm/caf%C3%A9@1.0%2Bx"),
+        (
+            "pkg:npm/%E2%82%AC%E2%82%AC@%C3%A9",
+            "pkg:npm/%E2%82%AC%E2%82%AC@%C3%A9",
+        ),
+        (
+            "pkg:generic/ns%20a/na%20me@v%201?k=a%26b#sub/p%20ath",
+            "pkg:generic/ns%20a/na%20me@v%201?k=a%26b#sub/p%20ath",
+        ),
+        ("pkg:pypi/plain@1.2.3", "pkg:pypi/plain@1.2.3"),
+    ];
+    for (input, canonical) in cases {
+        let p = Purl::parse_lenient(input).unwrap();
+        assert_eq!(p.to_string(), canonical, "{input}");
+        assert_eq!(Purl::parse_lenient(canonical).unwrap(), p, "{input}");
+    }
+    assert_eq!(
+        Purl::parse_lenient("pkg:npm/caf%C3%A9@1").unwrap().name(),
+        "café"
+    );
+}
+
+/// `Purl::is_canonical` may only say yes to what the parser prints back unchanged: checked on every string of the
+/// purl-spec suite (inputs and expected outputs), on crafted near-misses, and on the real SBOMs' purls.
+#[test]
+fn is_canonical_never_disagrees_with_the_parser() {
+    fn check(s: &str, yes: &mut usize) {
+        if Purl::is_canonical(s) {
+            *yes += 1;
+            let p =
+                Purl::parse_lenient(s).unwrap_or_else(|e| panic!("{s:?} taken as canonical: {e}"));
+            assert_eq!(p.to_string(), s, "taken as canonical");
+        }
+    }
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if s.starts_with("pkg:") => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(
+        &json("testvectors/purl/spec/specification-test.json"),
+        &mut all,
+    );
+    for e in std::fs::read_dir(data_dir().join("testvectors/purl/types")).unwrap() {
+        let f = format!(
+            "testvectors/purl/types/{}",
+            e.unwrap().file_name().to_string_lossy()
+        );
+        strings(&json(&f), &mut all);
+    }
+    // Real SBOM purls (JSON strings starting with "pkg:" anywhere in the shared SBOMs).
+    let sboms = data_dir().join("sboms");
+    for dir in ["cyclonedx", "spdx"] {
+        for e in std::fs::read_dir(sboms.join(dir)).into_iter().flatten() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                strings(&v, &mut all);
+            }
+        }
+    }
+    for s in [
+        "pkg:npm/foo@1.0",
+        "pkg:npm/@babel/core@7.0.0",
+        "pkg:npm//foo@1",
+        "pkg:npm/foo/@1",
+        "pkg:npm/foo@",
+        "pkg:NPM/foo@1",
+        "pkg:pypi/Foo_Bar@1.0",
+        "pkg:pypi/foo-bar@1.0",
+        "pkg:pypi/foo_bar@1.0",
+        "pkg:maven/a@1",
+        "pkg:maven/org.x/a@1",
+        "pkg:otp/ns/a@1",
+        "pkg:golang/github.com/A/B@v1.2.3",
+        "pkg:github/A/B@1",
+        "pkg:deb/debian/curl@7.0?arch=amd64",
+        "pkg:npm/a@1/b",
+        "pkg:cargo/serde@1.0.0+build",
+        "pkg:huggingface/x/y@ABC",
+    ] {
+        all.push(s.to_string());
+    }
+    let mut yes = 0;
+    for s in &all {
+        check(s, &mut yes);
+    }
+    assert!(yes > 1000, "only {yes} of {} strings recognised", all.len());
+    eprintln!("is_canonical: {yes} of {} strings recognised", all.len());
+}

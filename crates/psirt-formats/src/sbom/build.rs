@@ -119,7 +119,10 @@ impl<'d, 'p> Builder<'d, 'p> {
 
     /// Sets the canonical purl (from `raw`) and the key of `c`; `pointer` locates the raw purl.
     fn identify(&mut self, c: &mut Component, raw: Option<&str>, pointer: impl FnOnce() -> String) {
-        if let Some(raw) = raw {
+        if let Some(raw) = raw.filter(|r| Purl::is_canonical(r)) {
+            // Already canonical (checked without parsing): what parse + print would give.
+            c.purl = Some(raw.to_string());
+        } else if let Some(raw) = raw {
             match Purl::parse_lenient(raw) {
                 Ok(p) => c.purl = Some(p.to_string()),
                 Err(e) => {
