@@ -676,6 +676,8 @@ async fn cvss_assessments_supersede_and_suggest(store: Store) {
             "case.create",
             "case.cvss_assessment_set",
             "case.severity_suggested",
+            // Suggested S1: the escalation checklist starts.
+            "case.runbook_start",
             "case.cvss_assessment_set",
             "case.severity_suggested",
             "case.cvss_assessment_set",
@@ -691,7 +693,7 @@ async fn cvss_assessments_supersede_and_suggest(store: Store) {
         .into_iter()
         .filter(|e| !e.action.starts_with("case.clock_"))
         .collect();
-    let supersede = &trail[3];
+    let supersede = &trail[4];
     assert_eq!(
         supersede.before.as_ref().unwrap()["superseded"]["id"],
         first.id
@@ -830,6 +832,8 @@ async fn severity_override_is_kept_and_recorded(store: Store) {
             "case.severity_suggested",
             "case.update",
             "case.update",
+            // Set to S1 by hand: the escalation checklist starts.
+            "case.runbook_start",
             "case.cvss_assessment_set",
             "case.severity_suggested",
         ]
