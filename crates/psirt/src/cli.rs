@@ -78,6 +78,8 @@ enum Command {
         /// security.txt `Preferred-Languages`.
         #[arg(long, env = "PSIRT_PREFERRED_LANGUAGES", default_value = "en")]
         preferred_languages: String,
+        #[command(flatten)]
+        ops: crate::serve_args::OpsArgs,
     },
     /// Import other vendors' advisories (CSAF 2.0) as intel records.
     Import {
@@ -187,6 +189,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             cna_short_name,
             security_policy,
             preferred_languages,
+            ops,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some(password) = store.bootstrap_admin().await? {
@@ -204,7 +207,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             );
             psirt_domain::advisory::check_prefix(&advisory_prefix)
                 .map_err(|e| anyhow::anyhow!("--advisory-prefix {e}"))?;
-            let config = psirt_server::Config {
+            let mut config = psirt_server::Config {
                 public_url,
                 secure_cookies,
                 publisher: psirt_server::publish::PublisherConfig {
@@ -220,6 +223,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                 },
                 ..Default::default()
             };
+            ops.apply(&mut config);
             psirt_server::serve(listener, store, config).await?;
             Ok(ExitCode::SUCCESS)
         }

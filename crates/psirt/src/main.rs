@@ -7,6 +7,7 @@ mod inventory_cmd;
 mod keys_cmd;
 mod sbom_cmd;
 mod scan_cmd;
+mod serve_args;
 mod versions_cmd;
 
 use std::process::ExitCode;

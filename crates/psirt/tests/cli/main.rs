@@ -4,4 +4,5 @@
 mod disclosure;
 mod feeds;
 mod inventory;
+mod serve;
 mod versions;
