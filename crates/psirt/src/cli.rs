@@ -35,6 +35,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the `serve` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Start psirt (web UI, reporter portal, REST API). Creates `admin` on first start.
