@@ -172,9 +172,12 @@ pub async fn build_view(
             cwes: case
                 .cwe_ids
                 .iter()
-                .map(|n| CweView {
-                    id: format!("CWE-{n}"),
-                    name: format!("CWE-{n}"),
+                // CSAF needs the official name; an id the CWE list lacks is left out.
+                .filter_map(|&n| {
+                    psirt_formats::publish::cwe::cwe_name(n).map(|name| CweView {
+                        id: format!("CWE-{n}"),
+                        name: name.to_owned(),
+                    })
                 })
                 .collect(),
             cvss_v3,

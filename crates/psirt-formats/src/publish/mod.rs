@@ -10,6 +10,7 @@ pub mod csaf;
 mod csaf_vuln;
 pub mod cve5;
 mod cvss;
+pub mod cwe;
 pub mod model;
 pub mod osv;
 pub mod provider;

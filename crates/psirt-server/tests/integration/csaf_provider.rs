@@ -42,8 +42,45 @@ async fn publish(c: &Client, id: &str) {
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
-/// What a CSAF downloader does with one feed; returns the document paths it fetched.
-async fn download_feed(c: &Client, feed_url: &str, public_key: &str) -> Vec<String> {
+/// Runs csaf-validator-lib's mandatory tests (6.1.x) over `docs` in one Node process (the
+/// psirt-formats oracle, crates/psirt-formats/tests/csaf-validator).
+fn csaf_oracle(docs: &[(String, Vec<u8>)]) {
+    if std::env::var("PSIRT_SKIP_NODE_ORACLE").as_deref() == Ok("1") {
+        return;
+    }
+    let oracle = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../psirt-formats/tests/csaf-validator");
+    assert!(
+        oracle.join("node_modules/@secvisogram/csaf-validator-lib/package.json").exists(),
+        "run `npm ci --prefix crates/psirt-formats/tests/csaf-validator` (or set PSIRT_SKIP_NODE_ORACLE=1)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in docs {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let out = std::process::Command::new("node")
+        .arg(oracle.join("validate.mjs"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "csaf-validator-lib rejected psirt's documents:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{n}/{n} documents pass", n = docs.len())),
+        "{stdout}"
+    );
+}
+
+/// What a CSAF downloader does with one feed: every document with its bytes, checked.
+async fn download_feed_docs(
+    c: &Client,
+    feed_url: &str,
+    public_key: &str,
+) -> Vec<(String, Vec<u8>)> {
     let feed: Value = serde_json::from_slice(&fetch_ok(c, feed_url).await).unwrap();
     let mut got = Vec::new();
     for entry in feed["feed"]["entry"].as_array().unwrap() {
@@ -79,7 +116,7 @@ async fn download_feed(c: &Client, feed_url: &str, public_key: &str) -> Vec<Stri
         let v: Value = serde_json::from_slice(&doc).unwrap();
         validate(PublishSchema::Csaf, &v).unwrap();
         assert_eq!(v["document"]["tracking"]["id"], entry["id"]);
-        got.push(url);
+        got.push((url, doc));
     }
     got
 }
@@ -90,6 +127,16 @@ pub async fn csaf_downloader(backend: Backend) {
     let ana = app.bearer(&analyst).await;
     let anon = app.anonymous();
     let (pv, case) = product_and_case(&ana, false).await;
+    // CSAF carries a CWE with its official name (mandatory test 6.1.11); an id the CWE list
+    // lacks is left out rather than published wrong.
+    let (s, b) = ana
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/cases/{case}"),
+            Some(json!({"cwe_ids": ["CWE-9999999", "CWE-79"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
     add_fixed_affect(&ana, case, pv).await;
     let clear = draft(&ana, case, "CLEAR").await;
     publish(&ana, &clear).await;
@@ -175,13 +222,29 @@ pub async fn csaf_downloader(backend: Backend) {
         feeds.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
         ["WHITE", "GREEN"]
     );
-    let white = download_feed(&anon, &feeds[0].1, &served_key).await;
+    let white_docs = download_feed_docs(&anon, &feeds[0].1, &served_key).await;
+    let white: Vec<String> = white_docs.iter().map(|(u, _)| u.clone()).collect();
     assert_eq!(white.len(), 1);
+    let doc: Value = serde_json::from_slice(&white_docs[0].1).unwrap();
+    let cwe = &doc["vulnerabilities"][0]["cwe"];
+    assert_eq!(cwe["id"], "CWE-79", "{doc}");
+    assert_eq!(
+        cwe["name"],
+        "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"
+    );
     assert!(white[0].contains(&clear.to_lowercase()), "{white:?}");
     // TLP:GREEN is for logged-in users only, documents included.
     assert_eq!(fetch(&anon, &feeds[1].1).await.0, StatusCode::UNAUTHORIZED);
-    let green_docs = download_feed(&ana, &feeds[1].1, &served_key).await;
+    let green_with_bytes = download_feed_docs(&ana, &feeds[1].1, &served_key).await;
+    let green_docs: Vec<String> = green_with_bytes.iter().map(|(u, _)| u.clone()).collect();
     assert_eq!(green_docs.len(), 1);
+    // Every document psirt serves passes the CSAF mandatory tests.
+    let all: Vec<(String, Vec<u8>)> = white_docs
+        .iter()
+        .chain(green_with_bytes.iter())
+        .map(|(u, b)| (u.rsplit('/').next().unwrap().to_owned(), b.clone()))
+        .collect();
+    csaf_oracle(&all);
     assert_eq!(
         fetch(&anon, &green_docs[0]).await.0,
         StatusCode::UNAUTHORIZED
