@@ -25,6 +25,10 @@ pub struct ProductDraft {
     /// or a CPE 2.2 URI), used to identify it in advisories.
     #[serde(default)]
     pub cpe: Option<String>,
+    /// Package URL of the product when it ships as a package (`pkg:npm/acme-sdk`, no version):
+    /// advisories then name each version as `<purl>@<version>` (CSAF helper, OSV package).
+    #[serde(default)]
+    pub purl: Option<String>,
     #[serde(default)]
     pub owner_team: String,
     #[serde(default)]
@@ -57,12 +61,41 @@ impl ProductDraft {
                 errors.push(FieldError::new("cpe", why));
             }
         }
+        self.purl = self
+            .purl
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty());
+        if let Some(purl) = &self.purl {
+            if let Err(why) = check_product_purl(purl) {
+                errors.push(FieldError::new("purl", why));
+            }
+        }
         if errors.is_empty() {
             Ok(self)
         } else {
             Err(DomainError::Invalid(errors))
         }
     }
+}
+
+/// A product's Package URL: `pkg:TYPE/[NAMESPACE/]NAME` without version, qualifiers or subpath
+/// (each version adds its own); the full grammar is checked where it is used (psirt-versions).
+pub fn check_product_purl(purl: &str) -> Result<(), String> {
+    if purl.len() > MAX_CPE {
+        return Err(format!("is longer than {MAX_CPE} characters"));
+    }
+    if purl.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces".into());
+    }
+    let rest = purl.strip_prefix("pkg:").ok_or("must start with `pkg:`")?;
+    let (kind, name) = rest.split_once('/').ok_or("must be pkg:TYPE/NAME")?;
+    if kind.is_empty() || name.trim_matches('/').is_empty() {
+        return Err("must be pkg:TYPE/NAME".into());
+    }
+    if purl.contains(['@', '?', '#']) {
+        return Err("must not carry a version, qualifiers or subpath (each product version adds its version)".into());
+    }
+    Ok(())
 }
 
 /// Accepts a CPE 2.3 formatted string (`cpe:2.3:part:vendor:product...`) or a CPE 2.2 URI
@@ -172,6 +205,7 @@ mod tests {
             name: name.into(),
             vendor: vendor.into(),
             cpe: cpe.map(Into::into),
+            purl: None,
             ..Default::default()
         }
     }
@@ -181,6 +215,33 @@ mod tests {
             DomainError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn product_purls_are_versionless_package_urls() {
+        for good in [
+            "pkg:npm/acme-sdk",
+            "pkg:maven/com.acme/router",
+            "pkg:generic/acme/router-os",
+        ] {
+            assert_eq!(check_product_purl(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "npm/acme",
+            "pkg:npm",
+            "pkg:npm/",
+            "pkg:npm/acme@1.0",
+            "pkg:npm/acme?arch=x",
+            "pkg:npm/ac me",
+        ] {
+            assert!(check_product_purl(bad).is_err(), "{bad}");
+        }
+        let mut p = product("SDK", "Acme", None);
+        p.purl = Some("  ".into());
+        assert_eq!(p.normalised().unwrap().purl, None);
+        let mut p = product("SDK", "Acme", None);
+        p.purl = Some("pkg:npm/acme@2".into());
+        assert_eq!(fields(p.normalised().unwrap_err()), ["purl"]);
     }
 
     #[test]

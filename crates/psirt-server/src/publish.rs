@@ -145,7 +145,12 @@ pub async fn build_view(
                     vendor: a.vendor.clone(),
                     product: a.product.clone(),
                     version: a.version.clone(),
-                    purl: None,
+                    // The product's purl with this version (percent-encoded as the spec says).
+                    purl: a
+                        .purl
+                        .as_deref()
+                        .and_then(|p| psirt_versions::Purl::parse(p).ok())
+                        .map(|p| p.with_version(Some(&a.version)).to_string()),
                     cpe: version_cpe(a.cpe.as_deref(), &a.version),
                 });
             }

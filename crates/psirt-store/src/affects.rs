@@ -21,8 +21,10 @@ pub struct CaseAffect {
     pub vendor: String,
     pub product: String,
     pub version: String,
-    /// Package URL / CPE of the product (for the product tree of advisories).
+    /// CPE of the product (for the product tree of advisories).
     pub cpe: Option<String>,
+    /// Package URL of the product, without version.
+    pub purl: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub affect: Affect,
@@ -51,6 +53,7 @@ struct AffectRow {
     product: String,
     version: String,
     cpe: Option<String>,
+    purl: Option<String>,
     status: String,
     justification: Option<String>,
     fixed_in: Option<String>,
@@ -63,7 +66,7 @@ struct AffectRow {
 }
 
 const SELECT: &str = "SELECT a.id, a.case_id, a.product_version_id, p.id AS product_id, p.vendor, p.name AS product, \
-    v.version, p.cpe, a.status, a.justification, a.fixed_in, a.statement, a.remediation_kind, a.remediation_text, \
+    v.version, p.cpe, p.purl, a.status, a.justification, a.fixed_in, a.statement, a.remediation_kind, a.remediation_text, \
     a.target_release, a.created_at, a.updated_at \
     FROM affects a JOIN product_versions v ON v.id = a.product_version_id JOIN products p ON p.id = v.product_id";
 
@@ -105,6 +108,7 @@ impl AffectRow {
             product: self.product,
             version: self.version,
             cpe: self.cpe,
+            purl: self.purl,
             affect,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -15,6 +15,8 @@ pub struct Product {
     pub name: String,
     pub vendor: String,
     pub cpe: Option<String>,
+    /// The product's Package URL (without version), when it ships as a package.
+    pub purl: Option<String>,
     pub owner_team: String,
     pub description: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -50,11 +52,11 @@ pub struct ProductVersion {
 }
 
 const PRODUCT_COLUMNS: &str =
-    "id, name, vendor, cpe, owner_team, description, created_at, updated_at";
+    "id, name, vendor, cpe, purl, owner_team, description, created_at, updated_at";
 const VERSION_COLUMNS: &str = "id, product_id, version, released_on, support_ends_on, sbom_format, sbom_spec_version, sbom_sha256, sbom_imported_at, component_count, created_at, updated_at";
 
 fn product_json(p: &ProductDraft) -> serde_json::Value {
-    json!({"name": p.name, "vendor": p.vendor, "cpe": p.cpe, "owner_team": p.owner_team, "description": p.description})
+    json!({"name": p.name, "vendor": p.vendor, "cpe": p.cpe, "purl": p.purl, "owner_team": p.owner_team, "description": p.description})
 }
 
 fn version_json(v: &ProductVersionDraft) -> serde_json::Value {
@@ -67,8 +69,8 @@ impl Store {
         let now = self.now();
         let id: i64 = with_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO products (name, vendor, cpe, owner_team, description, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                "INSERT INTO products (name, vendor, cpe, owner_team, description, created_by, created_at, updated_at, purl) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
             )
             .bind(&p.name)
             .bind(&p.vendor)
@@ -77,6 +79,7 @@ impl Store {
             .bind(&p.description)
             .bind(actor.user_id())
             .bind(now)
+            .bind(&p.purl)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "a product with this vendor and name"))?;
@@ -104,7 +107,7 @@ impl Store {
             .await?;
             let before = before.ok_or(StoreError::NotFound("product"))?;
             sqlx::query(
-                "UPDATE products SET name = $1, vendor = $2, cpe = $3, owner_team = $4, description = $5, updated_at = $6 WHERE id = $7",
+                "UPDATE products SET name = $1, vendor = $2, cpe = $3, owner_team = $4, description = $5, updated_at = $6, purl = $8 WHERE id = $7",
             )
             .bind(&p.name)
             .bind(&p.vendor)
@@ -113,6 +116,7 @@ impl Store {
             .bind(&p.description)
             .bind(now)
             .bind(id)
+            .bind(&p.purl)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "a product with this vendor and name"))?;
@@ -120,6 +124,7 @@ impl Store {
                 name: before.name,
                 vendor: before.vendor,
                 cpe: before.cpe,
+                purl: before.purl,
                 owner_team: before.owner_team,
                 description: before.description,
             };

@@ -23,6 +23,9 @@ pub enum ProductsCommand {
         /// CPE prefix, e.g. cpe:2.3:a:acme:router_os
         #[arg(long)]
         cpe: Option<String>,
+        /// Package URL without version, when the product ships as a package (pkg:npm/acme-sdk).
+        #[arg(long)]
+        purl: Option<String>,
         #[arg(long, default_value = "")]
         owner_team: String,
     },
@@ -99,6 +102,7 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
             vendor,
             name,
             cpe,
+            purl,
             owner_team,
         } => {
             let p = store
@@ -108,6 +112,7 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
                         name,
                         vendor,
                         cpe,
+                        purl,
                         owner_team,
                         description: String::new(),
                     },

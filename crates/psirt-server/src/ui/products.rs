@@ -80,6 +80,8 @@ pub struct ProductForm {
     owner_team: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    purl: String,
 }
 
 impl From<ProductForm> for ProductDraft {
@@ -88,6 +90,7 @@ impl From<ProductForm> for ProductDraft {
             name: f.name,
             vendor: f.vendor,
             cpe: Some(f.cpe),
+            purl: Some(f.purl),
             owner_team: f.owner_team,
             description: f.description,
         }

@@ -15,7 +15,7 @@ pub async fn product_and_case(c: &Client, embargoed: bool) -> (i64, i64) {
     let (s, p) = c
         .post(
             "/api/v1/products",
-            json!({"name": "Router OS", "vendor": "ACME", "cpe": "cpe:2.3:o:acme:router_os", "owner_team": "edge"}),
+            json!({"name": "Router OS", "vendor": "ACME", "cpe": "cpe:2.3:o:acme:router_os", "purl": "pkg:npm/acme-router-os", "owner_team": "edge"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
@@ -234,6 +234,17 @@ pub async fn advisories_publish_immutably(backend: Backend) {
         &serde_json::from_slice(&first[2]).unwrap(),
     )
     .unwrap();
+    // The product's purl names each version: a CSAF identification helper and an OSV package.
+    let text = String::from_utf8_lossy(&first[0]).to_string();
+    assert!(
+        text.contains("\"purl\": \"pkg:npm/acme-router-os@4.2.0\""),
+        "{text}"
+    );
+    let osv: Value = serde_json::from_slice(&first[2]).unwrap();
+    assert_eq!(
+        osv["affected"][0]["package"]["purl"], "pkg:npm/acme-router-os",
+        "{osv}"
+    );
     validate(
         PublishSchema::CveRecord,
         &serde_json::from_slice(&first[4]).unwrap(),

@@ -235,6 +235,7 @@ pub async fn intel_pages(backend: Backend) {
                     name: "Portal".into(),
                     vendor: "Acme".into(),
                     cpe: None,
+                    purl: None,
                     owner_team: String::new(),
                     description: String::new(),
                 },

@@ -37,6 +37,7 @@ async fn product_version(store: &Store, version: &str) -> i64 {
                 name: "Router OS".into(),
                 vendor: "ACME".into(),
                 cpe: None,
+                purl: None,
                 owner_team: "edge".into(),
                 description: String::new(),
             },

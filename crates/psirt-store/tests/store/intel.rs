@@ -235,6 +235,7 @@ async fn inventory(store: &Store) -> (i64, Vec<i64>) {
                 name: "Router".into(),
                 vendor: "Acme".into(),
                 cpe: None,
+                purl: None,
                 owner_team: String::new(),
                 description: String::new(),
             },

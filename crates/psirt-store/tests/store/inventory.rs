@@ -17,6 +17,7 @@ fn draft(name: &str, vendor: &str) -> ProductDraft {
         name: name.into(),
         vendor: vendor.into(),
         cpe: Some("cpe:2.3:a:acme:router_os".into()),
+        purl: None,
         owner_team: "edge".into(),
         description: String::new(),
     }
