@@ -100,7 +100,7 @@ async fn run(store: &Store, label: &str, purls: &[String], n: usize) {
         let sbom = SbomImport {
             format: "cyclonedx".into(),
             spec_version: "1.6".into(),
-            sha256: format!("{what}"),
+            sha256: what.to_string(),
             components: components(purls, n, upgrade_every),
             dependencies: Vec::new(),
         };
