@@ -116,6 +116,7 @@ fn default_template(key: &str) -> (&'static str, &'static str) {
     match key {
         "staff_assigned" => ("psirt: case #{{case_id}} was assigned to you", "A case was assigned to you:\n\n{{url}}/cases/{{case_id}}\n"),
         "staff_escalation" => ("psirt: case #{{case_id}} is now {{severity}} {{priority}}", "A case needs S1/P1 handling now (runbook: triage, escalate, mitigate, release, RCA, hand-off):\n\n{{url}}/cases/{{case_id}}\n"),
+        "staff_clock_warning" => ("psirt: case #{{case_id}} {{kind}} clock {{phase}} (due {{due_at}})", "A deadline needs attention: the {{kind}} clock of case #{{case_id}} is {{phase}}, due {{due_at}} (UTC).\n\n{{url}}/cases/{{case_id}}#clocks\n"),
         "reporter_message" => ("New message about your vulnerability report #{{report_id}}", "The security team sent you a message about your report #{{report_id}}.\nRead and answer it in the reporting portal with the tracking link you received when you submitted the report.\n\n{{url}}\n"),
         "reporter_status" => ("Your vulnerability report #{{report_id}}: {{state}}", "The status of the case handling your report #{{report_id}} is now: {{state}}.\nDetails are in the reporting portal, through the tracking link you received.\n\n{{url}}\n"),
         _ => ("psirt notification", "{{url}}\n"),
@@ -217,6 +218,9 @@ pub async fn run_once(
     Ok(batch.len())
 }
 
+/// How often clocks are checked for warnings.
+const CLOCK_CHECK: Duration = Duration::from_secs(60);
+
 /// Runs forever.
 pub async fn run_worker(store: Store, config: OutboxConfig) {
     let http = reqwest::Client::builder()
@@ -224,7 +228,14 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap_or_default();
+    let mut last_clock_check: Option<std::time::Instant> = None;
     loop {
+        if last_clock_check.is_none_or(|t| t.elapsed() >= CLOCK_CHECK) {
+            last_clock_check = Some(std::time::Instant::now());
+            if let Err(e) = store.enqueue_clock_warnings().await {
+                tracing::warn!("clock warnings: {e}");
+            }
+        }
         match run_once(&store, &http, &config).await {
             // A full batch: there may be more, go on at once.
             Ok(20) => continue,

@@ -7,7 +7,10 @@ use psirt_store::{Store, StoreError};
 
 use super::{admin, run};
 
-both_backends!(outbox_retries_dead_letters_and_redelivery,);
+both_backends!(
+    outbox_retries_dead_letters_and_redelivery,
+    clock_warnings_go_once_to_the_assignee_or_the_psirt,
+);
 
 async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
     store
@@ -87,4 +90,81 @@ async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.outbox(None, 10).await.unwrap().len(), 1);
+}
+
+async fn clock_warnings_go_once_to_the_assignee_or_the_psirt(store: Store) {
+    use psirt_domain::{Role, Severity};
+    use psirt_store::cases::CasePatch;
+    use psirt_store::users::NewUser;
+    let mk = |name: &str, role: Role, email: &str| NewUser {
+        username: name.into(),
+        role,
+        password: "a long enough password".into(),
+        display_name: String::new(),
+        email: email.into(),
+        must_change_password: false,
+    };
+    let ana = store
+        .create_user(&admin(), mk("ana", Role::Analyst, "ana@example.org"))
+        .await
+        .unwrap();
+    let eng = store
+        .create_user(&admin(), mk("eng", Role::Engineer, "eng@example.org"))
+        .await
+        .unwrap();
+    let case = |title: &str| NewCase {
+        title: title.into(),
+        description: String::new(),
+        severity: Some(Severity::S1),
+        priority: None,
+        embargoed: true,
+    };
+    // S1: the mitigate clock is due in 24 h, so it warns now.
+    let unassigned = store.create_case(&admin(), case("no one")).await.unwrap();
+    let assigned = store.create_case(&admin(), case("someone")).await.unwrap();
+    store.add_case_member(&admin(), assigned.id, eng.id).await.unwrap();
+    store
+        .update_case(
+            &admin(),
+            assigned.id,
+            CasePatch {
+                assignee_id: Some(Some(eng.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let before = store.outbox(Some("pending"), 100).await.unwrap().len();
+    assert_eq!(store.enqueue_clock_warnings().await.unwrap(), 2);
+    assert_eq!(
+        store.enqueue_clock_warnings().await.unwrap(),
+        0,
+        "once per clock, phase and due time"
+    );
+    let warnings: Vec<_> = store
+        .outbox(Some("pending"), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.event == "clock.warning")
+        .collect();
+    assert_eq!(
+        warnings.len() + before,
+        store.outbox(Some("pending"), 100).await.unwrap().len()
+    );
+    let to = |case_id: i64| -> Vec<String> {
+        let mut v: Vec<String> = warnings
+            .iter()
+            .filter(|m| m.payload.contains(&format!("\"case_id\":{case_id}")))
+            .map(|m| m.recipient.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(to(assigned.id), vec!["eng@example.org"]);
+    assert_eq!(to(unassigned.id), vec![ana.email.clone()]);
+    // No case title in a warning (it may be embargoed).
+    assert!(warnings
+        .iter()
+        .all(|m| !m.payload.contains("someone") && !m.payload.contains("no one")));
 }
