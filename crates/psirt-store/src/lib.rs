@@ -13,6 +13,7 @@ pub mod affects;
 pub mod audit;
 pub mod bounty;
 pub mod cases;
+pub mod clock_warnings;
 pub mod clocks;
 pub mod cra;
 pub mod cvss;

@@ -122,7 +122,10 @@ async fn clock_warnings_go_once_to_the_assignee_or_the_psirt(store: Store) {
     // S1: the mitigate clock is due in 24 h, so it warns now.
     let unassigned = store.create_case(&admin(), case("no one")).await.unwrap();
     let assigned = store.create_case(&admin(), case("someone")).await.unwrap();
-    store.add_case_member(&admin(), assigned.id, eng.id).await.unwrap();
+    store
+        .add_case_member(&admin(), assigned.id, eng.id)
+        .await
+        .unwrap();
     store
         .update_case(
             &admin(),
