@@ -708,6 +708,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     doc.merge(<crate::api_bounty::BountyApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_intake::IntakeApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_rca::RcaApiDoc as utoipa::OpenApi>::openapi());
+    doc.merge(<crate::api_releases::ReleasesApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_clocks::ClocksApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_affects::AffectsApiDoc as utoipa::OpenApi>::openapi());
     doc.merge(<crate::api_advisories::AdvisoriesApiDoc as utoipa::OpenApi>::openapi());

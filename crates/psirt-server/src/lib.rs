@@ -15,6 +15,7 @@ pub mod api_inventory;
 pub mod api_metrics;
 pub mod api_outbox;
 pub mod api_rca;
+pub mod api_releases;
 pub mod auth;
 pub mod csaf_provider;
 pub mod engine;
@@ -125,6 +126,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(api_bounty::routes())
         .merge(api_intake::routes())
         .merge(api_rca::routes())
+        .merge(api_releases::routes())
         .merge(api_intel::routes())
         .merge(api_outbox::routes())
         .merge(api_metrics::routes())

@@ -28,6 +28,7 @@ pub mod model;
 pub mod needs_info;
 pub mod outbox;
 pub mod rca_runbook;
+pub mod releases;
 pub mod reports;
 pub mod sbom;
 pub mod secrets;

@@ -16,6 +16,7 @@ mod inventory;
 mod metrics;
 mod outbox;
 mod rca;
+mod releases;
 mod ui;
 mod webdriver;
 
@@ -59,6 +60,7 @@ both_backends!(
     intake::duplicates_and_reporter_history,
     intake::needs_more_info_pauses_response_clocks,
     rca::escalation_checklist_and_rca,
+    releases::release_plans,
     cra::kev_entry_starts_cra_clocks,
     browser::dashboard_and_metrics_charts,
     disclosure::affects_and_planning,
