@@ -119,6 +119,19 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/assets/style.css", get(style))
+        .route("/assets/localtime.js", get(localtime))
+}
+
+/// Rewrites the pages' UTC times into the reader's time zone (see the file).
+async fn localtime() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/localtime.js"),
+    )
+        .into_response()
 }
 
 async fn style() -> Response {

@@ -31,6 +31,11 @@ impl Drop for Driver {
 
 impl Driver {
     async fn start() -> (Driver, Client) {
+        Self::start_in(None).await
+    }
+
+    /// With Chromium in time zone `tz` (the `TZ` of the driver, which Chromium inherits).
+    async fn start_in(tz: Option<&str>) -> (Driver, Client) {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists(),
             "{CHROMEDRIVER} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
@@ -40,7 +45,11 @@ impl Driver {
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new(CHROMEDRIVER)
+        let mut command = std::process::Command::new(CHROMEDRIVER);
+        if let Some(tz) = tz {
+            command.env("TZ", tz);
+        }
+        let child = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -254,7 +263,7 @@ pub async fn dashboard_and_metrics_charts(backend: Backend) {
     let analyst = app.user("alice", Role::Analyst, false).await;
     let api = app.bearer(&analyst).await;
     crate::metrics::seed(&app, &api).await;
-    let (driver, b) = Driver::start().await;
+    let (driver, b) = Driver::start_in(Some("Asia/Tokyo")).await;
     b.goto(&format!("{}/dashboard", app.base)).await;
     fill(&b, "#username", "alice").await;
     fill(&b, "#password", PASSWORD).await;
@@ -264,6 +273,16 @@ pub async fn dashboard_and_metrics_charts(backend: Backend) {
     assert!(urgent.contains("Secret finding 0"), "{urgent}");
     let queue = text_of(&b, "#due-clocks").await;
     assert!(!queue.is_empty());
+    // Times are shown in the reader's zone (Tokyo here), the UTC time in the tooltip.
+    let t = element(&b, Locator::Css("#due-clocks time.local-time")).await;
+    let (shown, utc) = (
+        t.text().await.unwrap(),
+        t.attr("title").await.unwrap().unwrap(),
+    );
+    assert!(
+        utc.ends_with(" UTC") && !shown.contains("UTC") && shown.contains("GMT+9"),
+        "{shown} / {utc}"
+    );
 
     b.goto(&format!("{}/metrics-page", app.base)).await;
     element(&b, Locator::Css("#chart-reports")).await;
