@@ -235,7 +235,7 @@ async fn security_txt(State(st): State<AppState>) -> ApiResult<Response> {
     };
     out.push_str(&format!("Policy: {policy}\n"));
     let acks = if p.acknowledgments_url.is_empty() {
-        format!("{base}/security/advisories")
+        format!("{base}/hall-of-fame")
     } else {
         p.acknowledgments_url.clone()
     };

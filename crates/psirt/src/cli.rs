@@ -80,6 +80,12 @@ enum Command {
         /// security.txt `Preferred-Languages`.
         #[arg(long, env = "PSIRT_PREFERRED_LANGUAGES", default_value = "en")]
         preferred_languages: String,
+        /// security.txt `Acknowledgments` URL (default: the hall of fame).
+        #[arg(long, env = "PSIRT_SECURITY_ACKNOWLEDGMENTS", default_value = "")]
+        security_acknowledgments: String,
+        /// security.txt `Expires`: this many days after each request.
+        #[arg(long, env = "PSIRT_SECURITY_TXT_DAYS", default_value_t = 180)]
+        security_txt_days: i64,
         #[command(flatten)]
         ops: crate::serve_args::OpsArgs,
     },
@@ -191,6 +197,8 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             cna_short_name,
             security_policy,
             preferred_languages,
+            security_acknowledgments,
+            security_txt_days,
             ops,
         } => {
             let store = open(&cli.database_url).await?;
@@ -221,6 +229,8 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                     cna_short_name,
                     policy_url: security_policy,
                     preferred_languages,
+                    acknowledgments_url: security_acknowledgments,
+                    security_txt_days,
                     ..Default::default()
                 },
                 ..Default::default()

@@ -13,6 +13,7 @@ mod disclosure;
 mod error;
 pub mod intel;
 mod metrics;
+mod outbox;
 mod products;
 mod public;
 mod rca;
@@ -116,6 +117,8 @@ pub fn routes() -> Router<AppState> {
             get(products::version_page).post(products::update_version),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/outbox", get(outbox::page))
+        .route("/admin/outbox/{id}/redeliver", post(outbox::redeliver))
         .route("/admin/users/{id}", post(admin::update_user))
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/assets/style.css", get(style))
@@ -237,6 +240,7 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "clock_resumed" => "Clock resumed.",
         "cra_started" => "CRA reporting started: early warning due in 24 h, notification in 72 h.",
         "cra_updated" => "CRA reporting updated.",
+        "redelivered" => "Queued for delivery again.",
         "runbook_updated" => "Checklist updated.",
         "rca_saved" => "Root-cause analysis saved.",
         "asked_reporter" => "Question sent; response clocks pause until the reporter answers.",

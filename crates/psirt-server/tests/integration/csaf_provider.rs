@@ -196,6 +196,13 @@ pub async fn csaf_downloader(backend: Backend) {
     ] {
         assert!(txt.contains(field), "{field} missing:\n{txt}");
     }
+    // Acknowledgments point at the public hall of fame, which answers without a login.
+    let acks = txt
+        .lines()
+        .find_map(|l| l.strip_prefix("Acknowledgments: "))
+        .unwrap();
+    assert_eq!(acks, format!("{}/hall-of-fame", app.base));
+    assert_eq!(fetch(&anon, acks).await.0, StatusCode::OK);
     let csaf_line = txt.lines().find_map(|l| l.strip_prefix("CSAF: ")).unwrap();
     assert_eq!(csaf_line, meta_url);
 

@@ -54,6 +54,7 @@ both_backends!(
     outbox::webhook_receiver_down_then_up,
     outbox::killed_mid_delivery_loses_nothing,
     outbox::email_receiver_down_then_up,
+    outbox::dead_letters_page,
     metrics::metrics_api_and_prometheus,
     cra::cra_reporting,
     bounty::bounty_awards,

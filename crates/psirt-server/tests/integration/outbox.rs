@@ -391,3 +391,57 @@ pub async fn email_receiver_down_then_up(backend: Backend) {
     );
     app.finish().await;
 }
+
+pub async fn dead_letters_page(backend: Backend) {
+    use psirt_store::outbox::{Delivery, MAX_ATTEMPTS};
+    let config = psirt_server::Config {
+        outbox_tick: None,
+        ..fast()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let admin = app.user("root", Role::Admin, false).await;
+    app.user("ana", Role::Analyst, false).await;
+    let adm = app.bearer(&admin).await;
+    adm.post(
+        "/api/v1/webhooks",
+        json!({"url": "http://127.0.0.1:9/hook", "secret": SECRET, "events": ["case.create"]}),
+    )
+    .await;
+    adm.post("/api/v1/cases", json!({"title": "x"})).await;
+    // Fail it to death (no worker runs in this app).
+    for _ in 0..MAX_ATTEMPTS {
+        let m = app
+            .store
+            .claim_outbox(&["webhook"], 1, time::Duration::ZERO)
+            .await
+            .unwrap()
+            .remove(0);
+        app.store
+            .finish_delivery(
+                &m,
+                &Delivery::Failed("connection refused".into(), time::Duration::ZERO),
+            )
+            .await
+            .unwrap();
+    }
+    let dead = outbox(&adm, "dead").await;
+    assert_eq!(dead.len(), 1);
+    let id = dead[0]["id"].as_i64().unwrap();
+    let ana = crate::ui::Browser::login(&app, "ana").await;
+    assert_eq!(ana.get("/admin/outbox").await.0, StatusCode::FORBIDDEN);
+    let b = crate::ui::Browser::login(&app, "root").await;
+    let (s, page) = b.get("/admin/outbox").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains(&format!("id=\"dead-{id}\"")) && page.contains("connection refused"),
+        "{page}"
+    );
+    let (s, loc) = b.post(&format!("/admin/outbox/{id}/redeliver"), &[]).await;
+    assert_eq!(
+        (s, loc.as_str()),
+        (StatusCode::SEE_OTHER, "/admin/outbox?notice=redelivered")
+    );
+    assert!(outbox(&adm, "dead").await.is_empty());
+    assert_eq!(outbox(&adm, "pending").await.len(), 1);
+    app.finish().await;
+}
