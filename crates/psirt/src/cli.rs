@@ -231,7 +231,6 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                     preferred_languages,
                     acknowledgments_url: security_acknowledgments,
                     security_txt_days,
-                    ..Default::default()
                 },
                 ..Default::default()
             };
