@@ -51,21 +51,19 @@ impl BountyRange {
     /// The seed formula, exact: `ceil((min$·d + (s − minS)·(max$ − min$)) / (10·d)) · 10` with
     /// `d = maxS − minS`. A one-point range (`d = 0`) pays `max$`. Clamped to the range's score
     /// band so a caller passing an outside score still gets a figure within the range.
+    /// Rounding up to $10 never pays more than the range's maximum (an admin may set a
+    /// maximum that is not a multiple of $10).
     pub fn amount_for(&self, score: Score) -> u64 {
         let s = score.clamp(self.min_score, self.max_score);
         let d = u64::from(self.max_score.tenths() - self.min_score.tenths());
         if d == 0 {
-            return round_up_10(self.max_usd);
+            return self.max_usd;
         }
         let exact_num = self.min_usd * d
             + u64::from(s.tenths() - self.min_score.tenths())
                 * self.max_usd.saturating_sub(self.min_usd);
-        exact_num.div_ceil(10 * d) * 10
+        (exact_num.div_ceil(10 * d) * 10).min(self.max_usd)
     }
-}
-
-fn round_up_10(usd: u64) -> u64 {
-    usd.div_ceil(10) * 10
 }
 
 /// The admin-editable program table. Used only after [`BountyTable::validate`].

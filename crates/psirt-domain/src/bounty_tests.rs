@@ -82,7 +82,23 @@ fn one_point_range_pays_its_max() {
         max_score: s(100),
         triage_usd: 0,
     };
-    assert_eq!(r.amount_for(s(100)), 720);
+    assert_eq!(r.amount_for(s(100)), 712);
+}
+
+#[test]
+fn rounding_up_never_pays_above_the_maximum() {
+    // 700 + (9.5 - 9.0) / (10.0 - 9.0) × (712 - 700) = 706 → $710; at 9.9 → 710.8 → $720, capped at $712.
+    let r = BountyRange {
+        severity: Severity::S1,
+        min_usd: 700,
+        max_usd: 712,
+        min_score: s(90),
+        max_score: s(100),
+        triage_usd: 0,
+    };
+    assert_eq!(r.amount_for(s(95)), 710);
+    assert_eq!(r.amount_for(s(99)), 712);
+    assert_eq!(r.amount_for(s(100)), 712);
 }
 
 #[test]

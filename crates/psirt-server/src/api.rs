@@ -208,6 +208,16 @@ pub(crate) fn require_admin(staff: &Staff) -> ApiResult<()> {
     }
 }
 
+/// PSIRT work outside a case (intel, bounties, advisories, releases): 403 for other staff.
+/// (Triage answers 404 instead, see [`require_psirt`].)
+pub(crate) fn require_psirt_member(staff: &Staff) -> ApiResult<()> {
+    if staff.viewer().can_triage() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("PSIRT members only"))
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, description = "success"), (status = "4XX", description = "problem+json error")))]
 async fn list_users(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
     require_admin(&staff)?;

@@ -12,6 +12,7 @@ use psirt_store::{AdvisoryInput, AdvisoryRecord};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::require_psirt_member as require_psirt;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
@@ -65,14 +66,6 @@ pub(crate) async fn load(st: &AppState, staff: &Staff, id: &str) -> ApiResult<Ad
         Ok(a)
     } else {
         Err(ApiError::NotFound("advisory"))
-    }
-}
-
-fn require_psirt(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_triage() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only the PSIRT writes advisories"))
     }
 }
 

@@ -9,6 +9,7 @@ use psirt_domain::bounty::{AwardAction, BountyTable};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::require_psirt_member as require_psirt;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::AppState;
@@ -22,14 +23,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/awards/{id}/{action}", post(change))
         .route("/api/v1/reporters", get(reporters))
-}
-
-fn require_psirt(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_triage() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("bounties are the PSIRT's"))
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/bounty/program", tag = "bounty",
@@ -47,9 +40,7 @@ async fn set_program(
     staff: Staff,
     Json(b): Json<Value>,
 ) -> ApiResult<Json<Value>> {
-    if !staff.viewer().can_admin() {
-        return Err(ApiError::Forbidden("only admins edit the bounty program"));
-    }
+    crate::api::require_admin(&staff)?;
     let b: BountyTable = serde_json::from_value(b).map_err(|e| {
         ApiError::BadRequest(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -58,6 +58,7 @@ async fn import_csaf(
     let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
     std::fs::write(dir.path().join("document.json"), &body)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let before = st.store.match_generation().await?;
     let imported = crate::intel::import_feed(
         &st.store,
         &staff.actor(),
@@ -75,7 +76,7 @@ async fn import_csaf(
     }
     if let Err(e) = st
         .engine
-        .records_changed(&st.store, &imported.changed)
+        .records_changed(&st.store, &imported.changed, &before)
         .await
     {
         tracing::warn!("re-matching after a CSAF import: {e}");

@@ -7,7 +7,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult, Json, Path};
+use crate::error::{ApiResult, Json, Path};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,9 +32,7 @@ async fn needs_info(
     Path(id): Path<i64>,
     Json(b): Json<QuestionBody>,
 ) -> ApiResult<(axum::http::StatusCode, Json<Value>)> {
-    if !staff.viewer().can_triage() {
-        return Err(ApiError::Forbidden("triage is the PSIRT's"));
-    }
+    crate::api::require_psirt_member(&staff)?;
     let message = st
         .store
         .ask_reporter(&staff.actor(), id, &b.question)
@@ -57,9 +55,7 @@ async fn intake(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    if !staff.viewer().can_triage() {
-        return Err(ApiError::Forbidden("triage is the PSIRT's"));
-    }
+    crate::api::require_psirt_member(&staff)?;
     Ok(Json(json!({
         "duplicates": st.store.possible_duplicates(id).await?,
         "reporter": st.store.reporter_history(id).await?,

@@ -14,6 +14,8 @@ use psirt_store::{Finding, Vulnerability};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::require_admin;
+pub(crate) use crate::api::require_psirt_member as require_psirt;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
@@ -31,14 +33,6 @@ pub fn routes() -> Router<AppState> {
             get(feed_sources).post(create_feed_source),
         )
         .route("/api/v1/feed-sources/{id}/sync", post(sync_feed_source))
-}
-
-fn require_admin(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only admins configure feed sources"))
-    }
 }
 
 /// Configured feeds with their last sync.
@@ -92,16 +86,6 @@ async fn sync_feed_source(
     let client = crate::feed_sync::http_client();
     let outcome = crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source).await?;
     Ok(Json(json!(outcome)))
-}
-
-pub(crate) fn require_psirt(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_triage() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only the PSIRT decides on upstream matches",
-        ))
-    }
 }
 
 /// How findings sort: highest risk first.

@@ -252,11 +252,15 @@ async fn upload_sbom(
         .await
         .map_err(|e| ApiError::Internal(format!("SBOM parser task: {e}")))??;
     let warnings = parsed.warnings;
+    let before = st.store.match_generation().await?;
     let done = st
         .store
         .import_sbom(&staff.actor(), id, parsed.import, &mut |_| {})
         .await?;
-    let matches = st.engine.product_version_changed(&st.store, id).await?;
+    let matches = st
+        .engine
+        .product_version_changed(&st.store, id, &before)
+        .await?;
     Ok(Json(json!({
         "product_version": version_json(&st, &done.product_version),
         "diff": done.diff,

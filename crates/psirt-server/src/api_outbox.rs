@@ -9,6 +9,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::require_admin;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
@@ -20,14 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/outbox/{id}/attempts", get(attempts))
         .route("/api/v1/outbox/{id}/redeliver", post(redeliver))
         .route("/api/v1/email-templates/{key}", put(set_template))
-}
-
-fn require_admin(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only admins manage notifications"))
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "notifications",

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::load_case;
+use crate::api::require_admin as admin;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::AppState;
@@ -39,14 +40,6 @@ fn body<T: DeserializeOwned>(v: Value, what: &str) -> ApiResult<T> {
             format!("not a {what}: {e}"),
         )
     })
-}
-
-fn admin(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only admins change this setting"))
-    }
 }
 
 /// A case's RCA with what it still misses to be complete.

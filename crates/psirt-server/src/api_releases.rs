@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::Date;
 
+use crate::api::require_psirt_member as require_psirt;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path};
 use crate::AppState;
@@ -19,14 +20,6 @@ pub fn routes() -> Router<AppState> {
             get(list).post(create),
         )
         .route("/api/v1/release-plans/{id}", get(one))
-}
-
-fn require_psirt(staff: &Staff) -> ApiResult<()> {
-    if staff.viewer().can_triage() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("release plans are the PSIRT's"))
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

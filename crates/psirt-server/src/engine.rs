@@ -183,9 +183,7 @@ impl SharedEngine {
     async fn current<'a>(slot: &'a mut Slot, store: &Store) -> Result<&'a mut Engine, EngineError> {
         let generation = store.match_generation().await?;
         if slot.engine.is_none() || slot.generation != generation {
-            let engine = Engine::load(store).await?;
-            engine.reconcile(store).await?;
-            slot.engine = Some(engine);
+            Self::reload(slot, store).await?;
             slot.generation = generation;
         }
         slot.engine
@@ -199,41 +197,50 @@ impl SharedEngine {
         Self::current(&mut slot, store).await.map(|_| ())
     }
 
-    /// After an SBOM import into `product_version_id`.
+    /// After an SBOM import into `product_version_id`; `before` is the store's generation read
+    /// before that import. If nothing else changed since the engine was loaded, only this version
+    /// is re-matched; otherwise (a CLI import meanwhile, or not loaded yet) everything is.
     pub async fn product_version_changed(
         &self,
         store: &Store,
         product_version_id: i64,
+        before: &str,
     ) -> Result<MatchesApplied, EngineError> {
         let mut slot = self.0.lock().await;
-        let fresh = slot.engine.is_none();
-        let engine = Self::current(&mut slot, store).await?;
-        let applied = if fresh {
-            MatchesApplied::default()
-        } else {
-            engine
-                .refresh_product_version(store, product_version_id)
-                .await?
+        let unchanged = slot.generation == before;
+        let applied = match slot.engine.as_mut() {
+            Some(engine) if unchanged => {
+                engine
+                    .refresh_product_version(store, product_version_id)
+                    .await?
+            }
+            _ => Self::reload(&mut slot, store).await?,
         };
         slot.generation = store.match_generation().await?;
         Ok(applied)
     }
 
-    /// After a feed import changed `records` ((source, id) pairs).
+    /// After a feed import changed `records` ((source, id) pairs); `before` as above.
     pub async fn records_changed(
         &self,
         store: &Store,
         records: &[(String, String)],
+        before: &str,
     ) -> Result<MatchesApplied, EngineError> {
         let mut slot = self.0.lock().await;
-        let Some(engine) = slot.engine.as_mut() else {
-            // Not loaded yet: the first use loads everything, these records included.
-            drop(slot);
-            self.ensure(store).await?;
-            return Ok(MatchesApplied::default());
+        let unchanged = slot.generation == before;
+        let applied = match slot.engine.as_mut() {
+            Some(engine) if unchanged => engine.refresh_records(store, records).await?,
+            _ => Self::reload(&mut slot, store).await?,
         };
-        let applied = engine.refresh_records(store, records).await?;
         slot.generation = store.match_generation().await?;
+        Ok(applied)
+    }
+
+    async fn reload(slot: &mut Slot, store: &Store) -> Result<MatchesApplied, EngineError> {
+        let engine = Engine::load(store).await?;
+        let applied = engine.reconcile(store).await?;
+        slot.engine = Some(engine);
         Ok(applied)
     }
 

@@ -139,6 +139,7 @@ pub async fn sync_source(
                 }
                 Ok(Some((path, attempt))) => {
                     let actor = Actor::System("feed-sync");
+                    let before = store.match_generation().await?;
                     match crate::intel::import_feed(
                         store,
                         &actor,
@@ -151,7 +152,10 @@ pub async fn sync_source(
                     {
                         Err(e) => failed(e.to_string()),
                         Ok(imported) => {
-                            if let Err(e) = engine.records_changed(store, &imported.changed).await {
+                            if let Err(e) = engine
+                                .records_changed(store, &imported.changed, &before)
+                                .await
+                            {
                                 tracing::warn!(source = source.id, "re-matching after sync: {e}");
                             }
                             store.record_feed_attempt(source.id, &attempt).await?;

@@ -104,9 +104,10 @@ async fn deliver_webhook(
 }
 
 /// The templates an admin may edit.
-pub const TEMPLATE_KEYS: [&str; 4] = [
+pub const TEMPLATE_KEYS: [&str; 5] = [
     "staff_assigned",
     "staff_escalation",
+    "staff_clock_warning",
     "reporter_message",
     "reporter_status",
 ];

@@ -354,6 +354,18 @@ pub async fn publish(
     change: Change,
     summary: &str,
 ) -> ApiResult<AdvisoryRecord> {
+    // Publishing is disclosure (any TLP leaves the PSIRT): not while a covered case is embargoed.
+    for ac in &record.cases {
+        if st.store.case(ac.case_id).await?.embargoed {
+            return Err(ApiError::BadRequest(
+                axum::http::StatusCode::CONFLICT,
+                format!(
+                    "case {} is under embargo: lift it before publishing",
+                    ac.case_id
+                ),
+            ));
+        }
+    }
     let advisory = record.domain()?;
     let revision = next_revision(&advisory, status, change, summary, st.store.now())?;
     let view = build_view(st, record, advisory.with_revision(revision.clone())).await?;

@@ -11,7 +11,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit::AuditDraft;
-use crate::{Actor, Result, Store, StoreError};
+use crate::{from_json, to_json, Actor, Result, Store, StoreError};
 
 /// A stored award.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,10 +30,6 @@ pub struct HallOfFameEntry {
     pub reports: i64,
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
-}
-
 fn parse_award(id: i64, report_id: i64, json: &str) -> Result<Award> {
     let award =
         serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("award {id}: {e}")))?;
@@ -50,8 +46,7 @@ impl Store {
             sqlx::query_scalar("SELECT program FROM bounty_program WHERE id = 1").fetch_optional(p).await?
         });
         match row {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("bounty program: {e}"))),
+            Some(json) => from_json("bounty program", &json),
             None => Ok(BountyTable::seed()),
         }
     }
@@ -109,16 +104,12 @@ impl Store {
         )?;
         award.note = note.trim().to_owned();
         let id = with_tx!(self, tx => {
-            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bounty_awards WHERE report_id = $1 AND status IN ('proposed', 'approved')")
-                .bind(report_id).fetch_one(&mut *tx).await?;
-            if open > 0 {
-                return Err(StoreError::Conflict("the report already has an open award".into()));
-            }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO bounty_awards (report_id, status, total_usd, award, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
             )
             .bind(report_id).bind(award.status.as_str()).bind(i64::try_from(award.total_usd()).unwrap_or(i64::MAX)).bind(to_json(&award)?).bind(now)
-            .fetch_one(&mut *tx).await?;
+            .fetch_one(&mut *tx).await
+            .map_err(|e| StoreError::unique(e, "an open award for this report"))?;
             audit!(tx, self, AuditDraft::new(actor, "report", report_id, "bounty.propose").after(json!({"award": id, "amount_usd": award.amount_usd, "suggested_usd": award.suggested_usd, "score": score.map(Score::as_f64)})));
             id
         });
@@ -139,7 +130,7 @@ impl Store {
             AwardAction::Cancel { .. } => "bounty.cancel",
         };
         with_tx!(self, tx => {
-            let row: Option<(i64, String)> = sqlx::query_as("SELECT report_id, award FROM bounty_awards WHERE id = $1")
+            let row: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT report_id, award FROM bounty_awards WHERE id = $1{}", self.for_update())))
                 .bind(id).fetch_optional(&mut *tx).await?;
             let (report_id, json) = row.ok_or(StoreError::NotFound("award"))?;
             let current = parse_award(id, report_id, &json)?;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::audit::AuditDraft;
-use crate::{Actor, Result, Store, StoreError};
+use crate::{to_json, Actor, Result, Store, StoreError};
 
 /// A clock of a case as the API and pages show it: the clock and where it stands now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,10 +74,6 @@ pub(crate) fn facts(
         first_response_at,
         embargo_lift_at: public_date,
     })
-}
-
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| corrupt("serialising", e))
 }
 
 /// What the timeline says about a clock.
@@ -268,9 +264,10 @@ impl Store {
         let policy = self.sla_policy().await?;
         let now = self.now();
         with_tx!(self, tx => {
-            let row: Option<(String, Option<String>)> = sqlx::query_as(
-                "SELECT clock, severity FROM case_clocks WHERE id = $1 AND case_id = $2",
-            )
+            let row: Option<(String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT clock, severity FROM case_clocks WHERE id = $1 AND case_id = $2{}",
+                self.for_update()
+            )))
             .bind(clock_id)
             .bind(case_id)
             .fetch_optional(&mut *tx)

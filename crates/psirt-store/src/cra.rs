@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::audit::AuditDraft;
-use crate::{Actor, Result, Store, StoreError};
+use crate::{from_json, to_json, Actor, Result, Store, StoreError};
 
 /// A case's CRA reporting with the three drafts as of now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,10 +55,6 @@ const STAGES: [CraStage; 3] = [
 
 fn clock_err(e: ClockError) -> StoreError {
     DomainError::from(e).into()
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
 }
 
 fn next_due(r: &CraReporting) -> Option<OffsetDateTime> {
@@ -140,10 +136,8 @@ impl Store {
         let Some((reporting, inputs)) = row else {
             return Ok(None);
         };
-        let reporting: CraReporting = serde_json::from_str(&reporting)
-            .map_err(|e| StoreError::Corrupt(format!("CRA reporting: {e}")))?;
-        let inputs: CraReportInputs = serde_json::from_str(&inputs)
-            .map_err(|e| StoreError::Corrupt(format!("CRA inputs: {e}")))?;
+        let reporting: CraReporting = from_json("CRA reporting", &reporting)?;
+        let inputs: CraReportInputs = from_json("CRA inputs", &inputs)?;
         Ok(Some(view(case_id, reporting, inputs, self.now())))
     }
 
@@ -161,11 +155,11 @@ impl Store {
     ) -> Result<CaseCra> {
         let now = self.now();
         with_tx!(self, tx => {
-            let row: Option<(String, String)> = sqlx::query_as("SELECT reporting, inputs FROM case_cra WHERE case_id = $1")
+            let row: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT reporting, inputs FROM case_cra WHERE case_id = $1{}", self.for_update())))
                 .bind(case_id).fetch_optional(&mut *tx).await?;
             let (reporting, inputs) = row.ok_or(StoreError::NotFound("CRA reporting"))?;
-            let mut reporting: CraReporting = serde_json::from_str(&reporting).map_err(|e| StoreError::Corrupt(format!("CRA reporting: {e}")))?;
-            let mut inputs: CraReportInputs = serde_json::from_str(&inputs).map_err(|e| StoreError::Corrupt(format!("CRA inputs: {e}")))?;
+            let mut reporting: CraReporting = from_json("CRA reporting", &reporting)?;
+            let mut inputs: CraReportInputs = from_json("CRA inputs", &inputs)?;
             change(&mut reporting, &mut inputs).map_err(clock_err)?;
             sqlx::query("UPDATE case_cra SET reporting = $1, inputs = $2, next_due_at = $3, updated_at = $4 WHERE case_id = $5")
                 .bind(to_json(&reporting)?).bind(to_json(&inputs)?).bind(next_due(&reporting)).bind(now).bind(case_id)
@@ -239,8 +233,7 @@ impl Store {
         let now = self.now();
         let mut out = Vec::new();
         for (case_id, case_title, json) in rows {
-            let r: CraReporting = serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("CRA reporting: {e}")))?;
+            let r: CraReporting = from_json("CRA reporting", &json)?;
             for stage in STAGES {
                 if let Some(c) = r.clock(stage).filter(|c| c.completed_at().is_none()) {
                     out.push(CraDue {

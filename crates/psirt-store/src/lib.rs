@@ -147,6 +147,15 @@ impl Store {
         }
     }
 
+    /// `FOR UPDATE` on PostgreSQL, nothing on SQLite (whose write transactions start IMMEDIATE
+    /// and so already exclude each other): for read-modify-write of a JSON column.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
@@ -158,6 +167,17 @@ impl Store {
     pub async fn close(&self) {
         with_pool!(self, p => p.close().await)
     }
+}
+
+/// JSON text of a value the store keeps as JSON (serialising our own types cannot fail in
+/// practice; if it does, the row would be corrupt).
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
+}
+
+/// A JSON column read back; `what` names it in the error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 /// A case-insensitive `LIKE` pattern for "contains `q`" (with `ESCAPE '\\'`), or `None` for

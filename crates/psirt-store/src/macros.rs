@@ -109,7 +109,7 @@ macro_rules! sync_clocks {
             .map_err(psirt_domain::DomainError::from)?;
         for change in changes {
             let (id, clock, severity, event) = $crate::clocks::change_parts(change);
-            let json = $crate::clocks::to_json(&clock)?;
+            let json = $crate::to_json(&clock)?;
             let sev = severity.map(|s| s.as_str());
             match id {
                 None => {

@@ -21,7 +21,7 @@ impl Store {
             sqlx::query("UPDATE reports SET awaiting_reporter_since = $1 WHERE id = $2")
                 .bind(now).bind(report_id).execute(p).await?;
         });
-        if let Some(case_id) = self.report(report_id).await?.case_id {
+        if let Some(case_id) = report.case_id {
             for c in self.case_clocks(case_id).await? {
                 if c.clock.kind().is_response() && c.clock.state() == ClockState::Running {
                     self.change_clock(
@@ -40,17 +40,16 @@ impl Store {
 
     /// The reporter answered: the report no longer waits; paused response clocks resume.
     pub(crate) async fn reporter_answered(&self, report_id: i64) -> Result<()> {
-        let waiting: Option<(Option<time::OffsetDateTime>, Option<i64>)> = with_pool!(self, p => {
-            sqlx::query_as("SELECT awaiting_reporter_since, case_id FROM reports WHERE id = $1")
-                .bind(report_id).fetch_optional(p).await?
+        // Clearing the flag is the claim: of two replies at once only one resumes the clocks.
+        let cleared: Option<Option<i64>> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "UPDATE reports SET awaiting_reporter_since = NULL WHERE id = $1 AND awaiting_reporter_since IS NOT NULL RETURNING case_id",
+            )
+            .bind(report_id).fetch_optional(p).await?
         });
-        let Some((Some(_), case_id)) = waiting else {
+        let Some(case_id) = cleared else {
             return Ok(());
         };
-        with_pool!(self, p => {
-            sqlx::query("UPDATE reports SET awaiting_reporter_since = NULL WHERE id = $1")
-                .bind(report_id).execute(p).await?;
-        });
         let actor = Actor::Reporter { report_id };
         if let Some(case_id) = case_id {
             for c in self.case_clocks(case_id).await? {

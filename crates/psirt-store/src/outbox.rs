@@ -91,36 +91,43 @@ pub(crate) async fn enqueue(
     let case_id: Option<i64> = (event.entity_type == "case")
         .then(|| event.entity_id.parse().ok())
         .flatten();
-    let embargoed: bool = match case_id {
-        Some(id) => on_conn!(&mut conn, c => sqlx::query_scalar::<_, bool>("SELECT embargoed FROM cases WHERE id = $1").bind(id).fetch_optional(&mut **c).await?).unwrap_or(true),
-        None => true,
-    };
     let subs: Vec<(i64, String, String)> = on_conn!(&mut conn, c => {
         sqlx::query_as("SELECT id, url, events FROM webhook_subscriptions WHERE enabled ORDER BY id")
             .fetch_all(&mut **c)
             .await?
     });
+    let subs: Vec<(i64, String)> = subs
+        .into_iter()
+        .filter(|(_, _, events)| {
+            let filter: Vec<String> = serde_json::from_str(events).unwrap_or_default();
+            filter_matches(&filter, &event.action)
+        })
+        .map(|(id, url, _)| (id, url))
+        .collect();
     let mut drafts = Vec::new();
-    for (id, url, events) in subs {
-        let filter: Vec<String> = serde_json::from_str(&events).unwrap_or_default();
-        if !filter_matches(&filter, &event.action) {
-            continue;
-        }
+    if !subs.is_empty() {
+        // Only a subscribed event needs the embargo: receivers are outside it.
+        let embargoed: bool = match case_id {
+            Some(id) => on_conn!(&mut conn, c => sqlx::query_scalar::<_, bool>("SELECT embargoed FROM cases WHERE id = $1").bind(id).fetch_optional(&mut **c).await?).unwrap_or(true),
+            None => true,
+        };
         let data = if case_id.is_some() && !embargoed {
             json!({"before": event.before, "after": event.after})
         } else {
             json!({"redacted": true})
         };
-        drafts.push(Draft {
-            channel: "webhook",
-            subscription_id: Some(id),
-            recipient: url,
-            target: format!("webhook:{id}"),
-            payload: json!({
-                "event": event.action, "at": event.at, "entity_type": event.entity_type,
-                "entity_id": event.entity_id, "data": data,
-            }),
-        });
+        for (id, url) in subs {
+            drafts.push(Draft {
+                channel: "webhook",
+                subscription_id: Some(id),
+                recipient: url,
+                target: format!("webhook:{id}"),
+                payload: json!({
+                    "event": event.action, "at": event.at, "entity_type": event.entity_type,
+                    "entity_id": event.entity_id, "data": data,
+                }),
+            });
+        }
     }
     let after = event.after.clone().unwrap_or(Value::Null);
     match (event.entity_type.as_str(), event.action.as_str()) {

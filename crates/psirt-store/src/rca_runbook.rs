@@ -10,15 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::AuditDraft;
-use crate::{Actor, Result, Store, StoreError};
-
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
-}
-
-fn from_json<T: DeserializeOwned>(what: &str, s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
+use crate::{from_json, to_json, Actor, Result, Store, StoreError};
 
 impl Store {
     async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
@@ -147,7 +139,7 @@ impl Store {
     ) -> Result<RunbookChecklist> {
         let now = self.now();
         with_tx!(self, tx => {
-            let row: Option<String> = sqlx::query_scalar("SELECT checklist FROM case_runbooks WHERE case_id = $1")
+            let row: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT checklist FROM case_runbooks WHERE case_id = $1{}", self.for_update())))
                 .bind(case_id).fetch_optional(&mut *tx).await?;
             let mut checklist: RunbookChecklist = from_json("runbook", &row.ok_or(StoreError::NotFound("runbook checklist"))?)?;
             let after = change(&mut checklist)?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::AuditDraft;
-use crate::{Actor, Page, PageRequest, ProductVersion, Result, Store, StoreError};
+use crate::{to_json, Actor, Page, PageRequest, ProductVersion, Result, Store, StoreError};
 
 /// Rows per multi-row statement: 9 binds a row stays far below SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind limits.
@@ -225,10 +225,6 @@ fn same(old: &Component, new: &NewComponent) -> bool {
         && old.cpe == new.cpe
         && old.hashes == new.hashes
         && old.licenses == new.licenses
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
 }
 
 impl Store {

@@ -206,6 +206,26 @@ pub async fn advisories_publish_immutably(backend: Backend) {
     let (_, a) = ana.get(&base).await;
     assert!(a["revisions"].as_array().unwrap().is_empty());
 
+    // Publishing is disclosure: refused while the case is embargoed, nothing stored.
+    let (s, e) = ana
+        .post(
+            &format!("{base}/publish"),
+            json!({"status": "interim", "summary": "too early"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["detail"].as_str().unwrap().contains("embargo"), "{e}");
+    let (_, a) = ana.get(&base).await;
+    assert!(a["revisions"].as_array().unwrap().is_empty());
+    let (s, _) = ana
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/cases/{case}"),
+            Some(json!({"embargoed": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
     let (s, a) = ana
         .post(
             &format!("{base}/publish"),

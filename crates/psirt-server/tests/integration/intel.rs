@@ -217,6 +217,24 @@ pub async fn intel_api_and_queue(backend: Backend) {
         .collect();
     assert!(decisions.contains(&("PYSEC-2019-217".into(), "case_opened".into())));
     assert!(decisions.contains(&("PYSEC-2021-66".into(), "dismissed".into())));
+
+    // An upgrade through the API (the engine is loaded and current: only this version is
+    // re-matched) retracts both findings.
+    let upgraded = String::from_utf8(sbom()).unwrap().replace("2.10", "2.11.3");
+    let resp = ana
+        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
+        .header("content-type", "application/json")
+        .body(upgraded)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let done: Value = resp.json().await.unwrap();
+    assert_eq!(done["matches"]["retracted"], 2, "{done}");
+    let (_, f) = vic
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(f["items"], json!([]), "{f}");
     app.finish().await;
 }
 

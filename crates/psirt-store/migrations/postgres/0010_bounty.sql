@@ -17,3 +17,5 @@ CREATE TABLE bounty_awards (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX bounty_awards_report ON bounty_awards (report_id);
+-- At most one open (proposed or approved) award per report; the store maps a clash to a conflict.
+CREATE UNIQUE INDEX bounty_awards_one_open ON bounty_awards (report_id) WHERE status IN ('proposed', 'approved');
