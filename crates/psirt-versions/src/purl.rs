@@ -37,13 +37,24 @@ impl Purl {
 
     /// Whether `s` certainly is a valid purl already in canonical form — `Purl::parse_lenient(s)` succeeds and
     /// prints exactly `s` — recognised in one pass, without allocating. Conservative: `false` means "parse it",
-    /// not "invalid". It recognises the common shape `pkg:<type>/[<namespace>/…/]<name>[@<version>]` where every
-    /// part holds only characters printed unencoded (`A-Z a-z 0-9 . - _ ~ :`), with no qualifiers or subpath, and
-    /// leaves to the parser the types with rules of their own and any text the type's normalisation would change.
-    /// SBOM import uses it to skip building a `Purl` for most components.
+    /// not "invalid". It recognises `pkg:<type>/[<namespace>/…/]<name>[@<version>][?<qualifiers>][#<subpath>]`
+    /// where every part is non-empty text that printing would leave as it is: characters printed unencoded
+    /// (`A-Z a-z 0-9 . - _ ~ :`) and upper-case `%XX` escapes of the other printable ASCII characters (not `/`,
+    /// which would split a namespace); qualifier keys lower case, valid, sorted and unique, values non-empty;
+    /// subpath segments other than `.` and `..`. It leaves to the parser the types with rules of their own and any
+    /// text the type's normalisation would change. SBOM import uses it to skip building a `Purl` for most
+    /// components (SBOM generators print canonical purls).
     pub fn is_canonical(s: &str) -> bool {
         let Some(rest) = s.strip_prefix("pkg:") else {
             return false;
+        };
+        let (rest, subpath) = match rest.split_once('#') {
+            Some((r, sp)) => (r, Some(sp)),
+            None => (rest, None),
+        };
+        let (rest, qualifiers) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
         };
         let Some((ty, rest)) = rest.split_once('/') else {
             return false;
@@ -55,26 +66,33 @@ impl Purl {
         if !ty_ok || has_own_rules(ty) {
             return false;
         }
-        let plain = |t: &str| !t.is_empty() && t.bytes().all(unencoded);
+        if subpath.is_some_and(|sp| {
+            !sp.split('/')
+                .all(|seg| canonical_text(seg) && seg != "." && seg != "..")
+        }) {
+            return false;
+        }
+        if qualifiers.is_some_and(|q| !canonical_qualifiers(q)) {
+            return false;
+        }
         let (path, version) = match rest.rsplit_once('@') {
             Some((p, v)) => (p, Some(v)),
             None => (rest, None),
         };
-        if version.is_some_and(|v| !plain(v)) {
+        if version.is_some_and(|v| !canonical_text(v)) {
             return false;
         }
         let (namespace, name) = match path.rsplit_once('/') {
             Some((ns, n)) => (Some(ns), n),
             None => (None, path),
         };
-        if !plain(name) || namespace.is_some_and(|ns| !ns.split('/').all(plain)) {
+        if !canonical_text(name) || namespace.is_some_and(|ns| !ns.split('/').all(canonical_text)) {
             return false;
         }
-        let upper = |t: &str| t.bytes().any(|b| b.is_ascii_uppercase());
-        if lower_namespace(ty) && namespace.is_some_and(upper) {
+        if lower_namespace(ty) && namespace.is_some_and(upper_outside_escapes) {
             return false;
         }
-        if lower_name(ty) && upper(name) {
+        if lower_name(ty) && upper_outside_escapes(name) {
             return false;
         }
         if namespace_required(ty) && namespace.is_none()
@@ -427,6 +445,72 @@ fn namespace_prohibited(ty: &str) -> bool {
 /// Bytes a purl prints unencoded (see [`Encoded`]).
 fn unencoded(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':')
+}
+
+/// Non-empty text that decoding and printing again leaves unchanged: unencoded bytes, and `%XX` (upper-case hex)
+/// escapes of printable ASCII that printing encodes — except `/`, whose meaning depends on where it stands.
+fn canonical_text(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if unencoded(b[i]) {
+            i += 1;
+            continue;
+        }
+        if b[i] != b'%' {
+            return false;
+        }
+        let hex = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        let (Some(Some(hi)), Some(Some(lo))) =
+            (b.get(i + 1).map(|&c| hex(c)), b.get(i + 2).map(|&c| hex(c)))
+        else {
+            return false;
+        };
+        let decoded = hi << 4 | lo;
+        if !(0x20..0x7f).contains(&decoded) || unencoded(decoded) || decoded == b'/' {
+            return false;
+        }
+        i += 3;
+    }
+    !b.is_empty()
+}
+
+/// Whether the text has an upper-case letter outside its `%XX` escapes (whose hex digits are upper case, and
+/// which stand for symbols: no case).
+fn upper_outside_escapes(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => i += 3,
+            c if c.is_ascii_uppercase() => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// `k=v&k=v…` as printed: keys valid, lower case, strictly increasing (the printer's `BTreeMap` order); values
+/// non-empty canonical text.
+fn canonical_qualifiers(q: &str) -> bool {
+    let mut previous: Option<&str> = None;
+    for pair in q.split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            return false;
+        };
+        if validate_qualifier_key(k).is_err()
+            || !canonical_text(v)
+            || previous.is_some_and(|p| p >= k)
+        {
+            return false;
+        }
+        previous = Some(k);
+    }
+    true
 }
 
 /// Type-specific normalisation and validation (purl-spec `types/*-definition.json`).

@@ -210,6 +210,46 @@ fn is_canonical_never_disagrees_with_the_parser() {
         "pkg:npm/a@1/b",
         "pkg:cargo/serde@1.0.0+build",
         "pkg:huggingface/x/y@ABC",
+        // Qualifiers, escapes and subpaths.
+        "pkg:deb/debian/curl@7.0?arch=amd64&distro=debian-12",
+        "pkg:deb/debian/curl@7.0?distro=debian-12&arch=amd64",
+        "pkg:deb/debian/curl@7.0?arch=amd64&arch=i386",
+        "pkg:deb/debian/curl@7.0?arch=",
+        "pkg:deb/debian/curl@7.0?Arch=amd64",
+        "pkg:deb/debian/curl@7.0?arch",
+        "pkg:deb/debian/curl@7.0?arch=amd64&",
+        "pkg:deb/debian/curl@7.0?1arch=amd64",
+        "pkg:deb/debian/curl@1%3A7.0",
+        "pkg:deb/debian/curl@7.0%2Bdfsg",
+        "pkg:deb/debian/curl@7.0%2bdfsg",
+        "pkg:deb/debian/curl@7.0+dfsg",
+        "pkg:deb/Debian/curl@7.0%2Bdfsg",
+        "pkg:rpm/fedora/curl@7.0?arch=x86_64&epoch=1",
+        "pkg:golang/github.com/a/b@v1.2.3?type=module",
+        "pkg:npm/%40babel/core@7.0.0",
+        "pkg:npm/%40Babel/core@7.0.0",
+        "pkg:npm/%40babel/core@7.0.0#lib/x",
+        "pkg:npm/foo@1#main",
+        "pkg:npm/foo@1#./main",
+        "pkg:npm/foo@1#a/../b",
+        "pkg:npm/foo@1#a//b",
+        "pkg:npm/foo@1#",
+        "pkg:npm/foo@1?a=b#c",
+        "pkg:npm/fo%2Fo@1",
+        "pkg:npm/a%2Fb/foo@1",
+        "pkg:npm/foo@1%41",
+        "pkg:npm/foo@1%4",
+        "pkg:npm/foo@1%",
+        "pkg:npm/foo@1%C3%A9",
+        "pkg:npm/foo@1%25",
+        "pkg:npm/foo@1%20",
+        "pkg:npm/foo@1%7F",
+        "pkg:npm/foo@1%00",
+        "pkg:maven/org.x/a@1?classifier=sources&type=jar",
+        "pkg:maven/org.x/a@1?type=jar&classifier=sources",
+        "pkg:pypi/foo@1?file_name=foo-1.tar.gz",
+        "pkg:mlflow/x@1?repository_url=https:%2F%2Fdatabricks",
+        "pkg:julia/x@1?uuid=1",
     ] {
         all.push(s.to_string());
     }
@@ -218,5 +258,24 @@ fn is_canonical_never_disagrees_with_the_parser() {
         check(s, &mut yes);
     }
     assert!(yes > 1000, "only {yes} of {} strings recognised", all.len());
+    // The shapes SBOM generators print are recognised (else the importer parses them all).
+    for s in [
+        "pkg:deb/debian/curl@7.0?arch=amd64&distro=debian-12",
+        "pkg:golang/github.com/a/b@v1.2.3?type=module",
+        "pkg:npm/%40babel/core@7.0.0",
+        "pkg:npm/foo@1#main",
+        "pkg:deb/debian/curl@7.0%2Bdfsg",
+    ] {
+        assert!(Purl::is_canonical(s), "{s}");
+    }
+    for s in [
+        "pkg:deb/debian/curl@7.0?distro=debian-12&arch=amd64",
+        "pkg:deb/debian/curl@7.0+dfsg",
+        "pkg:deb/debian/curl@7.0%2bdfsg",
+        "pkg:npm/foo@1%41",
+        "pkg:npm/a%2Fb/foo@1",
+    ] {
+        assert!(!Purl::is_canonical(s), "{s}");
+    }
     eprintln!("is_canonical: {yes} of {} strings recognised", all.len());
 }
