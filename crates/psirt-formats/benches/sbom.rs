@@ -180,15 +180,38 @@ fn cyclonedx(entries: &[Entry]) -> Vec<u8> {
             json!({"ref": format!("c{i}"), "dependsOn": deps})
         })
         .collect();
-    serde_json::to_vec(&json!({
-        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-        "serialNumber": "urn:uuid:00000000-0000-4000-8000-000000000000",
-        "metadata": {"timestamp": "2026-11-30T00:00:00Z",
-            "component": {"type": "application", "name": "synthetic", "version": "1.0", "bom-ref": "root"}},
-        "components": components,
-        "dependencies": dependencies
-    }))
-    .unwrap()
+    ordered(&[
+        ("bomFormat", json!("CycloneDX")),
+        ("specVersion", json!("1.6")),
+        (
+            "serialNumber",
+            json!("urn:uuid:00000000-0000-4000-8000-000000000000"),
+        ),
+        ("version", json!(1)),
+        (
+            "metadata",
+            json!({"timestamp": "2026-11-30T00:00:00Z",
+            "component": {"type": "application", "name": "synthetic", "version": "1.0", "bom-ref": "root"}}),
+        ),
+        ("components", Value::Array(components)),
+        ("dependencies", Value::Array(dependencies)),
+    ])
+}
+
+/// A top-level object with its keys in the order generators write them (`json!` sorts them, which would put
+/// `specVersion`/`spdxVersion` after the component arrays: real documents start with them).
+fn ordered(fields: &[(&str, Value)]) -> Vec<u8> {
+    let mut out = vec![b'{'];
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, k).unwrap();
+        out.push(b':');
+        serde_json::to_writer(&mut out, v).unwrap();
+    }
+    out.push(b'}');
+    out
 }
 
 fn spdx(entries: &[Entry]) -> Vec<u8> {
@@ -219,14 +242,19 @@ fn spdx(entries: &[Entry]) -> Vec<u8> {
                 "relationshipType": "DEPENDS_ON", "relatedSpdxElement": format!("SPDXRef-Package-{}", rng.below(i))}));
         }
     }
-    serde_json::to_vec(&json!({
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "synthetic",
-        "documentNamespace": "https://example.com/synthetic",
-        "creationInfo": {"created": "2026-11-30T00:00:00Z", "creators": ["Tool: psirt-bench"]},
-        "packages": packages,
-        "relationships": relationships
-    }))
-    .unwrap()
+    ordered(&[
+        ("spdxVersion", json!("SPDX-2.3")),
+        ("dataLicense", json!("CC0-1.0")),
+        ("SPDXID", json!("SPDXRef-DOCUMENT")),
+        ("name", json!("synthetic")),
+        ("documentNamespace", json!("https://example.com/synthetic")),
+        (
+            "creationInfo",
+            json!({"created": "2026-11-30T00:00:00Z", "creators": ["Tool: psirt-bench"]}),
+        ),
+        ("packages", Value::Array(packages)),
+        ("relationships", Value::Array(relationships)),
+    ])
 }
 
 /// CPU time of this thread (Linux `/proc/thread-self/schedstat`, ns): on a shared machine wall time also counts

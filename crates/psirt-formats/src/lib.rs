@@ -29,5 +29,6 @@ pub use intel::{
 };
 pub use sbom::{
     parse_sbom, parse_sbom_bytes, warm_up, Component, ComponentHash, DependencyEdge, EdgeKind,
-    ImportStats, ParseOptions, Progress, Sbom, SbomFormat, SbomWarning, Stage, MAX_WARNINGS,
+    ImportStats, ParseOptions, Progress, Sbom, SbomFormat, SbomNode, SbomWarning, Stage,
+    MAX_WARNINGS,
 };

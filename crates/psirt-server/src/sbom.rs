@@ -28,6 +28,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The store's view of a parsed SBOM. Dependency and containment edges are both kept as
 /// "depends on": for impact analysis a contained component ships as much as a dependency.
 pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
+    let dependencies = sbom
+        .dependency_keys()
+        .map(|(from, to, _)| (from.to_owned(), to.to_owned()))
+        .collect();
     let components = sbom
         .components
         .into_iter()
@@ -60,11 +64,7 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
             spec_version: sbom.spec_version,
             sha256: sha256.to_owned(),
             components,
-            dependencies: sbom
-                .dependencies
-                .into_iter()
-                .map(|e| (e.from, e.to))
-                .collect(),
+            dependencies,
         },
         warnings: sbom.warnings,
     }

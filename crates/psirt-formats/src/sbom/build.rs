@@ -36,11 +36,7 @@ impl Hasher for PreHashed {
 const PROGRESS_EVERY: usize = 4096;
 
 /// A resolved document reference: the subject or a component (index into `components`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Node {
-    Subject,
-    Component(usize),
-}
+pub(crate) use super::SbomNode as Node;
 
 /// A document string: borrowed from the input where serde_json can (no escapes), owned otherwise (escaped strings,
 /// or a consumed `Value` on the validating path). Used for what the importer only looks up and drops — refs, raw
@@ -273,20 +269,15 @@ impl<'d, 'p> Builder<'d, 'p> {
         self.edges.sort_unstable();
         self.edges.dedup();
         self.stats.without_purl = self.components.iter().filter(|c| c.purl.is_none()).count();
-        let key = |n: Node, components: &[Component], subject: &Option<Component>| match n {
-            Node::Component(i) => components.get(i).map(|c| c.key.clone()),
-            Node::Subject => subject.as_ref().map(|c| c.key.clone()),
+        let exists = |n: Node| match n {
+            Node::Subject => self.subject.is_some(),
+            Node::Component(i) => i < self.components.len(),
         };
         let dependencies = self
             .edges
             .iter()
-            .filter_map(|&(f, t, kind)| {
-                Some(DependencyEdge {
-                    from: key(f, &self.components, &self.subject)?,
-                    to: key(t, &self.components, &self.subject)?,
-                    kind,
-                })
-            })
+            .filter(|&&(f, t, _)| exists(f) && exists(t))
+            .map(|&(from, to, kind)| DependencyEdge { from, to, kind })
             .collect();
         (self.progress)(Progress {
             stage: Stage::Done,

@@ -87,7 +87,7 @@ pub struct Sbom {
     /// Unique by [`Component::key`], in order of first appearance in the document (depth first for nested
     /// components).
     pub components: Vec<Component>,
-    /// Unique; sorted by (from, to) in component order, edges from the subject first.
+    /// Unique; sorted by (from, to) in component order, edges from the subject first; both ends always exist.
     pub dependencies: Vec<DependencyEdge>,
     pub warnings: Vec<SbomWarning>,
     pub stats: ImportStats,
@@ -124,12 +124,38 @@ pub struct ComponentHash {
     pub hex: String,
 }
 
-/// `from` depends on / contains `to`; both are [`Component::key`]s (or the subject's key).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+/// `from` depends on / contains `to`. The ends are positions, not keys: an SBOM has about as many edges as
+/// components, and a copy of two keys per edge was a tenth of an import; [`Sbom::key`] names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct DependencyEdge {
-    pub from: String,
-    pub to: String,
+    pub from: SbomNode,
+    pub to: SbomNode,
     pub kind: EdgeKind,
+}
+
+/// An end of a [`DependencyEdge`]: the SBOM's subject, or a component by its index in [`Sbom::components`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SbomNode {
+    Subject,
+    Component(usize),
+}
+
+impl Sbom {
+    /// The component key of an edge end.
+    pub fn key(&self, node: SbomNode) -> Option<&str> {
+        match node {
+            SbomNode::Subject => self.subject.as_ref().map(|c| c.key.as_str()),
+            SbomNode::Component(i) => self.components.get(i).map(|c| c.key.as_str()),
+        }
+    }
+
+    /// The edges by key: (from, to, kind), in the order of [`Sbom::dependencies`].
+    pub fn dependency_keys(&self) -> impl Iterator<Item = (&str, &str, EdgeKind)> + '_ {
+        self.dependencies
+            .iter()
+            .filter_map(|e| Some((self.key(e.from)?, self.key(e.to)?, e.kind)))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -3,7 +3,7 @@
 
 use psirt_formats::{
     parse_sbom, Component, ComponentHash, DependencyEdge, EdgeKind, ParseOptions, Progress, Sbom,
-    SbomFormat, Stage, MAX_WARNINGS,
+    SbomFormat, SbomNode, Stage, MAX_WARNINGS,
 };
 use serde_json::{json, Value};
 
@@ -56,12 +56,22 @@ fn by_key<'a>(sbom: &'a Sbom, key: &str) -> &'a Component {
         .unwrap_or_else(|| panic!("no component {key}: {:#?}", sbom.components))
 }
 
-fn edge(from: &str, to: &str, kind: EdgeKind) -> DependencyEdge {
-    DependencyEdge {
-        from: from.into(),
-        to: to.into(),
-        kind,
-    }
+fn edge(from: &str, to: &str, kind: EdgeKind) -> (String, String, EdgeKind) {
+    (from.into(), to.into(), kind)
+}
+
+/// The edges by key, checking on the way that each end is what [`Sbom::key`] says.
+fn edges(sbom: &Sbom) -> Vec<(String, String, EdgeKind)> {
+    let by_key: Vec<_> = sbom
+        .dependency_keys()
+        .map(|(f, t, k)| (f.to_string(), t.to_string(), k))
+        .collect();
+    assert_eq!(
+        by_key.len(),
+        sbom.dependencies.len(),
+        "an edge end is missing"
+    );
+    by_key
 }
 
 #[test]
@@ -117,7 +127,7 @@ fn cyclonedx_header_subject_nesting_and_dependencies() {
     let core = "pkg:npm/%40babel/core@7.0.0";
     let lp = "pkg:npm/left-pad@1.3.0";
     assert_eq!(
-        sbom.dependencies,
+        edges(&sbom),
         // Sorted by (from, to) in component order, the subject first.
         [
             edge(app, core, EdgeKind::DependsOn),
@@ -126,6 +136,16 @@ fn cyclonedx_header_subject_nesting_and_dependencies() {
             edge(core, "pkg:npm/inner@0.1", EdgeKind::Contains),
             edge(core, lp, EdgeKind::DependsOn),
         ]
+    );
+    // The ends are positions: the subject, then components by index.
+    let core_at = sbom.components.iter().position(|c| c.key == core).unwrap();
+    assert_eq!(
+        sbom.dependencies[0],
+        DependencyEdge {
+            from: SbomNode::Subject,
+            to: SbomNode::Component(core_at),
+            kind: EdgeKind::DependsOn
+        }
     );
     assert!(sbom.warnings.is_empty(), "{:?}", sbom.warnings);
     assert_eq!(sbom.stats.components_in_document, 4);
@@ -171,7 +191,7 @@ fn cyclonedx_duplicates_merge_and_keep_their_refs() {
     assert_eq!(by_key(&sbom, "pkg:npm/b@2").licenses, ["MIT OR Apache-2.0"]);
     // The second occurrence's bom-ref still resolves, to the merged component.
     assert_eq!(
-        sbom.dependencies,
+        edges(&sbom),
         [
             edge(
                 "pkg:generic/acme/app@2.0",
@@ -304,7 +324,7 @@ fn spdx_packages_relationships_and_subject() {
 
     let root = "nopurl:image@1.0";
     assert_eq!(
-        sbom.dependencies,
+        edges(&sbom),
         [
             edge(
                 root,
