@@ -115,12 +115,12 @@ fn real_entries() -> Vec<Entry> {
             &mut |_| {},
         )
         .unwrap();
-        for c in sbom.components {
-            if let (Some(purl), Some(version)) = (c.purl, c.version) {
+        for c in &sbom.components {
+            if let (Some(purl), Some(version)) = (c.purl(), &c.version) {
                 out.push(Entry {
-                    name: c.name,
-                    version,
-                    purl: Purl::parse(&purl).unwrap(),
+                    name: c.name.clone(),
+                    version: version.clone(),
+                    purl: Purl::parse(purl).unwrap(),
                 });
             }
         }

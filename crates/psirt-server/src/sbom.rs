@@ -36,12 +36,12 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
         .components
         .into_iter()
         .map(|c| NewComponent {
+            purl: c.purl().map(str::to_owned),
             name: match &c.group {
                 Some(g) if !g.is_empty() => format!("{g}/{}", c.name),
                 _ => c.name,
             },
             key: c.key,
-            purl: c.purl,
             version: c.version.unwrap_or_default(),
             cpe: c.cpe,
             hashes: c

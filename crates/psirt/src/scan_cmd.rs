@@ -74,7 +74,7 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<Vec<ScanFinding>
     let mut findings = Vec::new();
     let mut views = BTreeMap::new();
     for c in &sbom.components {
-        let Some(purl) = c.purl.as_deref() else {
+        let Some(purl) = c.purl() else {
             continue;
         };
         // Components without a version or with a purl the matcher cannot read cannot be matched.

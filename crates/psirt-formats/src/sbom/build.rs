@@ -2,7 +2,7 @@
 //! references into edges, warnings and progress.
 
 use std::borrow::Cow;
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
@@ -13,7 +13,10 @@ use super::{
     SbomWarning, Stage, MAX_WARNINGS,
 };
 
-/// A hasher for keys that already are hashes (seeded SipHash outputs): passes the u64 through.
+/// Randomly seeded per map (foldhash): document strings are input, so the seed keeps their hashes unpredictable.
+type Seeded = foldhash::quality::RandomState;
+
+/// A hasher for keys that already are hashes (seeded foldhash outputs): passes the u64 through.
 #[derive(Default)]
 pub(crate) struct PreHashed(u64);
 
@@ -55,16 +58,16 @@ impl std::ops::Deref for Str<'_> {
 pub(crate) struct Builder<'d, 'p> {
     subject: Option<Component>,
     components: Vec<Component>,
-    /// Component key → index, without a second copy of each key: keyed by the key's (randomly seeded) SipHash,
+    /// Component key → index, without a second copy of each key: keyed by the key's (randomly seeded) hash,
     /// the index confirmed by comparing `components[i].key`; the rare keys whose hash is taken go to `collisions`.
     by_key: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
     collisions: HashMap<String, usize>,
-    hasher: RandomState,
+    hasher: Seeded,
     /// Tests force every key onto one hash to exercise `collisions`.
     #[cfg(test)]
     collide_all: bool,
     /// Document references (bom-ref, SPDXID) → node; keys borrowed from the document.
-    by_ref: HashMap<Cow<'d, str>, Node>,
+    by_ref: HashMap<Cow<'d, str>, Node, Seeded>,
     /// Deduplicated in `finish` (sort + dedup: cheaper than hashing every edge).
     edges: Vec<(Node, Node, EdgeKind)>,
     /// Per component: whether a later entry was merged into it.
@@ -89,10 +92,10 @@ impl<'d, 'p> Builder<'d, 'p> {
             components: Vec::with_capacity(guess),
             by_key: HashMap::with_capacity_and_hasher(guess, BuildHasherDefault::default()),
             collisions: HashMap::new(),
-            hasher: RandomState::new(),
+            hasher: Seeded::default(),
             #[cfg(test)]
             collide_all: false,
-            by_ref: HashMap::with_capacity(guess),
+            by_ref: HashMap::with_capacity_and_hasher(guess, Seeded::default()),
             edges: Vec::new(),
             merged: Vec::with_capacity(guess),
             warnings: Vec::new(),
@@ -113,14 +116,19 @@ impl<'d, 'p> Builder<'d, 'p> {
         }
     }
 
-    /// Sets the canonical purl (from `raw`) and the key of `c`; `pointer` locates the raw purl.
+    /// Sets the key of `c`: the canonical purl (from `raw`), else a synthetic key; `pointer` locates the raw purl.
     fn identify(&mut self, c: &mut Component, raw: Option<&str>, pointer: impl FnOnce() -> String) {
         if let Some(raw) = raw.filter(|r| Purl::is_canonical(r)) {
             // Already canonical (checked without parsing): what parse + print would give.
-            c.purl = Some(raw.to_string());
-        } else if let Some(raw) = raw {
+            c.key = raw.to_string();
+            return;
+        }
+        if let Some(raw) = raw {
             match Purl::parse_lenient(raw) {
-                Ok(p) => c.purl = Some(p.to_string()),
+                Ok(p) => {
+                    c.key = p.to_string();
+                    return;
+                }
                 Err(e) => {
                     self.stats.invalid_purls += 1;
                     self.warn(
@@ -130,10 +138,7 @@ impl<'d, 'p> Builder<'d, 'p> {
                 }
             }
         }
-        c.key = match &c.purl {
-            Some(p) => p.clone(),
-            None => synthetic_key(c),
-        };
+        c.key = synthetic_key(c);
     }
 
     /// Adds the SBOM's subject.
@@ -268,7 +273,11 @@ impl<'d, 'p> Builder<'d, 'p> {
     pub(crate) fn finish(mut self, header: Header) -> Sbom {
         self.edges.sort_unstable();
         self.edges.dedup();
-        self.stats.without_purl = self.components.iter().filter(|c| c.purl.is_none()).count();
+        self.stats.without_purl = self
+            .components
+            .iter()
+            .filter(|c| c.purl().is_none())
+            .count();
         let exists = |n: Node| match n {
             Node::Subject => self.subject.is_some(),
             Node::Component(i) => i < self.components.len(),
@@ -345,7 +354,6 @@ pub(crate) fn push_unique<T: PartialEq>(v: &mut Vec<T>, item: T) {
 pub(crate) fn component(name: String) -> Component {
     Component {
         key: String::new(),
-        purl: None,
         group: None,
         name,
         version: None,

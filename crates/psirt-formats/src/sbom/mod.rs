@@ -13,7 +13,7 @@
 //!   occurrence wins for scalars; hashes and licenses are unioned; later `bom-ref`s/SPDXIDs point at the merged
 //!   component), matching the store's one row per (product version, purl).
 //! - **No purl.** Components without a purl — or with one that does not parse (a warning) — are **kept**, with
-//!   `purl: None` and a synthetic key `nopurl:[group/]name[@version]` (never starts with `pkg:`), merged on that
+//!   [`Component::purl`] `None` and a synthetic key `nopurl:[group/]name[@version]` (never starts with `pkg:`), merged on that
 //!   key. Keeping them preserves CPE and license data; bom-refs are not used as keys because they are not stable
 //!   across regenerations of an SBOM. [`ImportStats::without_purl`] counts them.
 //! - **Subject.** CycloneDX `metadata.component`, or the single package an SPDX document DESCRIBES
@@ -96,10 +96,10 @@ pub struct Sbom {
 /// One SBOM entry, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Component {
-    /// Identity within the SBOM: `purl` when there is one, else `nopurl:[group/]name[@version]`.
+    /// Identity within the SBOM: the canonical Package URL when there is one (see [`Component::purl`]), else
+    /// `nopurl:[group/]name[@version]`. One string for both: a second copy of every purl was a tenth of an
+    /// import's allocations.
     pub key: String,
-    /// Canonical Package URL.
-    pub purl: Option<String>,
     /// CycloneDX `group` (e.g. a Maven groupId); SPDX has none.
     pub group: Option<String>,
     pub name: String,
@@ -114,6 +114,13 @@ pub struct Component {
     /// CycloneDX `type` ("library", "operating-system", …) or SPDX `primaryPackagePurpose` in the same spelling
     /// (lower case, `-` for `_`).
     pub kind: Option<String>,
+}
+
+impl Component {
+    /// The canonical Package URL: the key, unless the key is synthetic (`nopurl:…`).
+    pub fn purl(&self) -> Option<&str> {
+        self.key.starts_with("pkg:").then_some(self.key.as_str())
+    }
 }
 
 /// A hash with CycloneDX algorithm names ("SHA-256", "SHA3-512", "BLAKE2b-256", "MD5"; SPDX "SHA256" → "SHA-256")

@@ -93,8 +93,10 @@ struct Package<'d> {
     external_refs: Vec<ExternalRef<'d>>,
     #[serde(default)]
     checksums: Vec<Checksum>,
-    license_concluded: Option<String>,
-    license_declared: Option<String>,
+    #[serde(borrow)]
+    license_concluded: Option<Str<'d>>,
+    #[serde(borrow)]
+    license_declared: Option<Str<'d>>,
     primary_package_purpose: Option<String>,
 }
 
@@ -253,28 +255,29 @@ fn map_package(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Co
     for h in p.checksums {
         build::push_unique(
             &mut c.hashes,
-            build::hash(algorithm(&h.algorithm), h.checksum_value),
+            build::hash(algorithm(h.algorithm), h.checksum_value),
         );
     }
+    // Concluded and declared are usually the same text: borrowed, and copied once.
     for l in [p.license_concluded, p.license_declared]
         .into_iter()
         .flatten()
     {
-        if l != "NOASSERTION" && l != "NONE" {
-            build::push_unique(&mut c.licenses, l);
+        if &*l != "NOASSERTION" && &*l != "NONE" && !c.licenses.iter().any(|x| *x == *l) {
+            c.licenses.push(l.0.into_owned());
         }
     }
     (c, purl, purl_at, p.spdx_id.0)
 }
 
 /// SPDX spells SHA-2 and SHA-1 without a hyphen ("SHA256"); CycloneDX's names are the common vocabulary.
-fn algorithm(spdx: &str) -> String {
-    match spdx {
+fn algorithm(spdx: String) -> String {
+    match spdx.as_str() {
         "SHA1" => "SHA-1".into(),
         "SHA224" => "SHA-224".into(),
         "SHA256" => "SHA-256".into(),
         "SHA384" => "SHA-384".into(),
         "SHA512" => "SHA-512".into(),
-        other => other.into(),
+        _ => spdx,
     }
 }

@@ -214,7 +214,7 @@ fn cyclonedx_bad_purls_and_dangling_refs_are_warnings() {
     );
     let sbom = parse_json(&doc).unwrap();
     assert_eq!(sbom.components[0].key, "nopurl:x@1");
-    assert_eq!(sbom.components[0].purl, None);
+    assert_eq!(sbom.components[0].purl(), None);
     assert_eq!(sbom.components[1].key, "nopurl:g/y");
     assert_eq!(sbom.stats.invalid_purls, 1);
     assert_eq!(sbom.stats.without_purl, 3);
@@ -437,7 +437,7 @@ fn real_documents_give_the_expected_shapes() {
     assert!(sbom
         .components
         .iter()
-        .all(|c| c.purl.as_deref() == Some(c.key.as_str())));
+        .all(|c| c.purl() == Some(c.key.as_str())));
     assert!(sbom.warnings.is_empty());
 
     let sbom = parse(&crate::common::read("sboms/cyclonedx/ghidra-sbom-cdx.json")).unwrap();
