@@ -444,8 +444,20 @@ fn namespace_prohibited(ty: &str) -> bool {
 
 /// Bytes a purl prints unencoded (see [`Encoded`]).
 fn unencoded(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b':')
+    UNENCODED[usize::from(b)]
 }
+
+/// [`unencoded`] as a table: it runs for every byte of every purl an SBOM import checks or prints.
+const UNENCODED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'~' | b':');
+        b += 1;
+    }
+    t
+};
 
 /// Non-empty text that decoding and printing again leaves unchanged: unencoded bytes, and `%XX` (upper-case hex)
 /// escapes of printable ASCII that printing encodes — except `/`, whose meaning depends on where it stands.

@@ -5,11 +5,13 @@ use std::collections::HashSet;
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 
 use super::build::{self, Builder, Node, Str};
-use super::{Component, EdgeKind, Header, SbomFormat};
+use super::{Component, ComponentHash, EdgeKind, Header, SbomFormat};
 
 /// The top-level object, visited key by key so that `packages` streams into the builder.
 pub(crate) struct DocumentSeed<'b, 'd, 'p> {
@@ -90,9 +92,9 @@ struct Package<'d> {
     name: String,
     version_info: Option<String>,
     #[serde(default, borrow)]
-    external_refs: Vec<ExternalRef<'d>>,
+    external_refs: ExternalRefs<'d>,
     #[serde(default)]
-    checksums: Vec<Checksum>,
+    checksums: Checksums,
     #[serde(borrow)]
     license_concluded: Option<Str<'d>>,
     #[serde(borrow)]
@@ -109,11 +111,65 @@ struct ExternalRef<'d> {
     reference_locator: Str<'d>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Checksum {
-    algorithm: String,
-    checksum_value: String,
+/// The external references the importer reads — the first purl (with its index, for warnings), the first CPE 2.3
+/// and 2.2 — picked while the array is parsed: no `Vec` per package.
+#[derive(Default)]
+struct ExternalRefs<'d> {
+    purl: Option<(usize, Str<'d>)>,
+    cpe23: Option<Str<'d>>,
+    cpe22: Option<Str<'d>>,
+}
+
+impl<'de: 'd, 'd> Deserialize<'de> for ExternalRefs<'d> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Refs<'d>(std::marker::PhantomData<&'d ()>);
+        impl<'de: 'd, 'd> Visitor<'de> for Refs<'d> {
+            type Value = ExternalRefs<'d>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of external references")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = ExternalRefs::default();
+                for j in 0.. {
+                    let Some(r) = seq.next_element::<ExternalRef<'d>>()? else {
+                        break;
+                    };
+                    let locator = r.reference_locator;
+                    match &*r.reference_type {
+                        "purl" if out.purl.is_none() => out.purl = Some((j, locator)),
+                        "cpe23Type" if out.cpe23.is_none() => out.cpe23 = Some(locator),
+                        "cpe22Type" if out.cpe22.is_none() => out.cpe22 = Some(locator),
+                        _ => {}
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Refs(std::marker::PhantomData))
+    }
+}
+
+/// `checksums`, mapped to hashes while parsed (no intermediate `Vec`); duplicates dropped.
+#[derive(Default)]
+struct Checksums(Vec<ComponentHash>);
+
+impl<'de> Deserialize<'de> for Checksums {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Checksum {
+            algorithm: String,
+            checksum_value: String,
+        }
+        let mut out = Vec::new();
+        d.deserialize_seq(build::each(|_, h: Checksum| {
+            build::push_unique(
+                &mut out,
+                build::hash(algorithm(h.algorithm), h.checksum_value),
+            );
+        }))?;
+        Ok(Checksums(out))
+    }
 }
 
 /// Files and snippets: only their ids, to tell "a relationship to a non-package" from "to nothing declared".
@@ -231,33 +287,13 @@ fn subject_id<'a>(
 fn map_package(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Cow<'_, str>) {
     let mut c = build::component(p.name);
     c.version = p.version_info;
-    let mut purl = None;
     // OPERATING_SYSTEM → operating-system: CycloneDX's spelling of the shared vocabulary.
     c.kind = p
         .primary_package_purpose
         .map(|k| k.to_ascii_lowercase().replace('_', "-"));
-    let mut purl_at = None;
-    let mut cpe22 = None;
-    for (j, r) in p.external_refs.into_iter().enumerate() {
-        match &*r.reference_type {
-            "purl" if purl.is_none() => {
-                purl = Some(r.reference_locator);
-                purl_at = Some(j);
-            }
-            "cpe23Type" if c.cpe.is_none() => c.cpe = Some(r.reference_locator.0.into_owned()),
-            "cpe22Type" if cpe22.is_none() => cpe22 = Some(r.reference_locator.0.into_owned()),
-            _ => {}
-        }
-    }
-    if c.cpe.is_none() {
-        c.cpe = cpe22;
-    }
-    for h in p.checksums {
-        build::push_unique(
-            &mut c.hashes,
-            build::hash(algorithm(h.algorithm), h.checksum_value),
-        );
-    }
+    let refs = p.external_refs;
+    c.cpe = refs.cpe23.or(refs.cpe22).map(|r| r.0.into_owned());
+    c.hashes = p.checksums.0;
     // Concluded and declared are usually the same text: borrowed, and copied once.
     for l in [p.license_concluded, p.license_declared]
         .into_iter()
@@ -267,6 +303,7 @@ fn map_package(p: Package<'_>) -> (Component, Option<Str<'_>>, Option<usize>, Co
             c.licenses.push(l.0.into_owned());
         }
     }
+    let (purl_at, purl) = refs.purl.unzip();
     (c, purl, purl_at, p.spdx_id.0)
 }
 

@@ -243,3 +243,37 @@ fn without_validation_only_the_model_is_checked() {
         Err(SbomError::Model(_))
     ));
 }
+
+/// JSON is UTF-8: a bad byte is rejected with its position on both paths (parse-only checks the whole document
+/// once instead of every string it reads).
+#[test]
+fn invalid_utf8_is_rejected_with_its_position() {
+    let mut text = serde_json::to_vec_pretty(&redis_commander()).unwrap();
+    let at = text
+        .windows(7)
+        .position(|w| w == b"\"name\":")
+        .expect("a name field");
+    // Into the value after `"name": "`: line and column of that byte.
+    let bad = at + 9;
+    text[bad] = 0xff;
+    let line = text[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = bad
+        - text[..bad]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+        + 1;
+    for validate in [true, false] {
+        match parse_sbom_bytes(&text, &ParseOptions { validate }, &mut |_| {}) {
+            Err(SbomError::Json {
+                line: l,
+                column: c,
+                message,
+            }) => {
+                assert_eq!((l, c), (line, column), "validate: {validate}");
+                assert_eq!(message, "invalid UTF-8");
+            }
+            other => panic!("validate: {validate}: {other:?}"),
+        }
+    }
+}
