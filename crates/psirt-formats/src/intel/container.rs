@@ -113,8 +113,10 @@ pub fn read_feed(
     read_feed_threads(kind, path, options, threads, on_record, progress)
 }
 
-/// [`read_feed`] with `threads` threads in all (1: everything on the calling thread).
-pub(crate) fn read_feed_threads(
+/// [`read_feed`] with `threads` threads in all instead of `available_parallelism` (1: everything on the calling
+/// thread). For benchmarks and tests.
+#[doc(hidden)]
+pub fn read_feed_threads(
     kind: FeedKind,
     path: &Path,
     options: &ParseOptions,

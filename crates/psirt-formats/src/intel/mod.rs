@@ -83,6 +83,8 @@ mod osv;
 mod package;
 mod schema;
 
+#[doc(hidden)]
+pub use container::read_feed_threads;
 pub use container::{read_feed, FeedKind, FeedProgress, FeedSummary, MAX_DOCUMENT_BYTES};
 pub use csaf::parse_csaf;
 pub use cve5::parse_cve5;
