@@ -7,6 +7,7 @@
 //! ([`read_feed`], pipelined over `available_parallelism` threads; also on one thread) without and with schema
 //! validation — so one can say whether import is limited by decompression. Best of `RUNS` runs each; CPU time (user +
 //! system of the process, from /proc/self/stat, 10 ms ticks) next to the wall time where it says something.
+//! `PSIRT_BENCH_THREADS=2,4,8` adds the unvalidated `read_feed` with those thread counts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -42,8 +43,11 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
+/// Wall time, CPU time, result.
+type Timed<T> = (Duration, Option<Duration>, T);
+
 /// Best wall time of `RUNS` runs, the CPU time of that run, and the last result.
-fn best<T>(mut f: impl FnMut() -> T) -> (Duration, Option<Duration>, T) {
+fn best<T>(mut f: impl FnMut() -> T) -> Timed<T> {
     let mut out = None;
     let mut best = Duration::MAX;
     let mut best_cpu = None;
@@ -151,6 +155,13 @@ fn main() {
     let feed_nv = best(|| import(&files, false, None));
     let seq_v = best(|| import(&files, true, Some(1)));
     let feed_v = best(|| import(&files, true, None));
+    // PSIRT_BENCH_THREADS=2,4,8: also the unvalidated read_feed with these thread counts.
+    let extra: Vec<(usize, Timed<(u64, u64)>)> = std::env::var("PSIRT_BENCH_THREADS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .map(|n| (n, best(|| import(&files, false, Some(n)))))
+        .collect();
 
     let mb = bytes as f64 / 1e6;
     println!(
@@ -160,7 +171,9 @@ fn main() {
     );
     let row = |name: &str, (t, cpu): (Duration, Option<Duration>)| {
         let s = t.as_secs_f64();
-        let cpu = cpu.map_or("-".to_string(), |c| format!("{:.0} ms", c.as_secs_f64() * 1e3));
+        let cpu = cpu.map_or("-".to_string(), |c| {
+            format!("{:.0} ms", c.as_secs_f64() * 1e3)
+        });
         println!(
             "  {name:<44} {:>8.1} ms wall  {cpu:>7} CPU  {:>9.0} records/s  {:>7.1} MB/s",
             s * 1e3,
@@ -170,12 +183,30 @@ fn main() {
     };
     row("gunzip + split lines", (gunzip.0, gunzip.1));
     row("gunzip + JSON Value", (value.0, value.1));
-    row("parse_osv from memory, 1 thread, no valid.", (mem_nv.0, mem_nv.1));
-    row("parse_osv from memory, 1 thread, validated", (mem_v.0, mem_v.1));
+    row(
+        "parse_osv from memory, 1 thread, no valid.",
+        (mem_nv.0, mem_nv.1),
+    );
+    row(
+        "parse_osv from memory, 1 thread, validated",
+        (mem_v.0, mem_v.1),
+    );
     row("read_feed, 1 thread, no validation", (seq_nv.0, seq_nv.1));
-    row("read_feed, no validation (pipelined)", (feed_nv.0, feed_nv.1));
+    row(
+        "read_feed, no validation (pipelined)",
+        (feed_nv.0, feed_nv.1),
+    );
+    for (n, r) in &extra {
+        row(
+            &format!("read_feed, {n} threads, no validation"),
+            (r.0, r.1),
+        );
+    }
     row("read_feed, 1 thread, validated", (seq_v.0, seq_v.1));
-    row("read_feed, validated (default, pipelined)", (feed_v.0, feed_v.1));
+    row(
+        "read_feed, validated (default, pipelined)",
+        (feed_v.0, feed_v.1),
+    );
     let g = gunzip.0.as_secs_f64();
     println!(
         "  read_feed (no validation) / gunzip-only: {:.2}x; validated / gunzip-only: {:.2}x; parse-only (1 thread, no validation) / gunzip-only: {:.2}x",

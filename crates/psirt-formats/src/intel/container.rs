@@ -26,7 +26,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::ops::{ControlFlow, Range};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
@@ -113,8 +113,8 @@ pub fn read_feed(
     read_feed_threads(kind, path, options, threads, on_record, progress)
 }
 
-/// [`read_feed`] with `threads` threads in all instead of `available_parallelism` (1: everything on the calling
-/// thread). For benchmarks and tests.
+/// [`read_feed`] with `threads` parsing threads instead of `available_parallelism` (plus a reading thread; 1:
+/// everything on the calling thread). For benchmarks and tests.
 #[doc(hidden)]
 pub fn read_feed_threads(
     kind: FeedKind,
@@ -233,7 +233,7 @@ fn read_capped(reader: impl Read) -> Result<Vec<u8>, IntelError> {
 struct Run<'r> {
     kind: FeedKind,
     options: &'r ParseOptions,
-    /// Threads in all; 1: no pipeline.
+    /// Parsing threads; 1: no pipeline.
     threads: usize,
     /// Reused by [`Run::document`].
     scratch: Vec<Result<IntelRecord, RecordError>>,
@@ -353,24 +353,32 @@ impl Run<'_> {
         let documents = if self.threads > 1 {
             self.pipeline(produce)
         } else {
-            produce(&mut Inline(self))
+            produce(&mut Inline {
+                run: self,
+                line: Vec::new(),
+            })
         };
         self.documents += documents;
     }
 
-    /// The pipeline: `produce` on a reader thread filling batches, `threads - 1` workers parsing them (at least
-    /// one), this thread putting the results back in order and handing them to the callback.
+    /// The pipeline: `produce` on a reader thread filling batches, `threads` workers parsing them, this thread
+    /// putting the results back in order and handing them to the callback. As many workers as threads: the reader
+    /// (when decompression is the bottleneck) and this thread mostly wait, and with fewer workers than cores a
+    /// 2-core machine would parse on one core only.
     fn pipeline(&mut self, produce: impl FnOnce(&mut dyn Sink) -> u64 + Send) -> u64 {
-        let workers = (self.threads - 1).max(1);
+        let workers = self.threads;
         let (kind, options) = (self.kind, self.options);
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let (work_tx, work_rx) = sync_channel::<Batch>(workers * 2);
             let (done_tx, done_rx) = sync_channel::<Parsed>(workers * 2);
+            // Parsed batches' buffers go back to the reader: no large allocation per batch.
+            let (recycle_tx, recycle_rx) = channel::<Batch>();
             let stop = &stop;
             let reader = scope.spawn(move || {
                 let mut sink = Batcher {
                     tx: work_tx,
+                    recycled: recycle_rx,
                     stop,
                     batch: Batch::default(),
                     seq: 0,
@@ -386,6 +394,7 @@ impl Run<'_> {
             for _ in 0..workers {
                 let work_rx = Arc::clone(&work_rx);
                 let done_tx = done_tx.clone();
+                let recycle_tx = recycle_tx.clone();
                 scope.spawn(move || {
                     let mut scratch = Vec::new();
                     loop {
@@ -397,7 +406,10 @@ impl Run<'_> {
                             },
                             Err(_) => break,
                         };
-                        let parsed = parse_batch(kind, options, batch, &mut scratch);
+                        let mut batch = batch;
+                        let parsed = parse_batch(kind, options, &mut batch, &mut scratch);
+                        // The reader may be gone (end of file): then the buffer is simply freed.
+                        let _ = recycle_tx.send(batch);
                         if done_tx.send(parsed).is_err() {
                             break;
                         }
@@ -407,6 +419,7 @@ impl Run<'_> {
             // Only the workers hold these now: when they are gone, the reader's sends fail and it ends.
             drop(work_rx);
             drop(done_tx);
+            drop(recycle_tx);
             let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
             let mut next = 0u64;
             'receive: while let Ok(parsed) = done_rx.recv() {
@@ -447,12 +460,7 @@ impl Run<'_> {
         self.scratch = out;
     }
 
-    fn epss(
-        &mut self,
-        reader: impl Read,
-        name: &str,
-        count: &AtomicU64,
-    ) -> Result<(), IntelError> {
+    fn epss(&mut self, reader: impl Read, name: &str, count: &AtomicU64) -> Result<(), IntelError> {
         let at = Locator::file(name);
         let mut rows = parse_epss(reader);
         while !self.stopped {
@@ -489,30 +497,57 @@ impl Run<'_> {
 /// Where a producer ([`split_lines`], [`zip_entries`]) puts what it reads, in order. `at` is the progress position
 /// (bytes of the file consumed). `Break`: stop reading.
 trait Sink {
-    fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()>;
+    /// Where the next document is read into: appended to this buffer, then [`Sink::commit`]ted (or
+    /// [`Sink::discard`]ed) with the length the buffer had before. Saves a copy of every line.
+    fn buffer(&mut self) -> &mut Vec<u8>;
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()>;
+    fn discard(&mut self, start: usize) {
+        self.buffer().truncate(start);
+    }
+    fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()> {
+        let buf = self.buffer();
+        let start = buf.len();
+        buf.extend_from_slice(bytes);
+        self.commit(start, loc, at)
+    }
     fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()>;
 }
 
 /// Parses and emits on the calling thread.
-struct Inline<'a, 'r>(&'a mut Run<'r>);
+struct Inline<'a, 'r> {
+    run: &'a mut Run<'r>,
+    line: Vec<u8>,
+}
 
 impl Sink for Inline<'_, '_> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.line
+    }
+
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()> {
+        self.run
+            .document(self.line.get(start..).unwrap_or_default(), loc);
+        self.line.clear();
+        self.run.tick(at);
+        self.flow()
+    }
+
     fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()> {
-        self.0.document(bytes, loc);
-        self.0.tick(at);
+        self.run.document(bytes, loc);
+        self.run.tick(at);
         self.flow()
     }
 
     fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()> {
-        self.0.emit(Err(error));
-        self.0.tick(at);
+        self.run.emit(Err(error));
+        self.run.tick(at);
         self.flow()
     }
 }
 
 impl Inline<'_, '_> {
     fn flow(&self) -> ControlFlow<()> {
-        if self.0.stopped {
+        if self.run.stopped {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
@@ -542,6 +577,8 @@ struct Parsed {
 /// Fills batches on the reader thread and sends them to the workers.
 struct Batcher<'s> {
     tx: SyncSender<Batch>,
+    /// Emptied batches back from the workers.
+    recycled: Receiver<Batch>,
     stop: &'s AtomicBool,
     batch: Batch,
     seq: u64,
@@ -564,11 +601,10 @@ impl Batcher<'_> {
         if self.batch.items.is_empty() {
             return ControlFlow::Continue(());
         }
-        let fresh = Batch {
-            seq: self.seq + 1,
-            data: Vec::with_capacity(self.batch.data.capacity()),
-            items: Vec::with_capacity(BATCH_DOCS),
-        };
+        let mut fresh = self.recycled.try_recv().unwrap_or_default();
+        fresh.seq = self.seq + 1;
+        fresh.data.clear();
+        fresh.items.clear();
         let batch = std::mem::replace(&mut self.batch, fresh);
         self.seq += 1;
         match self.tx.send(batch) {
@@ -579,9 +615,11 @@ impl Batcher<'_> {
 }
 
 impl Sink for Batcher<'_> {
-    fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()> {
-        let start = self.batch.data.len();
-        self.batch.data.extend_from_slice(bytes);
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.batch.data
+    }
+
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()> {
         let range = start..self.batch.data.len();
         self.push(Item::Document(range, loc), at)
     }
@@ -595,11 +633,11 @@ impl Sink for Batcher<'_> {
 fn parse_batch(
     kind: FeedKind,
     options: &ParseOptions,
-    batch: Batch,
+    batch: &mut Batch,
     scratch: &mut Vec<Result<IntelRecord, RecordError>>,
 ) -> Parsed {
     let mut results = Vec::with_capacity(batch.items.len());
-    for (item, at) in batch.items {
+    for (item, at) in batch.items.drain(..) {
         match item {
             Item::Document(range, loc) => {
                 let bytes = batch.data.get(range).unwrap_or_default();
@@ -658,17 +696,23 @@ fn parse_document(
 /// JSON Lines: one document per non-blank line, `at`'s locator with the 1-based line. A line over
 /// [`MAX_DOCUMENT_BYTES`] or a read error (truncated gzip) ends the file with one error.
 fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: &mut dyn Sink) {
-    let mut line = Vec::new();
     let mut n = 0u64;
     loop {
-        line.clear();
+        let buf = sink.buffer();
+        let start = buf.len();
         // Bounded like whole documents: a newline-free gzip bomb must not grow one line without limit.
-        match (&mut reader)
+        let read = (&mut reader)
             .take(MAX_DOCUMENT_BYTES + 1)
-            .read_until(b'\n', &mut line)
-        {
+            .read_until(b'\n', buf);
+        let line = buf.get(start..).unwrap_or_default();
+        let (too_long, blank) = (
+            line.len() as u64 > MAX_DOCUMENT_BYTES,
+            line.iter().all(u8::is_ascii_whitespace),
+        );
+        match read {
             Ok(0) => break,
-            Ok(_) if line.len() as u64 > MAX_DOCUMENT_BYTES => {
+            Ok(_) if too_long => {
+                sink.discard(start);
                 let loc = Locator {
                     line: Some(n + 1),
                     ..at.clone()
@@ -686,7 +730,8 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
             }
             Ok(_) => {
                 n += 1;
-                if line.iter().all(u8::is_ascii_whitespace) {
+                if blank {
+                    sink.discard(start);
                     continue;
                 }
                 let loc = Locator {
@@ -694,13 +739,14 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
                     ..at.clone()
                 };
                 if sink
-                    .document(&line, loc, count.load(Ordering::Relaxed))
+                    .commit(start, loc, count.load(Ordering::Relaxed))
                     .is_break()
                 {
                     break;
                 }
             }
             Err(e) => {
+                sink.discard(start);
                 let loc = Locator {
                     line: Some(n + 1),
                     ..at.clone()

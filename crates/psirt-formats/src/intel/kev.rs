@@ -6,9 +6,7 @@ use time::OffsetDateTime;
 
 use super::error::{IntelError, Locator, RecordError};
 use super::schema::{validate, IntelSchema};
-use super::{
-    dates, push_unique, AffectedProduct, Exploited, IntelRecord, IntelSource, RawRecord,
-};
+use super::{dates, push_unique, AffectedProduct, Exploited, IntelRecord, IntelSource, RawRecord};
 use crate::ParseOptions;
 
 /// A parsed catalog. The envelope (catalogVersion, dateReleased, count, vulnerabilities) must be valid or the whole

@@ -196,20 +196,51 @@ impl IntelRecord {
 /// [`canonical`](RawRecord::canonical) form is `serde_json::Value`'s compact output (object keys sorted, numbers and
 /// string escapes normalised): what `raw` was before it held text. Anything that hashes or compares raw records
 /// across versions (psirt-server's `content_sha256`) must use the canonical form, else every record would look
-/// changed once after an upgrade. Serialises as the JSON it holds (not as a string).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// changed once after an upgrade. Serialises as the JSON it holds (not as a string); equality compares the text.
+#[derive(Debug, Clone)]
 pub struct RawRecord {
     text: Box<str>,
-    /// `text` is already canonical.
-    canonical: bool,
+    canonical: Canonical,
 }
+
+#[derive(Debug, Clone)]
+enum Canonical {
+    /// `text` is canonical.
+    Same,
+    /// Made when the record was parsed into a `Value` anyway (validation), so that it is not parsed again later.
+    Known(Box<str>),
+    /// Made on demand.
+    Unknown,
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for RawRecord {}
 
 impl RawRecord {
     /// `text` as received; the caller has parsed it completely (it is one JSON document).
     pub(crate) fn received(text: &str) -> RawRecord {
         RawRecord {
             text: trim_json_ws(text).into(),
-            canonical: false,
+            canonical: Canonical::Unknown,
+        }
+    }
+
+    /// `text` as received, and `value` parsed from it: the canonical form is made now.
+    pub(crate) fn received_with_value(text: &str, value: &serde_json::Value) -> RawRecord {
+        let text = trim_json_ws(text);
+        let canonical = value.to_string();
+        RawRecord {
+            text: text.into(),
+            canonical: if canonical == text {
+                Canonical::Same
+            } else {
+                Canonical::Known(canonical.into())
+            },
         }
     }
 
@@ -217,7 +248,7 @@ impl RawRecord {
     pub(crate) fn from_value(value: &serde_json::Value) -> RawRecord {
         RawRecord {
             text: value.to_string().into(),
-            canonical: true,
+            canonical: Canonical::Same,
         }
     }
 
@@ -232,12 +263,13 @@ impl RawRecord {
     }
 
     /// The compact, key-sorted text `serde_json::Value` writes for this record: the text itself when already in that
-    /// form (CVE 5, CSAF, KEV, EPSS), else the text parsed and written again (OSV).
+    /// form (CVE 5, CSAF, KEV, EPSS), the form made while validating (OSV, validated), else the text parsed and
+    /// written again (OSV, unvalidated).
     pub fn canonical(&self) -> Result<Cow<'_, str>, serde_json::Error> {
-        if self.canonical {
-            Ok(Cow::Borrowed(&self.text))
-        } else {
-            Ok(Cow::Owned(self.to_value()?.to_string()))
+        match &self.canonical {
+            Canonical::Same => Ok(Cow::Borrowed(&self.text)),
+            Canonical::Known(c) => Ok(Cow::Borrowed(c)),
+            Canonical::Unknown => Ok(Cow::Owned(self.to_value()?.to_string())),
         }
     }
 }
@@ -247,7 +279,7 @@ impl Default for RawRecord {
     fn default() -> Self {
         RawRecord {
             text: "null".into(),
-            canonical: true,
+            canonical: Canonical::Same,
         }
     }
 }

@@ -23,20 +23,22 @@ pub fn parse_osv(bytes: &[u8], options: &ParseOptions) -> Result<IntelRecord, In
 
 /// One OSV record from its text. Without validation the typed model is read straight from the text (no
 /// `serde_json::Value`); with validation the text is parsed once into a `Value` for the schema and the model is read
-/// from that. Either way [`IntelRecord::raw`] keeps the text as received.
+/// from that (and the raw record's canonical form written from it). Either way [`IntelRecord::raw`] keeps the text as
+/// received.
 ///
 /// One difference between the two: an object with a duplicate key the model reads (two `id`s) is rejected without
 /// validation (serde's "duplicate field"), while a `Value` keeps the last one (and the schema does not see it).
 pub(crate) fn osv_from_text(text: &str, options: &ParseOptions) -> Result<IntelRecord, IntelError> {
-    let raw = RawRecord::received(text);
     if options.validate {
         let value: Value = text.parse().map_err(|e| IntelError::from_json(&e, ""))?;
         validate(IntelSchema::Osv, &value)?;
         let doc = OsvDoc::deserialize(&value).map_err(|e| IntelError::from_json(&e, ""))?;
-        osv_from_doc(doc, raw)
+        // The canonical text from this `Value` now (on the parsing thread), not from a second parse later.
+        osv_from_doc(doc, RawRecord::received_with_value(text, &value))
     } else {
-        let doc = serde_json::from_str::<OsvDoc>(text).map_err(|e| IntelError::from_json(&e, ""))?;
-        osv_from_doc(doc, raw)
+        let doc =
+            serde_json::from_str::<OsvDoc>(text).map_err(|e| IntelError::from_json(&e, ""))?;
+        osv_from_doc(doc, RawRecord::received(text))
     }
 }
 
@@ -206,7 +208,9 @@ impl<'de> Deserialize<'de> for DatabaseSpecific {
                 Ok(out)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| DatabaseSpecific::default())
+                IgnoredAny
+                    .visit_seq(seq)
+                    .map(|_| DatabaseSpecific::default())
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
                 Ok(DatabaseSpecific::default())

@@ -5,9 +5,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use psirt_formats::intel::read_feed_threads;
-use psirt_formats::{
-    FeedKind, FeedProgress, FeedSummary, IntelRecord, ParseOptions, RecordError,
-};
+use psirt_formats::{FeedKind, FeedProgress, FeedSummary, IntelRecord, ParseOptions, RecordError};
 
 use crate::common::{data_dir, files, gz_lines, gzip, scratch, write_zip};
 
@@ -158,7 +156,13 @@ fn raw_is_the_record_as_received() {
     let text = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| if i % 2 == 0 { format!("  {l}\t\r") } else { l.clone() })
+        .map(|(i, l)| {
+            if i % 2 == 0 {
+                format!("  {l}\t\r")
+            } else {
+                l.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let path = dir.join("go.jsonl");
