@@ -101,7 +101,9 @@ pub struct FeedSummary {
 }
 
 /// Reads every record under `path` as `kind`, calling `on_record` with each record or its error (return
-/// `ControlFlow::Break(())` to stop early) and `progress` now and then. See the module doc for the containers.
+/// `ControlFlow::Break(())` to stop early) and `progress` now and then, both on the calling thread and in the input's
+/// order. JSON Lines and zips are parsed on `available_parallelism` worker threads (see the module doc for the
+/// containers and the pipeline).
 pub fn read_feed(
     kind: FeedKind,
     path: &Path,
