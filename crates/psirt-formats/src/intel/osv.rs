@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::error::IntelError;
 use super::schema::{validate, IntelSchema};
 use super::{
-    dates, package, push_unique, AffectedPackage, IntelRecord, IntelSource, RawRecord, Reference,
-    Severity, SeverityKind,
+    dates, package, AffectedPackage, IntelRecord, IntelSource, RawRecord, Reference, Severity,
+    SeverityKind,
 };
 use crate::ParseOptions;
 
@@ -44,15 +44,10 @@ pub(crate) fn osv_from_text(text: &str, options: &ParseOptions) -> Result<IntelR
 
 fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelError> {
     let mut r = IntelRecord::new(IntelSource::Osv, String::new(), raw);
-    for a in doc.aliases.iter().flatten() {
-        push_unique(&mut r.aliases, a, &doc.id);
-    }
-    for a in doc.related.iter().flatten() {
-        push_unique(&mut r.related, a, &doc.id);
-    }
-    for a in doc.upstream.iter().flatten() {
-        push_unique(&mut r.upstream, a, &doc.id);
-    }
+    // The model's strings are moved, not copied.
+    r.aliases = unique(doc.aliases, &doc.id);
+    r.related = unique(doc.related, &doc.id);
+    r.upstream = unique(doc.upstream, &doc.id);
     r.id = doc.id;
     r.modified = dates::opt_timestamp(doc.modified.as_deref(), "/modified")?;
     r.published = dates::opt_timestamp(doc.published.as_deref(), "/published")?;
@@ -61,11 +56,7 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
     r.details = doc.details;
     r.severity = severities(doc.severity.unwrap_or_default());
     // GHSA (and some others) list CWEs in database_specific.cwe_ids; OSV itself has no CWE field.
-    if let Some(db) = doc.database_specific {
-        for id in &db.cwe_ids {
-            push_unique(&mut r.cwe_ids, id, "");
-        }
-    }
+    r.cwe_ids = unique(doc.database_specific.map(|db| db.cwe_ids), "");
     r.references = doc
         .references
         .unwrap_or_default()
@@ -104,6 +95,17 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
         });
     }
     Ok(r)
+}
+
+/// `push_unique` over owned strings: the same result, without copying them.
+fn unique(v: Option<Vec<String>>, own: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v.into_iter().flatten() {
+        if !s.is_empty() && s != own && !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 fn severities(v: Vec<SeverityDoc<'_>>) -> Vec<Severity> {
