@@ -2,9 +2,12 @@
 //!
 //!     cargo bench -p psirt-formats --bench intel
 //!
-//! Prints, for the same input: gunzip only (split into lines), gunzip + JSON `Value`, the full import path
-//! ([`read_feed`]) without and with schema validation, and parsing from memory (already decompressed lines) — so
-//! one can say whether import is limited by decompression. Best of `RUNS` runs each.
+//! Prints, for the same input: gunzip only (split into lines), gunzip + JSON `Value`, the typed OSV parse from
+//! memory (already decompressed lines, one thread) without and with validation, and the full import path
+//! ([`read_feed`], pipelined over `available_parallelism` threads; also on one thread) without and with schema
+//! validation — so one can say whether import is limited by decompression. Best of `RUNS` runs each; CPU time (user +
+//! system of the process, from /proc/self/stat, 10 ms ticks) next to the wall time where it says something.
+//! `PSIRT_BENCH_THREADS=2,4,8` adds the unvalidated `read_feed` with those thread counts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -13,6 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use flate2::read::MultiGzDecoder;
+use psirt_formats::intel::read_feed_threads;
 use psirt_formats::{parse_osv, read_feed, warm_up_intel, FeedKind, ParseOptions};
 
 const RUNS: usize = 3;
@@ -28,16 +32,37 @@ fn corpus() -> Vec<PathBuf> {
     v
 }
 
-fn best<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
+/// User + system CPU time of this process so far (Linux), else `None`.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Wall time, CPU time, result.
+type Timed<T> = (Duration, Option<Duration>, T);
+
+/// Best wall time of `RUNS` runs, the CPU time of that run, and the last result.
+fn best<T>(mut f: impl FnMut() -> T) -> Timed<T> {
     let mut out = None;
     let mut best = Duration::MAX;
+    let mut best_cpu = None;
     for _ in 0..RUNS {
+        let c = cpu_time();
         let t = Instant::now();
         let r = f();
-        best = best.min(t.elapsed());
+        let wall = t.elapsed();
+        if wall < best {
+            best = wall;
+            best_cpu = c.zip(cpu_time()).map(|(a, b)| b.saturating_sub(a));
+        }
         out = Some(r);
     }
-    (best, out.unwrap())
+    (best, best_cpu, out.unwrap())
 }
 
 fn gunzip_lines(files: &[PathBuf], mut each: impl FnMut(&[u8])) -> (u64, u64) {
@@ -61,25 +86,32 @@ fn gunzip_lines(files: &[PathBuf], mut each: impl FnMut(&[u8])) -> (u64, u64) {
     (bytes, lines)
 }
 
-fn import(files: &[PathBuf], validate: bool) -> (u64, u64) {
+/// `threads`: `None` for [`read_feed`] itself (available parallelism).
+fn import(files: &[PathBuf], validate: bool, threads: Option<usize>) -> (u64, u64) {
     let (mut ok, mut bad) = (0u64, 0u64);
     for path in files {
-        read_feed(
-            FeedKind::Osv,
-            path,
-            &ParseOptions { validate },
-            &mut |r| {
-                match r {
-                    Ok(rec) => {
-                        std::hint::black_box(&rec);
-                        ok += 1
-                    }
-                    Err(_) => bad += 1,
+        let options = ParseOptions { validate };
+        let mut on_record = |r: Result<_, _>| {
+            match r {
+                Ok(rec) => {
+                    std::hint::black_box(&rec);
+                    ok += 1
                 }
-                ControlFlow::Continue(())
-            },
-            &mut |_| {},
-        )
+                Err(_) => bad += 1,
+            }
+            ControlFlow::Continue(())
+        };
+        match threads {
+            None => read_feed(FeedKind::Osv, path, &options, &mut on_record, &mut |_| {}),
+            Some(n) => read_feed_threads(
+                FeedKind::Osv,
+                path,
+                &options,
+                n,
+                &mut on_record,
+                &mut |_| {},
+            ),
+        }
         .unwrap();
     }
     (ok, bad)
@@ -92,54 +124,98 @@ fn main() {
         .map(|p| std::fs::metadata(p).unwrap().len())
         .sum();
     warm_up_intel().unwrap();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
 
-    let (t_gunzip, (bytes, records)) = best(|| {
+    let gunzip = best(|| {
         gunzip_lines(&files, |l| {
             std::hint::black_box(l);
         })
     });
-    let (t_value, _) = best(|| {
+    let (bytes, records) = gunzip.2;
+    let value = best(|| {
         gunzip_lines(&files, |l| {
             let v: serde_json::Value = std::str::from_utf8(l).unwrap().parse().unwrap();
             std::hint::black_box(v);
         })
     });
-    let (t_novalid, (ok_nv, _)) = best(|| import(&files, false));
-    let (t_valid, (ok_v, bad_v)) = best(|| import(&files, true));
 
     let mut lines = Vec::with_capacity(records as usize);
     gunzip_lines(&files, |l| lines.push(l.to_vec()));
-    let (t_mem, ok_mem) = best(|| {
+    let from_memory = |validate: bool| {
+        let options = ParseOptions { validate };
         lines
             .iter()
-            .filter(|l| parse_osv(l, &ParseOptions::default()).is_ok())
+            .filter(|l| parse_osv(l, &options).is_ok())
             .count()
-    });
+    };
+    let mem_nv = best(|| from_memory(false));
+    let mem_v = best(|| from_memory(true));
+
+    let seq_nv = best(|| import(&files, false, Some(1)));
+    let feed_nv = best(|| import(&files, false, None));
+    let seq_v = best(|| import(&files, true, Some(1)));
+    let feed_v = best(|| import(&files, true, None));
+    // PSIRT_BENCH_THREADS=2,4,8: also the unvalidated read_feed with these thread counts.
+    let extra: Vec<(usize, Timed<(u64, u64)>)> = std::env::var("PSIRT_BENCH_THREADS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .map(|n| (n, best(|| import(&files, false, Some(n)))))
+        .collect();
 
     let mb = bytes as f64 / 1e6;
     println!(
-        "OSV corpus: {} files, {records} records, {:.1} MB gzip -> {mb:.1} MB JSON (best of {RUNS})",
+        "OSV corpus: {} files, {records} records, {:.1} MB gzip -> {mb:.1} MB JSON (best of {RUNS}; {threads} threads available)",
         files.len(),
         compressed as f64 / 1e6
     );
-    let row = |name: &str, t: Duration| {
+    let row = |name: &str, (t, cpu): (Duration, Option<Duration>)| {
         let s = t.as_secs_f64();
+        let cpu = cpu.map_or("-".to_string(), |c| {
+            format!("{:.0} ms", c.as_secs_f64() * 1e3)
+        });
         println!(
-            "  {name:<38} {:>8.1} ms  {:>9.0} records/s  {:>7.1} MB/s",
+            "  {name:<44} {:>8.1} ms wall  {cpu:>7} CPU  {:>9.0} records/s  {:>7.1} MB/s",
             s * 1e3,
             records as f64 / s,
             mb / s
         );
     };
-    row("gunzip + split lines", t_gunzip);
-    row("gunzip + JSON Value", t_value);
-    row("read_feed, no validation", t_novalid);
-    row("read_feed, validated (default)", t_valid);
-    row("parse_osv from memory, validated", t_mem);
-    println!(
-        "  decompression share of the validated import: {:.0}%; parse-only / gunzip-only time: {:.1}x",
-        100.0 * t_gunzip.as_secs_f64() / t_valid.as_secs_f64(),
-        t_mem.as_secs_f64() / t_gunzip.as_secs_f64()
+    row("gunzip + split lines", (gunzip.0, gunzip.1));
+    row("gunzip + JSON Value", (value.0, value.1));
+    row(
+        "parse_osv from memory, 1 thread, no valid.",
+        (mem_nv.0, mem_nv.1),
     );
-    println!("  records: {ok_v} ok + {bad_v} rejected (validated), {ok_nv} ok without validation, {ok_mem} from memory");
+    row(
+        "parse_osv from memory, 1 thread, validated",
+        (mem_v.0, mem_v.1),
+    );
+    row("read_feed, 1 thread, no validation", (seq_nv.0, seq_nv.1));
+    row(
+        "read_feed, no validation (pipelined)",
+        (feed_nv.0, feed_nv.1),
+    );
+    for (n, r) in &extra {
+        row(
+            &format!("read_feed, {n} threads, no validation"),
+            (r.0, r.1),
+        );
+    }
+    row("read_feed, 1 thread, validated", (seq_v.0, seq_v.1));
+    row(
+        "read_feed, validated (default, pipelined)",
+        (feed_v.0, feed_v.1),
+    );
+    let g = gunzip.0.as_secs_f64();
+    println!(
+        "  read_feed (no validation) / gunzip-only: {:.2}x; validated / gunzip-only: {:.2}x; parse-only (1 thread, no validation) / gunzip-only: {:.2}x",
+        feed_nv.0.as_secs_f64() / g,
+        feed_v.0.as_secs_f64() / g,
+        mem_nv.0.as_secs_f64() / g,
+    );
+    println!(
+        "  records: {} ok + {} rejected (validated), {} ok without validation; from memory {} ok validated, {} without",
+        feed_v.2 .0, feed_v.2 .1, feed_nv.2 .0, mem_v.2, mem_nv.2
+    );
 }

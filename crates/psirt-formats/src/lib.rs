@@ -25,7 +25,7 @@ pub use intel::{
     parse_csaf, parse_cve5, parse_epss, parse_kev, parse_osv, read_feed, warm_up_intel,
     AffectedPackage, AffectedProduct, EpssReader, EpssScore, Exploited, FeedKind, FeedProgress,
     FeedSummary, IntelError, IntelRecord, IntelSource, KevCatalog, Locator, ProductVersion,
-    RecordError, Reference, Severity, SeverityKind, Ssvc, MAX_DOCUMENT_BYTES,
+    RawRecord, RecordError, Reference, Severity, SeverityKind, Ssvc, MAX_DOCUMENT_BYTES,
 };
 pub use sbom::{
     parse_sbom, parse_sbom_bytes, warm_up, Component, ComponentHash, DependencyEdge, EdgeKind,

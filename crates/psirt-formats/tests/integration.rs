@@ -10,6 +10,8 @@ mod intel_containers;
 mod intel_csaf;
 #[path = "integration/intel_model.rs"]
 mod intel_model;
+#[path = "integration/intel_pipeline.rs"]
+mod intel_pipeline;
 #[path = "integration/intel_real.rs"]
 mod intel_real;
 #[path = "integration/invalid.rs"]

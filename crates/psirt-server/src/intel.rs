@@ -104,14 +104,26 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, ImportError> {
 }
 
 /// The store's form of a record.
-pub fn new_record(r: &IntelRecord) -> Result<NewIntelRecord, ImportError> {
+///
+/// `raw` is stored (and hashed) in its canonical form ([`psirt_formats::intel::RawRecord::canonical`]: compact, keys
+/// sorted), the form every earlier version stored: OSV records now arrive as received text, and hashing that text
+/// would make every stored record look changed once after an upgrade (re-raising dismissed matches), and an
+/// unchanged re-import must change nothing.
+pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
+    let raw = r
+        .raw
+        .canonical()
+        .map_err(|e| ImportError::Reader(format!("record text: {e}")))?
+        .into_owned();
+    // Not serialised into `normalized` (removed below): a `null` placeholder is not parsed again.
+    r.raw = Default::default();
+    let r = &r;
     let mut normalized =
         serde_json::to_value(r).map_err(|e| ImportError::Reader(format!("serialising: {e}")))?;
     if let Some(obj) = normalized.as_object_mut() {
         obj.remove("raw");
     }
     let normalized = normalized.to_string();
-    let raw = r.raw.to_string();
     let mut hash = Sha256::new();
     hash.update(normalized.as_bytes());
     hash.update([0]);
@@ -227,7 +239,7 @@ pub async fn import_feed(
                             kev.push((r.id.clone(), added));
                         }
                     }
-                    records.push(new_record(&r)?)
+                    records.push(new_record(*r)?)
                 }
             },
         }

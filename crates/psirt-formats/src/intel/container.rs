@@ -12,12 +12,22 @@
 //! [`RecordError`]s handed to the callback with a [`Locator`], and reading goes on with the next record (for a
 //! broken gzip stream: with the next file). Only a PATH that cannot be opened or is not a supported container, or a
 //! zip whose directory cannot be read, stops the run with an [`IntelError`].
+//!
+//! JSON Lines files and zips are read in a pipeline when more than one thread is available: one thread decompresses
+//! and splits (lines, zip entries) into batches, worker threads parse the batches, and the calling thread hands the
+//! records to the callback in the input's order (with their locators, progress as before). A `Break` from the
+//! callback stops the reader and the workers; at most the batches already queued are parsed in vain. Single
+//! `.json` documents, EPSS and the walk over a directory stay on the calling thread (a directory's `.jsonl[.gz]`
+//! files and zips are each pipelined).
 
-use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
 
@@ -25,8 +35,8 @@ use super::csaf::csaf_from_value;
 use super::cve5::cve5_from_value;
 use super::error::{IntelError, Locator, RecordError};
 use super::kev::kev_from_value;
-use super::osv::osv_from_value;
-use super::{parse_epss, IntelRecord, IntelSource};
+use super::osv::osv_from_text;
+use super::{parse_epss, IntelRecord, IntelSource, RawRecord};
 use crate::ParseOptions;
 
 /// Largest single document (file, zip entry, decompressed `.json.gz`) read: far above any real record (the KEV
@@ -35,6 +45,10 @@ pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 
 /// Progress is reported at most every this many records (and at the end of every file).
 const PROGRESS_EVERY: u64 = 256;
+
+/// A pipeline batch is sent to a worker when it holds this many documents or this many bytes.
+const BATCH_DOCS: usize = 128;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// The feed a path holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,7 +101,9 @@ pub struct FeedSummary {
 }
 
 /// Reads every record under `path` as `kind`, calling `on_record` with each record or its error (return
-/// `ControlFlow::Break(())` to stop early) and `progress` now and then. See the module doc for the containers.
+/// `ControlFlow::Break(())` to stop early) and `progress` now and then, both on the calling thread and in the input's
+/// order. JSON Lines and zips are parsed on `available_parallelism` worker threads (see the module doc for the
+/// containers and the pipeline).
 pub fn read_feed(
     kind: FeedKind,
     path: &Path,
@@ -95,10 +111,27 @@ pub fn read_feed(
     on_record: &mut dyn FnMut(Result<IntelRecord, RecordError>) -> ControlFlow<()>,
     progress: &mut dyn FnMut(FeedProgress),
 ) -> Result<FeedSummary, IntelError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    read_feed_threads(kind, path, options, threads, on_record, progress)
+}
+
+/// [`read_feed`] with `threads` parsing threads instead of `available_parallelism` (plus a reading thread; 1:
+/// everything on the calling thread). For benchmarks and tests.
+#[doc(hidden)]
+pub fn read_feed_threads(
+    kind: FeedKind,
+    path: &Path,
+    options: &ParseOptions,
+    threads: usize,
+    on_record: &mut dyn FnMut(Result<IntelRecord, RecordError>) -> ControlFlow<()>,
+    progress: &mut dyn FnMut(FeedProgress),
+) -> Result<FeedSummary, IntelError> {
     let meta = std::fs::metadata(path).map_err(|e| io_at(e, path))?;
     let mut run = Run {
         kind,
         options,
+        threads: threads.max(1),
+        scratch: Vec::new(),
         on_record,
         progress,
         state: FeedProgress::default(),
@@ -173,16 +206,16 @@ fn wanted(kind: FeedKind, name: &str) -> bool {
     }
 }
 
-/// Counts bytes read from the underlying file, for progress.
-struct Counting<'c, R> {
+/// Counts bytes read from the underlying file, for progress (read on the thread that reads the file).
+struct Counting<R> {
     inner: R,
-    count: &'c Cell<u64>,
+    count: Arc<AtomicU64>,
 }
 
-impl<R: Read> Read for Counting<'_, R> {
+impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -202,6 +235,10 @@ fn read_capped(reader: impl Read) -> Result<Vec<u8>, IntelError> {
 struct Run<'r> {
     kind: FeedKind,
     options: &'r ParseOptions,
+    /// Parsing threads; 1: no pipeline.
+    threads: usize,
+    /// Reused by [`Run::document`].
+    scratch: Vec<Result<IntelRecord, RecordError>>,
     on_record: &'r mut dyn FnMut(Result<IntelRecord, RecordError>) -> ControlFlow<()>,
     progress: &'r mut dyn FnMut(FeedProgress),
     state: FeedProgress,
@@ -239,10 +276,10 @@ impl Run<'_> {
         let name = path.display().to_string();
         let lower = name.to_ascii_lowercase();
         let file = File::open(path).map_err(|e| io_at(e, path))?;
-        let count = Cell::new(0);
+        let count = Arc::new(AtomicU64::new(0));
         let counted = Counting {
             inner: file,
-            count: &count,
+            count: Arc::clone(&count),
         };
         if self.kind == FeedKind::Epss {
             if !(lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".gz")) {
@@ -292,158 +329,140 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// JSON Lines: one document per line; a read error (truncated gzip) ends this file with one error record.
-    fn lines(&mut self, mut reader: impl BufRead, name: &str, count: &Cell<u64>) {
+    /// JSON Lines: one document per line (see [`split_lines`]).
+    fn lines(&mut self, reader: impl BufRead + Send, name: &str, count: &Arc<AtomicU64>) {
         let at = Locator::file(name);
-        let mut line = Vec::new();
-        let mut n = 0u64;
-        while !self.stopped {
-            line.clear();
-            // Bounded like whole documents: a newline-free gzip bomb must not grow one line without limit.
-            match (&mut reader)
-                .take(MAX_DOCUMENT_BYTES + 1)
-                .read_until(b'\n', &mut line)
-            {
-                Ok(0) => break,
-                Ok(_) if line.len() as u64 > MAX_DOCUMENT_BYTES => {
-                    let loc = Locator {
-                        line: Some(n + 1),
-                        ..at.clone()
-                    };
-                    let error = IntelError::Unsupported(format!(
-                        "line longer than {MAX_DOCUMENT_BYTES} bytes"
-                    ));
-                    self.emit(Err(RecordError {
-                        locator: loc,
-                        error,
-                    }));
-                    break;
-                }
-                Ok(_) => {
-                    n += 1;
-                    if line.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    let loc = Locator {
-                        line: Some(n),
-                        ..at.clone()
-                    };
-                    self.document(&line, loc);
-                    self.tick(count.get());
-                }
-                Err(e) => {
-                    let loc = Locator {
-                        line: Some(n + 1),
-                        ..at.clone()
-                    };
-                    self.emit(Err(RecordError {
-                        locator: loc,
-                        error: e.into(),
-                    }));
-                    break;
-                }
-            }
-        }
+        let count = Arc::clone(count);
+        self.source(move |sink| {
+            split_lines(reader, &at, &count, sink);
+            0
+        });
     }
 
     fn zip(&mut self, path: &Path, name: &str) -> Result<(), IntelError> {
         let file = File::open(path).map_err(|e| io_at(e, path))?;
-        let mut archive = zip::ZipArchive::new(BufReader::new(file))
+        let archive = zip::ZipArchive::new(BufReader::new(file))
             .map_err(|e| IntelError::Zip(format!("{name}: {e}")))?;
         let at = Locator::file(name);
-        let mut done = 0u64;
-        for i in 0..archive.len() {
-            if self.stopped {
-                break;
-            }
-            let mut entry = match archive.by_index(i) {
-                Ok(e) => e,
-                Err(e) => {
-                    let loc = Locator {
-                        entry: Some(format!("#{i}").into()),
-                        ..at.clone()
-                    };
-                    self.emit(Err(RecordError {
-                        locator: loc,
-                        error: IntelError::Zip(e.to_string()),
-                    }));
-                    continue;
-                }
-            };
-            done += entry.compressed_size();
-            if entry.is_dir() || !wanted(self.kind, entry.name()) {
-                continue;
-            }
-            self.documents += 1;
-            let loc = Locator {
-                entry: Some(entry.name().into()),
-                ..at.clone()
-            };
-            // An entry whose size is known to be too large is refused before reading it.
-            let read = if entry.size() > MAX_DOCUMENT_BYTES {
-                Err(IntelError::Unsupported(format!(
-                    "entry larger than {MAX_DOCUMENT_BYTES} bytes"
-                )))
-            } else {
-                read_capped(&mut entry)
-            };
-            drop(entry);
-            match read {
-                Ok(bytes) => self.document(&bytes, loc),
-                Err(error) => self.emit(Err(RecordError {
-                    locator: loc,
-                    error,
-                })),
-            }
-            self.tick(done);
-        }
+        let kind = self.kind;
+        self.source(move |sink| zip_entries(kind, archive, &at, sink));
         Ok(())
     }
 
-    /// One JSON document of the run's kind: one record (OSV, CVE 5) or a catalog (KEV).
-    fn document(&mut self, bytes: &[u8], loc: Locator) {
-        let value = match super::error::parse_value(bytes) {
-            Ok(v) => v,
-            Err(error) => {
-                return self.emit(Err(RecordError {
-                    locator: loc,
-                    error,
-                }))
-            }
+    /// Runs `produce` (documents and errors of one file, in order) and hands what it yields to the callback: on this
+    /// thread one by one, or through the pipeline. `produce` returns the documents it opened (zip entries).
+    fn source(&mut self, produce: impl FnOnce(&mut dyn Sink) -> u64 + Send) {
+        let documents = if self.threads > 1 {
+            self.pipeline(produce)
+        } else {
+            produce(&mut Inline {
+                run: self,
+                line: Vec::new(),
+            })
         };
-        let result = match self.kind {
-            FeedKind::Osv => osv_from_value(value, self.options),
-            FeedKind::Cve5 => cve5_from_value(value, self.options),
-            FeedKind::Csaf => csaf_from_value(value, self.options),
-            FeedKind::Kev => {
-                match kev_from_value(value, &loc.file, self.options) {
-                    Ok(catalog) => {
-                        for r in catalog.records {
-                            if self.stopped {
-                                break;
-                            }
-                            // Entry locators from the catalog carry the index; add where the catalog was.
-                            let r = r.map_err(|mut e| {
-                                e.locator.entry.clone_from(&loc.entry);
-                                e.locator.line = loc.line;
-                                e
-                            });
-                            self.emit(r);
-                        }
-                        return;
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            FeedKind::Epss => Err(IntelError::Unsupported("EPSS is CSV, not JSON".into())),
-        };
-        self.emit(result.map_err(|error| RecordError {
-            locator: loc,
-            error,
-        }));
+        self.documents += documents;
     }
 
-    fn epss(&mut self, reader: impl Read, name: &str, count: &Cell<u64>) -> Result<(), IntelError> {
+    /// The pipeline: `produce` on a reader thread filling batches, `threads` workers parsing them, this thread
+    /// putting the results back in order and handing them to the callback. As many workers as threads: the reader
+    /// (when decompression is the bottleneck) and this thread mostly wait, and with fewer workers than cores a
+    /// 2-core machine would parse on one core only.
+    fn pipeline(&mut self, produce: impl FnOnce(&mut dyn Sink) -> u64 + Send) -> u64 {
+        let workers = self.threads;
+        let (kind, options) = (self.kind, self.options);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (work_tx, work_rx) = sync_channel::<Batch>(workers * 2);
+            let (done_tx, done_rx) = sync_channel::<Parsed>(workers * 2);
+            // Parsed batches' buffers go back to the reader: no large allocation per batch.
+            let (recycle_tx, recycle_rx) = channel::<Batch>();
+            let stop = &stop;
+            let reader = scope.spawn(move || {
+                let mut sink = Batcher {
+                    tx: work_tx,
+                    recycled: recycle_rx,
+                    stop,
+                    batch: Batch::default(),
+                    seq: 0,
+                };
+                let documents = produce(&mut sink);
+                // The last partial batch (not wanted when stopping).
+                if !stop.load(Ordering::Relaxed) {
+                    let _ = sink.flush();
+                }
+                documents
+            });
+            let work_rx = Arc::new(Mutex::new(work_rx));
+            for _ in 0..workers {
+                let work_rx = Arc::clone(&work_rx);
+                let done_tx = done_tx.clone();
+                let recycle_tx = recycle_tx.clone();
+                scope.spawn(move || {
+                    let mut scratch = Vec::new();
+                    loop {
+                        // The lock is held while waiting: the others wait for the lock instead.
+                        let batch = match work_rx.lock() {
+                            Ok(rx) => match rx.recv() {
+                                Ok(b) => b,
+                                Err(_) => break,
+                            },
+                            Err(_) => break,
+                        };
+                        let mut batch = batch;
+                        let parsed = parse_batch(kind, options, &mut batch, &mut scratch);
+                        // The reader may be gone (end of file): then the buffer is simply freed.
+                        let _ = recycle_tx.send(batch);
+                        if done_tx.send(parsed).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            // Only the workers hold these now: when they are gone, the reader's sends fail and it ends.
+            drop(work_rx);
+            drop(done_tx);
+            drop(recycle_tx);
+            let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
+            let mut next = 0u64;
+            'receive: while let Ok(parsed) = done_rx.recv() {
+                pending.insert(parsed.seq, parsed);
+                while let Some(parsed) = pending.remove(&next) {
+                    next += 1;
+                    for (r, at) in parsed.results {
+                        self.emit(r);
+                        self.tick(at);
+                        if self.stopped {
+                            break 'receive;
+                        }
+                    }
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            // Workers blocked on sending see the channel closed and end; then the reader's sends fail.
+            drop(done_rx);
+            drop(pending);
+            // A panic in the reader (a bug) is passed on, as the scope does for the workers'.
+            match reader.join() {
+                Ok(documents) => documents,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+
+    /// One JSON document of the run's kind, parsed here: one record (OSV, CVE 5) or a catalog (KEV).
+    fn document(&mut self, bytes: &[u8], loc: Locator) {
+        let mut out = std::mem::take(&mut self.scratch);
+        parse_document(self.kind, self.options, bytes, loc, &mut out);
+        for r in out.drain(..) {
+            if self.stopped {
+                break;
+            }
+            self.emit(r);
+        }
+        self.scratch = out;
+    }
+
+    fn epss(&mut self, reader: impl Read, name: &str, count: &AtomicU64) -> Result<(), IntelError> {
         let at = Locator::file(name);
         let mut rows = parse_epss(reader);
         while !self.stopped {
@@ -454,13 +473,13 @@ impl Run<'_> {
             };
             let r = match row {
                 Ok(score) => {
-                    let raw = serde_json::json!({
+                    let raw = RawRecord::from_value(&serde_json::json!({
                         "cve": score.cve,
                         "epss": score.score,
                         "percentile": score.percentile,
                         "score_date": score.score_date.map(|d| d.to_string()),
                         "model_version": score.model_version,
-                    });
+                    }));
                     let mut rec = IntelRecord::new(IntelSource::Epss, score.cve.clone(), raw);
                     rec.epss = Some(score);
                     Ok(rec)
@@ -471,8 +490,340 @@ impl Run<'_> {
                 }),
             };
             self.emit(r);
-            self.tick(count.get());
+            self.tick(count.load(Ordering::Relaxed));
         }
         Ok(())
     }
+}
+
+/// Where a producer ([`split_lines`], [`zip_entries`]) puts what it reads, in order. `at` is the progress position
+/// (bytes of the file consumed). `Break`: stop reading.
+trait Sink {
+    /// Where the next document is read into: appended to this buffer, then [`Sink::commit`]ted (or
+    /// [`Sink::discard`]ed) with the length the buffer had before. Saves a copy of every line.
+    fn buffer(&mut self) -> &mut Vec<u8>;
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()>;
+    fn discard(&mut self, start: usize) {
+        self.buffer().truncate(start);
+    }
+    fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()> {
+        let buf = self.buffer();
+        let start = buf.len();
+        buf.extend_from_slice(bytes);
+        self.commit(start, loc, at)
+    }
+    fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()>;
+}
+
+/// Parses and emits on the calling thread.
+struct Inline<'a, 'r> {
+    run: &'a mut Run<'r>,
+    line: Vec<u8>,
+}
+
+impl Sink for Inline<'_, '_> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.line
+    }
+
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()> {
+        self.run
+            .document(self.line.get(start..).unwrap_or_default(), loc);
+        self.line.clear();
+        self.run.tick(at);
+        self.flow()
+    }
+
+    fn document(&mut self, bytes: &[u8], loc: Locator, at: u64) -> ControlFlow<()> {
+        self.run.document(bytes, loc);
+        self.run.tick(at);
+        self.flow()
+    }
+
+    fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()> {
+        self.run.emit(Err(error));
+        self.run.tick(at);
+        self.flow()
+    }
+}
+
+impl Inline<'_, '_> {
+    fn flow(&self) -> ControlFlow<()> {
+        if self.run.stopped {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+/// Documents (their bytes one after the other in `data`) and errors, in input order.
+#[derive(Default)]
+struct Batch {
+    seq: u64,
+    data: Vec<u8>,
+    items: Vec<(Item, u64)>,
+}
+
+enum Item {
+    Document(Range<usize>, Locator),
+    Error(RecordError),
+}
+
+/// A parsed batch: every record or error with its progress position.
+struct Parsed {
+    seq: u64,
+    results: Vec<(Result<IntelRecord, RecordError>, u64)>,
+}
+
+/// Fills batches on the reader thread and sends them to the workers.
+struct Batcher<'s> {
+    tx: SyncSender<Batch>,
+    /// Emptied batches back from the workers.
+    recycled: Receiver<Batch>,
+    stop: &'s AtomicBool,
+    batch: Batch,
+    seq: u64,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, item: Item, at: u64) -> ControlFlow<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            return ControlFlow::Break(());
+        }
+        self.batch.items.push((item, at));
+        if self.batch.items.len() >= BATCH_DOCS || self.batch.data.len() >= BATCH_BYTES {
+            self.flush()
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn flush(&mut self) -> ControlFlow<()> {
+        if self.batch.items.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let mut fresh = self.recycled.try_recv().unwrap_or_default();
+        fresh.seq = self.seq + 1;
+        fresh.data.clear();
+        fresh.items.clear();
+        let batch = std::mem::replace(&mut self.batch, fresh);
+        self.seq += 1;
+        match self.tx.send(batch) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+}
+
+impl Sink for Batcher<'_> {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.batch.data
+    }
+
+    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()> {
+        let range = start..self.batch.data.len();
+        self.push(Item::Document(range, loc), at)
+    }
+
+    fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()> {
+        self.push(Item::Error(error), at)
+    }
+}
+
+/// A worker's job: every document of the batch parsed, in order.
+fn parse_batch(
+    kind: FeedKind,
+    options: &ParseOptions,
+    batch: &mut Batch,
+    scratch: &mut Vec<Result<IntelRecord, RecordError>>,
+) -> Parsed {
+    let mut results = Vec::with_capacity(batch.items.len());
+    for (item, at) in batch.items.drain(..) {
+        match item {
+            Item::Document(range, loc) => {
+                let bytes = batch.data.get(range).unwrap_or_default();
+                parse_document(kind, options, bytes, loc, scratch);
+                results.extend(scratch.drain(..).map(|r| (r, at)));
+            }
+            Item::Error(e) => results.push((Err(e), at)),
+        }
+    }
+    Parsed {
+        seq: batch.seq,
+        results,
+    }
+}
+
+/// One JSON document of `kind` into `out`: one record or its error (OSV, CVE 5, CSAF), or a KEV catalog's entries.
+fn parse_document(
+    kind: FeedKind,
+    options: &ParseOptions,
+    bytes: &[u8],
+    loc: Locator,
+    out: &mut Vec<Result<IntelRecord, RecordError>>,
+) {
+    let result = match kind {
+        // OSV reads its model from the text (no `Value` unless validating).
+        FeedKind::Osv => super::error::utf8(bytes).and_then(|text| osv_from_text(text, options)),
+        FeedKind::Epss => Err(IntelError::Unsupported("EPSS is CSV, not JSON".into())),
+        FeedKind::Cve5 | FeedKind::Csaf | FeedKind::Kev => {
+            match super::error::parse_value(bytes) {
+                Err(e) => Err(e),
+                Ok(value) if kind == FeedKind::Cve5 => cve5_from_value(value, options),
+                Ok(value) if kind == FeedKind::Csaf => csaf_from_value(value, options),
+                Ok(value) => match kev_from_value(value, &loc.file, options) {
+                    Ok(catalog) => {
+                        // Entry locators from the catalog carry the index; add where the catalog was.
+                        out.extend(catalog.records.into_iter().map(|r| {
+                            r.map_err(|mut e| {
+                                e.locator.entry.clone_from(&loc.entry);
+                                e.locator.line = loc.line;
+                                e
+                            })
+                        }));
+                        return;
+                    }
+                    Err(e) => Err(e),
+                },
+            }
+        }
+    };
+    out.push(result.map_err(|error| RecordError {
+        locator: loc,
+        error,
+    }));
+}
+
+/// JSON Lines: one document per non-blank line, `at`'s locator with the 1-based line. A line over
+/// [`MAX_DOCUMENT_BYTES`] or a read error (truncated gzip) ends the file with one error.
+fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: &mut dyn Sink) {
+    let mut n = 0u64;
+    loop {
+        let buf = sink.buffer();
+        let start = buf.len();
+        // Bounded like whole documents: a newline-free gzip bomb must not grow one line without limit.
+        let read = (&mut reader)
+            .take(MAX_DOCUMENT_BYTES + 1)
+            .read_until(b'\n', buf);
+        let line = buf.get(start..).unwrap_or_default();
+        let (too_long, blank) = (
+            line.len() as u64 > MAX_DOCUMENT_BYTES,
+            line.iter().all(u8::is_ascii_whitespace),
+        );
+        match read {
+            Ok(0) => break,
+            Ok(_) if too_long => {
+                sink.discard(start);
+                let loc = Locator {
+                    line: Some(n + 1),
+                    ..at.clone()
+                };
+                let error =
+                    IntelError::Unsupported(format!("line longer than {MAX_DOCUMENT_BYTES} bytes"));
+                let _ = sink.error(
+                    RecordError {
+                        locator: loc,
+                        error,
+                    },
+                    count.load(Ordering::Relaxed),
+                );
+                break;
+            }
+            Ok(_) => {
+                n += 1;
+                if blank {
+                    sink.discard(start);
+                    continue;
+                }
+                let loc = Locator {
+                    line: Some(n),
+                    ..at.clone()
+                };
+                if sink
+                    .commit(start, loc, count.load(Ordering::Relaxed))
+                    .is_break()
+                {
+                    break;
+                }
+            }
+            Err(e) => {
+                sink.discard(start);
+                let loc = Locator {
+                    line: Some(n + 1),
+                    ..at.clone()
+                };
+                let _ = sink.error(
+                    RecordError {
+                        locator: loc,
+                        error: e.into(),
+                    },
+                    count.load(Ordering::Relaxed),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Every wanted entry of a zip (OSV `all.zip`, cvelistV5); returns the documents opened.
+fn zip_entries(
+    kind: FeedKind,
+    mut archive: zip::ZipArchive<BufReader<File>>,
+    at: &Locator,
+    sink: &mut dyn Sink,
+) -> u64 {
+    let mut done = 0u64;
+    let mut documents = 0u64;
+    for i in 0..archive.len() {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                let loc = Locator {
+                    entry: Some(format!("#{i}").into()),
+                    ..at.clone()
+                };
+                let error = RecordError {
+                    locator: loc,
+                    error: IntelError::Zip(e.to_string()),
+                };
+                if sink.error(error, done).is_break() {
+                    break;
+                }
+                continue;
+            }
+        };
+        done += entry.compressed_size();
+        if entry.is_dir() || !wanted(kind, entry.name()) {
+            continue;
+        }
+        documents += 1;
+        let loc = Locator {
+            entry: Some(entry.name().into()),
+            ..at.clone()
+        };
+        // An entry whose size is known to be too large is refused before reading it.
+        let read = if entry.size() > MAX_DOCUMENT_BYTES {
+            Err(IntelError::Unsupported(format!(
+                "entry larger than {MAX_DOCUMENT_BYTES} bytes"
+            )))
+        } else {
+            read_capped(&mut entry)
+        };
+        drop(entry);
+        let flow = match read {
+            Ok(bytes) => sink.document(&bytes, loc, done),
+            Err(error) => sink.error(
+                RecordError {
+                    locator: loc,
+                    error,
+                },
+                done,
+            ),
+        };
+        if flow.is_break() {
+            break;
+        }
+    }
+    documents
 }

@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::error::IntelError;
 use super::{
     dates, push_unique, AffectedPackage, AffectedProduct, IntelRecord, IntelSource, ProductVersion,
-    Reference, Severity, SeverityKind,
+    RawRecord, Reference, Severity, SeverityKind,
 };
 use crate::publish::osv::osv_package;
 use crate::publish::{validate, PublishError, PublishSchema};
@@ -60,7 +60,7 @@ pub(crate) fn csaf_from_value(
     let text = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
     let id = text(&value, "/document/tracking/id")
         .ok_or_else(|| IntelError::model("/document/tracking/id", "missing"))?;
-    let mut r = IntelRecord::new(IntelSource::Csaf, id.clone(), Value::Null);
+    let mut r = IntelRecord::new(IntelSource::Csaf, id.clone(), RawRecord::default());
     r.summary = text(&value, "/document/title");
     r.modified = dates::opt_timestamp(
         text(&value, "/document/tracking/current_release_date").as_deref(),
@@ -173,7 +173,7 @@ pub(crate) fn csaf_from_value(
         }
     }
     r.affected = packages.into_values().collect();
-    r.raw = value;
+    r.raw = RawRecord::from_value(&value);
     Ok(r)
 }
 

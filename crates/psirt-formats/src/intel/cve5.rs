@@ -9,7 +9,7 @@ use super::error::IntelError;
 use super::schema::{validate, IntelSchema};
 use super::{
     dates, package, push_unique, AffectedPackage, AffectedProduct, Exploited, IntelRecord,
-    IntelSource, ProductVersion, Reference, Severity, SeverityKind, Ssvc,
+    IntelSource, ProductVersion, RawRecord, Reference, Severity, SeverityKind, Ssvc,
 };
 use crate::ParseOptions;
 
@@ -37,7 +37,7 @@ pub(crate) fn cve5_from_value(
     let doc = CveDoc::deserialize(&value).map_err(|e| IntelError::from_json(&e, ""))?;
     let meta = doc.cve_metadata;
     let id = meta.cve_id;
-    let mut r = IntelRecord::new(IntelSource::Cve5, id.clone(), Value::Null);
+    let mut r = IntelRecord::new(IntelSource::Cve5, id.clone(), RawRecord::default());
     r.published =
         dates::opt_timestamp(meta.date_published.as_deref(), "/cveMetadata/datePublished")?;
     r.modified = dates::opt_timestamp(meta.date_updated.as_deref(), "/cveMetadata/dateUpdated")?;
@@ -51,7 +51,7 @@ pub(crate) fn cve5_from_value(
             .or(r.published)
             .or(Some(time::OffsetDateTime::UNIX_EPOCH));
         r.details = english(&cna.rejected_reasons);
-        r.raw = value;
+        r.raw = RawRecord::from_value(&value);
         return Ok(r);
     }
     r.summary = cna.title.clone();
@@ -122,7 +122,7 @@ pub(crate) fn cve5_from_value(
             ranges,
         });
     }
-    r.raw = value;
+    r.raw = RawRecord::from_value(&value);
     Ok(r)
 }
 

@@ -85,7 +85,14 @@ impl IntelError {
 /// compiled (optimised) inside serde_json, while the generic `from_slice` would be instantiated here, unoptimised in
 /// debug builds, where it made the test suite's OSV corpus pass ~2x slower. The UTF-8 check is needed anyway.
 pub(crate) fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, IntelError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    utf8(bytes)?
+        .parse()
+        .map_err(|e| IntelError::from_json(&e, ""))
+}
+
+/// `bytes` as UTF-8, else [`IntelError::Json`] at the bad byte.
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, IntelError> {
+    std::str::from_utf8(bytes).map_err(|e| {
         // Position of the bad byte as serde_json would give it: 1-based line and column.
         let before = &bytes[..e.valid_up_to()];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -100,8 +107,7 @@ pub(crate) fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, IntelError>
             column,
             message: "invalid UTF-8".into(),
         }
-    })?;
-    text.parse().map_err(|e| IntelError::from_json(&e, ""))
+    })
 }
 
 /// serde_json's Display appends " at line L column C"; we carry those as fields.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::error::{IntelError, Locator, RecordError};
 use super::schema::{validate, IntelSchema};
-use super::{dates, push_unique, AffectedProduct, Exploited, IntelRecord, IntelSource};
+use super::{dates, push_unique, AffectedProduct, Exploited, IntelRecord, IntelSource, RawRecord};
 use crate::ParseOptions;
 
 /// A parsed catalog. The envelope (catalogVersion, dateReleased, count, vulnerabilities) must be valid or the whole
@@ -88,7 +88,7 @@ fn entry_from_value(value: Value, options: &ParseOptions) -> Result<IntelRecord,
         validate(IntelSchema::KevEntry, &value)?;
     }
     let e = EntryDoc::deserialize(&value).map_err(|e| IntelError::from_json(&e, ""))?;
-    let mut r = IntelRecord::new(IntelSource::Kev, e.cve_id, Value::Null);
+    let mut r = IntelRecord::new(IntelSource::Kev, e.cve_id, RawRecord::default());
     r.summary = Some(e.vulnerability_name);
     r.details = Some(e.short_description);
     for c in &e.cwes {
@@ -115,7 +115,7 @@ fn entry_from_value(value: Value, options: &ParseOptions) -> Result<IntelRecord,
         versions: Vec::new(),
         ranges: None,
     });
-    r.raw = value;
+    r.raw = RawRecord::from_value(&value);
     Ok(r)
 }
 

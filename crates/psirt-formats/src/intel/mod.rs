@@ -67,7 +67,10 @@
 //! - **EPSS** rows become [`EpssScore`]s (and records of source `epss` through [`read_feed`]); the score date and
 //!   model version come from the `#model_version:…,score_date:…` comment line; gzip is detected by magic bytes.
 //! - **CSAF 2.0** documents of other vendors: see [`parse_csaf`] (`csaf.rs`) for the mapping.
-//! - **raw** is the record as received (for KEV, the catalog entry; for EPSS, the row as a JSON object).
+//! - **raw** ([`RawRecord`]) is the record's JSON text: for OSV the text as received (the line of a `.jsonl`, the
+//!   file or zip entry, surrounding white space trimmed), kept without building a `serde_json::Value`; for CVE 5,
+//!   CSAF, KEV (the catalog entry) and EPSS (the row as a JSON object) the compact, key-sorted text of the parsed
+//!   value. [`RawRecord::canonical`] gives the latter form for every source (what `raw` held before it was text).
 
 mod container;
 mod csaf;
@@ -80,6 +83,8 @@ mod osv;
 mod package;
 mod schema;
 
+#[doc(hidden)]
+pub use container::read_feed_threads;
 pub use container::{read_feed, FeedKind, FeedProgress, FeedSummary, MAX_DOCUMENT_BYTES};
 pub use csaf::parse_csaf;
 pub use cve5::parse_cve5;
@@ -88,6 +93,8 @@ pub use error::{IntelError, Locator, RecordError};
 pub use kev::{parse_kev, KevCatalog};
 pub use osv::parse_osv;
 pub use schema::warm_up_intel;
+
+use std::borrow::Cow;
 
 use psirt_versions::{OsvAffectedRanges, Purl};
 use serde::Serialize;
@@ -141,12 +148,12 @@ pub struct IntelRecord {
     pub exploited: Option<Exploited>,
     pub ssvc: Option<Ssvc>,
     pub epss: Option<EpssScore>,
-    /// The record as received.
-    pub raw: serde_json::Value,
+    /// The record as received (see [`RawRecord`]).
+    pub raw: RawRecord,
 }
 
 impl IntelRecord {
-    pub(crate) fn new(source: IntelSource, id: String, raw: serde_json::Value) -> IntelRecord {
+    pub(crate) fn new(source: IntelSource, id: String, raw: RawRecord) -> IntelRecord {
         IntelRecord {
             source,
             id,
@@ -181,6 +188,113 @@ impl IntelRecord {
             .chain(self.aliases.iter().map(String::as_str))
             .filter(|s| s.starts_with("CVE-"))
     }
+}
+
+/// A record's JSON text: one complete JSON document (checked by the parse that produced the record).
+///
+/// For OSV it is the text as received, so the fast path never builds a `serde_json::Value`. Its
+/// [`canonical`](RawRecord::canonical) form is `serde_json::Value`'s compact output (object keys sorted, numbers and
+/// string escapes normalised): what `raw` was before it held text. Anything that hashes or compares raw records
+/// across versions (psirt-server's `content_sha256`) must use the canonical form, else every record would look
+/// changed once after an upgrade. Serialises as the JSON it holds (not as a string); equality compares the text.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    text: Box<str>,
+    canonical: Canonical,
+}
+
+#[derive(Debug, Clone)]
+enum Canonical {
+    /// `text` is canonical.
+    Same,
+    /// Made when the record was parsed into a `Value` anyway (validation), so that it is not parsed again later.
+    Known(Box<str>),
+    /// Made on demand.
+    Unknown,
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for RawRecord {}
+
+impl RawRecord {
+    /// `text` as received; the caller has parsed it completely (it is one JSON document).
+    pub(crate) fn received(text: &str) -> RawRecord {
+        RawRecord {
+            text: trim_json_ws(text).into(),
+            canonical: Canonical::Unknown,
+        }
+    }
+
+    /// `text` as received, and `value` parsed from it: the canonical form is made now.
+    pub(crate) fn received_with_value(text: &str, value: &serde_json::Value) -> RawRecord {
+        let text = trim_json_ws(text);
+        let canonical = value.to_string();
+        RawRecord {
+            text: text.into(),
+            canonical: if canonical == text {
+                Canonical::Same
+            } else {
+                Canonical::Known(canonical.into())
+            },
+        }
+    }
+
+    /// The canonical text of `value`.
+    pub(crate) fn from_value(value: &serde_json::Value) -> RawRecord {
+        RawRecord {
+            text: value.to_string().into(),
+            canonical: Canonical::Same,
+        }
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Parses the text into a `Value`.
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        self.text.parse()
+    }
+
+    /// The compact, key-sorted text `serde_json::Value` writes for this record: the text itself when already in that
+    /// form (CVE 5, CSAF, KEV, EPSS), the form made while validating (OSV, validated), else the text parsed and
+    /// written again (OSV, unvalidated).
+    pub fn canonical(&self) -> Result<Cow<'_, str>, serde_json::Error> {
+        match &self.canonical {
+            Canonical::Same => Ok(Cow::Borrowed(&self.text)),
+            Canonical::Known(c) => Ok(Cow::Borrowed(c)),
+            Canonical::Unknown => Ok(Cow::Owned(self.to_value()?.to_string())),
+        }
+    }
+}
+
+/// `null`.
+impl Default for RawRecord {
+    fn default() -> Self {
+        RawRecord {
+            text: "null".into(),
+            canonical: Canonical::Same,
+        }
+    }
+}
+
+impl Serialize for RawRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+/// Trims JSON white space (space, tab, CR, LF) at both ends; unlike `str::trim`, no other Unicode white space.
+pub(crate) fn trim_json_ws(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 /// One affected package with OSV ranges.

@@ -306,7 +306,7 @@ fn epss_bad_rows_are_errors_with_line_numbers() {
         .iter()
         .all(|r| r.source == IntelSource::Epss && r.epss.is_some()));
     assert_eq!(ok[1].id, "CVE-2021-44228");
-    assert_eq!(ok[1].raw["epss"], 0.94358);
+    assert_eq!(ok[1].raw.to_value().unwrap()["epss"], 0.94358);
     let at: Vec<_> = errors.iter().map(|e| e.locator.to_string()).collect();
     assert!(at[0].ends_with("epss_scores-2025-08-25.csv.gz:6"), "{at:?}");
     assert_eq!(errors.len(), 3);

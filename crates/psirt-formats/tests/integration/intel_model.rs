@@ -30,8 +30,9 @@ fn pypi_record_aliases_purl_and_ranges() {
         ("PyPI", "pyftpdlib")
     );
     assert_eq!(a.purl.as_ref().unwrap().to_string(), "pkg:pypi/pyftpdlib");
-    assert!(r.raw.is_object());
-    assert_eq!(r.raw["id"], "PYSEC-2010-10");
+    let raw = r.raw.to_value().unwrap();
+    assert!(raw.is_object());
+    assert_eq!(raw["id"], "PYSEC-2010-10");
 }
 
 #[test]

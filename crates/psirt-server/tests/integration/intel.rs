@@ -476,3 +476,53 @@ pub async fn feed_sync_over_http(backend: Backend) {
     );
     app.finish().await;
 }
+
+/// The stored raw text and `content_sha256` of OSV records are what they were when `raw` was a `serde_json::Value`
+/// (compact, keys sorted), with and without validation, although records now keep their text as received: an
+/// unchanged re-import after an upgrade changes nothing (and re-raises no dismissed match).
+#[test]
+fn stored_raw_and_hash_are_those_of_earlier_versions() {
+    use sha2::{Digest, Sha256};
+    use std::ops::ControlFlow;
+    let path = format!(
+        "{}/../../../shared/data/feeds/osv/Go.jsonl.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let lines: Vec<String> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(&path).unwrap(),
+    ))
+    .lines()
+    .map(Result::unwrap)
+    .collect();
+    for validate in [false, true] {
+        let mut n = 0;
+        psirt_formats::read_feed(
+            FeedKind::Osv,
+            std::path::Path::new(&path),
+            &psirt_formats::ParseOptions { validate },
+            &mut |r| {
+                let r = r.unwrap();
+                // Earlier versions: `normalized` is the record's JSON without `raw`, `raw` the Value's text.
+                let mut normalized = serde_json::to_value(&r).unwrap();
+                normalized.as_object_mut().unwrap().remove("raw");
+                let normalized = normalized.to_string();
+                let raw = serde_json::from_str::<Value>(&lines[n])
+                    .unwrap()
+                    .to_string();
+                let mut hash = Sha256::new();
+                hash.update(normalized.as_bytes());
+                hash.update([0]);
+                hash.update(raw.as_bytes());
+                let stored = psirt_server::intel::new_record(r).unwrap();
+                assert_eq!(stored.raw, raw);
+                assert_eq!(stored.normalized, normalized);
+                assert_eq!(stored.content_sha256, hex::encode(hash.finalize()));
+                n += 1;
+                ControlFlow::Continue(())
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(n, lines.len());
+    }
+}
