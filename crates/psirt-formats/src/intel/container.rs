@@ -20,14 +20,12 @@
 //! `.json` documents, EPSS and the walk over a directory stay on the calling thread (a directory's `.jsonl[.gz]`
 //! files and zips are each pipelined).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::ops::{ControlFlow, Range};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -45,10 +43,6 @@ pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 
 /// Progress is reported at most every this many records (and at the end of every file).
 const PROGRESS_EVERY: u64 = 256;
-
-/// A pipeline batch is sent to a worker when it holds this many documents or this many bytes.
-const BATCH_DOCS: usize = 128;
-const BATCH_BYTES: usize = 1 << 20;
 
 /// The feed a path holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -232,24 +226,24 @@ fn read_capped(reader: impl Read) -> Result<Vec<u8>, IntelError> {
     Ok(buf)
 }
 
-struct Run<'r> {
-    kind: FeedKind,
-    options: &'r ParseOptions,
+pub(super) struct Run<'r> {
+    pub(super) kind: FeedKind,
+    pub(super) options: &'r ParseOptions,
     /// Parsing threads; 1: no pipeline.
-    threads: usize,
+    pub(super) threads: usize,
     /// Reused by [`Run::document`].
-    scratch: Vec<Result<IntelRecord, RecordError>>,
-    on_record: &'r mut dyn FnMut(Result<IntelRecord, RecordError>) -> ControlFlow<()>,
-    progress: &'r mut dyn FnMut(FeedProgress),
-    state: FeedProgress,
+    pub(super) scratch: Vec<Result<IntelRecord, RecordError>>,
+    pub(super) on_record: &'r mut dyn FnMut(Result<IntelRecord, RecordError>) -> ControlFlow<()>,
+    pub(super) progress: &'r mut dyn FnMut(FeedProgress),
+    pub(super) state: FeedProgress,
     /// Bytes of the files finished before the current one.
-    base: u64,
-    documents: u64,
-    stopped: bool,
+    pub(super) base: u64,
+    pub(super) documents: u64,
+    pub(super) stopped: bool,
 }
 
 impl Run<'_> {
-    fn emit(&mut self, r: Result<IntelRecord, RecordError>) {
+    pub(super) fn emit(&mut self, r: Result<IntelRecord, RecordError>) {
         self.state.records += 1;
         if r.is_err() {
             self.state.errors += 1;
@@ -265,7 +259,7 @@ impl Run<'_> {
     }
 
     /// Reports every PROGRESS_EVERY records, with `current` bytes of the file being read.
-    fn tick(&mut self, current: u64) {
+    pub(super) fn tick(&mut self, current: u64) {
         if self.state.records % PROGRESS_EVERY == 0 {
             self.state.bytes_read = (self.base + current).min(self.state.bytes_total);
             (self.progress)(self.state);
@@ -363,92 +357,6 @@ impl Run<'_> {
         self.documents += documents;
     }
 
-    /// The pipeline: `produce` on a reader thread filling batches, `threads` workers parsing them, this thread
-    /// putting the results back in order and handing them to the callback. As many workers as threads: the reader
-    /// (when decompression is the bottleneck) and this thread mostly wait, and with fewer workers than cores a
-    /// 2-core machine would parse on one core only.
-    fn pipeline(&mut self, produce: impl FnOnce(&mut dyn Sink) -> u64 + Send) -> u64 {
-        let workers = self.threads;
-        let (kind, options) = (self.kind, self.options);
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let (work_tx, work_rx) = sync_channel::<Batch>(workers * 2);
-            let (done_tx, done_rx) = sync_channel::<Parsed>(workers * 2);
-            // Parsed batches' buffers go back to the reader: no large allocation per batch.
-            let (recycle_tx, recycle_rx) = channel::<Batch>();
-            let stop = &stop;
-            let reader = scope.spawn(move || {
-                let mut sink = Batcher {
-                    tx: work_tx,
-                    recycled: recycle_rx,
-                    stop,
-                    batch: Batch::default(),
-                    seq: 0,
-                };
-                let documents = produce(&mut sink);
-                // The last partial batch (not wanted when stopping).
-                if !stop.load(Ordering::Relaxed) {
-                    let _ = sink.flush();
-                }
-                documents
-            });
-            let work_rx = Arc::new(Mutex::new(work_rx));
-            for _ in 0..workers {
-                let work_rx = Arc::clone(&work_rx);
-                let done_tx = done_tx.clone();
-                let recycle_tx = recycle_tx.clone();
-                scope.spawn(move || {
-                    let mut scratch = Vec::new();
-                    loop {
-                        // The lock is held while waiting: the others wait for the lock instead.
-                        let batch = match work_rx.lock() {
-                            Ok(rx) => match rx.recv() {
-                                Ok(b) => b,
-                                Err(_) => break,
-                            },
-                            Err(_) => break,
-                        };
-                        let mut batch = batch;
-                        let parsed = parse_batch(kind, options, &mut batch, &mut scratch);
-                        // The reader may be gone (end of file): then the buffer is simply freed.
-                        let _ = recycle_tx.send(batch);
-                        if done_tx.send(parsed).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            // Only the workers hold these now: when they are gone, the reader's sends fail and it ends.
-            drop(work_rx);
-            drop(done_tx);
-            drop(recycle_tx);
-            let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
-            let mut next = 0u64;
-            'receive: while let Ok(parsed) = done_rx.recv() {
-                pending.insert(parsed.seq, parsed);
-                while let Some(parsed) = pending.remove(&next) {
-                    next += 1;
-                    for (r, at) in parsed.results {
-                        self.emit(r);
-                        self.tick(at);
-                        if self.stopped {
-                            break 'receive;
-                        }
-                    }
-                }
-            }
-            stop.store(true, Ordering::Relaxed);
-            // Workers blocked on sending see the channel closed and end; then the reader's sends fail.
-            drop(done_rx);
-            drop(pending);
-            // A panic in the reader (a bug) is passed on, as the scope does for the workers'.
-            match reader.join() {
-                Ok(documents) => documents,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
-    }
-
     /// One JSON document of the run's kind, parsed here: one record (OSV, CVE 5) or a catalog (KEV).
     fn document(&mut self, bytes: &[u8], loc: Locator) {
         let mut out = std::mem::take(&mut self.scratch);
@@ -498,7 +406,7 @@ impl Run<'_> {
 
 /// Where a producer ([`split_lines`], [`zip_entries`]) puts what it reads, in order. `at` is the progress position
 /// (bytes of the file consumed). `Break`: stop reading.
-trait Sink {
+pub(super) trait Sink {
     /// Where the next document is read into: appended to this buffer, then [`Sink::commit`]ted (or
     /// [`Sink::discard`]ed) with the length the buffer had before. Saves a copy of every line.
     fn buffer(&mut self) -> &mut Vec<u8>;
@@ -557,106 +465,8 @@ impl Inline<'_, '_> {
     }
 }
 
-/// Documents (their bytes one after the other in `data`) and errors, in input order.
-#[derive(Default)]
-struct Batch {
-    seq: u64,
-    data: Vec<u8>,
-    items: Vec<(Item, u64)>,
-}
-
-enum Item {
-    Document(Range<usize>, Locator),
-    Error(RecordError),
-}
-
-/// A parsed batch: every record or error with its progress position.
-struct Parsed {
-    seq: u64,
-    results: Vec<(Result<IntelRecord, RecordError>, u64)>,
-}
-
-/// Fills batches on the reader thread and sends them to the workers.
-struct Batcher<'s> {
-    tx: SyncSender<Batch>,
-    /// Emptied batches back from the workers.
-    recycled: Receiver<Batch>,
-    stop: &'s AtomicBool,
-    batch: Batch,
-    seq: u64,
-}
-
-impl Batcher<'_> {
-    fn push(&mut self, item: Item, at: u64) -> ControlFlow<()> {
-        if self.stop.load(Ordering::Relaxed) {
-            return ControlFlow::Break(());
-        }
-        self.batch.items.push((item, at));
-        if self.batch.items.len() >= BATCH_DOCS || self.batch.data.len() >= BATCH_BYTES {
-            self.flush()
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-
-    fn flush(&mut self) -> ControlFlow<()> {
-        if self.batch.items.is_empty() {
-            return ControlFlow::Continue(());
-        }
-        let mut fresh = self.recycled.try_recv().unwrap_or_default();
-        fresh.seq = self.seq + 1;
-        fresh.data.clear();
-        fresh.items.clear();
-        let batch = std::mem::replace(&mut self.batch, fresh);
-        self.seq += 1;
-        match self.tx.send(batch) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
-        }
-    }
-}
-
-impl Sink for Batcher<'_> {
-    fn buffer(&mut self) -> &mut Vec<u8> {
-        &mut self.batch.data
-    }
-
-    fn commit(&mut self, start: usize, loc: Locator, at: u64) -> ControlFlow<()> {
-        let range = start..self.batch.data.len();
-        self.push(Item::Document(range, loc), at)
-    }
-
-    fn error(&mut self, error: RecordError, at: u64) -> ControlFlow<()> {
-        self.push(Item::Error(error), at)
-    }
-}
-
-/// A worker's job: every document of the batch parsed, in order.
-fn parse_batch(
-    kind: FeedKind,
-    options: &ParseOptions,
-    batch: &mut Batch,
-    scratch: &mut Vec<Result<IntelRecord, RecordError>>,
-) -> Parsed {
-    let mut results = Vec::with_capacity(batch.items.len());
-    for (item, at) in batch.items.drain(..) {
-        match item {
-            Item::Document(range, loc) => {
-                let bytes = batch.data.get(range).unwrap_or_default();
-                parse_document(kind, options, bytes, loc, scratch);
-                results.extend(scratch.drain(..).map(|r| (r, at)));
-            }
-            Item::Error(e) => results.push((Err(e), at)),
-        }
-    }
-    Parsed {
-        seq: batch.seq,
-        results,
-    }
-}
-
 /// One JSON document of `kind` into `out`: one record or its error (OSV, CVE 5, CSAF), or a KEV catalog's entries.
-fn parse_document(
+pub(super) fn parse_document(
     kind: FeedKind,
     options: &ParseOptions,
     bytes: &[u8],

@@ -81,6 +81,7 @@ pub mod error;
 mod kev;
 mod osv;
 mod package;
+mod pipeline;
 mod schema;
 
 #[doc(hidden)]
