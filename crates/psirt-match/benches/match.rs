@@ -101,6 +101,8 @@ struct RealRecord {
     affected: Vec<RealAffected>,
 }
 
+/// The corpus's records as the product indexes them: withdrawn records are left out (the store never hands them to
+/// the engine), as cargo-audit skips withdrawn RustSec advisories.
 fn load_corpus() -> Vec<RealRecord> {
     let mut files: Vec<_> = std::fs::read_dir(data_dir().join("feeds/osv"))
         .expect("shared/data/feeds/osv")
@@ -112,6 +114,9 @@ fn load_corpus() -> Vec<RealRecord> {
         let f = std::fs::File::open(&path).unwrap();
         for line in BufReader::new(flate2::read::GzDecoder::new(f)).lines() {
             let rec: Value = serde_json::from_str(&line.unwrap()).unwrap();
+            if rec.get("withdrawn").is_some_and(|w| !w.is_null()) {
+                continue;
+            }
             let affected = rec["affected"]
                 .as_array()
                 .into_iter()
