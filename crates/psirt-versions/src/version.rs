@@ -25,6 +25,14 @@ impl Version {
             key: key.0.into_boxed_slice(),
         }
     }
+    /// A version from a finished key (one allocation of its exact size).
+    pub(crate) fn from_key(scheme: Scheme, raw: &str, key: &[u8]) -> Version {
+        Version {
+            scheme,
+            raw: raw.into(),
+            key: key.into(),
+        }
+    }
     /// The text as given.
     pub fn as_str(&self) -> &str {
         &self.raw

@@ -59,6 +59,9 @@ impl<'a> Cursor<'a> {
 }
 
 pub(crate) fn parse(s: &str) -> Result<Version> {
+    if let Some(v) = parse_canonical(s) {
+        return Ok(v);
+    }
     match parse_pep440(s) {
         Ok(v) => Ok(v),
         Err(e) if s.trim().is_empty() => Err(e),
@@ -78,7 +81,118 @@ pub fn normalize(s: &str) -> Result<String> {
 }
 
 fn parse_pep440(s: &str) -> Result<Version> {
+    if let Some(v) = parse_canonical(s) {
+        return Ok(v);
+    }
     parse_inner(s).map(|(k, _)| Version::new(Scheme::Pep440, s, k))
+}
+
+/// The fast path for the normalised spellings almost every real version has: `N(.N)*`, then optionally
+/// `(a|b|rc)N`, `.postN`, `.devN`, nothing else (lower case, no epoch, no local part, no `v`, no spaces). Builds
+/// the same key as [`parse_inner`] without its allocations; `None` for anything else (the general parser decides).
+fn parse_canonical(s: &str) -> Option<Version> {
+    const CAP: usize = 96;
+    let b = s.as_bytes();
+    // Key length is at most 2 + 2 per digit run + digits + 7 (pre/post/dev/local bytes): bounded by 3 × len + 9.
+    if b.is_empty() || b.len() > 28 {
+        return None;
+    }
+    let mut k = [0u8; CAP];
+    let mut i = 0;
+    // A digit run at `i` (at least one digit), as `Key::num` writes it: leading zeros dropped, length-prefixed.
+    let num = |k: &mut [u8; CAP], n: &mut usize, i: &mut usize| -> bool {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        if *i == start {
+            return false;
+        }
+        let d = &b[start..*i];
+        let d = &d[d.iter().position(|&c| c != b'0').unwrap_or(d.len())..];
+        k[*n] = d.len() as u8; // below 0xF0: the string is at most 28 bytes
+        k[*n + 1..*n + 1 + d.len()].copy_from_slice(d);
+        *n += 1 + d.len();
+        true
+    };
+    // 1 (PEP 440, not legacy), then epoch 0 (an empty number).
+    k[0] = 1;
+    k[1] = 0;
+    let mut n = 2;
+    // Release: every segment written, then cut after the last non-zero one.
+    let mut keep = n;
+    loop {
+        k[n] = 1;
+        let seg = n;
+        n += 1;
+        if !num(&mut k, &mut n, &mut i) {
+            return None;
+        }
+        if k[seg + 1] != 0 {
+            keep = n;
+        }
+        if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    n = keep;
+    k[n] = 0;
+    n += 1;
+    let rest = &b[i..];
+    let (rank, skip) = match rest {
+        [b'a', ..] => (1, 1),
+        [b'b', ..] => (2, 1),
+        [b'r', b'c', ..] => (3, 2),
+        _ => (0, 0),
+    };
+    let pre = rank != 0;
+    if pre {
+        i += skip;
+        k[n] = rank;
+        n += 1;
+        if !num(&mut k, &mut n, &mut i) {
+            return None;
+        }
+    }
+    let post = b[i..].starts_with(b".post");
+    let pre_at = n;
+    if !pre {
+        n += 1; // the pre byte, known once post and dev are
+    }
+    if post {
+        i += 5;
+        k[n] = 1;
+        n += 1;
+        if !num(&mut k, &mut n, &mut i) {
+            return None;
+        }
+    } else {
+        k[n] = 0;
+        n += 1;
+    }
+    let dev = b[i..].starts_with(b".dev");
+    if dev {
+        i += 4;
+        k[n] = 1;
+        n += 1;
+        if !num(&mut k, &mut n, &mut i) {
+            return None;
+        }
+    } else {
+        k[n] = 2;
+        n += 1;
+    }
+    if !pre {
+        k[pre_at] = if !post && dev { 0 } else { 4 };
+    }
+    k[n] = 0; // no local part
+    n += 1;
+    if i != b.len() {
+        return None;
+    }
+    Some(Version::from_key(Scheme::Pep440, s, &k[..n]))
 }
 
 fn int(d: &[u8]) -> &str {
@@ -283,4 +397,86 @@ fn legacy(s: &str) -> Version {
         k.str0(p.as_bytes());
     }
     Version::new(Scheme::Pep440, s, k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path builds exactly the general parser's key, and takes the canonical spellings.
+    #[test]
+    fn canonical_fast_path_agrees_with_the_parser() {
+        let releases = [
+            "0",
+            "1",
+            "00",
+            "01",
+            "10",
+            "1.0",
+            "1.0.0",
+            "0.0",
+            "1.00.0",
+            "2.10.3",
+            "0.0.1",
+            "1.2.3.4.5.0",
+            "007.0100",
+            "1.0.0.0.0.0.0.0.0.0.0.1",
+            "12345678901234567890",
+        ];
+        let pres = [
+            "", "a0", "a1", "b2", "rc3", "rc00", "a", "rc", "alpha1", "c1", "pre1", "-rc1", ".rc1",
+        ];
+        let posts = [
+            "", ".post0", ".post1", ".post01", "-1", ".post", "post1", ".rev1", "_post2",
+        ];
+        let devs = ["", ".dev0", ".dev5", ".dev", "dev1", "-dev1", ".dev1a"];
+        let mut fast = 0;
+        for r in releases {
+            for p in pres {
+                for q in posts {
+                    for d in devs {
+                        let s = format!("{r}{p}{q}{d}");
+                        let other = !p.is_empty()
+                            && !["a0", "a1", "b2", "rc3", "rc00"].contains(&p)
+                            || !q.is_empty() && ![".post0", ".post1", ".post01"].contains(&q)
+                            || !d.is_empty() && ![".dev0", ".dev5"].contains(&d);
+                        let got = parse_canonical(&s);
+                        assert_eq!(got.is_some(), !other && s.len() <= 28, "{s}");
+                        if let Some(v) = got {
+                            fast += 1;
+                            let (k, _) = parse_inner(&s).unwrap();
+                            assert_eq!(v.sort_key(), &k.0[..], "{s}");
+                            assert_eq!(v.as_str(), s);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 500, "{fast}");
+        for s in [
+            "",
+            ".",
+            "1.",
+            ".1",
+            "1..2",
+            "v1.0",
+            "V1",
+            "1.0 ",
+            " 1.0",
+            "1.0+local",
+            "1!1.0",
+            "1.0A1",
+            "1.0.POST1",
+            "1.0a1.",
+            "1.0.post1.",
+            "1.0.dev1.post1",
+            "1.0a1a1",
+            "1.0-1",
+            "1.0_a1",
+            "abc",
+            "1.0.x",
+        ] {
+            assert!(parse_canonical(s).is_none(), "{s:?}");
+        }
+    }
 }
