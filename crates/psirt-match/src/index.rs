@@ -150,14 +150,21 @@ impl Index {
     /// Insert or replace an advisory. Returns the matches it adds and removes. Errors (nothing changed): an empty
     /// id, an entry without ecosystem or name, range events that do not parse under the ecosystem's scheme.
     pub fn upsert_advisory(&mut self, input: AdvisoryInput) -> Result<Changes, Error> {
-        if input.id.is_empty() {
+        let AdvisoryInput {
+            id,
+            aliases,
+            modified,
+            affected,
+        } = input;
+        if id.is_empty() {
             return Err(Error::EmptyAdvisoryId);
         }
-        // Validate and compile everything before touching the index.
-        let mut compiled = Vec::with_capacity(input.affected.len());
-        for (i, a) in input.affected.iter().enumerate() {
+        // Validate and compile everything before touching the index (the entries are moved, not copied: their
+        // `versions` lists run to hundreds of strings).
+        let mut compiled = Vec::with_capacity(affected.len());
+        for (i, a) in affected.into_iter().enumerate() {
             let fail = |reason: String| Error::Affected {
-                advisory: input.id.clone(),
+                advisory: id.clone(),
                 index: i,
                 reason,
             };
@@ -166,11 +173,11 @@ impl Index {
             }
             let key =
                 PackageKey::from_osv(&a.ecosystem, &a.name).map_err(|e| fail(e.to_string()))?;
-            let mut ranges = a.ranges.clone();
+            let mut ranges = a.ranges;
             ranges.ecosystem = key.ecosystem.clone();
             let entry = CompiledEntry::compile(&ranges).map_err(|source| Error::Range {
-                advisory: input.id.clone(),
-                package: a.name.clone(),
+                advisory: id.clone(),
+                package: a.name,
                 source,
             })?;
             if let Some(e) = entry {
@@ -178,13 +185,13 @@ impl Index {
             }
         }
 
-        let (a, old_slots) = match self.adv_ids.get(input.id.as_str()) {
+        let (a, old_slots) = match self.adv_ids.get(id.as_str()) {
             Some(&a) => {
                 let old = self.detach_entries(a);
                 (a, old)
             }
             None => {
-                let id: Arc<str> = input.id.as_str().into();
+                let id: Arc<str> = id.as_str().into();
                 let a = match self.free_advs.pop() {
                     Some(a) => a,
                     None => {
@@ -230,8 +237,8 @@ impl Index {
         }
         new_slots.sort_unstable();
         if let Some(adv) = self.advisories[idx(a)].as_mut() {
-            adv.aliases = input.aliases;
-            adv.modified = input.modified;
+            adv.aliases = aliases;
+            adv.modified = modified;
             adv.packages = pkgs;
         }
         Ok(self.set_advisory_slots(a, &old_slots, new_slots))
