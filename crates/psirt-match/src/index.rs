@@ -1,6 +1,7 @@
 //! The index: intel and inventory, with the matches between them kept materialised at the level of distinct
 //! package versions (see the crate docs for the layout).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use psirt_versions::{Purl, Version};
@@ -525,7 +526,7 @@ impl Index {
         };
         let pkg = &self.packages[idx(p)];
         let evaluated;
-        let advs: &[AdvIdx] = match pkg.slots.get(version.as_str()).and_then(|&s| self.slot(s)) {
+        let advs: &[AdvIdx] = match pkg.slots.get(&*version).and_then(|&s| self.slot(s)) {
             Some(slot) => &slot.advisories,
             None => {
                 let parsed = key.ecosystem.scheme().parse(&version).ok();
@@ -707,14 +708,19 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
     })
 }
 
-/// The package key and version of a purl string.
-fn purl_key(purl: &str) -> Result<(PackageKey, Option<String>), Error> {
+/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
+/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
+fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),
         source,
     };
+    if let Some(parts) = Purl::canonical_parts(purl) {
+        return PackageKey::from_purl_parts(&parts).map_err(err);
+    }
     let p = Purl::parse_lenient(purl).map_err(err)?;
-    PackageKey::from_purl(&p).map_err(err)
+    let (key, version) = PackageKey::from_purl(&p).map_err(err)?;
+    Ok((key, version.map(Cow::Owned)))
 }
 
 /// Matches in `new` and not in `old` (added), in `old` and not in `new` (removed).

@@ -219,8 +219,16 @@ impl Ecosystem {
     /// From a purl type (`pkg:<type>/...`); `namespace` refines distro types (`pkg:rpm/almalinux/...`,
     /// `pkg:deb/ubuntu/...`, `pkg:apk/wolfi/...`).
     pub fn from_purl_type(ty: &str, namespace: Option<&str>) -> Result<Ecosystem> {
-        let ns = namespace.unwrap_or("").to_ascii_lowercase();
-        Ok(match ty.to_ascii_lowercase().as_str() {
+        // Lower-cased copies only when something is upper case (purl types and namespaces rarely are).
+        fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+            if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                s.to_ascii_lowercase().into()
+            } else {
+                s.into()
+            }
+        }
+        let ns = lower(namespace.unwrap_or(""));
+        Ok(match &*lower(ty) {
             "npm" => Ecosystem::Npm,
             "cargo" => Ecosystem::CratesIo,
             "golang" => Ecosystem::Go,
@@ -237,7 +245,7 @@ impl Ecosystem {
             "composer" => Ecosystem::Packagist,
             "deb" if ns == "ubuntu" => Ecosystem::Ubuntu,
             "deb" => Ecosystem::Debian,
-            "rpm" => match ns.as_str() {
+            "rpm" => match &*ns {
                 "almalinux" => Ecosystem::AlmaLinux,
                 "rocky" | "rocky-linux" | "rockylinux" => Ecosystem::RockyLinux,
                 "suse" | "sles" => Ecosystem::Suse,
@@ -246,7 +254,7 @@ impl Ecosystem {
                 "openeuler" => Ecosystem::OpenEuler,
                 _ => Ecosystem::RedHat,
             },
-            "apk" => match ns.as_str() {
+            "apk" => match &*ns {
                 "wolfi" => Ecosystem::Wolfi,
                 "chainguard" => Ecosystem::Chainguard,
                 _ => Ecosystem::Alpine,

@@ -24,6 +24,30 @@ pub struct Purl {
     subpath: Option<String>,
 }
 
+/// A canonical purl's parts, borrowed from its text (see [`Purl::canonical_parts`]): the values of the
+/// [`Purl`] fields of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurlParts<'a> {
+    pub ty: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    /// `k=v&k=v`, keys sorted and unique, values non-empty.
+    pub qualifiers: Option<&'a str>,
+    pub subpath: Option<&'a str>,
+}
+
+impl<'a> PurlParts<'a> {
+    /// The value of a qualifier.
+    pub fn qualifier(&self, key: &str) -> Option<&'a str> {
+        self.qualifiers?.split('&').find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| *k == key)
+                .map(|(_, v)| v)
+        })
+    }
+}
+
 impl Purl {
     /// Strict parse of a purl string.
     pub fn parse(s: &str) -> Result<Purl, PurlError> {
@@ -101,6 +125,41 @@ impl Purl {
             return false;
         }
         !(ty == "pypi" && name.contains('_'))
+    }
+
+    /// The parts of `s` without building a [`Purl`], when [`Purl::is_canonical`] recognises it and it holds no
+    /// `%XX` escape: every part's text is then its decoded, normalised value, the field `Purl::parse_lenient`
+    /// would give (printing it gives `s` back, and nothing in it is encoded). `None` means "parse it".
+    pub fn canonical_parts(s: &str) -> Option<PurlParts<'_>> {
+        if s.contains('%') || !Purl::is_canonical(s) {
+            return None;
+        }
+        let rest = s.strip_prefix("pkg:")?;
+        let (rest, subpath) = match rest.split_once('#') {
+            Some((r, sp)) => (r, Some(sp)),
+            None => (rest, None),
+        };
+        let (rest, qualifiers) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (ty, rest) = rest.split_once('/')?;
+        let (path, version) = match rest.rsplit_once('@') {
+            Some((p, v)) => (p, Some(v)),
+            None => (rest, None),
+        };
+        let (namespace, name) = match path.rsplit_once('/') {
+            Some((ns, n)) => (Some(ns), n),
+            None => (None, path),
+        };
+        Some(PurlParts {
+            ty,
+            namespace,
+            name,
+            version,
+            qualifiers,
+            subpath,
+        })
     }
 
     /// Build from decoded components, applying the same validation and type-specific normalisation as parsing.
