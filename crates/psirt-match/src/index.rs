@@ -340,6 +340,28 @@ impl Index {
         product_version_id: i64,
         components: &[ComponentInput],
     ) -> Result<Changes, Error> {
+        self.replace_components(product_version_id, components, true)
+    }
+
+    /// [`Index::set_product_version_components`] without listing the match changes: the index ends in the same
+    /// state, the caller learns nothing but errors. For loading an inventory whose matches are brought in line
+    /// afterwards as a whole (engine start-up: [`Index::rematch_all`], then a reconcile with the stored ones).
+    pub fn load_product_version_components(
+        &mut self,
+        product_version_id: i64,
+        components: &[ComponentInput],
+    ) -> Result<(), Error> {
+        self.replace_components(product_version_id, components, false)
+            .map(|_| ())
+    }
+
+    /// Replace a product version's components; the match changes only when `changes` is set (else empty).
+    fn replace_components(
+        &mut self,
+        product_version_id: i64,
+        components: &[ComponentInput],
+        changes: bool,
+    ) -> Result<Changes, Error> {
         let mut parsed = Vec::with_capacity(components.len());
         let mut seen = FxSet::default();
         for c in components {
@@ -358,7 +380,11 @@ impl Index {
         }
 
         let old = self.detach_product_version(product_version_id);
-        let old_matches = self.matches_of_members(product_version_id, &old);
+        let old_matches = if changes {
+            self.matches_of_members(product_version_id, &old)
+        } else {
+            Vec::new()
+        };
 
         let mut members = Vec::with_capacity(parsed.len());
         for (component, key, version) in parsed {
@@ -370,7 +396,11 @@ impl Index {
             members.push((component, s));
         }
         self.instances += members.len();
-        let new_matches = self.matches_of_members(product_version_id, &members);
+        let new_matches = if changes {
+            self.matches_of_members(product_version_id, &members)
+        } else {
+            Vec::new()
+        };
         if !members.is_empty() {
             self.product_versions.insert(product_version_id, members);
         }
