@@ -134,11 +134,19 @@ impl CompiledRange {
     pub fn contains(&self, v: &Version) -> bool {
         let mut vulnerable = false;
         for (ev, e) in &self.events {
-            let ge = |x: &Option<Version>| x.as_ref().is_none_or(|x| v >= x);
+            let ord = ev.as_ref().map_or(Ordering::Greater, |x| v.cmp(x));
+            // An event above v does not apply (each needs v >= x); events are sorted by version, so none after it
+            // does either (Maven's order, not a plain key order, is left to the full walk).
+            if ord == Ordering::Less {
+                if self.scheme == Scheme::Maven {
+                    continue;
+                }
+                break;
+            }
             match e {
-                Event::Introduced(_) if ge(ev) => vulnerable = true,
-                Event::Fixed(_) if ge(ev) => vulnerable = false,
-                Event::LastAffected(_) if ev.as_ref().is_some_and(|x| v > x) => vulnerable = false,
+                Event::Introduced(_) => vulnerable = true,
+                Event::Fixed(_) => vulnerable = false,
+                Event::LastAffected(_) if ord == Ordering::Greater => vulnerable = false,
                 _ => {}
             }
         }
