@@ -41,13 +41,21 @@ impl CompiledEntry {
         // to it is inside that range too (a range tests only order), so `contains` answers yes before it would
         // look at the list. (OSV `versions` lists mostly enumerate the ranges: what is left is small.) Not for
         // Maven, whose equality is not key equality.
-        let covers = |p: &Version| {
-            scheme != Scheme::Maven && ranges.iter().any(|r| r.scheme() == scheme && r.contains(p))
+        // Tested on the sort key alone (no `Version` built for the many that are dropped).
+        let covers = |key: &[u8]| {
+            scheme != Scheme::Maven
+                && ranges
+                    .iter()
+                    .any(|r| r.scheme() == scheme && r.contains_key(key))
         };
+        let mut key = Vec::new();
         for v in &a.versions {
-            match scheme.parse(v) {
-                Ok(p) if covers(&p) => {}
-                Ok(p) => parsed_versions.push(p),
+            match scheme.parse_key(v, &mut key) {
+                Ok(()) if covers(&key) => {}
+                Ok(()) => match scheme.parse(v) {
+                    Ok(p) => parsed_versions.push(p),
+                    Err(_) => unparsed_versions.push(v.as_str().into()),
+                },
                 Err(_) => unparsed_versions.push(v.as_str().into()),
             }
         }

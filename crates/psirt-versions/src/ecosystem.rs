@@ -62,6 +62,22 @@ impl Scheme {
         }
     }
 
+    /// The sort key [`Scheme::parse`] gives `s` ([`Version::sort_key`]), written into `buf` (cleared first): for
+    /// testing many strings against parsed versions without building a [`Version`] for each (see
+    /// [`crate::CompiledRange::contains_key`]). Errors as `parse`.
+    pub fn parse_key(self, s: &str, buf: &mut Vec<u8>) -> Result<()> {
+        buf.clear();
+        if self == Scheme::Pep440 {
+            let mut k = [0u8; eco::pep440::CANONICAL_KEY_CAP];
+            if let Some(n) = eco::pep440::canonical_key(s, &mut k) {
+                buf.extend_from_slice(&k[..n]);
+                return Ok(());
+            }
+        }
+        buf.extend_from_slice(self.parse(s)?.sort_key());
+        Ok(())
+    }
+
     /// Parse a version under this scheme. Strings over [`MAX_VERSION_LEN`] bytes are rejected (no real version is
     /// that long, and it bounds the work any input can cause).
     pub fn parse(self, s: &str) -> Result<Version> {

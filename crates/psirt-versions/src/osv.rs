@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 
-use crate::version::Version;
+use crate::version::{cmp_keys, Version};
 use crate::{Ecosystem, Error, Result, Scheme};
 
 /// `ranges[].type`.
@@ -132,9 +132,20 @@ impl CompiledRange {
 
     /// Evaluate for a version parsed with [`CompiledRange::scheme`].
     pub fn contains(&self, v: &Version) -> bool {
+        self.eval(|x| v.cmp(x))
+    }
+
+    /// [`CompiledRange::contains`] for a version given by its sort key under [`CompiledRange::scheme`]
+    /// ([`Scheme::parse_key`]).
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.eval(|x| cmp_keys(self.scheme, key, x.sort_key()))
+    }
+
+    /// The evaluation, given the order of the version against an event's (`v.cmp(x)`).
+    fn eval(&self, cmp: impl Fn(&Version) -> Ordering) -> bool {
         let mut vulnerable = false;
         for (ev, e) in &self.events {
-            let ord = ev.as_ref().map_or(Ordering::Greater, |x| v.cmp(x));
+            let ord = ev.as_ref().map_or(Ordering::Greater, &cmp);
             // An event above v does not apply (each needs v >= x); events are sorted by version, so none after it
             // does either (Maven's order, not a plain key order, is left to the full walk).
             if ord == Ordering::Less {
@@ -152,10 +163,10 @@ impl CompiledRange {
         }
         if vulnerable && self.has_limit && !self.limit_star {
             // Without limits an implicit `limit: "*"` applies; with limits, v must be below one of them.
-            return self
-                .events
-                .iter()
-                .any(|(ev, e)| matches!(e, Event::Limit(_)) && ev.as_ref().is_some_and(|x| v < x));
+            return self.events.iter().any(|(ev, e)| {
+                matches!(e, Event::Limit(_))
+                    && ev.as_ref().is_some_and(|x| cmp(x) == Ordering::Less)
+            });
         }
         vulnerable
     }
@@ -223,5 +234,113 @@ impl CompiledAffected {
             return Err(Error::NotEvaluable("only GIT ranges".into()));
         }
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse_key` gives `parse`'s key, and `contains_key` answers as `contains`, on PEP 440, SemVer and Maven.
+    #[test]
+    fn key_paths_agree() {
+        let cases: [(Ecosystem, &[&str], &[&str]); 3] = [
+            (
+                Ecosystem::PyPI,
+                &[
+                    "introduced:1.0",
+                    "fixed:1.5rc1",
+                    "introduced:2.0",
+                    "last_affected:2.3.post1",
+                    "limit:9",
+                ],
+                &[
+                    "0.9",
+                    "1.0",
+                    "1.0.0",
+                    "1.2",
+                    "1.5a1",
+                    "1.5rc1",
+                    "1.5",
+                    "2.0.dev1",
+                    "2.0",
+                    "2.3.post1",
+                    "2.3.post2",
+                    "2.4",
+                    "v2.1",
+                    "2.1+local",
+                    "a1b2c3",
+                    "2021-01-01",
+                    "9",
+                    "10",
+                    "",
+                ],
+            ),
+            (
+                Ecosystem::Npm,
+                &[
+                    "introduced:0",
+                    "fixed:1.2.3",
+                    "introduced:2.0.0-rc.1",
+                    "fixed:2.0.1",
+                ],
+                &[
+                    "0.0.1",
+                    "1.2.2",
+                    "1.2.3",
+                    "2.0.0-rc.0",
+                    "2.0.0-rc.1",
+                    "2.0.0",
+                    "2.0.1",
+                    "x",
+                ],
+            ),
+            (
+                Ecosystem::Maven,
+                &[
+                    "introduced:1.0",
+                    "fixed:1.0.1",
+                    "introduced:2.0-SNAPSHOT",
+                    "last_affected:2.0",
+                ],
+                &[
+                    "0.9",
+                    "1.0",
+                    "1.0.0",
+                    "1.0.1",
+                    "1.0-beta",
+                    "2.0-SNAPSHOT",
+                    "2.0",
+                    "2.0.1",
+                    "2-final",
+                ],
+            ),
+        ];
+        for (eco, events, versions) in cases {
+            let r = OsvRange {
+                kind: RangeKind::Ecosystem,
+                events: events
+                    .iter()
+                    .map(|e| match e.split_once(':').unwrap() {
+                        ("introduced", v) => Event::Introduced(v.into()),
+                        ("fixed", v) => Event::Fixed(v.into()),
+                        ("last_affected", v) => Event::LastAffected(v.into()),
+                        (_, v) => Event::Limit(v.into()),
+                    })
+                    .collect(),
+                repo: None,
+            };
+            let c = CompiledRange::compile(&r, &eco).unwrap();
+            let mut key = Vec::new();
+            for v in versions {
+                let parsed = c.scheme().parse(v);
+                let keyed = c.scheme().parse_key(v, &mut key);
+                assert_eq!(parsed.is_ok(), keyed.is_ok(), "{eco} {v}");
+                if let Ok(p) = parsed {
+                    assert_eq!(p.sort_key(), &key[..], "{eco} {v}");
+                    assert_eq!(c.contains(&p), c.contains_key(&key), "{eco} {v}");
+                }
+            }
+        }
     }
 }

@@ -91,13 +91,22 @@ fn parse_pep440(s: &str) -> Result<Version> {
 /// `(a|b|rc)N`, `.postN`, `.devN`, nothing else (lower case, no epoch, no local part, no `v`, no spaces). Builds
 /// the same key as [`parse_inner`] without its allocations; `None` for anything else (the general parser decides).
 fn parse_canonical(s: &str) -> Option<Version> {
-    const CAP: usize = 96;
+    let mut k = [0u8; CANONICAL_KEY_CAP];
+    let n = canonical_key(s, &mut k)?;
+    Some(Version::from_key(Scheme::Pep440, s, &k[..n]))
+}
+
+/// Room for the key of a string [`canonical_key`] takes.
+pub(crate) const CANONICAL_KEY_CAP: usize = 96;
+
+/// [`parse_canonical`]'s key, written into `k`; its length.
+pub(crate) fn canonical_key(s: &str, k: &mut [u8; CANONICAL_KEY_CAP]) -> Option<usize> {
+    const CAP: usize = CANONICAL_KEY_CAP;
     let b = s.as_bytes();
     // Key length is at most 2 + 2 per digit run + digits + 7 (pre/post/dev/local bytes): bounded by 3 × len + 9.
     if b.is_empty() || b.len() > 28 {
         return None;
     }
-    let mut k = [0u8; CAP];
     let mut i = 0;
     // A digit run at `i` (at least one digit), as `Key::num` writes it: leading zeros dropped, length-prefixed.
     let num = |k: &mut [u8; CAP], n: &mut usize, i: &mut usize| -> bool {
@@ -125,7 +134,7 @@ fn parse_canonical(s: &str) -> Option<Version> {
         k[n] = 1;
         let seg = n;
         n += 1;
-        if !num(&mut k, &mut n, &mut i) {
+        if !num(k, &mut n, &mut i) {
             return None;
         }
         if k[seg + 1] != 0 {
@@ -152,7 +161,7 @@ fn parse_canonical(s: &str) -> Option<Version> {
         i += skip;
         k[n] = rank;
         n += 1;
-        if !num(&mut k, &mut n, &mut i) {
+        if !num(k, &mut n, &mut i) {
             return None;
         }
     }
@@ -165,7 +174,7 @@ fn parse_canonical(s: &str) -> Option<Version> {
         i += 5;
         k[n] = 1;
         n += 1;
-        if !num(&mut k, &mut n, &mut i) {
+        if !num(k, &mut n, &mut i) {
             return None;
         }
     } else {
@@ -177,7 +186,7 @@ fn parse_canonical(s: &str) -> Option<Version> {
         i += 4;
         k[n] = 1;
         n += 1;
-        if !num(&mut k, &mut n, &mut i) {
+        if !num(k, &mut n, &mut i) {
             return None;
         }
     } else {
@@ -192,7 +201,7 @@ fn parse_canonical(s: &str) -> Option<Version> {
     if i != b.len() {
         return None;
     }
-    Some(Version::from_key(Scheme::Pep440, s, &k[..n]))
+    Some(n)
 }
 
 fn int(d: &[u8]) -> &str {
