@@ -66,6 +66,17 @@ pub struct Index {
     /// Product version → its (component, slot) members.
     product_versions: FxMap<i64, Vec<(i64, SlotId)>>,
     instances: usize,
+    /// Package of a canonical purl without qualifiers or subpath, by its text before the version (`pkg:pypi/jinja2`):
+    /// that text alone decides the key (see [`Index::purl_package`]). One entry per such package, never stale
+    /// (packages are not removed).
+    purl_paths: FxMap<Box<str>, PkgId>,
+}
+
+/// A component's package, as read from its purl: interned already, or a key to intern (with the purl text before
+/// the version, to remember it by, when that text alone decides the key).
+enum PurlPackage<'a> {
+    Known(PkgId),
+    New(PackageKey, Option<&'a str>),
 }
 
 fn idx(i: u32) -> usize {
@@ -73,7 +84,10 @@ fn idx(i: u32) -> usize {
 }
 
 fn insert_sorted(v: &mut Vec<u32>, x: u32) {
-    if let Err(p) = v.binary_search(&x) {
+    // New ids are mostly the highest yet (slots are numbered in creation order): an append, no search.
+    if v.last().is_none_or(|&l| l < x) {
+        v.push(x);
+    } else if let Err(p) = v.binary_search(&x) {
         v.insert(p, x);
     }
 }
@@ -363,7 +377,7 @@ impl Index {
         changes: bool,
     ) -> Result<Changes, Error> {
         let mut parsed = Vec::with_capacity(components.len());
-        let mut seen = FxSet::default();
+        let mut seen = FxSet::with_capacity_and_hasher(components.len(), Default::default());
         for c in components {
             if c.product_version_id != product_version_id {
                 return Err(Error::ProductVersionMismatch {
@@ -375,8 +389,8 @@ impl Index {
             if !seen.insert(c.component_id) {
                 return Err(Error::DuplicateComponent(c.component_id));
             }
-            let (key, version) = purl_key(&c.purl)?;
-            parsed.push((c.component_id, key, version.unwrap_or_default()));
+            let (pkg, version) = self.purl_package(&c.purl)?;
+            parsed.push((c.component_id, pkg, version.unwrap_or_default()));
         }
 
         let old = self.detach_product_version(product_version_id);
@@ -387,8 +401,17 @@ impl Index {
         };
 
         let mut members = Vec::with_capacity(parsed.len());
-        for (component, key, version) in parsed {
-            let p = self.intern(key);
+        for (component, pkg, version) in parsed {
+            let p = match pkg {
+                PurlPackage::Known(p) => p,
+                PurlPackage::New(key, path) => {
+                    let p = self.intern(key);
+                    if let Some(path) = path {
+                        self.purl_paths.insert(path.into(), p);
+                    }
+                    p
+                }
+            };
             let s = self.slot_for(p, &version);
             if let Some(slot) = self.slot_mut(s) {
                 slot.instances.push((product_version_id, component));
@@ -457,6 +480,34 @@ impl Index {
             }
         }
         out
+    }
+
+    /// The package (known, or its key) and the version of a component purl; changes nothing. A canonical purl
+    /// without qualifiers or subpath is `pkg:<type>/<path>@<version>` with nothing decoded: its key is a function
+    /// of the text before the version, and its version is the purl's (the rewrites of [`PackageKey::from_purl`]
+    /// need qualifiers), so a package seen before is found by that text, without building its key again.
+    fn purl_package<'a>(
+        &self,
+        purl: &'a str,
+    ) -> Result<(PurlPackage<'a>, Option<Cow<'a, str>>), Error> {
+        let err = |source| Error::Purl {
+            purl: purl.to_string(),
+            source,
+        };
+        let Some(parts) = Purl::canonical_parts(purl) else {
+            let (key, version) = purl_key(purl)?;
+            return Ok((PurlPackage::New(key, None), version));
+        };
+        let path =
+            (parts.qualifiers.is_none() && parts.subpath.is_none()).then(|| match parts.version {
+                Some(v) => &purl[..purl.len() - v.len() - 1],
+                None => purl,
+            });
+        if let Some(&p) = path.and_then(|t| self.purl_paths.get(t)) {
+            return Ok((PurlPackage::Known(p), parts.version.map(Cow::Borrowed)));
+        }
+        let (key, version) = PackageKey::from_purl_parts(&parts).map_err(err)?;
+        Ok((PurlPackage::New(key, path), version))
     }
 
     /// The slot of (package, version), created and matched against the package's advisories when new.

@@ -544,3 +544,47 @@ fn load_without_changes_gives_the_same_index() {
     });
     check(&mut load_ix, |ix| ix.remove_advisory("PYSEC-1"));
 }
+
+/// Purls of one package spelled in several ways (canonical, with qualifiers, not canonical) meet on one package,
+/// before and after its canonical text is remembered; a refused update interns nothing.
+#[test]
+fn purl_spellings_meet_on_one_package() {
+    let mut ix = Index::new();
+    ix.upsert_advisory(pypi_adv()).unwrap();
+    let packages = ix.stats().packages;
+    check(&mut ix, |ix| {
+        ix.set_product_version_components(
+            1,
+            &comps(
+                1,
+                &[
+                    (1, "pkg:pypi/Jinja2@2.10"),
+                    (2, "pkg:pypi/jinja2@2.10?file_name=x.whl"),
+                    (3, "pkg:pypi/jinja2@2.10"),
+                ],
+            ),
+        )
+        .unwrap()
+    });
+    check(&mut ix, |ix| {
+        ix.set_product_version_components(
+            2,
+            &comps(
+                2,
+                &[
+                    (4, "pkg:pypi/jinja2@2.11.2"),
+                    (5, "pkg:PYPI/jinja2@2.11.2"),
+                    (6, "pkg:pypi/jinja2@3.0"),
+                    (7, "pkg:pypi/jinja2"),
+                ],
+            ),
+        )
+        .unwrap()
+    });
+    assert_eq!(ix.stats().packages, packages);
+    assert_eq!(all(&ix).len(), 5);
+    assert!(ix
+        .set_product_version_components(3, &comps(3, &[(8, "pkg:pypi/new@1"), (9, "pkg:")]))
+        .is_err());
+    assert_eq!(ix.stats().packages, packages);
+}
