@@ -74,9 +74,21 @@ pub fn affected(a: &OsvAffectedRanges, version: &str) -> Result<bool> {
 #[derive(Debug, Clone)]
 pub struct CompiledRange {
     scheme: Scheme,
-    events: Vec<(Option<Version>, Event)>, // None = introduced "0"
+    /// The events sorted, each with the span of its version's sort key in `keys` (`None`: introduced "0").
+    events: Vec<(EventKind, Option<(u32, u32)>)>,
+    /// The event versions' sort keys, side by side: evaluating a version reads one small buffer, not an allocation
+    /// per event.
+    keys: Box<[u8]>,
     has_limit: bool,
     limit_star: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    LastAffected,
+    Fixed,
+    Limit,
 }
 
 impl CompiledRange {
@@ -112,6 +124,25 @@ impl CompiledRange {
             };
             o.then(ea.rank().cmp(&eb.rank()))
         });
+        let mut keys = Vec::new();
+        let events = events
+            .into_iter()
+            .map(|(v, e)| {
+                let kind = match e {
+                    Event::Introduced(_) => EventKind::Introduced,
+                    Event::LastAffected(_) => EventKind::LastAffected,
+                    Event::Fixed(_) => EventKind::Fixed,
+                    Event::Limit(_) => EventKind::Limit,
+                };
+                let span = v.map(|v| {
+                    // Keys are short and the events few: the buffer stays far below 4 GiB.
+                    let start = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+                    keys.extend_from_slice(v.sort_key());
+                    (start, u32::try_from(keys.len()).unwrap_or(u32::MAX))
+                });
+                (kind, span)
+            })
+            .collect();
         let has_limit = r.events.iter().any(|e| matches!(e, Event::Limit(_)));
         let limit_star = r
             .events
@@ -120,6 +151,7 @@ impl CompiledRange {
         Ok(CompiledRange {
             scheme,
             events,
+            keys: keys.into_boxed_slice(),
             has_limit,
             limit_star,
         })
@@ -132,20 +164,28 @@ impl CompiledRange {
 
     /// Evaluate for a version parsed with [`CompiledRange::scheme`].
     pub fn contains(&self, v: &Version) -> bool {
-        self.eval(|x| v.cmp(x))
+        if v.scheme() != self.scheme {
+            // Versions of different schemes order by scheme (`Version`'s `Ord`): the same answer for every event.
+            let o = v.scheme().cmp(&self.scheme);
+            return self.eval(|_| o);
+        }
+        self.eval(|x| cmp_keys(self.scheme, v.sort_key(), x))
     }
 
     /// [`CompiledRange::contains`] for a version given by its sort key under [`CompiledRange::scheme`]
     /// ([`Scheme::parse_key`]).
     pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.eval(|x| cmp_keys(self.scheme, key, x.sort_key()))
+        self.eval(|x| cmp_keys(self.scheme, key, x))
     }
 
-    /// The evaluation, given the order of the version against an event's (`v.cmp(x)`).
-    fn eval(&self, cmp: impl Fn(&Version) -> Ordering) -> bool {
+    /// The evaluation, given the order of the version against an event's key.
+    fn eval(&self, cmp: impl Fn(&[u8]) -> Ordering) -> bool {
+        let key = |span: Option<(u32, u32)>| {
+            span.map(|(a, b)| self.keys.get(a as usize..b as usize).unwrap_or_default())
+        };
         let mut vulnerable = false;
-        for (ev, e) in &self.events {
-            let ord = ev.as_ref().map_or(Ordering::Greater, &cmp);
+        for &(kind, span) in &self.events {
+            let ord = key(span).map_or(Ordering::Greater, &cmp);
             // An event above v does not apply (each needs v >= x); events are sorted by version, so none after it
             // does either (Maven's order, not a plain key order, is left to the full walk).
             if ord == Ordering::Less {
@@ -154,18 +194,17 @@ impl CompiledRange {
                 }
                 break;
             }
-            match e {
-                Event::Introduced(_) => vulnerable = true,
-                Event::Fixed(_) => vulnerable = false,
-                Event::LastAffected(_) if ord == Ordering::Greater => vulnerable = false,
+            match kind {
+                EventKind::Introduced => vulnerable = true,
+                EventKind::Fixed => vulnerable = false,
+                EventKind::LastAffected if ord == Ordering::Greater => vulnerable = false,
                 _ => {}
             }
         }
         if vulnerable && self.has_limit && !self.limit_star {
             // Without limits an implicit `limit: "*"` applies; with limits, v must be below one of them.
-            return self.events.iter().any(|(ev, e)| {
-                matches!(e, Event::Limit(_))
-                    && ev.as_ref().is_some_and(|x| cmp(x) == Ordering::Less)
+            return self.events.iter().any(|&(kind, span)| {
+                kind == EventKind::Limit && key(span).is_some_and(|x| cmp(x) == Ordering::Less)
             });
         }
         vulnerable
