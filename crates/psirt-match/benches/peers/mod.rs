@@ -12,7 +12,9 @@
 //! Knobs: `PSIRT_BENCH_PEERS=0` skips the peers; `PSIRT_BENCH_PEER_PYTHON` (default `python3`, then
 //! `/work/tools/osv-venv/bin/python`), `PSIRT_BENCH_PEER_INSTANCES` (PyPI instances, default 50,000),
 //! `PSIRT_BENCH_CARGO_AUDIT` (default `cargo-audit` on PATH, then `/work/tools/bin/cargo-audit`),
-//! `PSIRT_BENCH_LOCKFILES` (default 20) and `PSIRT_BENCH_LOCK_PACKAGES` (packages per lockfile, default 300).
+//! `PSIRT_BENCH_LOCKFILES` (default 20) and `PSIRT_BENCH_LOCK_PACKAGES` (packages per lockfile, default 300);
+//! `PSIRT_BENCH_PEER_PSIRT_ONLY=N` runs only psirt's side of the PyPI peer, N times (best run and CPU per run;
+//! for profiling: no peer, no ratio).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
