@@ -75,7 +75,7 @@ fn rss_mib() -> f64 {
 
 /// CPU time of this process so far (user + system), from /proc/self/stat (clock ticks of 10 ms): on a shared
 /// machine wall time alone does not say whether a slowdown was ours.
-fn cpu_time() -> Duration {
+pub(crate) fn cpu_time() -> Duration {
     let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = s.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<u64> = after

@@ -13,8 +13,8 @@ pub(crate) struct CompiledEntry {
     /// The package's scheme: the one component versions are parsed with.
     scheme: Scheme,
     ranges: Vec<CompiledRange>,
-    /// The `versions` list parsed, sorted (binary search: PyPI lists run to a thousand versions). A text equal to
-    /// a listed version parses to an equal version, so the text comparison needs only the unparsable ones.
+    /// The `versions` list parsed, sorted (binary search), less the versions `ranges` already cover. A text equal
+    /// to a listed version parses to an equal version, so the text comparison needs only the unparsable ones.
     parsed_versions: Vec<Version>,
     /// Listed versions the scheme cannot parse, sorted: they match by text.
     unparsed_versions: Vec<Box<str>>,
@@ -37,9 +37,25 @@ impl CompiledEntry {
         }
         let mut parsed_versions = Vec::new();
         let mut unparsed_versions: Vec<Box<str>> = Vec::new();
+        // A listed version inside one of the entry's ranges of the package's scheme is not kept: any version equal
+        // to it is inside that range too (a range tests only order), so `contains` answers yes before it would
+        // look at the list. (OSV `versions` lists mostly enumerate the ranges: what is left is small.) Not for
+        // Maven, whose equality is not key equality.
+        // Tested on the sort key alone (no `Version` built for the many that are dropped).
+        let covers = |key: &[u8]| {
+            scheme != Scheme::Maven
+                && ranges
+                    .iter()
+                    .any(|r| r.scheme() == scheme && r.contains_key(key))
+        };
+        let mut key = Vec::new();
         for v in &a.versions {
-            match scheme.parse(v) {
-                Ok(p) => parsed_versions.push(p),
+            match scheme.parse_key(v, &mut key) {
+                Ok(()) if covers(&key) => {}
+                Ok(()) => match scheme.parse(v) {
+                    Ok(p) => parsed_versions.push(p),
+                    Err(_) => unparsed_versions.push(v.as_str().into()),
+                },
                 Err(_) => unparsed_versions.push(v.as_str().into()),
             }
         }

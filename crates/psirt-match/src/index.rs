@@ -1,6 +1,7 @@
 //! The index: intel and inventory, with the matches between them kept materialised at the level of distinct
 //! package versions (see the crate docs for the layout).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use psirt_versions::{Purl, Version};
@@ -65,6 +66,17 @@ pub struct Index {
     /// Product version → its (component, slot) members.
     product_versions: FxMap<i64, Vec<(i64, SlotId)>>,
     instances: usize,
+    /// Package of a canonical purl without qualifiers or subpath, by its text before the version (`pkg:pypi/jinja2`):
+    /// that text alone decides the key (see [`Index::purl_package`]). One entry per such package, never stale
+    /// (packages are not removed).
+    purl_paths: FxMap<Box<str>, PkgId>,
+}
+
+/// A component's package, as read from its purl: interned already, or a key to intern (with the purl text before
+/// the version, to remember it by, when that text alone decides the key).
+enum PurlPackage<'a> {
+    Known(PkgId),
+    New(PackageKey, Option<&'a str>),
 }
 
 fn idx(i: u32) -> usize {
@@ -72,7 +84,10 @@ fn idx(i: u32) -> usize {
 }
 
 fn insert_sorted(v: &mut Vec<u32>, x: u32) {
-    if let Err(p) = v.binary_search(&x) {
+    // New ids are mostly the highest yet (slots are numbered in creation order): an append, no search.
+    if v.last().is_none_or(|&l| l < x) {
+        v.push(x);
+    } else if let Err(p) = v.binary_search(&x) {
         v.insert(p, x);
     }
 }
@@ -150,14 +165,21 @@ impl Index {
     /// Insert or replace an advisory. Returns the matches it adds and removes. Errors (nothing changed): an empty
     /// id, an entry without ecosystem or name, range events that do not parse under the ecosystem's scheme.
     pub fn upsert_advisory(&mut self, input: AdvisoryInput) -> Result<Changes, Error> {
-        if input.id.is_empty() {
+        let AdvisoryInput {
+            id,
+            aliases,
+            modified,
+            affected,
+        } = input;
+        if id.is_empty() {
             return Err(Error::EmptyAdvisoryId);
         }
-        // Validate and compile everything before touching the index.
-        let mut compiled = Vec::with_capacity(input.affected.len());
-        for (i, a) in input.affected.iter().enumerate() {
+        // Validate and compile everything before touching the index (the entries are moved, not copied: their
+        // `versions` lists run to hundreds of strings).
+        let mut compiled = Vec::with_capacity(affected.len());
+        for (i, a) in affected.into_iter().enumerate() {
             let fail = |reason: String| Error::Affected {
-                advisory: input.id.clone(),
+                advisory: id.clone(),
                 index: i,
                 reason,
             };
@@ -166,11 +188,11 @@ impl Index {
             }
             let key =
                 PackageKey::from_osv(&a.ecosystem, &a.name).map_err(|e| fail(e.to_string()))?;
-            let mut ranges = a.ranges.clone();
+            let mut ranges = a.ranges;
             ranges.ecosystem = key.ecosystem.clone();
             let entry = CompiledEntry::compile(&ranges).map_err(|source| Error::Range {
-                advisory: input.id.clone(),
-                package: a.name.clone(),
+                advisory: id.clone(),
+                package: a.name,
                 source,
             })?;
             if let Some(e) = entry {
@@ -178,13 +200,13 @@ impl Index {
             }
         }
 
-        let (a, old_slots) = match self.adv_ids.get(input.id.as_str()) {
+        let (a, old_slots) = match self.adv_ids.get(id.as_str()) {
             Some(&a) => {
                 let old = self.detach_entries(a);
                 (a, old)
             }
             None => {
-                let id: Arc<str> = input.id.as_str().into();
+                let id: Arc<str> = id.as_str().into();
                 let a = match self.free_advs.pop() {
                     Some(a) => a,
                     None => {
@@ -230,8 +252,8 @@ impl Index {
         }
         new_slots.sort_unstable();
         if let Some(adv) = self.advisories[idx(a)].as_mut() {
-            adv.aliases = input.aliases;
-            adv.modified = input.modified;
+            adv.aliases = aliases;
+            adv.modified = modified;
             adv.packages = pkgs;
         }
         Ok(self.set_advisory_slots(a, &old_slots, new_slots))
@@ -332,8 +354,30 @@ impl Index {
         product_version_id: i64,
         components: &[ComponentInput],
     ) -> Result<Changes, Error> {
+        self.replace_components(product_version_id, components, true)
+    }
+
+    /// [`Index::set_product_version_components`] without listing the match changes: the index ends in the same
+    /// state, the caller learns nothing but errors. For loading an inventory whose matches are brought in line
+    /// afterwards as a whole (engine start-up: [`Index::rematch_all`], then a reconcile with the stored ones).
+    pub fn load_product_version_components(
+        &mut self,
+        product_version_id: i64,
+        components: &[ComponentInput],
+    ) -> Result<(), Error> {
+        self.replace_components(product_version_id, components, false)
+            .map(|_| ())
+    }
+
+    /// Replace a product version's components; the match changes only when `changes` is set (else empty).
+    fn replace_components(
+        &mut self,
+        product_version_id: i64,
+        components: &[ComponentInput],
+        changes: bool,
+    ) -> Result<Changes, Error> {
         let mut parsed = Vec::with_capacity(components.len());
-        let mut seen = FxSet::default();
+        let mut seen = FxSet::with_capacity_and_hasher(components.len(), Default::default());
         for c in components {
             if c.product_version_id != product_version_id {
                 return Err(Error::ProductVersionMismatch {
@@ -345,16 +389,29 @@ impl Index {
             if !seen.insert(c.component_id) {
                 return Err(Error::DuplicateComponent(c.component_id));
             }
-            let (key, version) = purl_key(&c.purl)?;
-            parsed.push((c.component_id, key, version.unwrap_or_default()));
+            let (pkg, version) = self.purl_package(&c.purl)?;
+            parsed.push((c.component_id, pkg, version.unwrap_or_default()));
         }
 
         let old = self.detach_product_version(product_version_id);
-        let old_matches = self.matches_of_members(product_version_id, &old);
+        let old_matches = if changes {
+            self.matches_of_members(product_version_id, &old)
+        } else {
+            Vec::new()
+        };
 
         let mut members = Vec::with_capacity(parsed.len());
-        for (component, key, version) in parsed {
-            let p = self.intern(key);
+        for (component, pkg, version) in parsed {
+            let p = match pkg {
+                PurlPackage::Known(p) => p,
+                PurlPackage::New(key, path) => {
+                    let p = self.intern(key);
+                    if let Some(path) = path {
+                        self.purl_paths.insert(path.into(), p);
+                    }
+                    p
+                }
+            };
             let s = self.slot_for(p, &version);
             if let Some(slot) = self.slot_mut(s) {
                 slot.instances.push((product_version_id, component));
@@ -362,7 +419,11 @@ impl Index {
             members.push((component, s));
         }
         self.instances += members.len();
-        let new_matches = self.matches_of_members(product_version_id, &members);
+        let new_matches = if changes {
+            self.matches_of_members(product_version_id, &members)
+        } else {
+            Vec::new()
+        };
         if !members.is_empty() {
             self.product_versions.insert(product_version_id, members);
         }
@@ -419,6 +480,34 @@ impl Index {
             }
         }
         out
+    }
+
+    /// The package (known, or its key) and the version of a component purl; changes nothing. A canonical purl
+    /// without qualifiers or subpath is `pkg:<type>/<path>@<version>` with nothing decoded: its key is a function
+    /// of the text before the version, and its version is the purl's (the rewrites of [`PackageKey::from_purl`]
+    /// need qualifiers), so a package seen before is found by that text, without building its key again.
+    fn purl_package<'a>(
+        &self,
+        purl: &'a str,
+    ) -> Result<(PurlPackage<'a>, Option<Cow<'a, str>>), Error> {
+        let err = |source| Error::Purl {
+            purl: purl.to_string(),
+            source,
+        };
+        let Some(parts) = Purl::canonical_parts(purl) else {
+            let (key, version) = purl_key(purl)?;
+            return Ok((PurlPackage::New(key, None), version));
+        };
+        let path =
+            (parts.qualifiers.is_none() && parts.subpath.is_none()).then(|| match parts.version {
+                Some(v) => &purl[..purl.len() - v.len() - 1],
+                None => purl,
+            });
+        if let Some(&p) = path.and_then(|t| self.purl_paths.get(t)) {
+            return Ok((PurlPackage::Known(p), parts.version.map(Cow::Borrowed)));
+        }
+        let (key, version) = PackageKey::from_purl_parts(&parts).map_err(err)?;
+        Ok((PurlPackage::New(key, path), version))
     }
 
     /// The slot of (package, version), created and matched against the package's advisories when new.
@@ -518,7 +607,7 @@ impl Index {
         };
         let pkg = &self.packages[idx(p)];
         let evaluated;
-        let advs: &[AdvIdx] = match pkg.slots.get(version.as_str()).and_then(|&s| self.slot(s)) {
+        let advs: &[AdvIdx] = match pkg.slots.get(&*version).and_then(|&s| self.slot(s)) {
             Some(slot) => &slot.advisories,
             None => {
                 let parsed = key.ecosystem.scheme().parse(&version).ok();
@@ -700,14 +789,19 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
     })
 }
 
-/// The package key and version of a purl string.
-fn purl_key(purl: &str) -> Result<(PackageKey, Option<String>), Error> {
+/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
+/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
+fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),
         source,
     };
+    if let Some(parts) = Purl::canonical_parts(purl) {
+        return PackageKey::from_purl_parts(&parts).map_err(err);
+    }
     let p = Purl::parse_lenient(purl).map_err(err)?;
-    PackageKey::from_purl(&p).map_err(err)
+    let (key, version) = PackageKey::from_purl(&p).map_err(err)?;
+    Ok((key, version.map(Cow::Owned)))
 }
 
 /// Matches in `new` and not in `old` (added), in `old` and not in `new` (removed).

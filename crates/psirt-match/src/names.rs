@@ -26,9 +26,10 @@
 //! suffixes (`Packagist:https://packages.drupal.org/8`, `Maven:<repo>`, SUSE product names) are not releases in a
 //! grammar we can match on: they are dropped on both sides.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use psirt_versions::{Ecosystem, Purl};
+use psirt_versions::{Ecosystem, Purl, PurlParts};
 
 /// Identity of a package across intel and inventory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,63 +67,93 @@ impl PackageKey {
 
     /// The key and version of a component purl. The version is `None` when the purl has none.
     pub fn from_purl(p: &Purl) -> Result<(PackageKey, Option<String>), psirt_versions::Error> {
-        let ty = p.ty();
-        let ns = p.namespace();
+        let (key, version) =
+            PackageKey::from_fields(p.ty(), p.namespace(), p.name(), p.version(), |k| {
+                p.qualifiers().get(k).map(String::as_str)
+            })?;
+        Ok((key, version.map(Cow::into_owned)))
+    }
+
+    /// [`PackageKey::from_purl`] on the parts of a canonical purl's text ([`Purl::canonical_parts`]), without
+    /// building the [`Purl`]; the version is borrowed from the text unless the ecosystem rewrites it.
+    pub fn from_purl_parts<'a>(
+        p: &PurlParts<'a>,
+    ) -> Result<(PackageKey, Option<Cow<'a, str>>), psirt_versions::Error> {
+        PackageKey::from_fields(p.ty, p.namespace, p.name, p.version, |k| p.qualifier(k))
+    }
+
+    fn from_fields<'a>(
+        ty: &str,
+        ns: Option<&str>,
+        p_name: &str,
+        p_version: Option<&'a str>,
+        qualifier: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<(PackageKey, Option<Cow<'a, str>>), psirt_versions::Error> {
         let eco = match ty {
             // syft names Alpine packages `pkg:alpine/...` and .NET assemblies (NuGet packages) `pkg:dotnet/...`.
             "alpine" => Ecosystem::Alpine,
             "dotnet" => Ecosystem::NuGet,
             _ => Ecosystem::from_purl_type(ty, ns)?,
         };
-        let upstream = p.qualifiers().get("upstream").map(String::as_str);
-        let mut version = p.version().map(str::to_string);
-        let name = match (&eco, ty) {
+        let upstream = qualifier("upstream");
+        let mut version = p_version.map(Cow::Borrowed);
+        let joined;
+        let name: &str = match (&eco, ty) {
             (Ecosystem::Npm, _) => match ns {
-                Some(s) if s.starts_with('@') => format!("{s}/{}", p.name()),
-                Some(s) => format!("@{s}/{}", p.name()),
-                None => p.name().to_string(),
+                Some(s) if s.starts_with('@') => {
+                    joined = format!("{s}/{p_name}");
+                    &joined
+                }
+                Some(s) => {
+                    joined = format!("@{s}/{p_name}");
+                    &joined
+                }
+                None => p_name,
             },
             (Ecosystem::Maven, _) => match ns {
-                Some(g) => format!("{g}:{}", p.name()),
-                None => p.name().to_string(),
+                Some(g) => {
+                    joined = format!("{g}:{p_name}");
+                    &joined
+                }
+                None => p_name,
             },
             (Ecosystem::Debian | Ecosystem::Ubuntu, "deb") => match upstream {
                 // syft: `upstream=<source>@<source version>` (or just `<source>`): OSV names source packages.
                 Some(u) if !u.is_empty() => match u.split_once('@') {
                     Some((src, v)) => {
                         if !v.is_empty() {
-                            version = Some(v.to_string());
+                            version = Some(Cow::Borrowed(v));
                         }
-                        src.to_string()
+                        src
                     }
-                    None => u.to_string(),
+                    None => u,
                 },
-                _ => p.name().to_string(),
+                _ => p_name,
             },
             (Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard, _) => match upstream {
-                Some(u) if !u.is_empty() => u.split_once('@').map_or(u, |(s, _)| s).to_string(),
-                _ => p.name().to_string(),
+                Some(u) if !u.is_empty() => u.split_once('@').map_or(u, |(s, _)| s),
+                _ => p_name,
             },
             (_, "rpm") => {
-                if let (Some(e), Some(v)) = (p.qualifiers().get("epoch"), &version) {
+                if let (Some(e), Some(v)) = (qualifier("epoch"), &version) {
                     if !v.contains(':') && !e.is_empty() {
-                        version = Some(format!("{e}:{v}"));
+                        version = Some(Cow::Owned(format!("{e}:{v}")));
                     }
                 }
-                p.name().to_string()
+                p_name
             }
             _ => match ns {
-                Some(n) => format!("{n}/{}", p.name()),
-                None => p.name().to_string(),
+                Some(n) => {
+                    joined = format!("{n}/{p_name}");
+                    &joined
+                }
+                None => p_name,
             },
         };
-        let release = p
-            .qualifiers()
-            .get("distro")
-            .and_then(|d| purl_release(&eco, d));
+        let release = qualifier("distro").and_then(|d| purl_release(&eco, d));
         Ok((
             PackageKey {
-                name: normalise_name(&eco, &name),
+                name: normalise_name(&eco, name),
                 release,
                 ecosystem: eco,
             },
@@ -148,6 +179,23 @@ fn normalise_name(eco: &Ecosystem, name: &str) -> String {
 
 /// PEP 503: lower case, every run of `-`, `_`, `.` becomes one `-`.
 pub fn pep503(name: &str) -> String {
+    if name.is_ascii() {
+        let mut out = Vec::with_capacity(name.len());
+        let mut in_sep = false;
+        for &b in name.as_bytes() {
+            if matches!(b, b'-' | b'_' | b'.') {
+                if !in_sep {
+                    out.push(b'-');
+                }
+                in_sep = true;
+            } else {
+                out.push(b.to_ascii_lowercase());
+                in_sep = false;
+            }
+        }
+        // ASCII in, ASCII out.
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(name.len());
     let mut in_sep = false;
     for c in name.chars() {
@@ -261,10 +309,44 @@ fn major_minor(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The key and version, through the parsed purl and (canonical purls) through the text's parts: both agree.
     fn purl_key(s: &str) -> (String, Option<String>) {
         let p = Purl::parse_lenient(s).unwrap();
         let (k, v) = PackageKey::from_purl(&p).unwrap();
+        if let Some(parts) = Purl::canonical_parts(s) {
+            let (k2, v2) = PackageKey::from_purl_parts(&parts).unwrap();
+            assert_eq!((&k2, v2.as_deref()), (&k, v.as_deref()), "{s}");
+        }
         (k.to_string(), v)
+    }
+
+    #[test]
+    fn canonical_parts_give_the_parsed_key() {
+        let mut fast = 0;
+        for s in [
+            "pkg:pypi/django@4.2.1",
+            "pkg:pypi/zope-interface@5.0",
+            "pkg:npm/%40babel/core@7.0.0",
+            "pkg:npm/lodash@4.17.20",
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar",
+            "pkg:golang/github.com/gin-gonic/gin@v1.7.0?type=module",
+            "pkg:deb/debian/curl@7.74.0-1?arch=amd64&distro=debian-11",
+            "pkg:deb/debian/bsdutils@2.36.1-8?arch=amd64&distro=debian-11&upstream=util-linux",
+            "pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1?distro=ubuntu-22.04",
+            "pkg:rpm/almalinux/python3-docs@3.6.8-1.el8?distro=almalinux-8.7&epoch=1",
+            "pkg:rpm/rocky/bash@5.1-2.el9?distro=rocky-9.2",
+            "pkg:apk/alpine/busybox@1.36.1-r0?arch=x86_64&distro=alpine-3.18.4&upstream=busybox",
+            "pkg:cargo/serde@1.0.0",
+            "pkg:composer/laravel/framework@8.0.0",
+            "pkg:nuget/newtonsoft.json@12.0.1",
+            "pkg:gem/rails@6.0.0",
+            "pkg:generic/node@14.21.2",
+            "pkg:npm/x",
+        ] {
+            purl_key(s);
+            fast += usize::from(Purl::canonical_parts(s).is_some());
+        }
+        assert!(fast >= 15, "{fast}");
     }
 
     fn osv_key(eco: &str, name: &str) -> String {

@@ -456,3 +456,135 @@ fn multiple_entries_and_advisories_per_package() {
         vec!["BIT-1".into()] as Vec<std::sync::Arc<str>>
     );
 }
+
+/// Listed versions inside the entry's ranges are dropped when compiling: the answers stay those of the whole list
+/// (PEP 440 equality included), for versions in the ranges, only in the list, and in neither.
+#[test]
+fn versions_list_with_ranges() {
+    let mut ix = Index::new();
+    let c = comps(
+        1,
+        &[
+            (1, "pkg:pypi/foo@1.0.0"),
+            (2, "pkg:pypi/foo@1.5"),
+            (3, "pkg:pypi/foo@2.5"),
+            (4, "pkg:pypi/foo@3.0"),
+            (5, "pkg:pypi/foo@2.0"),
+            (6, "pkg:pypi/foo@0.9"),
+            (7, "pkg:pypi/foo@3.0.post1"),
+        ],
+    );
+    check(&mut ix, |ix| {
+        ix.set_product_version_components(1, &c).unwrap()
+    });
+    let ch = check(&mut ix, |ix| {
+        ix.upsert_advisory(adv(
+            "PYSEC-9",
+            vec![affected(
+                "PyPI",
+                "foo",
+                vec![range(
+                    RangeKind::Ecosystem,
+                    &[("introduced", "1.0"), ("fixed", "2.0")],
+                )],
+                &["1.0", "1.2", "1.5", "2.5", "3.0.0"],
+            )],
+        ))
+        .unwrap()
+    });
+    let hit: BTreeSet<i64> = ch.added.iter().map(|m| m.component_id).collect();
+    assert_eq!(hit, BTreeSet::from([1, 2, 3, 4]));
+    for (purl, yes) in [
+        ("pkg:pypi/foo@1.2", true),
+        ("pkg:pypi/foo@1.2.0", true),
+        ("pkg:pypi/foo@2.5.0", true),
+        ("pkg:pypi/foo@2.4", false),
+        ("pkg:pypi/foo@3", true),
+        ("pkg:pypi/foo@3.0.1", false),
+    ] {
+        assert_eq!(!ix.advisories_for(purl).unwrap().is_empty(), yes, "{purl}");
+    }
+}
+
+/// Loading components without changes leaves the index as setting them does; later updates list their changes.
+#[test]
+fn load_without_changes_gives_the_same_index() {
+    let inv = [
+        comps(
+            1,
+            &[
+                (1, "pkg:pypi/jinja2@2.10"),
+                (2, "pkg:pypi/Jinja2@3.0"),
+                (3, "pkg:bitnami/activemq@5.15.12"),
+            ],
+        ),
+        comps(2, &[(4, "pkg:pypi/jinja2@2.11.2"), (5, "pkg:npm/x@1")]),
+    ];
+    let mut set_ix = Index::new();
+    let mut load_ix = Index::new();
+    for ix in [&mut set_ix, &mut load_ix] {
+        ix.upsert_advisory(pypi_adv()).unwrap();
+    }
+    for (pv, c) in inv.iter().enumerate() {
+        let pv = pv as i64 + 1;
+        set_ix.set_product_version_components(pv, c).unwrap();
+        load_ix.load_product_version_components(pv, c).unwrap();
+    }
+    assert_eq!(all(&set_ix), all(&load_ix));
+    assert_eq!(set_ix.stats(), load_ix.stats());
+    assert_eq!(all(&load_ix).len(), 2);
+    // Errors are those of set_product_version_components, and change nothing.
+    assert!(load_ix
+        .load_product_version_components(1, &comps(2, &[(9, "pkg:pypi/a@1")]))
+        .is_err());
+    assert_eq!(all(&set_ix), all(&load_ix));
+    check(&mut load_ix, |ix| {
+        ix.set_product_version_components(2, &comps(2, &[(4, "pkg:pypi/jinja2@2.11.3")]))
+            .unwrap()
+    });
+    check(&mut load_ix, |ix| ix.remove_advisory("PYSEC-1"));
+}
+
+/// Purls of one package spelled in several ways (canonical, with qualifiers, not canonical) meet on one package,
+/// before and after its canonical text is remembered; a refused update interns nothing.
+#[test]
+fn purl_spellings_meet_on_one_package() {
+    let mut ix = Index::new();
+    ix.upsert_advisory(pypi_adv()).unwrap();
+    let packages = ix.stats().packages;
+    check(&mut ix, |ix| {
+        ix.set_product_version_components(
+            1,
+            &comps(
+                1,
+                &[
+                    (1, "pkg:pypi/Jinja2@2.10"),
+                    (2, "pkg:pypi/jinja2@2.10?file_name=x.whl"),
+                    (3, "pkg:pypi/jinja2@2.10"),
+                ],
+            ),
+        )
+        .unwrap()
+    });
+    check(&mut ix, |ix| {
+        ix.set_product_version_components(
+            2,
+            &comps(
+                2,
+                &[
+                    (4, "pkg:pypi/jinja2@2.11.2"),
+                    (5, "pkg:PYPI/jinja2@2.11.2"),
+                    (6, "pkg:pypi/jinja2@3.0"),
+                    (7, "pkg:pypi/jinja2"),
+                ],
+            ),
+        )
+        .unwrap()
+    });
+    assert_eq!(ix.stats().packages, packages);
+    assert_eq!(all(&ix).len(), 5);
+    assert!(ix
+        .set_product_version_components(3, &comps(3, &[(8, "pkg:pypi/new@1"), (9, "pkg:")]))
+        .is_err());
+    assert_eq!(ix.stats().packages, packages);
+}

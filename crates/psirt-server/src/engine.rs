@@ -79,17 +79,26 @@ impl Engine {
                 });
         }
         for (pv, comps) in by_pv {
-            engine.set_components(pv, comps);
+            // No match changes: `reconcile` brings the stored matches in line with the whole index afterwards.
+            let ok = engine.parsable(comps);
+            // Only parsable purls are left, each component once per product version: nothing to refuse.
+            let _ = engine.index.load_product_version_components(pv, &ok);
         }
         Ok(engine)
     }
 
-    /// Sets a product version's components, skipping those whose purl does not parse.
-    fn set_components(&mut self, pv: i64, comps: Vec<ComponentInput>) -> psirt_match::Changes {
+    /// The components whose purl parses (the others are counted as skipped).
+    fn parsable(&mut self, comps: Vec<ComponentInput>) -> Vec<ComponentInput> {
         let (ok, bad): (Vec<_>, Vec<_>) = comps
             .into_iter()
             .partition(|c| psirt_versions::Purl::parse(&c.purl).is_ok());
         self.skipped_components += bad.len();
+        ok
+    }
+
+    /// Sets a product version's components, skipping those whose purl does not parse.
+    fn set_components(&mut self, pv: i64, comps: Vec<ComponentInput>) -> psirt_match::Changes {
+        let ok = self.parsable(comps);
         self.index
             .set_product_version_components(pv, &ok)
             .unwrap_or_default()

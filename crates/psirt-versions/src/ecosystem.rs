@@ -62,6 +62,22 @@ impl Scheme {
         }
     }
 
+    /// The sort key [`Scheme::parse`] gives `s` ([`Version::sort_key`]), written into `buf` (cleared first): for
+    /// testing many strings against parsed versions without building a [`Version`] for each (see
+    /// [`crate::CompiledRange::contains_key`]). Errors as `parse`.
+    pub fn parse_key(self, s: &str, buf: &mut Vec<u8>) -> Result<()> {
+        buf.clear();
+        if self == Scheme::Pep440 {
+            let mut k = [0u8; eco::pep440::CANONICAL_KEY_CAP];
+            if let Some(n) = eco::pep440::canonical_key(s, &mut k) {
+                buf.extend_from_slice(&k[..n]);
+                return Ok(());
+            }
+        }
+        buf.extend_from_slice(self.parse(s)?.sort_key());
+        Ok(())
+    }
+
     /// Parse a version under this scheme. Strings over [`MAX_VERSION_LEN`] bytes are rejected (no real version is
     /// that long, and it bounds the work any input can cause).
     pub fn parse(self, s: &str) -> Result<Version> {
@@ -219,8 +235,16 @@ impl Ecosystem {
     /// From a purl type (`pkg:<type>/...`); `namespace` refines distro types (`pkg:rpm/almalinux/...`,
     /// `pkg:deb/ubuntu/...`, `pkg:apk/wolfi/...`).
     pub fn from_purl_type(ty: &str, namespace: Option<&str>) -> Result<Ecosystem> {
-        let ns = namespace.unwrap_or("").to_ascii_lowercase();
-        Ok(match ty.to_ascii_lowercase().as_str() {
+        // Lower-cased copies only when something is upper case (purl types and namespaces rarely are).
+        fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+            if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                s.to_ascii_lowercase().into()
+            } else {
+                s.into()
+            }
+        }
+        let ns = lower(namespace.unwrap_or(""));
+        Ok(match &*lower(ty) {
             "npm" => Ecosystem::Npm,
             "cargo" => Ecosystem::CratesIo,
             "golang" => Ecosystem::Go,
@@ -237,7 +261,7 @@ impl Ecosystem {
             "composer" => Ecosystem::Packagist,
             "deb" if ns == "ubuntu" => Ecosystem::Ubuntu,
             "deb" => Ecosystem::Debian,
-            "rpm" => match ns.as_str() {
+            "rpm" => match &*ns {
                 "almalinux" => Ecosystem::AlmaLinux,
                 "rocky" | "rocky-linux" | "rockylinux" => Ecosystem::RockyLinux,
                 "suse" | "sles" => Ecosystem::Suse,
@@ -246,7 +270,7 @@ impl Ecosystem {
                 "openeuler" => Ecosystem::OpenEuler,
                 _ => Ecosystem::RedHat,
             },
-            "apk" => match ns.as_str() {
+            "apk" => match &*ns {
                 "wolfi" => Ecosystem::Wolfi,
                 "chainguard" => Ecosystem::Chainguard,
                 _ => Ecosystem::Alpine,

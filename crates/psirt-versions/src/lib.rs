@@ -17,7 +17,7 @@ pub use error::{Error, PurlError, VersionError};
 pub use osv::{
     affected, CompiledAffected, CompiledRange, Event, OsvAffectedRanges, OsvRange, RangeKind,
 };
-pub use purl::Purl;
+pub use purl::{Purl, PurlParts};
 pub use vers::{Comparator, VersConstraint, VersRange};
 pub use version::Version;
 

@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 
-use crate::version::Version;
+use crate::version::{cmp_keys, Version};
 use crate::{Ecosystem, Error, Result, Scheme};
 
 /// `ranges[].type`.
@@ -74,9 +74,21 @@ pub fn affected(a: &OsvAffectedRanges, version: &str) -> Result<bool> {
 #[derive(Debug, Clone)]
 pub struct CompiledRange {
     scheme: Scheme,
-    events: Vec<(Option<Version>, Event)>, // None = introduced "0"
+    /// The events sorted, each with the span of its version's sort key in `keys` (`None`: introduced "0").
+    events: Vec<(EventKind, Option<(u32, u32)>)>,
+    /// The event versions' sort keys, side by side: evaluating a version reads one small buffer, not an allocation
+    /// per event.
+    keys: Box<[u8]>,
     has_limit: bool,
     limit_star: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    LastAffected,
+    Fixed,
+    Limit,
 }
 
 impl CompiledRange {
@@ -112,6 +124,25 @@ impl CompiledRange {
             };
             o.then(ea.rank().cmp(&eb.rank()))
         });
+        let mut keys = Vec::new();
+        let events = events
+            .into_iter()
+            .map(|(v, e)| {
+                let kind = match e {
+                    Event::Introduced(_) => EventKind::Introduced,
+                    Event::LastAffected(_) => EventKind::LastAffected,
+                    Event::Fixed(_) => EventKind::Fixed,
+                    Event::Limit(_) => EventKind::Limit,
+                };
+                let span = v.map(|v| {
+                    // Keys are short and the events few: the buffer stays far below 4 GiB.
+                    let start = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+                    keys.extend_from_slice(v.sort_key());
+                    (start, u32::try_from(keys.len()).unwrap_or(u32::MAX))
+                });
+                (kind, span)
+            })
+            .collect();
         let has_limit = r.events.iter().any(|e| matches!(e, Event::Limit(_)));
         let limit_star = r
             .events
@@ -120,6 +151,7 @@ impl CompiledRange {
         Ok(CompiledRange {
             scheme,
             events,
+            keys: keys.into_boxed_slice(),
             has_limit,
             limit_star,
         })
@@ -132,22 +164,48 @@ impl CompiledRange {
 
     /// Evaluate for a version parsed with [`CompiledRange::scheme`].
     pub fn contains(&self, v: &Version) -> bool {
+        if v.scheme() != self.scheme {
+            // Versions of different schemes order by scheme (`Version`'s `Ord`): the same answer for every event.
+            let o = v.scheme().cmp(&self.scheme);
+            return self.eval(|_| o);
+        }
+        self.eval(|x| cmp_keys(self.scheme, v.sort_key(), x))
+    }
+
+    /// [`CompiledRange::contains`] for a version given by its sort key under [`CompiledRange::scheme`]
+    /// ([`Scheme::parse_key`]).
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.eval(|x| cmp_keys(self.scheme, key, x))
+    }
+
+    /// The evaluation, given the order of the version against an event's key.
+    fn eval(&self, cmp: impl Fn(&[u8]) -> Ordering) -> bool {
+        let key = |span: Option<(u32, u32)>| {
+            span.map(|(a, b)| self.keys.get(a as usize..b as usize).unwrap_or_default())
+        };
         let mut vulnerable = false;
-        for (ev, e) in &self.events {
-            let ge = |x: &Option<Version>| x.as_ref().is_none_or(|x| v >= x);
-            match e {
-                Event::Introduced(_) if ge(ev) => vulnerable = true,
-                Event::Fixed(_) if ge(ev) => vulnerable = false,
-                Event::LastAffected(_) if ev.as_ref().is_some_and(|x| v > x) => vulnerable = false,
+        for &(kind, span) in &self.events {
+            let ord = key(span).map_or(Ordering::Greater, &cmp);
+            // An event above v does not apply (each needs v >= x); events are sorted by version, so none after it
+            // does either (Maven's order, not a plain key order, is left to the full walk).
+            if ord == Ordering::Less {
+                if self.scheme == Scheme::Maven {
+                    continue;
+                }
+                break;
+            }
+            match kind {
+                EventKind::Introduced => vulnerable = true,
+                EventKind::Fixed => vulnerable = false,
+                EventKind::LastAffected if ord == Ordering::Greater => vulnerable = false,
                 _ => {}
             }
         }
         if vulnerable && self.has_limit && !self.limit_star {
             // Without limits an implicit `limit: "*"` applies; with limits, v must be below one of them.
-            return self
-                .events
-                .iter()
-                .any(|(ev, e)| matches!(e, Event::Limit(_)) && ev.as_ref().is_some_and(|x| v < x));
+            return self.events.iter().any(|&(kind, span)| {
+                kind == EventKind::Limit && key(span).is_some_and(|x| cmp(x) == Ordering::Less)
+            });
         }
         vulnerable
     }
@@ -215,5 +273,113 @@ impl CompiledAffected {
             return Err(Error::NotEvaluable("only GIT ranges".into()));
         }
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse_key` gives `parse`'s key, and `contains_key` answers as `contains`, on PEP 440, SemVer and Maven.
+    #[test]
+    fn key_paths_agree() {
+        let cases: [(Ecosystem, &[&str], &[&str]); 3] = [
+            (
+                Ecosystem::PyPI,
+                &[
+                    "introduced:1.0",
+                    "fixed:1.5rc1",
+                    "introduced:2.0",
+                    "last_affected:2.3.post1",
+                    "limit:9",
+                ],
+                &[
+                    "0.9",
+                    "1.0",
+                    "1.0.0",
+                    "1.2",
+                    "1.5a1",
+                    "1.5rc1",
+                    "1.5",
+                    "2.0.dev1",
+                    "2.0",
+                    "2.3.post1",
+                    "2.3.post2",
+                    "2.4",
+                    "v2.1",
+                    "2.1+local",
+                    "a1b2c3",
+                    "2021-01-01",
+                    "9",
+                    "10",
+                    "",
+                ],
+            ),
+            (
+                Ecosystem::Npm,
+                &[
+                    "introduced:0",
+                    "fixed:1.2.3",
+                    "introduced:2.0.0-rc.1",
+                    "fixed:2.0.1",
+                ],
+                &[
+                    "0.0.1",
+                    "1.2.2",
+                    "1.2.3",
+                    "2.0.0-rc.0",
+                    "2.0.0-rc.1",
+                    "2.0.0",
+                    "2.0.1",
+                    "x",
+                ],
+            ),
+            (
+                Ecosystem::Maven,
+                &[
+                    "introduced:1.0",
+                    "fixed:1.0.1",
+                    "introduced:2.0-SNAPSHOT",
+                    "last_affected:2.0",
+                ],
+                &[
+                    "0.9",
+                    "1.0",
+                    "1.0.0",
+                    "1.0.1",
+                    "1.0-beta",
+                    "2.0-SNAPSHOT",
+                    "2.0",
+                    "2.0.1",
+                    "2-final",
+                ],
+            ),
+        ];
+        for (eco, events, versions) in cases {
+            let r = OsvRange {
+                kind: RangeKind::Ecosystem,
+                events: events
+                    .iter()
+                    .map(|e| match e.split_once(':').unwrap() {
+                        ("introduced", v) => Event::Introduced(v.into()),
+                        ("fixed", v) => Event::Fixed(v.into()),
+                        ("last_affected", v) => Event::LastAffected(v.into()),
+                        (_, v) => Event::Limit(v.into()),
+                    })
+                    .collect(),
+                repo: None,
+            };
+            let c = CompiledRange::compile(&r, &eco).unwrap();
+            let mut key = Vec::new();
+            for v in versions {
+                let parsed = c.scheme().parse(v);
+                let keyed = c.scheme().parse_key(v, &mut key);
+                assert_eq!(parsed.is_ok(), keyed.is_ok(), "{eco} {v}");
+                if let Ok(p) = parsed {
+                    assert_eq!(p.sort_key(), &key[..], "{eco} {v}");
+                    assert_eq!(c.contains(&p), c.contains_key(&key), "{eco} {v}");
+                }
+            }
+        }
     }
 }

@@ -24,6 +24,30 @@ pub struct Purl {
     subpath: Option<String>,
 }
 
+/// A canonical purl's parts, borrowed from its text (see [`Purl::canonical_parts`]): the values of the
+/// [`Purl`] fields of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurlParts<'a> {
+    pub ty: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    /// `k=v&k=v`, keys sorted and unique, values non-empty.
+    pub qualifiers: Option<&'a str>,
+    pub subpath: Option<&'a str>,
+}
+
+impl<'a> PurlParts<'a> {
+    /// The value of a qualifier.
+    pub fn qualifier(&self, key: &str) -> Option<&'a str> {
+        self.qualifiers?.split('&').find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| *k == key)
+                .map(|(_, v)| v)
+        })
+    }
+}
+
 impl Purl {
     /// Strict parse of a purl string.
     pub fn parse(s: &str) -> Result<Purl, PurlError> {
@@ -45,62 +69,17 @@ impl Purl {
     /// text the type's normalisation would change. SBOM import uses it to skip building a `Purl` for most
     /// components (SBOM generators print canonical purls).
     pub fn is_canonical(s: &str) -> bool {
-        let Some(rest) = s.strip_prefix("pkg:") else {
-            return false;
-        };
-        let (rest, subpath) = match rest.split_once('#') {
-            Some((r, sp)) => (r, Some(sp)),
-            None => (rest, None),
-        };
-        let (rest, qualifiers) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        let Some((ty, rest)) = rest.split_once('/') else {
-            return false;
-        };
-        let ty_ok = ty.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
-            && ty.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')
-            });
-        if !ty_ok || has_own_rules(ty) {
-            return false;
+        canonical_split(s).is_some()
+    }
+
+    /// The parts of `s` without building a [`Purl`], when [`Purl::is_canonical`] recognises it and it holds no
+    /// `%XX` escape: every part's text is then its decoded, normalised value, the field `Purl::parse_lenient`
+    /// would give (printing it gives `s` back, and nothing in it is encoded). `None` means "parse it".
+    pub fn canonical_parts(s: &str) -> Option<PurlParts<'_>> {
+        if s.contains('%') {
+            return None;
         }
-        if subpath.is_some_and(|sp| {
-            !sp.split('/')
-                .all(|seg| canonical_text(seg) && seg != "." && seg != "..")
-        }) {
-            return false;
-        }
-        if qualifiers.is_some_and(|q| !canonical_qualifiers(q)) {
-            return false;
-        }
-        let (path, version) = match rest.rsplit_once('@') {
-            Some((p, v)) => (p, Some(v)),
-            None => (rest, None),
-        };
-        if version.is_some_and(|v| !canonical_text(v)) {
-            return false;
-        }
-        let (namespace, name) = match path.rsplit_once('/') {
-            Some((ns, n)) => (Some(ns), n),
-            None => (None, path),
-        };
-        if !canonical_text(name) || namespace.is_some_and(|ns| !ns.split('/').all(canonical_text)) {
-            return false;
-        }
-        if lower_namespace(ty) && namespace.is_some_and(upper_outside_escapes) {
-            return false;
-        }
-        if lower_name(ty) && upper_outside_escapes(name) {
-            return false;
-        }
-        if namespace_required(ty) && namespace.is_none()
-            || namespace_prohibited(ty) && namespace.is_some()
-        {
-            return false;
-        }
-        !(ty == "pypi" && name.contains('_'))
+        canonical_split(s)
     }
 
     /// Build from decoded components, applying the same validation and type-specific normalisation as parsing.
@@ -458,6 +437,72 @@ const UNENCODED: [bool; 256] = {
     }
     t
 };
+
+/// [`Purl::is_canonical`]: the parts of a recognised purl (escapes left as they are).
+fn canonical_split(s: &str) -> Option<PurlParts<'_>> {
+    let rest = s.strip_prefix("pkg:")?;
+    let (rest, subpath) = match rest.split_once('#') {
+        Some((r, sp)) => (r, Some(sp)),
+        None => (rest, None),
+    };
+    let (rest, qualifiers) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let (ty, rest) = rest.split_once('/')?;
+    let ty_ok = ty.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && ty.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')
+        });
+    if !ty_ok || has_own_rules(ty) {
+        return None;
+    }
+    if subpath.is_some_and(|sp| {
+        !sp.split('/')
+            .all(|seg| canonical_text(seg) && seg != "." && seg != "..")
+    }) {
+        return None;
+    }
+    if qualifiers.is_some_and(|q| !canonical_qualifiers(q)) {
+        return None;
+    }
+    let (path, version) = match rest.rsplit_once('@') {
+        Some((p, v)) => (p, Some(v)),
+        None => (rest, None),
+    };
+    if version.is_some_and(|v| !canonical_text(v)) {
+        return None;
+    }
+    let (namespace, name) = match path.rsplit_once('/') {
+        Some((ns, n)) => (Some(ns), n),
+        None => (None, path),
+    };
+    if !canonical_text(name) || namespace.is_some_and(|ns| !ns.split('/').all(canonical_text)) {
+        return None;
+    }
+    if lower_namespace(ty) && namespace.is_some_and(upper_outside_escapes) {
+        return None;
+    }
+    if lower_name(ty) && upper_outside_escapes(name) {
+        return None;
+    }
+    if namespace_required(ty) && namespace.is_none()
+        || namespace_prohibited(ty) && namespace.is_some()
+    {
+        return None;
+    }
+    if ty == "pypi" && name.contains('_') {
+        return None;
+    }
+    Some(PurlParts {
+        ty,
+        namespace,
+        name,
+        version,
+        qualifiers,
+        subpath,
+    })
+}
 
 /// Non-empty text that decoding and printing again leaves unchanged: unencoded bytes, and `%XX` (upper-case hex)
 /// escapes of printable ASCII that printing encodes — except `/`, whose meaning depends on where it stands.

@@ -10,24 +10,46 @@ use std::fmt;
 use crate::ecosystem::Scheme;
 
 /// A version parsed under one [`Scheme`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Version {
     scheme: Scheme,
-    raw: Box<str>,
-    key: Box<[u8]>,
+    /// Bytes of the key, then of the text: one allocation per version (indexes parse them by the hundred thousand).
+    buf: Box<[u8]>,
+    key_len: u32,
+}
+
+impl fmt::Debug for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Version")
+            .field("scheme", &self.scheme)
+            .field("raw", &self.as_str())
+            .field("key", &self.sort_key())
+            .finish()
+    }
 }
 
 impl Version {
     pub(crate) fn new(scheme: Scheme, raw: &str, key: Key) -> Version {
+        Version::from_key(scheme, raw, &key.0)
+    }
+    /// A version from a finished key.
+    pub(crate) fn from_key(scheme: Scheme, raw: &str, key: &[u8]) -> Version {
+        // Scheme::parse bounds the text (MAX_VERSION_LEN) and keys are a small multiple of it.
+        let key_len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+        let key = &key[..key_len as usize];
+        let mut buf = Vec::with_capacity(key.len() + raw.len());
+        buf.extend_from_slice(key);
+        buf.extend_from_slice(raw.as_bytes());
         Version {
             scheme,
-            raw: raw.into(),
-            key: key.0.into_boxed_slice(),
+            buf: buf.into_boxed_slice(),
+            key_len,
         }
     }
     /// The text as given.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        // The bytes after the key are a copy of a `&str`.
+        std::str::from_utf8(&self.buf[self.key_len as usize..]).unwrap_or_default()
     }
     /// The scheme the version was parsed with.
     pub fn scheme(&self) -> Scheme {
@@ -35,7 +57,7 @@ impl Version {
     }
     /// The sort key: for every scheme but Maven, byte order of keys of one scheme is version order.
     pub fn sort_key(&self) -> &[u8] {
-        &self.key
+        &self.buf[..self.key_len as usize]
     }
     /// Order of two versions; an error when their schemes differ.
     pub fn try_cmp(&self, other: &Version) -> Result<Ordering, crate::Error> {
@@ -45,13 +67,13 @@ impl Version {
                 other.scheme.name(),
             ));
         }
-        Ok(cmp_keys(self.scheme, &self.key, &other.key))
+        Ok(cmp_keys(self.scheme, self.sort_key(), other.sort_key()))
     }
 }
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(self.as_str())
     }
 }
 
@@ -75,7 +97,7 @@ impl std::hash::Hash for Version {
         self.scheme.hash(state);
         // Maven keys of equal versions may differ (the tree keeps items that compare equal to nothing).
         if self.scheme != Scheme::Maven {
-            self.key.hash(state);
+            self.sort_key().hash(state);
         }
     }
 }
@@ -90,7 +112,7 @@ impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
         self.scheme
             .cmp(&other.scheme)
-            .then_with(|| cmp_keys(self.scheme, &self.key, &other.key))
+            .then_with(|| cmp_keys(self.scheme, self.sort_key(), other.sort_key()))
     }
 }
 

@@ -160,6 +160,24 @@ fn is_canonical_never_disagrees_with_the_parser() {
                 Purl::parse_lenient(s).unwrap_or_else(|e| panic!("{s:?} taken as canonical: {e}"));
             assert_eq!(p.to_string(), s, "taken as canonical");
         }
+        if let Some(parts) = Purl::canonical_parts(s) {
+            let p = Purl::parse_lenient(s).unwrap();
+            assert_eq!(parts.ty, p.ty(), "{s}");
+            assert_eq!(parts.namespace, p.namespace(), "{s}");
+            assert_eq!(parts.name, p.name(), "{s}");
+            assert_eq!(parts.version, p.version(), "{s}");
+            assert_eq!(parts.subpath, p.subpath(), "{s}");
+            let mut n = 0;
+            for (k, v) in p.qualifiers() {
+                assert_eq!(parts.qualifier(k), Some(v.as_str()), "{s}");
+                n += 1;
+            }
+            assert_eq!(
+                parts.qualifiers.map_or(0, |q| q.split('&').count()),
+                n,
+                "{s}"
+            );
+        }
     }
     fn strings(v: &Value, out: &mut Vec<String>) {
         match v {
