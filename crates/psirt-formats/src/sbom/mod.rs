@@ -37,11 +37,12 @@
 //! Memory: validation needs the whole document as a `serde_json::Value` (the jsonschema crate has no streaming
 //! mode, and a document must be checked whole before anything is accepted). Measured by the `sbom` bench at 100k
 //! components: a validated import peaks at ~380 MiB for a 32.5 MiB CycloneDX document (11.7× its size) and ~460
-//! MiB for a 78 MiB SPDX one (5.9×); the result itself is ~110 MiB. Acceptable for a server importing one SBOM at a
+//! MiB for a 78 MiB SPDX one (5.9×); the result itself is ~80–95 MiB. Acceptable for a server importing one SBOM at a
 //! time; the HTTP layer should cap upload size (a 1M-component SBOM would need ~4 GiB). The Value is then consumed
 //! (strings moved, not copied) by the same streaming visitor as the parse-only path, which parses straight from
-//! the bytes, borrows what it only looks up (refs, raw purls) and converts each top-level component as soon as it
-//! is parsed (no intermediate `Vec`): parse-only peaks at ~3.8× (CycloneDX) / ~1.8× (SPDX) the input size.
+//! the text (UTF-8 checked once for the whole document), borrows what it only looks up (refs, raw purls, SPDX
+//! external references and licenses until kept) and converts each top-level component as soon as it is parsed (no
+//! intermediate `Vec`): parse-only peaks at ~3.1× (CycloneDX) / ~1.5× (SPDX) the input size.
 
 mod build;
 mod cyclonedx;
