@@ -187,7 +187,13 @@ pub async fn import_feed(
     let reader = tokio::task::spawn_blocking(move || {
         let mut on_record = |item: Result<IntelRecord, psirt_formats::intel::RecordError>| {
             let item = match item {
-                Ok(r) => Item::Record(Box::new(r)),
+                Ok(r) => match r.raw.canonical().err().map(|e| e.to_string()) {
+                    // Only possible without validation (the text is then not parsed whole): a record whose text
+                    // does not parse back, e.g. a lone surrogate escape in a field the model skips, is this
+                    // record's error, not the import's.
+                    Some(e) => Item::Error(r.id.clone(), format!("record text: {e}")),
+                    None => Item::Record(Box::new(r)),
+                },
                 Err(e) => Item::Error(e.locator.to_string(), e.error.to_string()),
             };
             // The receiver only goes away when storing failed: stop reading.

@@ -37,8 +37,9 @@ use super::osv::osv_from_text;
 use super::{parse_epss, IntelRecord, IntelSource, RawRecord};
 use crate::ParseOptions;
 
-/// Largest single document (file, zip entry, decompressed `.json.gz`) read: far above any real record (the KEV
-/// catalog is ~1.3 MB) and a bound on what a zip or gzip bomb can make us allocate.
+/// Largest single document (file, zip entry, decompressed `.json.gz`, JSON line) read: far above any real record
+/// (the KEV catalog is ~1.3 MB) and, with the pipeline's in-flight budget (64 MiB of input, or one document when
+/// larger), a bound on what a zip or gzip bomb can make us allocate.
 pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 
 /// Progress is reported at most every this many records (and at the end of every file).
@@ -466,7 +467,34 @@ impl Inline<'_, '_> {
 }
 
 /// One JSON document of `kind` into `out`: one record or its error (OSV, CVE 5, CSAF), or a KEV catalog's entries.
+/// [`parse_document_unguarded`], with a panic (a bug in a codec) turned into that record's error: one record
+/// must not end an import of thousands (the panic message still goes to stderr).
 pub(super) fn parse_document(
+    kind: FeedKind,
+    options: &ParseOptions,
+    bytes: &[u8],
+    loc: Locator,
+    out: &mut Vec<Result<IntelRecord, RecordError>>,
+) {
+    let locator = loc.clone();
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse_document_unguarded(kind, options, bytes, loc, out)
+    }));
+    if parsed.is_err() {
+        out.clear();
+        out.push(Err(RecordError {
+            locator,
+            error: IntelError::Model {
+                pointer: String::new(),
+                message: "internal error while reading this record (a psirt bug, please report it); the rest \
+                          of the feed is read"
+                    .into(),
+            },
+        }));
+    }
+}
+
+fn parse_document_unguarded(
     kind: FeedKind,
     options: &ParseOptions,
     bytes: &[u8],

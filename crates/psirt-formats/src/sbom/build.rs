@@ -13,7 +13,9 @@ use super::{
     SbomWarning, Stage, MAX_WARNINGS,
 };
 
-/// Randomly seeded per map (foldhash): document strings are input, so the seed keeps their hashes unpredictable.
+/// foldhash, seeded per process and per map. Not a defence against a determined HashDoS attacker (foldhash does not
+/// claim that); acceptable here: uploads are authenticated and size-capped, hashes and map order are never shown,
+/// and `by_key` confirms every hit against the key itself.
 type Seeded = foldhash::quality::RandomState;
 
 /// A hasher for keys that already are hashes (seeded foldhash outputs): passes the u64 through.
