@@ -252,3 +252,132 @@ fn serde_forms() {
     assert_eq!(serde_json::to_value(&p).unwrap(), "pkg:pypi/django-x@1.0");
     assert!(Scheme::SemVer.parse(&"1".repeat(2000)).is_err());
 }
+
+/// The schema's pseudo-code, written plainly over parsed versions: events sorted by version (`introduced: "0"`
+/// first, opening before closing at equal versions), no early exit; then the limits.
+fn reference(scheme: Scheme, events: &[Event], v: &str) -> bool {
+    let parse = |s: &str| scheme.parse(s).unwrap();
+    let v = parse(v);
+    let key = |e: &Event| -> (Option<psirt_versions::version::Version>, u8) {
+        let (x, rank) = match e {
+            Introduced(x) => (x, 0),
+            LastAffected(x) => (x, 1),
+            Fixed(x) => (x, 2),
+            Limit(x) => (x, 3),
+        };
+        ((x != "0" && x != "*").then(|| parse(x)), rank)
+    };
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by(|a, b| {
+        let (ka, ra) = key(a);
+        let (kb, rb) = key(b);
+        ka.cmp(&kb).then(ra.cmp(&rb))
+    });
+    let mut vulnerable = false;
+    for e in sorted {
+        match e {
+            Introduced(x) if x == "0" || v >= parse(x) => vulnerable = true,
+            Fixed(x) if v >= parse(x) => vulnerable = false,
+            LastAffected(x) if v > parse(x) => vulnerable = false,
+            _ => {}
+        }
+    }
+    let limits: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Limit(x) => Some(x),
+            _ => None,
+        })
+        .collect();
+    if vulnerable && !limits.is_empty() && !limits.iter().any(|l| *l == "*") {
+        return limits.iter().any(|l| v < parse(l));
+    }
+    vulnerable
+}
+
+/// Random event lists (unsorted, duplicates, `introduced` equal to `fixed`, `last_affected`, `limit`) over small
+/// version pools per scheme: the compiled evaluation (which stops at the first event above the version) agrees with
+/// the plain walk for every version of the pool.
+#[test]
+fn compiled_evaluation_agrees_with_the_plain_walk() {
+    let pools: [(&str, &[&str]); 5] = [
+        (
+            "PyPI",
+            &[
+                "0.9",
+                "1.0",
+                "1.0.post1",
+                "1.1a1",
+                "1.1",
+                "2.0.dev1",
+                "2.0",
+                "10.0",
+            ],
+        ),
+        (
+            "npm",
+            &["0.1.0", "1.0.0-rc.1", "1.0.0", "1.2.3", "2.0.0", "2.0.1"],
+        ),
+        (
+            "Maven",
+            &[
+                "1.0-alpha",
+                "1.0",
+                "1.0.1",
+                "1.1-SNAPSHOT",
+                "1.1",
+                "2.0.Final",
+            ],
+        ),
+        (
+            "Debian",
+            &["1:0.9", "1.0~rc1", "1.0", "1.0-1", "1.0+b1", "2.0"],
+        ),
+        (
+            "crates.io",
+            &["0.1.0", "0.2.0", "1.0.0", "1.0.1", "2.0.0-alpha.1"],
+        ),
+    ];
+    let mut state = 0x5eed_u64;
+    let mut next = move |n: usize| {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    };
+    let mut checked = 0;
+    for (eco, pool) in pools {
+        let scheme = Ecosystem::from_osv(eco).unwrap().scheme();
+        for _ in 0..400 {
+            let mut events = Vec::new();
+            for _ in 0..1 + next(5) {
+                let x = |i: usize| pool[i].to_string();
+                events.push(match next(9) {
+                    0 => Introduced(s("0")),
+                    1 | 2 => Introduced(x(next(pool.len()))),
+                    3 | 4 => Fixed(x(next(pool.len()))),
+                    5 => LastAffected(x(next(pool.len()))),
+                    6 => Limit(x(next(pool.len()))),
+                    7 => Limit(s("*")),
+                    _ => Fixed(x(next(pool.len()))),
+                });
+            }
+            let kind = if eco == "npm" || eco == "crates.io" {
+                RangeKind::Semver
+            } else {
+                RangeKind::Ecosystem
+            };
+            let e = entry(eco, kind, events.clone(), &[]);
+            for v in pool {
+                assert_eq!(
+                    affected(&e, v).unwrap(),
+                    reference(scheme, &events, v),
+                    "{eco} {v} {events:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}
