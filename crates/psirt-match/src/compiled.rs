@@ -72,25 +72,58 @@ impl CompiledEntry {
         }))
     }
 
-    /// Whether the version is affected. `parsed` is `raw` parsed with the package's scheme (`None`: it does not
-    /// parse, and only the `versions` list can match it by text).
-    pub(crate) fn contains(&self, raw: &str, parsed: Option<&Version>) -> bool {
-        let Some(parsed) = parsed else {
-            return self
-                .unparsed_versions
-                .binary_search_by(|v| (**v).cmp(raw))
-                .is_ok();
+    /// Whether the version is affected.
+    pub(crate) fn contains(&self, version: &Candidate) -> bool {
+        let parsed = match version {
+            Candidate::Parsed(p) => p,
+            // A version that does not parse: only the `versions` list can match it, by text.
+            Candidate::Unparsed(raw) => {
+                return self
+                    .unparsed_versions
+                    .binary_search_by(|v| (**v).cmp(raw))
+                    .is_ok();
+            }
         };
         for r in &self.ranges {
             if r.scheme() == self.scheme {
                 if r.contains(parsed) {
                     return true;
                 }
-            } else if r.scheme().parse(raw).is_ok_and(|v| r.contains(&v)) {
+            } else if r
+                .scheme()
+                .parse(parsed.as_str())
+                .is_ok_and(|v| r.contains(&v))
+            {
                 // A SEMVER range in an ecosystem with its own scheme: rare (none in the OSV corpus), parsed here.
                 return true;
             }
         }
         self.parsed_versions.binary_search(parsed).is_ok()
+    }
+}
+
+/// A version to evaluate: parsed once with its package's scheme (the text is kept inside: [`Version::as_str`]), or
+/// its text when the scheme cannot parse it.
+#[derive(Debug)]
+pub(crate) enum Candidate {
+    Parsed(Version),
+    Unparsed(Box<str>),
+}
+
+impl Candidate {
+    /// Parse `text` with `scheme`.
+    pub(crate) fn new(scheme: Scheme, text: &str) -> Candidate {
+        match scheme.parse(text) {
+            Ok(v) => Candidate::Parsed(v),
+            Err(_) => Candidate::Unparsed(text.into()),
+        }
+    }
+
+    /// The text as given.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Candidate::Parsed(v) => v.as_str(),
+            Candidate::Unparsed(t) => t,
+        }
     }
 }

@@ -2,12 +2,15 @@
 //! package versions (see the crate docs for the layout).
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use psirt_versions::{Purl, Version};
+use hashbrown::HashTable;
 
-use crate::compiled::CompiledEntry;
-use crate::hash::{FxMap, FxSet};
+use psirt_versions::Purl;
+
+use crate::compiled::{Candidate, CompiledEntry};
+use crate::hash::{FxHasher, FxMap, FxSet};
 use crate::model::{
     AdvisoryInput, AdvisoryMatches, Changes, ComponentInput, ComponentRef, IndexStats, Match,
 };
@@ -22,7 +25,9 @@ type AdvIdx = u32;
 #[derive(Debug)]
 struct Package {
     key: PackageKey,
-    slots: FxMap<Box<str>, SlotId>,
+    /// Its slots, by their version text: hashed with [`version_hash`], compared with the slot's own text (the
+    /// text is kept once, in the slot).
+    slots: HashTable<SlotId>,
     /// The compiled `affected[]` entries naming this package, with their advisory: stored here, contiguous, because
     /// evaluating a version walks exactly this list.
     entries: Vec<(AdvIdx, CompiledEntry)>,
@@ -32,9 +37,8 @@ struct Package {
 #[derive(Debug)]
 struct Slot {
     pkg: PkgId,
-    version: Box<str>,
-    /// `version` parsed once with the package's scheme; `None` when it does not parse.
-    parsed: Option<Version>,
+    /// The version, parsed once with the package's scheme (or its text, when it does not parse).
+    version: Candidate,
     /// (product version, component), unordered.
     instances: Vec<(i64, i64)>,
     /// Advisories affecting this version, sorted.
@@ -77,6 +81,11 @@ pub struct Index {
 enum PurlPackage<'a> {
     Known(PkgId),
     New(PackageKey, Option<&'a str>),
+}
+
+/// The hash of a version text in [`Package::slots`].
+fn version_hash(version: &str) -> u64 {
+    std::hash::BuildHasherDefault::<FxHasher>::default().hash_one(version)
 }
 
 fn idx(i: u32) -> usize {
@@ -140,7 +149,7 @@ impl Index {
         let id = new_id(self.packages.len());
         self.packages.push(Package {
             key: key.clone(),
-            slots: FxMap::default(),
+            slots: HashTable::new(),
             entries: Vec::new(),
         });
         self.pkg_ids.insert(key, id);
@@ -148,11 +157,11 @@ impl Index {
     }
 
     /// The advisories affecting a version of package `p`, sorted, unique (into `out`, cleared first).
-    fn evaluate(&self, p: PkgId, version: &str, parsed: Option<&Version>, out: &mut Vec<AdvIdx>) {
+    fn evaluate(&self, p: PkgId, version: &Candidate, out: &mut Vec<AdvIdx>) {
         out.clear();
         for (a, e) in &self.packages[idx(p)].entries {
             // Entries of one advisory are adjacent: skip the rest once it matched.
-            if out.last() != Some(a) && e.contains(version, parsed) {
+            if out.last() != Some(a) && e.contains(version) {
                 out.push(*a);
             }
         }
@@ -238,12 +247,12 @@ impl Index {
         let mut new_slots = Vec::new();
         for &p in &pkgs {
             let pkg = &self.packages[idx(p)];
-            for &s in pkg.slots.values() {
+            for &s in &pkg.slots {
                 if let Some(slot) = self.slot(s) {
                     let hit = pkg
                         .entries
                         .iter()
-                        .any(|(x, e)| *x == a && e.contains(&slot.version, slot.parsed.as_ref()));
+                        .any(|(x, e)| *x == a && e.contains(&slot.version));
                     if hit {
                         new_slots.push(s);
                     }
@@ -512,18 +521,18 @@ impl Index {
 
     /// The slot of (package, version), created and matched against the package's advisories when new.
     fn slot_for(&mut self, p: PkgId, version: &str) -> SlotId {
-        if let Some(&s) = self.packages[idx(p)].slots.get(version) {
+        let hash = version_hash(version);
+        if let Some(&s) = self.find_slot(p, hash, version) {
             return s;
         }
         let scheme = self.packages[idx(p)].key.ecosystem.scheme();
-        let parsed = scheme.parse(version).ok();
+        let version = Candidate::new(scheme, version);
         let mut advisories = Vec::new();
-        self.evaluate(p, version, parsed.as_ref(), &mut advisories);
+        self.evaluate(p, &version, &mut advisories);
         advisories.shrink_to_fit();
         let slot = Slot {
             pkg: p,
-            version: version.into(),
-            parsed,
+            version,
             instances: Vec::new(),
             advisories,
         };
@@ -539,9 +548,19 @@ impl Index {
                 insert_sorted(&mut adv.slots, s);
             }
         }
-        self.packages[idx(p)].slots.insert(version.into(), s);
         self.slots[idx(s)] = Some(slot);
+        let slots = &self.slots;
+        self.packages[idx(p)]
+            .slots
+            .insert_unique(hash, s, |&x| slot_hash(slots, x));
         s
+    }
+
+    /// The slot of package `p` whose version text is `version` (`hash`: its [`version_hash`]).
+    fn find_slot(&self, p: PkgId, hash: u64, version: &str) -> Option<&SlotId> {
+        self.packages[idx(p)].slots.find(hash, |&s| {
+            self.slot(s).is_some_and(|x| x.version.as_str() == version)
+        })
     }
 
     fn free_slot_if_unused(&mut self, s: SlotId) {
@@ -556,7 +575,13 @@ impl Index {
                 remove_sorted(&mut adv.slots, s);
             }
         }
-        self.packages[idx(slot.pkg)].slots.remove(&slot.version);
+        let text = slot.version.as_str();
+        if let Ok(e) = self.packages[idx(slot.pkg)]
+            .slots
+            .find_entry(version_hash(text), |&x| x == s)
+        {
+            e.remove();
+        }
         self.free_slots.push(s);
     }
 
@@ -605,14 +630,16 @@ impl Index {
         let Some(&p) = self.pkg_ids.get(&key) else {
             return Ok(Vec::new());
         };
-        let pkg = &self.packages[idx(p)];
         let evaluated;
-        let advs: &[AdvIdx] = match pkg.slots.get(&*version).and_then(|&s| self.slot(s)) {
+        let found = self
+            .find_slot(p, version_hash(&version), &version)
+            .and_then(|&s| self.slot(s));
+        let advs: &[AdvIdx] = match found {
             Some(slot) => &slot.advisories,
             None => {
-                let parsed = key.ecosystem.scheme().parse(&version).ok();
+                let version = Candidate::new(key.ecosystem.scheme(), &version);
                 let mut advs = Vec::new();
-                self.evaluate(p, &version, parsed.as_ref(), &mut advs);
+                self.evaluate(p, &version, &mut advs);
                 evaluated = advs;
                 &evaluated
             }
@@ -652,7 +679,7 @@ impl Index {
                 // Weight: evaluations plus output size.
                 let w = p
                     .slots
-                    .values()
+                    .iter()
                     .filter_map(|&s| self.slot(s))
                     .map(|s| s.instances.len() + p.entries.len())
                     .sum();
@@ -750,13 +777,13 @@ impl Index {
         let mut advs = Vec::new();
         let mut total = 0;
         for (pkg, _) in packages {
-            for slot in pkg.slots.values().filter_map(|&s| self.slot(s)) {
+            for slot in pkg.slots.iter().filter_map(|&s| self.slot(s)) {
                 if slot.instances.is_empty() {
                     continue;
                 }
                 advs.clear();
                 for (a, e) in &pkg.entries {
-                    if advs.last() != Some(a) && e.contains(&slot.version, slot.parsed.as_ref()) {
+                    if advs.last() != Some(a) && e.contains(&slot.version) {
                         advs.push(*a);
                     }
                 }
@@ -768,6 +795,14 @@ impl Index {
         }
         (hits, total)
     }
+}
+
+/// The [`version_hash`] of slot `s`'s version (a rehash of [`Package::slots`]; every slot there exists).
+fn slot_hash(slots: &[Option<Slot>], s: SlotId) -> u64 {
+    slots
+        .get(idx(s))
+        .and_then(Option::as_ref)
+        .map_or(0, |x| version_hash(x.version.as_str()))
 }
 
 /// Run the jobs, one on the calling thread when there is a single job, else each on a scoped thread; results in
