@@ -119,6 +119,14 @@ impl Candidate {
         }
     }
 
+    /// Whether the text as given is `text`.
+    pub(crate) fn is(&self, text: &str) -> bool {
+        match self {
+            Candidate::Parsed(v) => v.as_bytes() == text.as_bytes(),
+            Candidate::Unparsed(t) => **t == *text,
+        }
+    }
+
     /// The text as given.
     pub(crate) fn as_str(&self) -> &str {
         match self {

@@ -503,6 +503,15 @@ impl Index {
             purl: purl.to_string(),
             source,
         };
+        // The text before the version alone decides the package, and a version of unencoded characters only
+        // leaves the purl canonical: a package seen before is found without reading the rest.
+        if let Some((path, version)) = purl.rsplit_once('@') {
+            if Purl::canonical_version_text(version) {
+                if let Some(&p) = self.purl_paths.get(path) {
+                    return Ok((PurlPackage::Known(p), Some(Cow::Borrowed(version))));
+                }
+            }
+        }
         let Some(parts) = Purl::canonical_parts(purl) else {
             let (key, version) = purl_key(purl)?;
             return Ok((PurlPackage::New(key, None), version));
@@ -559,7 +568,7 @@ impl Index {
     /// The slot of package `p` whose version text is `version` (`hash`: its [`version_hash`]).
     fn find_slot(&self, p: PkgId, hash: u64, version: &str) -> Option<&SlotId> {
         self.packages[idx(p)].slots.find(hash, |&s| {
-            self.slot(s).is_some_and(|x| x.version.as_str() == version)
+            self.slot(s).is_some_and(|x| x.version.is(version))
         })
     }
 

@@ -51,6 +51,11 @@ impl Version {
         // The bytes after the key are a copy of a `&str`.
         std::str::from_utf8(&self.buf[self.key_len as usize..]).unwrap_or_default()
     }
+    /// The bytes of [`Version::as_str`], without its UTF-8 check (comparing a text with the version's:
+    /// `v.as_bytes() == text.as_bytes()`).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(self.key_len as usize..).unwrap_or_default()
+    }
     /// The scheme the version was parsed with.
     pub fn scheme(&self) -> Scheme {
         self.scheme
