@@ -76,6 +76,8 @@ impl CompiledEntry {
     pub(crate) fn contains(&self, version: &Candidate) -> bool {
         let parsed = match version {
             Candidate::Parsed(p) => p,
+            // Not read yet (its package had no entries): read it now, with the package's scheme.
+            Candidate::Unread(raw) => return self.contains(&Candidate::new(self.scheme, raw)),
             // A version that does not parse: only the `versions` list can match it, by text.
             Candidate::Unparsed(raw) => {
                 return self
@@ -103,11 +105,14 @@ impl CompiledEntry {
 }
 
 /// A version to evaluate: parsed once with its package's scheme (the text is kept inside: [`Version::as_str`]), or
-/// its text when the scheme cannot parse it.
+/// its text when the scheme cannot parse it, or its text not read yet.
 #[derive(Debug)]
 pub(crate) enum Candidate {
     Parsed(Version),
     Unparsed(Box<str>),
+    /// Not parsed yet: the index leaves the versions of packages that no advisory names as text until one does
+    /// (most of an inventory; [`Candidate::read`]). Evaluating it parses it on the spot.
+    Unread(Box<str>),
 }
 
 impl Candidate {
@@ -123,7 +128,7 @@ impl Candidate {
     pub(crate) fn is(&self, text: &str) -> bool {
         match self {
             Candidate::Parsed(v) => v.as_bytes() == text.as_bytes(),
-            Candidate::Unparsed(t) => **t == *text,
+            Candidate::Unparsed(t) | Candidate::Unread(t) => **t == *text,
         }
     }
 
@@ -131,7 +136,14 @@ impl Candidate {
     pub(crate) fn as_str(&self) -> &str {
         match self {
             Candidate::Parsed(v) => v.as_str(),
-            Candidate::Unparsed(t) => t,
+            Candidate::Unparsed(t) | Candidate::Unread(t) => t,
+        }
+    }
+
+    /// Parse an unread version with `scheme` (its package's); others stay as they are.
+    pub(crate) fn read(&mut self, scheme: Scheme) {
+        if let Candidate::Unread(t) = self {
+            *self = Candidate::new(scheme, t);
         }
     }
 }

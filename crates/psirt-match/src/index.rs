@@ -37,7 +37,8 @@ struct Package {
 #[derive(Debug)]
 struct Slot {
     pkg: PkgId,
-    /// The version, parsed once with the package's scheme (or its text, when it does not parse).
+    /// The version, parsed once with the package's scheme (or its text, when it does not parse), when an advisory
+    /// names the package; else its text, unread (parsed when an advisory first names the package).
     version: Candidate,
     /// (product version, component), unordered.
     instances: Vec<(i64, i64)>,
@@ -238,6 +239,9 @@ impl Index {
         let mut pkgs = Vec::with_capacity(compiled.len());
         for (key, e) in compiled {
             let p = self.intern(key);
+            if self.packages[idx(p)].entries.is_empty() {
+                self.read_versions(p);
+            }
             self.packages[idx(p)].entries.push((a, e));
             pkgs.push(p);
         }
@@ -266,6 +270,17 @@ impl Index {
             adv.packages = pkgs;
         }
         Ok(self.set_advisory_slots(a, &old_slots, new_slots))
+    }
+
+    /// Parse the versions of package `p`'s slots left unread (see [`Slot::version`]).
+    fn read_versions(&mut self, p: PkgId) {
+        let pkg = &self.packages[idx(p)];
+        let scheme = pkg.key.ecosystem.scheme();
+        for &s in &pkg.slots {
+            if let Some(slot) = self.slots.get_mut(idx(s)).and_then(Option::as_mut) {
+                slot.version.read(scheme);
+            }
+        }
     }
 
     /// Detach an advisory's entries from their packages; returns the slots it affected (its list is emptied).
@@ -534,11 +549,17 @@ impl Index {
         if let Some(&s) = self.find_slot(p, hash, version) {
             return s;
         }
-        let scheme = self.packages[idx(p)].key.ecosystem.scheme();
-        let version = Candidate::new(scheme, version);
+        let pkg = &self.packages[idx(p)];
         let mut advisories = Vec::new();
-        self.evaluate(p, &version, &mut advisories);
-        advisories.shrink_to_fit();
+        // A version of a package that no advisory names stays unread (nothing to evaluate it against yet).
+        let version = if pkg.entries.is_empty() {
+            Candidate::Unread(version.into())
+        } else {
+            let version = Candidate::new(pkg.key.ecosystem.scheme(), version);
+            self.evaluate(p, &version, &mut advisories);
+            advisories.shrink_to_fit();
+            version
+        };
         let slot = Slot {
             pkg: p,
             version,
