@@ -25,9 +25,10 @@ type AdvIdx = u32;
 #[derive(Debug)]
 struct Package {
     key: PackageKey,
-    /// Its slots, by their version text: hashed with [`version_hash`], compared with the slot's own text (the
-    /// text is kept once, in the slot).
-    slots: HashTable<SlotId>,
+    /// Its slots, by their version text: each with its text's [`version_hash`] (growing the table rehashes
+    /// without reading the slots; a lookup reads only slots of the same hash), compared with the slot's own text
+    /// (the text is kept once, in the slot).
+    slots: HashTable<(SlotId, u32)>,
     /// The compiled `affected[]` entries naming this package, with their advisory: stored here, contiguous, because
     /// evaluating a version walks exactly this list.
     entries: Vec<(AdvIdx, CompiledEntry)>,
@@ -84,9 +85,16 @@ enum PurlPackage<'a> {
     New(PackageKey, Option<&'a str>),
 }
 
-/// The hash of a version text in [`Package::slots`].
-fn version_hash(version: &str) -> u64 {
-    std::hash::BuildHasherDefault::<FxHasher>::default().hash_one(version)
+/// The hash of a version text in [`Package::slots`], 32 bits (kept beside each slot id there).
+fn version_hash(version: &str) -> u32 {
+    let h = std::hash::BuildHasherDefault::<FxHasher>::default().hash_one(version);
+    (h ^ (h >> 32)) as u32
+}
+
+/// A [`version_hash`] as the table's hash: both halves (the table takes its buckets from the low bits and its tags
+/// from the high ones).
+fn table_hash(h: u32) -> u64 {
+    (u64::from(h) << 32) | u64::from(h)
 }
 
 fn idx(i: u32) -> usize {
@@ -251,7 +259,7 @@ impl Index {
         let mut new_slots = Vec::new();
         for &p in &pkgs {
             let pkg = &self.packages[idx(p)];
-            for &s in &pkg.slots {
+            for &(s, _) in &pkg.slots {
                 if let Some(slot) = self.slot(s) {
                     let hit = pkg
                         .entries
@@ -276,7 +284,7 @@ impl Index {
     fn read_versions(&mut self, p: PkgId) {
         let pkg = &self.packages[idx(p)];
         let scheme = pkg.key.ecosystem.scheme();
-        for &s in &pkg.slots {
+        for &(s, _) in &pkg.slots {
             if let Some(slot) = self.slots.get_mut(idx(s)).and_then(Option::as_mut) {
                 slot.version.read(scheme);
             }
@@ -546,7 +554,7 @@ impl Index {
     /// The slot of (package, version), created and matched against the package's advisories when new.
     fn slot_for(&mut self, p: PkgId, version: &str) -> SlotId {
         let hash = version_hash(version);
-        if let Some(&s) = self.find_slot(p, hash, version) {
+        if let Some(s) = self.find_slot(p, hash, version) {
             return s;
         }
         let pkg = &self.packages[idx(p)];
@@ -579,18 +587,20 @@ impl Index {
             }
         }
         self.slots[idx(s)] = Some(slot);
-        let slots = &self.slots;
         self.packages[idx(p)]
             .slots
-            .insert_unique(hash, s, |&x| slot_hash(slots, x));
+            .insert_unique(table_hash(hash), (s, hash), |&(_, h)| table_hash(h));
         s
     }
 
     /// The slot of package `p` whose version text is `version` (`hash`: its [`version_hash`]).
-    fn find_slot(&self, p: PkgId, hash: u64, version: &str) -> Option<&SlotId> {
-        self.packages[idx(p)].slots.find(hash, |&s| {
-            self.slot(s).is_some_and(|x| x.version.is(version))
-        })
+    fn find_slot(&self, p: PkgId, hash: u32, version: &str) -> Option<SlotId> {
+        self.packages[idx(p)]
+            .slots
+            .find(table_hash(hash), |&(s, h)| {
+                h == hash && self.slot(s).is_some_and(|x| x.version.is(version))
+            })
+            .map(|&(s, _)| s)
     }
 
     fn free_slot_if_unused(&mut self, s: SlotId) {
@@ -605,10 +615,10 @@ impl Index {
                 remove_sorted(&mut adv.slots, s);
             }
         }
-        let text = slot.version.as_str();
+        let hash = version_hash(slot.version.as_str());
         if let Ok(e) = self.packages[idx(slot.pkg)]
             .slots
-            .find_entry(version_hash(text), |&x| x == s)
+            .find_entry(table_hash(hash), |&(x, _)| x == s)
         {
             e.remove();
         }
@@ -663,7 +673,7 @@ impl Index {
         let evaluated;
         let found = self
             .find_slot(p, version_hash(&version), &version)
-            .and_then(|&s| self.slot(s));
+            .and_then(|s| self.slot(s));
         let advs: &[AdvIdx] = match found {
             Some(slot) => &slot.advisories,
             None => {
@@ -710,7 +720,7 @@ impl Index {
                 let w = p
                     .slots
                     .iter()
-                    .filter_map(|&s| self.slot(s))
+                    .filter_map(|&(s, _)| self.slot(s))
                     .map(|s| s.instances.len() + p.entries.len())
                     .sum();
                 (p, w)
@@ -807,7 +817,7 @@ impl Index {
         let mut advs = Vec::new();
         let mut total = 0;
         for (pkg, _) in packages {
-            for slot in pkg.slots.iter().filter_map(|&s| self.slot(s)) {
+            for slot in pkg.slots.iter().filter_map(|&(s, _)| self.slot(s)) {
                 if slot.instances.is_empty() {
                     continue;
                 }
@@ -825,14 +835,6 @@ impl Index {
         }
         (hits, total)
     }
-}
-
-/// The [`version_hash`] of slot `s`'s version (a rehash of [`Package::slots`]; every slot there exists).
-fn slot_hash(slots: &[Option<Slot>], s: SlotId) -> u64 {
-    slots
-        .get(idx(s))
-        .and_then(Option::as_ref)
-        .map_or(0, |x| version_hash(x.version.as_str()))
 }
 
 /// Run the jobs, one on the calling thread when there is a single job, else each on a scoped thread; results in
