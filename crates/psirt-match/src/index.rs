@@ -408,7 +408,11 @@ impl Index {
         components: &[ComponentInput],
         changes: bool,
     ) -> Result<Changes, Error> {
-        let mut parsed = Vec::with_capacity(components.len());
+        // (component, package, version); a package to intern is a place in `new` (most are known: the list stays
+        // small, a key is a hundred bytes).
+        let mut parsed: Vec<(i64, Result<PkgId, u32>, Cow<'_, str>)> =
+            Vec::with_capacity(components.len());
+        let mut new = Vec::new();
         let mut seen = FxSet::with_capacity_and_hasher(components.len(), Default::default());
         for c in components {
             if c.product_version_id != product_version_id {
@@ -422,8 +426,27 @@ impl Index {
                 return Err(Error::DuplicateComponent(c.component_id));
             }
             let (pkg, version) = self.purl_package(&c.purl)?;
+            let pkg = match pkg {
+                PurlPackage::Known(p) => Ok(p),
+                PurlPackage::New(key, path) => {
+                    new.push((key, path));
+                    Err(new_id(new.len() - 1))
+                }
+            };
             parsed.push((c.component_id, pkg, version.unwrap_or_default()));
         }
+
+        // The update is accepted: intern its new packages (in component order; a package may come twice).
+        let new: Vec<PkgId> = new
+            .into_iter()
+            .map(|(key, path)| {
+                let p = self.intern(key);
+                if let Some(path) = path {
+                    self.purl_paths.insert(path.into(), p);
+                }
+                p
+            })
+            .collect();
 
         let old = self.detach_product_version(product_version_id);
         let old_matches = if changes {
@@ -435,14 +458,8 @@ impl Index {
         let mut members = Vec::with_capacity(parsed.len());
         for (component, pkg, version) in parsed {
             let p = match pkg {
-                PurlPackage::Known(p) => p,
-                PurlPackage::New(key, path) => {
-                    let p = self.intern(key);
-                    if let Some(path) = path {
-                        self.purl_paths.insert(path.into(), p);
-                    }
-                    p
-                }
+                Ok(p) => p,
+                Err(i) => new[idx(i)],
             };
             let s = self.slot_for(p, &version);
             if let Some(slot) = self.slot_mut(s) {
