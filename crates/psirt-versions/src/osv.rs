@@ -113,27 +113,28 @@ impl CompiledRange {
                 Event::Limit(v) if v == "*" => continue,
                 e => Some(scheme.parse(e.version())?),
             };
-            events.push((v, e.clone()));
+            // The kind and tie rank only (not a copy of the event and its version text).
+            let kind = match e {
+                Event::Introduced(_) => EventKind::Introduced,
+                Event::LastAffected(_) => EventKind::LastAffected,
+                Event::Fixed(_) => EventKind::Fixed,
+                Event::Limit(_) => EventKind::Limit,
+            };
+            events.push((v, kind, e.rank()));
         }
-        events.sort_by(|(a, ea), (b, eb)| {
+        events.sort_by(|(a, _, ra), (b, _, rb)| {
             let o = match (a, b) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Less,
                 (Some(_), None) => Ordering::Greater,
                 (Some(a), Some(b)) => a.cmp(b),
             };
-            o.then(ea.rank().cmp(&eb.rank()))
+            o.then(ra.cmp(rb))
         });
         let mut keys = Vec::new();
         let events = events
             .into_iter()
-            .map(|(v, e)| {
-                let kind = match e {
-                    Event::Introduced(_) => EventKind::Introduced,
-                    Event::LastAffected(_) => EventKind::LastAffected,
-                    Event::Fixed(_) => EventKind::Fixed,
-                    Event::Limit(_) => EventKind::Limit,
-                };
+            .map(|(v, kind, _)| {
                 let span = v.map(|v| {
                     // Keys are short and the events few: the buffer stays far below 4 GiB.
                     let start = u32::try_from(keys.len()).unwrap_or(u32::MAX);
