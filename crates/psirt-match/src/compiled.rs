@@ -12,7 +12,10 @@ use psirt_versions::{CompiledRange, OsvAffectedRanges, RangeKind, Scheme, Versio
 pub(crate) struct CompiledEntry {
     /// The package's scheme: the one component versions are parsed with.
     scheme: Scheme,
-    ranges: Vec<CompiledRange>,
+    /// The first of the ranges, inline (most entries have one: evaluating it reads no separate list), then the
+    /// others.
+    first_range: Option<CompiledRange>,
+    more_ranges: Vec<CompiledRange>,
     /// The `versions` list parsed, sorted (binary search), less the versions `ranges` already cover. A text equal
     /// to a listed version parses to an equal version, so the text comparison needs only the unparsable ones.
     parsed_versions: Vec<Version>,
@@ -63,10 +66,14 @@ impl CompiledEntry {
         parsed_versions.dedup();
         unparsed_versions.sort_unstable();
         unparsed_versions.dedup();
+        let mut ranges = ranges.into_iter();
+        let first_range = ranges.next();
+        let ranges: Vec<CompiledRange> = ranges.collect();
         parsed_versions.shrink_to_fit();
         Ok(Some(CompiledEntry {
             scheme,
-            ranges,
+            first_range,
+            more_ranges: ranges,
             parsed_versions,
             unparsed_versions,
         }))
@@ -86,7 +93,7 @@ impl CompiledEntry {
                     .is_ok();
             }
         };
-        for r in &self.ranges {
+        for r in self.first_range.iter().chain(&self.more_ranges) {
             if r.scheme() == self.scheme {
                 if r.contains(parsed) {
                     return true;
