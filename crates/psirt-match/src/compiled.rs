@@ -12,7 +12,10 @@ use psirt_versions::{CompiledRange, OsvAffectedRanges, RangeKind, Scheme, Versio
 pub(crate) struct CompiledEntry {
     /// The package's scheme: the one component versions are parsed with.
     scheme: Scheme,
-    ranges: Vec<CompiledRange>,
+    /// The first of the ranges, inline (most entries have one: evaluating it reads no separate list), then the
+    /// others.
+    first_range: Option<CompiledRange>,
+    more_ranges: Vec<CompiledRange>,
     /// The `versions` list parsed, sorted (binary search), less the versions `ranges` already cover. A text equal
     /// to a listed version parses to an equal version, so the text comparison needs only the unparsable ones.
     parsed_versions: Vec<Version>,
@@ -63,34 +66,91 @@ impl CompiledEntry {
         parsed_versions.dedup();
         unparsed_versions.sort_unstable();
         unparsed_versions.dedup();
+        let mut ranges = ranges.into_iter();
+        let first_range = ranges.next();
+        let ranges: Vec<CompiledRange> = ranges.collect();
         parsed_versions.shrink_to_fit();
         Ok(Some(CompiledEntry {
             scheme,
-            ranges,
+            first_range,
+            more_ranges: ranges,
             parsed_versions,
             unparsed_versions,
         }))
     }
 
-    /// Whether the version is affected. `parsed` is `raw` parsed with the package's scheme (`None`: it does not
-    /// parse, and only the `versions` list can match it by text).
-    pub(crate) fn contains(&self, raw: &str, parsed: Option<&Version>) -> bool {
-        let Some(parsed) = parsed else {
-            return self
-                .unparsed_versions
-                .binary_search_by(|v| (**v).cmp(raw))
-                .is_ok();
+    /// Whether the version is affected.
+    pub(crate) fn contains(&self, version: &Candidate) -> bool {
+        let parsed = match version {
+            Candidate::Parsed(p) => p,
+            // Not read yet (its package had no entries): read it now, with the package's scheme.
+            Candidate::Unread(raw) => return self.contains(&Candidate::new(self.scheme, raw)),
+            // A version that does not parse: only the `versions` list can match it, by text.
+            Candidate::Unparsed(raw) => {
+                return self
+                    .unparsed_versions
+                    .binary_search_by(|v| (**v).cmp(raw))
+                    .is_ok();
+            }
         };
-        for r in &self.ranges {
+        for r in self.first_range.iter().chain(&self.more_ranges) {
             if r.scheme() == self.scheme {
                 if r.contains(parsed) {
                     return true;
                 }
-            } else if r.scheme().parse(raw).is_ok_and(|v| r.contains(&v)) {
+            } else if r
+                .scheme()
+                .parse(parsed.as_str())
+                .is_ok_and(|v| r.contains(&v))
+            {
                 // A SEMVER range in an ecosystem with its own scheme: rare (none in the OSV corpus), parsed here.
                 return true;
             }
         }
         self.parsed_versions.binary_search(parsed).is_ok()
+    }
+}
+
+/// A version to evaluate: parsed once with its package's scheme (the text is kept inside: [`Version::as_str`]), or
+/// its text when the scheme cannot parse it, or its text not read yet.
+#[derive(Debug)]
+pub(crate) enum Candidate {
+    Parsed(Version),
+    Unparsed(Box<str>),
+    /// Not parsed yet: the index leaves the versions of packages that no advisory names as text until one does
+    /// (most of an inventory; [`Candidate::read`]). Evaluating it parses it on the spot.
+    Unread(Box<str>),
+}
+
+impl Candidate {
+    /// Parse `text` with `scheme`.
+    pub(crate) fn new(scheme: Scheme, text: &str) -> Candidate {
+        match scheme.parse(text) {
+            Ok(v) => Candidate::Parsed(v),
+            Err(_) => Candidate::Unparsed(text.into()),
+        }
+    }
+
+    /// Whether the text as given is `text`.
+    pub(crate) fn is(&self, text: &str) -> bool {
+        match self {
+            Candidate::Parsed(v) => v.as_bytes() == text.as_bytes(),
+            Candidate::Unparsed(t) | Candidate::Unread(t) => **t == *text,
+        }
+    }
+
+    /// The text as given.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Candidate::Parsed(v) => v.as_str(),
+            Candidate::Unparsed(t) | Candidate::Unread(t) => t,
+        }
+    }
+
+    /// Parse an unread version with `scheme` (its package's); others stay as they are.
+    pub(crate) fn read(&mut self, scheme: Scheme) {
+        if let Candidate::Unread(t) = self {
+            *self = Candidate::new(scheme, t);
+        }
     }
 }

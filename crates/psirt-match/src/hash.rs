@@ -25,11 +25,25 @@ impl Hasher for FxHasher {
             w.copy_from_slice(c);
             self.add(u64::from_le_bytes(w));
         }
-        let rest = chunks.remainder();
+        // The last 1-7 bytes as the little-endian word they would make padded with zeros, read four, two and one
+        // at a time: a copy of a length known only now would call memcpy, for every short key hashed.
+        let mut rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+            let (mut w, mut shift) = (0u64, 0);
+            if let Some((b, r)) = rest.split_first_chunk::<4>() {
+                w = u64::from(u32::from_le_bytes(*b));
+                shift = 32;
+                rest = r;
+            }
+            if let Some((b, r)) = rest.split_first_chunk::<2>() {
+                w |= u64::from(u16::from_le_bytes(*b)) << shift;
+                shift += 16;
+                rest = r;
+            }
+            if let Some(&b) = rest.first() {
+                w |= u64::from(b) << shift;
+            }
+            self.add(w);
         }
     }
     #[inline]
@@ -60,3 +74,27 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 pub(crate) type FxSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::FxHasher;
+    use std::hash::Hasher;
+
+    /// The tail of a key hashes as its bytes padded with zeros to a word (the hash of the plain copy).
+    #[test]
+    fn tail_is_the_zero_padded_word() {
+        let text: Vec<u8> = (1..=40).collect();
+        for len in 0..text.len() {
+            let bytes = &text[..len];
+            let mut h = FxHasher::default();
+            h.write(bytes);
+            let mut r = FxHasher::default();
+            for c in bytes.chunks(8) {
+                let mut w = [0u8; 8];
+                w[..c.len()].copy_from_slice(c);
+                r.add(u64::from_le_bytes(w));
+            }
+            assert_eq!(h.finish(), r.finish(), "{len}");
+        }
+    }
+}

@@ -2,12 +2,15 @@
 //! package versions (see the crate docs for the layout).
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use psirt_versions::{Purl, Version};
+use hashbrown::HashTable;
 
-use crate::compiled::CompiledEntry;
-use crate::hash::{FxMap, FxSet};
+use psirt_versions::Purl;
+
+use crate::compiled::{Candidate, CompiledEntry};
+use crate::hash::{FxHasher, FxMap, FxSet};
 use crate::model::{
     AdvisoryInput, AdvisoryMatches, Changes, ComponentInput, ComponentRef, IndexStats, Match,
 };
@@ -22,7 +25,10 @@ type AdvIdx = u32;
 #[derive(Debug)]
 struct Package {
     key: PackageKey,
-    slots: FxMap<Box<str>, SlotId>,
+    /// Its slots, by their version text: each with its text's [`version_hash`] (growing the table rehashes
+    /// without reading the slots; a lookup reads only slots of the same hash), compared with the slot's own text
+    /// (the text is kept once, in the slot).
+    slots: HashTable<(SlotId, u32)>,
     /// The compiled `affected[]` entries naming this package, with their advisory: stored here, contiguous, because
     /// evaluating a version walks exactly this list.
     entries: Vec<(AdvIdx, CompiledEntry)>,
@@ -32,9 +38,9 @@ struct Package {
 #[derive(Debug)]
 struct Slot {
     pkg: PkgId,
-    version: Box<str>,
-    /// `version` parsed once with the package's scheme; `None` when it does not parse.
-    parsed: Option<Version>,
+    /// The version, parsed once with the package's scheme (or its text, when it does not parse), when an advisory
+    /// names the package; else its text, unread (parsed when an advisory first names the package).
+    version: Candidate,
     /// (product version, component), unordered.
     instances: Vec<(i64, i64)>,
     /// Advisories affecting this version, sorted.
@@ -77,6 +83,18 @@ pub struct Index {
 enum PurlPackage<'a> {
     Known(PkgId),
     New(PackageKey, Option<&'a str>),
+}
+
+/// The hash of a version text in [`Package::slots`], 32 bits (kept beside each slot id there).
+fn version_hash(version: &str) -> u32 {
+    let h = std::hash::BuildHasherDefault::<FxHasher>::default().hash_one(version);
+    (h ^ (h >> 32)) as u32
+}
+
+/// A [`version_hash`] as the table's hash: both halves (the table takes its buckets from the low bits and its tags
+/// from the high ones).
+fn table_hash(h: u32) -> u64 {
+    (u64::from(h) << 32) | u64::from(h)
 }
 
 fn idx(i: u32) -> usize {
@@ -140,7 +158,7 @@ impl Index {
         let id = new_id(self.packages.len());
         self.packages.push(Package {
             key: key.clone(),
-            slots: FxMap::default(),
+            slots: HashTable::new(),
             entries: Vec::new(),
         });
         self.pkg_ids.insert(key, id);
@@ -148,11 +166,11 @@ impl Index {
     }
 
     /// The advisories affecting a version of package `p`, sorted, unique (into `out`, cleared first).
-    fn evaluate(&self, p: PkgId, version: &str, parsed: Option<&Version>, out: &mut Vec<AdvIdx>) {
+    fn evaluate(&self, p: PkgId, version: &Candidate, out: &mut Vec<AdvIdx>) {
         out.clear();
         for (a, e) in &self.packages[idx(p)].entries {
             // Entries of one advisory are adjacent: skip the rest once it matched.
-            if out.last() != Some(a) && e.contains(version, parsed) {
+            if out.last() != Some(a) && e.contains(version) {
                 out.push(*a);
             }
         }
@@ -229,6 +247,9 @@ impl Index {
         let mut pkgs = Vec::with_capacity(compiled.len());
         for (key, e) in compiled {
             let p = self.intern(key);
+            if self.packages[idx(p)].entries.is_empty() {
+                self.read_versions(p);
+            }
             self.packages[idx(p)].entries.push((a, e));
             pkgs.push(p);
         }
@@ -238,12 +259,12 @@ impl Index {
         let mut new_slots = Vec::new();
         for &p in &pkgs {
             let pkg = &self.packages[idx(p)];
-            for &s in pkg.slots.values() {
+            for &(s, _) in &pkg.slots {
                 if let Some(slot) = self.slot(s) {
                     let hit = pkg
                         .entries
                         .iter()
-                        .any(|(x, e)| *x == a && e.contains(&slot.version, slot.parsed.as_ref()));
+                        .any(|(x, e)| *x == a && e.contains(&slot.version));
                     if hit {
                         new_slots.push(s);
                     }
@@ -257,6 +278,17 @@ impl Index {
             adv.packages = pkgs;
         }
         Ok(self.set_advisory_slots(a, &old_slots, new_slots))
+    }
+
+    /// Parse the versions of package `p`'s slots left unread (see [`Slot::version`]).
+    fn read_versions(&mut self, p: PkgId) {
+        let pkg = &self.packages[idx(p)];
+        let scheme = pkg.key.ecosystem.scheme();
+        for &(s, _) in &pkg.slots {
+            if let Some(slot) = self.slots.get_mut(idx(s)).and_then(Option::as_mut) {
+                slot.version.read(scheme);
+            }
+        }
     }
 
     /// Detach an advisory's entries from their packages; returns the slots it affected (its list is emptied).
@@ -376,7 +408,11 @@ impl Index {
         components: &[ComponentInput],
         changes: bool,
     ) -> Result<Changes, Error> {
-        let mut parsed = Vec::with_capacity(components.len());
+        // (component, package, version); a package to intern is a place in `new` (most are known: the list stays
+        // small, a key is a hundred bytes).
+        let mut parsed: Vec<(i64, Result<PkgId, u32>, Cow<'_, str>)> =
+            Vec::with_capacity(components.len());
+        let mut new = Vec::new();
         let mut seen = FxSet::with_capacity_and_hasher(components.len(), Default::default());
         for c in components {
             if c.product_version_id != product_version_id {
@@ -390,8 +426,27 @@ impl Index {
                 return Err(Error::DuplicateComponent(c.component_id));
             }
             let (pkg, version) = self.purl_package(&c.purl)?;
+            let pkg = match pkg {
+                PurlPackage::Known(p) => Ok(p),
+                PurlPackage::New(key, path) => {
+                    new.push((key, path));
+                    Err(new_id(new.len() - 1))
+                }
+            };
             parsed.push((c.component_id, pkg, version.unwrap_or_default()));
         }
+
+        // The update is accepted: intern its new packages (in component order; a package may come twice).
+        let new: Vec<PkgId> = new
+            .into_iter()
+            .map(|(key, path)| {
+                let p = self.intern(key);
+                if let Some(path) = path {
+                    self.purl_paths.insert(path.into(), p);
+                }
+                p
+            })
+            .collect();
 
         let old = self.detach_product_version(product_version_id);
         let old_matches = if changes {
@@ -403,14 +458,8 @@ impl Index {
         let mut members = Vec::with_capacity(parsed.len());
         for (component, pkg, version) in parsed {
             let p = match pkg {
-                PurlPackage::Known(p) => p,
-                PurlPackage::New(key, path) => {
-                    let p = self.intern(key);
-                    if let Some(path) = path {
-                        self.purl_paths.insert(path.into(), p);
-                    }
-                    p
-                }
+                Ok(p) => p,
+                Err(i) => new[idx(i)],
             };
             let s = self.slot_for(p, &version);
             if let Some(slot) = self.slot_mut(s) {
@@ -494,6 +543,15 @@ impl Index {
             purl: purl.to_string(),
             source,
         };
+        // The text before the version alone decides the package, and a version of unencoded characters only
+        // leaves the purl canonical: a package seen before is found without reading the rest.
+        if let Some((path, version)) = purl.rsplit_once('@') {
+            if Purl::canonical_version_text(version) {
+                if let Some(&p) = self.purl_paths.get(path) {
+                    return Ok((PurlPackage::Known(p), Some(Cow::Borrowed(version))));
+                }
+            }
+        }
         let Some(parts) = Purl::canonical_parts(purl) else {
             let (key, version) = purl_key(purl)?;
             return Ok((PurlPackage::New(key, None), version));
@@ -512,18 +570,24 @@ impl Index {
 
     /// The slot of (package, version), created and matched against the package's advisories when new.
     fn slot_for(&mut self, p: PkgId, version: &str) -> SlotId {
-        if let Some(&s) = self.packages[idx(p)].slots.get(version) {
+        let hash = version_hash(version);
+        if let Some(s) = self.find_slot(p, hash, version) {
             return s;
         }
-        let scheme = self.packages[idx(p)].key.ecosystem.scheme();
-        let parsed = scheme.parse(version).ok();
+        let pkg = &self.packages[idx(p)];
         let mut advisories = Vec::new();
-        self.evaluate(p, version, parsed.as_ref(), &mut advisories);
-        advisories.shrink_to_fit();
+        // A version of a package that no advisory names stays unread (nothing to evaluate it against yet).
+        let version = if pkg.entries.is_empty() {
+            Candidate::Unread(version.into())
+        } else {
+            let version = Candidate::new(pkg.key.ecosystem.scheme(), version);
+            self.evaluate(p, &version, &mut advisories);
+            advisories.shrink_to_fit();
+            version
+        };
         let slot = Slot {
             pkg: p,
-            version: version.into(),
-            parsed,
+            version,
             instances: Vec::new(),
             advisories,
         };
@@ -539,9 +603,21 @@ impl Index {
                 insert_sorted(&mut adv.slots, s);
             }
         }
-        self.packages[idx(p)].slots.insert(version.into(), s);
         self.slots[idx(s)] = Some(slot);
+        self.packages[idx(p)]
+            .slots
+            .insert_unique(table_hash(hash), (s, hash), |&(_, h)| table_hash(h));
         s
+    }
+
+    /// The slot of package `p` whose version text is `version` (`hash`: its [`version_hash`]).
+    fn find_slot(&self, p: PkgId, hash: u32, version: &str) -> Option<SlotId> {
+        self.packages[idx(p)]
+            .slots
+            .find(table_hash(hash), |&(s, h)| {
+                h == hash && self.slot(s).is_some_and(|x| x.version.is(version))
+            })
+            .map(|&(s, _)| s)
     }
 
     fn free_slot_if_unused(&mut self, s: SlotId) {
@@ -556,7 +632,13 @@ impl Index {
                 remove_sorted(&mut adv.slots, s);
             }
         }
-        self.packages[idx(slot.pkg)].slots.remove(&slot.version);
+        let hash = version_hash(slot.version.as_str());
+        if let Ok(e) = self.packages[idx(slot.pkg)]
+            .slots
+            .find_entry(table_hash(hash), |&(x, _)| x == s)
+        {
+            e.remove();
+        }
         self.free_slots.push(s);
     }
 
@@ -605,14 +687,16 @@ impl Index {
         let Some(&p) = self.pkg_ids.get(&key) else {
             return Ok(Vec::new());
         };
-        let pkg = &self.packages[idx(p)];
         let evaluated;
-        let advs: &[AdvIdx] = match pkg.slots.get(&*version).and_then(|&s| self.slot(s)) {
+        let found = self
+            .find_slot(p, version_hash(&version), &version)
+            .and_then(|s| self.slot(s));
+        let advs: &[AdvIdx] = match found {
             Some(slot) => &slot.advisories,
             None => {
-                let parsed = key.ecosystem.scheme().parse(&version).ok();
+                let version = Candidate::new(key.ecosystem.scheme(), &version);
                 let mut advs = Vec::new();
-                self.evaluate(p, &version, parsed.as_ref(), &mut advs);
+                self.evaluate(p, &version, &mut advs);
                 evaluated = advs;
                 &evaluated
             }
@@ -652,8 +736,8 @@ impl Index {
                 // Weight: evaluations plus output size.
                 let w = p
                     .slots
-                    .values()
-                    .filter_map(|&s| self.slot(s))
+                    .iter()
+                    .filter_map(|&(s, _)| self.slot(s))
                     .map(|s| s.instances.len() + p.entries.len())
                     .sum();
                 (p, w)
@@ -750,13 +834,13 @@ impl Index {
         let mut advs = Vec::new();
         let mut total = 0;
         for (pkg, _) in packages {
-            for slot in pkg.slots.values().filter_map(|&s| self.slot(s)) {
+            for slot in pkg.slots.iter().filter_map(|&(s, _)| self.slot(s)) {
                 if slot.instances.is_empty() {
                     continue;
                 }
                 advs.clear();
                 for (a, e) in &pkg.entries {
-                    if advs.last() != Some(a) && e.contains(&slot.version, slot.parsed.as_ref()) {
+                    if advs.last() != Some(a) && e.contains(&slot.version) {
                         advs.push(*a);
                     }
                 }

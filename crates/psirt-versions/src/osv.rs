@@ -74,21 +74,23 @@ pub fn affected(a: &OsvAffectedRanges, version: &str) -> Result<bool> {
 #[derive(Debug, Clone)]
 pub struct CompiledRange {
     scheme: Scheme,
-    /// The events sorted, each with the span of its version's sort key in `keys` (`None`: introduced "0").
-    events: Vec<(EventKind, Option<(u32, u32)>)>,
-    /// The event versions' sort keys, side by side: evaluating a version reads one small buffer, not an allocation
-    /// per event.
-    keys: Box<[u8]>,
+    /// The events sorted, one after the other in one buffer (evaluating a version reads it from its start, and
+    /// only it): a tag byte, the [`EventKind`] (`| NO_VERSION` for introduced "0", which has nothing more), then
+    /// the length of its version's sort key (two bytes, little-endian) and the key.
+    events: Box<[u8]>,
     has_limit: bool,
     limit_star: bool,
 }
 
+/// Tag bit of an event without version in [`CompiledRange`]'s buffer.
+const NO_VERSION: u8 = 0x80;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EventKind {
-    Introduced,
-    LastAffected,
-    Fixed,
-    Limit,
+    Introduced = 0,
+    LastAffected = 1,
+    Fixed = 2,
+    Limit = 3,
 }
 
 impl CompiledRange {
@@ -113,36 +115,41 @@ impl CompiledRange {
                 Event::Limit(v) if v == "*" => continue,
                 e => Some(scheme.parse(e.version())?),
             };
-            events.push((v, e.clone()));
+            // The kind and tie rank only (not a copy of the event and its version text).
+            let kind = match e {
+                Event::Introduced(_) => EventKind::Introduced,
+                Event::LastAffected(_) => EventKind::LastAffected,
+                Event::Fixed(_) => EventKind::Fixed,
+                Event::Limit(_) => EventKind::Limit,
+            };
+            events.push((v, kind, e.rank()));
         }
-        events.sort_by(|(a, ea), (b, eb)| {
+        events.sort_by(|(a, _, ra), (b, _, rb)| {
             let o = match (a, b) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Less,
                 (Some(_), None) => Ordering::Greater,
                 (Some(a), Some(b)) => a.cmp(b),
             };
-            o.then(ea.rank().cmp(&eb.rank()))
+            o.then(ra.cmp(rb))
         });
-        let mut keys = Vec::new();
-        let events = events
-            .into_iter()
-            .map(|(v, e)| {
-                let kind = match e {
-                    Event::Introduced(_) => EventKind::Introduced,
-                    Event::LastAffected(_) => EventKind::LastAffected,
-                    Event::Fixed(_) => EventKind::Fixed,
-                    Event::Limit(_) => EventKind::Limit,
-                };
-                let span = v.map(|v| {
-                    // Keys are short and the events few: the buffer stays far below 4 GiB.
-                    let start = u32::try_from(keys.len()).unwrap_or(u32::MAX);
-                    keys.extend_from_slice(v.sort_key());
-                    (start, u32::try_from(keys.len()).unwrap_or(u32::MAX))
-                });
-                (kind, span)
-            })
-            .collect();
+        let mut buf = Vec::new();
+        for (v, kind, _) in events {
+            let tag = kind as u8;
+            match v {
+                None => buf.push(tag | NO_VERSION),
+                Some(v) => {
+                    let key = v.sort_key();
+                    // Versions are at most MAX_VERSION_LEN bytes: their keys are far below 64 KiB.
+                    let len = u16::try_from(key.len()).map_err(|_| {
+                        Error::version(scheme.name(), v.as_str(), "sort key too long")
+                    })?;
+                    buf.push(tag);
+                    buf.extend_from_slice(&len.to_le_bytes());
+                    buf.extend_from_slice(key);
+                }
+            }
+        }
         let has_limit = r.events.iter().any(|e| matches!(e, Event::Limit(_)));
         let limit_star = r
             .events
@@ -150,8 +157,7 @@ impl CompiledRange {
             .any(|e| matches!(e, Event::Limit(v) if v == "*"));
         Ok(CompiledRange {
             scheme,
-            events,
-            keys: keys.into_boxed_slice(),
+            events: buf.into_boxed_slice(),
             has_limit,
             limit_star,
         })
@@ -180,12 +186,9 @@ impl CompiledRange {
 
     /// The evaluation, given the order of the version against an event's key.
     fn eval(&self, cmp: impl Fn(&[u8]) -> Ordering) -> bool {
-        let key = |span: Option<(u32, u32)>| {
-            span.map(|(a, b)| self.keys.get(a as usize..b as usize).unwrap_or_default())
-        };
         let mut vulnerable = false;
-        for &(kind, span) in &self.events {
-            let ord = key(span).map_or(Ordering::Greater, &cmp);
+        for (kind, key) in self.events() {
+            let ord = key.map_or(Ordering::Greater, &cmp);
             // An event above v does not apply (each needs v >= x); events are sorted by version, so none after it
             // does either (Maven's order, not a plain key order, is left to the full walk).
             if ord == Ordering::Less {
@@ -203,11 +206,33 @@ impl CompiledRange {
         }
         if vulnerable && self.has_limit && !self.limit_star {
             // Without limits an implicit `limit: "*"` applies; with limits, v must be below one of them.
-            return self.events.iter().any(|&(kind, span)| {
-                kind == EventKind::Limit && key(span).is_some_and(|x| cmp(x) == Ordering::Less)
+            return self.events().any(|(kind, key)| {
+                kind == EventKind::Limit && key.is_some_and(|x| cmp(x) == Ordering::Less)
             });
         }
         vulnerable
+    }
+
+    /// The events, in order: kind and sort key (`None`: introduced "0").
+    fn events(&self) -> impl Iterator<Item = (EventKind, Option<&[u8]>)> + '_ {
+        let mut rest: &[u8] = &self.events;
+        std::iter::from_fn(move || {
+            let (&tag, r) = rest.split_first()?;
+            let kind = match tag & !NO_VERSION {
+                0 => EventKind::Introduced,
+                1 => EventKind::LastAffected,
+                2 => EventKind::Fixed,
+                _ => EventKind::Limit,
+            };
+            if tag & NO_VERSION != 0 {
+                rest = r;
+                return Some((kind, None));
+            }
+            let (len, r) = r.split_first_chunk::<2>()?;
+            let (key, r) = r.split_at_checked(usize::from(u16::from_le_bytes(*len)))?;
+            rest = r;
+            Some((kind, Some(key)))
+        })
     }
 }
 

@@ -82,6 +82,14 @@ impl Purl {
         canonical_split(s)
     }
 
+    /// Whether `v` is text that [`Purl::canonical_parts`] takes as a version as it is: non-empty, of characters
+    /// printed unencoded only (no `%`, `@`, `?`, `#` or `/`). Appended as `@<v>` to the text before the version
+    /// of a purl that `canonical_parts` recognises without qualifiers or subpath (or to the whole of one without
+    /// version), it makes a purl that `canonical_parts` recognises too, with the same parts but `v` as version.
+    pub fn canonical_version_text(v: &str) -> bool {
+        !v.is_empty() && v.bytes().all(unencoded)
+    }
+
     /// Build from decoded components, applying the same validation and type-specific normalisation as parsing.
     pub fn new(
         ty: &str,
