@@ -44,7 +44,8 @@ impl CompiledEntry {
         // to it is inside that range too (a range tests only order), so `contains` answers yes before it would
         // look at the list. (OSV `versions` lists mostly enumerate the ranges: what is left is small.) Not for
         // Maven, whose equality is not key equality.
-        // Tested on the sort key alone (no `Version` built for the many that are dropped).
+        // Tested on the sort key alone (for PEP 440's canonical spellings no `Version` is built for the many that
+        // are dropped; other schemes build one inside `parse_key`, and a kept version is parsed again).
         let covers = |key: &[u8]| {
             scheme != Scheme::Maven
                 && ranges

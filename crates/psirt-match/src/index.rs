@@ -73,8 +73,9 @@ pub struct Index {
     product_versions: FxMap<i64, Vec<(i64, SlotId)>>,
     instances: usize,
     /// Package of a canonical purl without qualifiers or subpath, by its text before the version (`pkg:pypi/jinja2`):
-    /// that text alone decides the key (see [`Index::purl_package`]). One entry per such package, never stale
-    /// (packages are not removed).
+    /// that text alone decides the key (see [`Index::purl_package`]). One entry per distinct spelling seen
+    /// (`zope.interface` and `zope-interface` are two entries for one package), never stale (packages are not
+    /// removed); it grows with spellings, not with instances.
     purl_paths: FxMap<Box<str>, PkgId>,
 }
 

@@ -81,8 +81,15 @@ impl Engine {
         for (pv, comps) in by_pv {
             // No match changes: `reconcile` brings the stored matches in line with the whole index afterwards.
             let ok = engine.parsable(comps);
-            // Only parsable purls are left, each component once per product version: nothing to refuse.
-            let _ = engine.index.load_product_version_components(pv, &ok);
+            // Only parsable purls are left, each component once per product version: nothing to refuse — but
+            // should the index refuse anyway, its components are counted as skipped rather than lost unseen.
+            if engine
+                .index
+                .load_product_version_components(pv, &ok)
+                .is_err()
+            {
+                engine.skipped_components += ok.len();
+            }
         }
         Ok(engine)
     }
@@ -91,7 +98,11 @@ impl Engine {
     fn parsable(&mut self, comps: Vec<ComponentInput>) -> Vec<ComponentInput> {
         let (ok, bad): (Vec<_>, Vec<_>) = comps
             .into_iter()
-            .partition(|c| psirt_versions::Purl::parse(&c.purl).is_ok());
+            // A canonical purl (what the importer stores) parses by definition: checked in one pass, not parsed.
+            .partition(|c| {
+                psirt_versions::Purl::is_canonical(&c.purl)
+                    || psirt_versions::Purl::parse(&c.purl).is_ok()
+            });
         self.skipped_components += bad.len();
         ok
     }

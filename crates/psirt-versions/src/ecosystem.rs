@@ -63,8 +63,9 @@ impl Scheme {
     }
 
     /// The sort key [`Scheme::parse`] gives `s` ([`Version::sort_key`]), written into `buf` (cleared first): for
-    /// testing many strings against parsed versions without building a [`Version`] for each (see
-    /// [`crate::CompiledRange::contains_key`]). Errors as `parse`.
+    /// testing many strings against parsed versions (see [`crate::CompiledRange::contains_key`]). Without building
+    /// a [`Version`] only on PEP 440's fast path (canonical spellings); other schemes build one and copy its key.
+    /// Errors as `parse`.
     pub fn parse_key(self, s: &str, buf: &mut Vec<u8>) -> Result<()> {
         buf.clear();
         if self == Scheme::Pep440 {
