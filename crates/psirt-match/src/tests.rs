@@ -506,6 +506,77 @@ fn versions_list_with_ranges() {
     }
 }
 
+/// Listed versions that the ranges cover are dropped at compile time except where that is not exact: Maven (its
+/// equality is not key equality) and ranges of another scheme (SEMVER on PyPI). The index answers as evaluating the
+/// entry directly does, for versions inside, outside and on the bounds, in other spellings too.
+#[test]
+fn listed_versions_kept_where_ranges_cannot_stand_in() {
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        RangeKind,
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+        &'a [&'a str],
+    );
+    let cases: [Case; 3] = [
+        (
+            "Maven",
+            "org.acme:lib",
+            "pkg:maven/org.acme/lib",
+            RangeKind::Ecosystem,
+            &[("introduced", "1.0"), ("fixed", "2.0")],
+            &["1.5", "1.5.0", "3.0", "3.0-ga"],
+            &[
+                "0.9", "1.0", "1.5", "1.5.0", "1.5-ga", "2.0", "3", "3.0", "3.0.0", "3.0-ga", "3.1",
+            ],
+        ),
+        (
+            "PyPI",
+            "foo",
+            "pkg:pypi/foo",
+            RangeKind::Semver,
+            &[("introduced", "1.0.0"), ("fixed", "2.0.0")],
+            &["1.5", "1.5.0", "2.5"],
+            &[
+                "0.9", "1.0", "1.0.0", "1.5", "1.5.0", "2.0", "2.5", "2.5.0", "3.0",
+            ],
+        ),
+        (
+            "PyPI",
+            "bar",
+            "pkg:pypi/bar",
+            RangeKind::Ecosystem,
+            &[
+                ("introduced", "1.0"),
+                ("last_affected", "1.8"),
+                ("introduced", "3.0"),
+                ("limit", "3.5"),
+            ],
+            &["1.5", "1.8.0", "2.0", "3.2", "4.0"],
+            &[
+                "0.9", "1.5", "1.8", "1.9", "2.0", "2.0.0", "3.0", "3.2", "3.5", "4.0",
+            ],
+        ),
+    ];
+    for (eco, name, base, kind, events, listed, probes) in cases {
+        let entry = affected(eco, name, vec![range(kind, events)], listed);
+        let direct = psirt_versions::CompiledAffected::compile(&entry.ranges).unwrap();
+        let mut ix = Index::new();
+        ix.upsert_advisory(adv("ADV-1", vec![entry])).unwrap();
+        for v in probes {
+            let purl = format!("{base}@{v}");
+            let expected = direct.contains_str(v).unwrap();
+            assert_eq!(
+                !ix.advisories_for(&purl).unwrap().is_empty(),
+                expected,
+                "{purl} ({eco}, {kind:?})"
+            );
+        }
+    }
+}
+
 /// Loading components without changes leaves the index as setting them does; later updates list their changes.
 #[test]
 fn load_without_changes_gives_the_same_index() {

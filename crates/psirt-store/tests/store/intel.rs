@@ -296,7 +296,13 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
     let (pv, comps) = inventory(&store).await;
     store
         .upsert_intel_records(&[
-            record("osv", "GHSA-dj", &["CVE-2026-2000"], t, "v1"),
+            record(
+                "osv",
+                "GHSA-dj",
+                &["PYSEC-2026-1", "CVE-2026-2000"],
+                t,
+                "v1",
+            ),
             record("osv", "GHSA-lo", &[], t, "v1"),
         ])
         .await
@@ -319,14 +325,17 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
     );
     let queue = store.upstream_queue().await.unwrap();
     assert_eq!(queue.len(), 2);
-    assert_eq!(
+    let aliases = |id: &str| {
         queue
             .iter()
-            .find(|q| q.record_id == "GHSA-dj")
+            .find(|q| q.record_id == id)
             .unwrap()
-            .aliases,
-        vec!["CVE-2026-2000"]
-    );
+            .aliases
+            .clone()
+    };
+    // Every queued record's aliases, sorted, from one query.
+    assert_eq!(aliases("GHSA-dj"), vec!["CVE-2026-2000", "PYSEC-2026-1"]);
+    assert!(aliases("GHSA-lo").is_empty());
 
     // A bad justification is refused; a good one dismisses and leaves the queue.
     assert!(matches!(
