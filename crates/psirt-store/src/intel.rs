@@ -6,7 +6,7 @@
 //! content hash is unchanged is left alone) and incremental (a record older than the stored one,
 //! by `modified`, is skipped as stale).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::json;
@@ -338,13 +338,25 @@ impl Store {
             q.push(")) ORDER BY source, record_id");
             q.build_query_as().fetch_all(p).await?
         });
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        // Every row's aliases in one query (one per row was N+1 for large alias groups and purl searches).
+        let aliases: Vec<(i64, String)> = with_pool!(self, p => {
+            let mut q = sqlx::QueryBuilder::new("SELECT record_pk, alias FROM intel_aliases WHERE record_pk IN (");
+            let mut list = q.separated(", ");
+            for r in &rows {
+                list.push_bind(r.id);
+            }
+            q.push(") ORDER BY record_pk, alias");
+            q.build_query_as().fetch_all(p).await?
+        });
+        let mut by_record: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for (pk, alias) in aliases {
+            by_record.entry(pk).or_default().push(alias);
+        }
         for r in &mut rows {
-            r.aliases = with_pool!(self, p => {
-                sqlx::query_scalar("SELECT alias FROM intel_aliases WHERE record_pk = $1 ORDER BY alias")
-                    .bind(r.id)
-                    .fetch_all(p)
-                    .await?
-            });
+            r.aliases = by_record.remove(&r.id).unwrap_or_default();
         }
         Ok(rows)
     }
@@ -373,16 +385,21 @@ impl Store {
         let mut ids: Vec<String> = ids.into_iter().collect();
         ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
         let cves: Vec<&String> = ids.iter().filter(|i| i.starts_with("CVE-")).collect();
-        let mut epss = Vec::new();
-        for cve in cves {
-            let row: Option<EpssEntry> = with_pool!(self, p => {
-                sqlx::query_as("SELECT cve, score, percentile, score_date, model_version FROM epss_scores WHERE cve = $1")
-                    .bind(cve)
-                    .fetch_optional(p)
-                    .await?
-            });
-            epss.extend(row);
-        }
+        let epss: Vec<EpssEntry> = if cves.is_empty() {
+            Vec::new()
+        } else {
+            with_pool!(self, p => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT cve, score, percentile, score_date, model_version FROM epss_scores WHERE cve IN (",
+                );
+                let mut list = q.separated(", ");
+                for cve in &cves {
+                    list.push_bind(*cve);
+                }
+                q.push(") ORDER BY cve");
+                q.build_query_as().fetch_all(p).await?
+            })
+        };
         Ok(Some(Vulnerability {
             exploited: records.iter().any(|r| r.exploited),
             cvss_score: records.iter().filter_map(|r| r.cvss_score).reduce(f64::max),

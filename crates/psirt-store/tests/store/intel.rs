@@ -175,7 +175,13 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
     let t = datetime!(2026-01-01 00:00 UTC);
     store
         .upsert_intel_records(&[
-            record("osv", "GHSA-1111-2222-3333", &["CVE-2026-1000"], t, "a"),
+            record(
+                "osv",
+                "GHSA-1111-2222-3333",
+                &["CVE-2026-1000", "CVE-2026-1001"],
+                t,
+                "a",
+            ),
             // Names the GHSA id only: reached through the CVE's alias chain.
             record("osv", "PYSEC-2026-9", &["GHSA-1111-2222-3333"], t, "b"),
             record("cve5", "CVE-2026-1000", &[], t, "c"),
@@ -185,20 +191,34 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
         .await
         .unwrap();
     store
-        .upsert_epss(&[NewEpss {
-            cve: "CVE-2026-1000".into(),
-            score: 0.25,
-            percentile: 0.97,
-            score_date: None,
-            model_version: None,
-        }])
+        .upsert_epss(&[
+            NewEpss {
+                cve: "CVE-2026-1001".into(),
+                score: 0.5,
+                percentile: 0.99,
+                score_date: None,
+                model_version: None,
+            },
+            NewEpss {
+                cve: "CVE-2026-1000".into(),
+                score: 0.25,
+                percentile: 0.97,
+                score_date: None,
+                model_version: None,
+            },
+        ])
         .await
         .unwrap();
     for id in ["CVE-2026-1000", "PYSEC-2026-9", "GHSA-1111-2222-3333"] {
         let v = store.vulnerability(id).await.unwrap().unwrap();
         assert_eq!(
             v.ids,
-            vec!["CVE-2026-1000", "GHSA-1111-2222-3333", "PYSEC-2026-9"],
+            vec![
+                "CVE-2026-1000",
+                "CVE-2026-1001",
+                "GHSA-1111-2222-3333",
+                "PYSEC-2026-9"
+            ],
             "from {id}"
         );
         let mut sources: Vec<(&str, &str)> = v
@@ -217,8 +237,9 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
             ]
         );
         assert!(v.exploited, "the KEV record flags it");
-        assert_eq!(v.epss.len(), 1);
-        assert_eq!(v.epss[0].score, 0.25);
+        // Every CVE's EPSS, in id order.
+        let epss: Vec<(&str, f64)> = v.epss.iter().map(|e| (e.cve.as_str(), e.score)).collect();
+        assert_eq!(epss, [("CVE-2026-1000", 0.25), ("CVE-2026-1001", 0.5)]);
     }
     assert!(store
         .vulnerability("CVE-2000-0000")
