@@ -526,3 +526,79 @@ fn stored_raw_and_hash_are_those_of_earlier_versions() {
         assert_eq!(n, lines.len());
     }
 }
+
+/// The `content_sha256` of every record of three OSV feeds, validated and not, digested in order: the values
+/// computed by the code of e767862 (when `raw` was a `serde_json::Value`), so any change to the stored form —
+/// which would make every record look changed once after an upgrade and re-raise dismissed matches — fails here.
+#[test]
+fn content_hashes_equal_those_before_raw_text() {
+    use sha2::{Digest, Sha256};
+    use std::ops::ControlFlow;
+    let expected = [
+        (
+            "Go",
+            true,
+            4076,
+            "80aac680c67e293f1dfb29fdcbfd39f45adc7e772b0b989a2383aeb5a1c6b661",
+        ),
+        (
+            "Go",
+            false,
+            4076,
+            "80aac680c67e293f1dfb29fdcbfd39f45adc7e772b0b989a2383aeb5a1c6b661",
+        ),
+        (
+            "PyPI",
+            true,
+            2528,
+            "d4f5e7db0ac9153433b5c2fd6201a033f65a5a80ee0099d1fcd35d4dabd56d4b",
+        ),
+        (
+            "PyPI",
+            false,
+            2535,
+            "e4f137bc0306b05a1f0ea089b947ce2f93bc4101bd3093026614655fcbab9e92",
+        ),
+        (
+            "crates.io",
+            true,
+            1146,
+            "b198b25ba5d4d882b5e14db59c2ca3eef4f5bdef302c3347c7d45369445b6170",
+        ),
+        (
+            "crates.io",
+            false,
+            1146,
+            "b198b25ba5d4d882b5e14db59c2ca3eef4f5bdef302c3347c7d45369445b6170",
+        ),
+    ];
+    for (file, validate, records, digest) in expected {
+        let path = format!(
+            "{}/../../../shared/data/feeds/osv/{file}.jsonl.gz",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut all = Sha256::new();
+        let mut n = 0;
+        psirt_formats::read_feed(
+            FeedKind::Osv,
+            std::path::Path::new(&path),
+            &psirt_formats::ParseOptions { validate },
+            &mut |r| {
+                if let Ok(r) = r {
+                    let stored = psirt_server::intel::new_record(r).unwrap();
+                    all.update(stored.content_sha256.as_bytes());
+                    all.update(b"\n");
+                    n += 1;
+                }
+                ControlFlow::Continue(())
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            (n, hex::encode(all.finalize())),
+            (records, digest.to_string()),
+            "{file}, validate: {validate}"
+        );
+    }
+}
