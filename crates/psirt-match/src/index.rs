@@ -2,7 +2,6 @@
 //! package versions (see the crate docs for the layout).
 
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use hashbrown::HashTable;
@@ -10,7 +9,7 @@ use hashbrown::HashTable;
 use psirt_versions::Purl;
 
 use crate::compiled::{Candidate, CompiledEntry};
-use crate::hash::{FxHasher, FxMap, FxSet};
+use crate::hash::{process_hash, SeededMap, SeededSet};
 use crate::model::{
     AdvisoryInput, AdvisoryMatches, Changes, ComponentInput, ComponentRef, IndexStats, Match,
 };
@@ -62,21 +61,21 @@ struct Advisory {
 /// `&self`, updates `&mut self`).
 #[derive(Debug, Default)]
 pub struct Index {
-    pkg_ids: FxMap<PackageKey, PkgId>,
+    pkg_ids: SeededMap<PackageKey, PkgId>,
     packages: Vec<Package>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<SlotId>,
-    adv_ids: FxMap<Arc<str>, AdvIdx>,
+    adv_ids: SeededMap<Arc<str>, AdvIdx>,
     advisories: Vec<Option<Advisory>>,
     free_advs: Vec<AdvIdx>,
     /// Product version → its (component, slot) members.
-    product_versions: FxMap<i64, Vec<(i64, SlotId)>>,
+    product_versions: SeededMap<i64, Vec<(i64, SlotId)>>,
     instances: usize,
     /// Package of a canonical purl without qualifiers or subpath, by its text before the version (`pkg:pypi/jinja2`):
     /// that text alone decides the key (see [`Index::purl_package`]). One entry per distinct spelling seen
     /// (`zope.interface` and `zope-interface` are two entries for one package), never stale (packages are not
     /// removed); it grows with spellings, not with instances.
-    purl_paths: FxMap<Box<str>, PkgId>,
+    purl_paths: SeededMap<Box<str>, PkgId>,
 }
 
 /// A component's package, as read from its purl: interned already, or a key to intern (with the purl text before
@@ -88,7 +87,7 @@ enum PurlPackage<'a> {
 
 /// The hash of a version text in [`Package::slots`], 32 bits (kept beside each slot id there).
 fn version_hash(version: &str) -> u32 {
-    let h = std::hash::BuildHasherDefault::<FxHasher>::default().hash_one(version);
+    let h = process_hash(version.as_bytes());
     (h ^ (h >> 32)) as u32
 }
 
@@ -414,7 +413,7 @@ impl Index {
         let mut parsed: Vec<(i64, Result<PkgId, u32>, Cow<'_, str>)> =
             Vec::with_capacity(components.len());
         let mut new = Vec::new();
-        let mut seen = FxSet::with_capacity_and_hasher(components.len(), Default::default());
+        let mut seen = SeededSet::with_capacity_and_hasher(components.len(), Default::default());
         for c in components {
             if c.product_version_id != product_version_id {
                 return Err(Error::ProductVersionMismatch {
@@ -898,8 +897,8 @@ fn diff(old: Vec<Match>, new: Vec<Match>) -> Changes {
         };
     }
     let key = |m: &Match| (m.advisory_id.clone(), m.component_id);
-    let old_set: FxSet<(Arc<str>, i64)> = old.iter().map(key).collect();
-    let new_set: FxSet<(Arc<str>, i64)> = new.iter().map(key).collect();
+    let old_set: SeededSet<(Arc<str>, i64)> = old.iter().map(key).collect();
+    let new_set: SeededSet<(Arc<str>, i64)> = new.iter().map(key).collect();
     Changes {
         added: new
             .into_iter()
