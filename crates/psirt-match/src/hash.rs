@@ -18,7 +18,8 @@ pub(crate) fn process_hash(bytes: &[u8]) -> u64 {
     STATE
         .get_or_init(|| {
             // A random seed from the standard library's randomly keyed SipHash.
-            let seed = std::collections::hash_map::RandomState::new().hash_one(0x0070_7369_7274_u64);
+            let seed =
+                std::collections::hash_map::RandomState::new().hash_one(0x0070_7369_7274_u64);
             foldhash::fast::FixedState::with_seed(seed)
         })
         .hash_one(bytes)
