@@ -1,26 +1,7 @@
 //! `psirt import csaf` with every shared CSAF example (advisories and VEX), a bad document refused
 //! with its schema pointers, and `psirt keys generate|show`.
 
-use std::path::Path;
-use std::process::Command;
-
-fn psirt(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .args(args)
-        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
-        .env_remove("PSIRT_LOG")
-        .output()
-        .expect("running psirt");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn shared(rel: &str) -> String {
-    format!("{}/../../../shared/data/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::{psirt, shared};
 
 #[test]
 fn import_csaf_examples() {

@@ -1,29 +1,10 @@
 //! `psirt feeds import` with the shared feeds (idempotent, per-record error report) and
 //! `psirt scan` of real SBOMs (table, JSON, SARIF; exit status 1 when affected).
 
+use crate::{psirt, shared};
 use std::io::Write;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn psirt(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .args(args)
-        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
-        .env_remove("PSIRT_LOG")
-        .output()
-        .expect("running psirt");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn shared(rel: &str) -> String {
-    format!("{}/../../../shared/data/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
 
 #[test]
 fn feeds_import_and_scan() {

@@ -1,27 +1,9 @@
 //! `psirt products ...` and `psirt sbom import` against a SQLite file.
 
-use std::path::Path;
-use std::process::Command;
-
-fn psirt(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .args(args)
-        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
-        .env_remove("PSIRT_LOG")
-        .output()
-        .expect("running psirt");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use crate::{psirt, shared};
 
 fn sbom(rel: &str) -> String {
-    format!(
-        "{}/../../../shared/data/sboms/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    shared(&format!("sboms/{rel}"))
 }
 
 #[test]
