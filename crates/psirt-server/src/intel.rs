@@ -168,6 +168,15 @@ fn kind_name(kind: FeedKind) -> &'static str {
     }
 }
 
+/// A record read but not stored: counted, and reported up to [`MAX_REPORTED_ERRORS`].
+fn record_error(log: &mut FeedImportLog, at: String, message: String) {
+    log.records += 1;
+    log.errors += 1;
+    if log.error_report.len() < MAX_REPORTED_ERRORS {
+        log.error_report.push((at, message));
+    }
+}
+
 enum Item {
     Record(Box<IntelRecord>),
     Error(String, String),
@@ -187,13 +196,7 @@ pub async fn import_feed(
     let reader = tokio::task::spawn_blocking(move || {
         let mut on_record = |item: Result<IntelRecord, psirt_formats::intel::RecordError>| {
             let item = match item {
-                Ok(r) => match r.raw.canonical().err().map(|e| e.to_string()) {
-                    // Only possible without validation (the text is then not parsed whole): a record whose text
-                    // does not parse back, e.g. a lone surrogate escape in a field the model skips, is this
-                    // record's error, not the import's.
-                    Some(e) => Item::Error(r.id.clone(), format!("record text: {e}")),
-                    None => Item::Record(Box::new(r)),
-                },
+                Ok(r) => Item::Record(Box::new(r)),
                 Err(e) => Item::Error(e.locator.to_string(), e.error.to_string()),
             };
             // The receiver only goes away when storing failed: stop reading.
@@ -224,13 +227,7 @@ pub async fn import_feed(
     let mut kev = Vec::new();
     while let Some(item) = rx.recv().await {
         match item {
-            Item::Error(at, message) => {
-                out.log.records += 1;
-                out.log.errors += 1;
-                if out.log.error_report.len() < MAX_REPORTED_ERRORS {
-                    out.log.error_report.push((at, message));
-                }
-            }
+            Item::Error(at, message) => record_error(&mut out.log, at, message),
             Item::Record(r) => match &r.epss {
                 Some(e) => epss.push(NewEpss {
                     cve: e.cve.clone(),
@@ -245,7 +242,13 @@ pub async fn import_feed(
                             kev.push((r.id.clone(), added));
                         }
                     }
-                    records.push(new_record(*r)?)
+                    let id = r.id.clone();
+                    // A record that cannot take its stored form (only without validation: text that does not
+                    // parse back, e.g. a lone surrogate escape in a field the model skips) is its own error.
+                    match new_record(*r) {
+                        Ok(n) => records.push(n),
+                        Err(e) => record_error(&mut out.log, id, e.to_string()),
+                    }
                 }
             },
         }
