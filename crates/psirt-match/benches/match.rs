@@ -28,6 +28,10 @@ use std::time::{Duration, Instant};
 
 use psirt_match::{AdvisoryInput, AffectedInput, ComponentInput, Index, PackageKey};
 use psirt_versions::{CompiledAffected, OsvAffectedRanges};
+
+/// The psirt binary's allocator: peak RSS and times are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use serde_json::{json, Value};
 
 mod peers;

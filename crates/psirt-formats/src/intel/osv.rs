@@ -79,8 +79,7 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
             .filter(|p| p.ecosystem == pkg.ecosystem && p.name == pkg.name && pkg.purl.is_none());
         let purl = match same {
             Some(prev) => prev.purl.clone(),
-            None => package::given_purl(pkg.purl.as_deref())
-                .or_else(|| package::purl_for(&pkg.ecosystem, &pkg.name)),
+            None => package::osv_purl(pkg.purl.as_deref(), &pkg.ecosystem, &pkg.name),
         };
         r.affected.push(AffectedPackage {
             ecosystem: pkg.ecosystem,
@@ -135,9 +134,13 @@ fn severities(v: Vec<SeverityDoc<'_>>) -> Vec<Severity> {
 #[derive(Deserialize)]
 struct OsvDoc<'a> {
     id: String,
-    modified: Option<String>,
-    published: Option<String>,
-    withdrawn: Option<String>,
+    // Parsed into timestamps, not kept: borrowed where the text has no escapes.
+    #[serde(borrow)]
+    modified: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    published: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    withdrawn: Option<Cow<'a, str>>,
     aliases: Option<Vec<String>>,
     related: Option<Vec<String>>,
     upstream: Option<Vec<String>>,
@@ -160,7 +163,8 @@ struct SeverityDoc<'a> {
 
 #[derive(Deserialize)]
 struct AffectedDoc<'a> {
-    package: Option<PackageDoc>,
+    #[serde(borrow)]
+    package: Option<PackageDoc<'a>>,
     #[serde(borrow)]
     severity: Option<Vec<SeverityDoc<'a>>>,
     ranges: Option<Vec<OsvRange>>,
@@ -168,10 +172,12 @@ struct AffectedDoc<'a> {
 }
 
 #[derive(Deserialize)]
-struct PackageDoc {
+struct PackageDoc<'a> {
     ecosystem: String,
     name: String,
-    purl: Option<String>,
+    /// Only read to derive the package purl.
+    #[serde(borrow)]
+    purl: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,55 @@
 //! ecosystems → `pkg:rpm/<distro>`, `pkg:deb/<distro>`, `pkg:apk/<distro>`). Ecosystems without a purl type
 //! (OSS-Fuzz, Linux, Android, GIT, GHC, …) give no purl.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write;
+
 use psirt_versions::{Ecosystem, Purl};
+
+/// Entries of the per-thread purl cache before it is emptied: a feed names far fewer packages per batch.
+const CACHED_PURLS: usize = 8192;
+
+/// (given purl, ecosystem, name), length-prefixed → the purl [`osv_purl`] gives.
+type PurlCache = HashMap<Box<str>, Option<Purl>, foldhash::quality::RandomState>;
+
+thread_local! {
+    /// The cache and its key buffer (reused).
+    static PURLS: RefCell<(PurlCache, String)> = RefCell::new((HashMap::default(), String::new()));
+}
+
+/// The purl of an OSV `affected[].package`: its own `purl` ([`given_purl`]), else derived from ecosystem and name
+/// ([`purl_for`]). Cached per thread: a feed repeats packages across records, and building the same purl again
+/// (validation, normalisation, several allocations) showed as ~5 % of OSV parse samples.
+pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Option<Purl> {
+    let derive = || given_purl(given).or_else(|| purl_for(ecosystem, name));
+    PURLS
+        .try_with(|cell| {
+            let Ok(mut cache) = cell.try_borrow_mut() else {
+                return derive();
+            };
+            let (map, key) = &mut *cache;
+            // Length-prefixed, so no two (given, ecosystem, name) share a key, whatever bytes the record's strings hold.
+            let given_text = given.unwrap_or("");
+            key.clear();
+            let _ = write!(
+                key,
+                "{}:{given_text}{}:{ecosystem}{name}",
+                given_text.len(),
+                ecosystem.len()
+            );
+            if let Some(hit) = map.get(key.as_str()) {
+                return hit.clone();
+            }
+            let purl = derive();
+            if map.len() >= CACHED_PURLS {
+                map.clear();
+            }
+            map.insert(key.as_str().into(), purl.clone());
+            purl
+        })
+        .unwrap_or_else(|_| derive())
+}
 
 /// The package purl (canonical, without version) for an OSV `package.ecosystem` (suffix allowed) and `name`.
 pub(crate) fn purl_for(ecosystem: &str, name: &str) -> Option<Purl> {
@@ -97,4 +145,37 @@ pub(crate) fn ecosystem_of_collection(url: &str) -> Option<&'static str> {
         "hackage.haskell.org" => "Hackage",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_purls_equal_derived_ones_and_keys_do_not_collide() {
+        let cases: [(Option<&str>, &str, &str); 6] = [
+            (None, "PyPI", "Requests"),
+            (Some("pkg:npm/%40scope/pkg@1.0.0"), "npm", "@scope/pkg"),
+            (Some("not a purl"), "Maven", "org.example:lib"),
+            (None, "AlmaLinux:8", "kernel"),
+            // Same concatenation as the next one: must not share a cache entry.
+            (None, "Go", "x:y"),
+            (Some("Go"), "", "x:y"),
+        ];
+        for _ in 0..2 {
+            for (given, eco, name) in cases {
+                let expected = given_purl(given).or_else(|| purl_for(eco, name));
+                assert_eq!(
+                    osv_purl(given, eco, name),
+                    expected,
+                    "{given:?} {eco} {name}"
+                );
+            }
+        }
+        assert_eq!(
+            osv_purl(None, "PyPI", "Requests").map(|p| p.to_string()),
+            Some("pkg:pypi/requests".to_string())
+        );
+        assert_eq!(osv_purl(Some("Go"), "", "x:y"), None);
+    }
 }
