@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use psirt_domain::{Priority, Severity};
 use psirt_store::cases::NewCase;
-use psirt_store::{Finding, Vulnerability};
+use psirt_store::{Finding, KevEntry, Vulnerability};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -305,28 +305,30 @@ pub async fn open_upstream_case(
         // Upstream records are public: nothing to embargo until our own analysis says so.
         embargoed: false,
     };
+    // Already in CISA's KEV catalog: the case is actively exploited from the start (CRA); its
+    // reporting starts in the same transaction that opens it.
+    let kev = v
+        .records
+        .iter()
+        .filter(|r| r.source == "kev")
+        .find_map(|kev| {
+            let added = serde_json::from_str::<Value>(&kev.normalized)
+                .ok()
+                .and_then(|n| n["exploited"]["date_added"].as_str().map(str::to_owned))?;
+            let date_added = time::Date::parse(
+                &added,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()?;
+            Some(KevEntry {
+                cve_id: kev.record_id.clone(),
+                date_added,
+            })
+        });
     let case = st
         .store
-        .open_upstream_case(&staff.actor(), record_id, new)
+        .open_upstream_case(&staff.actor(), record_id, new, kev)
         .await?;
-    // Already in CISA's KEV catalog: the case is actively exploited from the start (CRA).
-    for kev in v.records.iter().filter(|r| r.source == "kev") {
-        let added = serde_json::from_str::<Value>(&kev.normalized)
-            .ok()
-            .and_then(|n| n["exploited"]["date_added"].as_str().map(str::to_owned))
-            .and_then(|d| {
-                time::Date::parse(
-                    &d,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                )
-                .ok()
-            });
-        if let Some(added) = added {
-            crate::intel::kev_trigger(&st.store, &kev.record_id, added)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-        }
-    }
     Ok(case)
 }
 

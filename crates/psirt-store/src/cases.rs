@@ -3,8 +3,7 @@
 use psirt_domain::cwe::parse_cwe_list;
 use psirt_domain::report::{check_text, limits, validate_message};
 use psirt_domain::{
-    CaseState, DomainError, Priority, Resolution, Severity, SeveritySource, Transition,
-    TransitionContext, Viewer,
+    CaseState, DomainError, Priority, Resolution, Severity, Transition, TransitionContext, Viewer,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -102,6 +101,13 @@ fn validate_case_text(title: Option<&str>, description: Option<&str>) -> Result<
     }
 }
 
+/// A new case's title, trimmed, once its title and description are checked.
+pub(crate) fn checked_title(new: &NewCase) -> Result<String> {
+    let title = new.title.trim().to_owned();
+    validate_case_text(Some(&title), Some(&new.description))?;
+    Ok(title)
+}
+
 /// The audit view of a case's editable fields.
 fn snapshot(c: &Case) -> Map<String, Value> {
     let v = json!({
@@ -129,28 +135,10 @@ fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> (Value, Valu
 
 impl Store {
     pub async fn create_case(&self, actor: &Actor, new: NewCase) -> Result<Case> {
-        let title = new.title.trim().to_owned();
-        validate_case_text(Some(&title), Some(&new.description))?;
+        let title = checked_title(&new)?;
         let now = self.now();
         let id: i64 = with_tx!(self, tx => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO cases (title, description, state, severity, severity_source, priority, embargoed, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-            )
-            .bind(&title)
-            .bind(&new.description)
-            .bind(new.severity.map(|s| s.as_str()))
-            .bind(new.severity.map(|_| SeveritySource::Analyst.as_str()))
-            .bind(new.priority.map(|p| p.as_str()))
-            .bind(new.embargoed)
-            .bind(actor.user_id())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            audit!(tx, self, AuditDraft::new(actor, "case", id, "case.create")
-                .after(json!({"title": title, "state": "new", "severity": new.severity, "priority": new.priority, "embargoed": new.embargoed})));
-            sync_clocks!(tx, self, actor, id);
-            id
+            insert_case!(tx, self, actor, &new, &title, now)
         });
         self.ensure_runbook(actor, id).await?;
         self.case(id).await

@@ -53,11 +53,11 @@ const STAGES: [CraStage; 3] = [
     CraStage::FinalReport,
 ];
 
-fn clock_err(e: ClockError) -> StoreError {
+pub(crate) fn clock_err(e: ClockError) -> StoreError {
     DomainError::from(e).into()
 }
 
-fn next_due(r: &CraReporting) -> Option<OffsetDateTime> {
+pub(crate) fn next_due(r: &CraReporting) -> Option<OffsetDateTime> {
     r.clocks()
         .iter()
         .filter(|c| c.completed_at().is_none())
@@ -108,21 +108,10 @@ impl Store {
         source: AwarenessSource,
     ) -> Result<CaseCra> {
         let reporting = CraReporting::start(track, aware_at, source).map_err(clock_err)?;
-        let now = self.now();
         with_tx!(self, tx => {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT case_id FROM case_cra WHERE case_id = $1")
-                .bind(case_id).fetch_optional(&mut *tx).await?;
-            if exists.is_some() {
-                return Err(StoreError::Conflict("CRA reporting has already started for this case".into()));
-            }
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1").bind(case_id).fetch_optional(&mut *tx).await?;
             found.ok_or(StoreError::NotFound("case"))?;
-            sqlx::query("INSERT INTO case_cra (case_id, track, reporting, next_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
-                .bind(case_id).bind(track.as_str()).bind(to_json(&reporting)?).bind(next_due(&reporting)).bind(now)
-                .execute(&mut *tx).await?;
-            audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.cra_start").after(json!({
-                "track": track, "aware_at": crate::audit::at_text(reporting.aware_at()), "source": reporting.source(),
-            })));
+            insert_cra!(tx, self, actor, case_id, &reporting);
         });
         self.case_cra(case_id)
             .await?

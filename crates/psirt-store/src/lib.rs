@@ -56,7 +56,7 @@ pub use intel::{
     Upserted, Vulnerability,
 };
 pub use inventory::{Product, ProductVersion};
-pub use matches::{Finding, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};
+pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};
 pub use model::*;
 pub use sbom::{
     Component, ComponentHash, NewComponent, SbomDiff, SbomImport, SbomImported, VersionChange,

@@ -146,3 +146,59 @@ macro_rules! sync_clocks {
         }
     }};
 }
+
+/// Inserts a new case inside the running transaction, with its `case.create` audit event and its
+/// SLA clocks; evaluates to the case's id. `$title` is the checked title (`cases::checked_title`),
+/// `$now` the case's creation time.
+macro_rules! insert_case {
+    ($tx:ident, $store:expr, $actor:expr, $new:expr, $title:expr, $now:expr) => {{
+        let new: &$crate::cases::NewCase = $new;
+        let title: &str = $title;
+        let now: time::OffsetDateTime = $now;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (title, description, state, severity, severity_source, priority, embargoed, created_by, created_at, updated_at) \
+             VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(title)
+        .bind(&new.description)
+        .bind(new.severity.map(|s| s.as_str()))
+        .bind(new.severity.map(|_| psirt_domain::SeveritySource::Analyst.as_str()))
+        .bind(new.priority.map(|p| p.as_str()))
+        .bind(new.embargoed)
+        .bind($actor.user_id())
+        .bind(now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        audit!($tx, $store, $crate::audit::AuditDraft::new($actor, "case", id, "case.create")
+            .after(serde_json::json!({"title": title, "state": "new", "severity": new.severity, "priority": new.priority, "embargoed": new.embargoed})));
+        sync_clocks!($tx, $store, $actor, id);
+        id
+    }};
+}
+
+/// Starts a case's CRA reporting inside the running transaction: the `case_cra` row and its
+/// `case.cra_start` audit event. Conflict when the case's reporting has already started.
+macro_rules! insert_cra {
+    ($tx:ident, $store:expr, $actor:expr, $case_id:expr, $reporting:expr) => {{
+        let case_id: i64 = $case_id;
+        let reporting: &psirt_domain::deadline::cra::CraReporting = $reporting;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT case_id FROM case_cra WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if exists.is_some() {
+            return Err($crate::StoreError::Conflict("CRA reporting has already started for this case".into()));
+        }
+        sqlx::query("INSERT INTO case_cra (case_id, track, reporting, next_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
+            .bind(case_id)
+            .bind(reporting.track().as_str())
+            .bind($crate::to_json(reporting)?)
+            .bind($crate::cra::next_due(reporting))
+            .bind($store.now())
+            .execute(&mut *$tx)
+            .await?;
+        audit!($tx, $store, $crate::audit::AuditDraft::new($actor, "case", case_id, "case.cra_start").after(serde_json::json!({
+            "track": reporting.track(), "aware_at": $crate::audit::at_text(reporting.aware_at()), "source": reporting.source(),
+        })));
+    }};
+}

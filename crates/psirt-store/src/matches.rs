@@ -7,13 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use psirt_domain::deadline::cra::{AwarenessSource, CraReporting, CraTrack};
 use psirt_domain::{DomainError, FieldError};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit::AuditDraft;
-use crate::cases::NewCase;
+use crate::cases::{checked_title, NewCase};
+use crate::cra::clock_err;
 use crate::{Actor, Case, Result, Store, StoreError};
 
 /// Rows per multi-row statement.
@@ -44,6 +46,14 @@ pub struct MatchesApplied {
     /// Inactive rows that hold again.
     pub reactivated: usize,
     pub retracted: usize,
+}
+
+/// A CISA KEV entry naming the record's CVE: the case it opens is actively exploited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KevEntry {
+    pub cve_id: String,
+    /// When CISA added the CVE to the catalog.
+    pub date_added: time::Date,
 }
 
 /// One row of the upstream queue: a record and the product versions it newly hits.
@@ -358,55 +368,77 @@ impl Store {
     }
 
     /// Opens an upstream case from a record's undecided matches: the case is linked to the record,
-    /// and every product version it hits gets an `under_investigation` affect.
+    /// and every product version it hits gets an `under_investigation` affect. With `kev` (the
+    /// record's CVE is in CISA's KEV catalog) the case is actively exploited from the start: its
+    /// CRA reporting starts too (EU CRA Art. 14), as the KEV sync would have started it.
+    ///
+    /// All in one transaction: the matches are claimed there, so of two concurrent openings of
+    /// the same record one gets the case and the other Conflict, with nothing of its own left.
     pub async fn open_upstream_case(
         &self,
         actor: &Actor,
         record_id: &str,
         new: NewCase,
+        kev: Option<KevEntry>,
     ) -> Result<Case> {
-        let pvs: Vec<i64> = with_pool!(self, p => {
-            sqlx::query_scalar(
-                "SELECT DISTINCT product_version_id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY product_version_id",
-            )
-            .bind(record_id)
-            .fetch_all(p)
-            .await?
-        });
-        if pvs.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "{record_id} has no undecided matches in the upstream queue"
-            )));
-        }
-        let case = self.create_case(actor, new).await?;
+        let title = checked_title(&new)?;
         let now = self.now();
-        with_tx!(self, tx => {
+        let cra = kev
+            .map(|k| {
+                CraReporting::start(
+                    CraTrack::ExploitedVulnerability,
+                    now,
+                    AwarenessSource::Kev {
+                        cve_id: k.cve_id,
+                        date_added: k.date_added,
+                    },
+                )
+                .map_err(clock_err)
+            })
+            .transpose()?;
+        let case_id = with_tx!(self, tx => {
+            let case_id = insert_case!(tx, self, actor, &new, &title, now);
+            // The claim decides: matches another opening took first are no longer `new`.
+            let claimed: Vec<(i64, i64)> = sqlx::query_as(
+                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
+                 WHERE record_id = $4 AND status = 'new' AND active RETURNING id, product_version_id",
+            )
+            .bind(case_id).bind(actor.user_id()).bind(now).bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if claimed.is_empty() {
+                // Dropping the transaction rolls the case back.
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} has no undecided matches in the upstream queue"
+                )));
+            }
             sqlx::query("INSERT INTO case_intel_links (case_id, record_id, created_at) VALUES ($1, $2, $3)")
-                .bind(case.id).bind(record_id).bind(now)
+                .bind(case_id).bind(record_id).bind(now)
                 .execute(&mut *tx)
                 .await?;
-            let pv_set: BTreeSet<i64> = pvs.iter().copied().collect();
+            let mut ids: Vec<i64> = claimed.iter().map(|&(id, _)| id).collect();
+            ids.sort_unstable();
+            let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv)| pv).collect();
             for pv in &pv_set {
                 sqlx::query(
                     "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
                      ON CONFLICT (case_id, product_version_id) DO NOTHING",
                 )
-                .bind(case.id).bind(pv).bind(now)
+                .bind(case_id).bind(pv).bind(now)
                 .execute(&mut *tx)
                 .await?;
             }
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
-                 WHERE record_id = $4 AND status = 'new' AND active RETURNING id",
-            )
-            .bind(case.id).bind(actor.user_id()).bind(now).bind(record_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            audit!(tx, self, AuditDraft::new(actor, "case", case.id, "case.upstream_open").after(json!({
+            audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.upstream_open").after(json!({
                 "record_id": record_id, "matches": ids, "affects_under_investigation": pv_set,
             })));
+            if let Some(reporting) = &cra {
+                // The KEV entry starts the clocks, as `kev_trigger` does on a KEV sync.
+                insert_cra!(tx, self, &Actor::System("kev"), case_id, reporting);
+            }
+            case_id
         });
-        Ok(case)
+        self.ensure_runbook(actor, case_id).await?;
+        self.case(case_id).await
     }
 
     /// The intel records a case was opened from.

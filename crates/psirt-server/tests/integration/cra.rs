@@ -243,14 +243,37 @@ pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
         cra["reporting"]["source"],
         json!({"type": "kev", "cve_id": "CVE-2020-11651", "date_added": "2021-11-03"})
     );
-    // An upstream case opened after the KEV entry starts its clocks at once.
-    let (_, second) = ana
-        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
-        .await;
+    // An upstream case opened after the KEV entry starts its clocks at once, in the same
+    // request. A double click opens one case: the other request is a conflict and leaves nothing.
+    let (_, before) = ana.get("/api/v1/cases").await;
+    let path = "/api/v1/upstream-queue/PYSEC-2020-103/case";
+    let (one, two) = tokio::join!(ana.post(path, json!({})), ana.post(path, json!({})));
+    let second = match (one, two) {
+        ((StatusCode::CREATED, case), (StatusCode::CONFLICT, _))
+        | ((StatusCode::CONFLICT, _), (StatusCode::CREATED, case)) => case,
+        other => panic!("one 201 and one 409: {other:?}"),
+    };
+    let (_, after) = ana.get("/api/v1/cases").await;
+    assert_eq!(
+        after["items"].as_array().unwrap().len(),
+        before["items"].as_array().unwrap().len() + 1,
+        "{after}"
+    );
     let (s, cra) = ana
         .get(&format!("/api/v1/cases/{}/cra", second["id"]))
         .await;
     assert_eq!(s, StatusCode::OK, "{cra}");
     assert_eq!(cra["reporting"]["source"]["cve_id"], "CVE-2020-11652");
+    let (_, timeline) = ana
+        .get(&format!("/api/v1/cases/{}/timeline", second["id"]))
+        .await;
+    let start = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "case.cra_start")
+        .cloned()
+        .unwrap_or_else(|| panic!("case.cra_start in {timeline}"));
+    assert_eq!(start["actor"], "system:kev");
     app.finish().await;
 }

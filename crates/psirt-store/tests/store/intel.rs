@@ -1,10 +1,12 @@
 //! Intel records (idempotent, incremental, alias merge, EPSS) and matches (raise, retract,
 //! dismiss until the record changes, open an upstream case).
 
+use psirt_domain::deadline::cra::{AwarenessSource, CraTrack};
 use psirt_domain::{ProductDraft, ProductVersionDraft};
 use psirt_store::cases::NewCase;
 use psirt_store::{
-    MatchKey, NewComponent, NewEpss, NewIntelRecord, SbomImport, Store, StoreError, Upserted,
+    KevEntry, MatchKey, NewComponent, NewEpss, NewIntelRecord, SbomImport, Store, StoreError,
+    Upserted,
 };
 use time::macros::{date, datetime};
 
@@ -15,6 +17,8 @@ both_backends!(
     aliases_merge_into_one_vulnerability,
     matches_raise_retract_dismiss_and_open_case,
     feed_sources_record_attempts,
+    concurrent_upstream_opens_make_one_case,
+    kev_upstream_case_starts_cra_with_the_case,
 );
 
 async fn feed_sources_record_attempts(store: Store) {
@@ -415,6 +419,7 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
                 priority: None,
                 embargoed: false,
             },
+            None,
         )
         .await
         .unwrap();
@@ -447,7 +452,8 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
                     severity: None,
                     priority: None,
                     embargoed: false
-                }
+                },
+                None,
             )
             .await,
         Err(StoreError::Conflict(_))
@@ -457,4 +463,173 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
         .await
         .unwrap();
     assert!(trail.iter().any(|e| e.action == "case.upstream_open"));
+}
+
+fn upstream_case(title: &str) -> NewCase {
+    NewCase {
+        title: title.into(),
+        description: String::new(),
+        severity: None,
+        priority: None,
+        embargoed: false,
+    }
+}
+
+/// Rows of `table` (cases, affects, case_intel_links, case_cra).
+async fn rows(store: &Store, table: &str) -> i64 {
+    let n: Vec<(i64, String)> = super::query_pairs(
+        store,
+        &format!("SELECT COUNT(*), 'rows' FROM {table} WHERE $1 = $1"),
+        0,
+    )
+    .await;
+    n[0].0
+}
+
+/// Raises one match of `record_id` on the test product version (both components).
+async fn raise(store: &Store, record_id: &str) -> i64 {
+    let (pv, comps) = inventory(store).await;
+    let added: Vec<MatchKey> = comps
+        .iter()
+        .map(|&c| MatchKey {
+            record_id: record_id.into(),
+            component_id: c,
+            product_version_id: pv,
+        })
+        .collect();
+    store.apply_match_changes(&added, &[]).await.unwrap();
+    pv
+}
+
+/// Two analysts open a case from the same queued record at once: one case, one Conflict, and
+/// nothing of the loser's left behind (its case rolled back with its claim).
+async fn concurrent_upstream_opens_make_one_case(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    store
+        .upsert_intel_records(&[record("osv", "GHSA-race", &["CVE-2026-4000"], t, "v1")])
+        .await
+        .unwrap();
+    let pv = raise(&store, "GHSA-race").await;
+    let (cases, affects, links) = (
+        rows(&store, "cases").await,
+        rows(&store, "affects").await,
+        rows(&store, "case_intel_links").await,
+    );
+    let open = |title: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .open_upstream_case(&admin(), "GHSA-race", upstream_case(title), None)
+                .await
+        })
+    };
+    let (a, b) = tokio::join!(open("first"), open("second"));
+    let (case, lost) = match (a.unwrap(), b.unwrap()) {
+        (Ok(case), Err(e)) | (Err(e), Ok(case)) => (case, e),
+        other => panic!("exactly one opening must win: {other:?}"),
+    };
+    assert!(matches!(lost, StoreError::Conflict(_)), "{lost:?}");
+    assert_eq!(rows(&store, "cases").await, cases + 1, "one case, not two");
+    assert_eq!(rows(&store, "affects").await, affects + 1);
+    assert_eq!(rows(&store, "case_intel_links").await, links + 1);
+    assert_eq!(
+        store.case_intel_links(case.id).await.unwrap(),
+        vec!["GHSA-race"]
+    );
+    // Both matches went to the winner's case.
+    let findings = store.product_version_findings(pv).await.unwrap();
+    assert_eq!(findings.len(), 2);
+    assert!(findings
+        .iter()
+        .all(|f| f.status == "case_opened" && f.case_id == Some(case.id)));
+    assert!(store.upstream_queue().await.unwrap().is_empty());
+    let trail = store
+        .audit_trail("case", &case.id.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "case.create").count(),
+        1,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"case.upstream_open"), "{actions:?}");
+    assert!(matches!(
+        store.verify_audit_chain(|_| {}).await.unwrap(),
+        psirt_store::audit::ChainReport::Intact { .. }
+    ));
+}
+
+/// A record whose CVE is in CISA's KEV catalog opens an actively exploited case: its CRA
+/// reporting starts in the same call, by the KEV. A bad KEV entry opens nothing.
+async fn kev_upstream_case_starts_cra_with_the_case(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    store
+        .upsert_intel_records(&[
+            record("osv", "GHSA-kev", &["CVE-2026-5000"], t, "v1"),
+            record("kev", "CVE-2026-5000", &[], t, "v1"),
+        ])
+        .await
+        .unwrap();
+    raise(&store, "GHSA-kev").await;
+    let (cases, cra) = (rows(&store, "cases").await, rows(&store, "case_cra").await);
+
+    // A KEV entry the CRA clocks refuse fails the whole opening: no case, the matches stay queued.
+    let bad = KevEntry {
+        cve_id: "GHSA-kev".into(),
+        date_added: date!(2026 - 02 - 01),
+    };
+    assert!(matches!(
+        store
+            .open_upstream_case(&admin(), "GHSA-kev", upstream_case("bad"), Some(bad))
+            .await,
+        Err(StoreError::Domain(_))
+    ));
+    assert_eq!(rows(&store, "cases").await, cases);
+    assert_eq!(store.upstream_queue().await.unwrap().len(), 1);
+
+    let kev = KevEntry {
+        cve_id: "CVE-2026-5000".into(),
+        date_added: date!(2026 - 02 - 01),
+    };
+    let case = store
+        .open_upstream_case(&admin(), "GHSA-kev", upstream_case("KEV"), Some(kev))
+        .await
+        .unwrap();
+    assert_eq!(rows(&store, "cases").await, cases + 1);
+    assert_eq!(rows(&store, "case_cra").await, cra + 1);
+    let reporting = store
+        .case_cra(case.id)
+        .await
+        .unwrap()
+        .expect("CRA reporting started with the case")
+        .reporting;
+    assert_eq!(reporting.track(), CraTrack::ExploitedVulnerability);
+    assert_eq!(
+        reporting.source(),
+        &AwarenessSource::Kev {
+            cve_id: "CVE-2026-5000".into(),
+            date_added: date!(2026 - 02 - 01),
+        }
+    );
+    assert_eq!(reporting.aware_at(), case.created_at);
+    let trail = store
+        .audit_trail("case", &case.id.to_string())
+        .await
+        .unwrap();
+    let start = trail
+        .iter()
+        .find(|e| e.action == "case.cra_start")
+        .expect("case.cra_start audited");
+    assert_eq!(start.actor, "system:kev");
+    assert_eq!(
+        start.after.as_ref().unwrap()["source"]["cve_id"],
+        "CVE-2026-5000"
+    );
+    // Started once: the KEV sync finds nothing left to start for this case.
+    assert!(store
+        .cases_for_cve_without_cra("CVE-2026-5000")
+        .await
+        .unwrap()
+        .is_empty());
 }
