@@ -16,7 +16,7 @@ use psirt_domain::metrics::{metrics_page, MetricsFilter, MetricsPage, PeriodBuck
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, Time};
 
-use crate::auth::Staff;
+use crate::auth::{self, Staff};
 use crate::error::{ApiError, ApiResult, Json, Query};
 use crate::AppState;
 
@@ -195,6 +195,25 @@ async fn metrics_json(
     }
 }
 
+/// Whether the client is on this host. Behind a trusted proxy that is the client the proxy names
+/// (an internet client forwarded by a local proxy is not local). A request that carries
+/// `X-Forwarded-For` or `Forwarded` without a client resolved from a trusted proxy (the peer is
+/// not configured as one, or its header could not be read) is not local either: an unconfigured
+/// proxy on this host must not open `/metrics` to everyone.
+fn loopback_client(st: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    let forwarded =
+        headers.contains_key(auth::X_FORWARDED_FOR) || headers.contains_key(header::FORWARDED);
+    if !forwarded {
+        return peer.ip().to_canonical().is_loopback();
+    }
+    auth::forwarded_client(
+        peer.ip(),
+        auth::forwarded_for_values(headers),
+        &st.config.trusted_proxies,
+    )
+    .is_some_and(|client| client.is_loopback())
+}
+
 async fn prometheus(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -207,7 +226,7 @@ async fn prometheus(
             .and_then(|v| v.strip_prefix("Bearer "))
             .is_some_and(|got| crate::auth::constant_time_eq(got.as_bytes(), want.as_bytes()))
     });
-    if !(token_ok || (st.config.metrics_allow_loopback && peer.ip().is_loopback())) {
+    if !(token_ok || (st.config.metrics_allow_loopback && loopback_client(&st, peer, &headers))) {
         return Err(ApiError::Unauthorized("a scrape token is required"));
     }
     let g = st.store.gauges().await?;

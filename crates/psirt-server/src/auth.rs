@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
+use ipnet::{IpNet, Ipv4Net};
 use psirt_domain::Viewer;
 use psirt_store::{Actor, User};
 
@@ -151,21 +152,131 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The client's address (from the connection), 0.0.0.0 when unknown.
+/// The client's address, 0.0.0.0 when unknown: the TCP peer, or, when the peer is a configured
+/// trusted proxy ([`crate::Config::trusted_proxies`]), the client named in `X-Forwarded-For`
+/// (see [`forwarded_client`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+        };
+        Ok(ClientIp(client_addr(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+pub const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client behind `peer`: the address [`forwarded_client`] finds in the request's
+/// `X-Forwarded-For` headers, else the peer itself (IPv4-mapped IPv6 in its IPv4 form).
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    forwarded_client(peer, forwarded_for_values(headers), trusted).unwrap_or(peer.to_canonical())
+}
+
+/// Every `X-Forwarded-For` header value in order; a value that is not visible ASCII is
+/// given as `None` (and then counts as unparsable).
+pub fn forwarded_for_values(headers: &HeaderMap) -> impl Iterator<Item = Option<&str>> {
+    headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .map(|v| v.to_str().ok())
+}
+
+/// Whether `ip` is inside one of the `trusted` networks (compared in canonical form).
+pub fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
+    let ip = ip.to_canonical();
+    trusted.iter().any(|net| net.contains(&ip))
+}
+
+/// The client address a trusted proxy reports, `None` when the peer's own address is to be used.
+///
+/// Only when `peer` is a trusted proxy are the `X-Forwarded-For` values (`header_values`, every
+/// occurrence of the header in order, each a comma-separated list) read: they are walked from
+/// the right, skipping addresses that are themselves trusted proxies, and the first untrusted
+/// address is the client (when all are trusted, the left-most). Entries left of the client were
+/// written by the client and are never read. `None` when the peer is not trusted, no header
+/// was sent, or an entry reached in the walk is not an IP address (garbage is never trusted).
+/// Entries may carry a port (`1.2.3.4:5678`, `[2001:db8::1]:443`) or IPv6 brackets.
+pub fn forwarded_client<'a>(
+    peer: IpAddr,
+    header_values: impl IntoIterator<Item = Option<&'a str>>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    if !is_trusted(peer, trusted) {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for value in header_values {
+        match value {
+            Some(v) => entries.extend(v.split(',').map(|e| parse_forwarded_entry(e.trim()))),
+            None => entries.push(None),
+        }
+    }
+    let mut leftmost_trusted = None;
+    for entry in entries.into_iter().rev() {
+        let ip = entry?;
+        if !is_trusted(ip, trusted) {
+            return Some(ip);
+        }
+        leftmost_trusted = Some(ip);
+    }
+    leftmost_trusted
+}
+
+/// One `X-Forwarded-For` entry: an IP address, optionally with a port (IPv6 then in brackets)
+/// or in brackets; anything else (`unknown`, obfuscated identifiers, empty) is `None`.
+fn parse_forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let ip = if let Ok(ip) = entry.parse::<IpAddr>() {
+        ip
+    } else if let Ok(sock) = entry.parse::<SocketAddr>() {
+        sock.ip()
+    } else {
+        entry
+            .strip_prefix('[')
+            .and_then(|e| e.strip_suffix(']'))
+            .and_then(|e| e.parse::<std::net::Ipv6Addr>().ok())
+            .map(IpAddr::V6)?
+    };
+    Some(ip.to_canonical())
+}
+
+/// A `--trusted-proxy` value: an IP address (a single host) or a CIDR network. IPv4-mapped
+/// IPv6 (`::ffff:10.0.0.1`, `::ffff:10.0.0.0/104`) is taken in its IPv4 form, as peers are.
+pub fn parse_trusted_proxy(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    let net = if let Ok(ip) = value.parse::<IpAddr>() {
+        IpNet::from(ip)
+    } else {
+        value.parse::<IpNet>().map_err(|_| {
+            format!(
+                "`{value}` is not an IP address or CIDR network (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)"
+            )
+        })?
+    };
+    Ok(match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .map(IpNet::V4)
+                .unwrap_or(net),
+            None => net,
+        },
+        _ => net,
+    }
+    .trunc())
 }
 
 /// A fixed-window counter per client address.
@@ -198,5 +309,179 @@ impl RateLimiter {
         }
         entry.1 += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter()
+            .map(|n| parse_trusted_proxy(n).unwrap())
+            .collect()
+    }
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+    fn client(peer: &str, values: &[&str], trusted: &[&str]) -> Option<IpAddr> {
+        forwarded_client(ip(peer), values.iter().map(|v| Some(*v)), &nets(trusted))
+    }
+
+    #[test]
+    fn right_most_untrusted_is_the_client() {
+        let t = ["127.0.0.1", "10.0.0.0/8"];
+        assert_eq!(
+            client("127.0.0.1", &["198.51.100.7, 10.1.2.3"], &t),
+            Some(ip("198.51.100.7"))
+        );
+        // Every occurrence of the header counts, in order.
+        assert_eq!(
+            client("127.0.0.1", &["192.0.2.1", "198.51.100.7", "10.1.2.3"], &t),
+            Some(ip("198.51.100.7"))
+        );
+    }
+
+    #[test]
+    fn spoofed_prefix_is_ignored() {
+        // The client sent `X-Forwarded-For: 1.1.1.1, 127.0.0.1` itself; the proxy appended its peer.
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &["1.1.1.1, 127.0.0.1, 203.0.113.9"],
+                &["127.0.0.1"]
+            ),
+            Some(ip("203.0.113.9"))
+        );
+        // Garbage left of the client is never read.
+        assert_eq!(
+            client("127.0.0.1", &["not-an-ip, 203.0.113.9"], &["127.0.0.1"]),
+            Some(ip("203.0.113.9"))
+        );
+    }
+
+    #[test]
+    fn all_trusted_gives_the_left_most() {
+        assert_eq!(
+            client("10.0.0.1", &["10.0.0.3, 10.0.0.2"], &["10.0.0.0/8"]),
+            Some(ip("10.0.0.3"))
+        );
+    }
+
+    #[test]
+    fn untrusted_peer_headers_are_ignored() {
+        assert_eq!(
+            client("198.51.100.1", &["203.0.113.9"], &["127.0.0.1"]),
+            None
+        );
+        assert_eq!(client("127.0.0.1", &["203.0.113.9"], &[]), None);
+        let mut h = HeaderMap::new();
+        h.insert(X_FORWARDED_FOR, "203.0.113.9".parse().unwrap());
+        assert_eq!(client_addr(ip("127.0.0.1"), &h, &[]), ip("127.0.0.1"));
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &nets(&["127.0.0.1"])),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn absent_or_malformed_falls_back_to_the_peer() {
+        let t = ["127.0.0.1"];
+        assert_eq!(client("127.0.0.1", &[], &t), None);
+        for bad in [
+            "unknown",
+            "",
+            "203.0.113.9, ",
+            "203.0.113.9,,127.0.0.1",
+            "_hidden",
+            "203.0.113.9 127.0.0.1",
+            "[203.0.113.9]",
+            "2001:db8::1:80]",
+            "999.1.1.1",
+        ] {
+            assert_eq!(client("127.0.0.1", &[bad], &t), None, "{bad:?}");
+        }
+        // A header value that is not visible ASCII counts as garbage.
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), [Some("203.0.113.9"), None], &nets(&t)),
+            None
+        );
+        let h = HeaderMap::new();
+        assert_eq!(client_addr(ip("127.0.0.1"), &h, &nets(&t)), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn ports_and_brackets() {
+        let t = ["127.0.0.1"];
+        assert_eq!(
+            client("127.0.0.1", &["203.0.113.9:51234"], &t),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            client("127.0.0.1", &["[2001:db8::7]:443"], &t),
+            Some(ip("2001:db8::7"))
+        );
+        assert_eq!(
+            client("127.0.0.1", &["[2001:db8::7]"], &t),
+            Some(ip("2001:db8::7"))
+        );
+    }
+
+    #[test]
+    fn ipv6() {
+        let t = ["::1", "fd00::/8"];
+        assert_eq!(
+            client("::1", &["2001:db8::7, fd00::2"], &t),
+            Some(ip("2001:db8::7"))
+        );
+        assert_eq!(client("2001:db8::1", &["2001:db8::7"], &t), None);
+    }
+
+    #[test]
+    fn ipv4_mapped_peer_is_its_ipv4_form() {
+        let t = ["127.0.0.1/32"];
+        assert_eq!(
+            client("::ffff:127.0.0.1", &["203.0.113.9"], &t),
+            Some(ip("203.0.113.9"))
+        );
+        // Mapped addresses in the header are canonical too, and so are they when trusted.
+        assert_eq!(
+            client("127.0.0.1", &["203.0.113.9, ::ffff:127.0.0.1"], &t),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            client("127.0.0.1", &["::ffff:198.51.100.2"], &t),
+            Some(ip("198.51.100.2"))
+        );
+        let h = HeaderMap::new();
+        assert_eq!(
+            client_addr(ip("::ffff:127.0.0.1"), &h, &[]),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client("10.1.1.1", &["203.0.113.9"], &["::ffff:10.0.0.0/104"]),
+            Some(ip("203.0.113.9"))
+        );
+    }
+
+    #[test]
+    fn trusted_proxy_values() {
+        assert_eq!(
+            parse_trusted_proxy("10.0.0.1").unwrap().to_string(),
+            "10.0.0.1/32"
+        );
+        assert_eq!(parse_trusted_proxy(" ::1 ").unwrap().to_string(), "::1/128");
+        assert_eq!(
+            parse_trusted_proxy("10.1.2.3/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_trusted_proxy("::ffff:127.0.0.1").unwrap().to_string(),
+            "127.0.0.1/32"
+        );
+        for bad in ["", "localhost", "10.0.0.0/33", "10.0.0.1:80", "fd00::/129"] {
+            let err = parse_trusted_proxy(bad).unwrap_err();
+            assert!(err.contains("not an IP address or CIDR"), "{err}");
+        }
     }
 }

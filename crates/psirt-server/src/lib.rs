@@ -37,6 +37,7 @@ use psirt_store::Store;
 
 pub use auth::{AuthMethod, Staff};
 pub use error::{ApiError, ApiResult};
+pub use ipnet::IpNet;
 
 /// How the server behaves; the binary fills it from its command line.
 #[derive(Debug, Clone)]
@@ -66,6 +67,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Whether loopback clients may read `/metrics` without the token.
     pub metrics_allow_loopback: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, the `/metrics`
+    /// loopback rule); empty: the TCP peer is the client and the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Who publishes advisories (id prefix, publisher, CNA identity).
     pub publisher: publish::PublisherConfig,
 }
@@ -86,6 +90,7 @@ impl Default for Config {
             smtp: None,
             metrics_token: None,
             metrics_allow_loopback: true,
+            trusted_proxies: Vec::new(),
             publisher: publish::PublisherConfig::default(),
         }
     }

@@ -1,5 +1,5 @@
 //! `psirt serve` options for the workers and operations: e-mail (SMTP), the Prometheus
-//! endpoint's scrape token, and the feed-sync tick.
+//! endpoint's scrape token, trusted reverse proxies, and the feed-sync tick.
 
 use clap::{Args, ValueEnum};
 use psirt_server::outbox_worker::{SmtpConfig, SmtpSecurity};
@@ -39,9 +39,28 @@ pub struct OpsArgs {
     /// Require the token from loopback clients too.
     #[arg(long, env = "PSIRT_METRICS_NO_LOOPBACK")]
     metrics_no_loopback: bool,
+    /// A reverse proxy (IP address or CIDR network, repeatable) whose `X-Forwarded-For` header
+    /// names the client, for rate limits and the `/metrics` loopback rule. None by default: the
+    /// header is ignored and the TCP peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PSIRT_TRUSTED_PROXIES",
+        value_name = "IP|CIDR",
+        value_delimiter = ',',
+        value_parser = trusted_proxy
+    )]
+    trusted_proxies: Vec<Option<psirt_server::IpNet>>,
     /// Seconds between checks for due feed sources (0: no feed sync).
     #[arg(long, env = "PSIRT_FEED_SYNC_TICK", default_value_t = 60)]
     feed_sync_tick: u64,
+}
+
+/// A `--trusted-proxy` value; an empty one (`PSIRT_TRUSTED_PROXIES=`, a trailing comma) is none.
+fn trusted_proxy(value: &str) -> Result<Option<psirt_server::IpNet>, String> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    psirt_server::auth::parse_trusted_proxy(value).map(Some)
 }
 
 impl OpsArgs {
@@ -61,6 +80,7 @@ impl OpsArgs {
         });
         config.metrics_token = self.metrics_token.filter(|t| !t.is_empty());
         config.metrics_allow_loopback = !self.metrics_no_loopback;
+        config.trusted_proxies = self.trusted_proxies.into_iter().flatten().collect();
         config.feed_sync_tick =
             (self.feed_sync_tick > 0).then(|| std::time::Duration::from_secs(self.feed_sync_tick));
     }

@@ -124,6 +124,80 @@ pub async fn report_rate_limit(backend: Backend) {
     app.finish().await;
 }
 
+/// A report and a failed login sent as `client` (its `X-Forwarded-For`, none: no header).
+async fn report_and_login(
+    anon: &crate::harness::Client,
+    forwarded_for: Option<&str>,
+) -> (StatusCode, StatusCode) {
+    let with_header = |req: reqwest::RequestBuilder| match forwarded_for {
+        Some(xff) => req.header("x-forwarded-for", xff),
+        None => req,
+    };
+    let report = with_header(anon.request(Method::POST, "/api/v1/reports"))
+        .json(&good_report())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let login = with_header(anon.request(Method::POST, "/api/v1/auth/login"))
+        .json(&json!({"username": "x", "password": "y"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    (report, login)
+}
+
+/// Behind a trusted proxy each forwarded client has its own report and login budget.
+pub async fn rate_limit_per_forwarded_client(backend: Backend) {
+    let config = Config {
+        report_rate_per_minute: 2,
+        login_rate_per_minute: 2,
+        trusted_proxies: vec![psirt_server::auth::parse_trusted_proxy("127.0.0.1/32").unwrap()],
+        ..Config::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let anon = app.anonymous();
+    let ok = (StatusCode::CREATED, StatusCode::UNAUTHORIZED);
+    let limited = (StatusCode::TOO_MANY_REQUESTS, StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..2 {
+        assert_eq!(report_and_login(&anon, Some("203.0.113.1")).await, ok);
+    }
+    assert_eq!(report_and_login(&anon, Some("203.0.113.1")).await, limited);
+    // A prefix the client wrote itself does not change who it is: the proxy appended the peer.
+    assert_eq!(
+        report_and_login(&anon, Some("203.0.113.2, 203.0.113.1")).await,
+        limited
+    );
+    // Another client, and the proxy itself, are not blocked by the first one.
+    assert_eq!(report_and_login(&anon, Some("203.0.113.2")).await, ok);
+    assert_eq!(report_and_login(&anon, Some("2001:db8::2")).await, ok);
+    assert_eq!(report_and_login(&anon, None).await, ok);
+    // Garbage falls back to the peer (the proxy's budget: one request left).
+    assert_eq!(report_and_login(&anon, Some("unknown")).await, ok);
+    assert_eq!(report_and_login(&anon, Some("unknown")).await, limited);
+    app.finish().await;
+}
+
+/// Without trusted proxies `X-Forwarded-For` is ignored: a spoofed header still counts against
+/// the peer's budget.
+pub async fn rate_limit_ignores_untrusted_forwarded_for(backend: Backend) {
+    let config = Config {
+        report_rate_per_minute: 2,
+        login_rate_per_minute: 2,
+        ..Config::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let anon = app.anonymous();
+    let ok = (StatusCode::CREATED, StatusCode::UNAUTHORIZED);
+    let limited = (StatusCode::TOO_MANY_REQUESTS, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(report_and_login(&anon, Some("203.0.113.1")).await, ok);
+    assert_eq!(report_and_login(&anon, Some("203.0.113.2")).await, ok);
+    assert_eq!(report_and_login(&anon, Some("203.0.113.3")).await, limited);
+    assert_eq!(report_and_login(&anon, None).await, limited);
+    app.finish().await;
+}
+
 pub async fn login_logout_csrf(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("ana", Role::Analyst, false).await;

@@ -31,6 +31,8 @@ macro_rules! both_backends {
 both_backends!(
     flows::report_intake,
     flows::report_rate_limit,
+    flows::rate_limit_per_forwarded_client,
+    flows::rate_limit_ignores_untrusted_forwarded_for,
     flows::login_logout_csrf,
     flows::password_change_required,
     flows::token_revocation,
@@ -56,6 +58,7 @@ both_backends!(
     outbox::email_receiver_down_then_up,
     outbox::dead_letters_page,
     metrics::metrics_api_and_prometheus,
+    metrics::prometheus_behind_proxies,
     cra::cra_reporting,
     bounty::bounty_awards,
     intake::duplicates_and_reporter_history,

@@ -169,3 +169,65 @@ pub async fn metrics_api_and_prometheus(backend: Backend) {
     assert_eq!(ok.status(), StatusCode::OK);
     app.finish().await;
 }
+
+/// `/metrics` without the token, with these extra headers.
+async fn scrape(app: &TestApp, headers: &[(&str, &str)], token: Option<&str>) -> StatusCode {
+    let mut req = app.anonymous().request(reqwest::Method::GET, "/metrics");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap().status()
+}
+
+/// The loopback rule behind reverse proxies: a local proxy that is not configured as trusted
+/// (it forwards, the peer is 127.0.0.1) does not open `/metrics`; a trusted one opens it only to
+/// the local clients it names.
+pub async fn prometheus_behind_proxies(backend: Backend) {
+    let token = Some("scrape-token-123");
+    let config = psirt_server::Config {
+        metrics_token: token.map(Into::into),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, config.clone()).await;
+    assert_eq!(scrape(&app, &[], None).await, StatusCode::OK);
+    let xff = ("x-forwarded-for", "203.0.113.9");
+    let fwd = ("forwarded", "for=203.0.113.9;proto=https");
+    assert_eq!(scrape(&app, &[xff], None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(scrape(&app, &[fwd], None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "127.0.0.1")], None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(scrape(&app, &[xff], token).await, StatusCode::OK);
+    assert_eq!(scrape(&app, &[fwd], token).await, StatusCode::OK);
+    app.finish().await;
+
+    let config = psirt_server::Config {
+        trusted_proxies: vec![psirt_server::auth::parse_trusted_proxy("127.0.0.1/32").unwrap()],
+        ..config
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    assert_eq!(scrape(&app, &[], None).await, StatusCode::OK);
+    // An internet client through the local proxy.
+    assert_eq!(scrape(&app, &[xff], None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "127.0.0.1, 203.0.113.9")], None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // A header the server cannot read, or only `Forwarded` (not parsed): not local.
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "unknown")], None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(scrape(&app, &[fwd], None).await, StatusCode::UNAUTHORIZED);
+    // A local client through the local proxy.
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "127.0.0.1")], None).await,
+        StatusCode::OK
+    );
+    assert_eq!(scrape(&app, &[xff], token).await, StatusCode::OK);
+    app.finish().await;
+}
