@@ -49,9 +49,9 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
     r.related = unique(doc.related, &doc.id);
     r.upstream = unique(doc.upstream, &doc.id);
     r.id = doc.id;
-    r.modified = dates::opt_timestamp(doc.modified.as_deref(), "/modified")?;
-    r.published = dates::opt_timestamp(doc.published.as_deref(), "/published")?;
-    r.withdrawn = dates::opt_timestamp(doc.withdrawn.as_deref(), "/withdrawn")?;
+    r.modified = dates::opt_timestamp(doc.modified.as_ref().map(Text::as_str), "/modified")?;
+    r.published = dates::opt_timestamp(doc.published.as_ref().map(Text::as_str), "/published")?;
+    r.withdrawn = dates::opt_timestamp(doc.withdrawn.as_ref().map(Text::as_str), "/withdrawn")?;
     r.summary = doc.summary;
     r.details = doc.details;
     r.severity = severities(doc.severity.unwrap_or_default());
@@ -79,7 +79,11 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
             .filter(|p| p.ecosystem == pkg.ecosystem && p.name == pkg.name && pkg.purl.is_none());
         let purl = match same {
             Some(prev) => prev.purl.clone(),
-            None => package::osv_purl(pkg.purl.as_deref(), &pkg.ecosystem, &pkg.name),
+            None => package::osv_purl(
+                pkg.purl.as_ref().map(Text::as_str),
+                &pkg.ecosystem,
+                &pkg.name,
+            ),
         };
         r.affected.push(AffectedPackage {
             ecosystem: pkg.ecosystem,
@@ -134,13 +138,13 @@ fn severities(v: Vec<SeverityDoc<'_>>) -> Vec<Severity> {
 #[derive(Deserialize)]
 struct OsvDoc<'a> {
     id: String,
-    // Parsed into timestamps, not kept: borrowed where the text has no escapes.
+    // Parsed into timestamps, not kept.
     #[serde(borrow)]
-    modified: Option<Cow<'a, str>>,
+    modified: Option<Text<'a>>,
     #[serde(borrow)]
-    published: Option<Cow<'a, str>>,
+    published: Option<Text<'a>>,
     #[serde(borrow)]
-    withdrawn: Option<Cow<'a, str>>,
+    withdrawn: Option<Text<'a>>,
     aliases: Option<Vec<String>>,
     related: Option<Vec<String>>,
     upstream: Option<Vec<String>>,
@@ -177,7 +181,18 @@ struct PackageDoc<'a> {
     name: String,
     /// Only read to derive the package purl.
     #[serde(borrow)]
-    purl: Option<Cow<'a, str>>,
+    purl: Option<Text<'a>>,
+}
+
+/// A string the model only reads: borrowed from the input where it has no escapes. A newtype because serde's
+/// `#[serde(borrow)]` on `Option<Cow<str>>` still copies (serde-rs/serde#2016); inside the newtype it borrows.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 #[derive(Deserialize)]

@@ -9,12 +9,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 use psirt_versions::{Ecosystem, Purl};
 
 /// Entries of the per-thread purl cache before it is emptied: a feed names far fewer packages per batch.
 const CACHED_PURLS: usize = 8192;
+/// Longer keys are not cached: a record with huge names must not leave megabytes held by a thread after its import.
+const CACHED_KEY_BYTES: usize = 512;
 
 /// (given purl, ecosystem, name), length-prefixed → the purl [`osv_purl`] gives.
 type PurlCache = HashMap<Box<str>, Option<Purl>, foldhash::quality::RandomState>;
@@ -29,6 +30,9 @@ thread_local! {
 /// (validation, normalisation, several allocations) showed as ~5 % of OSV parse samples.
 pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Option<Purl> {
     let derive = || given_purl(given).or_else(|| purl_for(ecosystem, name));
+    if given.map_or(0, str::len) + ecosystem.len() + name.len() > CACHED_KEY_BYTES {
+        return derive();
+    }
     PURLS
         .try_with(|cell| {
             let Ok(mut cache) = cell.try_borrow_mut() else {
@@ -38,12 +42,11 @@ pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Opti
             // Length-prefixed, so no two (given, ecosystem, name) share a key, whatever bytes the record's strings hold.
             let given_text = given.unwrap_or("");
             key.clear();
-            let _ = write!(
-                key,
-                "{}:{given_text}{}:{ecosystem}{name}",
-                given_text.len(),
-                ecosystem.len()
-            );
+            push_len(key, given_text.len());
+            key.push_str(given_text);
+            push_len(key, ecosystem.len());
+            key.push_str(ecosystem);
+            key.push_str(name);
             if let Some(hit) = map.get(key.as_str()) {
                 return hit.clone();
             }
@@ -55,6 +58,22 @@ pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Opti
             purl
         })
         .unwrap_or_else(|_| derive())
+}
+
+/// `n` in decimal and `:` (without `fmt`, which cost more than the purl it saved).
+fn push_len(key: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    key.extend(digits[at..].iter().map(|&d| char::from(d)));
+    key.push(':');
 }
 
 /// The package purl (canonical, without version) for an OSV `package.ecosystem` (suffix allowed) and `name`.
@@ -153,7 +172,8 @@ mod tests {
 
     #[test]
     fn cached_purls_equal_derived_ones_and_keys_do_not_collide() {
-        let cases: [(Option<&str>, &str, &str); 6] = [
+        let long = "x".repeat(CACHED_KEY_BYTES + 1);
+        let cases: [(Option<&str>, &str, &str); 7] = [
             (None, "PyPI", "Requests"),
             (Some("pkg:npm/%40scope/pkg@1.0.0"), "npm", "@scope/pkg"),
             (Some("not a purl"), "Maven", "org.example:lib"),
@@ -161,6 +181,8 @@ mod tests {
             // Same concatenation as the next one: must not share a cache entry.
             (None, "Go", "x:y"),
             (Some("Go"), "", "x:y"),
+            // Too long to be cached: derived every time, same answer.
+            (None, "npm", long.as_str()),
         ];
         for _ in 0..2 {
             for (given, eco, name) in cases {
@@ -177,5 +199,11 @@ mod tests {
             Some("pkg:pypi/requests".to_string())
         );
         assert_eq!(osv_purl(Some("Go"), "", "x:y"), None);
+        let mut key = String::new();
+        for n in [0, 7, 10, 512, usize::MAX] {
+            key.clear();
+            push_len(&mut key, n);
+            assert_eq!(key, format!("{n}:"));
+        }
     }
 }
