@@ -311,6 +311,19 @@ pub async fn open_upstream_case(
         .records
         .iter()
         .filter(|r| r.source == "kev")
+        .filter(|kev| {
+            // The CRA clocks take a KEV entry by its CVE id; a KEV record under another id
+            // (a feed oddity) must not block opening the case.
+            let ok = psirt_domain::deadline::cra::is_cve_id(&kev.record_id);
+            if !ok {
+                tracing::warn!(
+                    kev_record = %kev.record_id,
+                    record_id,
+                    "KEV record id is not a CVE id; the case opens without CRA reporting from it"
+                );
+            }
+            ok
+        })
         .find_map(|kev| {
             let added = serde_json::from_str::<Value>(&kev.normalized)
                 .ok()

@@ -195,23 +195,26 @@ async fn metrics_json(
     }
 }
 
-/// Whether the client is on this host. Behind a trusted proxy that is the client the proxy names
-/// (an internet client forwarded by a local proxy is not local). A request that carries
-/// `X-Forwarded-For` or `Forwarded` without a client resolved from a trusted proxy (the peer is
-/// not configured as one, or its header could not be read) is not local either: an unconfigured
-/// proxy on this host must not open `/metrics` to everyone.
+/// Whether the client is on this host. A request without `X-Forwarded-For` or `Forwarded`: its
+/// TCP peer is loopback. One carrying `Forwarded` (not parsed): never local. One carrying
+/// `X-Forwarded-For`: local only when the peer is a configured trusted proxy on this host and
+/// every entry of every `X-Forwarded-For` value is a loopback address (an internet client
+/// forwarded by a local proxy is not local, nor is a host in a trusted network that wrote
+/// `127.0.0.1` itself, nor a header the server cannot read): an unconfigured proxy on this host
+/// must not open `/metrics` to everyone.
 fn loopback_client(st: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
-    let forwarded =
-        headers.contains_key(auth::X_FORWARDED_FOR) || headers.contains_key(header::FORWARDED);
-    if !forwarded {
-        return peer.ip().to_canonical().is_loopback();
+    let peer = peer.ip().to_canonical();
+    if headers.contains_key(header::FORWARDED) {
+        return false;
     }
-    auth::forwarded_client(
-        peer.ip(),
-        auth::forwarded_for_values(headers),
-        &st.config.trusted_proxies,
-    )
-    .is_some_and(|client| client.is_loopback())
+    if !headers.contains_key(auth::X_FORWARDED_FOR) {
+        return peer.is_loopback();
+    }
+    if !(peer.is_loopback() && auth::is_trusted(peer, &st.config.trusted_proxies)) {
+        return false;
+    }
+    let entries = auth::forwarded_entries(auth::forwarded_for_values(headers));
+    !entries.is_empty() && entries.iter().all(|e| e.is_some_and(|ip| ip.is_loopback()))
 }
 
 async fn prometheus(

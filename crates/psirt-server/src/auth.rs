@@ -187,13 +187,31 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
     forwarded_client(peer, forwarded_for_values(headers), trusted).unwrap_or(peer.to_canonical())
 }
 
-/// Every `X-Forwarded-For` header value in order; a value that is not visible ASCII is
-/// given as `None` (and then counts as unparsable).
-pub fn forwarded_for_values(headers: &HeaderMap) -> impl Iterator<Item = Option<&str>> {
+/// Every `X-Forwarded-For` header value in order, as raw bytes (a value need not be ASCII: each
+/// entry is read on its own, see [`forwarded_entries`]).
+pub fn forwarded_for_values(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> {
     headers
         .get_all(X_FORWARDED_FOR)
         .iter()
-        .map(|v| v.to_str().ok())
+        .map(|v| v.as_bytes())
+}
+
+/// Every entry of the `X-Forwarded-For` values (`header_values`, every occurrence of the header
+/// in order, each a comma-separated list), left to right, each parsed on its own: an entry that
+/// is not UTF-8 or not an IP address is `None`, without making its neighbours unreadable (a
+/// client's broken entry must not hide the entry its proxy appended).
+pub fn forwarded_entries<'a>(
+    header_values: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<Option<IpAddr>> {
+    header_values
+        .into_iter()
+        .flat_map(|v| v.split(|b| *b == b','))
+        .map(|entry| {
+            std::str::from_utf8(entry)
+                .ok()
+                .and_then(|e| parse_forwarded_entry(e.trim()))
+        })
+        .collect()
 }
 
 /// Whether `ip` is inside one of the `trusted` networks (compared in canonical form).
@@ -205,36 +223,32 @@ pub fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
 /// The client address a trusted proxy reports, `None` when the peer's own address is to be used.
 ///
 /// Only when `peer` is a trusted proxy are the `X-Forwarded-For` values (`header_values`, every
-/// occurrence of the header in order, each a comma-separated list) read: they are walked from
-/// the right, skipping addresses that are themselves trusted proxies, and the first untrusted
-/// address is the client (when all are trusted, the left-most). Entries left of the client were
-/// written by the client and are never read. `None` when the peer is not trusted, no header
+/// occurrence of the header in order, each a comma-separated list, see [`forwarded_entries`])
+/// read: they are walked from the right, skipping addresses that are themselves trusted
+/// proxies, and the first untrusted address is the client. When every entry is trusted, the
+/// client is the right-most entry (the hop nearest to us, written by our trusted proxy), never
+/// one further left: the client itself may have written those (`X-Forwarded-For: 127.0.0.1`
+/// sent by a host in a trusted network becomes `127.0.0.1, <host>`). Entries left of the
+/// client are only walked past, never returned. `None` when the peer is not trusted, no header
 /// was sent, or an entry reached in the walk is not an IP address (garbage is never trusted).
 /// Entries may carry a port (`1.2.3.4:5678`, `[2001:db8::1]:443`) or IPv6 brackets.
 pub fn forwarded_client<'a>(
     peer: IpAddr,
-    header_values: impl IntoIterator<Item = Option<&'a str>>,
+    header_values: impl IntoIterator<Item = &'a [u8]>,
     trusted: &[IpNet],
 ) -> Option<IpAddr> {
     if !is_trusted(peer, trusted) {
         return None;
     }
-    let mut entries = Vec::new();
-    for value in header_values {
-        match value {
-            Some(v) => entries.extend(v.split(',').map(|e| parse_forwarded_entry(e.trim()))),
-            None => entries.push(None),
-        }
-    }
-    let mut leftmost_trusted = None;
+    let entries = forwarded_entries(header_values);
+    let nearest = (*entries.last()?)?;
     for entry in entries.into_iter().rev() {
         let ip = entry?;
         if !is_trusted(ip, trusted) {
             return Some(ip);
         }
-        leftmost_trusted = Some(ip);
     }
-    leftmost_trusted
+    Some(nearest)
 }
 
 /// One `X-Forwarded-For` entry: an IP address, optionally with a port (IPv6 then in brackets)
@@ -315,6 +329,7 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter()
@@ -325,7 +340,11 @@ mod tests {
         s.parse().unwrap()
     }
     fn client(peer: &str, values: &[&str], trusted: &[&str]) -> Option<IpAddr> {
-        forwarded_client(ip(peer), values.iter().map(|v| Some(*v)), &nets(trusted))
+        forwarded_client(
+            ip(peer),
+            values.iter().map(|v| v.as_bytes()),
+            &nets(trusted),
+        )
     }
 
     #[test]
@@ -361,10 +380,26 @@ mod tests {
     }
 
     #[test]
-    fn all_trusted_gives_the_left_most() {
+    fn all_trusted_gives_the_right_most() {
         assert_eq!(
             client("10.0.0.1", &["10.0.0.3, 10.0.0.2"], &["10.0.0.0/8"]),
-            Some(ip("10.0.0.3"))
+            Some(ip("10.0.0.2"))
+        );
+        // A host in a trusted network (not itself a proxy) sent `X-Forwarded-For: 127.0.0.1`;
+        // the proxy appended it: the client is that host, not the loopback it wrote.
+        let t = ["127.0.0.1", "10.0.0.0/8"];
+        assert_eq!(
+            client("127.0.0.1", &["127.0.0.1, 10.5.5.5"], &t),
+            Some(ip("10.5.5.5"))
+        );
+        assert_eq!(
+            client("127.0.0.1", &["127.0.0.1", "10.5.5.5"], &t),
+            Some(ip("10.5.5.5"))
+        );
+        // Whatever trusted prefix it writes, it cannot choose its rate-limit key.
+        assert_eq!(
+            client("127.0.0.1", &["10.9.9.9, 10.5.5.5"], &t),
+            Some(ip("10.5.5.5"))
         );
     }
 
@@ -401,13 +436,45 @@ mod tests {
         ] {
             assert_eq!(client("127.0.0.1", &[bad], &t), None, "{bad:?}");
         }
-        // A header value that is not visible ASCII counts as garbage.
+        // An entry that is not UTF-8 counts as garbage.
         assert_eq!(
-            forwarded_client(ip("127.0.0.1"), [Some("203.0.113.9"), None], &nets(&t)),
+            forwarded_client(
+                ip("127.0.0.1"),
+                [&b"203.0.113.9"[..], &b"\xff\xfe"[..]],
+                &nets(&t)
+            ),
             None
         );
         let h = HeaderMap::new();
         assert_eq!(client_addr(ip("127.0.0.1"), &h, &nets(&t)), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn non_ascii_entry_spoils_only_itself() {
+        // The client sent bytes that are not ASCII; its proxy appended the client's address.
+        let mut h = HeaderMap::new();
+        h.insert(
+            X_FORWARDED_FOR,
+            HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.9").unwrap(),
+        );
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &nets(&["127.0.0.1"])),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded_entries(forwarded_for_values(&h)),
+            vec![None, Some(ip("203.0.113.9"))]
+        );
+        // Non-UTF-8 bytes inside the entry the walk reaches: garbage, the peer is used.
+        let mut h = HeaderMap::new();
+        h.insert(
+            X_FORWARDED_FOR,
+            HeaderValue::from_bytes(b"203.0.113.9, 198.51.100.\xff").unwrap(),
+        );
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &h, &nets(&["127.0.0.1"])),
+            ip("127.0.0.1")
+        );
     }
 
     #[test]

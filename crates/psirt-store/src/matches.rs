@@ -348,6 +348,15 @@ impl Store {
         }
         let now = self.now();
         let n = with_tx!(self, tx => {
+            // Lock order: the match rows (in id order), then the audit head, as in
+            // `open_upstream_case`.
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active AND ($2 IS NULL OR product_version_id = $2) ORDER BY id{}",
+                self.for_update()
+            )))
+            .bind(record_id).bind(product_version_id)
+            .fetch_all(&mut *tx)
+            .await?;
             let ids: Vec<i64> = sqlx::query_scalar(
                 "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
                  record_sha256 = COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $5), record_sha256) \
@@ -372,8 +381,11 @@ impl Store {
     /// record's CVE is in CISA's KEV catalog) the case is actively exploited from the start: its
     /// CRA reporting starts too (EU CRA Art. 14), as the KEV sync would have started it.
     ///
-    /// All in one transaction: the matches are claimed there, so of two concurrent openings of
-    /// the same record one gets the case and the other Conflict, with nothing of its own left.
+    /// The case, its links, affects and CRA reporting are written in one transaction, in which the
+    /// matches are claimed: of two concurrent openings of the same record (or an opening and a
+    /// dismissal) one wins and the other gets Conflict, with nothing of its own left. The case's
+    /// runbook is added after that commit, outside the transaction: should that fail, the case
+    /// stays opened (its matches claimed), and a retry gets Conflict (409).
     pub async fn open_upstream_case(
         &self,
         actor: &Actor,
@@ -397,6 +409,22 @@ impl Store {
             })
             .transpose()?;
         let case_id = with_tx!(self, tx => {
+            // Lock order: the record's undecided match rows first (in id order), then the audit
+            // head (taken by `insert_case!` and `audit!`), as `dismiss_matches` does: taken the
+            // other way round, an opening and a dismissal of the same record deadlock on
+            // PostgreSQL. (SQLite write transactions exclude each other already.)
+            let undecided: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY id{}",
+                self.for_update()
+            )))
+            .bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if undecided.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} has no undecided matches in the upstream queue"
+                )));
+            }
             let case_id = insert_case!(tx, self, actor, &new, &title, now);
             // The claim decides: matches another opening took first are no longer `new`.
             let claimed: Vec<(i64, i64)> = sqlx::query_as(

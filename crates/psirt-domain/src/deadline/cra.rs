@@ -426,7 +426,8 @@ fn check_source(source: &AwarenessSource) -> Result<(), ClockError> {
     }
 }
 
-fn is_cve_id(s: &str) -> bool {
+/// Whether `s` is a well-formed CVE id: `CVE-`, a four-digit year, `-`, four or more digits.
+pub fn is_cve_id(s: &str) -> bool {
     let mut parts = s.splitn(3, '-');
     let digits = |p: &str, min: usize| p.len() >= min && p.bytes().all(|b| b.is_ascii_digit());
     matches!(

@@ -277,3 +277,66 @@ pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
     assert_eq!(start["actor"], "system:kev");
     app.finish().await;
 }
+
+/// A KEV record whose id is not a CVE id (a feed oddity) in the alias group of an upstream
+/// record does not block opening its case: it is skipped, and the case opens without CRA
+/// reporting (the CRA clocks take a KEV entry by its CVE id).
+pub async fn kev_record_without_cve_id_is_skipped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&analyst).await;
+    crate::intel::import(&app, &["PYSEC-2020-103"]).await;
+    app.store
+        .upsert_intel_records(&[psirt_store::NewIntelRecord {
+            source: "kev".into(),
+            record_id: "KEV-ODD-1".into(),
+            aliases: vec!["CVE-2020-11652".into()],
+            modified: None,
+            published: None,
+            withdrawn: None,
+            summary: None,
+            cvss_score: None,
+            cvss_vector: None,
+            exploited: true,
+            normalized: json!({"exploited": {"date_added": "2021-11-03"}}).to_string(),
+            match_input: None,
+            raw: "{}".into(),
+            content_sha256: "0".repeat(64),
+        }])
+        .await
+        .unwrap();
+    let (_, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Ops"}))
+        .await;
+    let (_, pv) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1"}),
+        )
+        .await;
+    let sbom = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "salt", "version": "3000.1", "purl": "pkg:pypi/salt@3000.1"}]});
+    let resp = ana
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{}/sbom", pv["id"]),
+        )
+        .header("content-type", "application/json")
+        .body(sbom.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{}/cra", case["id"]))
+            .await
+            .0,
+        StatusCode::NOT_FOUND,
+        "no CRA reporting from a KEV record without a CVE id"
+    );
+    app.finish().await;
+}

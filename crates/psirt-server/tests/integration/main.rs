@@ -66,6 +66,7 @@ both_backends!(
     rca::escalation_checklist_and_rca,
     releases::release_plans,
     cra::kev_entry_starts_cra_clocks,
+    cra::kev_record_without_cve_id_is_skipped,
     browser::dashboard_and_metrics_charts,
     disclosure::affects_and_planning,
     disclosure::advisories_publish_immutably,

@@ -209,7 +209,7 @@ pub async fn prometheus_behind_proxies(backend: Backend) {
         trusted_proxies: vec![psirt_server::auth::parse_trusted_proxy("127.0.0.1/32").unwrap()],
         ..config
     };
-    let app = TestApp::spawn_with(backend, config).await;
+    let app = TestApp::spawn_with(backend, config.clone()).await;
     assert_eq!(scrape(&app, &[], None).await, StatusCode::OK);
     // An internet client through the local proxy.
     assert_eq!(scrape(&app, &[xff], None).await, StatusCode::UNAUTHORIZED);
@@ -229,5 +229,28 @@ pub async fn prometheus_behind_proxies(backend: Backend) {
         StatusCode::OK
     );
     assert_eq!(scrape(&app, &[xff], token).await, StatusCode::OK);
+    app.finish().await;
+
+    // A trusted network beside the local proxy: a host in it (not a proxy) that writes
+    // `X-Forwarded-For: 127.0.0.1` itself is named by the proxy after it, and is not local.
+    let config = psirt_server::Config {
+        trusted_proxies: ["127.0.0.1/32", "10.0.0.0/8"]
+            .iter()
+            .map(|n| psirt_server::auth::parse_trusted_proxy(n).unwrap())
+            .collect(),
+        ..config
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let spoof = ("x-forwarded-for", "127.0.0.1, 10.5.5.5");
+    assert_eq!(scrape(&app, &[spoof], None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "10.5.5.5, 127.0.0.1")], None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(scrape(&app, &[spoof], token).await, StatusCode::OK);
+    assert_eq!(
+        scrape(&app, &[("x-forwarded-for", "127.0.0.1, ::1")], None).await,
+        StatusCode::OK
+    );
     app.finish().await;
 }

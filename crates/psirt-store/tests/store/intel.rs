@@ -18,6 +18,7 @@ both_backends!(
     matches_raise_retract_dismiss_and_open_case,
     feed_sources_record_attempts,
     concurrent_upstream_opens_make_one_case,
+    upstream_open_races_dismiss,
     kev_upstream_case_starts_cra_with_the_case,
 );
 
@@ -554,6 +555,72 @@ async fn concurrent_upstream_opens_make_one_case(store: Store) {
         "{actions:?}"
     );
     assert!(actions.contains(&"case.upstream_open"), "{actions:?}");
+    assert!(matches!(
+        store.verify_audit_chain(|_| {}).await.unwrap(),
+        psirt_store::audit::ChainReport::Intact { .. }
+    ));
+}
+
+/// An analyst opens a case from a record while another dismisses it: both take the match rows
+/// before the audit head, so neither deadlocks (PostgreSQL); exactly one wins, the other gets
+/// Conflict (opening) or dismisses nothing.
+async fn upstream_open_races_dismiss(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (pv, comps) = inventory(&store).await;
+    for round in 0..5 {
+        let record_id = format!("GHSA-rd{round}");
+        store
+            .upsert_intel_records(&[record(
+                "osv",
+                &record_id,
+                &[&format!("CVE-2026-410{round}")],
+                t,
+                "v1",
+            )])
+            .await
+            .unwrap();
+        let added: Vec<MatchKey> = comps
+            .iter()
+            .map(|&c| MatchKey {
+                record_id: record_id.clone(),
+                component_id: c,
+                product_version_id: pv,
+            })
+            .collect();
+        store.apply_match_changes(&added, &[]).await.unwrap();
+        let cases = rows(&store, "cases").await;
+        let open = {
+            let (store, record_id) = (store.clone(), record_id.clone());
+            tokio::spawn(async move {
+                store
+                    .open_upstream_case(&admin(), &record_id, upstream_case("race"), None)
+                    .await
+            })
+        };
+        let dismiss = {
+            let (store, record_id) = (store.clone(), record_id.clone());
+            tokio::spawn(async move {
+                store
+                    .dismiss_matches(&admin(), &record_id, None, "component_not_present", "")
+                    .await
+            })
+        };
+        let (opened, dismissed) = tokio::join!(open, dismiss);
+        let (opened, dismissed) = (opened.unwrap(), dismissed.unwrap());
+        let dismissed = dismissed.unwrap_or_else(|e| panic!("dismissal failed: {e:?}"));
+        match opened {
+            Ok(_) => {
+                assert_eq!(dismissed, 0, "the opening took every match");
+                assert_eq!(rows(&store, "cases").await, cases + 1);
+            }
+            Err(StoreError::Conflict(_)) => {
+                assert_eq!(dismissed, comps.len(), "the dismissal took every match");
+                assert_eq!(rows(&store, "cases").await, cases, "no case left behind");
+            }
+            Err(e) => panic!("opening failed: {e:?}"),
+        }
+    }
+    assert!(store.upstream_queue().await.unwrap().is_empty());
     assert!(matches!(
         store.verify_audit_chain(|_| {}).await.unwrap(),
         psirt_store::audit::ChainReport::Intact { .. }
