@@ -10,7 +10,7 @@ use psirt_store::Actor;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::harness::{Client, TestApp};
 use crate::ui::Browser;
 
 pub async fn cra_reporting(backend: Backend) {
@@ -189,28 +189,7 @@ pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
     // Salt 3000.1 is hit by PYSEC-2020-102 (CVE-2020-11651) and PYSEC-2020-103 (CVE-2020-11652),
     // both in CISA's KEV catalog.
     crate::intel::import(&app, &["PYSEC-2020-102", "PYSEC-2020-103"]).await;
-    let (_, p) = ana
-        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Ops"}))
-        .await;
-    let (_, pv) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "1"}),
-        )
-        .await;
-    let sbom = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-        "components": [{"type": "library", "name": "salt", "version": "3000.1", "purl": "pkg:pypi/salt@3000.1"}]});
-    let resp = ana
-        .request(
-            Method::POST,
-            &format!("/api/v1/product-versions/{}/sbom", pv["id"]),
-        )
-        .header("content-type", "application/json")
-        .body(sbom.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    ship_salt_3000_1(&ana).await;
     let (s, first) = ana
         .post("/api/v1/upstream-queue/PYSEC-2020-102/case", json!({}))
         .await;
@@ -305,6 +284,24 @@ pub async fn kev_record_without_cve_id_is_skipped(backend: Backend) {
         }])
         .await
         .unwrap();
+    ship_salt_3000_1(&ana).await;
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{}/cra", case["id"]))
+            .await
+            .0,
+        StatusCode::NOT_FOUND,
+        "no CRA reporting from a KEV record without a CVE id"
+    );
+    app.finish().await;
+}
+
+/// Product Acme Ops 1 ships `pkg:pypi/salt@3000.1` (an SBOM upload): the upstream queue then
+/// holds the salt advisories imported before.
+async fn ship_salt_3000_1(ana: &Client) {
     let (_, p) = ana
         .post("/api/v1/products", json!({"vendor": "Acme", "name": "Ops"}))
         .await;
@@ -327,16 +324,4 @@ pub async fn kev_record_without_cve_id_is_skipped(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let (s, case) = ana
-        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{case}");
-    assert_eq!(
-        ana.get(&format!("/api/v1/cases/{}/cra", case["id"]))
-            .await
-            .0,
-        StatusCode::NOT_FOUND,
-        "no CRA reporting from a KEV record without a CVE id"
-    );
-    app.finish().await;
 }

@@ -12,12 +12,14 @@ use std::process::Command;
 
 /// Runs `psirt ARGS` against the SQLite file `db`: (exit status, stdout, stderr).
 fn psirt(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
+    run(Command::new(env!("CARGO_BIN_EXE_psirt"))
         .args(args)
-        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
-        .env_remove("PSIRT_LOG")
-        .output()
-        .expect("running psirt");
+        .env("DATABASE_URL", format!("sqlite:{}", db.display())))
+}
+
+/// Runs `cmd` (`PSIRT_LOG` unset) to completion: (exit status, stdout, stderr).
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.env_remove("PSIRT_LOG").output().expect("running psirt");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),

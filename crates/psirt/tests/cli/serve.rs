@@ -35,45 +35,46 @@ fn get_with(port: u16, path: &str, token: Option<&str>, extra: &str) -> Option<S
     Some(out)
 }
 
-#[test]
-fn serve_applies_metrics_token() {
+/// `psirt serve` on a free loopback port with its own SQLite file, `args` after the listen address and
+/// `env` set; returns once `/metrics` answers, with that first answer (no token, no forwarding headers).
+fn serve(args: &[&str], env: &[(&str, &str)]) -> (Server, tempfile::TempDir, u16, String) {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let _server = Server(
+    let server = Server(
         Command::new(env!("CARGO_BIN_EXE_psirt"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--metrics-token",
-                "tok-123",
-                "--metrics-no-loopback",
-                "--feed-sync-tick",
-                "0",
-            ])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--feed-sync-tick", "0"])
+            .args(args)
             .env(
                 "DATABASE_URL",
                 format!("sqlite:{}", dir.path().join("psirt.db").display()),
             )
+            .envs(env.iter().copied())
             .env_remove("PSIRT_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let mut answer = None;
     for _ in 0..100 {
-        answer = get(port, "/metrics", None);
-        if answer.is_some() {
-            break;
+        if let Some(answer) = get(port, "/metrics", None) {
+            return (server, dir, port, answer);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let denied = answer.expect("psirt serve answers");
+    panic!("psirt serve did not answer on port {port}");
+}
+
+#[test]
+fn serve_applies_metrics_token() {
+    let (_server, _dir, port, denied) = serve(
+        &["--metrics-token", "tok-123", "--metrics-no-loopback"],
+        &[],
+    );
     assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
     let allowed = get(port, "/metrics", Some("tok-123")).unwrap();
     assert!(
@@ -84,41 +85,8 @@ fn serve_applies_metrics_token() {
 
 #[test]
 fn serve_trusts_configured_proxies() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_psirt"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--feed-sync-tick",
-                "0",
-            ])
-            .env(
-                "DATABASE_URL",
-                format!("sqlite:{}", dir.path().join("psirt.db").display()),
-            )
-            .env("PSIRT_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,")
-            .env_remove("PSIRT_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut answer = None;
-    for _ in 0..100 {
-        answer = get(port, "/metrics", None);
-        if answer.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let local = answer.expect("psirt serve answers");
+    let (_server, _dir, port, local) =
+        serve(&[], &[("PSIRT_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,")]);
     assert!(local.starts_with("HTTP/1.1 200"), "{local}");
     // The trusted local proxy forwards an internet client: not loopback.
     let remote = get_with(port, "/metrics", None, "X-Forwarded-For: 203.0.113.9\r\n").unwrap();
@@ -131,17 +99,41 @@ fn serve_trusts_configured_proxies() {
 #[test]
 fn serve_refuses_a_bad_trusted_proxy() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = crate::psirt(
-        &dir.path().join("psirt.db"),
-        &[
-            "serve",
-            "--trusted-proxy",
-            "10.0.0.0/8",
-            "--trusted-proxy",
-            "proxy.local",
-        ],
+    // Spawned, not run to completion: were the value accepted, the server would run on, and the
+    // test must fail rather than hang.
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_psirt"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args([
+                "--trusted-proxy",
+                "10.0.0.0/8",
+                "--trusted-proxy",
+                "proxy.local",
+            ])
+            .env(
+                "DATABASE_URL",
+                format!("sqlite:{}", dir.path().join("psirt.db").display()),
+            )
+            .env_remove("PSIRT_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
     );
-    assert_eq!(code, 2, "{stderr}");
+    let mut status = None;
+    for _ in 0..100 {
+        status = server.0.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = status.expect("psirt serve refused the value and exited");
+    let mut stderr = String::new();
+    if let Some(mut e) = server.0.stderr.take() {
+        e.read_to_string(&mut stderr).unwrap();
+    }
+    assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("--trusted-proxy")
             && stderr.contains("`proxy.local` is not an IP address or CIDR network"),

@@ -4,18 +4,12 @@ use std::process::Command;
 
 /// Runs `psirt versions ARGS`: (exit status, stdout, stderr).
 fn psirt_versions(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .arg("versions")
-        .args(args)
-        // The command never opens the database; an unusable URL proves it.
-        .env("DATABASE_URL", "postgres://nowhere.invalid/none")
-        .env_remove("PSIRT_LOG")
-        .output()
-        .expect("running psirt");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
+    crate::run(
+        Command::new(env!("CARGO_BIN_EXE_psirt"))
+            .arg("versions")
+            .args(args)
+            // The command never opens the database; an unusable URL proves it.
+            .env("DATABASE_URL", "postgres://nowhere.invalid/none"),
     )
 }
 
