@@ -92,7 +92,7 @@ pub use cve5::parse_cve5;
 pub use epss::{parse_epss, EpssReader};
 pub use error::{IntelError, Locator, RecordError};
 pub use kev::{parse_kev, KevCatalog};
-pub use osv::parse_osv;
+pub use osv::{osv_through, parse_osv};
 pub use schema::warm_up_intel;
 
 use std::borrow::Cow;

@@ -42,6 +42,18 @@ pub(crate) fn osv_from_text(text: &str, options: &ParseOptions) -> Result<IntelR
     }
 }
 
+/// The unvalidated typed parse of a record through any serde `Deserializer` reading it, `text` being the same
+/// record as received: what `bench/json-parsers` uses to run this model over other JSON parsers than serde_json. The
+/// product reads records with [`parse_osv`].
+#[doc(hidden)]
+pub fn osv_through<'de, D: Deserializer<'de>>(
+    json: D,
+    text: &str,
+) -> Result<IntelRecord, IntelError> {
+    let doc = OsvDoc::deserialize(json).map_err(|e| IntelError::model("", e.to_string()))?;
+    osv_from_doc(doc, RawRecord::received(text))
+}
+
 fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelError> {
     let mut r = IntelRecord::new(IntelSource::Osv, String::new(), raw);
     // The model's strings are moved, not copied.
