@@ -6,6 +6,9 @@
 //! protected). Hashes are computed from the stored bytes; `.asc` signatures are made with the
 //! active OpenPGP key (see `keys.rs`) when one is configured.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -16,6 +19,7 @@ use psirt_formats::publish::{
     changes_csv, index_txt, provider_metadata, rolie_feed, to_bytes, ProviderConfig,
     PublishedDocument,
 };
+use psirt_store::keys::OpenPgpKey;
 use sha2::{Digest, Sha256, Sha512};
 
 use crate::auth::Staff;
@@ -195,10 +199,43 @@ async fn provider_file(
         )),
         _ => {
             let key = key.ok_or(ApiError::NotFound("signature"))?;
-            let sig =
-                crate::keys::sign(&key, &d.csaf).map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok(body("application/pgp-signature", sig))
+            let sig = st.signatures.sign(key, &d.csaf).await?;
+            Ok(body("application/pgp-signature", sig.to_string()))
         }
+    }
+}
+
+/// Detached signatures already made: (key fingerprint, SHA-256 of the document) → armored signature. Anyone may
+/// download `.asc` files: signing on every request (milliseconds of CPU with an RSA-3072 key) would let a client keep
+/// the server busy, and a new signature each time (its creation time differs) would look like a changed file to
+/// mirrors. A rotated key has another fingerprint, so its documents are signed anew.
+#[derive(Clone, Default)]
+pub struct SignatureCache(Arc<Mutex<HashMap<(String, [u8; 32]), Arc<str>>>>);
+
+/// Entries kept before the cache is emptied (far more than a PSIRT publishes documents).
+const CACHED_SIGNATURES: usize = 4096;
+
+impl SignatureCache {
+    async fn sign(&self, key: OpenPgpKey, data: &[u8]) -> ApiResult<Arc<str>> {
+        let id = (key.fingerprint.clone(), Sha256::digest(data).into());
+        if let Some(sig) = self.0.lock().ok().and_then(|c| c.get(&id).cloned()) {
+            return Ok(sig);
+        }
+        let data = data.to_vec();
+        // Off the async workers: signing is CPU work.
+        let sig: Arc<str> = tokio::task::spawn_blocking(move || crate::keys::sign(&key, &data))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .into();
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= CACHED_SIGNATURES {
+                cache.clear();
+            }
+            // Two first requests racing both sign; the first signature stays, and both answers verify.
+            return Ok(Arc::clone(cache.entry(id).or_insert(sig)));
+        }
+        Ok(sig)
     }
 }
 
@@ -247,4 +284,55 @@ async fn security_txt(State(st): State<AppState>) -> ApiResult<Response> {
         csaf_base(&st)
     ));
     Ok(body("text/plain; charset=utf-8", out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> OpenPgpKey {
+        let (fingerprint, public_key, secret) =
+            crate::keys::generate(crate::keys::KeyAlgorithm::Ed25519, "Test <t@example.com>")
+                .unwrap_or_else(|e| panic!("{e}"));
+        OpenPgpKey {
+            id: 1,
+            fingerprint,
+            algorithm: "ed25519".into(),
+            public_key,
+            secret_key: Some(secret),
+            secret_key_file: None,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_document_is_signed_once_per_key() {
+        let (cache, k) = (SignatureCache::default(), key());
+        let first = cache
+            .sign(k.clone(), b"doc")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::keys::verify(&k.public_key, &first, b"doc").unwrap_or_else(|e| panic!("{e}"));
+        // A new signature would carry a later creation time (whole seconds): the cached one is served.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let again = cache
+            .sign(k.clone(), b"doc")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first, again);
+        let fresh = crate::keys::sign(&k, b"doc").unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(*first, *fresh, "signing anew gives other bytes");
+        // Another document, another key: their own signatures.
+        let other = cache
+            .sign(k.clone(), b"doc2")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::keys::verify(&k.public_key, &other, b"doc2").unwrap_or_else(|e| panic!("{e}"));
+        let k2 = key();
+        let by_k2 = cache
+            .sign(k2.clone(), b"doc")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::keys::verify(&k2.public_key, &by_k2, b"doc").unwrap_or_else(|e| panic!("{e}"));
+    }
 }

@@ -105,6 +105,7 @@ pub struct AppState {
     pub login_limiter: auth::RateLimiter,
     pub engine: engine::SharedEngine,
     pub requests: api_metrics::RequestCounters,
+    pub signatures: csaf_provider::SignatureCache,
 }
 
 /// The whole application.
@@ -120,6 +121,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         login_limiter: auth::RateLimiter::new(config.login_rate_per_minute),
         engine,
         requests: api_metrics::RequestCounters::default(),
+        signatures: csaf_provider::SignatureCache::default(),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};

@@ -109,6 +109,9 @@ async fn download_feed_docs(
         );
         let asc = String::from_utf8(fetch_ok(c, &link("signature")).await).unwrap();
         keys::verify(public_key, &asc, &doc).unwrap();
+        // Signed once: every download gets the same signature.
+        let again = String::from_utf8(fetch_ok(c, &link("signature")).await).unwrap();
+        assert_eq!(again, asc);
         // A tampered document does not verify.
         let mut tampered = doc.clone();
         tampered.push(b' ');
@@ -285,6 +288,27 @@ pub async fn csaf_downloader(backend: Backend) {
         String::from_utf8(fetch_ok(&anon, &format!("{}/security/advisories", app.base)).await)
             .unwrap();
     assert!(list.contains(&clear) && !list.contains(&green));
+
+    // A new key (rotation): documents are signed with it, not served with the old key's cached signatures.
+    let (fp2, public2, secret2) = keys::generate(
+        keys::KeyAlgorithm::Ed25519,
+        "ACME PSIRT <psirt@acme.example>",
+    )
+    .unwrap();
+    app.store
+        .add_openpgp_key(
+            &Actor::System("test"),
+            &fp2,
+            "ed25519",
+            &public2,
+            SecretKeyLocation::Database(secret2),
+        )
+        .await
+        .unwrap();
+    let (doc_url, doc) = &white_docs[0];
+    let asc = String::from_utf8(fetch_ok(&anon, &format!("{doc_url}.asc")).await).unwrap();
+    keys::verify(&public2, &asc, doc).unwrap();
+    assert!(keys::verify(&served_key, &asc, doc).is_err());
     app.finish().await;
 }
 
