@@ -210,7 +210,10 @@ async fn provider_file(
 /// the server busy, and a new signature each time (its creation time differs) would look like a changed file to
 /// mirrors. A rotated key has another fingerprint, so its documents are signed anew.
 #[derive(Clone, Default)]
-pub struct SignatureCache(Arc<Mutex<HashMap<(String, [u8; 32]), Arc<str>>>>);
+pub struct SignatureCache(Arc<Mutex<HashMap<SignedDocument, Arc<str>>>>);
+
+/// (key fingerprint, SHA-256 of the document).
+type SignedDocument = (String, [u8; 32]);
 
 /// Entries kept before the cache is emptied (far more than a PSIRT publishes documents).
 const CACHED_SIGNATURES: usize = 4096;
