@@ -42,11 +42,16 @@ pub struct Published {
 /// Every advisory's latest published CSAF document.
 pub async fn published(st: &AppState) -> ApiResult<Vec<Published>> {
     let mut out = Vec::new();
+    let mut documents = st.store.latest_csaf_documents().await?;
     for a in st.store.advisories().await? {
         let (Some(first), Some(last)) = (a.revisions.first(), a.revisions.last()) else {
             continue;
         };
-        let (_, csaf) = st.store.rendering(&a.id, last.seq, "csaf", "").await?;
+        // Read in one query for all; a revision published in between is read on its own.
+        let csaf = match documents.remove(&a.pk) {
+            Some((seq, csaf)) if seq == last.seq => csaf,
+            _ => st.store.rendering(&a.id, last.seq, "csaf", "").await?.1,
+        };
         let v: serde_json::Value = serde_json::from_slice(&csaf)
             .map_err(|e| ApiError::Internal(format!("stored CSAF of {}: {e}", a.id)))?;
         let title = v["document"]["title"]

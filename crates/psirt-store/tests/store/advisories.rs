@@ -354,6 +354,39 @@ async fn advisory_revisions_are_immutable(store: Store) {
         store.rendering(&a.id, 2, "csaf", "").await.unwrap().1,
         b"two"
     );
+    // A second advisory, published once: the list reads every advisory at once, and each comes back as it does
+    // alone (cases, revisions and renderings with their own advisory).
+    let b = store
+        .create_advisory(
+            &admin(),
+            "PSIRT",
+            AdvisoryInput {
+                content: content("other"),
+                cases: vec![AdvisoryCase {
+                    case_id,
+                    cve_ids: vec!["CVE-2026-0002".into()],
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let rb = publish(&b, AdvisoryStatus::Final, Change::Major, 120);
+    let b = store
+        .publish_advisory(&admin(), &b.id, 0, &rb, vec![rendering("csaf", "b-one")])
+        .await
+        .unwrap();
+    let all = store.advisories().await.unwrap();
+    assert_eq!(all, [b.clone(), a.clone()], "newest first");
+    assert_eq!(all[1], store.advisory(&a.id).await.unwrap());
+    assert_eq!(all[1].revisions[0].renderings.len(), 1);
+    assert_eq!(
+        store.case_advisories(case_id).await.unwrap(),
+        [a.clone(), b.clone()]
+    );
+    let latest = store.latest_csaf_documents().await.unwrap();
+    assert_eq!(latest.len(), 2);
+    assert_eq!(latest[&a.pk], (2, b"two".to_vec()));
+    assert_eq!(latest[&b.pk], (1, b"b-one".to_vec()));
     // Even the database refuses to rewrite or delete published bytes.
     for sql in [
         "UPDATE advisory_renderings SET body = body",
