@@ -1,5 +1,7 @@
 //! Cases: the PSIRT's unit of work, with members, CWEs, comments and state transitions.
 
+use std::collections::HashMap;
+
 use psirt_domain::cwe::parse_cwe_list;
 use psirt_domain::report::{check_text, limits, validate_message};
 use psirt_domain::{
@@ -157,6 +159,80 @@ impl Store {
         row.into_case(cwes, members)
     }
 
+    /// The cases with these ids, in this order (ids of no case are left out): three queries however many, not three
+    /// per case (lists, the dashboard).
+    pub(crate) async fn cases_by_ids(&self, ids: &[i64]) -> Result<Vec<Case>> {
+        let rows: Vec<CaseRow> = self
+            .in_ids(
+                &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ("),
+                ")",
+                ids,
+            )
+            .await?;
+        let mut by_id: HashMap<i64, CaseRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        self.cases_from_rows(rows).await
+    }
+
+    /// The cases of these rows, with their CWEs and members read in two queries for all.
+    async fn cases_from_rows(&self, rows: Vec<CaseRow>) -> Result<Vec<Case>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let cwes: Vec<(i64, i64)> = self
+            .in_ids(
+                "SELECT case_id, cwe_id FROM case_cwes WHERE case_id IN (",
+                ") ORDER BY case_id, cwe_id",
+                &ids,
+            )
+            .await?;
+        let members: Vec<(i64, i64)> = self
+            .in_ids(
+                "SELECT case_id, user_id FROM case_members WHERE case_id IN (",
+                ") ORDER BY case_id, user_id",
+                &ids,
+            )
+            .await?;
+        let mut cwes_of: HashMap<i64, Vec<u32>> = HashMap::new();
+        for (case, cwe) in cwes {
+            let cwe =
+                u32::try_from(cwe).map_err(|_| StoreError::Corrupt(format!("cwe id {cwe}")))?;
+            cwes_of.entry(case).or_default().push(cwe);
+        }
+        let mut members_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (case, user) in members {
+            members_of.entry(case).or_default().push(user);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let (cwes, members) = (cwes_of.remove(&r.id), members_of.remove(&r.id));
+                r.into_case(cwes.unwrap_or_default(), members.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// `head` + the ids as bound values + `tail`, in chunks (the backends cap bound values per statement).
+    async fn in_ids<T>(&self, head: &str, tail: &str, ids: &[i64]) -> Result<Vec<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(1000) {
+            let rows: Vec<T> = with_pool!(self, p => {
+                let mut q = sqlx::QueryBuilder::new(head);
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(tail);
+                q.build_query_as().fetch_all(p).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     async fn case_sets(&self, id: i64) -> Result<(Vec<u32>, Vec<i64>)> {
         let (cwes, members): (Vec<i64>, Vec<i64>) = with_pool!(self, p => {
             let cwes = sqlx::query_scalar("SELECT cwe_id FROM case_cwes WHERE case_id = $1 ORDER BY cwe_id").bind(id).fetch_all(p).await?;
@@ -197,11 +273,7 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let mut cases = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (cwes, members) = self.case_sets(row.id).await?;
-            cases.push(row.into_case(cwes, members)?);
-        }
+        let cases = self.cases_from_rows(rows).await?;
         Ok(page.page(cases, |c| c.id))
     }
 

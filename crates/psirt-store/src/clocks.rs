@@ -343,10 +343,7 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let mut urgent_cases = Vec::with_capacity(ids.len());
-        for id in ids {
-            urgent_cases.push(self.case(id).await?);
-        }
+        let urgent_cases = self.cases_by_ids(&ids).await?;
         // Broken embargoes lift the embargo, so every staff member sees these.
         let early: Vec<i64> = with_pool!(self, p => {
             sqlx::query_scalar(
@@ -357,10 +354,7 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let mut disclosed_early = Vec::with_capacity(early.len());
-        for id in early {
-            disclosed_early.push(self.case(id).await?);
-        }
+        let disclosed_early = self.cases_by_ids(&early).await?;
         let triage_queue = if viewer.can_triage() {
             with_pool!(self, p => {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -409,11 +403,7 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let mut cases = Vec::with_capacity(ids.len());
-        for id in ids {
-            cases.push(self.case(id).await?);
-        }
-        Ok(cases)
+        self.cases_by_ids(&ids).await
     }
 }
 

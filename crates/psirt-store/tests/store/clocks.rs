@@ -12,7 +12,8 @@ use super::{report, run, user};
 both_backends!(
     clocks_follow_the_case,
     sla_policy_is_editable,
-    unintended_disclosure_shortens_and_lifts
+    unintended_disclosure_shortens_and_lifts,
+    lists_carry_each_cases_cwes_and_members
 );
 
 fn kinds(clocks: &[psirt_store::clocks::CaseClock]) -> Vec<(ClockKind, ClockState)> {
@@ -366,4 +367,58 @@ async fn unintended_disclosure_shortens_and_lifts(store: Store) {
         store.record_unintended_disclosure(&ana, 9999, "x").await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+/// Lists and the dashboard read the cases' CWEs and members for all cases at once: each case gets its own.
+async fn lists_carry_each_cases_cwes_and_members(store: Store) {
+    let (ana, psirt) = user(&store, "ana", Role::Analyst).await;
+    let (eng, _) = user(&store, "eng", Role::Engineer).await;
+    let (dev, _) = user(&store, "dev", Role::Engineer).await;
+    let mut ids = Vec::new();
+    for (title, cwes, members) in [
+        ("one", vec!["CWE-79"], vec![&eng]),
+        ("two", vec![], vec![&eng, &dev]),
+        ("three", vec!["CWE-787", "CWE-20"], vec![]),
+    ] {
+        let case = store
+            .create_case(
+                &ana,
+                psirt_store::cases::NewCase {
+                    title: title.into(),
+                    description: String::new(),
+                    severity: Some(Severity::S1),
+                    priority: None,
+                    embargoed: true,
+                },
+            )
+            .await
+            .unwrap();
+        let patch = CasePatch {
+            cwe_ids: Some(cwes.into_iter().map(String::from).collect()),
+            ..Default::default()
+        };
+        store.update_case(&ana, case.id, patch).await.unwrap();
+        for m in members {
+            store
+                .add_case_member(&ana, case.id, m.user_id().unwrap())
+                .await
+                .unwrap();
+        }
+        ids.push(case.id);
+    }
+    let mut alone = Vec::new();
+    for id in ids.iter().rev() {
+        alone.push(store.case(*id).await.unwrap());
+    }
+    assert_eq!(alone[0].cwe_ids, [20, 787]);
+    assert_eq!(alone[1].members.len(), 2);
+    let listed = store
+        .cases(&psirt, &Default::default(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items, alone, "newest first, each with its own sets");
+    assert_eq!(
+        store.dashboard(&psirt, 10).await.unwrap().urgent_cases,
+        alone
+    );
 }
