@@ -59,6 +59,8 @@ pub struct Config {
     pub outbox_tick: Option<std::time::Duration>,
     /// How long a worker holds a message it is delivering.
     pub outbox_lease: std::time::Duration,
+    /// The most one delivery (webhook or e-mail) may take before it counts as failed.
+    pub outbox_delivery_timeout: std::time::Duration,
     /// The first retry's wait; doubled at each further failure.
     pub outbox_backoff: std::time::Duration,
     /// E-mail delivery; without it e-mails wait in the outbox.
@@ -86,6 +88,7 @@ impl Default for Config {
             feed_sync_tick: Some(std::time::Duration::from_secs(60)),
             outbox_tick: Some(std::time::Duration::from_secs(2)),
             outbox_lease: std::time::Duration::from_secs(120),
+            outbox_delivery_timeout: std::time::Duration::from_secs(30),
             outbox_backoff: std::time::Duration::from_secs(30),
             smtp: None,
             metrics_token: None,
@@ -210,6 +213,7 @@ pub async fn serve(
         let outbox = outbox_worker::OutboxConfig {
             tick: tick.unwrap_or_default(),
             lease: config.outbox_lease,
+            timeout: config.outbox_delivery_timeout,
             backoff: config.outbox_backoff,
             smtp: config.smtp.clone(),
             public_url: config.public_url.clone(),

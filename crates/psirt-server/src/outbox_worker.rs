@@ -44,6 +44,8 @@ pub struct OutboxConfig {
     pub tick: Duration,
     /// How long a claimed message is held before another worker may take it.
     pub lease: Duration,
+    /// The most one delivery may take, all of it (connecting, TLS, every SMTP command); then it is a failed attempt.
+    pub timeout: Duration,
     /// The first retry waits this long; each further one twice as long (capped at an hour).
     pub backoff: Duration,
     pub smtp: Option<SmtpConfig>,
@@ -173,7 +175,7 @@ async fn deliver_email(
         .map_err(|e| e.to_string())?;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
         .port(smtp.port)
-        .timeout(Some(Duration::from_secs(30)));
+        .timeout(Some(config.timeout));
     let tls = || TlsParameters::new(smtp.host.clone()).map_err(|e| e.to_string());
     builder = match smtp.security {
         SmtpSecurity::None => builder.tls(Tls::None),
@@ -191,7 +193,18 @@ async fn deliver_email(
     Ok(format!("SMTP {}", response.code()))
 }
 
-/// Claims and delivers one batch; returns how many messages it tried.
+/// The most messages claimed at once.
+const MAX_CLAIM: u128 = 20;
+
+/// How many messages to claim at once: no more than can all be delivered, each taking its longest (`timeout`),
+/// within the lease. Otherwise a message could still wait in this worker's batch when its lease lets another worker
+/// take it (a second delivery). One at least, whatever the lease.
+pub fn claim_size(lease: Duration, timeout: Duration) -> i64 {
+    let fits = lease.as_millis() / timeout.as_millis().max(1);
+    i64::try_from(fits.clamp(1, MAX_CLAIM)).unwrap_or(1)
+}
+
+/// Claims and delivers one batch ([`claim_size`] messages at most); returns how many messages it tried.
 pub async fn run_once(
     store: &Store,
     http: &reqwest::Client,
@@ -203,13 +216,20 @@ pub async fn run_once(
         &["webhook"]
     };
     let lease = time::Duration::try_from(config.lease).unwrap_or(time::Duration::MINUTE);
-    let batch = store.claim_outbox(channels, 20, lease).await?;
+    let batch = store
+        .claim_outbox(channels, claim_size(config.lease, config.timeout), lease)
+        .await?;
     for m in &batch {
-        let result = match m.channel.as_str() {
-            "webhook" => deliver_webhook(store, http, m).await,
-            "email" => deliver_email(store, config, m).await,
-            other => Err(format!("unknown channel {other}")),
+        let delivery = async {
+            match m.channel.as_str() {
+                "webhook" => deliver_webhook(store, http, m).await,
+                "email" => deliver_email(store, config, m).await,
+                other => Err(format!("unknown channel {other}")),
+            }
         };
+        let result = tokio::time::timeout(config.timeout, delivery)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {:?}", config.timeout)));
         let outcome = match result {
             Ok(detail) => Delivery::Delivered(detail),
             Err(e) => Delivery::Failed(e, backoff(config, m.attempts)),
@@ -239,10 +259,32 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
         }
         match run_once(&store, &http, &config).await {
             // A full batch: there may be more, go on at once.
-            Ok(20) => continue,
+            Ok(n)
+                if i64::try_from(n)
+                    .is_ok_and(|n| n == claim_size(config.lease, config.timeout)) =>
+            {
+                continue
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!("outbox: {e}"),
         }
         tokio::time::sleep(config.tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_fits_in_its_lease() {
+        let secs = Duration::from_secs;
+        // The default lease (two minutes) holds four deliveries of at most 30 s each.
+        assert_eq!(claim_size(secs(120), secs(30)), 4);
+        assert_eq!(claim_size(secs(119), secs(30)), 3);
+        // Never more than MAX_CLAIM, never none.
+        assert_eq!(claim_size(secs(3_600), secs(30)), 20);
+        assert_eq!(claim_size(secs(1), secs(30)), 1);
+        assert_eq!(claim_size(Duration::ZERO, Duration::ZERO), 1);
     }
 }

@@ -55,6 +55,7 @@ both_backends!(
     intel::feed_sync_over_http,
     outbox::webhook_receiver_down_then_up,
     outbox::killed_mid_delivery_loses_nothing,
+    outbox::slow_receiver_is_cut_off_and_retried,
     outbox::email_receiver_down_then_up,
     outbox::dead_letters_page,
     metrics::metrics_api_and_prometheus,

@@ -254,6 +254,39 @@ pub async fn killed_mid_delivery_loses_nothing(backend: Backend) {
     app.finish().await;
 }
 
+/// A receiver that holds the first request longer than the delivery timeout: that attempt fails (the worker does not
+/// wait on it past its lease) and the retry delivers.
+pub async fn slow_receiver_is_cut_off_and_retried(backend: Backend) {
+    let r = Receiver::default();
+    r.hang_first_ms.store(3_000, Ordering::SeqCst);
+    let url = webhook_receiver(r.clone()).await;
+    let config = psirt_server::Config {
+        outbox_delivery_timeout: Duration::from_millis(300),
+        ..fast()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let (adm, ana) = setup(&app, &url).await;
+    let (s, _) = ana
+        .post(
+            "/api/v1/cases",
+            json!({"title": "Slow", "embargoed": false}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    wait_until("delivered", || async {
+        outbox(&adm, "delivered").await.len() == 1
+    })
+    .await;
+    let id = outbox(&adm, "delivered").await[0]["id"].as_i64().unwrap();
+    let (_, log) = adm.get(&format!("/api/v1/outbox/{id}/attempts")).await;
+    let attempts = log["items"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{log}");
+    assert_eq!(attempts[0]["ok"], false);
+    assert_eq!(attempts[0]["detail"], "no answer within 300ms", "{log}");
+    assert_eq!(attempts[1]["ok"], true);
+    app.finish().await;
+}
+
 /// A minimal SMTP server: records each message's Message-ID and text; deduplicates on the id.
 async fn smtp_receiver(
     listener: tokio::net::TcpListener,
