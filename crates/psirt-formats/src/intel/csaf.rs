@@ -268,7 +268,7 @@ fn add_package(packages: &mut BTreeMap<String, AffectedPackage>, info: &ProductI
         .or_insert_with(|| AffectedPackage {
             ecosystem: ecosystem.osv_name().to_owned(),
             name,
-            purl: Some(base),
+            purl: Some(std::sync::Arc::new(base)),
             ranges: OsvAffectedRanges {
                 ecosystem,
                 ranges: Vec::new(),

@@ -91,7 +91,7 @@ pub(crate) fn cve5_from_value(
             r.affected.push(AffectedPackage {
                 ecosystem: eco.to_string(),
                 name: name.clone(),
-                purl: package::purl_for(eco, name),
+                purl: package::purl_for(eco, name).map(std::sync::Arc::new),
                 ranges: ranges.clone(),
                 severity: Vec::new(),
             });

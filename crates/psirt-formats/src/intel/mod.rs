@@ -96,6 +96,7 @@ pub use osv::{osv_through, parse_osv};
 pub use schema::warm_up_intel;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use psirt_versions::{OsvAffectedRanges, Purl};
 use serde::Serialize;
@@ -307,7 +308,8 @@ pub struct AffectedPackage {
     pub name: String,
     /// Package purl without version: the record's own, else derived from ecosystem + name; `None` for ecosystems
     /// without a purl type (OSS-Fuzz, Linux, GIT, …).
-    pub purl: Option<Purl>,
+    /// Shared: a feed names the same package in many records, and one purl is several allocations.
+    pub purl: Option<Arc<Purl>>,
     /// Ranges and explicit versions (the ecosystem there is the base, without suffix).
     pub ranges: OsvAffectedRanges,
     /// OSV per-package `severity`.

@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use psirt_versions::{Ecosystem, Purl};
 
@@ -18,7 +19,7 @@ const CACHED_PURLS: usize = 8192;
 const CACHED_KEY_BYTES: usize = 512;
 
 /// (given purl, ecosystem, name), length-prefixed → the purl [`osv_purl`] gives.
-type PurlCache = HashMap<Box<str>, Option<Purl>, foldhash::quality::RandomState>;
+type PurlCache = HashMap<Box<str>, Option<Arc<Purl>>, foldhash::quality::RandomState>;
 
 thread_local! {
     /// The cache and its key buffer (reused).
@@ -28,8 +29,12 @@ thread_local! {
 /// The purl of an OSV `affected[].package`: its own `purl` ([`given_purl`]), else derived from ecosystem and name
 /// ([`purl_for`]). Cached per thread: a feed repeats packages across records, and building the same purl again
 /// (validation, normalisation, several allocations) showed as ~5 % of OSV parse samples.
-pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Option<Purl> {
-    let derive = || given_purl(given).or_else(|| purl_for(ecosystem, name));
+pub(crate) fn osv_purl(given: Option<&str>, ecosystem: &str, name: &str) -> Option<Arc<Purl>> {
+    let derive = || {
+        given_purl(given)
+            .or_else(|| purl_for(ecosystem, name))
+            .map(Arc::new)
+    };
     if given.map_or(0, str::len) + ecosystem.len() + name.len() > CACHED_KEY_BYTES {
         return derive();
     }
@@ -188,8 +193,8 @@ mod tests {
             for (given, eco, name) in cases {
                 let expected = given_purl(given).or_else(|| purl_for(eco, name));
                 assert_eq!(
-                    osv_purl(given, eco, name),
-                    expected,
+                    osv_purl(given, eco, name).as_deref(),
+                    expected.as_ref(),
                     "{given:?} {eco} {name}"
                 );
             }
