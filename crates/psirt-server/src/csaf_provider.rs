@@ -36,6 +36,8 @@ pub fn routes() -> Router<AppState> {
 /// One published document: its distribution entry and the stored CSAF bytes.
 pub struct Published {
     pub doc: PublishedDocument,
+    /// The revision these bytes (and its other renderings) belong to.
+    pub seq: i64,
     pub csaf: Vec<u8>,
 }
 
@@ -69,6 +71,7 @@ pub async fn published(st: &AppState) -> ApiResult<Vec<Published>> {
                 initial_release_date: first.revision.date,
                 current_release_date: last.revision.date,
             },
+            seq: last.seq,
             csaf,
         });
     }
@@ -213,7 +216,7 @@ async fn provider_file(
 /// Detached signatures already made: (key fingerprint, SHA-256 of the document) → armored signature. Anyone may
 /// download `.asc` files: signing on every request (milliseconds of CPU with an RSA-3072 key) would let a client keep
 /// the server busy, and a new signature each time (its creation time differs) would look like a changed file to
-/// mirrors. A rotated key has another fingerprint, so its documents are signed anew.
+/// mirrors (while the server runs; a restart signs anew). A rotated key has another fingerprint, so its documents are signed anew.
 #[derive(Clone, Default)]
 pub struct SignatureCache(Arc<Mutex<HashMap<SignedDocument, Arc<str>>>>);
 
@@ -226,7 +229,13 @@ const CACHED_SIGNATURES: usize = 4096;
 impl SignatureCache {
     async fn sign(&self, key: OpenPgpKey, data: &[u8]) -> ApiResult<Arc<str>> {
         let id = (key.fingerprint.clone(), Sha256::digest(data).into());
-        if let Some(sig) = self.0.lock().ok().and_then(|c| c.get(&id).cloned()) {
+        // A panic elsewhere cannot leave the map half-changed: a poisoned lock is used as it is.
+        let cache = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(sig) = cache().get(&id).cloned() {
             return Ok(sig);
         }
         let data = data.to_vec();
@@ -236,14 +245,12 @@ impl SignatureCache {
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .into();
-        if let Ok(mut cache) = self.0.lock() {
-            if cache.len() >= CACHED_SIGNATURES {
-                cache.clear();
-            }
-            // Two first requests racing both sign; the first signature stays, and both answers verify.
-            return Ok(Arc::clone(cache.entry(id).or_insert(sig)));
+        let mut cache = cache();
+        if cache.len() >= CACHED_SIGNATURES {
+            cache.clear();
         }
-        Ok(sig)
+        // Two first requests racing both sign; the first one stored is the answer to both.
+        Ok(Arc::clone(cache.entry(id).or_insert(sig)))
     }
 }
 

@@ -197,29 +197,35 @@ async fn deliver_email(
 const MAX_CLAIM: u128 = 20;
 
 /// How many messages to claim at once: no more than can all be delivered, each taking its longest (`timeout`),
-/// within the lease. Otherwise a message could still wait in this worker's batch when its lease lets another worker
-/// take it (a second delivery). One at least, whatever the lease.
+/// within the lease. A message still waiting in the batch when its lease runs out may be claimed by another worker
+/// (this one then leaves it, see `Store::renew_claim`): a small claim keeps that rare. One at least.
 pub fn claim_size(lease: Duration, timeout: Duration) -> i64 {
     let fits = lease.as_millis() / timeout.as_millis().max(1);
     i64::try_from(fits.clamp(1, MAX_CLAIM)).unwrap_or(1)
 }
 
-/// Claims and delivers one batch ([`claim_size`] messages at most); returns how many messages it tried.
+/// Claims and delivers one batch ([`claim_size`] messages at most); returns whether the batch was full (more may
+/// be due).
 pub async fn run_once(
     store: &Store,
     http: &reqwest::Client,
     config: &OutboxConfig,
-) -> psirt_store::Result<usize> {
+) -> psirt_store::Result<bool> {
     let channels: &[&str] = if config.smtp.is_some() {
         &["webhook", "email"]
     } else {
         &["webhook"]
     };
     let lease = time::Duration::try_from(config.lease).unwrap_or(time::Duration::MINUTE);
-    let batch = store
-        .claim_outbox(channels, claim_size(config.lease, config.timeout), lease)
-        .await?;
+    let size = claim_size(config.lease, config.timeout);
+    let batch = store.claim_outbox(channels, size, lease).await?;
     for m in &batch {
+        // A full lease from now for this delivery; skipped when another worker took the message meanwhile.
+        if !store.renew_claim(m, lease).await? {
+            continue;
+        }
+        // Cut off after the timeout (lookups included). Cutting off a send under way may deliver the message twice:
+        // receivers deduplicate on the idempotency key (at least once).
         let delivery = async {
             match m.channel.as_str() {
                 "webhook" => deliver_webhook(store, http, m).await,
@@ -236,7 +242,7 @@ pub async fn run_once(
         };
         store.finish_delivery(m, &outcome).await?;
     }
-    Ok(batch.len())
+    Ok(i64::try_from(batch.len()).is_ok_and(|n| n >= size))
 }
 
 /// How often clocks are checked for warnings.
@@ -249,6 +255,13 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap_or_default();
+    if config.timeout > config.lease {
+        tracing::warn!(
+            "outbox: a delivery may take {:?}, longer than the {:?} lease: another worker may deliver it again",
+            config.timeout,
+            config.lease
+        );
+    }
     let mut last_clock_check: Option<std::time::Instant> = None;
     loop {
         if last_clock_check.is_none_or(|t| t.elapsed() >= CLOCK_CHECK) {
@@ -259,13 +272,8 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
         }
         match run_once(&store, &http, &config).await {
             // A full batch: there may be more, go on at once.
-            Ok(n)
-                if i64::try_from(n)
-                    .is_ok_and(|n| n == claim_size(config.lease, config.timeout)) =>
-            {
-                continue
-            }
-            Ok(_) => {}
+            Ok(true) => continue,
+            Ok(false) => {}
             Err(e) => tracing::warn!("outbox: {e}"),
         }
         tokio::time::sleep(config.tick).await;

@@ -58,9 +58,8 @@ async fn list(State(st): State<AppState>) -> ApiResult<Response> {
 
 async fn page(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let id = crate::api_advisories::parse_id(&id)?;
-    let a = st.store.advisory(&id).await?;
-    let last = a.revisions.last().ok_or(ApiError::NotFound("advisory"))?;
-    // The TLP as published, not as possibly edited since.
+    // The TLP as published, not as possibly edited since; the page of that same revision (not of one published
+    // since, whose TLP was not checked).
     let doc = published(&st)
         .await?
         .into_iter()
@@ -69,7 +68,7 @@ async fn page(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<R
     if doc.doc.tlp != Tlp::Clear {
         return Err(ApiError::NotFound("advisory"));
     }
-    let (info, html) = st.store.rendering(&a.id, last.seq, "html", "").await?;
+    let (info, html) = st.store.rendering(&id, doc.seq, "html", "").await?;
     Ok(([(header::CONTENT_TYPE, info.media_type)], html).into_response())
 }
 

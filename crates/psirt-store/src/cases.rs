@@ -135,6 +135,9 @@ fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> (Value, Valu
     (Value::Object(b), Value::Object(a))
 }
 
+/// Ids bound in one statement: far below the backends' caps on bound values (SQLite 32,766, PostgreSQL 65,535).
+const IDS_PER_QUERY: usize = 1000;
+
 impl Store {
     pub async fn create_case(&self, actor: &Actor, new: NewCase) -> Result<Case> {
         let title = checked_title(&new)?;
@@ -209,7 +212,7 @@ impl Store {
             .collect()
     }
 
-    /// `head` + the ids as bound values + `tail`, in chunks (the backends cap bound values per statement).
+    /// `head` + the ids as bound values + `tail` (both constant SQL), in chunks.
     async fn in_ids<T>(&self, head: &str, tail: &str, ids: &[i64]) -> Result<Vec<T>>
     where
         T: Send
@@ -218,7 +221,7 @@ impl Store {
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
         let mut out = Vec::new();
-        for chunk in ids.chunks(1000) {
+        for chunk in ids.chunks(IDS_PER_QUERY) {
             let rows: Vec<T> = with_pool!(self, p => {
                 let mut q = sqlx::QueryBuilder::new(head);
                 let mut list = q.separated(", ");

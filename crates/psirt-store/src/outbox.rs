@@ -330,6 +330,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Extends the claim on `m` to `hold` from now, right before delivering it — unless another worker has claimed it
+    /// since (its lease ran out while `m` waited in this worker's batch): then `false`, and this worker must leave it.
+    /// A claim counts an attempt, so an unchanged `attempts` means nobody claimed the message after us.
+    pub async fn renew_claim(&self, m: &OutboxMessage, hold: time::Duration) -> Result<bool> {
+        let until = self.now() + hold;
+        let renewed = with_pool!(self, p => {
+            sqlx::query("UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' AND attempts = $3")
+                .bind(until).bind(m.id).bind(m.attempts)
+                .execute(p).await?
+                .rows_affected()
+        });
+        Ok(renewed == 1)
+    }
+
     /// Records an attempt's outcome.
     pub async fn finish_delivery(&self, m: &OutboxMessage, outcome: &Delivery) -> Result<()> {
         let now = self.now();

@@ -258,10 +258,11 @@ pub async fn killed_mid_delivery_loses_nothing(backend: Backend) {
 /// wait on it past its lease) and the retry delivers.
 pub async fn slow_receiver_is_cut_off_and_retried(backend: Backend) {
     let r = Receiver::default();
-    r.hang_first_ms.store(3_000, Ordering::SeqCst);
+    r.hang_first_ms.store(4_000, Ordering::SeqCst);
     let url = webhook_receiver(r.clone()).await;
     let config = psirt_server::Config {
-        outbox_delivery_timeout: Duration::from_millis(300),
+        outbox_delivery_timeout: Duration::from_secs(1),
+        outbox_lease: Duration::from_secs(2),
         ..fast()
     };
     let app = TestApp::spawn_with(backend, config).await;
@@ -280,10 +281,10 @@ pub async fn slow_receiver_is_cut_off_and_retried(backend: Backend) {
     let id = outbox(&adm, "delivered").await[0]["id"].as_i64().unwrap();
     let (_, log) = adm.get(&format!("/api/v1/outbox/{id}/attempts")).await;
     let attempts = log["items"].as_array().unwrap();
-    assert_eq!(attempts.len(), 2, "{log}");
+    assert!(attempts.len() >= 2, "{log}");
     assert_eq!(attempts[0]["ok"], false);
-    assert_eq!(attempts[0]["detail"], "no answer within 300ms", "{log}");
-    assert_eq!(attempts[1]["ok"], true);
+    assert_eq!(attempts[0]["detail"], "no answer within 1s", "{log}");
+    assert_eq!(attempts.last().unwrap()["ok"], true, "{log}");
     app.finish().await;
 }
 

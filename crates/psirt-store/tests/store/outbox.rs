@@ -40,9 +40,32 @@ async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
         .await
         .unwrap()
         .is_empty());
+    // Renewing a claim holds the message as long again; a claim another worker took since (its lease ran out
+    // while the message waited) is not ours to renew.
+    assert!(store.renew_claim(&claimed[0], lease).await.unwrap());
+    let stale = store
+        .claim_outbox(&["webhook"], 10, time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(stale.is_empty(), "renewed: still held");
+    assert!(store
+        .renew_claim(&claimed[0], time::Duration::ZERO)
+        .await
+        .unwrap());
+    let taken = store.claim_outbox(&["webhook"], 10, lease).await.unwrap();
+    assert_eq!(
+        (taken.len(), taken[0].attempts),
+        (1, 2),
+        "lease over: another worker takes it"
+    );
+    assert!(
+        !store.renew_claim(&claimed[0], lease).await.unwrap(),
+        "not ours any more"
+    );
+    assert!(store.renew_claim(&taken[0], lease).await.unwrap());
     // Fail it up to the last attempt (no back-off, so it is due again at once).
-    let mut m = claimed[0].clone();
-    for attempt in 1..=MAX_ATTEMPTS {
+    let mut m = taken[0].clone();
+    for attempt in 2..=MAX_ATTEMPTS {
         assert_eq!(m.attempts, attempt);
         store
             .finish_delivery(
@@ -67,9 +90,10 @@ async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
         .await
         .unwrap()
         .is_empty());
+    // The first claim was abandoned (no outcome); every later attempt is logged.
     assert_eq!(
         store.outbox_attempts(dead[0].id).await.unwrap().len(),
-        MAX_ATTEMPTS as usize
+        MAX_ATTEMPTS as usize - 1
     );
     // An admin redelivers it.
     store.redeliver(&admin(), dead[0].id).await.unwrap();
