@@ -154,9 +154,10 @@ pub struct PurlQuery {
 /// What a purl@version is affected by, whether or not the inventory holds it.
 pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>> {
     let ids = st.engine.advisories_for(&st.store, purl.trim()).await?;
+    let views = st.store.vulnerabilities(&ids).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(v) = st.store.vulnerability(&id).await? {
+        if let Some(v) = views.get(id.trim()) {
             out.push(json!({
                 "id": id, "ids": v.ids, "summary": v.records.iter().find_map(|r| r.summary.clone()),
                 "cvss_score": v.cvss_score, "exploited": v.exploited,

@@ -139,6 +139,37 @@ impl FeedImportLog {
     }
 }
 
+/// Rounds of the alias walk: real alias groups close in two.
+const ALIAS_ROUNDS: usize = 4;
+
+/// One id's alias walk over `reachable` (records in `source, record_id` order): the records naming any id known so
+/// far, their ids and aliases added, for at most [`ALIAS_ROUNDS`] rounds. Returns every id (CVE ids first, each
+/// group sorted) and the last round's records.
+fn alias_walk(
+    seed: &str,
+    reachable: &[IntelRecordSummary],
+) -> (Vec<String>, Vec<IntelRecordSummary>) {
+    let mut ids: BTreeSet<String> = BTreeSet::from([seed.to_owned()]);
+    let mut records: Vec<&IntelRecordSummary> = Vec::new();
+    for _ in 0..ALIAS_ROUNDS {
+        records = reachable
+            .iter()
+            .filter(|r| ids.contains(&r.record_id) || r.aliases.iter().any(|a| ids.contains(a)))
+            .collect();
+        let before = ids.len();
+        for r in &records {
+            ids.insert(r.record_id.clone());
+            ids.extend(r.aliases.iter().cloned());
+        }
+        if ids.len() == before {
+            break;
+        }
+    }
+    let mut ids: Vec<String> = ids.into_iter().collect();
+    ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
+    (ids, records.into_iter().cloned().collect())
+}
+
 const RECORD_COLUMNS: &str = "id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, normalized";
 
 fn utc(t: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
@@ -364,49 +395,77 @@ impl Store {
     /// The merged view of the vulnerability `id` names (any of its ids), or `None` when no
     /// record names it. Aliases are followed transitively (bounded: real alias groups are small).
     pub async fn vulnerability(&self, id: &str) -> Result<Option<Vulnerability>> {
-        let mut ids: BTreeSet<String> = BTreeSet::from([id.trim().to_owned()]);
-        let mut records = Vec::new();
-        for _ in 0..4 {
-            records = self
-                .records_naming(&ids.iter().cloned().collect::<Vec<_>>())
+        Ok(self
+            .vulnerabilities(&[id.to_owned()])
+            .await?
+            .into_values()
+            .next())
+    }
+
+    /// [`Store::vulnerability`] of several ids at once, keyed by the (trimmed) id asked for; ids no record names are
+    /// left out. The alias walk queries for all ids together (at most four rounds), not up to four rounds per id:
+    /// a purl search shows every advisory of a package.
+    pub async fn vulnerabilities(&self, ids: &[String]) -> Result<BTreeMap<String, Vulnerability>> {
+        let seeds: BTreeSet<String> = ids.iter().map(|i| i.trim().to_owned()).collect();
+        // Every record that any seed's walk (below) can reach: naming more ids never names fewer records, so the last
+        // round's records include every earlier round's.
+        let mut known = seeds.clone();
+        let mut reachable = Vec::new();
+        for _ in 0..ALIAS_ROUNDS {
+            reachable = self
+                .records_naming(&known.iter().cloned().collect::<Vec<_>>())
                 .await?;
-            let before = ids.len();
-            for r in &records {
-                ids.insert(r.record_id.clone());
-                ids.extend(r.aliases.iter().cloned());
+            let before = known.len();
+            for r in &reachable {
+                known.insert(r.record_id.clone());
+                known.extend(r.aliases.iter().cloned());
             }
-            if ids.len() == before {
+            if known.len() == before {
                 break;
             }
         }
-        if records.is_empty() {
-            return Ok(None);
-        }
-        let mut ids: Vec<String> = ids.into_iter().collect();
-        ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
-        let cves: Vec<&String> = ids.iter().filter(|i| i.starts_with("CVE-")).collect();
-        let epss: Vec<EpssEntry> = if cves.is_empty() {
-            Vec::new()
-        } else {
-            with_pool!(self, p => {
+        let walks: Vec<(String, Vec<String>, Vec<IntelRecordSummary>)> = seeds
+            .into_iter()
+            .filter_map(|seed| {
+                let (ids, records) = alias_walk(&seed, &reachable);
+                (!records.is_empty()).then_some((seed, ids, records))
+            })
+            .collect();
+        let cves: BTreeSet<&String> = walks
+            .iter()
+            .flat_map(|(_, ids, _)| ids.iter().filter(|i| i.starts_with("CVE-")))
+            .collect();
+        let mut epss: BTreeMap<String, EpssEntry> = BTreeMap::new();
+        let cves: Vec<&String> = cves.into_iter().collect();
+        for chunk in cves.chunks(500) {
+            let rows: Vec<EpssEntry> = with_pool!(self, p => {
                 let mut q = sqlx::QueryBuilder::new(
                     "SELECT cve, score, percentile, score_date, model_version FROM epss_scores WHERE cve IN (",
                 );
                 let mut list = q.separated(", ");
-                for cve in &cves {
+                for cve in chunk {
                     list.push_bind(*cve);
                 }
-                q.push(") ORDER BY cve");
+                q.push(")");
                 q.build_query_as().fetch_all(p).await?
+            });
+            epss.extend(rows.into_iter().map(|e| (e.cve.clone(), e)));
+        }
+        Ok(walks
+            .into_iter()
+            .map(|(seed, ids, records)| {
+                // CVE ids come first in `ids`, sorted: their scores in CVE order.
+                let epss = ids.iter().filter_map(|i| epss.get(i).cloned()).collect();
+                let view = Vulnerability {
+                    exploited: records.iter().any(|r| r.exploited),
+                    cvss_score: records.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
+                    ids,
+                    records,
+                    epss,
+                };
+                (seed, view)
             })
-        };
-        Ok(Some(Vulnerability {
-            exploited: records.iter().any(|r| r.exploited),
-            cvss_score: records.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
-            ids,
-            records,
-            epss,
-        }))
+            .collect())
     }
 
     /// EPSS of one CVE.

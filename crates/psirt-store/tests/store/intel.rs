@@ -251,6 +251,31 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
         .await
         .unwrap()
         .is_none());
+    // Several at once (a purl search): each view as it is alone, two groups kept apart, unknown ids left out.
+    let asked = [
+        "CVE-2026-1000",
+        " PYSEC-2026-9 ",
+        "GHSA-9999-9999-9999",
+        "CVE-2000-0000",
+    ]
+    .map(String::from);
+    let views = store.vulnerabilities(&asked).await.unwrap();
+    assert_eq!(
+        views.keys().collect::<Vec<_>>(),
+        ["CVE-2026-1000", "GHSA-9999-9999-9999", "PYSEC-2026-9"]
+    );
+    for (id, view) in &views {
+        assert_eq!(
+            Some(view),
+            store.vulnerability(id).await.unwrap().as_ref(),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        views["GHSA-9999-9999-9999"].ids,
+        ["CVE-2026-9999", "GHSA-9999-9999-9999"]
+    );
+    assert!(views["GHSA-9999-9999-9999"].epss.is_empty());
 }
 
 async fn inventory(store: &Store) -> (i64, Vec<i64>) {
