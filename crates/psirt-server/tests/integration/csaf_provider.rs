@@ -124,6 +124,26 @@ async fn download_feed_docs(
     got
 }
 
+/// A new Ed25519 signing key stored in the database, which becomes the one in use: (fingerprint, public key).
+async fn add_signing_key(app: &TestApp) -> (String, String) {
+    let (fp, public, secret) = keys::generate(
+        keys::KeyAlgorithm::Ed25519,
+        "ACME PSIRT <psirt@acme.example>",
+    )
+    .unwrap();
+    app.store
+        .add_openpgp_key(
+            &Actor::System("test"),
+            &fp,
+            "ed25519",
+            &public,
+            SecretKeyLocation::Database(secret),
+        )
+        .await
+        .unwrap();
+    (fp, public)
+}
+
 pub async fn csaf_downloader(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let analyst = app.user("ana", Role::Analyst, false).await;
@@ -168,21 +188,7 @@ pub async fn csaf_downloader(backend: Backend) {
     assert!(meta.get("public_openpgp_keys").is_none());
 
     // The admin generates the signing key (what `psirt keys generate` does).
-    let (fp, public, secret) = keys::generate(
-        keys::KeyAlgorithm::Ed25519,
-        "ACME PSIRT <psirt@acme.example>",
-    )
-    .unwrap();
-    app.store
-        .add_openpgp_key(
-            &Actor::System("test"),
-            &fp,
-            "ed25519",
-            &public,
-            SecretKeyLocation::Database(secret),
-        )
-        .await
-        .unwrap();
+    let (fp, public) = add_signing_key(&app).await;
 
     // security.txt (RFC 9116) points at the provider metadata.
     let txt =
@@ -290,21 +296,7 @@ pub async fn csaf_downloader(backend: Backend) {
     assert!(list.contains(&clear) && !list.contains(&green));
 
     // A new key (rotation): documents are signed with it, not served with the old key's cached signatures.
-    let (fp2, public2, secret2) = keys::generate(
-        keys::KeyAlgorithm::Ed25519,
-        "ACME PSIRT <psirt@acme.example>",
-    )
-    .unwrap();
-    app.store
-        .add_openpgp_key(
-            &Actor::System("test"),
-            &fp2,
-            "ed25519",
-            &public2,
-            SecretKeyLocation::Database(secret2),
-        )
-        .await
-        .unwrap();
+    let (_, public2) = add_signing_key(&app).await;
     let (doc_url, doc) = &white_docs[0];
     let asc = String::from_utf8(fetch_ok(&anon, &format!("{doc_url}.asc")).await).unwrap();
     keys::verify(&public2, &asc, doc).unwrap();
