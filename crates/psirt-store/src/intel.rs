@@ -6,7 +6,7 @@
 //! content hash is unchanged is left alone) and incremental (a record older than the stored one,
 //! by `modified`, is skipped as stale).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::json;
@@ -142,22 +142,41 @@ impl FeedImportLog {
 /// Rounds of the alias walk: real alias groups close in two.
 const ALIAS_ROUNDS: usize = 4;
 
-/// One id's alias walk over `reachable` (records in `source, record_id` order): the records naming any id known so
-/// far, their ids and aliases added, for at most [`ALIAS_ROUNDS`] rounds. Returns every id (CVE ids first, each
-/// group sorted) and the last round's records.
+/// Positions in `reachable` of the records each id names (as its `record_id` or an alias).
+fn naming_index(reachable: &[IntelRecordSummary]) -> HashMap<&str, Vec<usize>> {
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, r) in reachable.iter().enumerate() {
+        for id in std::iter::once(&r.record_id).chain(&r.aliases) {
+            let positions = index.entry(id.as_str()).or_default();
+            // A record naming one id twice (as record id and alias) is listed once.
+            if positions.last() != Some(&at) {
+                positions.push(at);
+            }
+        }
+    }
+    index
+}
+
+/// One id's alias walk over `reachable` (records in `source, record_id` order; `index` from [`naming_index`]): the
+/// records naming any id known so far, their ids and aliases added, for at most [`ALIAS_ROUNDS`] rounds. Returns
+/// every id (CVE ids first, each group sorted) and the last round's records, in `reachable`'s order.
 fn alias_walk(
     seed: &str,
     reachable: &[IntelRecordSummary],
+    index: &HashMap<&str, Vec<usize>>,
 ) -> (Vec<String>, Vec<IntelRecordSummary>) {
     let mut ids: BTreeSet<String> = BTreeSet::from([seed.to_owned()]);
-    let mut records: Vec<&IntelRecordSummary> = Vec::new();
+    let mut records: BTreeSet<usize> = BTreeSet::new();
     for _ in 0..ALIAS_ROUNDS {
-        records = reachable
+        records = ids
             .iter()
-            .filter(|r| ids.contains(&r.record_id) || r.aliases.iter().any(|a| ids.contains(a)))
+            .filter_map(|id| index.get(id.as_str()))
+            .flatten()
+            .copied()
             .collect();
         let before = ids.len();
-        for r in &records {
+        for &at in &records {
+            let r = &reachable[at];
             ids.insert(r.record_id.clone());
             ids.extend(r.aliases.iter().cloned());
         }
@@ -167,7 +186,13 @@ fn alias_walk(
     }
     let mut ids: Vec<String> = ids.into_iter().collect();
     ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
-    (ids, records.into_iter().cloned().collect())
+    (
+        ids,
+        records
+            .into_iter()
+            .map(|at| reachable[at].clone())
+            .collect(),
+    )
 }
 
 const RECORD_COLUMNS: &str = "id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, normalized";
@@ -348,40 +373,57 @@ impl Store {
         raw.ok_or(StoreError::NotFound("intel record"))
     }
 
-    /// Records whose id or alias is one of `ids`.
+    /// Records whose id or alias is one of `ids`. The ids go in as one bound array (PostgreSQL `ANY`, SQLite
+    /// `json_each`), not one bound value each: a purl search's alias walk may name more ids than a statement may bind.
     async fn records_naming(&self, ids: &[String]) -> Result<Vec<IntelRecordSummary>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut rows: Vec<IntelRecordSummary> = with_pool!(self, p => {
-            let mut q = sqlx::QueryBuilder::new(format!(
-                "SELECT {RECORD_COLUMNS} FROM intel_records WHERE record_id IN ("
-            ));
-            let mut list = q.separated(", ");
-            for id in ids {
-                list.push_bind(id);
+        let mut rows: Vec<IntelRecordSummary> = match &self.pool {
+            crate::Pool::Sqlite(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {RECORD_COLUMNS} FROM intel_records WHERE record_id IN (SELECT value FROM json_each($1)) \
+                     OR id IN (SELECT record_pk FROM intel_aliases WHERE alias IN (SELECT value FROM json_each($1))) \
+                     ORDER BY source, record_id"
+                )))
+                .bind(json!(ids).to_string())
+                .fetch_all(p)
+                .await?
             }
-            q.push(") OR id IN (SELECT record_pk FROM intel_aliases WHERE alias IN (");
-            let mut list = q.separated(", ");
-            for id in ids {
-                list.push_bind(id);
+            crate::Pool::Postgres(p) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {RECORD_COLUMNS} FROM intel_records WHERE record_id = ANY($1) \
+                     OR id IN (SELECT record_pk FROM intel_aliases WHERE alias = ANY($1)) ORDER BY source, record_id"
+                )))
+                .bind(ids)
+                .fetch_all(p)
+                .await?
             }
-            q.push(")) ORDER BY source, record_id");
-            q.build_query_as().fetch_all(p).await?
-        });
+        };
         if rows.is_empty() {
             return Ok(rows);
         }
         // Every row's aliases in one query (one per row was N+1 for large alias groups and purl searches).
-        let aliases: Vec<(i64, String)> = with_pool!(self, p => {
-            let mut q = sqlx::QueryBuilder::new("SELECT record_pk, alias FROM intel_aliases WHERE record_pk IN (");
-            let mut list = q.separated(", ");
-            for r in &rows {
-                list.push_bind(r.id);
+        let pks: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let aliases: Vec<(i64, String)> = match &self.pool {
+            crate::Pool::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT record_pk, alias FROM intel_aliases WHERE record_pk IN (SELECT value FROM json_each($1)) \
+                     ORDER BY record_pk, alias",
+                )
+                .bind(json!(pks).to_string())
+                .fetch_all(p)
+                .await?
             }
-            q.push(") ORDER BY record_pk, alias");
-            q.build_query_as().fetch_all(p).await?
-        });
+            crate::Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT record_pk, alias FROM intel_aliases WHERE record_pk = ANY($1) ORDER BY record_pk, alias",
+                )
+                .bind(&pks)
+                .fetch_all(p)
+                .await?
+            }
+        };
         let mut by_record: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         for (pk, alias) in aliases {
             by_record.entry(pk).or_default().push(alias);
@@ -424,10 +466,11 @@ impl Store {
                 break;
             }
         }
+        let index = naming_index(&reachable);
         let walks: Vec<(String, Vec<String>, Vec<IntelRecordSummary>)> = seeds
             .into_iter()
             .filter_map(|seed| {
-                let (ids, records) = alias_walk(&seed, &reachable);
+                let (ids, records) = alias_walk(&seed, &reachable, &index);
                 (!records.is_empty()).then_some((seed, ids, records))
             })
             .collect();

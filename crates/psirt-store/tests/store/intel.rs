@@ -276,6 +276,48 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
         ["CVE-2026-9999", "GHSA-9999-9999-9999"]
     );
     assert!(views["GHSA-9999-9999-9999"].epss.is_empty());
+
+    // A chain longer than the walk: X-0 → X-1 → … → X-6 (each record's alias is the next id). Asked for together,
+    // each end still sees only what four rounds reach from it.
+    let chain: Vec<String> = (0..7).map(|i| format!("X-{i}")).collect();
+    let records: Vec<_> = (0..7)
+        .map(|i| {
+            let next: Vec<&str> = chain.get(i + 1).map(String::as_str).into_iter().collect();
+            record("osv", &chain[i], &next, t, "chain")
+        })
+        .collect();
+    store.upsert_intel_records(&records).await.unwrap();
+    let views = store
+        .vulnerabilities(&["X-0".into(), "X-6".into()])
+        .await
+        .unwrap();
+    let walked = |id: &str| {
+        let v = &views[id];
+        let records: Vec<&str> = v.records.iter().map(|r| r.record_id.as_str()).collect();
+        (v.ids.clone(), records)
+    };
+    assert_eq!(
+        walked("X-0"),
+        (chain[0..5].to_vec(), vec!["X-0", "X-1", "X-2", "X-3"])
+    );
+    assert_eq!(
+        walked("X-6"),
+        (
+            chain[2..7].to_vec(),
+            vec!["X-2", "X-3", "X-4", "X-5", "X-6"]
+        )
+    );
+    assert_eq!(
+        Some(&views["X-6"]),
+        store.vulnerability("X-6").await.unwrap().as_ref()
+    );
+    // More ids than a statement may bind one by one (SQLite 32,766 values): one bound array.
+    let many: Vec<String> = (0..40_000)
+        .map(|i| format!("NONE-{i}"))
+        .chain(["X-0".into()])
+        .collect();
+    let views = store.vulnerabilities(&many).await.unwrap();
+    assert_eq!(views.keys().collect::<Vec<_>>(), ["X-0"]);
 }
 
 async fn inventory(store: &Store) -> (i64, Vec<i64>) {
