@@ -219,9 +219,12 @@ pub async fn run_once(
     let lease = time::Duration::try_from(config.lease).unwrap_or(time::Duration::MINUTE);
     let size = claim_size(config.lease, config.timeout);
     let batch = store.claim_outbox(channels, size, lease).await?;
+    // Held for a full lease from the start of each delivery, and never shorter than the delivery may take (with room
+    // for recording its outcome): no other worker takes a message while it is being delivered.
+    let hold = lease.max(time::Duration::try_from(config.timeout * 3 / 2).unwrap_or(lease));
     for m in &batch {
-        // A full lease from now for this delivery; skipped when another worker took the message meanwhile.
-        if !store.renew_claim(m, lease).await? {
+        // Skipped when another worker took the message meanwhile (its lease ran out while it waited here).
+        if !store.renew_claim(m, hold).await? {
             continue;
         }
         // Cut off after the timeout (lookups included). Cutting off a send under way may deliver the message twice:
@@ -255,13 +258,6 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
         .timeout(Duration::from_secs(15))
         .build()
         .unwrap_or_default();
-    if config.timeout > config.lease {
-        tracing::warn!(
-            "outbox: a delivery may take {:?}, longer than the {:?} lease: another worker may deliver it again",
-            config.timeout,
-            config.lease
-        );
-    }
     let mut last_clock_check: Option<std::time::Instant> = None;
     loop {
         if last_clock_check.is_none_or(|t| t.elapsed() >= CLOCK_CHECK) {

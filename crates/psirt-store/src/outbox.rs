@@ -213,9 +213,13 @@ pub struct OutboxMessage {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub delivered_at: Option<OffsetDateTime>,
+    /// Which claim this copy holds (see migration 0015): a worker's claim stands while the row still has this value.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub claim_seq: i64,
 }
 
-const MESSAGE_COLUMNS: &str = "id, channel, subscription_id, event, idempotency_key, recipient, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at";
+const MESSAGE_COLUMNS: &str = "id, channel, subscription_id, event, idempotency_key, recipient, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at, claim_seq";
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -320,10 +324,12 @@ impl Store {
             }
             let rows: Vec<OutboxMessage> = q.build_query_as().fetch_all(&mut *tx).await?;
             for mut m in rows {
-                sqlx::query("UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id = $2")
+                // The row is locked (FOR UPDATE / SQLite's write lock): these increments are exact.
+                sqlx::query("UPDATE outbox SET locked_until = $1, attempts = attempts + 1, claim_seq = claim_seq + 1 WHERE id = $2")
                     .bind(now + lease).bind(m.id)
                     .execute(&mut *tx).await?;
                 m.attempts += 1;
+                m.claim_seq += 1;
                 out.push(m);
             }
         });
@@ -332,19 +338,21 @@ impl Store {
 
     /// Extends the claim on `m` to `hold` from now, right before delivering it — unless another worker has claimed it
     /// since (its lease ran out while `m` waited in this worker's batch): then `false`, and this worker must leave it.
-    /// A claim counts an attempt, so an unchanged `attempts` means nobody claimed the message after us.
     pub async fn renew_claim(&self, m: &OutboxMessage, hold: time::Duration) -> Result<bool> {
         let until = self.now() + hold;
         let renewed = with_pool!(self, p => {
-            sqlx::query("UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' AND attempts = $3")
-                .bind(until).bind(m.id).bind(m.attempts)
+            sqlx::query("UPDATE outbox SET locked_until = $1 WHERE id = $2 AND status = 'pending' AND claim_seq = $3")
+                .bind(until).bind(m.id).bind(m.claim_seq)
                 .execute(p).await?
                 .rows_affected()
         });
         Ok(renewed == 1)
     }
 
-    /// Records an attempt's outcome.
+    /// Records an attempt's outcome (always in the attempt log). Delivered: the message is done, whoever holds it.
+    /// Failed: the message waits for its next attempt — only while this claim is still the message's (a worker that
+    /// lost it to another must not undo that one's work), and dead after [`MAX_ATTEMPTS`] counted on the row (an admin's
+    /// redelivery, which resets the count meanwhile, stands).
     pub async fn finish_delivery(&self, m: &OutboxMessage, outcome: &Delivery) -> Result<()> {
         let now = self.now();
         with_tx!(self, tx => {
@@ -357,13 +365,17 @@ impl Store {
                 .execute(&mut *tx).await?;
             match outcome {
                 Delivery::Delivered(_) => {
-                    sqlx::query("UPDATE outbox SET status = 'delivered', delivered_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2")
+                    sqlx::query("UPDATE outbox SET status = 'delivered', delivered_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2 AND status <> 'delivered'")
                         .bind(now).bind(m.id).execute(&mut *tx).await?;
                 }
                 Delivery::Failed(e, backoff) => {
-                    let status = if m.attempts >= MAX_ATTEMPTS { "dead" } else { "pending" };
-                    sqlx::query("UPDATE outbox SET status = $1, next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $4")
-                        .bind(status).bind(now + *backoff).bind(e).bind(m.id).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "UPDATE outbox SET status = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END, \
+                         next_attempt_at = $2, locked_until = NULL, last_error = $3 \
+                         WHERE id = $4 AND claim_seq = $5 AND status = 'pending'",
+                    )
+                    .bind(MAX_ATTEMPTS).bind(now + *backoff).bind(e).bind(m.id).bind(m.claim_seq)
+                    .execute(&mut *tx).await?;
                 }
             }
         });
@@ -385,8 +397,9 @@ impl Store {
     pub async fn redeliver(&self, actor: &Actor, id: i64) -> Result<()> {
         let now = self.now();
         with_tx!(self, tx => {
+            // A lease running (a worker delivering it now) is kept: the message is not sent twice at once.
             let done = sqlx::query(
-                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, locked_until = NULL WHERE id = $2 AND status <> 'delivered'",
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1 WHERE id = $2 AND status <> 'delivered'",
             )
             .bind(now).bind(id)
             .execute(&mut *tx).await?;

@@ -78,6 +78,8 @@ fn fast() -> psirt_server::Config {
         outbox_tick: Some(Duration::from_millis(50)),
         outbox_backoff: Duration::from_millis(100),
         outbox_lease: Duration::from_secs(1),
+        // Within the lease: a killed worker's message is taken again a second later.
+        outbox_delivery_timeout: Duration::from_millis(500),
         feed_sync_tick: None,
         ..Default::default()
     }
@@ -285,6 +287,9 @@ pub async fn slow_receiver_is_cut_off_and_retried(backend: Backend) {
     assert_eq!(attempts[0]["ok"], false);
     assert_eq!(attempts[0]["detail"], "no answer within 1s", "{log}");
     assert_eq!(attempts.last().unwrap()["ok"], true, "{log}");
+    let delivered = attempts.iter().filter(|a| a["ok"] == true).count();
+    assert_eq!(delivered, 1, "delivered once: {log}");
+    assert_eq!(r.processed.lock().unwrap().len(), 1);
     app.finish().await;
 }
 

@@ -10,6 +10,7 @@ use super::{admin, run};
 both_backends!(
     outbox_retries_dead_letters_and_redelivery,
     clock_warnings_go_once_to_the_assignee_or_the_psirt,
+    a_superseded_claim_changes_nothing,
 );
 
 async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
@@ -194,4 +195,84 @@ async fn clock_warnings_go_once_to_the_assignee_or_the_psirt(store: Store) {
     assert!(warnings
         .iter()
         .all(|m| !m.payload.contains("someone") && !m.payload.contains("no one")));
+}
+
+/// A worker whose claim was superseded (its lease ran out, an admin redelivered, another worker claimed: the same
+/// `attempts` again) can neither renew it nor undo the other's outcome; a redelivery keeps a running lease.
+async fn a_superseded_claim_changes_nothing(store: Store) {
+    store
+        .create_webhook(
+            &admin(),
+            "http://127.0.0.1:9/hook",
+            "0123456789abcdef",
+            &["case.create".into()],
+        )
+        .await
+        .unwrap();
+    let case = |title: &str| NewCase {
+        title: title.into(),
+        description: String::new(),
+        severity: None,
+        priority: None,
+        embargoed: true,
+    };
+    store.create_case(&admin(), case("one")).await.unwrap();
+    let (minute, none) = (time::Duration::minutes(1), time::Duration::ZERO);
+    let first = store
+        .claim_outbox(&["webhook"], 10, none)
+        .await
+        .unwrap()
+        .remove(0);
+    store.redeliver(&admin(), first.id).await.unwrap();
+    let second = store
+        .claim_outbox(&["webhook"], 10, minute)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        second.attempts, first.attempts,
+        "the attempt count came round again"
+    );
+    assert!(!store.renew_claim(&first, minute).await.unwrap());
+    assert!(store.renew_claim(&second, minute).await.unwrap());
+    let failed = Delivery::Failed("HTTP 500".into(), time::Duration::ZERO);
+    store.finish_delivery(&first, &failed).await.unwrap();
+    assert!(
+        store
+            .claim_outbox(&["webhook"], 10, minute)
+            .await
+            .unwrap()
+            .is_empty(),
+        "still held by the second claim"
+    );
+    store
+        .finish_delivery(&second, &Delivery::Delivered("HTTP 204".into()))
+        .await
+        .unwrap();
+    store.finish_delivery(&first, &failed).await.unwrap();
+    assert_eq!(
+        store.outbox(Some("delivered"), 10).await.unwrap().len(),
+        1,
+        "not pending again"
+    );
+    assert_eq!(
+        store.outbox_attempts(first.id).await.unwrap().len(),
+        3,
+        "every outcome logged"
+    );
+
+    // Redelivering a message a worker is delivering now keeps that worker's lease.
+    store.create_case(&admin(), case("two")).await.unwrap();
+    let held = store
+        .claim_outbox(&["webhook"], 10, minute)
+        .await
+        .unwrap()
+        .remove(0);
+    store.redeliver(&admin(), held.id).await.unwrap();
+    assert!(store
+        .claim_outbox(&["webhook"], 10, minute)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.renew_claim(&held, minute).await.unwrap());
 }
