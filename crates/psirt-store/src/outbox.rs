@@ -369,12 +369,13 @@ impl Store {
                         .bind(now).bind(m.id).execute(&mut *tx).await?;
                 }
                 Delivery::Failed(e, backoff) => {
+                    // Redelivered meanwhile (the count no longer ours): due at once, as the admin asked.
                     sqlx::query(
                         "UPDATE outbox SET status = CASE WHEN attempts >= $1 THEN 'dead' ELSE 'pending' END, \
-                         next_attempt_at = $2, locked_until = NULL, last_error = $3 \
+                         next_attempt_at = CASE WHEN attempts = $6 THEN $2 ELSE $7 END, locked_until = NULL, last_error = $3 \
                          WHERE id = $4 AND claim_seq = $5 AND status = 'pending'",
                     )
-                    .bind(MAX_ATTEMPTS).bind(now + *backoff).bind(e).bind(m.id).bind(m.claim_seq)
+                    .bind(MAX_ATTEMPTS).bind(now + *backoff).bind(e).bind(m.id).bind(m.claim_seq).bind(m.attempts).bind(now)
                     .execute(&mut *tx).await?;
                 }
             }

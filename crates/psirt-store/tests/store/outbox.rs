@@ -275,4 +275,10 @@ async fn a_superseded_claim_changes_nothing(store: Store) {
         .unwrap()
         .is_empty());
     assert!(store.renew_claim(&held, minute).await.unwrap());
+    // Its failure then leaves the message due at once, as the redelivery asked, not after the worker's back-off.
+    let hour = Delivery::Failed("HTTP 503".into(), time::Duration::HOUR);
+    store.finish_delivery(&held, &hour).await.unwrap();
+    let again = store.claim_outbox(&["webhook"], 10, minute).await.unwrap();
+    assert_eq!(again.len(), 1, "due now");
+    assert_eq!(again[0].attempts, 1);
 }
