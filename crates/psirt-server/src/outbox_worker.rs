@@ -204,6 +204,13 @@ pub fn claim_size(lease: Duration, timeout: Duration) -> i64 {
     i64::try_from(fits.clamp(1, MAX_CLAIM)).unwrap_or(1)
 }
 
+/// How long one delivery may take: the configured timeout, but no more than two thirds of what is left of the hold
+/// once the renewal returned (its end was fixed before the renewal waited for its lock), so that recording the
+/// outcome also fits before another worker may take the message.
+fn delivery_budget(timeout: Duration, hold: Duration, renewal_took: Duration) -> Duration {
+    timeout.min(hold.saturating_sub(renewal_took) * 2 / 3)
+}
+
 /// Claims and delivers one batch ([`claim_size`] messages at most); returns whether the batch was full (more may
 /// be due).
 pub async fn run_once(
@@ -223,11 +230,14 @@ pub async fn run_once(
     // for recording its outcome): no other worker takes a message while it is being delivered.
     let hold =
         lease.max(time::Duration::try_from(config.timeout.saturating_mul(3) / 2).unwrap_or(lease));
+    let hold_for = Duration::try_from(hold).unwrap_or(config.lease);
     for m in &batch {
+        let renewing = std::time::Instant::now();
         // Skipped when another worker took the message meanwhile (its lease ran out while it waited here).
         if !store.renew_claim(m, hold).await? {
             continue;
         }
+        let timeout = delivery_budget(config.timeout, hold_for, renewing.elapsed());
         // Cut off after the timeout (lookups included). Cutting off a send under way may deliver the message twice:
         // receivers deduplicate on the idempotency key (at least once).
         let delivery = async {
@@ -237,9 +247,9 @@ pub async fn run_once(
                 other => Err(format!("unknown channel {other}")),
             }
         };
-        let result = tokio::time::timeout(config.timeout, delivery)
+        let result = tokio::time::timeout(timeout, delivery)
             .await
-            .unwrap_or_else(|_| Err(format!("no answer within {:?}", config.timeout)));
+            .unwrap_or_else(|_| Err(format!("no answer within {timeout:?}")));
         let outcome = match result {
             Ok(detail) => Delivery::Delivered(detail),
             Err(e) => Delivery::Failed(e, backoff(config, m.attempts)),
@@ -280,6 +290,23 @@ pub async fn run_worker(store: Store, config: OutboxConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_ends_well_inside_its_hold() {
+        let secs = Duration::from_secs;
+        assert_eq!(delivery_budget(secs(30), secs(120), secs(0)), secs(30));
+        // The hold at its shortest (1.5 × timeout): the whole timeout, a third left for the outcome.
+        assert_eq!(
+            delivery_budget(secs(30), secs(45), Duration::ZERO),
+            secs(30)
+        );
+        // A renewal that waited 9 s for its lock leaves 36 s of the hold: 24 s to deliver.
+        assert_eq!(delivery_budget(secs(30), secs(45), secs(9)), secs(24));
+        assert_eq!(
+            delivery_budget(secs(30), secs(45), secs(60)),
+            Duration::ZERO
+        );
+    }
 
     #[test]
     fn a_claim_fits_in_its_lease() {
