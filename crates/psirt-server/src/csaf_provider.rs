@@ -216,7 +216,8 @@ async fn provider_file(
 /// Detached signatures already made: (key fingerprint, SHA-256 of the document) → armored signature. Anyone may
 /// download `.asc` files: signing on every request (milliseconds of CPU with an RSA-3072 key) would let a client keep
 /// the server busy, and a new signature each time (its creation time differs) would look like a changed file to
-/// mirrors (while the server runs; a restart signs anew). A rotated key has another fingerprint, so its documents are signed anew.
+/// mirrors (while the server runs; a restart signs anew). A rotated key has another fingerprint, so its documents
+/// are signed anew.
 #[derive(Clone, Default)]
 pub struct SignatureCache(Arc<Mutex<HashMap<SignedDocument, Arc<str>>>>);
 

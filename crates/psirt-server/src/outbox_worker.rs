@@ -228,9 +228,8 @@ pub async fn run_once(
     let batch = store.claim_outbox(channels, size, lease).await?;
     // Held for a full lease from the start of each delivery, and never shorter than the delivery may take (with room
     // for recording its outcome): no other worker takes a message while it is being delivered.
-    let hold =
-        lease.max(time::Duration::try_from(config.timeout.saturating_mul(3) / 2).unwrap_or(lease));
-    let hold_for = Duration::try_from(hold).unwrap_or(config.lease);
+    let hold_for = config.lease.max(config.timeout.saturating_mul(3) / 2);
+    let hold = time::Duration::try_from(hold_for).unwrap_or(lease);
     for m in &batch {
         let renewing = std::time::Instant::now();
         // Skipped when another worker took the message meanwhile (its lease ran out while it waited here).

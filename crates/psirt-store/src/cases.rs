@@ -158,8 +158,10 @@ impl Store {
                 .await?
         });
         let row = row.ok_or(StoreError::NotFound("case"))?;
-        let (cwes, members) = self.case_sets(id).await?;
-        row.into_case(cwes, members)
+        self.cases_from_rows(vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("case"))
     }
 
     /// The cases with these ids, in this order (ids of no case are left out): three queries however many, not three
@@ -234,19 +236,6 @@ impl Store {
             out.extend(rows);
         }
         Ok(out)
-    }
-
-    async fn case_sets(&self, id: i64) -> Result<(Vec<u32>, Vec<i64>)> {
-        let (cwes, members): (Vec<i64>, Vec<i64>) = with_pool!(self, p => {
-            let cwes = sqlx::query_scalar("SELECT cwe_id FROM case_cwes WHERE case_id = $1 ORDER BY cwe_id").bind(id).fetch_all(p).await?;
-            let members = sqlx::query_scalar("SELECT user_id FROM case_members WHERE case_id = $1 ORDER BY user_id").bind(id).fetch_all(p).await?;
-            (cwes, members)
-        });
-        let cwes = cwes
-            .into_iter()
-            .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("cwe id {c}"))))
-            .collect::<Result<_>>()?;
-        Ok((cwes, members))
     }
 
     /// The cases `viewer` may see, newest first. The visibility rule is `Viewer::can_view`,

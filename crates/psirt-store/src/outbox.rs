@@ -351,8 +351,8 @@ impl Store {
 
     /// Records an attempt's outcome (always in the attempt log). Delivered: the message is done, whoever holds it.
     /// Failed: the message waits for its next attempt — only while this claim is still the message's (a worker that
-    /// lost it to another must not undo that one's work), and dead after [`MAX_ATTEMPTS`] counted on the row (an admin's
-    /// redelivery, which resets the count meanwhile, stands).
+    /// lost it to another must not undo that one's work), and dead after [`MAX_ATTEMPTS`] counted on the row (an
+    /// admin's redelivery, which resets the count meanwhile, stands).
     pub async fn finish_delivery(&self, m: &OutboxMessage, outcome: &Delivery) -> Result<()> {
         let now = self.now();
         with_tx!(self, tx => {

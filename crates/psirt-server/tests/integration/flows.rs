@@ -87,13 +87,17 @@ pub async fn report_intake(backend: Backend) {
     app.finish().await;
 }
 
-pub async fn report_rate_limit(backend: Backend) {
-    let config = Config {
+/// Two reports and two logins per client and minute: limits a test reaches quickly.
+fn two_per_minute() -> Config {
+    Config {
         report_rate_per_minute: 2,
         login_rate_per_minute: 2,
         ..Config::default()
-    };
-    let app = TestApp::spawn_with(backend, config).await;
+    }
+}
+
+pub async fn report_rate_limit(backend: Backend) {
+    let app = TestApp::spawn_with(backend, two_per_minute()).await;
     let anon = app.anonymous();
     for _ in 0..2 {
         assert_eq!(
@@ -151,10 +155,8 @@ async fn report_and_login(
 /// Behind a trusted proxy each forwarded client has its own report and login budget.
 pub async fn rate_limit_per_forwarded_client(backend: Backend) {
     let config = Config {
-        report_rate_per_minute: 2,
-        login_rate_per_minute: 2,
         trusted_proxies: vec![psirt_server::auth::parse_trusted_proxy("127.0.0.1/32").unwrap()],
-        ..Config::default()
+        ..two_per_minute()
     };
     let app = TestApp::spawn_with(backend, config).await;
     let anon = app.anonymous();
@@ -182,12 +184,7 @@ pub async fn rate_limit_per_forwarded_client(backend: Backend) {
 /// Without trusted proxies `X-Forwarded-For` is ignored: a spoofed header still counts against
 /// the peer's budget.
 pub async fn rate_limit_ignores_untrusted_forwarded_for(backend: Backend) {
-    let config = Config {
-        report_rate_per_minute: 2,
-        login_rate_per_minute: 2,
-        ..Config::default()
-    };
-    let app = TestApp::spawn_with(backend, config).await;
+    let app = TestApp::spawn_with(backend, two_per_minute()).await;
     let anon = app.anonymous();
     let ok = (StatusCode::CREATED, StatusCode::UNAUTHORIZED);
     let limited = (StatusCode::TOO_MANY_REQUESTS, StatusCode::TOO_MANY_REQUESTS);

@@ -557,16 +557,23 @@ async fn rows(store: &Store, table: &str) -> i64 {
 /// Raises one match of `record_id` on the test product version (both components).
 async fn raise(store: &Store, record_id: &str) -> i64 {
     let (pv, comps) = inventory(store).await;
-    let added: Vec<MatchKey> = comps
+    store
+        .apply_match_changes(&match_keys(record_id, pv, &comps), &[])
+        .await
+        .unwrap();
+    pv
+}
+
+/// `record_id` matching each of `components` of product version `pv`.
+fn match_keys(record_id: &str, pv: i64, components: &[i64]) -> Vec<MatchKey> {
+    components
         .iter()
         .map(|&c| MatchKey {
             record_id: record_id.into(),
             component_id: c,
             product_version_id: pv,
         })
-        .collect();
-    store.apply_match_changes(&added, &[]).await.unwrap();
-    pv
+        .collect()
 }
 
 /// Two analysts open a case from the same queued record at once: one case, one Conflict, and
@@ -646,15 +653,10 @@ async fn upstream_open_races_dismiss(store: Store) {
             )])
             .await
             .unwrap();
-        let added: Vec<MatchKey> = comps
-            .iter()
-            .map(|&c| MatchKey {
-                record_id: record_id.clone(),
-                component_id: c,
-                product_version_id: pv,
-            })
-            .collect();
-        store.apply_match_changes(&added, &[]).await.unwrap();
+        store
+            .apply_match_changes(&match_keys(&record_id, pv, &comps), &[])
+            .await
+            .unwrap();
         let cases = rows(&store, "cases").await;
         let open = {
             let (store, record_id) = (store.clone(), record_id.clone());

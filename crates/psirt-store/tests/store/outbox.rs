@@ -13,7 +13,8 @@ both_backends!(
     a_superseded_claim_changes_nothing,
 );
 
-async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
+/// A webhook subscribed to `case.create`: each new case writes one message.
+async fn subscribe_to_case_creation(store: &Store) {
     store
         .create_webhook(
             &admin(),
@@ -23,14 +24,22 @@ async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
         )
         .await
         .unwrap();
-    let case = |title: &str| NewCase {
+}
+
+async fn new_case(store: &Store, title: &str) {
+    let case = NewCase {
         title: title.into(),
         description: String::new(),
         severity: None,
         priority: None,
         embargoed: true,
     };
-    store.create_case(&admin(), case("one")).await.unwrap();
+    store.create_case(&admin(), case).await.unwrap();
+}
+
+async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
+    subscribe_to_case_creation(&store).await;
+    new_case(&store, "one").await;
     let lease = time::Duration::minutes(1);
     let claimed = store.claim_outbox(&["webhook"], 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 1);
@@ -200,23 +209,8 @@ async fn clock_warnings_go_once_to_the_assignee_or_the_psirt(store: Store) {
 /// A worker whose claim was superseded (its lease ran out, an admin redelivered, another worker claimed: the same
 /// `attempts` again) can neither renew it nor undo the other's outcome; a redelivery keeps a running lease.
 async fn a_superseded_claim_changes_nothing(store: Store) {
-    store
-        .create_webhook(
-            &admin(),
-            "http://127.0.0.1:9/hook",
-            "0123456789abcdef",
-            &["case.create".into()],
-        )
-        .await
-        .unwrap();
-    let case = |title: &str| NewCase {
-        title: title.into(),
-        description: String::new(),
-        severity: None,
-        priority: None,
-        embargoed: true,
-    };
-    store.create_case(&admin(), case("one")).await.unwrap();
+    subscribe_to_case_creation(&store).await;
+    new_case(&store, "one").await;
     let (minute, none) = (time::Duration::minutes(1), time::Duration::ZERO);
     let first = store
         .claim_outbox(&["webhook"], 10, none)
@@ -262,7 +256,7 @@ async fn a_superseded_claim_changes_nothing(store: Store) {
     );
 
     // Redelivering a message a worker is delivering now keeps that worker's lease.
-    store.create_case(&admin(), case("two")).await.unwrap();
+    new_case(&store, "two").await;
     let held = store
         .claim_outbox(&["webhook"], 10, minute)
         .await
