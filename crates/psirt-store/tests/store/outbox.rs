@@ -73,14 +73,15 @@ async fn outbox_retries_dead_letters_and_redelivery(store: Store) {
         "not ours any more"
     );
     assert!(store.renew_claim(&taken[0], lease).await.unwrap());
-    // Fail it up to the last attempt (no back-off, so it is due again at once).
+    // Fail it up to the last attempt, due again at once: a back-off of minus one second, so that the next claim
+    // finds it due even if the wall clock steps back a little between the two (a zero back-off failed once in CI).
     let mut m = taken[0].clone();
     for attempt in 2..=MAX_ATTEMPTS {
         assert_eq!(m.attempts, attempt);
         store
             .finish_delivery(
                 &m,
-                &Delivery::Failed("HTTP 500".into(), time::Duration::ZERO),
+                &Delivery::Failed("HTTP 500".into(), -time::Duration::SECOND),
             )
             .await
             .unwrap();
