@@ -143,9 +143,10 @@ impl Store {
         let title = checked_title(&new)?;
         let now = self.now();
         let id: i64 = with_tx!(self, tx => {
-            insert_case!(tx, self, actor, &new, &title, now)
+            let id = insert_case!(tx, self, actor, &new, &title, now);
+            start_runbook!(tx, self, actor, id);
+            id
         });
-        self.ensure_runbook(actor, id).await?;
         self.case(id).await
     }
 
@@ -379,9 +380,9 @@ impl Store {
                     .after(json!({"suggested": o.suggested, "chosen": o.chosen})));
             }
             sync_clocks!(tx, self, actor, id);
+            // A case that became S1 or P1 gets the escalation checklist.
+            start_runbook!(tx, self, actor, id);
         });
-        // A case that became S1 or P1 gets the escalation checklist.
-        self.ensure_runbook(actor, id).await?;
         self.case(id).await
     }
 

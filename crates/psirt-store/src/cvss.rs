@@ -177,10 +177,10 @@ impl Store {
                 }
                 sync_clocks!(tx, self, actor, case_id);
             }
+            // A CVSS-suggested S1 starts the escalation checklist like an analyst's.
+            start_runbook!(tx, self, actor, case_id);
             (id, old.map(|o| o.0))
         });
-        // A CVSS-suggested S1 starts the escalation checklist like an analyst's.
-        self.ensure_runbook(actor, case_id).await?;
         let assessment = self.cvss_assessment(id).await?;
         let superseded = match superseded_id {
             Some(old) => Some(self.cvss_assessment(old).await?),

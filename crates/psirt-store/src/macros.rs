@@ -202,3 +202,48 @@ macro_rules! insert_cra {
         })));
     }};
 }
+
+/// Starts the escalation checklist of a case that is S1 or P1 and has none, inside the transaction that made it so:
+/// a crash between two transactions cannot leave an S1 case without its checklist. The template is read in the same
+/// transaction. Evaluates to whether it started one.
+macro_rules! start_runbook {
+    ($tx:ident, $store:expr, $actor:expr, $case_id:expr) => {{
+        let case_id: i64 = $case_id;
+        let (severity, priority): (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT severity, priority FROM cases WHERE id = $1")
+                .bind(case_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let severity: Option<psirt_domain::Severity> = $crate::model::parse_opt(severity, "severity")?;
+        let priority: Option<psirt_domain::Priority> = $crate::model::parse_opt(priority, "priority")?;
+        if severity == Some(psirt_domain::Severity::S1) || priority == Some(psirt_domain::Priority::P1) {
+            let template: Option<String> =
+                sqlx::query_scalar("SELECT value FROM settings WHERE setting_key = 'runbook_template'")
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let template: psirt_domain::runbook::RunbookTemplate = match template {
+                Some(t) => $crate::from_json("runbook_template", &t)?,
+                None => psirt_domain::runbook::RunbookTemplate::seed_s1(),
+            };
+            let checklist = template.instantiate()?;
+            let json = $crate::to_json(&checklist)?;
+            let done = sqlx::query(
+                "INSERT INTO case_runbooks (case_id, checklist, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                 ON CONFLICT (case_id) DO NOTHING",
+            )
+            .bind(case_id)
+            .bind(&json)
+            .bind($store.now())
+            .execute(&mut *$tx)
+            .await?;
+            let started = done.rows_affected() > 0;
+            if started {
+                audit!($tx, $store, $crate::audit::AuditDraft::new($actor, "case", case_id, "case.runbook_start")
+                    .after(serde_json::json!({"template": checklist.template_name, "items": checklist.items.len()})));
+            }
+            started
+        } else {
+            false
+        }
+    }};
+}

@@ -463,9 +463,9 @@ impl Store {
                 // The KEV entry starts the clocks, as `kev_trigger` does on a KEV sync.
                 insert_cra!(tx, self, &Actor::System("kev"), case_id, reporting);
             }
+            start_runbook!(tx, self, actor, case_id);
             case_id
         });
-        self.ensure_runbook(actor, case_id).await?;
         self.case(case_id).await
     }
 

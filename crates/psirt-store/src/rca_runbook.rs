@@ -4,7 +4,7 @@
 
 use psirt_domain::rca::{check_close, RcaPolicy, RcaRecord};
 use psirt_domain::runbook::{RunbookChecklist, RunbookTemplate};
-use psirt_domain::{Priority, Severity};
+use psirt_domain::Severity;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
@@ -104,26 +104,6 @@ impl Store {
             sqlx::query_scalar("SELECT checklist FROM case_runbooks WHERE case_id = $1").bind(case_id).fetch_optional(p).await?
         });
         row.map(|s| from_json("runbook", &s)).transpose()
-    }
-
-    /// Starts the escalation checklist when the case is S1 or P1 and has none yet.
-    pub async fn ensure_runbook(&self, actor: &Actor, case_id: i64) -> Result<bool> {
-        let c = self.case(case_id).await?;
-        if !(c.severity == Some(Severity::S1) || c.priority == Some(Priority::P1)) {
-            return Ok(false);
-        }
-        let checklist = self.runbook_template().await?.instantiate()?;
-        let now = self.now();
-        let json = to_json(&checklist)?;
-        Ok(with_tx!(self, tx => {
-            let done = sqlx::query("INSERT INTO case_runbooks (case_id, checklist, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (case_id) DO NOTHING")
-                .bind(case_id).bind(&json).bind(now).execute(&mut *tx).await?;
-            let started = done.rows_affected() > 0;
-            if started {
-                audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.runbook_start").after(json!({"template": checklist.template_name, "items": checklist.items.len()})));
-            }
-            started
-        }))
     }
 
     /// Changes a case's checklist (tick, reopen, hand-off) with its audit event.
