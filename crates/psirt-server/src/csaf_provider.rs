@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,7 @@ use psirt_formats::publish::{
     PublishedDocument,
 };
 use psirt_store::keys::OpenPgpKey;
+use psirt_store::PublicationGeneration;
 use sha2::{Digest, Sha256, Sha512};
 
 use crate::auth::Staff;
@@ -38,11 +40,37 @@ pub struct Published {
     pub doc: PublishedDocument,
     /// The revision these bytes (and its other renderings) belong to.
     pub seq: i64,
-    pub csaf: Vec<u8>,
+    pub csaf: Bytes,
 }
 
+/// The published documents as last read, with the [`PublicationGeneration`] they were read under. The public pages
+/// and the provider directory are what anyone may fetch, and aggregators poll them: each request checks the
+/// generation (one small query) and reads every advisory and CSAF document again only after a publication. It
+/// holds the latest CSAF document of every advisory (a few tens of kilobytes each) while the server runs. Several
+/// servers on one database each keep their own, all checked against the database.
+#[derive(Clone, Default)]
+pub struct PublishedCache(
+    Arc<tokio::sync::Mutex<Option<(PublicationGeneration, Arc<[Published]>)>>>,
+);
+
 /// Every advisory's latest published CSAF document.
-pub async fn published(st: &AppState) -> ApiResult<Vec<Published>> {
+pub async fn published(st: &AppState) -> ApiResult<Arc<[Published]>> {
+    let now = st.store.publication_generation().await?;
+    // Held while reading: requests arriving meanwhile wait for this read instead of each making their own.
+    let mut cached = st.published.0.lock().await;
+    if let Some((generation, docs)) = &*cached {
+        // A set read after this request's check (by a request that held the lock before it) is as good.
+        if *generation == now || generation.count > now.count {
+            return Ok(Arc::clone(docs));
+        }
+    }
+    // Read after the check, so at least as new as `now`.
+    let docs: Arc<[Published]> = read_published(st).await?.into();
+    *cached = Some((now, Arc::clone(&docs)));
+    Ok(docs)
+}
+
+async fn read_published(st: &AppState) -> ApiResult<Vec<Published>> {
     let mut out = Vec::new();
     let mut documents = st.store.latest_csaf_documents().await?;
     for a in st.store.advisories().await? {
@@ -72,7 +100,7 @@ pub async fn published(st: &AppState) -> ApiResult<Vec<Published>> {
                 current_release_date: last.revision.date,
             },
             seq: last.seq,
-            csaf,
+            csaf: csaf.into(),
         });
     }
     Ok(out)
@@ -140,7 +168,7 @@ async fn provider_file(
     match path.as_str() {
         "provider-metadata.json" => {
             let mut tlps = vec![Tlp::Clear];
-            for d in &docs {
+            for d in docs.iter() {
                 if !tlps.contains(&d.doc.tlp) {
                     tlps.push(d.doc.tlp);
                 }

@@ -109,6 +109,7 @@ pub struct AppState {
     pub engine: engine::SharedEngine,
     pub requests: api_metrics::RequestCounters,
     pub signatures: csaf_provider::SignatureCache,
+    pub published: csaf_provider::PublishedCache,
 }
 
 /// The whole application.
@@ -125,6 +126,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         engine,
         requests: api_metrics::RequestCounters::default(),
         signatures: csaf_provider::SignatureCache::default(),
+        published: csaf_provider::PublishedCache::default(),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use psirt_domain::Tlp;
-use psirt_formats::publish::{atom_feed, ProviderConfig};
+use psirt_formats::publish::{atom_feed, ProviderConfig, PublishedDocument};
 
 use crate::csaf_provider::{csaf_base, published};
 use crate::error::{ApiError, ApiResult, Path};
@@ -29,13 +29,18 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-async fn list(State(st): State<AppState>) -> ApiResult<Response> {
-    let mut docs: Vec<_> = published(&st)
+/// The TLP:CLEAR documents' distribution entries.
+async fn clear_documents(st: &AppState) -> ApiResult<Vec<PublishedDocument>> {
+    Ok(published(st)
         .await?
-        .into_iter()
+        .iter()
         .filter(|d| d.doc.tlp == Tlp::Clear)
-        .map(|d| d.doc)
-        .collect();
+        .map(|d| d.doc.clone())
+        .collect())
+}
+
+async fn list(State(st): State<AppState>) -> ApiResult<Response> {
+    let mut docs = clear_documents(&st).await?;
     docs.sort_by_key(|d| std::cmp::Reverse(d.current_release_date));
     let name = esc(&publisher(&st).name);
     let mut out = format!(
@@ -60,25 +65,19 @@ async fn page(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<R
     let id = crate::api_advisories::parse_id(&id)?;
     // The TLP as published, not as possibly edited since; the page of that same revision (not of one published
     // since, whose TLP was not checked).
-    let doc = published(&st)
+    let id_text = id.to_string();
+    let seq = published(&st)
         .await?
-        .into_iter()
-        .find(|d| d.doc.id == id.to_string())
+        .iter()
+        .find(|d| d.doc.id == id_text && d.doc.tlp == Tlp::Clear)
+        .map(|d| d.seq)
         .ok_or(ApiError::NotFound("advisory"))?;
-    if doc.doc.tlp != Tlp::Clear {
-        return Err(ApiError::NotFound("advisory"));
-    }
-    let (info, html) = st.store.rendering(&id, doc.seq, "html", "").await?;
+    let (info, html) = st.store.rendering(&id, seq, "html", "").await?;
     Ok(([(header::CONTENT_TYPE, info.media_type)], html).into_response())
 }
 
 async fn feed(State(st): State<AppState>) -> ApiResult<Response> {
-    let docs: Vec<_> = published(&st)
-        .await?
-        .into_iter()
-        .filter(|d| d.doc.tlp == Tlp::Clear)
-        .map(|d| d.doc)
-        .collect();
+    let docs = clear_documents(&st).await?;
     let config = ProviderConfig {
         base_url: csaf_base(&st),
         publisher: publisher(&st),

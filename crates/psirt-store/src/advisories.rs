@@ -55,6 +55,16 @@ pub struct StoredRevision {
     pub renderings: Vec<RenderingInfo>,
 }
 
+/// A witness of the set of published revisions ([`Store::publication_generation`]): equal values, the same
+/// published set; a later publication gives a higher `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicationGeneration {
+    /// Revisions published so far (they are never deleted).
+    pub count: i64,
+    /// The highest revision row id.
+    pub last: i64,
+}
+
 /// An advisory with its cases and published revisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdvisoryRecord {

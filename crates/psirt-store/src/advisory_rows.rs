@@ -8,7 +8,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::advisories::{
-    parse_version, AdvisoryCase, AdvisoryRecord, RenderingInfo, StoredRevision,
+    parse_version, AdvisoryCase, AdvisoryRecord, PublicationGeneration, RenderingInfo,
+    StoredRevision,
 };
 use crate::{Result, Store, StoreError};
 
@@ -116,6 +117,19 @@ impl Store {
         let mut out = self.load_advisories(Which::Case(case_id)).await?;
         out.sort_by_key(|a| a.pk);
         Ok(out)
+    }
+
+    /// What has been published, in one cheap query: changes whenever a revision is published. Revisions and their
+    /// renderings are only ever inserted, together (`publish_advisory`), never changed or deleted, so the count
+    /// of revisions grows with every publication; the highest id is a second witness. Callers may cache what they
+    /// derive from the published revisions under this value.
+    pub async fn publication_generation(&self) -> Result<PublicationGeneration> {
+        let (count, last): (i64, i64) = with_pool!(self, p => {
+            sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM advisory_revisions")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(PublicationGeneration { count, last })
     }
 
     /// Every advisory's latest published CSAF document in one query: advisory pk → (revision seq, bytes).

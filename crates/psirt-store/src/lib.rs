@@ -47,7 +47,8 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 pub use advisories::{
-    AdvisoryCase, AdvisoryInput, AdvisoryRecord, NewRendering, RenderingInfo, StoredRevision,
+    AdvisoryCase, AdvisoryInput, AdvisoryRecord, NewRendering, PublicationGeneration,
+    RenderingInfo, StoredRevision,
 };
 pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;

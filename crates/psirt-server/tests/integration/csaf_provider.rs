@@ -349,3 +349,113 @@ pub async fn csaf_import_api(backend: Backend) {
     assert_eq!(counts.iter().map(|(_, n)| *n).sum::<i64>(), 1, "{counts:?}");
     app.finish().await;
 }
+
+/// The public pages and the provider directory follow every publication at once, also on a second server over the
+/// same database whose view was read before: a new title shows, and a document republished as TLP:GREEN leaves
+/// every anonymous listing.
+pub async fn published_pages_follow_each_publication(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&analyst).await;
+    let anon = app.anonymous();
+    let (pv, case) = product_and_case(&ana, false).await;
+    add_fixed_affect(&ana, case, pv).await;
+    let id = draft(&ana, case, "CLEAR").await;
+    publish(&ana, &id).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    let config = psirt_server::Config {
+        public_url: second.clone(),
+        ..Default::default()
+    };
+    let second_task = tokio::spawn(psirt_server::serve(listener, app.store.clone(), config));
+
+    // What anyone sees on either server: the list, the page, index.txt and the Atom feed.
+    let public_view = |base: String| {
+        let (anon, id) = (&anon, id.as_str());
+        async move {
+            let list = fetch(anon, &format!("{base}/security/advisories")).await.1;
+            let page = fetch(anon, &format!("{base}/security/advisories/{id}"))
+                .await
+                .0;
+            let index = fetch(anon, &format!("{base}/.well-known/csaf/index.txt"))
+                .await
+                .1;
+            let atom = fetch(anon, &format!("{base}/security/advisories.atom"))
+                .await
+                .1;
+            (
+                String::from_utf8(list).unwrap(),
+                page,
+                String::from_utf8(index).unwrap(),
+                String::from_utf8(atom).unwrap(),
+            )
+        }
+    };
+    for base in [&app.base, &second] {
+        let (list, page, index, atom) = public_view(base.clone()).await;
+        assert!(list.contains("Router OS: remote code execution"), "{list}");
+        assert_eq!(page, StatusCode::OK);
+        assert_eq!(index.lines().count(), 1, "{index}");
+        assert!(atom.contains(&id), "{atom}");
+    }
+
+    let edit = |title: &str, tlp: &str| {
+        json!({"title": title, "summary": "Partners only for now.", "tlp": tlp,
+               "cases": [{"case_id": case, "cve_ids": ["CVE-2026-10001"]}]})
+    };
+    let advisory = format!("/api/v1/advisories/{id}");
+    let (s, b) = ana
+        .send(
+            reqwest::Method::PUT,
+            &advisory,
+            Some(edit("Router OS: restricted", "GREEN")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // An unpublished edit changes nothing public.
+    let (list, page, _, _) = public_view(second.clone()).await;
+    assert!(list.contains("Router OS: remote code execution") && page == StatusCode::OK);
+    publish_change(&ana, &id).await;
+    for base in [&app.base, &second] {
+        let (list, page, index, atom) = public_view(base.clone()).await;
+        assert!(!list.contains(&id), "{list}");
+        assert_eq!(page, StatusCode::NOT_FOUND);
+        assert_eq!(index, "", "{base}");
+        assert!(!atom.contains(&id), "{atom}");
+        // Staff still find it, as GREEN.
+        let changes = fetch_ok(&ana, &format!("{base}/.well-known/csaf/changes.csv")).await;
+        let changes = String::from_utf8(changes).unwrap();
+        assert!(changes.contains("\"green/"), "{changes}");
+    }
+
+    let (s, b) = ana
+        .send(
+            reqwest::Method::PUT,
+            &advisory,
+            Some(edit("Router OS: remote code execution, all fixed", "CLEAR")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    publish_change(&ana, &id).await;
+    for base in [&app.base, &second] {
+        let (list, page, index, _) = public_view(base.clone()).await;
+        assert!(list.contains("all fixed"), "{list}");
+        assert_eq!(page, StatusCode::OK);
+        assert!(index.contains(&id.to_lowercase()), "{index}");
+    }
+    second_task.abort();
+    app.finish().await;
+}
+
+/// Publishes the advisory's edits as a minor revision.
+async fn publish_change(c: &Client, id: &str) {
+    let (s, b) = c
+        .post(
+            &format!("/api/v1/advisories/{id}/publish"),
+            json!({"status": "final", "change": "minor", "summary": "Changed"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}

@@ -74,4 +74,5 @@ both_backends!(
     disclosure::disclosure_pages,
     csaf_provider::csaf_downloader,
     csaf_provider::csaf_import_api,
+    csaf_provider::published_pages_follow_each_publication,
 );
