@@ -206,6 +206,12 @@ macro_rules! insert_cra {
 /// Starts the escalation checklist of a case that is S1 or P1 and has none, inside the transaction that made it so:
 /// a crash between two transactions cannot leave an S1 case without its checklist. The template is read in the same
 /// transaction. Evaluates to whether it started one.
+///
+/// Lock order: the caller has locked the case row (its insert or update) and usually the audit head. An existing
+/// checklist is looked for with a plain read, which waits for nothing: an `INSERT … ON CONFLICT DO NOTHING` would
+/// wait on a checklist row that `change_runbook` is updating, while `change_runbook` waits for the audit head this
+/// transaction holds — a deadlock on PostgreSQL. Without a row, only another start could insert one, and starts of
+/// one case are serialised by the case row's lock.
 macro_rules! start_runbook {
     ($tx:ident, $store:expr, $actor:expr, $case_id:expr) => {{
         let case_id: i64 = $case_id;
@@ -216,16 +222,20 @@ macro_rules! start_runbook {
                 .await?;
         let severity: Option<psirt_domain::Severity> = $crate::model::parse_opt(severity, "severity")?;
         let priority: Option<psirt_domain::Priority> = $crate::model::parse_opt(priority, "priority")?;
-        if severity == Some(psirt_domain::Severity::S1) || priority == Some(psirt_domain::Priority::P1) {
+        let escalated = severity == Some(psirt_domain::Severity::S1) || priority == Some(psirt_domain::Priority::P1);
+        let has_one = escalated
+            && sqlx::query_scalar::<_, i64>("SELECT case_id FROM case_runbooks WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *$tx)
+                .await?
+                .is_some();
+        if escalated && !has_one {
             let template: Option<String> =
-                sqlx::query_scalar("SELECT value FROM settings WHERE setting_key = 'runbook_template'")
+                sqlx::query_scalar("SELECT value FROM settings WHERE setting_key = $1")
+                    .bind($crate::rca_runbook::RUNBOOK_TEMPLATE)
                     .fetch_optional(&mut *$tx)
                     .await?;
-            let template: psirt_domain::runbook::RunbookTemplate = match template {
-                Some(t) => $crate::from_json("runbook_template", &t)?,
-                None => psirt_domain::runbook::RunbookTemplate::seed_s1(),
-            };
-            let checklist = template.instantiate()?;
+            let checklist = $crate::rca_runbook::template_or_seed(template)?.instantiate()?;
             let json = $crate::to_json(&checklist)?;
             let done = sqlx::query(
                 "INSERT INTO case_runbooks (case_id, checklist, created_at, updated_at) VALUES ($1, $2, $3, $3) \

@@ -381,11 +381,10 @@ impl Store {
     /// record's CVE is in CISA's KEV catalog) the case is actively exploited from the start: its
     /// CRA reporting starts too (EU CRA Art. 14), as the KEV sync would have started it.
     ///
-    /// The case, its links, affects and CRA reporting are written in one transaction, in which the
-    /// matches are claimed: of two concurrent openings of the same record (or an opening and a
-    /// dismissal) one wins and the other gets Conflict, with nothing of its own left. The case's
-    /// runbook is added after that commit, outside the transaction: should that fail, the case
-    /// stays opened (its matches claimed), and a retry gets Conflict (409).
+    /// The case, its links, affects, CRA reporting and (S1/P1) escalation checklist are written in
+    /// one transaction, in which the matches are claimed: of two concurrent openings of the same
+    /// record (or an opening and a dismissal) one wins and the other gets Conflict, with nothing of
+    /// its own left.
     pub async fn open_upstream_case(
         &self,
         actor: &Actor,

@@ -12,6 +12,17 @@ use serde_json::json;
 use crate::audit::AuditDraft;
 use crate::{from_json, to_json, Actor, Result, Store, StoreError};
 
+/// The settings key of the runbook template.
+pub(crate) const RUNBOOK_TEMPLATE: &str = "runbook_template";
+
+/// The stored runbook template, or the seeded S1 one when none is stored.
+pub(crate) fn template_or_seed(stored: Option<String>) -> Result<RunbookTemplate> {
+    stored.map_or_else(
+        || Ok(RunbookTemplate::seed_s1()),
+        |s| from_json(RUNBOOK_TEMPLATE, &s),
+    )
+}
+
 impl Store {
     async fn setting<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         let row: Option<String> = with_pool!(self, p => {
@@ -46,10 +57,10 @@ impl Store {
     }
 
     pub async fn runbook_template(&self) -> Result<RunbookTemplate> {
-        Ok(self
-            .setting("runbook_template")
-            .await?
-            .unwrap_or_else(RunbookTemplate::seed_s1))
+        let stored: Option<String> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT value FROM settings WHERE setting_key = $1").bind(RUNBOOK_TEMPLATE).fetch_optional(p).await?
+        });
+        template_or_seed(stored)
     }
 
     pub async fn set_runbook_template(
@@ -58,7 +69,7 @@ impl Store {
         template: &RunbookTemplate,
     ) -> Result<()> {
         template.validate()?;
-        self.set_setting(actor, "runbook_template", template).await
+        self.set_setting(actor, RUNBOOK_TEMPLATE, template).await
     }
 
     pub async fn case_rca(&self, case_id: i64) -> Result<Option<RcaRecord>> {

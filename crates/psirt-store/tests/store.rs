@@ -30,6 +30,7 @@ both_backends!(
     cvss_assessments_supersede_and_suggest,
     severity_override_is_kept_and_recorded,
     bad_assessments_store_nothing,
+    runbook_edits_race_case_updates,
 );
 
 #[path = "store/advisories.rs"]
@@ -924,4 +925,58 @@ async fn bad_assessments_store_nothing(store: Store) {
     assert_eq!(actions(&store, id).await.len(), events);
     let c = store.case(id).await.unwrap();
     assert_eq!((c.severity, c.suggested_severity), (None, None));
+}
+
+/// Checklist edits and updates of an S1 case at the same time. An update looks for the case's checklist after taking
+/// the audit head, and an edit locks the checklist before taking the audit head: the look must not wait on the
+/// edit's row lock (on PostgreSQL that was a deadlock, 40P01, and one of the two failed).
+async fn runbook_edits_race_case_updates(store: Store) {
+    let case = store
+        .create_case(
+            &admin(),
+            NewCase {
+                title: "race".into(),
+                description: String::new(),
+                severity: Some(Severity::S1),
+                priority: None,
+                embargoed: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store.case_runbook(case.id).await.unwrap().is_some());
+    const ROUNDS: usize = 20;
+    for round in 0..ROUNDS {
+        let update = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let patch = CasePatch {
+                    title: Some(format!("race {round}")),
+                    ..Default::default()
+                };
+                store.update_case(&admin(), case.id, patch).await
+            })
+        };
+        let edit = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let at = store.now();
+                store
+                    .change_runbook(&admin(), case.id, "case.handoff", |c| {
+                        c.add_handoff("test", None, at, &format!("round {round}"))?;
+                        Ok(serde_json::json!({"round": round}))
+                    })
+                    .await
+            })
+        };
+        let (updated, edited) = tokio::join!(update, edit);
+        updated
+            .unwrap()
+            .unwrap_or_else(|e| panic!("round {round}: update failed: {e:?}"));
+        edited
+            .unwrap()
+            .unwrap_or_else(|e| panic!("round {round}: checklist edit failed: {e:?}"));
+    }
+    let checklist = store.case_runbook(case.id).await.unwrap().unwrap();
+    assert_eq!(checklist.handoffs.len(), ROUNDS);
 }
