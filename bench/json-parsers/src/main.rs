@@ -4,11 +4,15 @@
 //! typed parse takes about twice gunzip's time. This answers, reproducibly, whether a SIMD JSON parser closes that
 //! gap: each parser skips the records (nothing built: the parser's floor) and reads them into the real model
 //! (`psirt_formats::intel::osv_through`: the `OsvDoc` and mapping `parse_osv` uses), single-threaded, from memory.
+//! A last row reads the same fields with serde_json into borrowed strings only (`borrowed.rs`): the floor of any
+//! serde_json-based model, owned or packed.
 //! Portable build (no target-cpu flags) like the product: simd-json picks AVX2 at run time; sonic-rs chooses its
 //! SIMD code at compile time, so here it runs its baseline x86-64 (SSE2) code.
 //!
 //! Run from the repo root: `cargo run --release --manifest-path bench/json-parsers/Cargo.toml`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod borrowed;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -179,6 +183,11 @@ fn typed_paths() -> Vec<(&'static str, TypedPath)> {
     ]
 }
 
+/// The floor of any typed parse on serde_json: the same fields read with every string borrowed ([`borrowed`]).
+fn borrowed_row(records: &[String]) -> usize {
+    records.iter().filter(|t| borrowed::parse(t)).count()
+}
+
 /// Before any timing: every typed path must give the reference's record for every line (so accept the same lines),
 /// and every skip path must accept what serde_json accepts. Returns the number of differences.
 fn check(
@@ -198,6 +207,10 @@ fn check(
                     "record {i}: {name} differs from parse_osv (accepted {g}, parse_osv {e})"
                 );
             }
+        }
+        if borrowed::parse(text) != expected.is_some() {
+            differences += 1;
+            eprintln!("record {i}: the borrowed fields and parse_osv disagree on acceptance");
         }
         let accepted = (skips[0].1)(text);
         for (name, path) in &mut skips[1..] {
@@ -275,6 +288,9 @@ fn main() {
                 .count()
         }));
     }
+    rows.push(row("serde_json borrowed fields (the floor)", false, move || {
+        borrowed_row(r)
+    }));
 
     // Interleaved: each round runs every row once, so a burst of load elsewhere hits all rows alike.
     for _ in 0..ROUNDS {

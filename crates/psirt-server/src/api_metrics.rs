@@ -257,6 +257,16 @@ async fn prometheus(
             .collect(),
     );
     metric(
+        "psirt_published_set_reads_total",
+        "counter",
+        "Reads of every advisory's published CSAF document for the public pages and the CSAF provider directory \
+         (one per publication seen; more means the cache is not holding).",
+        vec![(
+            String::new(),
+            st.published.reads() as f64,
+        )],
+    );
+    metric(
         "psirt_cases_open",
         "gauge",
         "Cases not closed or rejected.",

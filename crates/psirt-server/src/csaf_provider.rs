@@ -41,32 +41,69 @@ pub struct Published {
     /// The revision these bytes (and its other renderings) belong to.
     pub seq: i64,
     pub csaf: Bytes,
+    /// SHA-256 and SHA-512 of `csaf`.
+    pub sha256: [u8; 32],
+    pub sha512: [u8; 64],
 }
 
 /// The published documents as last read, with the [`PublicationGeneration`] they were read under. The public pages
 /// and the provider directory are what anyone may fetch, and aggregators poll them: each request checks the
-/// generation (one small query) and reads every advisory and CSAF document again only after a publication. It
-/// holds the latest CSAF document of every advisory (a few tens of kilobytes each) while the server runs. Several
-/// servers on one database each keep their own, all checked against the database.
+/// generation (one small query) and reads every advisory and CSAF document again only when it differs. It holds the
+/// latest CSAF document of every advisory (a few tens of kilobytes each) while the server runs. Several servers on
+/// one database each keep their own, all checked against the database.
 #[derive(Clone, Default)]
-pub struct PublishedCache(
-    Arc<tokio::sync::Mutex<Option<(PublicationGeneration, Arc<[Published]>)>>>,
-);
+pub struct PublishedCache(Arc<PublishedSlot>);
+
+#[derive(Default)]
+struct PublishedSlot {
+    current: Mutex<Option<(PublicationGeneration, Arc<[Published]>)>>,
+    /// Held while reading: requests arriving meanwhile wait for this read instead of each making their own.
+    reading: tokio::sync::Mutex<()>,
+    reads: std::sync::atomic::AtomicU64,
+}
+
+impl PublishedCache {
+    /// Reads of the whole set since start (`psirt_published_set_reads_total`).
+    pub fn reads(&self) -> u64 {
+        self.0.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl PublishedSlot {
+    /// The set read under exactly this generation. Equality, not "at least as new": a database restored to an
+    /// earlier state (one way to take back a document published by mistake) has a lower count.
+    fn get(&self, generation: PublicationGeneration) -> Option<Arc<[Published]>> {
+        let current = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, docs)| Arc::clone(docs))
+    }
+}
 
 /// Every advisory's latest published CSAF document.
 pub async fn published(st: &AppState) -> ApiResult<Arc<[Published]>> {
-    let now = st.store.publication_generation().await?;
-    // Held while reading: requests arriving meanwhile wait for this read instead of each making their own.
-    let mut cached = st.published.0.lock().await;
-    if let Some((generation, docs)) = &*cached {
-        // A set read after this request's check (by a request that held the lock before it) is as good.
-        if *generation == now || generation.count > now.count {
-            return Ok(Arc::clone(docs));
-        }
+    let slot = &st.published.0;
+    if let Some(docs) = slot.get(st.store.publication_generation().await?) {
+        return Ok(docs);
     }
-    // Read after the check, so at least as new as `now`.
+    let _reading = slot.reading.lock().await;
+    // Checked again under the lock (another request may have read the set meanwhile); what is read next is at least
+    // as new as this generation, and a later change shows as a new generation on the next request.
+    let now = st.store.publication_generation().await?;
+    if let Some(docs) = slot.get(now) {
+        return Ok(docs);
+    }
     let docs: Arc<[Published]> = read_published(st).await?.into();
-    *cached = Some((now, Arc::clone(&docs)));
+    slot.reads
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    *slot
+        .current
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, Arc::clone(&docs)));
     Ok(docs)
 }
 
@@ -100,6 +137,8 @@ async fn read_published(st: &AppState) -> ApiResult<Vec<Published>> {
                 current_release_date: last.revision.date,
             },
             seq: last.seq,
+            sha256: Sha256::digest(&csaf).into(),
+            sha512: Sha512::digest(&csaf).into(),
             csaf: csaf.into(),
         });
     }
@@ -227,11 +266,11 @@ async fn provider_file(
         // `sha256sum` format, as CSAF §7.1.18 asks: `<hex>  <file name>`.
         ".sha256" => Ok(body(
             "text/plain; charset=utf-8",
-            format!("{}  {file}\n", hex::encode(Sha256::digest(&d.csaf))),
+            format!("{}  {file}\n", hex::encode(d.sha256)),
         )),
         ".sha512" => Ok(body(
             "text/plain; charset=utf-8",
-            format!("{}  {file}\n", hex::encode(Sha512::digest(&d.csaf))),
+            format!("{}  {file}\n", hex::encode(d.sha512)),
         )),
         _ => {
             let key = key.ok_or(ApiError::NotFound("signature"))?;

@@ -352,7 +352,7 @@ pub async fn csaf_import_api(backend: Backend) {
 
 /// The public pages and the provider directory follow every publication at once, also on a second server over the
 /// same database whose view was read before: a new title shows, and a document republished as TLP:GREEN leaves
-/// every anonymous listing.
+/// every anonymous listing. Each server reads the published set once per publication, not once per request.
 pub async fn published_pages_follow_each_publication(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let analyst = app.user("ana", Role::Analyst, false).await;
@@ -399,6 +399,8 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
         assert_eq!(page, StatusCode::OK);
         assert_eq!(index.lines().count(), 1, "{index}");
         assert!(atom.contains(&id), "{atom}");
+        // Four requests, one read of the published set.
+        assert_eq!(published_set_reads(&anon, base).await, 1);
     }
 
     let edit = |title: &str, tlp: &str| {
@@ -417,6 +419,7 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
     // An unpublished edit changes nothing public.
     let (list, page, _, _) = public_view(second.clone()).await;
     assert!(list.contains("Router OS: remote code execution") && page == StatusCode::OK);
+    assert_eq!(published_set_reads(&anon, &second).await, 1);
     publish_change(&ana, &id).await;
     for base in [&app.base, &second] {
         let (list, page, index, atom) = public_view(base.clone()).await;
@@ -428,6 +431,7 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
         let changes = fetch_ok(&ana, &format!("{base}/.well-known/csaf/changes.csv")).await;
         let changes = String::from_utf8(changes).unwrap();
         assert!(changes.contains("\"green/"), "{changes}");
+        assert_eq!(published_set_reads(&anon, base).await, 2);
     }
 
     let (s, b) = ana
@@ -444,6 +448,7 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
         assert!(list.contains("all fixed"), "{list}");
         assert_eq!(page, StatusCode::OK);
         assert!(index.contains(&id.to_lowercase()), "{index}");
+        assert_eq!(published_set_reads(&anon, base).await, 3);
     }
     second_task.abort();
     app.finish().await;
@@ -458,4 +463,14 @@ async fn publish_change(c: &Client, id: &str) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+/// `psirt_published_set_reads_total` of the server at `base` (`/metrics`, open to loopback clients by default).
+async fn published_set_reads(c: &Client, base: &str) -> u64 {
+    let text = String::from_utf8(fetch_ok(c, &format!("{base}/metrics")).await).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("psirt_published_set_reads_total "))
+        .unwrap_or_else(|| panic!("no psirt_published_set_reads_total in {text}"))
+        .parse()
+        .unwrap()
 }
