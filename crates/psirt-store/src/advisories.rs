@@ -36,7 +36,7 @@ pub struct AdvisoryInput {
 }
 
 /// One stored rendering of a revision, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderingInfo {
     /// `csaf`, `vex`, `osv`, `cve` or `html`.
     pub kind: String,
@@ -45,6 +45,12 @@ pub struct RenderingInfo {
     pub media_type: String,
     pub sha256: String,
 }
+from_row!(RenderingInfo {
+    kind,
+    name,
+    media_type,
+    sha256
+});
 
 /// A published revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

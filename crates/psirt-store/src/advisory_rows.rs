@@ -13,7 +13,6 @@ use crate::advisories::{
 };
 use crate::{Result, Store, StoreError};
 
-#[derive(sqlx::FromRow)]
 struct AdvisoryRow {
     id: i64,
     prefix: String,
@@ -29,8 +28,22 @@ struct AdvisoryRow {
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
 }
+from_row!(AdvisoryRow {
+    id,
+    prefix,
+    year,
+    number,
+    title,
+    summary,
+    notes,
+    references_json,
+    acknowledgments_json,
+    tlp,
+    status,
+    created_at,
+    updated_at
+});
 
-#[derive(sqlx::FromRow)]
 struct RevisionRow {
     advisory_id: i64,
     id: i64,
@@ -40,6 +53,15 @@ struct RevisionRow {
     summary: String,
     published_at: OffsetDateTime,
 }
+from_row!(RevisionRow {
+    advisory_id,
+    id,
+    seq,
+    version,
+    status,
+    summary,
+    published_at
+});
 
 /// Which advisories [`Store::load_advisories`] reads.
 #[derive(Clone, Copy)]

@@ -43,7 +43,6 @@ pub struct NewAffect {
     pub draft: AffectDraft,
 }
 
-#[derive(sqlx::FromRow)]
 struct AffectRow {
     id: i64,
     case_id: i64,
@@ -64,6 +63,26 @@ struct AffectRow {
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
 }
+from_row!(AffectRow {
+    id,
+    case_id,
+    product_version_id,
+    product_id,
+    vendor,
+    product,
+    version,
+    cpe,
+    purl,
+    status,
+    justification,
+    fixed_in,
+    statement,
+    remediation_kind,
+    remediation_text,
+    target_release,
+    created_at,
+    updated_at
+});
 
 const SELECT: &str = "SELECT a.id, a.case_id, a.product_version_id, p.id AS product_id, p.vendor, p.name AS product, \
     v.version, p.cpe, p.purl, a.status, a.justification, a.fixed_in, a.statement, a.remediation_kind, a.remediation_text, \

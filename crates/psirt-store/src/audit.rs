@@ -65,7 +65,6 @@ pub fn at_text(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
-#[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,
     at: String,
@@ -78,6 +77,18 @@ struct EventRow {
     prev_hash: String,
     hash: String,
 }
+from_row!(EventRow {
+    seq,
+    at,
+    actor,
+    entity_type,
+    entity_id,
+    action,
+    before_json,
+    after_json,
+    prev_hash,
+    hash
+});
 
 impl EventRow {
     fn json(text: Option<String>, seq: i64) -> Result<Option<Value>> {

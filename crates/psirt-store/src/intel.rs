@@ -63,7 +63,7 @@ pub struct NewEpss {
 }
 
 /// A stored record, without `raw` (see [`Store::intel_record_raw`]).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntelRecordSummary {
     pub id: i64,
@@ -79,15 +79,15 @@ pub struct IntelRecordSummary {
     pub cvss_score: Option<f64>,
     pub cvss_vector: Option<String>,
     pub exploited: bool,
-    #[sqlx(skip)]
     pub aliases: Vec<String>,
     /// The normalised record.
     #[serde(skip)]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub normalized: String,
 }
+from_row!(IntelRecordSummary { id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, aliases = Default::default(), normalized });
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpssEntry {
     pub cve: String,
@@ -96,6 +96,13 @@ pub struct EpssEntry {
     pub score_date: Option<Date>,
     pub model_version: Option<String>,
 }
+from_row!(EpssEntry {
+    cve,
+    score,
+    percentile,
+    score_date,
+    model_version
+});
 
 /// The merged view of one vulnerability: every record naming it under any of its ids.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -537,7 +544,7 @@ impl Store {
 }
 
 /// A feed the worker syncs over HTTP.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedSource {
     pub id: i64,
@@ -556,6 +563,19 @@ pub struct FeedSource {
     pub last_status: Option<String>,
     pub last_error: Option<String>,
 }
+from_row!(FeedSource {
+    id,
+    kind,
+    url,
+    interval_secs,
+    enabled,
+    etag,
+    last_modified,
+    last_attempt_at,
+    last_success_at,
+    last_status,
+    last_error
+});
 
 const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error";
 

@@ -8,7 +8,7 @@ use time::{Date, OffsetDateTime};
 use crate::audit::AuditDraft;
 use crate::{Actor, Page, PageRequest, Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     pub id: i64,
@@ -24,8 +24,19 @@ pub struct Product {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
+from_row!(Product {
+    id,
+    name,
+    vendor,
+    cpe,
+    purl,
+    owner_team,
+    description,
+    created_at,
+    updated_at
+});
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductVersion {
     pub id: i64,
@@ -50,6 +61,20 @@ pub struct ProductVersion {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
+from_row!(ProductVersion {
+    id,
+    product_id,
+    version,
+    released_on,
+    support_ends_on,
+    sbom_format,
+    sbom_spec_version,
+    sbom_sha256,
+    sbom_imported_at,
+    component_count,
+    created_at,
+    updated_at
+});
 
 const PRODUCT_COLUMNS: &str =
     "id, name, vendor, cpe, purl, owner_team, description, created_at, updated_at";

@@ -15,7 +15,7 @@ pub enum SecretKeyLocation {
     File(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenPgpKey {
     pub id: i64,
     /// Upper-case hex, as CSAF provider metadata lists it.
@@ -29,6 +29,15 @@ pub struct OpenPgpKey {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+from_row!(OpenPgpKey {
+    id,
+    fingerprint,
+    algorithm,
+    public_key,
+    secret_key,
+    secret_key_file,
+    created_at
+});
 
 impl OpenPgpKey {
     pub fn secret_location(&self) -> Result<SecretKeyLocation> {

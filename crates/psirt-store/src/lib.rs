@@ -135,8 +135,8 @@ impl Store {
     /// Wraps an open pool and brings its schema up to date.
     pub async fn with_pool(pool: Pool, clock: Arc<dyn Clock>) -> Result<Self> {
         match &pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+            Pool::Sqlite(p) => migrator(migrations::SQLITE).run(p).await?,
+            Pool::Postgres(p) => migrator(migrations::POSTGRES).run(p).await?,
         }
         Ok(Self { pool, clock })
     }
@@ -172,6 +172,32 @@ impl Store {
 
 /// JSON text of a value the store keeps as JSON (serialising our own types cannot fail in
 /// practice; if it does, the row would be corrupt).
+/// The migration files, embedded by `build.rs`: (version, description, SQL) in version order.
+mod migrations {
+    include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+}
+
+/// A migrator over embedded migrations, as `sqlx::migrate!` builds one (a migration whose SQL starts with
+/// `-- no-transaction` runs outside a transaction; the checksum is SHA-384 of the SQL).
+fn migrator(files: &'static [(i64, &'static str, &'static str)]) -> sqlx::migrate::Migrator {
+    let migrations = files
+        .iter()
+        .map(|&(version, description, sql)| {
+            sqlx::migrate::Migration::new(
+                version,
+                description.into(),
+                sqlx::migrate::MigrationType::Simple,
+                sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql)),
+                sql.starts_with("-- no-transaction"),
+            )
+        })
+        .collect::<Vec<_>>();
+    sqlx::migrate::Migrator {
+        migrations: migrations.into(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    }
+}
+
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("serialising: {e}")))
 }
@@ -192,4 +218,79 @@ pub(crate) fn like_pattern(q: Option<&str>) -> Option<String> {
             .replace('_', "\\_");
         format!("%{escaped}%")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// `build.rs` embedded every migration file of each backend, in version order, with sqlx's description.
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        for (backend, embedded) in [
+            ("sqlite", super::migrations::SQLITE),
+            ("postgres", super::migrations::POSTGRES),
+        ] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n.ends_with(".sql"))
+                .collect();
+            names.sort();
+            assert_eq!(names.len(), embedded.len(), "{backend}");
+            for (name, &(version, description, sql)) in names.iter().zip(embedded) {
+                let (v, rest) = name.split_once('_').unwrap();
+                assert_eq!(v.parse::<i64>().unwrap(), version, "{name}");
+                assert_eq!(rest.trim_end_matches(".sql").replace('_', " "), description);
+                assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), sql);
+            }
+            let migrator = super::migrator(embedded);
+            assert!(migrator
+                .iter()
+                .zip(migrator.iter().skip(1))
+                .all(|(a, b)| a.version < b.version));
+        }
+        assert_eq!(
+            super::migrations::SQLITE
+                .iter()
+                .map(|m| m.0)
+                .collect::<Vec<_>>(),
+            super::migrations::POSTGRES
+                .iter()
+                .map(|m| m.0)
+                .collect::<Vec<_>>(),
+            "both backends have the same migrations"
+        );
+    }
+
+    /// `from_row!`: columns by field name, `as String` fields through `TryFrom` (a bad value is a decode error
+    /// naming the column), `= default` fields not read.
+    #[tokio::test]
+    async fn rows_read_by_field_name_and_converted() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let select = |role: &str| {
+            format!(
+                "SELECT 7 AS id, 'ana' AS username, 'Ana' AS display_name, 'a@example.com' AS email, '{role}' AS role, \
+                 FALSE AS must_change_password, TRUE AS disabled, '2026-01-01T00:00:00Z' AS created_at"
+            )
+        };
+        let user: super::User = sqlx::query_as(sqlx::AssertSqlSafe(select("analyst")))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            (user.id, user.role, user.disabled),
+            (7, psirt_domain::Role::Analyst, true)
+        );
+        let bad = sqlx::query_as::<_, super::User>(sqlx::AssertSqlSafe(select("root")))
+            .fetch_one(&pool)
+            .await;
+        assert!(
+            matches!(&bad, Err(sqlx::Error::ColumnDecode { index, .. }) if index == "role"),
+            "{bad:?}"
+        );
+    }
 }

@@ -257,3 +257,36 @@ macro_rules! start_runbook {
         }
     }};
 }
+
+/// `sqlx::FromRow` for a row struct, on both backends: each field from the column of its name; `field as String`
+/// reads a `String` and converts it with `TryFrom` (a bad value is a column decode error); `field = expr` is not
+/// read. What sqlx's derive did, without its proc macro: that macro would compile both database drivers a second
+/// time for the build host.
+macro_rules! from_row {
+    ($ty:ident { $($field:ident $(as $via:ty)? $(= $default:expr)?),* $(,)? }) => {
+        from_row!(@impl sqlx::sqlite::SqliteRow, $ty { $($field $(as $via)? $(= $default)?),* });
+        from_row!(@impl sqlx::postgres::PgRow, $ty { $($field $(as $via)? $(= $default)?),* });
+    };
+    (@impl $row:ty, $ty:ident { $($field:ident $(as $via:ty)? $(= $default:expr)?),* }) => {
+        impl<'r> sqlx::FromRow<'r, $row> for $ty {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                #[allow(unused_imports)]
+                use sqlx::Row as _;
+                Ok(Self { $($field: from_row!(@field row, $field $(as $via)? $(= $default)?)),* })
+            }
+        }
+    };
+    (@field $row:ident, $field:ident) => {
+        $row.try_get(stringify!($field))?
+    };
+    (@field $row:ident, $field:ident as $via:ty) => {{
+        let raw: $via = $row.try_get(stringify!($field))?;
+        raw.try_into().map_err(|e| sqlx::Error::ColumnDecode {
+            index: stringify!($field).to_owned(),
+            source: Box::new(e),
+        })?
+    }};
+    (@field $row:ident, $field:ident = $default:expr) => {
+        $default
+    };
+}

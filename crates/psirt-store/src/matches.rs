@@ -82,7 +82,7 @@ pub struct QueueProductVersion {
 }
 
 /// A match with its decision, for product-version and vulnerability pages.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub match_id: i64,
@@ -100,6 +100,22 @@ pub struct Finding {
     pub exploited: bool,
     pub epss: Option<f64>,
 }
+from_row!(Finding {
+    match_id,
+    record_id,
+    component_id,
+    product_version_id,
+    product,
+    version,
+    purl,
+    status,
+    case_id,
+    justification,
+    summary,
+    cvss_score,
+    exploited,
+    epss
+});
 
 const FINDING_SELECT: &str = "SELECT m.id AS match_id, m.record_id, m.component_id, m.product_version_id, p.name AS product, \
      pv.version, m.purl, m.status, m.case_id, m.justification, r.summary, r.cvss_score, \

@@ -9,23 +9,23 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub email: String,
-    #[sqlx(try_from = "String")]
     pub role: Role,
     pub must_change_password: bool,
     pub disabled: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+from_row!(User { id, username, display_name, email, role as String, must_change_password, disabled, created_at });
 
 /// A personal API token as listed: never the secret itself, only its first characters.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
@@ -41,12 +41,21 @@ pub struct ApiToken {
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
 }
+from_row!(ApiToken {
+    id,
+    user_id,
+    name,
+    token_prefix,
+    created_at,
+    expires_at,
+    last_used_at,
+    revoked_at
+});
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub id: i64,
-    #[sqlx(try_from = "String")]
     pub channel: ReportChannel,
     pub title: String,
     pub description: String,
@@ -55,17 +64,16 @@ pub struct Report {
     pub impact: String,
     pub reporter_name: String,
     pub reporter_email: String,
-    #[sqlx(try_from = "String")]
     pub credit_preference: CreditPreference,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
-    #[sqlx(try_from = "String")]
     pub status: ReportStatus,
     pub case_id: Option<i64>,
     pub triaged_by: Option<i64>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub triaged_at: Option<OffsetDateTime>,
 }
+from_row!(Report { id, channel as String, title, description, product, steps_to_reproduce, impact, reporter_name, reporter_email, credit_preference as String, received_at, status as String, case_id, triaged_by, triaged_at });
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -121,7 +129,7 @@ impl Case {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub(crate) struct CaseRow {
     pub id: i64,
     pub title: String,
@@ -142,6 +150,26 @@ pub(crate) struct CaseRow {
     pub disclosed_early_note: String,
     pub coordination_notes: String,
 }
+from_row!(CaseRow {
+    id,
+    title,
+    description,
+    state,
+    resolution,
+    severity,
+    suggested_severity,
+    severity_source,
+    priority,
+    embargoed,
+    public_date,
+    assignee_id,
+    created_by,
+    created_at,
+    updated_at,
+    disclosed_early_at,
+    disclosed_early_note,
+    coordination_notes
+});
 
 pub(crate) fn parse_opt<T: std::str::FromStr>(
     v: Option<String>,
@@ -190,7 +218,7 @@ impl CaseRow {
 
 /// A CVSS assessment of a case. Score and rating are computed by the store from the vector
 /// (never taken from a caller); the vector is stored in its canonical form.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CvssAssessment {
     pub id: i64,
@@ -200,9 +228,7 @@ pub struct CvssAssessment {
     pub vector: String,
     pub score: f64,
     /// The qualitative rating of `score`.
-    #[sqlx(try_from = "String")]
     pub severity: CvssRating,
-    #[sqlx(try_from = "String")]
     pub source: AssessmentSource,
     /// The PSIRT's own assessment (`source` = `psirt`).
     pub authoritative: bool,
@@ -215,6 +241,7 @@ pub struct CvssAssessment {
     pub superseded_at: Option<OffsetDateTime>,
     pub superseded_by: Option<i64>,
 }
+from_row!(CvssAssessment { id, case_id, version, vector, score, severity as String, source as String, authoritative, note, created_by, created_at, superseded_at, superseded_by });
 
 impl CvssAssessment {
     /// Current (not superseded).
@@ -231,7 +258,7 @@ impl CvssAssessment {
 }
 
 /// An internal comment on a case (never shown to reporters).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: i64,
@@ -242,9 +269,17 @@ pub struct Comment {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+from_row!(Comment {
+    id,
+    case_id,
+    author_id,
+    author,
+    body,
+    created_at
+});
 
 /// One message in a reporter's thread. Staff authors are shown to the reporter only as "PSIRT".
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: i64,
@@ -255,6 +290,14 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+from_row!(Message {
+    id,
+    report_id,
+    from_reporter,
+    author_id,
+    body,
+    created_at
+});
 
 /// One audit event as the timeline shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -194,7 +194,7 @@ pub(crate) async fn enqueue(
 }
 
 /// A message as the worker and the admin pages see it.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxMessage {
     pub id: i64,
@@ -218,10 +218,26 @@ pub struct OutboxMessage {
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub claim_seq: i64,
 }
+from_row!(OutboxMessage {
+    id,
+    channel,
+    subscription_id,
+    event,
+    idempotency_key,
+    recipient,
+    payload,
+    status,
+    attempts,
+    next_attempt_at,
+    last_error,
+    created_at,
+    delivered_at,
+    claim_seq
+});
 
 const MESSAGE_COLUMNS: &str = "id, channel, subscription_id, event, idempotency_key, recipient, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at, claim_seq";
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookSubscription {
     pub id: i64,
@@ -232,6 +248,13 @@ pub struct WebhookSubscription {
     pub events: String,
     pub enabled: bool,
 }
+from_row!(WebhookSubscription {
+    id,
+    url,
+    secret,
+    events,
+    enabled
+});
 
 /// After this many failed attempts a message is dead (kept for an admin to redeliver).
 pub const MAX_ATTEMPTS: i64 = 10;
@@ -460,7 +483,7 @@ impl Store {
 }
 
 /// One delivery attempt, for the delivery log.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxAttempt {
     pub attempt: i64,
@@ -469,6 +492,12 @@ pub struct OutboxAttempt {
     pub ok: bool,
     pub detail: String,
 }
+from_row!(OutboxAttempt {
+    attempt,
+    at,
+    ok,
+    detail
+});
 
 impl Store {
     pub async fn outbox_attempts(&self, outbox_id: i64) -> Result<Vec<OutboxAttempt>> {

@@ -68,7 +68,6 @@ pub struct Component {
     pub licenses: Vec<String>,
 }
 
-#[derive(sqlx::FromRow)]
 struct ComponentRow {
     id: i64,
     product_version_id: i64,
@@ -80,6 +79,17 @@ struct ComponentRow {
     hashes: String,
     licenses: String,
 }
+from_row!(ComponentRow {
+    id,
+    product_version_id,
+    component_key,
+    purl,
+    name,
+    version,
+    cpe,
+    hashes,
+    licenses
+});
 
 impl ComponentRow {
     fn into_component(self) -> Result<Component> {
