@@ -403,19 +403,7 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
         assert_eq!(published_set_reads(&anon, base).await, 1);
     }
 
-    let edit = |title: &str, tlp: &str| {
-        json!({"title": title, "summary": "Partners only for now.", "tlp": tlp,
-               "cases": [{"case_id": case, "cve_ids": ["CVE-2026-10001"]}]})
-    };
-    let advisory = format!("/api/v1/advisories/{id}");
-    let (s, b) = ana
-        .send(
-            reqwest::Method::PUT,
-            &advisory,
-            Some(edit("Router OS: restricted", "GREEN")),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    edit_advisory(&ana, &id, case, "Router OS: restricted", "GREEN").await;
     // An unpublished edit changes nothing public.
     let (list, page, _, _) = public_view(second.clone()).await;
     assert!(list.contains("Router OS: remote code execution") && page == StatusCode::OK);
@@ -434,14 +422,14 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
         assert_eq!(published_set_reads(&anon, base).await, 2);
     }
 
-    let (s, b) = ana
-        .send(
-            reqwest::Method::PUT,
-            &advisory,
-            Some(edit("Router OS: remote code execution, all fixed", "CLEAR")),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    edit_advisory(
+        &ana,
+        &id,
+        case,
+        "Router OS: remote code execution, all fixed",
+        "CLEAR",
+    )
+    .await;
     publish_change(&ana, &id).await;
     for base in [&app.base, &second] {
         let (list, page, index, _) = public_view(base.clone()).await;
@@ -452,6 +440,20 @@ pub async fn published_pages_follow_each_publication(backend: Backend) {
     }
     second_task.abort();
     app.finish().await;
+}
+
+/// Changes the advisory's title and TLP (not published yet).
+async fn edit_advisory(c: &Client, id: &str, case: i64, title: &str, tlp: &str) {
+    let body = json!({"title": title, "summary": "Changed.", "tlp": tlp,
+                      "cases": [{"case_id": case, "cve_ids": ["CVE-2026-10001"]}]});
+    let (s, b) = c
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/advisories/{id}"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 /// Publishes the advisory's edits as a minor revision.
