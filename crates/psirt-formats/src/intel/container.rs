@@ -2,7 +2,7 @@
 //!
 //! | PATH | read as |
 //! |---|---|
-//! | directory | recursively, sorted: every `*.json` (CVE 5: `CVE-*.json`, so cvelistV5's `delta*.json` are skipped; EPSS: `*.csv`, `*.csv.gz`) |
+//! | directory | recursively, sorted: every `*.json` (CVE 5: `CVE-*.json`, so cvelistV5's `delta*.json` are skipped; EPSS: `*.csv`, `*.csv.gz`); for OSV also every container below (`*.json.gz`, JSON Lines, `*.zip`: a folder of per-ecosystem `all.zip` or `.jsonl.gz` exports) |
 //! | `*.json`, `*.json.gz` | one document (one record; for KEV the catalog) |
 //! | `*.jsonl`, `*.ndjson`, `*.jsonl.gz` | one document per non-empty line |
 //! | `*.zip` | every `*.json` entry (OSV `all.zip`; cvelistV5 zips: `CVE-*.json` entries only) |
@@ -183,12 +183,22 @@ fn walk(dir: &Path, kind: FeedKind, out: &mut Vec<(PathBuf, u64)>) -> Result<(),
         let ty = entry.file_type().map_err(|e| io_at(e, &path))?;
         if ty.is_dir() {
             walk(&path, kind, out)?;
-        } else if ty.is_file() && wanted(kind, &entry.file_name().to_string_lossy()) {
+        } else if ty.is_file() && wanted_in_directory(kind, &entry.file_name().to_string_lossy()) {
             let len = entry.metadata().map_err(|e| io_at(e, &path))?.len();
             out.push((path, len));
         }
     }
     Ok(())
+}
+
+/// Whether a file found in a directory is read: what [`wanted`] takes and, for OSV, the containers of records
+/// (OSV is exported as one `all.zip` or JSON Lines file per ecosystem; a mirror of those is a folder of them). A
+/// mirror of the OSV bucket holds each record twice (its `.json` and its ecosystem's `all.zip`): both are read, the
+/// second copy is unchanged.
+fn wanted_in_directory(kind: FeedKind, name: &str) -> bool {
+    const OSV_CONTAINERS: [&str; 5] = [".json.gz", ".jsonl", ".ndjson", ".jsonl.gz", ".zip"];
+    wanted(kind, name)
+        || (kind == FeedKind::Osv && OSV_CONTAINERS.iter().any(|s| name.ends_with(s)))
 }
 
 /// Whether a file (or zip entry) name inside a directory (or zip) holds records of `kind`.

@@ -143,6 +143,55 @@ fn directory_is_read_recursively() {
     assert_eq!(ids(&ok), ids(&again));
 }
 
+/// A folder of OSV exports as the bucket lays them out (`<ecosystem>/all.zip`) or as JSON Lines (`.jsonl.gz`,
+/// `.jsonl`), with a single record beside them: every record of each is read; CVE 5 still reads only `CVE-*.json`.
+#[test]
+fn directory_of_osv_exports() {
+    let dir = scratch("osv-exports");
+    let take = |file: &str| -> Vec<String> {
+        gz_lines(&format!("feeds/osv/{file}.jsonl.gz"))
+            .into_iter()
+            .take(25)
+            .collect()
+    };
+    let (go, pypi, crates, alma) = (
+        take("Go"),
+        take("PyPI"),
+        take("crates.io"),
+        take("AlmaLinux"),
+    );
+    std::fs::create_dir_all(dir.join("PyPI")).unwrap();
+    let entries: Vec<(String, Vec<u8>)> = pypi
+        .iter()
+        .map(|l| (format!("{}.json", id_of(l)), l.as_bytes().to_vec()))
+        .collect();
+    write_zip(&dir.join("PyPI/all.zip"), &entries);
+    std::fs::write(dir.join("Go.jsonl.gz"), gzip(go.join("\n").as_bytes())).unwrap();
+    std::fs::write(dir.join("crates.io.jsonl"), crates.join("\n")).unwrap();
+    std::fs::write(dir.join("one.json"), &alma[0]).unwrap();
+    std::fs::write(dir.join("notes.md"), "ignored").unwrap();
+
+    let (ok, errors, summary) = read_all(FeedKind::Osv, &dir);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut got: Vec<String> = ok.iter().map(|r| r.id.clone()).collect();
+    let mut want: Vec<String> = go
+        .iter()
+        .chain(&pypi)
+        .chain(&crates)
+        .chain(&alma[..1])
+        .map(|l| id_of(l))
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    // Files and zip entries opened: two JSON Lines files, 25 entries, one record file.
+    assert_eq!((summary.documents, summary.records), (28, 76));
+
+    // Only CVE records are taken from a directory for CVE 5: these exports are not.
+    let (cve, errors, _) = read_all(FeedKind::Cve5, &dir);
+    assert!(cve.is_empty() && errors.is_empty());
+}
+
 #[test]
 fn jsonl_with_bad_records_reports_each_and_reads_the_rest() {
     let dir = scratch("osv-jsonl-bad");
