@@ -83,8 +83,14 @@ async fn sync_feed_source(
 ) -> ApiResult<Json<Value>> {
     require_admin(&staff)?;
     let source = st.store.feed_source(id).await?;
-    let client = crate::feed_sync::http_client();
-    let outcome = crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source).await?;
+    // In its own task: a client that disconnects (or a proxy that times out) does not cut the import off midway.
+    let sync = tokio::spawn(async move {
+        let client = crate::feed_sync::http_client();
+        crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source).await
+    });
+    let outcome = sync
+        .await
+        .map_err(|e| ApiError::Internal(format!("feed sync: {e}")))??;
     Ok(Json(json!(outcome)))
 }
 

@@ -31,9 +31,31 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .user_agent(concat!("psirt/", env!("CARGO_PKG_VERSION"), " feed-sync"))
         .connect_timeout(Duration::from_secs(30))
+        // A stalled download ends after a minute without data, not after the whole budget: feeds sync one after
+        // another, and a stuck OSV export must not hold KEV back for half an hour.
+        .read_timeout(Duration::from_secs(60))
         .timeout(Duration::from_secs(30 * 60))
         .build()
         .unwrap_or_default()
+}
+
+/// The URL as logged and stored (the worker's log line, a sync's error, the import log's origin): without user
+/// information and query, where feed URLs carry credentials (`https://user:token@host/…`, `…?token=…`).
+pub fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+            }
+            if u.query().is_some() {
+                u.set_query(Some("redacted"));
+            }
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => "(unparsable URL)".to_owned(),
+    }
 }
 
 /// The file name the download is saved under: the URL's last segment, so the importer
@@ -64,7 +86,8 @@ async fn download(
     if let Some(lm) = &source.last_modified {
         req = req.header(IF_MODIFIED_SINCE, lm);
     }
-    let mut resp = req.send().await.map_err(|e| e.to_string())?;
+    // reqwest's errors name the URL, query included: left out (see `redacted`).
+    let mut resp = req.send().await.map_err(|e| e.without_url().to_string())?;
     if resp.status() == StatusCode::NOT_MODIFIED {
         return Ok(None);
     }
@@ -86,7 +109,11 @@ async fn download(
     let path = dir.join(file_name(&source.url));
     let mut file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
     let mut written = 0u64;
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| e.without_url().to_string())?
+    {
         written += chunk.len() as u64;
         if written > MAX_FEED_BYTES {
             return Err(format!("larger than {MAX_FEED_BYTES} bytes"));
@@ -145,12 +172,29 @@ pub async fn sync_source(
                         &actor,
                         kind,
                         path,
-                        source.url.clone(),
+                        redacted(&source.url),
                         Box::new(|_| {}),
                     )
                     .await
                     {
                         Err(e) => failed(e.to_string()),
+                        // A response that is no feed at all (an error page served with 200, a login form) reads
+                        // as nothing but bad records: a failure, not a sync that keeps the feed looking fresh.
+                        Ok(imported)
+                            if imported.log.errors > 0
+                                && imported.log.errors == imported.log.records =>
+                        {
+                            let first = imported
+                                .log
+                                .error_report
+                                .first()
+                                .map(|(at, e)| format!(" (first: {at}: {e})"))
+                                .unwrap_or_default();
+                            failed(format!(
+                                "no record could be read: {} bad record(s){first}",
+                                imported.log.errors
+                            ))
+                        }
                         Ok(imported) => {
                             if let Err(e) = engine
                                 .records_changed(store, &imported.changed, &before)
@@ -195,7 +239,7 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
                 for source in due {
                     match sync_source(&store, &engine, &client, &source).await {
                         Ok(o) => {
-                            tracing::info!(source = source.id, url = %source.url, status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
+                            tracing::info!(source = source.id, url = %redacted(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
                         }
                         Err(e) => tracing::warn!(source = source.id, "feed sync: {e}"),
                     }
@@ -204,5 +248,23 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
             Err(e) => tracing::warn!("feed sync: listing sources: {e}"),
         }
         tokio::time::sleep(tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn urls_lose_credentials_and_query() {
+        assert_eq!(
+            redacted("https://user:tok3n@feeds.example/osv/all.zip?key=s3cr3t#x"),
+            "https://feeds.example/osv/all.zip?redacted"
+        );
+        assert_eq!(
+            redacted("https://feeds.example/kev.json"),
+            "https://feeds.example/kev.json"
+        );
+        assert_eq!(redacted("not a url"), "(unparsable URL)");
     }
 }

@@ -265,13 +265,10 @@ pub async fn import_feed(
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
     out.import_id = store.log_feed_import(actor, started, &out.log).await?;
-    let changed: std::collections::HashSet<&str> = out
-        .changed
-        .iter()
-        .filter(|(s, _)| s == "kev")
-        .map(|(_, id)| id.as_str())
-        .collect();
-    for (cve, added) in kev.iter().filter(|(cve, _)| changed.contains(cve.as_str())) {
+    // Every entry of the catalog, not only the changed ones: the trigger starts only what has not started (cases
+    // of the CVE without CRA reporting), so an import cut off before this point (a shutdown, an error) is made
+    // good by the next one, where the entries are no longer changed.
+    for (cve, added) in &kev {
         kev_trigger(store, cve, *added).await?;
     }
     Ok(out)
@@ -285,8 +282,9 @@ pub async fn kev_trigger(
     date_added: time::Date,
 ) -> Result<Vec<i64>, ImportError> {
     let cases = store.cases_for_cve_without_cra(cve).await?;
+    let mut started = Vec::with_capacity(cases.len());
     for &case in &cases {
-        store
+        let start = store
             .start_cra(
                 &Actor::System("kev"),
                 case,
@@ -297,9 +295,15 @@ pub async fn kev_trigger(
                     date_added,
                 },
             )
-            .await?;
+            .await;
+        match start {
+            Ok(_) => started.push(case),
+            // Started meanwhile (an analyst, another import): nothing left to do for this case.
+            Err(psirt_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(cases)
+    Ok(started)
 }
 
 async fn flush(

@@ -210,7 +210,7 @@ pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
         &app.store,
         &Actor::System("test"),
         FeedKind::Kev,
-        kev.into(),
+        kev.clone().into(),
         "test".into(),
         Box::new(|_| {}),
     )
@@ -222,6 +222,35 @@ pub async fn kev_entry_starts_cra_clocks(backend: Backend) {
         cra["reporting"]["source"],
         json!({"type": "kev", "cve_id": "CVE-2020-11651", "date_added": "2021-11-03"})
     );
+
+    // An import cut off after storing the catalog but before starting the clocks (a shutdown): the case has no
+    // CRA reporting, and the next import, in which every entry is unchanged, starts it.
+    let forget = "DELETE FROM case_cra WHERE case_id = $1";
+    match app.store.pool() {
+        psirt_store::Pool::Sqlite(p) => sqlx::query(forget).bind(first).execute(p).await.map(drop),
+        psirt_store::Pool::Postgres(p) => {
+            sqlx::query(forget).bind(first).execute(p).await.map(drop)
+        }
+    }
+    .unwrap();
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{first}/cra")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let again = psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Kev,
+        kev.into(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    assert!(again.changed.is_empty(), "the same catalog again");
+    let (s, cra) = ana.get(&format!("/api/v1/cases/{first}/cra")).await;
+    assert_eq!(s, StatusCode::OK, "{cra}");
+    assert_eq!(cra["reporting"]["source"]["cve_id"], "CVE-2020-11651");
     // An upstream case opened after the KEV entry starts its clocks at once, in the same
     // request. A double click opens one case: the other request is a conflict and leaves nothing.
     let (_, before) = ana.get("/api/v1/cases").await;

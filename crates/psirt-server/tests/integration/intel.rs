@@ -350,6 +350,11 @@ async fn serve_feed(feed: Feed) -> String {
             "/broken.json",
             axum::routing::get(|| async { S::INTERNAL_SERVER_ERROR }),
         )
+        // A login page served with 200 where a feed was expected.
+        .route(
+            "/login/feed.json",
+            axum::routing::get(|| async { "<html><body>Please log in</body></html>" }),
+        )
         .with_state(feed);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -474,6 +479,53 @@ pub async fn feed_sync_over_http(backend: Backend) {
         (Some("failed"), true),
         "{b}"
     );
+
+    // A page that is no feed (200, HTML) fails the sync instead of passing for a fresh, empty feed; the token in
+    // its URL is in neither the error nor the import log.
+    let (_, page) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "kev", "url": format!("{base}/login/feed.json?token=s3cr3t"), "interval_secs": 3600}),
+        )
+        .await;
+    let (_, o) = adm
+        .post(
+            &format!("/api/v1/feed-sources/{}/sync", page["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(o["status"], "failed", "{o}");
+    let error = o["error"].as_str().unwrap();
+    assert!(error.contains("no record could be read"), "{o}");
+    assert!(!error.contains("s3cr3t"), "{o}");
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    let p = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == page["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            p["last_status"].as_str(),
+            p["etag"].is_null(),
+            p["last_success_at"].is_null()
+        ),
+        (Some("failed"), true, true),
+        "{p}"
+    );
+    let origins = "SELECT origin FROM feed_imports";
+    let origins: Vec<String> = match app.store.pool() {
+        psirt_store::Pool::Sqlite(p) => sqlx::query_scalar(origins).fetch_all(p).await,
+        psirt_store::Pool::Postgres(p) => sqlx::query_scalar(origins).fetch_all(p).await,
+    }
+    .unwrap();
+    assert!(
+        origins.iter().any(|o| o.contains("/login/feed.json?")),
+        "{origins:?}"
+    );
+    assert!(!origins.iter().any(|o| o.contains("s3cr3t")), "{origins:?}");
     app.finish().await;
 }
 
