@@ -75,7 +75,7 @@ async fn create_feed_source(
 
 /// Syncs a source now (conditional GET, import, re-match) and says what happened.
 #[utoipa::path(post, path = "/api/v1/feed-sources/{id}/sync", tag = "intel", params(("id" = i64, Path)),
-    responses((status = 200, description = "{status: imported|not_modified|failed, records, changed, errors, error}"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{status: imported|not_modified|failed, records, changed, errors, error}"), (status = 409, description = "another sync of this feed is running"), (status = "4XX", description = "problem+json error")))]
 async fn sync_feed_source(
     State(st): State<AppState>,
     staff: Staff,
@@ -91,6 +91,11 @@ async fn sync_feed_source(
     let outcome = sync
         .await
         .map_err(|e| ApiError::Internal(format!("feed sync: {e}")))??;
+    if outcome.status == "running" {
+        return Err(ApiError::Store(psirt_store::StoreError::Conflict(
+            "a sync of this feed is running; try again when it is done".into(),
+        )));
+    }
     Ok(Json(json!(outcome)))
 }
 

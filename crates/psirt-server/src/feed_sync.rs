@@ -16,10 +16,15 @@ use crate::engine::SharedEngine;
 /// Largest feed download accepted (the OSV all.zip of the largest ecosystems is well below).
 pub const MAX_FEED_BYTES: u64 = 2 << 30;
 
+/// How long a sync holds its feed ([`Store::claim_feed_sync`]): longer than a download may take (its total timeout,
+/// 30 minutes) plus the import. A sync that died (the process killed) keeps the feed this long.
+pub const SYNC_LEASE: time::Duration = time::Duration::hours(1);
+
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SyncOutcome {
-    /// `imported`, `not_modified` or `failed`.
+    /// `imported`, `not_modified` or `failed`; `running` when another sync (of this server or another one) holds
+    /// the feed and this one did nothing.
     pub status: &'static str,
     pub records: u64,
     pub changed: usize,
@@ -124,13 +129,23 @@ async fn download(
     Ok(Some((path, attempt)))
 }
 
-/// Syncs one source now.
+/// Syncs one source now, unless another sync holds it (`running`, nothing done). A database error on the way leaves
+/// the feed claimed until [`SYNC_LEASE`] runs out: it is not downloaded again every tick meanwhile.
 pub async fn sync_source(
     store: &Store,
     engine: &SharedEngine,
     client: &reqwest::Client,
     source: &FeedSource,
 ) -> Result<SyncOutcome, psirt_store::StoreError> {
+    if !store.claim_feed_sync(source.id, SYNC_LEASE).await? {
+        return Ok(SyncOutcome {
+            status: "running",
+            records: 0,
+            changed: 0,
+            errors: 0,
+            error: None,
+        });
+    }
     let failed = |error: String| SyncOutcome {
         status: "failed",
         records: 0,

@@ -562,6 +562,9 @@ pub struct FeedSource {
     /// `imported`, `not_modified` or `failed`.
     pub last_status: Option<String>,
     pub last_error: Option<String>,
+    /// A sync holds the feed until then ([`Store::claim_feed_sync`]).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sync_lease_until: Option<OffsetDateTime>,
 }
 from_row!(FeedSource {
     id,
@@ -574,10 +577,11 @@ from_row!(FeedSource {
     last_attempt_at,
     last_success_at,
     last_status,
-    last_error
+    last_error,
+    sync_lease_until
 });
 
-const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error";
+const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error, sync_lease_until";
 
 /// The outcome of one sync attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -652,7 +656,7 @@ impl Store {
         }))
     }
 
-    /// Enabled sources never tried, or last tried at least their interval ago.
+    /// Enabled sources never tried, or last tried at least their interval ago, that no sync holds.
     pub async fn due_feed_sources(&self) -> Result<Vec<FeedSource>> {
         let now = self.now();
         Ok(self
@@ -661,19 +665,36 @@ impl Store {
             .into_iter()
             .filter(|s| {
                 s.enabled
+                    && s.sync_lease_until.is_none_or(|t| t <= now)
                     && s.last_attempt_at
                         .is_none_or(|t| now - t >= time::Duration::seconds(s.interval_secs))
             })
             .collect())
     }
 
-    /// Records a sync attempt; validators are kept from the last success when not given.
+    /// Claims a source for one sync until `lease` from now: false when another sync holds it (on this server or
+    /// another one over the same database). [`Store::record_feed_attempt`] ends the claim.
+    pub async fn claim_feed_sync(&self, id: i64, lease: time::Duration) -> Result<bool> {
+        let now = self.now();
+        let claimed = with_pool!(self, p => {
+            sqlx::query(
+                "UPDATE feed_sources SET sync_lease_until = $1 WHERE id = $2 AND (sync_lease_until IS NULL OR sync_lease_until <= $3)",
+            )
+            .bind(now + lease).bind(id).bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(claimed == 1)
+    }
+
+    /// Records a sync attempt and ends its claim; validators are kept from the last success when not given.
     pub async fn record_feed_attempt(&self, id: i64, attempt: &FeedAttempt) -> Result<()> {
         let now = self.now();
         let success = attempt.status != "failed";
         with_pool!(self, p => {
             sqlx::query(
-                "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, \
+                "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, sync_lease_until = NULL, \
                  last_success_at = CASE WHEN $4 THEN $1 ELSE last_success_at END, \
                  etag = CASE WHEN $4 AND $5 IS NOT NULL THEN $5 ELSE etag END, \
                  last_modified = CASE WHEN $4 AND $6 IS NOT NULL THEN $6 ELSE last_modified END WHERE id = $7",

@@ -13,7 +13,7 @@ use psirt_store::Actor;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::harness::TestApp;
+use crate::harness::{Client, TestApp};
 use crate::ui::{hidden, Browser};
 
 /// The named records of the shared PyPI OSV corpus, one JSON file each in a fresh directory.
@@ -350,6 +350,17 @@ async fn serve_feed(feed: Feed) -> String {
             "/broken.json",
             axum::routing::get(|| async { S::INTERNAL_SERVER_ERROR }),
         )
+        // A feed that takes its time: two syncs of it overlap.
+        .route(
+            "/slow/known_exploited_vulnerabilities.json",
+            axum::routing::get(
+                |axum::extract::State(f): axum::extract::State<Feed>| async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+                    let (body, _) = f.body.lock().unwrap().clone();
+                    body.into_response()
+                },
+            ),
+        )
         // A login page served with 200 where a feed was expected.
         .route(
             "/login/feed.json",
@@ -458,6 +469,8 @@ pub async fn feed_sync_over_http(backend: Backend) {
             json!({"kind": "osv", "url": format!("{base}/broken.json"), "interval_secs": 3600}),
         )
         .await;
+    // The worker syncs a new source on its own: let it finish, so that the syncs below are the only ones.
+    settled(&adm, &broken["id"]).await;
     let (_, o) = adm
         .post(
             &format!("/api/v1/feed-sources/{}/sync", broken["id"]),
@@ -488,6 +501,8 @@ pub async fn feed_sync_over_http(backend: Backend) {
             json!({"kind": "kev", "url": format!("{base}/login/feed.json?token=s3cr3t"), "interval_secs": 3600}),
         )
         .await;
+    // The worker syncs a new source on its own: let it finish, so that the syncs below are the only ones.
+    settled(&adm, &page["id"]).await;
     let (_, o) = adm
         .post(
             &format!("/api/v1/feed-sources/{}/sync", page["id"]),
@@ -515,6 +530,32 @@ pub async fn feed_sync_over_http(backend: Backend) {
         (Some("failed"), true, true),
         "{p}"
     );
+    // Two syncs of one feed at once (a manual one during the worker's, or two servers): one runs, the other is
+    // told so (409) and does nothing; the feed is free again afterwards.
+    let (_, slow) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "kev", "url": format!("{base}/slow/known_exploited_vulnerabilities.json"), "interval_secs": 86400}),
+        )
+        .await;
+    // The worker syncs a new source on its own: let it finish, so that the syncs below are the only ones.
+    settled(&adm, &slow["id"]).await;
+    let sync = format!("/api/v1/feed-sources/{}/sync", slow["id"]);
+    let (one, two) = tokio::join!(adm.post(&sync, json!({})), adm.post(&sync, json!({})));
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{one:?} {two:?}"
+    );
+    let (s, o) = adm.post(&sync, json!({})).await;
+    assert_eq!(
+        (s, o["status"].as_str()),
+        (StatusCode::OK, Some("imported")),
+        "{o}"
+    );
+
     let origins = "SELECT origin FROM feed_imports";
     let origins: Vec<String> = match app.store.pool() {
         psirt_store::Pool::Sqlite(p) => sqlx::query_scalar(origins).fetch_all(p).await,
@@ -527,6 +568,25 @@ pub async fn feed_sync_over_http(backend: Backend) {
     );
     assert!(!origins.iter().any(|o| o.contains("s3cr3t")), "{origins:?}");
     app.finish().await;
+}
+
+/// Waits until the worker has synced feed source `id` and let it go.
+async fn settled(adm: &Client, id: &Value) {
+    for _ in 0..200 {
+        let (_, list) = adm.get("/api/v1/feed-sources").await;
+        let source = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| &s["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("feed source {id} in {list}"));
+        if source["last_status"].is_string() && source["sync_lease_until"].is_null() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the worker did not sync feed source {id}");
 }
 
 /// The stored raw text and `content_sha256` of OSV records are what they were when `raw` was a `serde_json::Value`

@@ -17,10 +17,50 @@ both_backends!(
     aliases_merge_into_one_vulnerability,
     matches_raise_retract_dismiss_and_open_case,
     feed_sources_record_attempts,
+    feed_syncs_claim_their_source,
     concurrent_upstream_opens_make_one_case,
     upstream_open_races_dismiss,
     kev_upstream_case_starts_cra_with_the_case,
 );
+
+/// One sync at a time per source: a claim holds it (not due, not claimable) until its attempt is recorded or the
+/// lease runs out.
+async fn feed_syncs_claim_their_source(store: Store) {
+    let s = store
+        .create_feed_source(&admin(), "kev", "https://example.org/kev.json", 3600)
+        .await
+        .unwrap();
+    let hour = time::Duration::hours(1);
+    assert!(store.claim_feed_sync(s.id, hour).await.unwrap());
+    assert!(!store.claim_feed_sync(s.id, hour).await.unwrap(), "held");
+    assert!(
+        store.due_feed_sources().await.unwrap().is_empty(),
+        "held: not due"
+    );
+    let attempt = psirt_store::FeedAttempt {
+        status: "failed",
+        etag: None,
+        last_modified: None,
+        error: Some("HTTP 500".into()),
+    };
+    store.record_feed_attempt(s.id, &attempt).await.unwrap();
+    assert!(store
+        .feed_source(s.id)
+        .await
+        .unwrap()
+        .sync_lease_until
+        .is_none());
+    // Free again; a lease that has run out (a sync that died) frees it too.
+    assert!(store
+        .claim_feed_sync(s.id, -time::Duration::SECOND)
+        .await
+        .unwrap());
+    assert!(
+        store.claim_feed_sync(s.id, hour).await.unwrap(),
+        "the dead sync's lease ran out"
+    );
+    assert!(!store.claim_feed_sync(s.id, hour).await.unwrap());
+}
 
 async fn feed_sources_record_attempts(store: Store) {
     let s = store
