@@ -212,26 +212,62 @@ impl Store {
     /// Stores a batch of records in one transaction; returns what happened to each, in order.
     pub async fn upsert_intel_records(&self, batch: &[NewIntelRecord]) -> Result<Vec<Upserted>> {
         let now = self.now();
-        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut outcomes = vec![Upserted::Unchanged; batch.len()];
+        // Rows in (source, record id) order: two batches over the same records (two feeds, two servers, the CLI
+        // beside the worker) lock them in one order and cannot deadlock on PostgreSQL.
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by(|&a, &b| {
+            (&batch[a].source, &batch[a].record_id).cmp(&(&batch[b].source, &batch[b].record_id))
+        });
+        let select = format!(
+            "SELECT id, content_sha256, modified FROM intel_records WHERE source = $1 AND record_id = $2{}",
+            self.for_update()
+        );
         with_tx!(self, tx => {
-            for r in batch {
-                let stored: Option<(i64, String, Option<OffsetDateTime>)> = sqlx::query_as(
-                    "SELECT id, content_sha256, modified FROM intel_records WHERE source = $1 AND record_id = $2",
-                )
-                .bind(&r.source)
-                .bind(&r.record_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let pk = match stored {
-                    Some((_, sha, _)) if sha == r.content_sha256 => {
-                        outcomes.push(Upserted::Unchanged);
+            for at in order {
+                let r = &batch[at];
+                let mut stored: Option<(i64, String, Option<OffsetDateTime>)> = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
+                    .bind(&r.source)
+                    .bind(&r.record_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let mut inserted = None;
+                if stored.is_none() {
+                    // Another transaction may insert it meanwhile: then nothing is inserted here (on PostgreSQL
+                    // after that transaction ends), and the row it wrote is read, locked, and compared below.
+                    inserted = sqlx::query_scalar(
+                        "INSERT INTO intel_records (source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, \
+                         exploited, normalized, match_input, raw, content_sha256, first_seen_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                         ON CONFLICT (source, record_id) DO NOTHING RETURNING id",
+                    )
+                    .bind(&r.source).bind(&r.record_id).bind(utc(r.modified)).bind(utc(r.published)).bind(utc(r.withdrawn))
+                    .bind(&r.summary).bind(r.cvss_score).bind(&r.cvss_vector).bind(r.exploited).bind(&r.normalized)
+                    .bind(&r.match_input).bind(&r.raw).bind(&r.content_sha256).bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if inserted.is_none() {
+                        stored = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
+                            .bind(&r.source)
+                            .bind(&r.record_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    }
+                }
+                let pk = match (inserted, stored) {
+                    (Some(pk), _) => {
+                        outcomes[at] = Upserted::Inserted;
+                        pk
+                    }
+                    (None, Some((_, sha, _))) if sha == r.content_sha256 => {
+                        outcomes[at] = Upserted::Unchanged;
                         continue;
                     }
-                    Some((_, _, Some(old))) if r.modified.is_some_and(|m| m < old) => {
-                        outcomes.push(Upserted::Stale);
+                    (None, Some((_, _, Some(old)))) if r.modified.is_some_and(|m| m < old) => {
+                        outcomes[at] = Upserted::Stale;
                         continue;
                     }
-                    Some((pk, _, _)) => {
+                    (None, Some((pk, _, _))) => {
                         sqlx::query(
                             "UPDATE intel_records SET modified = $1, published = $2, withdrawn = $3, summary = $4, cvss_score = $5, \
                              cvss_vector = $6, exploited = $7, normalized = $8, match_input = $9, raw = $10, content_sha256 = $11, updated_at = $12 \
@@ -250,22 +286,14 @@ impl Store {
                         .bind(now).bind(&r.record_id).bind(&r.content_sha256)
                         .execute(&mut *tx)
                         .await?;
-                        outcomes.push(Upserted::Updated);
+                        outcomes[at] = Upserted::Updated;
                         pk
                     }
-                    None => {
-                        let pk: i64 = sqlx::query_scalar(
-                            "INSERT INTO intel_records (source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, \
-                             exploited, normalized, match_input, raw, content_sha256, first_seen_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-                        )
-                        .bind(&r.source).bind(&r.record_id).bind(utc(r.modified)).bind(utc(r.published)).bind(utc(r.withdrawn))
-                        .bind(&r.summary).bind(r.cvss_score).bind(&r.cvss_vector).bind(r.exploited).bind(&r.normalized)
-                        .bind(&r.match_input).bind(&r.raw).bind(&r.content_sha256).bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        outcomes.push(Upserted::Inserted);
-                        pk
+                    (None, None) => {
+                        return Err(StoreError::Conflict(format!(
+                            "intel record {} {} neither inserted nor found",
+                            r.source, r.record_id
+                        )));
                     }
                 };
                 let aliases: BTreeSet<&str> = r.aliases.iter().map(String::as_str).filter(|a| *a != r.record_id).collect();

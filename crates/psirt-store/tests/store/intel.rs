@@ -18,10 +18,47 @@ both_backends!(
     matches_raise_retract_dismiss_and_open_case,
     feed_sources_record_attempts,
     feed_syncs_claim_their_source,
+    concurrent_imports_of_the_same_records,
     concurrent_upstream_opens_make_one_case,
     upstream_open_races_dismiss,
     kev_upstream_case_starts_cra_with_the_case,
 );
+
+/// Two imports of the same new records at once, in opposite orders (two feeds or two servers): both succeed, each
+/// record is inserted once (by one of them; the other finds it unchanged), nothing deadlocks. On PostgreSQL the
+/// second insert of a record failed on its unique key before.
+async fn concurrent_imports_of_the_same_records(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    for round in 0..5 {
+        let batch: Vec<NewIntelRecord> = (0..60)
+            .map(|i| record("osv", &format!("GHSA-cc{round}-{i:03}"), &[], t, "v1"))
+            .collect();
+        let reversed: Vec<NewIntelRecord> = batch.iter().rev().cloned().collect();
+        let (a, b) = {
+            let (s1, s2) = (store.clone(), store.clone());
+            tokio::join!(
+                tokio::spawn(async move { s1.upsert_intel_records(&batch).await }),
+                tokio::spawn(async move { s2.upsert_intel_records(&reversed).await })
+            )
+        };
+        let a = a
+            .unwrap()
+            .unwrap_or_else(|e| panic!("round {round}: first import: {e:?}"));
+        let mut b = b
+            .unwrap()
+            .unwrap_or_else(|e| panic!("round {round}: second import: {e:?}"));
+        b.reverse();
+        for (x, y) in a.iter().zip(&b) {
+            let mut pair = [*x, *y];
+            pair.sort_by_key(|o| *o != Upserted::Inserted);
+            assert_eq!(
+                pair,
+                [Upserted::Inserted, Upserted::Unchanged],
+                "round {round}"
+            );
+        }
+    }
+}
 
 /// One sync at a time per source: a claim holds it (not due, not claimable) until its attempt is recorded or the
 /// lease runs out.
