@@ -42,6 +42,10 @@ pub fn parse_epss<'a>(reader: impl Read + 'a) -> EpssReader<'a> {
 
 /// Iterator over the rows: `Ok(score)` per row, `Err` per bad line ([`IntelError::Csv`] with its line), and an I/O
 /// error ends the iteration.
+/// Longest line read: a row is some 40 bytes and the comment line a few dozen. Without a bound a gzip stream that
+/// never emits a newline would grow one line until memory runs out.
+const MAX_LINE_BYTES: u64 = 64 << 10;
+
 pub struct EpssReader<'a> {
     inner: Box<dyn BufRead + 'a>,
     line: u64,
@@ -124,8 +128,18 @@ impl Iterator for EpssReader<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.buf.clear();
-            match self.inner.read_line(&mut self.buf) {
+            match (&mut self.inner)
+                .take(MAX_LINE_BYTES + 1)
+                .read_line(&mut self.buf)
+            {
                 Ok(0) => self.done = true,
+                Ok(n) if n as u64 > MAX_LINE_BYTES => {
+                    self.done = true;
+                    self.line += 1;
+                    return Some(Err(self.csv(format!(
+                        "line longer than {MAX_LINE_BYTES} bytes: not an EPSS CSV"
+                    ))));
+                }
                 Ok(_) => {
                     self.line += 1;
                     let text = std::mem::take(&mut self.buf);

@@ -332,6 +332,22 @@ fn epss_csv_plain_and_gzipped() {
     assert_eq!(rows[0].score_date, None);
 }
 
+/// A gzip stream that never ends its line (a bomb, or not a CSV at all) is one error after a bounded read, not a
+/// line grown until memory runs out; the rows before it are read.
+#[test]
+fn epss_line_without_end_is_one_error() {
+    let mut text = format!("{EPSS}CVE-2024-0002,0.5,0.2\n").into_bytes();
+    text.extend(std::iter::repeat_n(b'7', 1 << 20));
+    let rows: Vec<_> = parse_epss(&gzip(&text)[..]).collect();
+    assert!(rows[..rows.len() - 1].iter().all(Result::is_ok), "{rows:?}");
+    match rows.last() {
+        Some(Err(IntelError::Csv { message, .. })) => {
+            assert!(message.contains("longer than"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn epss_bad_rows_are_errors_with_line_numbers() {
     let text = format!("{EPSS}CVE-2024-0002,1.5,0.2\nnot-a-cve,0.1,0.2\nCVE-2024-0003,0.1\nCVE-2024-0004,0.2,0.3\n");
