@@ -2,6 +2,7 @@
 //! blocking thread; records are converted, batched and stored here; per-record errors go into the
 //! run's report and never stop it. Used by `psirt feeds import` and the feed-sync worker.
 
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -265,25 +266,40 @@ pub async fn import_feed(
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
     out.import_id = store.log_feed_import(actor, started, &out.log).await?;
-    // Every entry of the catalog, not only the changed ones: the trigger starts only what has not started (cases
-    // of the CVE without CRA reporting), so an import cut off before this point (a shutdown, an error) is made
-    // good by the next one, where the entries are no longer changed.
-    for (cve, added) in &kev {
-        kev_trigger(store, cve, *added).await?;
+    // Every entry of the catalog, not only the changed ones: only what has not started starts (open cases of a
+    // listed CVE without CRA reporting), so an import cut off before this point (a shutdown, an error) is made good
+    // by the next one, where the entries are no longer changed.
+    if !kev.is_empty() {
+        kev_triggers(store, &kev).await?;
     }
     Ok(out)
 }
 
-/// A CISA KEV entry names `cve`: every case linked to a record of that CVE becomes actively
-/// exploited (EU CRA Art. 14): its early-warning and notification clocks start now.
-pub async fn kev_trigger(
+/// CISA KEV entries (CVE, date added) name the CVEs of open cases without CRA reporting: those cases are actively
+/// exploited (EU CRA Art. 14), and their early-warning and notification clocks start now. A case named by several
+/// entries takes the first in catalog order. One query finds the cases (not one per entry); a case whose reporting
+/// cannot start (started meanwhile, or an id that is no CVE id) is skipped, the others still start. Returns the cases
+/// started.
+pub async fn kev_triggers(
     store: &Store,
-    cve: &str,
-    date_added: time::Date,
+    kev: &[(String, time::Date)],
 ) -> Result<Vec<i64>, ImportError> {
-    let cases = store.cases_for_cve_without_cra(cve).await?;
-    let mut started = Vec::with_capacity(cases.len());
-    for &case in &cases {
+    let mut listed: HashMap<&str, (usize, time::Date)> = HashMap::new();
+    for (at, (cve, added)) in kev.iter().enumerate() {
+        if psirt_domain::deadline::cra::is_cve_id(cve) {
+            listed.entry(cve.as_str()).or_insert((at, *added));
+        }
+    }
+    let mut first: BTreeMap<i64, (usize, String, time::Date)> = BTreeMap::new();
+    for (case, id) in store.uncovered_case_ids().await? {
+        if let Some(&(at, added)) = listed.get(id.as_str()) {
+            if first.get(&case).is_none_or(|(seen, _, _)| at < *seen) {
+                first.insert(case, (at, id, added));
+            }
+        }
+    }
+    let mut started = Vec::with_capacity(first.len());
+    for (case, (_, cve, date_added)) in first {
         let start = store
             .start_cra(
                 &Actor::System("kev"),
@@ -291,16 +307,16 @@ pub async fn kev_trigger(
                 psirt_domain::deadline::cra::CraTrack::ExploitedVulnerability,
                 store.now(),
                 psirt_domain::deadline::cra::AwarenessSource::Kev {
-                    cve_id: cve.to_owned(),
+                    cve_id: cve.clone(),
                     date_added,
                 },
             )
             .await;
         match start {
             Ok(_) => started.push(case),
-            // Started meanwhile (an analyst, another import): nothing left to do for this case.
+            // Started meanwhile (an analyst, another import): nothing left to do.
             Err(psirt_store::StoreError::Conflict(_)) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => tracing::warn!(case, cve, "KEV entry could not start CRA reporting: {e}"),
         }
     }
     Ok(started)

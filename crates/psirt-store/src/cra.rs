@@ -239,6 +239,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Every id naming the cases that have no CRA reporting yet and are neither closed nor rejected: the id of each
+    /// linked intel record and that record's aliases, as (case, id), in one query. What a KEV import matches its
+    /// catalog against ([`Store::cases_for_cve_without_cra`] asks the same for one CVE).
+    pub async fn uncovered_case_ids(&self) -> Result<Vec<(i64, String)>> {
+        const OPEN_WITHOUT_CRA: &str = "c.state NOT IN ('closed', 'rejected') \
+             AND NOT EXISTS (SELECT 1 FROM case_cra x WHERE x.case_id = l.case_id)";
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT l.case_id, l.record_id FROM case_intel_links l JOIN cases c ON c.id = l.case_id WHERE {OPEN_WITHOUT_CRA} \
+                 UNION SELECT l.case_id, a.alias FROM case_intel_links l JOIN cases c ON c.id = l.case_id \
+                 JOIN intel_records r ON r.record_id = l.record_id JOIN intel_aliases a ON a.record_pk = r.id \
+                 WHERE {OPEN_WITHOUT_CRA} ORDER BY 1, 2"
+            )))
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
     /// Cases linked to an intel record naming `cve` (the record itself or through an alias)
     /// that have no CRA reporting yet: a KEV entry for `cve` makes them actively exploited.
     pub async fn cases_for_cve_without_cra(&self, cve: &str) -> Result<Vec<i64>> {

@@ -22,6 +22,7 @@ both_backends!(
     concurrent_upstream_opens_make_one_case,
     upstream_open_races_dismiss,
     kev_upstream_case_starts_cra_with_the_case,
+    uncovered_cases_are_named_by_record_and_aliases,
 );
 
 /// Two imports of the same new records at once, in opposite orders (two feeds or two servers): both succeed, each
@@ -845,4 +846,45 @@ async fn kev_upstream_case_starts_cra_with_the_case(store: Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// What a KEV import matches its catalog against: each open case without CRA reporting, named by its linked
+/// record's id and that record's aliases; a case whose reporting started is no longer listed.
+async fn uncovered_cases_are_named_by_record_and_aliases(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    store
+        .upsert_intel_records(&[record(
+            "osv",
+            "GHSA-unc",
+            &["CVE-2026-6001", "PYSEC-2026-9"],
+            t,
+            "v1",
+        )])
+        .await
+        .unwrap();
+    raise(&store, "GHSA-unc").await;
+    let case = store
+        .open_upstream_case(&admin(), "GHSA-unc", upstream_case("uncovered"), None)
+        .await
+        .unwrap();
+    let ids: Vec<(i64, String)> = store.uncovered_case_ids().await.unwrap();
+    let want: Vec<(i64, String)> = ["CVE-2026-6001", "GHSA-unc", "PYSEC-2026-9"]
+        .iter()
+        .map(|id| (case.id, id.to_string()))
+        .collect();
+    assert_eq!(ids, want);
+    store
+        .start_cra(
+            &admin(),
+            case.id,
+            CraTrack::ExploitedVulnerability,
+            t,
+            AwarenessSource::Kev {
+                cve_id: "CVE-2026-6001".into(),
+                date_added: date!(2026 - 02 - 01),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store.uncovered_case_ids().await.unwrap().is_empty());
 }
