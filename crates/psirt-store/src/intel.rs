@@ -219,18 +219,25 @@ impl Store {
         order.sort_by(|&a, &b| {
             (&batch[a].source, &batch[a].record_id).cmp(&(&batch[b].source, &batch[b].record_id))
         });
-        let select = format!(
-            "SELECT id, content_sha256, modified FROM intel_records WHERE source = $1 AND record_id = $2{}",
-            self.for_update()
-        );
+        const READ: &str = "SELECT id, content_sha256, modified FROM intel_records WHERE source = $1 AND record_id = $2";
+        // Locked only to be changed: an unchanged record (most of a re-import) is only read, as a lock is a write on
+        // PostgreSQL.
+        let read_locked = format!("{READ}{}", self.for_update());
+        macro_rules! stored {
+            ($tx:ident, $sql:expr, $r:expr) => {
+                sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
+                    $sql,
+                ))
+                .bind(&$r.source)
+                .bind(&$r.record_id)
+                .fetch_optional(&mut *$tx)
+                .await?
+            };
+        }
         with_tx!(self, tx => {
             for at in order {
                 let r = &batch[at];
-                let mut stored: Option<(i64, String, Option<OffsetDateTime>)> = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
-                    .bind(&r.source)
-                    .bind(&r.record_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let mut stored = stored!(tx, READ, r);
                 let mut inserted = None;
                 if stored.is_none() {
                     // Another transaction may insert it meanwhile: then nothing is inserted here (on PostgreSQL
@@ -247,12 +254,11 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if inserted.is_none() {
-                        stored = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
-                            .bind(&r.source)
-                            .bind(&r.record_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                        stored = stored!(tx, read_locked.as_str(), r);
                     }
+                } else if stored.as_ref().is_some_and(|(_, sha, _)| *sha != r.content_sha256) {
+                    // About to change: locked, and read again under the lock.
+                    stored = stored!(tx, read_locked.as_str(), r);
                 }
                 let pk = match (inserted, stored) {
                     (Some(pk), _) => {
