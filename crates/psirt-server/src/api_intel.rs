@@ -86,7 +86,7 @@ async fn sync_feed_source(
     // In its own task: a client that disconnects (or a proxy that times out) does not cut the import off midway.
     let sync = tokio::spawn(async move {
         let client = crate::feed_sync::http_client();
-        crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source).await
+        crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source, false).await
     });
     let outcome = sync
         .await

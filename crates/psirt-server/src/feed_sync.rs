@@ -110,6 +110,7 @@ async fn download(
         etag: header(ETAG),
         last_modified: header(LAST_MODIFIED),
         error: None,
+        lease: None,
     };
     let path = dir.join(file_name(&source.url));
     let mut file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
@@ -129,15 +130,19 @@ async fn download(
     Ok(Some((path, attempt)))
 }
 
-/// Syncs one source now, unless another sync holds it (`running`, nothing done). A database error on the way leaves
-/// the feed claimed until [`SYNC_LEASE`] runs out: it is not downloaded again every tick meanwhile.
+/// Syncs one source now, unless another sync holds it (`running`, nothing done); `when_due` (the worker): also
+/// not when it has been synced since `source` was read. The sync uses the source as claimed (its validators
+/// current). A database error on the way leaves the feed claimed until [`SYNC_LEASE`] runs out: it is not
+/// downloaded again every tick meanwhile.
 pub async fn sync_source(
     store: &Store,
     engine: &SharedEngine,
     client: &reqwest::Client,
     source: &FeedSource,
+    when_due: bool,
 ) -> Result<SyncOutcome, psirt_store::StoreError> {
-    if !store.claim_feed_sync(source.id, SYNC_LEASE).await? {
+    let seen = when_due.then_some(source.last_attempt_at);
+    let Some(source) = store.claim_feed_sync(source.id, SYNC_LEASE, seen).await? else {
         return Ok(SyncOutcome {
             status: "running",
             records: 0,
@@ -145,7 +150,8 @@ pub async fn sync_source(
             errors: 0,
             error: None,
         });
-    }
+    };
+    let (source, lease) = (&source, source.sync_lease_until);
     let failed = |error: String| SyncOutcome {
         status: "failed",
         records: 0,
@@ -168,6 +174,7 @@ pub async fn sync_source(
                                 etag: None,
                                 last_modified: None,
                                 error: None,
+                                lease,
                             },
                         )
                         .await?;
@@ -217,6 +224,7 @@ pub async fn sync_source(
                             {
                                 tracing::warn!(source = source.id, "re-matching after sync: {e}");
                             }
+                            let attempt = FeedAttempt { lease, ..attempt };
                             store.record_feed_attempt(source.id, &attempt).await?;
                             return Ok(SyncOutcome {
                                 status: "imported",
@@ -239,6 +247,7 @@ pub async fn sync_source(
                 etag: None,
                 last_modified: None,
                 error: outcome.error.clone(),
+                lease,
             },
         )
         .await?;
@@ -252,7 +261,7 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
         match store.due_feed_sources().await {
             Ok(due) => {
                 for source in due {
-                    match sync_source(&store, &engine, &client, &source).await {
+                    match sync_source(&store, &engine, &client, &source, true).await {
                         Ok(o) => {
                             tracing::info!(source = source.id, url = %redacted(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
                         }

@@ -624,6 +624,9 @@ pub struct FeedAttempt {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub error: Option<String>,
+    /// The claim this attempt ends (the `sync_lease_until` of [`Store::claim_feed_sync`]'s answer); a lease taken
+    /// since by another sync (this one ran past its lease) stays.
+    pub lease: Option<OffsetDateTime>,
 }
 
 impl Store {
@@ -706,20 +709,26 @@ impl Store {
             .collect())
     }
 
-    /// Claims a source for one sync until `lease` from now: false when another sync holds it (on this server or
-    /// another one over the same database). [`Store::record_feed_attempt`] ends the claim.
-    pub async fn claim_feed_sync(&self, id: i64, lease: time::Duration) -> Result<bool> {
+    /// Claims a source for one sync until `lease` from now and returns it as it is now (its validators current):
+    /// `None` when another sync holds it (on this server or another one over the same database) or, given `seen`
+    /// (the `last_attempt_at` the caller found it due with), when it has been synced since. The returned
+    /// `sync_lease_until` is the claim's token: [`Store::record_feed_attempt`] ends this claim and no later one.
+    pub async fn claim_feed_sync(
+        &self,
+        id: i64,
+        lease: time::Duration,
+        seen: Option<Option<OffsetDateTime>>,
+    ) -> Result<Option<FeedSource>> {
         let now = self.now();
-        let claimed = with_pool!(self, p => {
-            sqlx::query(
-                "UPDATE feed_sources SET sync_lease_until = $1 WHERE id = $2 AND (sync_lease_until IS NULL OR sync_lease_until <= $3)",
-            )
-            .bind(now + lease).bind(id).bind(now)
-            .execute(p)
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE feed_sources SET sync_lease_until = $1 WHERE id = $2 AND (sync_lease_until IS NULL OR sync_lease_until <= $3) \
+                 AND ($4 OR last_attempt_at IS NOT DISTINCT FROM $5) RETURNING {FEED_SOURCE_COLUMNS}"
+            )))
+            .bind(now + lease).bind(id).bind(now).bind(seen.is_none()).bind(seen.flatten())
+            .fetch_optional(p)
             .await?
-            .rows_affected()
-        });
-        Ok(claimed == 1)
+        }))
     }
 
     /// Records a sync attempt and ends its claim; validators are kept from the last success when not given.
@@ -728,13 +737,14 @@ impl Store {
         let success = attempt.status != "failed";
         with_pool!(self, p => {
             sqlx::query(
-                "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, sync_lease_until = NULL, \
+                "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, \
+                 sync_lease_until = CASE WHEN sync_lease_until = $8 THEN NULL ELSE sync_lease_until END, \
                  last_success_at = CASE WHEN $4 THEN $1 ELSE last_success_at END, \
                  etag = CASE WHEN $4 AND $5 IS NOT NULL THEN $5 ELSE etag END, \
                  last_modified = CASE WHEN $4 AND $6 IS NOT NULL THEN $6 ELSE last_modified END WHERE id = $7",
             )
             .bind(now).bind(attempt.status).bind(&attempt.error).bind(success)
-            .bind(&attempt.etag).bind(&attempt.last_modified).bind(id)
+            .bind(&attempt.etag).bind(&attempt.last_modified).bind(id).bind(attempt.lease)
             .execute(p)
             .await?;
         });

@@ -69,35 +69,48 @@ async fn feed_syncs_claim_their_source(store: Store) {
         .await
         .unwrap();
     let hour = time::Duration::hours(1);
-    assert!(store.claim_feed_sync(s.id, hour).await.unwrap());
-    assert!(!store.claim_feed_sync(s.id, hour).await.unwrap(), "held");
+    let claim = |lease, seen| store.claim_feed_sync(s.id, lease, seen);
+    let first = claim(hour, Some(None))
+        .await
+        .unwrap()
+        .expect("free and due");
+    assert!(first.sync_lease_until.is_some());
+    assert!(claim(hour, None).await.unwrap().is_none(), "held");
     assert!(
         store.due_feed_sources().await.unwrap().is_empty(),
         "held: not due"
     );
-    let attempt = psirt_store::FeedAttempt {
+    let attempt = |lease| psirt_store::FeedAttempt {
         status: "failed",
         etag: None,
         last_modified: None,
         error: Some("HTTP 500".into()),
+        lease,
     };
-    store.record_feed_attempt(s.id, &attempt).await.unwrap();
-    assert!(store
-        .feed_source(s.id)
+    store
+        .record_feed_attempt(s.id, &attempt(first.sync_lease_until))
+        .await
+        .unwrap();
+    let after = store.feed_source(s.id).await.unwrap();
+    assert!(after.sync_lease_until.is_none() && after.last_attempt_at.is_some());
+    // The worker found it due before that attempt: synced since, so not claimed again.
+    assert!(claim(hour, Some(None)).await.unwrap().is_none());
+    // A lease that ran out (a sync that died, or one that ran past it) is claimed by the next sync; the late one
+    // recording its attempt does not end the new claim.
+    let dead = claim(-time::Duration::SECOND, None).await.unwrap().unwrap();
+    let next = claim(hour, Some(after.last_attempt_at))
         .await
         .unwrap()
-        .sync_lease_until
-        .is_none());
-    // Free again; a lease that has run out (a sync that died) frees it too.
-    assert!(store
-        .claim_feed_sync(s.id, -time::Duration::SECOND)
+        .expect("the lease ran out");
+    store
+        .record_feed_attempt(s.id, &attempt(dead.sync_lease_until))
         .await
-        .unwrap());
-    assert!(
-        store.claim_feed_sync(s.id, hour).await.unwrap(),
-        "the dead sync's lease ran out"
+        .unwrap();
+    assert_eq!(
+        store.feed_source(s.id).await.unwrap().sync_lease_until,
+        next.sync_lease_until
     );
-    assert!(!store.claim_feed_sync(s.id, hour).await.unwrap());
+    assert!(claim(hour, None).await.unwrap().is_none());
 }
 
 async fn feed_sources_record_attempts(store: Store) {
@@ -111,6 +124,7 @@ async fn feed_sources_record_attempts(store: Store) {
         etag: Some("\"e1\"".into()),
         last_modified: None,
         error: None,
+        lease: None,
     };
     store.record_feed_attempt(s.id, &ok).await.unwrap();
     let failed = psirt_store::FeedAttempt {
@@ -118,6 +132,7 @@ async fn feed_sources_record_attempts(store: Store) {
         etag: None,
         last_modified: None,
         error: Some("HTTP 500".into()),
+        lease: None,
     };
     store.record_feed_attempt(s.id, &failed).await.unwrap();
     let s = store.feed_source(s.id).await.unwrap();
