@@ -125,6 +125,13 @@ const FINDING_SELECT: &str = "SELECT m.id AS match_id, m.record_id, m.component_
      FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id \
      LEFT JOIN intel_records r ON r.id = (SELECT MIN(r2.id) FROM intel_records r2 WHERE r2.record_id = m.record_id)";
 
+/// Match keys in (record, component) order.
+fn in_key_order(keys: &[MatchKey]) -> Vec<&MatchKey> {
+    let mut keys: Vec<&MatchKey> = keys.iter().collect();
+    keys.sort_by(|a, b| (&a.record_id, a.component_id).cmp(&(&b.record_id, b.component_id)));
+    keys
+}
+
 impl Store {
     /// Applies engine changes: `added` rows are raised (or reactivated), `removed` ones retracted.
     pub async fn apply_match_changes(
@@ -134,6 +141,9 @@ impl Store {
     ) -> Result<MatchesApplied> {
         let now = self.now();
         let mut applied = MatchesApplied::default();
+        // Rows in (record, component) order, the order an intel import touches a changed record's matches in (it
+        // takes records in id order): the two cannot deadlock on PostgreSQL.
+        let (added, removed) = (in_key_order(added), in_key_order(removed));
         for chunk in added.chunks(BATCH) {
             with_tx!(self, tx => {
                 for m in chunk {
