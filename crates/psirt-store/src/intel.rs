@@ -617,6 +617,30 @@ from_row!(FeedSource {
 
 const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error, sync_lease_until";
 
+/// A feed URL as the audit trail keeps it: without user information and query, where feed URLs carry credentials
+/// (`https://user:token@host/…`, `…?token=…`). The source row keeps the URL itself, to sync with.
+fn url_for_audit(url: &str) -> String {
+    let (url, had_query) = match url.split_once(['?', '#']) {
+        Some((base, _)) => (base, true),
+        None => (url, false),
+    };
+    let redacted = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_owned(),
+    };
+    if had_query {
+        format!("{redacted}?redacted")
+    } else {
+        redacted
+    }
+}
+
 /// The outcome of one sync attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedAttempt {
@@ -669,7 +693,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::unique(e, "a feed source with this kind and URL"))?;
             audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.create")
-                .after(json!({"kind": kind, "url": url, "interval_secs": interval_secs})));
+                .after(json!({"kind": kind, "url": url_for_audit(url), "interval_secs": interval_secs})));
             id
         });
         self.feed_source(id).await
@@ -749,5 +773,21 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn audited_feed_urls_lose_credentials_and_query() {
+        assert_eq!(
+            super::url_for_audit("https://user:tok3n@feeds.example/osv/all.zip?key=s3cr3t#x"),
+            "https://feeds.example/osv/all.zip?redacted"
+        );
+        assert_eq!(
+            super::url_for_audit("https://feeds.example/kev.json"),
+            "https://feeds.example/kev.json"
+        );
+        assert_eq!(super::url_for_audit("https://a@b@host/p"), "https://host/p");
     }
 }
