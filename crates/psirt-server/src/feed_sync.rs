@@ -45,22 +45,9 @@ pub fn http_client() -> reqwest::Client {
 }
 
 /// The URL as logged and stored (the worker's log line, a sync's error, the import log's origin): without user
-/// information and query, where feed URLs carry credentials (`https://user:token@host/…`, `…?token=…`).
+/// information and query, where feed URLs carry credentials.
 pub fn redacted(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) => {
-            if !u.username().is_empty() || u.password().is_some() {
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
-            }
-            if u.query().is_some() {
-                u.set_query(Some("redacted"));
-            }
-            u.set_fragment(None);
-            u.to_string()
-        }
-        Err(_) => "(unparsable URL)".to_owned(),
-    }
+    psirt_store::intel::redacted_url(url)
 }
 
 /// The file name the download is saved under: the URL's last segment, so the importer
@@ -272,23 +259,5 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
             Err(e) => tracing::warn!("feed sync: listing sources: {e}"),
         }
         tokio::time::sleep(tick).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn urls_lose_credentials_and_query() {
-        assert_eq!(
-            redacted("https://user:tok3n@feeds.example/osv/all.zip?key=s3cr3t#x"),
-            "https://feeds.example/osv/all.zip?redacted"
-        );
-        assert_eq!(
-            redacted("https://feeds.example/kev.json"),
-            "https://feeds.example/kev.json"
-        );
-        assert_eq!(redacted("not a url"), "(unparsable URL)");
     }
 }

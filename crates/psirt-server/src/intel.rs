@@ -277,29 +277,32 @@ pub async fn import_feed(
 
 /// CISA KEV entries (CVE, date added) name the CVEs of open cases without CRA reporting: those cases are actively
 /// exploited (EU CRA Art. 14), and their early-warning and notification clocks start now. A case named by several
-/// entries takes the first in catalog order. One query finds the cases (not one per entry); a case whose reporting
-/// cannot start (started meanwhile, or an id that is no CVE id) is skipped, the others still start. Returns the cases
-/// started.
+/// entries takes the earliest added (then the lowest CVE id; the catalog lists newest first). One query finds the
+/// cases (not one per entry); a case whose reporting started meanwhile is skipped, one the CRA rules refuse is
+/// skipped with a warning, and a database error ends the run (the next import starts what is left). Returns the
+/// cases started.
 pub async fn kev_triggers(
     store: &Store,
     kev: &[(String, time::Date)],
 ) -> Result<Vec<i64>, ImportError> {
-    let mut listed: HashMap<&str, (usize, time::Date)> = HashMap::new();
-    for (at, (cve, added)) in kev.iter().enumerate() {
+    let mut listed: HashMap<&str, time::Date> = HashMap::new();
+    for (cve, added) in kev {
         if psirt_domain::deadline::cra::is_cve_id(cve) {
-            listed.entry(cve.as_str()).or_insert((at, *added));
+            let earliest = listed.entry(cve.as_str()).or_insert(*added);
+            *earliest = (*earliest).min(*added);
         }
     }
-    let mut first: BTreeMap<i64, (usize, String, time::Date)> = BTreeMap::new();
+    let mut first: BTreeMap<i64, (time::Date, String)> = BTreeMap::new();
     for (case, id) in store.uncovered_case_ids().await? {
-        if let Some(&(at, added)) = listed.get(id.as_str()) {
-            if first.get(&case).is_none_or(|(seen, _, _)| at < *seen) {
-                first.insert(case, (at, id, added));
+        if let Some(&added) = listed.get(id.as_str()) {
+            let entry = (added, id);
+            if first.get(&case).is_none_or(|seen| entry < *seen) {
+                first.insert(case, entry);
             }
         }
     }
     let mut started = Vec::with_capacity(first.len());
-    for (case, (_, cve, date_added)) in first {
+    for (case, (date_added, cve)) in first {
         let start = store
             .start_cra(
                 &Actor::System("kev"),
@@ -316,7 +319,10 @@ pub async fn kev_triggers(
             Ok(_) => started.push(case),
             // Started meanwhile (an analyst, another import): nothing left to do.
             Err(psirt_store::StoreError::Conflict(_)) => {}
-            Err(e) => tracing::warn!(case, cve, "KEV entry could not start CRA reporting: {e}"),
+            Err(e @ psirt_store::StoreError::Domain(_)) => {
+                tracing::warn!(case, cve, "KEV entry could not start CRA reporting: {e}")
+            }
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(started)

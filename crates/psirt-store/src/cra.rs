@@ -241,7 +241,7 @@ impl Store {
 
     /// Every id naming the cases that have no CRA reporting yet and are neither closed nor rejected: the id of each
     /// linked intel record and that record's aliases, as (case, id), in one query. What a KEV import matches its
-    /// catalog against ([`Store::cases_for_cve_without_cra`] asks the same for one CVE).
+    /// catalog against.
     pub async fn uncovered_case_ids(&self) -> Result<Vec<(i64, String)>> {
         const OPEN_WITHOUT_CRA: &str = "c.state NOT IN ('closed', 'rejected') \
              AND NOT EXISTS (SELECT 1 FROM case_cra x WHERE x.case_id = l.case_id)";
@@ -254,19 +254,6 @@ impl Store {
             )))
             .fetch_all(p)
             .await?
-        }))
-    }
-
-    /// Cases linked to an intel record naming `cve` (the record itself or through an alias)
-    /// that have no CRA reporting yet: a KEV entry for `cve` makes them actively exploited.
-    pub async fn cases_for_cve_without_cra(&self, cve: &str) -> Result<Vec<i64>> {
-        Ok(with_pool!(self, p => {
-            sqlx::query_scalar(
-                "SELECT DISTINCT l.case_id FROM case_intel_links l WHERE NOT EXISTS (SELECT 1 FROM case_cra x WHERE x.case_id = l.case_id) \
-                 AND (l.record_id = $1 OR EXISTS (SELECT 1 FROM intel_records r JOIN intel_aliases a ON a.record_pk = r.id \
-                      WHERE r.record_id = l.record_id AND a.alias = $1)) ORDER BY l.case_id",
-            )
-            .bind(cve).fetch_all(p).await?
         }))
     }
 }

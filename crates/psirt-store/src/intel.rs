@@ -285,7 +285,15 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM intel_aliases WHERE record_pk = $1").bind(pk).execute(&mut *tx).await?;
-                        // A dismissal holds for the record as it was: a changed record is raised again.
+                        // A dismissal holds for the record as it was: a changed record is raised again. Its
+                        // rows are locked in component order first, as every writer of matches takes them.
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "SELECT id FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 ORDER BY component_id{}",
+                            self.for_update()
+                        )))
+                        .bind(&r.record_id).bind(&r.content_sha256)
+                        .execute(&mut *tx)
+                        .await?;
                         sqlx::query(
                             "UPDATE matches SET status = 'new', updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
                         )
@@ -617,27 +625,20 @@ from_row!(FeedSource {
 
 const FEED_SOURCE_COLUMNS: &str = "id, kind, url, interval_secs, enabled, etag, last_modified, last_attempt_at, last_success_at, last_status, last_error, sync_lease_until";
 
-/// A feed URL as the audit trail keeps it: without user information and query, where feed URLs carry credentials
-/// (`https://user:token@host/…`, `…?token=…`). The source row keeps the URL itself, to sync with.
-fn url_for_audit(url: &str) -> String {
-    let (url, had_query) = match url.split_once(['?', '#']) {
-        Some((base, _)) => (base, true),
-        None => (url, false),
-    };
-    let redacted = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority
-                .rsplit_once('@')
-                .map_or(authority, |(_, host)| host);
-            format!("{scheme}://{host}{path}")
+/// A feed URL as logs and the audit trail keep it: without user information and query, where feed URLs carry
+/// credentials (`https://user:token@host/…`, `…?token=…`). The source row keeps the URL itself, to sync with.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            if u.query().is_some() {
+                u.set_query(Some("redacted"));
+            }
+            u.set_fragment(None);
+            u.to_string()
         }
-        None => url.to_owned(),
-    };
-    if had_query {
-        format!("{redacted}?redacted")
-    } else {
-        redacted
+        Err(_) => "(unparsable URL)".to_owned(),
     }
 }
 
@@ -668,7 +669,10 @@ impl Store {
                 "must be osv, cve5, kev or epss",
             ));
         }
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2_000 {
+        let parsed = url::Url::parse(url).ok();
+        if !parsed.is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
+            || url.len() > 2_000
+        {
             errors.push(psirt_domain::FieldError::new(
                 "url",
                 "must be an http(s) URL",
@@ -693,7 +697,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::unique(e, "a feed source with this kind and URL"))?;
             audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.create")
-                .after(json!({"kind": kind, "url": url_for_audit(url), "interval_secs": interval_secs})));
+                .after(json!({"kind": kind, "url": redacted_url(url), "interval_secs": interval_secs})));
             id
         });
         self.feed_source(id).await
@@ -779,15 +783,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn audited_feed_urls_lose_credentials_and_query() {
-        assert_eq!(
-            super::url_for_audit("https://user:tok3n@feeds.example/osv/all.zip?key=s3cr3t#x"),
-            "https://feeds.example/osv/all.zip?redacted"
-        );
-        assert_eq!(
-            super::url_for_audit("https://feeds.example/kev.json"),
-            "https://feeds.example/kev.json"
-        );
-        assert_eq!(super::url_for_audit("https://a@b@host/p"), "https://host/p");
+    fn feed_urls_lose_credentials_and_query() {
+        for (url, shown) in [
+            (
+                "https://user:tok3n@feeds.example/osv/all.zip?key=s3cr3t#x",
+                "https://feeds.example/osv/all.zip?redacted",
+            ),
+            (
+                "https://feeds.example/kev.json",
+                "https://feeds.example/kev.json",
+            ),
+            // Unencoded '/' and '#' inside the credentials (pasted tokens): the parser keeps them out too.
+            ("https://u:ab/cd@host/f", "(unparsable URL)"),
+            ("https://u:p%2Fq@host/f?x", "https://host/f?redacted"),
+            ("not a url", "(unparsable URL)"),
+        ] {
+            let got = super::redacted_url(url);
+            assert_eq!(got, shown, "{url}");
+            assert!(!got.contains("tok3n") && !got.contains("s3cr3t") && !got.contains("cd@"));
+        }
     }
 }

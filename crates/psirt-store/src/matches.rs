@@ -141,8 +141,9 @@ impl Store {
     ) -> Result<MatchesApplied> {
         let now = self.now();
         let mut applied = MatchesApplied::default();
-        // Rows in (record, component) order, the order an intel import touches a changed record's matches in (it
-        // takes records in id order): the two cannot deadlock on PostgreSQL.
+        // Rows in (record, component) order, the order every writer of matches takes them in (an intel import takes
+        // records in id order and a record's matches in component order; dismissals and upstream openings too):
+        // they cannot deadlock on PostgreSQL.
         let (added, removed) = (in_key_order(added), in_key_order(removed));
         for chunk in added.chunks(BATCH) {
             with_tx!(self, tx => {
@@ -374,10 +375,10 @@ impl Store {
         }
         let now = self.now();
         let n = with_tx!(self, tx => {
-            // Lock order: the match rows (in id order), then the audit head, as in
-            // `open_upstream_case`.
+            // Lock order: the match rows (in component order, as every writer of a record's matches takes
+            // them), then the audit head, as in `open_upstream_case`.
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active AND ($2 IS NULL OR product_version_id = $2) ORDER BY id{}",
+                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active AND ($2 IS NULL OR product_version_id = $2) ORDER BY component_id{}",
                 self.for_update()
             )))
             .bind(record_id).bind(product_version_id)
@@ -434,12 +435,13 @@ impl Store {
             })
             .transpose()?;
         let case_id = with_tx!(self, tx => {
-            // Lock order: the record's undecided match rows first (in id order), then the audit
+            // Lock order: the record's undecided match rows first (in component order, as
+            // `apply_match_changes` and an intel import take them), then the audit
             // head (taken by `insert_case!` and `audit!`), as `dismiss_matches` does: taken the
             // other way round, an opening and a dismissal of the same record deadlock on
             // PostgreSQL. (SQLite write transactions exclude each other already.)
             let undecided: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY id{}",
+                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY component_id{}",
                 self.for_update()
             )))
             .bind(record_id)
