@@ -4,6 +4,7 @@
 //! Rows are updated in place rather than deleted and re-inserted, so a component that stays
 //! keeps its id (matches and findings refer to it).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use psirt_domain::report::check_text;
@@ -136,11 +137,18 @@ pub struct VersionChange {
     pub to: String,
 }
 
-/// The purl without its `@version` (qualifiers and subpath kept). In a purl a raw `@` only
-/// separates the version (a literal one in a name is percent-encoded).
-fn versionless(key: &str) -> Option<&str> {
+/// The purl without its `@version`, qualifiers and subpath kept (`pkg:rpm/x@1?arch=x86_64` and
+/// `?arch=aarch64` are two packages). In a purl a raw `@` only separates the version (a literal one
+/// in a name is percent-encoded), and the version ends at `?` or `#`.
+fn versionless(key: &str) -> Option<Cow<'_, str>> {
     let at = key.find('@')?;
-    key.starts_with("pkg:").then(|| &key[..at])
+    if !key.starts_with("pkg:") {
+        return None;
+    }
+    Some(match key[at..].find(['?', '#']) {
+        None => Cow::Borrowed(&key[..at]),
+        Some(end) => Cow::Owned(format!("{}{}", &key[..at], &key[at + end..])),
+    })
 }
 
 /// Pairs removed and added keys of the same package when each side has exactly one.
@@ -150,7 +158,7 @@ fn version_changes(
     old: &HashMap<String, Component>,
     new: &BTreeMap<String, NewComponent>,
 ) -> Vec<VersionChange> {
-    let mut by_package: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let mut by_package: BTreeMap<Cow<'_, str>, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
     for k in removed {
         if let Some(p) = versionless(k) {
             by_package.entry(p).or_default().0.push(k);
@@ -165,7 +173,7 @@ fn version_changes(
         .into_iter()
         .filter_map(|(package, (r, a))| match (r.as_slice(), a.as_slice()) {
             ([r], [a]) => Some(VersionChange {
-                package: package.to_owned(),
+                package: package.into_owned(),
                 from: old.get(*r).map(|c| c.version.clone()).unwrap_or_default(),
                 to: new.get(*a).map(|c| c.version.clone()).unwrap_or_default(),
             }),
@@ -439,5 +447,30 @@ impl Store {
             .await?
         });
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::versionless;
+
+    #[test]
+    fn a_package_keeps_its_qualifiers_and_subpath() {
+        let cases = [
+            ("pkg:npm/lodash@4.17.21", Some("pkg:npm/lodash")),
+            (
+                "pkg:rpm/fedora/curl@7.50.3-1.fc25?arch=i386&distro=fedora-25",
+                Some("pkg:rpm/fedora/curl?arch=i386&distro=fedora-25"),
+            ),
+            (
+                "pkg:golang/google.golang.org/genproto@abcdedf#googleapis/api/annotations",
+                Some("pkg:golang/google.golang.org/genproto#googleapis/api/annotations"),
+            ),
+            ("pkg:npm/lodash", None),
+            ("cpe:2.3:a:x:y@1", None),
+        ];
+        for (key, package) in cases {
+            assert_eq!(versionless(key).as_deref(), package, "{key}");
+        }
     }
 }

@@ -47,20 +47,12 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         file,
     } = command;
     let operator = Actor::System("cli");
+    // The version to import into, or the product to create it in once the SBOM has parsed: a malformed SBOM leaves
+    // nothing behind, not even the version `--create-version` asked for.
     let target = match store.find_product_version(&product, &version).await {
-        Ok(v) => v,
+        Ok(v) => Ok(v),
         Err(StoreError::NotFound(_)) if create_version => {
-            let p = crate::inventory_cmd::find_product(store, &product).await?;
-            store
-                .create_product_version(
-                    &operator,
-                    p.id,
-                    psirt_domain::ProductVersionDraft {
-                        version: version.clone(),
-                        ..Default::default()
-                    },
-                )
-                .await?
+            Err(crate::inventory_cmd::find_product(store, &product).await?)
         }
         Err(e) => {
             return Err(e).with_context(|| {
@@ -101,6 +93,21 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     if parsed.warnings.len() > 20 {
         eprintln!("... and {} more warnings", parsed.warnings.len() - 20);
     }
+    let target = match target {
+        Ok(v) => v,
+        Err(p) => {
+            store
+                .create_product_version(
+                    &operator,
+                    p.id,
+                    psirt_domain::ProductVersionDraft {
+                        version: version.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?
+        }
+    };
     let count = parsed.import.components.len();
     let writing = bar(
         count as u64,

@@ -150,6 +150,22 @@ fn products_versions_and_sbom_import() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("unsupported"), "{err}");
+    // ... also with --create-version: the version is created only for an SBOM that parsed.
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "17",
+            "--create-version",
+            &sbom("cyclonedx/keycloak-10.0.2.bom.1.2.json"),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("unsupported"), "{err}");
     let (_, out, _) = psirt(&db, &["products", "versions", "Shop"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
