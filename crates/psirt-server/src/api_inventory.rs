@@ -248,6 +248,11 @@ async fn upload_sbom(
         return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
     }
     st.store.product_version(id).await?;
+    let _one_at_a_time = st
+        .sbom_imports
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(format!("SBOM import queue: {e}")))?;
     let parsed = tokio::task::spawn_blocking(move || crate::sbom::parse(&body))
         .await
         .map_err(|e| ApiError::Internal(format!("SBOM parser task: {e}")))??;

@@ -110,6 +110,9 @@ pub struct AppState {
     pub requests: api_metrics::RequestCounters,
     pub signatures: csaf_provider::SignatureCache,
     pub published: csaf_provider::PublishedCache,
+    /// One SBOM upload parsed and imported at a time: a parse holds the document's JSON tree (some 17 times the
+    /// body while it is validated), and several large uploads at once would multiply that.
+    pub sbom_imports: Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole application.
@@ -127,6 +130,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         requests: api_metrics::RequestCounters::default(),
         signatures: csaf_provider::SignatureCache::default(),
         published: csaf_provider::PublishedCache::default(),
+        sbom_imports: Arc::new(tokio::sync::Semaphore::new(1)),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};

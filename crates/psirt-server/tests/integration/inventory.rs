@@ -62,6 +62,50 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Uploads to several versions at once (they are parsed and imported one at a time, to bound memory): each
+/// answers 200 with its own components, stored as answered.
+pub async fn concurrent_sbom_uploads(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let (s, p) = ana
+        .post(
+            "/api/v1/products",
+            json!({"vendor": "Acme", "name": "Shop"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let files = [
+        "cyclonedx/juice-shop-14.1.1-npm-flat.bom.1.6.json",
+        "spdx/spdx-syft-bitnami_laravel-sha256-7aff7ad10ae5.spdx.json",
+        "cyclonedx/harp-darwin-amd64.sbom.json",
+    ];
+    let mut versions = Vec::new();
+    for (i, _) in files.iter().enumerate() {
+        let (s, v) = ana
+            .post(
+                &format!("/api/v1/products/{}/versions", p["id"]),
+                json!({"version": format!("{i}.0")}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        versions.push(v["id"].as_i64().unwrap());
+    }
+    let (a, b, c) = tokio::join!(
+        upload(&ana, versions[0], sbom_file(files[0])),
+        upload(&ana, versions[1], sbom_file(files[1])),
+        upload(&ana, versions[2], sbom_file(files[2])),
+    );
+    for ((s, b), &v) in [a, b, c].iter().zip(&versions) {
+        assert_eq!(*s, StatusCode::OK, "{b}");
+        let count = b["product_version"]["component_count"].as_u64().unwrap();
+        assert!(count > 0, "{b}");
+        assert_eq!(all_components(&ana, v).await.len() as u64, count);
+    }
+    app.finish().await;
+}
+
 pub async fn inventory_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let analyst = app.user("ana", Role::Analyst, false).await;
