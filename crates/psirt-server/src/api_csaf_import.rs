@@ -74,9 +74,14 @@ async fn import_csaf(
             FieldError::new(at.clone(), message.clone()),
         ])));
     }
+    let window = crate::engine::ImportWindow {
+        before,
+        after: st.store.match_generation().await?,
+        own: imported.match_writes,
+    };
     if let Err(e) = st
         .engine
-        .records_changed(&st.store, &imported.changed, &before)
+        .records_changed(&st.store, &imported.changed, window)
         .await
     {
         tracing::warn!("re-matching after a CSAF import: {e}");

@@ -262,9 +262,14 @@ async fn upload_sbom(
         .store
         .import_sbom(&staff.actor(), id, parsed.import, &mut |_| {})
         .await?;
+    let window = crate::engine::ImportWindow {
+        before,
+        after: st.store.match_generation().await?,
+        own: 1,
+    };
     let matches = st
         .engine
-        .product_version_changed(&st.store, id, &before)
+        .product_version_changed(&st.store, id, window)
         .await?;
     Ok(Json(json!({
         "product_version": version_json(&st, &done.product_version),

@@ -195,7 +195,24 @@ pub struct SharedEngine(std::sync::Arc<tokio::sync::Mutex<Slot>>);
 #[derive(Default)]
 struct Slot {
     engine: Option<Engine>,
-    generation: String,
+    /// The match generation (`Store::match_generation`) the engine holds.
+    generation: i64,
+}
+
+/// What an import saw of the match generation: before it began, after it ended, and how many of the writes that
+/// count (one per committed `import_sbom` or `upsert_intel_records` call) were its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportWindow {
+    pub before: i64,
+    pub after: i64,
+    pub own: i64,
+}
+
+impl ImportWindow {
+    /// No other writer committed between `before` and `after`: every write that counts moves the generation by one.
+    pub fn alone(&self) -> bool {
+        self.after - self.before == self.own
+    }
 }
 
 impl SharedEngine {
@@ -217,43 +234,58 @@ impl SharedEngine {
         Self::current(&mut slot, store).await.map(|_| ())
     }
 
-    /// After an SBOM import into `product_version_id`; `before` is the store's generation read
-    /// before that import. If nothing else changed since the engine was loaded, only this version
-    /// is re-matched; otherwise (a CLI import meanwhile, or not loaded yet) everything is.
+    /// After an SBOM import into `product_version_id`. If the engine held the generation the import started from
+    /// and nothing but the import moved it, only this version is re-matched; otherwise (a CLI import or another
+    /// server meanwhile, or not loaded yet) everything is reloaded, so a change made by another writer in between
+    /// is never taken for seen.
     pub async fn product_version_changed(
         &self,
         store: &Store,
         product_version_id: i64,
-        before: &str,
+        window: ImportWindow,
     ) -> Result<MatchesApplied, EngineError> {
         let mut slot = self.0.lock().await;
-        let unchanged = slot.generation == before;
-        let applied = match slot.engine.as_mut() {
-            Some(engine) if unchanged => {
-                engine
+        let own_change_only = slot.generation == window.before && window.alone();
+        match slot.engine.as_mut() {
+            Some(engine) if own_change_only => {
+                let applied = engine
                     .refresh_product_version(store, product_version_id)
-                    .await?
+                    .await?;
+                slot.generation = window.after;
+                Ok(applied)
             }
-            _ => Self::reload(&mut slot, store).await?,
-        };
-        slot.generation = store.match_generation().await?;
-        Ok(applied)
+            _ => Self::reload_at_current(&mut slot, store).await,
+        }
     }
 
-    /// After a feed import changed `records` ((source, id) pairs); `before` as above.
+    /// After a feed import changed `records` ((source, id) pairs); `window` as above.
     pub async fn records_changed(
         &self,
         store: &Store,
         records: &[(String, String)],
-        before: &str,
+        window: ImportWindow,
     ) -> Result<MatchesApplied, EngineError> {
         let mut slot = self.0.lock().await;
-        let unchanged = slot.generation == before;
-        let applied = match slot.engine.as_mut() {
-            Some(engine) if unchanged => engine.refresh_records(store, records).await?,
-            _ => Self::reload(&mut slot, store).await?,
-        };
-        slot.generation = store.match_generation().await?;
+        let own_change_only = slot.generation == window.before && window.alone();
+        match slot.engine.as_mut() {
+            Some(engine) if own_change_only => {
+                let applied = engine.refresh_records(store, records).await?;
+                slot.generation = window.after;
+                Ok(applied)
+            }
+            _ => Self::reload_at_current(&mut slot, store).await,
+        }
+    }
+
+    /// Reloads everything, holding the generation read before loading: a change committed while loading shows as
+    /// a newer generation and makes the next use reload again.
+    async fn reload_at_current(
+        slot: &mut Slot,
+        store: &Store,
+    ) -> Result<MatchesApplied, EngineError> {
+        let generation = store.match_generation().await?;
+        let applied = Self::reload(slot, store).await?;
+        slot.generation = generation;
         Ok(applied)
     }
 

@@ -205,8 +205,13 @@ pub async fn sync_source(
                             ))
                         }
                         Ok(imported) => {
+                            let window = crate::engine::ImportWindow {
+                                before,
+                                after: store.match_generation().await?,
+                                own: imported.match_writes,
+                            };
                             if let Err(e) = engine
-                                .records_changed(store, &imported.changed, &before)
+                                .records_changed(store, &imported.changed, window)
                                 .await
                             {
                                 tracing::warn!(source = source.id, "re-matching after sync: {e}");

@@ -35,6 +35,8 @@ pub struct Imported {
     pub import_id: i64,
     /// (source, record id) of every inserted or updated record.
     pub changed: Vec<(String, String)>,
+    /// Calls of `upsert_intel_records` that committed: the import's own steps of the match generation.
+    pub match_writes: i64,
 }
 
 /// The CVSS score of a vector, if psirt-cvss can read it.
@@ -337,6 +339,7 @@ async fn flush(
         return Ok(());
     }
     let outcomes = store.upsert_intel_records(records).await?;
+    out.match_writes += 1;
     for (r, o) in records.drain(..).zip(outcomes) {
         out.log.count(o);
         if matches!(o, Upserted::Inserted | Upserted::Updated) {

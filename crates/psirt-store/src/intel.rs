@@ -209,7 +209,8 @@ fn utc(t: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
 }
 
 impl Store {
-    /// Stores a batch of records in one transaction; returns what happened to each, in order.
+    /// Stores a batch of records in one transaction; returns what happened to each, in order. Counts once in
+    /// [`Store::match_generation`] when it commits.
     pub async fn upsert_intel_records(&self, batch: &[NewIntelRecord]) -> Result<Vec<Upserted>> {
         let now = self.now();
         let mut outcomes = vec![Upserted::Unchanged; batch.len()];
@@ -318,6 +319,7 @@ impl Store {
                         .await?;
                 }
             }
+            bump_match_generation!(tx);
         });
         Ok(outcomes)
     }

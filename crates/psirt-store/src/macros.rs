@@ -290,3 +290,14 @@ macro_rules! from_row {
         $default
     };
 }
+
+/// Counts one change to what matching reads (intel records, a product version's components) in the running
+/// transaction, as its last write: the row's lock is held until commit, so the generations follow the commit order
+/// (see `Store::match_generation`).
+macro_rules! bump_match_generation {
+    ($tx:ident) => {
+        sqlx::query("UPDATE match_inputs SET generation = generation + 1 WHERE id = 1")
+            .execute(&mut *$tx)
+            .await?
+    };
+}

@@ -233,17 +233,16 @@ impl Store {
         }))
     }
 
-    /// Changes whenever intel or an SBOM changed: tells a long-running engine to reload.
-    pub async fn match_generation(&self) -> Result<String> {
-        let (records, updated, sboms): (i64, Option<OffsetDateTime>, Option<OffsetDateTime>) = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM intel_records), (SELECT MAX(updated_at) FROM intel_records), \
-                 (SELECT MAX(sbom_imported_at) FROM product_versions)",
-            )
-            .fetch_one(p)
-            .await?
-        });
-        Ok(format!("{records}/{updated:?}/{sboms:?}"))
+    /// The generation of what matching reads: one more for every committed transaction that changed intel records
+    /// or a product version's components (`upsert_intel_records`, `import_sbom`, each counting once per call).
+    /// Between a read before an import and one after it, the number moved by exactly the import's own calls only
+    /// if no other writer committed in between.
+    pub async fn match_generation(&self) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar("SELECT generation FROM match_inputs WHERE id = 1")
+                .fetch_one(p)
+                .await?
+        }))
     }
 
     /// One product version's components with a purl: (component id, purl).

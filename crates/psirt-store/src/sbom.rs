@@ -247,7 +247,8 @@ fn same(old: &Component, new: &NewComponent) -> bool {
 
 impl Store {
     /// Replaces the component set of a product version with `sbom`'s, in one transaction,
-    /// calling `progress` with the number of components written so far.
+    /// calling `progress` with the number of components written so far. Counts once in
+    /// [`Store::match_generation`] when it commits.
     pub async fn import_sbom(
         &self,
         actor: &Actor,
@@ -387,6 +388,7 @@ impl Store {
                     "added": diff.added, "removed": diff.removed, "changed": diff.changed,
                     "version_changes": diff.version_changes,
                 })));
+            bump_match_generation!(tx);
         });
         progress(new.len());
         Ok(SbomImported {

@@ -238,6 +238,83 @@ pub async fn intel_api_and_queue(backend: Backend) {
     app.finish().await;
 }
 
+/// An engine refreshes only its own import's changes when nothing else moved the match generation in between; a
+/// change another writer (a CLI import, another server) committed during that import makes it reload, so the
+/// other change is matched too instead of being taken for seen.
+pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let (_, p) = ana
+        .post(
+            "/api/v1/products",
+            json!({"vendor": "Acme", "name": "Portal"}),
+        )
+        .await;
+    let (_, pv) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "5.0"}),
+        )
+        .await;
+    let pv = pv["id"].as_i64().unwrap();
+    let resp = ana
+        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
+        .header("content-type", "application/json")
+        .body(sbom())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    // A second engine over the same database, as another server's.
+    let engine = psirt_server::engine::SharedEngine::default();
+    engine.ensure(&app.store).await.unwrap();
+    let queued = |store: psirt_store::Store| async move {
+        let queue = store.upstream_queue().await.unwrap();
+        let mut ids: Vec<String> = queue.iter().map(|q| q.record_id.clone()).collect();
+        ids.sort();
+        ids
+    };
+
+    // Alone: this import's own write, refreshed incrementally.
+    let before = app.store.match_generation().await.unwrap();
+    let own = import(&app, &["PYSEC-2014-8"]).await;
+    let window = psirt_server::engine::ImportWindow {
+        before,
+        after: app.store.match_generation().await.unwrap(),
+        own: own.match_writes,
+    };
+    assert!(window.alone(), "{window:?}");
+    engine
+        .records_changed(&app.store, &own.changed, window)
+        .await
+        .unwrap();
+    assert!(
+        queued(app.store.clone()).await.is_empty(),
+        "PYSEC-2014-8 does not hit jinja2 2.10"
+    );
+
+    // Another writer commits during the next import (PYSEC-2019-217 hits jinja2 2.10): not alone, so reloaded.
+    let before = app.store.match_generation().await.unwrap();
+    let own = import(&app, &["PYSEC-2015-8"]).await;
+    let other = import(&app, &["PYSEC-2019-217"]).await;
+    assert_eq!(other.match_writes, 1);
+    let window = psirt_server::engine::ImportWindow {
+        before,
+        after: app.store.match_generation().await.unwrap(),
+        own: own.match_writes,
+    };
+    assert!(!window.alone(), "{window:?}");
+    engine
+        .records_changed(&app.store, &own.changed, window)
+        .await
+        .unwrap();
+    assert_eq!(queued(app.store.clone()).await, ["PYSEC-2019-217"]);
+    app.finish().await;
+}
+
 pub async fn intel_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("ana", Role::Analyst, false).await;

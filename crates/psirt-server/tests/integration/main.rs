@@ -52,6 +52,7 @@ both_backends!(
     clocks::clocks_pages,
     inventory::inventory_pages,
     intel::intel_api_and_queue,
+    intel::engine_reloads_for_changes_it_did_not_make,
     intel::intel_pages,
     intel::feed_sync_over_http,
     outbox::webhook_receiver_down_then_up,

@@ -23,6 +23,7 @@ both_backends!(
     upstream_open_races_dismiss,
     kev_upstream_case_starts_cra_with_the_case,
     uncovered_cases_are_named_by_record_and_aliases,
+    match_generation_counts_each_committed_import,
 );
 
 /// Two imports of the same new records at once, in opposite orders (two feeds or two servers): both succeed, each
@@ -898,4 +899,42 @@ async fn uncovered_cases_are_named_by_record_and_aliases(store: Store) {
         .await
         .unwrap();
     assert!(store.uncovered_case_ids().await.unwrap().is_empty());
+}
+
+/// The match generation moves by one for every committed `upsert_intel_records` or `import_sbom` call (changed or
+/// not), and not for one that failed: what a server's engine counts its own imports by.
+async fn match_generation_counts_each_committed_import(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let g0 = store.match_generation().await.unwrap();
+    let batch = [record("osv", "GHSA-gen", &[], t, "v1")];
+    store.upsert_intel_records(&batch).await.unwrap();
+    assert_eq!(store.match_generation().await.unwrap(), g0 + 1);
+    store.upsert_intel_records(&batch).await.unwrap();
+    assert_eq!(
+        store.match_generation().await.unwrap(),
+        g0 + 2,
+        "unchanged, still counted"
+    );
+    let (pv, _) = inventory(&store).await;
+    assert_eq!(store.match_generation().await.unwrap(), g0 + 3);
+    let refused = store
+        .import_sbom(
+            &admin(),
+            pv + 1000,
+            SbomImport {
+                format: "cyclonedx".into(),
+                spec_version: "1.6".into(),
+                sha256: "00".into(),
+                components: vec![],
+                dependencies: vec![],
+            },
+            &mut |_| {},
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        store.match_generation().await.unwrap(),
+        g0 + 3,
+        "nothing committed"
+    );
 }
