@@ -24,7 +24,7 @@ pub const SYNC_LEASE: time::Duration = time::Duration::hours(1);
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SyncOutcome {
     /// `imported`, `not_modified` or `failed`; `running` when another sync (of this server or another one) holds
-    /// the feed and this one did nothing.
+    /// the feed and this one did nothing; for the worker `skipped`: held, or synced since it was found due.
     pub status: &'static str,
     pub records: u64,
     pub changed: usize,
@@ -131,7 +131,8 @@ pub async fn sync_source(
     let seen = when_due.then_some(source.last_attempt_at);
     let Some(source) = store.claim_feed_sync(source.id, SYNC_LEASE, seen).await? else {
         return Ok(SyncOutcome {
-            status: "running",
+            // The worker's claim also fails for a feed synced since it was found due.
+            status: if when_due { "skipped" } else { "running" },
             records: 0,
             changed: 0,
             errors: 0,
