@@ -7,6 +7,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use psirt_formats::intel::FeedKind;
+use psirt_store::intel::redacted_url;
 use psirt_store::{Actor, FeedAttempt, FeedSource, Store};
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use reqwest::StatusCode;
@@ -44,12 +45,6 @@ pub fn http_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// The URL as logged and stored (the worker's log line, a sync's error, the import log's origin): without user
-/// information and query, where feed URLs carry credentials.
-pub fn redacted(url: &str) -> String {
-    psirt_store::intel::redacted_url(url)
-}
-
 /// The file name the download is saved under: the URL's last segment, so the importer
 /// recognises the container (`.json`, `.zip`, `.jsonl.gz`, `.csv.gz`).
 fn file_name(url: &str) -> String {
@@ -78,7 +73,7 @@ async fn download(
     if let Some(lm) = &source.last_modified {
         req = req.header(IF_MODIFIED_SINCE, lm);
     }
-    // reqwest's errors name the URL, query included: left out (see `redacted`).
+    // reqwest's errors name the URL, query included: left out (see `redacted_url`).
     let mut resp = req.send().await.map_err(|e| e.without_url().to_string())?;
     if resp.status() == StatusCode::NOT_MODIFIED {
         return Ok(None);
@@ -182,7 +177,7 @@ pub async fn sync_source(
                         &actor,
                         kind,
                         path,
-                        redacted(&source.url),
+                        redacted_url(&source.url),
                         Box::new(|_| {}),
                     )
                     .await
@@ -256,7 +251,7 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
                 for source in due {
                     match sync_source(&store, &engine, &client, &source, true).await {
                         Ok(o) => {
-                            tracing::info!(source = source.id, url = %redacted(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
+                            tracing::info!(source = source.id, url = %redacted_url(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
                         }
                         Err(e) => tracing::warn!(source = source.id, "feed sync: {e}"),
                     }

@@ -224,6 +224,15 @@ impl Store {
         // Locked only to be changed: an unchanged record (most of a re-import) is only read, as a lock is a write on
         // PostgreSQL.
         let read_locked = format!("{READ}{}", self.for_update());
+        // A changed record's dismissed matches are reset below; on PostgreSQL their rows are locked first, in
+        // component order, as every writer of matches takes them (SQLite write transactions exclude each other).
+        let lock_dismissed = (!self.for_update().is_empty()).then(|| {
+            format!(
+                "SELECT id FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 \
+                 ORDER BY component_id{}",
+                self.for_update()
+            )
+        });
         macro_rules! stored {
             ($tx:ident, $sql:expr, $r:expr) => {
                 sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
@@ -286,15 +295,13 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM intel_aliases WHERE record_pk = $1").bind(pk).execute(&mut *tx).await?;
-                        // A dismissal holds for the record as it was: a changed record is raised again. Its
-                        // rows are locked in component order first, as every writer of matches takes them.
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "SELECT id FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 ORDER BY component_id{}",
-                            self.for_update()
-                        )))
-                        .bind(&r.record_id).bind(&r.content_sha256)
-                        .execute(&mut *tx)
-                        .await?;
+                        // A dismissal holds for the record as it was: a changed record is raised again.
+                        if let Some(lock) = &lock_dismissed {
+                            sqlx::query(sqlx::AssertSqlSafe(lock.as_str()))
+                                .bind(&r.record_id).bind(&r.content_sha256)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         sqlx::query(
                             "UPDATE matches SET status = 'new', updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
                         )

@@ -65,6 +65,34 @@ fn sbom() -> Vec<u8> {
     .into_bytes()
 }
 
+/// Product "Portal" 5.0 with [`sbom`] uploaded (jinja2 2.10, requests 2.31.0); returns the version's id.
+async fn portal_with_sbom(ana: &Client) -> i64 {
+    let (s, p) = ana
+        .post(
+            "/api/v1/products",
+            json!({"vendor": "Acme", "name": "Portal"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, pv) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "5.0"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{pv}");
+    let pv = pv["id"].as_i64().unwrap();
+    let resp = ana
+        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
+        .header("content-type", "application/json")
+        .body(sbom())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    pv
+}
+
 fn ids(items: &Value, key: &str) -> Vec<String> {
     let mut v: Vec<String> = items
         .as_array()
@@ -93,28 +121,7 @@ pub async fn intel_api_and_queue(backend: Backend) {
         (2, 0, 0)
     );
 
-    let (s, p) = ana
-        .post(
-            "/api/v1/products",
-            json!({"vendor": "Acme", "name": "Portal"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    let (_, pv) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "5.0"}),
-        )
-        .await;
-    let pv = pv["id"].as_i64().unwrap();
-    let resp = ana
-        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
-        .header("content-type", "application/json")
-        .body(sbom())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let pv = portal_with_sbom(&ana).await;
 
     let (s, f) = vic
         .get(&format!("/api/v1/product-versions/{pv}/findings"))
@@ -246,27 +253,7 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
     let ana = app
         .bearer(&app.user("ana", Role::Analyst, false).await)
         .await;
-    let (_, p) = ana
-        .post(
-            "/api/v1/products",
-            json!({"vendor": "Acme", "name": "Portal"}),
-        )
-        .await;
-    let (_, pv) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "5.0"}),
-        )
-        .await;
-    let pv = pv["id"].as_i64().unwrap();
-    let resp = ana
-        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
-        .header("content-type", "application/json")
-        .body(sbom())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    portal_with_sbom(&ana).await;
 
     // A second engine over the same database, as another server's.
     let engine = psirt_server::engine::SharedEngine::default();
