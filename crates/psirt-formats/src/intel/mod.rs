@@ -235,7 +235,7 @@ impl RawRecord {
     /// `text` as received, and `value` parsed from it: the canonical form is made now.
     pub(crate) fn received_with_value(text: &str, value: &serde_json::Value) -> RawRecord {
         let text = trim_json_ws(text);
-        let canonical = value.to_string();
+        let canonical = compact(value);
         RawRecord {
             text: text.into(),
             canonical: if canonical == text {
@@ -249,7 +249,7 @@ impl RawRecord {
     /// The canonical text of `value`.
     pub(crate) fn from_value(value: &serde_json::Value) -> RawRecord {
         RawRecord {
-            text: value.to_string().into(),
+            text: compact(value).into(),
             canonical: Canonical::Same,
         }
     }
@@ -271,7 +271,7 @@ impl RawRecord {
         match &self.canonical {
             Canonical::Same => Ok(Cow::Borrowed(&self.text)),
             Canonical::Known(c) => Ok(Cow::Borrowed(c)),
-            Canonical::Unknown => Ok(Cow::Owned(self.to_value()?.to_string())),
+            Canonical::Unknown => Ok(Cow::Owned(compact(&self.to_value()?))),
         }
     }
 }
@@ -292,6 +292,13 @@ impl Serialize for RawRecord {
             serde_json::from_str(&self.text).map_err(serde::ser::Error::custom)?;
         raw.serialize(s)
     }
+}
+
+/// `value.to_string()` (the same text) written straight into a byte buffer, not through `fmt::Write`: twice as fast,
+/// and a validated OSV parse spent a seventh of its time there.
+fn compact(value: &serde_json::Value) -> String {
+    // Serialising a `Value` cannot fail (its keys are strings); the fallback is only there to avoid a panic path.
+    serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
 }
 
 /// Trims JSON white space (space, tab, CR, LF) at both ends; unlike `str::trim`, no other Unicode white space.
