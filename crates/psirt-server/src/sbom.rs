@@ -73,12 +73,17 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
 /// Every rejection is the document's fault (422) except a schema that does not compile (ours).
 pub fn rejection(e: SbomError) -> ApiError {
     let field = match &e {
-        SbomError::Schema { pointer, .. } if !pointer.is_empty() => pointer.clone(),
+        SbomError::Schema { pointer, .. } | SbomError::Refused { pointer, .. }
+            if !pointer.is_empty() =>
+        {
+            pointer.clone()
+        }
         SbomError::SchemaSetup { .. } => return ApiError::Internal(e.to_string()),
         _ => "body".to_owned(),
     };
     let message = match e {
         SbomError::Schema { message, .. } => message,
+        SbomError::Refused { message, .. } => format!("the component cannot be stored: {message}"),
         other => other.to_string(),
     };
     ApiError::Domain(DomainError::Invalid(vec![FieldError::new(field, message)]))

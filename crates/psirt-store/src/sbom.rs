@@ -210,6 +210,9 @@ fn dedup(components: Vec<NewComponent>) -> BTreeMap<String, NewComponent> {
     by_key
 }
 
+/// The longest component key stored, in bytes.
+const MAX_KEY_BYTES: usize = 1_000;
+
 /// Refuses the whole SBOM when a component cannot be stored as given; reports at most the
 /// first 20 problems.
 fn check(components: &[NewComponent]) -> Result<()> {
@@ -222,7 +225,16 @@ fn check(components: &[NewComponent]) -> Result<()> {
         if c.key.trim().is_empty() {
             errors.push(FieldError::new(field("key"), "is required"));
         }
-        check_text(&mut errors, &field("key"), &c.key, 2_000, false);
+        // Bytes, not characters: the key is indexed, alone and two to an edge, and PostgreSQL's b-tree entries end
+        // near 2,700 bytes (psirt-formats refuses such SBOMs first, with the component's JSON Pointer).
+        if c.key.len() > MAX_KEY_BYTES {
+            let n = c.key.len();
+            errors.push(FieldError::new(
+                field("key"),
+                format!("is {n} bytes long; the limit is {MAX_KEY_BYTES}"),
+            ));
+        }
+        check_text(&mut errors, &field("key"), &c.key, MAX_KEY_BYTES, false);
         check_text(&mut errors, &field("name"), &c.name, 1_000, false);
         check_text(&mut errors, &field("version"), &c.version, 500, false);
         for text in c.purl.iter().chain(c.cpe.iter()).chain(c.licenses.iter()) {

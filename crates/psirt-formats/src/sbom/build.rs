@@ -12,6 +12,7 @@ use super::{
     Component, ComponentHash, DependencyEdge, EdgeKind, Header, ImportStats, Progress, Sbom,
     SbomWarning, Stage, MAX_WARNINGS,
 };
+use crate::SbomError;
 
 /// foldhash, seeded per process and per map. Not a defence against a determined HashDoS attacker (foldhash does not
 /// claim that); acceptable here: uploads are authenticated and size-capped, hashes and map order are never shown,
@@ -39,6 +40,20 @@ impl Hasher for PreHashed {
 
 /// How often conversion reports progress.
 const PROGRESS_EVERY: usize = 4096;
+
+/// What psirt stores of a component (psirt-store's `sbom::check` holds the same limits, for other callers): a
+/// component beyond them refuses the whole SBOM, at the component's JSON Pointer. The key is indexed, alone and in
+/// dependency edges (two keys in one entry), and PostgreSQL's b-tree entries end near 2,700 bytes.
+const MAX_KEY_BYTES: usize = 1_000;
+/// In characters; the name counts as `group/name`, as stored.
+const MAX_NAME_CHARS: usize = 1_000;
+const MAX_VERSION_CHARS: usize = 500;
+/// CPE and each license.
+const MAX_TEXT_CHARS: usize = 4_000;
+
+/// The suffix an `at` closure of [`Builder::add`] maps to the pointer of the component's purl; `""` gives the
+/// component's own pointer.
+pub(crate) const PURL: &str = "/purl";
 
 /// A resolved document reference: the subject or a component (index into `components`).
 pub(crate) use super::SbomNode as Node;
@@ -75,6 +90,8 @@ pub(crate) struct Builder<'d, 'p> {
     /// Per component: whether a later entry was merged into it.
     merged: Vec<bool>,
     warnings: Vec<SbomWarning>,
+    /// The first component beyond what is stored: (pointer, why). `finish` refuses the SBOM with it.
+    refused: Option<(String, String)>,
     stats: ImportStats,
     bytes: u64,
     progress: &'p mut dyn FnMut(Progress),
@@ -101,6 +118,7 @@ impl<'d, 'p> Builder<'d, 'p> {
             edges: Vec::new(),
             merged: Vec::with_capacity(guess),
             warnings: Vec::new(),
+            refused: None,
             stats: ImportStats::default(),
             bytes,
             progress,
@@ -143,15 +161,25 @@ impl<'d, 'p> Builder<'d, 'p> {
         c.key = synthetic_key(c);
     }
 
-    /// Adds the SBOM's subject.
+    /// Notes the first component that cannot be stored as given.
+    fn check(&mut self, c: &Component, at: impl Fn(&str) -> String) {
+        if self.refused.is_none() {
+            if let Some(why) = refusal(c) {
+                self.refused = Some((at(""), why));
+            }
+        }
+    }
+
+    /// Adds the SBOM's subject; `at` as for [`Builder::add`].
     pub(crate) fn set_subject(
         &mut self,
         mut c: Component,
         purl: Option<&str>,
         reference: Option<Cow<'d, str>>,
-        pointer: impl FnOnce() -> String,
+        at: impl Fn(&str) -> String,
     ) -> Node {
-        self.identify(&mut c, purl, pointer);
+        self.identify(&mut c, purl, || at(PURL));
+        self.check(&c, at);
         if let Some(r) = reference {
             c.bom_ref = Some(r.to_string());
             self.by_ref.insert(r, Node::Subject);
@@ -161,13 +189,14 @@ impl<'d, 'p> Builder<'d, 'p> {
     }
 
     /// Adds a component with its raw purl and document reference, merging it into an earlier one with the same
-    /// key.
+    /// key. `at(suffix)` is the JSON Pointer of the component with `suffix` appended; `at(PURL)` that of its purl
+    /// (built only for a warning or a refusal).
     pub(crate) fn add(
         &mut self,
         mut c: Component,
         purl: Option<&str>,
         reference: Option<Cow<'d, str>>,
-        pointer: impl FnOnce() -> String,
+        at: impl Fn(&str) -> String,
     ) -> Node {
         self.stats.components_in_document += 1;
         let n = self.stats.components_in_document;
@@ -178,7 +207,8 @@ impl<'d, 'p> Builder<'d, 'p> {
                 components: n,
             });
         }
-        self.identify(&mut c, purl, pointer);
+        self.identify(&mut c, purl, || at(PURL));
+        self.check(&c, at);
         c.bom_ref = reference.as_deref().map(str::to_string);
         let hash = self.key_hash(&c.key);
         let found = match self.by_key.get(&hash) {
@@ -272,7 +302,11 @@ impl<'d, 'p> Builder<'d, 'p> {
         self.stats.relationships_ignored += 1;
     }
 
-    pub(crate) fn finish(mut self, header: Header) -> Sbom {
+    /// The SBOM, or the refusal of the first component beyond what is stored.
+    pub(crate) fn finish(mut self, header: Header) -> Result<Sbom, SbomError> {
+        if let Some((pointer, message)) = self.refused.take() {
+            return Err(SbomError::Refused { pointer, message });
+        }
         self.edges.sort_unstable();
         self.edges.dedup();
         self.stats.without_purl = self
@@ -295,7 +329,7 @@ impl<'d, 'p> Builder<'d, 'p> {
             bytes_read: self.bytes,
             components: self.stats.components_in_document,
         });
-        Sbom {
+        Ok(Sbom {
             format: header.format,
             spec_version: header.spec_version.to_string(),
             name: header.name,
@@ -306,8 +340,58 @@ impl<'d, 'p> Builder<'d, 'p> {
             dependencies,
             warnings: self.warnings,
             stats: self.stats,
-        }
+        })
     }
+}
+
+/// Why `c` cannot be stored as given, if it cannot.
+fn refusal(c: &Component) -> Option<String> {
+    if c.key.len() > MAX_KEY_BYTES {
+        return Some(format!(
+            "its key (the package URL, else `nopurl:` with group, name and version) is {} bytes long; psirt keeps \
+             at most {MAX_KEY_BYTES}",
+            c.key.len()
+        ));
+    }
+    let group = c.group.as_deref().filter(|g| !g.is_empty());
+    let name_chars = group.map_or(0, |g| g.chars().count() + 1) + c.name.chars().count();
+    if name_chars > MAX_NAME_CHARS {
+        return Some(format!(
+            "its name (with the group) is {name_chars} characters long; the limit is {MAX_NAME_CHARS}"
+        ));
+    }
+    let version_chars = c.version.as_deref().map_or(0, |v| v.chars().count());
+    if version_chars > MAX_VERSION_CHARS {
+        return Some(format!(
+            "its version is {version_chars} characters long; the limit is {MAX_VERSION_CHARS}"
+        ));
+    }
+    let texts = || c.cpe.iter().chain(&c.licenses);
+    if let Some(t) = texts().find(|t| t.chars().count() > MAX_TEXT_CHARS) {
+        return Some(format!(
+            "its CPE or a license is {} characters long; the limit is {MAX_TEXT_CHARS}",
+            t.chars().count()
+        ));
+    }
+    let control = |s: &str| {
+        s.chars()
+            .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
+    };
+    let fields = [
+        Some(c.key.as_str()),
+        group,
+        Some(c.name.as_str()),
+        c.version.as_deref(),
+    ];
+    if fields
+        .into_iter()
+        .flatten()
+        .chain(texts().map(String::as_str))
+        .any(control)
+    {
+        return Some("its key, name, version, CPE or a license contains control characters".into());
+    }
+    None
 }
 
 /// `nopurl:[group/]name[@version]`: stable across regenerations of the SBOM, unlike bom-refs.
@@ -416,7 +500,7 @@ mod tests {
     use crate::sbom::SbomFormat;
 
     fn add_named(b: &mut Builder<'_, '_>, name: &str, purl: Option<&str>) -> Node {
-        b.add(component(name.into()), purl, None, String::new)
+        b.add(component(name.into()), purl, None, str::to_owned)
     }
 
     #[test]
@@ -430,13 +514,15 @@ mod tests {
         assert_eq!(add_named(&mut b, "a again", Some("pkg:npm/a@1")), a);
         assert_eq!(add_named(&mut b, "b again", Some("pkg:npm/b@1")), c);
         assert_eq!(add_named(&mut b, "c", None), d);
-        let sbom = b.finish(Header {
-            format: SbomFormat::CycloneDx,
-            spec_version: "1.6",
-            name: None,
-            document_id: None,
-            timestamp: None,
-        });
+        let sbom = b
+            .finish(Header {
+                format: SbomFormat::CycloneDx,
+                spec_version: "1.6",
+                name: None,
+                document_id: None,
+                timestamp: None,
+            })
+            .unwrap();
         let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
         assert_eq!(sbom.stats.duplicates_merged, 3);

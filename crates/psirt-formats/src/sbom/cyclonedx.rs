@@ -50,8 +50,8 @@ impl<'d> Visitor<'d> for BomSeed<'_, 'd, '_> {
                         header.name = Some(subject.name.clone());
                         let children = std::mem::take(&mut subject.components);
                         let (c, purl, reference) = map_component(subject);
-                        let node = b.set_subject(c, purl.as_deref(), reference, || {
-                            "/metadata/component/purl".into()
+                        let node = b.set_subject(c, purl.as_deref(), reference, |leaf| {
+                            format!("/metadata/component{leaf}")
                         });
                         walk(b, children, Some(node), "/metadata/component", &mut path);
                     }
@@ -203,8 +203,8 @@ fn add_tree<'d>(
     path.push(i);
     let children = std::mem::take(&mut raw.components);
     let (c, purl, reference) = map_component(raw);
-    let node = b.add(c, purl.as_deref(), reference, || {
-        pointer(base, path, "/purl")
+    let node = b.add(c, purl.as_deref(), reference, |leaf| {
+        pointer(base, path, leaf)
     });
     if let Some(p) = parent {
         b.edge(p, node, EdgeKind::Contains);

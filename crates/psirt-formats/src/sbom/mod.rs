@@ -297,7 +297,7 @@ pub fn parse_sbom_bytes(
     let header = convert(kind, &mut de, &mut b)
         .and_then(|h| de.end().map(|()| h))
         .map_err(|e| SbomError::from_json(&e))?;
-    Ok(b.finish(header))
+    b.finish(header)
 }
 
 /// JSON is UTF-8 (RFC 8259 §8.1). Checked once for the whole document, so the parser need not check every string
@@ -350,7 +350,7 @@ fn validate_and_convert(
     let mut b = build::Builder::new(total, progress);
     // Consuming the Value moves its strings into the model instead of copying them.
     let header = convert(kind, value, &mut b).map_err(|e| SbomError::from_json(&e))?;
-    Ok(b.finish(header))
+    b.finish(header)
 }
 
 /// Streams the document into the builder with the format's top-level visitor.

@@ -192,9 +192,12 @@ struct Relationship<'d> {
 
 fn add_package<'d>(b: &mut Builder<'d, '_>, i: usize, p: Package<'d>) {
     let (c, purl, purl_at, reference) = map_package(p);
-    b.add(c, purl.as_deref(), Some(reference), move || match purl_at {
-        Some(j) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
-        None => format!("/packages/{i}"),
+    b.add(c, purl.as_deref(), Some(reference), move |leaf| {
+        match (leaf, purl_at) {
+            (build::PURL, Some(j)) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
+            (build::PURL, None) => format!("/packages/{i}"),
+            _ => format!("/packages/{i}{leaf}"),
+        }
     });
 }
 

@@ -277,3 +277,71 @@ fn invalid_utf8_is_rejected_with_its_position() {
         }
     }
 }
+
+/// Expects the component at `pointer` to be refused (on the validating and the parse-only path) and returns why.
+fn refused_at(doc: &Value, pointer: &str) -> String {
+    let bytes = serde_json::to_vec(doc).unwrap();
+    let mut why = String::new();
+    for validate in [true, false] {
+        match parse_sbom_bytes(&bytes, &ParseOptions { validate }, &mut |_| {}) {
+            Err(SbomError::Refused {
+                pointer: p,
+                message,
+            }) => {
+                assert_eq!(p, pointer, "validate: {validate}");
+                why = message;
+            }
+            other => panic!("expected a refusal (validate: {validate}), got {other:?}"),
+        }
+    }
+    why
+}
+
+/// Schema-valid values psirt cannot store (an index holds a key of at most 1,000 bytes; PostgreSQL refuses longer
+/// index entries) refuse the whole SBOM at the component's pointer, before the store is asked.
+#[test]
+fn components_beyond_what_is_stored_refuse_the_sbom_at_their_pointer() {
+    let long = |n: usize| "a".repeat(n);
+    // The key limit counts bytes: a name of 600 `é` (within the 1,000 characters of a name) makes a `nopurl:` key
+    // of over 1,200 bytes.
+    let mut doc = juice_shop();
+    doc["components"][4].as_object_mut().unwrap().remove("purl");
+    doc["components"][4]["name"] = json!("é".repeat(600));
+    let why = refused_at(&doc, "/components/4");
+    assert!(why.contains("key") && why.contains("bytes long"), "{why}");
+    // A purl just within the limit is kept.
+    let mut doc = juice_shop();
+    let fits = format!("pkg:npm/{}@1.0.0", long(1_000 - "pkg:npm/@1.0.0".len()));
+    doc["components"][4]["purl"] = json!(fits);
+    let sbom = parse_json(&doc).unwrap();
+    assert!(sbom.components.iter().any(|c| c.key == fits));
+
+    let mut doc = juice_shop();
+    doc["components"][2]["version"] = json!(long(501));
+    assert!(refused_at(&doc, "/components/2").contains("version"));
+    let mut doc = juice_shop();
+    doc["components"][2]["name"] = json!("bad\u{1}name");
+    assert!(refused_at(&doc, "/components/2").contains("control characters"));
+
+    // Nested components and the subject have their own pointers.
+    let mut doc: Value = serde_json::from_slice(&read(
+        "sboms/cyclonedx/juice-shop-14.1.1-npm-bare.bom.1.5.json",
+    ))
+    .unwrap();
+    let parent = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c.get("components").is_some())
+        .unwrap();
+    doc["components"][parent]["components"][0]["name"] = json!(long(1_001));
+    refused_at(&doc, &format!("/components/{parent}/components/0"));
+    let mut doc = redis_commander();
+    doc["metadata"]["component"]["version"] = json!(long(600));
+    refused_at(&doc, "/metadata/component");
+
+    // SPDX: the package.
+    let mut doc = laravel_spdx();
+    doc["packages"][3]["versionInfo"] = json!(long(501));
+    assert!(refused_at(&doc, "/packages/3").contains("version"));
+}

@@ -274,6 +274,12 @@ pub async fn inventory_api(backend: Backend) {
             .starts_with("/components/3"),
         "{err}"
     );
+    // So is a schema-valid component beyond what is stored (a 1,001-character name), at the component's pointer.
+    let mut too_long: Value = serde_json::from_slice(&laravel).unwrap();
+    too_long["components"][2]["name"] = json!("n".repeat(1_001));
+    let (s, err) = upload(&ana, vid, serde_json::to_vec(&too_long).unwrap()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["errors"][0]["field"], "/components/2", "{err}");
     let (s, err) = upload(&ana, vid, b"{\"bomFormat\": ".to_vec()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     let (s, err) = upload(&ana, vid, b"{\"hello\": 1}".to_vec()).await;

@@ -395,6 +395,35 @@ async fn sbom_import_is_atomic(store: Store) {
         .import_sbom(&ana, v.id, sbom(vec![empty_key], &[]), &mut |_| {})
         .await;
     assert!(matches!(res, Err(StoreError::Domain(_))), "{res:?}");
+    // Keys are limited in bytes (600 characters, 1,207 bytes: refused before PostgreSQL's index would fail)...
+    let long = format!("pkg:npm/{}@1", "é".repeat(600));
+    let res = store
+        .import_sbom(
+            &ana,
+            v.id,
+            sbom(vec![component(&long, "1")], &[]),
+            &mut |_| {},
+        )
+        .await;
+    assert!(matches!(res, Err(StoreError::Domain(_))), "{res:?}");
+    // ... so that two keys of the longest kept, and the edge between them, fit every index.
+    let key = |c: char| {
+        format!(
+            "pkg:npm/{}@1",
+            c.to_string().repeat(1_000 - "pkg:npm/@1".len())
+        )
+    };
+    let (a, b) = (key('a'), key('b'));
+    assert_eq!(a.len(), 1_000);
+    store
+        .import_sbom(
+            &ana,
+            v.id,
+            sbom(vec![component(&a, "1"), component(&b, "1")], &[(&a, &b)]),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
     let missing = store
         .import_sbom(&ana, 9999, sbom(vec![], &[]), &mut |_| {})
         .await;
