@@ -235,7 +235,7 @@ async fn version_timeline(
 /// (422, with the JSON path of the first error) and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/product-versions/{id}/sbom", tag = "inventory", params(("id" = i64, Path)),
     request_body(content = String, content_type = "application/json", description = "the SBOM document"),
-    responses((status = 200, description = "{product_version, diff: {added, removed, changed, unchanged}, warnings}"),
+    responses((status = 200, description = "{product_version, diff: {added, removed, changed, unchanged}, warnings, matches, matching_error}: the import is stored; `matches` is null and `matching_error` says why when re-matching failed (the next use of the engine catches up)"),
         (status = 422, description = "not a valid SBOM: `errors[0].field` is the JSON path (problem+json)"),
         (status = "4XX", description = "problem+json error")))]
 async fn upload_sbom(
@@ -262,20 +262,35 @@ async fn upload_sbom(
         .store
         .import_sbom(&staff.actor(), id, parsed.import, &mut |_| {})
         .await?;
-    let window = crate::engine::ImportWindow {
-        before,
-        after: st.store.match_generation().await?,
-        own: 1,
+    // Stored: from here on a failure to re-match is reported in the answer, not as an error (which would tell the
+    // client that nothing was imported). The engine, left behind the stored generation, reloads at its next use.
+    let rematched: Result<_, crate::engine::EngineError> = async {
+        let window = crate::engine::ImportWindow {
+            before,
+            after: st.store.match_generation().await?,
+            own: 1,
+        };
+        st.engine
+            .product_version_changed(&st.store, id, window)
+            .await
+    }
+    .await;
+    let (matches, matching_error) = match rematched {
+        Ok(applied) => (json!(applied), Value::Null),
+        Err(e) => {
+            tracing::warn!(
+                product_version = id,
+                "re-matching after an SBOM import: {e}"
+            );
+            (Value::Null, json!(e.to_string()))
+        }
     };
-    let matches = st
-        .engine
-        .product_version_changed(&st.store, id, window)
-        .await?;
     Ok(Json(json!({
         "product_version": version_json(&st, &done.product_version),
         "diff": done.diff,
         "warnings": warnings,
         "matches": matches,
+        "matching_error": matching_error,
     })))
 }
 

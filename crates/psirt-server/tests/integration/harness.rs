@@ -19,6 +19,17 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Runs raw SQL (statements separated by `;`) on the app's database: a test's way to make the database refuse
+    /// something.
+    pub async fn exec(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match self.store.pool() {
+            psirt_store::Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
+            psirt_store::Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
+        }
+        .unwrap();
+    }
+
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, Config::default()).await
     }

@@ -302,6 +302,45 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
     app.finish().await;
 }
 
+/// An SBOM upload whose import committed but whose re-matching failed answers 200 with the import and the matching
+/// error (before: 500, as if nothing had been stored); the next use of the engine catches up.
+pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    import(&app, &["PYSEC-2019-217"]).await;
+    let (refuse, allow) = match backend {
+        Backend::Sqlite => (
+            "CREATE TRIGGER no_matches BEFORE INSERT ON matches BEGIN SELECT RAISE(ABORT, 'no matches'); END",
+            "DROP TRIGGER no_matches",
+        ),
+        Backend::Postgres => (
+            "CREATE FUNCTION no_matches() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no matches'; END $$ \
+             LANGUAGE plpgsql; CREATE TRIGGER no_matches BEFORE INSERT ON matches FOR EACH ROW EXECUTE FUNCTION \
+             no_matches()",
+            "DROP TRIGGER no_matches ON matches",
+        ),
+    };
+    app.exec(refuse).await;
+    // The helper asserts 200.
+    let pv = portal_with_sbom(&ana).await;
+    let (s, version) = ana.get(&format!("/api/v1/product-versions/{pv}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(version["component_count"], 2, "{version}");
+    assert!(app.store.upstream_queue().await.unwrap().is_empty());
+
+    app.exec(allow).await;
+    let (s, queue) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(s, StatusCode::OK, "{queue}");
+    assert_eq!(
+        ids(&queue["items"], "record_id"),
+        ["PYSEC-2019-217"],
+        "{queue}"
+    );
+    app.finish().await;
+}
+
 pub async fn intel_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("ana", Role::Analyst, false).await;
