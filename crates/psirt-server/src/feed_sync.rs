@@ -17,9 +17,13 @@ use crate::engine::SharedEngine;
 /// Largest feed download accepted (the OSV all.zip of the largest ecosystems is well below).
 pub const MAX_FEED_BYTES: u64 = 2 << 30;
 
-/// How long a sync holds its feed ([`Store::claim_feed_sync`]): longer than a download may take (its total timeout,
-/// 30 minutes) plus the import. A sync that died (the process killed) keeps the feed this long.
-pub const SYNC_LEASE: time::Duration = time::Duration::hours(1);
+/// How long a claim on a feed ([`Store::claim_feed_sync`]) lasts unless renewed. A running sync renews it every
+/// [`RENEW_EVERY`] however long its download and import take; a sync that died (the process killed, the database
+/// gone) keeps the feed at most this long.
+pub const SYNC_LEASE: time::Duration = time::Duration::minutes(10);
+/// How often a running sync renews its claim: a fifth of the lease, so a slow database or a busy runtime has four
+/// more chances before the lease runs out.
+pub const RENEW_EVERY: Duration = Duration::from_secs(120);
 
 /// What one sync did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -114,8 +118,8 @@ async fn download(
 
 /// Syncs one source now, unless another sync holds it (`running`, nothing done); `when_due` (the worker): also
 /// not when it has been synced since `source` was read. The sync uses the source as claimed (its validators
-/// current). A database error on the way leaves the feed claimed until [`SYNC_LEASE`] runs out: it is not
-/// downloaded again every tick meanwhile.
+/// current) and keeps its claim alive while it runs ([`Heartbeat`]). A database error on the way leaves the feed
+/// claimed until [`SYNC_LEASE`] runs out: it is not downloaded again every tick meanwhile.
 pub async fn sync_source(
     store: &Store,
     engine: &SharedEngine,
@@ -134,112 +138,172 @@ pub async fn sync_source(
             error: None,
         });
     };
-    let (source, lease) = (&source, source.sync_lease_until);
-    let failed = |error: String| SyncOutcome {
-        status: "failed",
-        records: 0,
-        changed: 0,
-        errors: 0,
-        error: Some(error),
-    };
-    let outcome = match source.kind.parse::<FeedKind>() {
-        Err(e) => failed(e.to_string()),
-        Ok(kind) => match tempfile::tempdir() {
-            Err(e) => failed(e.to_string()),
-            Ok(dir) => match download(client, source, dir.path()).await {
-                Err(e) => failed(e),
-                Ok(None) => {
-                    store
-                        .record_feed_attempt(
-                            source.id,
-                            &FeedAttempt {
-                                status: "not_modified",
-                                etag: None,
-                                last_modified: None,
-                                error: None,
-                                lease,
-                            },
-                        )
-                        .await?;
-                    return Ok(SyncOutcome {
-                        status: "not_modified",
-                        records: 0,
-                        changed: 0,
-                        errors: 0,
-                        error: None,
-                    });
-                }
-                Ok(Some((path, attempt))) => {
-                    let actor = Actor::System("feed-sync");
-                    let before = store.match_generation().await?;
-                    match crate::intel::import_feed(
-                        store,
-                        &actor,
-                        kind,
-                        path,
-                        redacted_url(&source.url),
-                        Box::new(|_| {}),
-                    )
-                    .await
-                    {
-                        Err(e) => failed(e.to_string()),
-                        // A response that is no feed at all (an error page served with 200, a login form) reads
-                        // as nothing but bad records: a failure, not a sync that keeps the feed looking fresh.
-                        Ok(imported)
-                            if imported.log.errors > 0
-                                && imported.log.errors == imported.log.records =>
-                        {
-                            let first = imported
-                                .log
-                                .error_report
-                                .first()
-                                .map(|(at, e)| format!(" (first: {at}: {e})"))
-                                .unwrap_or_default();
-                            failed(format!(
-                                "no record could be read: {} bad record(s){first}",
-                                imported.log.errors
-                            ))
-                        }
-                        Ok(imported) => {
-                            let window = crate::engine::ImportWindow {
-                                before,
-                                after: store.match_generation().await?,
-                                own: imported.match_writes,
-                            };
-                            if let Err(e) = engine
-                                .records_changed(store, &imported.changed, window)
-                                .await
-                            {
-                                tracing::warn!(source = source.id, "re-matching after sync: {e}");
-                            }
-                            let attempt = FeedAttempt { lease, ..attempt };
-                            store.record_feed_attempt(source.id, &attempt).await?;
-                            return Ok(SyncOutcome {
-                                status: "imported",
-                                records: imported.log.records,
-                                changed: imported.changed.len(),
-                                errors: imported.log.errors,
-                                error: None,
-                            });
-                        }
-                    }
-                }
-            },
-        },
-    };
+    let heartbeat = Heartbeat::start(
+        store.clone(),
+        source.id,
+        source.sync_lease_until,
+        SYNC_LEASE,
+        RENEW_EVERY,
+    );
+    let synced = sync_claimed(store, engine, client, &source).await;
+    // Stopped before the attempt is recorded, so that no renewal follows it; the attempt ends the claim by its
+    // newest token.
+    let lease = heartbeat.stop().await;
+    let (outcome, attempt) = synced?;
     store
-        .record_feed_attempt(
-            source.id,
-            &FeedAttempt {
-                status: "failed",
-                etag: None,
-                last_modified: None,
-                error: outcome.error.clone(),
-                lease,
-            },
-        )
+        .record_feed_attempt(source.id, &FeedAttempt { lease, ..attempt })
         .await?;
     Ok(outcome)
+}
+
+/// The sync of a claimed source: what it did, and the attempt to record (without the claim's token).
+async fn sync_claimed(
+    store: &Store,
+    engine: &SharedEngine,
+    client: &reqwest::Client,
+    source: &FeedSource,
+) -> Result<(SyncOutcome, FeedAttempt), psirt_store::StoreError> {
+    let failed = |error: String| {
+        let attempt = FeedAttempt {
+            status: "failed",
+            etag: None,
+            last_modified: None,
+            error: Some(error.clone()),
+            lease: None,
+        };
+        let outcome = SyncOutcome {
+            status: "failed",
+            records: 0,
+            changed: 0,
+            errors: 0,
+            error: Some(error),
+        };
+        Ok((outcome, attempt))
+    };
+    let kind = match source.kind.parse::<FeedKind>() {
+        Ok(kind) => kind,
+        Err(e) => return failed(e.to_string()),
+    };
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => return failed(e.to_string()),
+    };
+    let (path, attempt) = match download(client, source, dir.path()).await {
+        Err(e) => return failed(e),
+        Ok(None) => {
+            let attempt = FeedAttempt {
+                status: "not_modified",
+                etag: None,
+                last_modified: None,
+                error: None,
+                lease: None,
+            };
+            let outcome = SyncOutcome {
+                status: "not_modified",
+                records: 0,
+                changed: 0,
+                errors: 0,
+                error: None,
+            };
+            return Ok((outcome, attempt));
+        }
+        Ok(Some(downloaded)) => downloaded,
+    };
+    let actor = Actor::System("feed-sync");
+    let before = store.match_generation().await?;
+    let imported = match crate::intel::import_feed(
+        store,
+        &actor,
+        kind,
+        path,
+        redacted_url(&source.url),
+        Box::new(|_| {}),
+    )
+    .await
+    {
+        Err(e) => return failed(e.to_string()),
+        Ok(imported) => imported,
+    };
+    // A response that is no feed at all (an error page served with 200, a login form) reads as nothing but bad
+    // records: a failure, not a sync that keeps the feed looking fresh.
+    if imported.log.errors > 0 && imported.log.errors == imported.log.records {
+        let first = imported
+            .log
+            .error_report
+            .first()
+            .map(|(at, e)| format!(" (first: {at}: {e})"))
+            .unwrap_or_default();
+        return failed(format!(
+            "no record could be read: {} bad record(s){first}",
+            imported.log.errors
+        ));
+    }
+    let window = crate::engine::ImportWindow {
+        before,
+        after: store.match_generation().await?,
+        own: imported.match_writes,
+    };
+    if let Err(e) = engine
+        .records_changed(store, &imported.changed, window)
+        .await
+    {
+        tracing::warn!(source = source.id, "re-matching after sync: {e}");
+    }
+    let outcome = SyncOutcome {
+        status: "imported",
+        records: imported.log.records,
+        changed: imported.changed.len(),
+        errors: imported.log.errors,
+        error: None,
+    };
+    Ok((outcome, attempt))
+}
+
+/// Keeps a claim alive while its sync runs: renews the lease every `every` with the claim's current token
+/// ([`Store::renew_feed_sync`]). A failed renewal (the database away) is tried again at the next beat; a claim found
+/// taken (it ran out, another sync holds the feed) is left alone.
+pub struct Heartbeat {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Option<time::OffsetDateTime>>,
+}
+
+impl Heartbeat {
+    /// Starts renewing the claim whose token is `held`.
+    pub fn start(
+        store: Store,
+        id: i64,
+        held: Option<time::OffsetDateTime>,
+        lease: time::Duration,
+        every: Duration,
+    ) -> Heartbeat {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut held = held;
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return held,
+                    () = tokio::time::sleep(every) => {}
+                }
+                let Some(current) = held else { return held };
+                match store.renew_feed_sync(id, current, lease).await {
+                    Ok(Some(next)) => held = Some(next),
+                    Ok(None) => {
+                        // The old token stays: the attempt will not end the other sync's claim.
+                        tracing::warn!(source = id, "feed sync: the claim ran out and was taken");
+                        return held;
+                    }
+                    Err(e) => tracing::warn!(source = id, "feed sync: renewing the claim: {e}"),
+                }
+            }
+        });
+        Heartbeat { stop, task }
+    }
+
+    /// Stops renewing (after a renewal in flight, never during one) and returns the claim's newest token.
+    pub async fn stop(self) -> Option<time::OffsetDateTime> {
+        let _ = self.stop.send(());
+        self.task.await.ok().flatten()
+    }
 }
 
 /// Runs forever: every `tick`, syncs the sources that are due.

@@ -768,6 +768,27 @@ impl Store {
         }))
     }
 
+    /// Extends a claim that is still `held` (its current `sync_lease_until`, the claim's token) to `lease` from now;
+    /// returns the new token, or `None` when the claim is no longer this one (it ran out and another sync took the
+    /// feed, or its attempt was recorded).
+    pub async fn renew_feed_sync(
+        &self,
+        id: i64,
+        held: OffsetDateTime,
+        lease: time::Duration,
+    ) -> Result<Option<OffsetDateTime>> {
+        let now = self.now();
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar(
+                "UPDATE feed_sources SET sync_lease_until = $1 WHERE id = $2 AND sync_lease_until = $3 \
+                 RETURNING sync_lease_until",
+            )
+            .bind(now + lease).bind(id).bind(held)
+            .fetch_optional(p)
+            .await?
+        }))
+    }
+
     /// Records a sync attempt and ends its claim; validators are kept from the last success when not given.
     pub async fn record_feed_attempt(&self, id: i64, attempt: &FeedAttempt) -> Result<()> {
         let now = self.now();

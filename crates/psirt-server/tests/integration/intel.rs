@@ -341,6 +341,85 @@ pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend
     app.finish().await;
 }
 
+/// A running sync keeps its claim past the lease by renewing it, and when stopped hands back the newest token, with
+/// which its attempt ends the claim. Without renewal the same lease runs out (the control).
+pub async fn feed_claims_are_renewed_while_a_sync_runs(backend: Backend) {
+    use psirt_server::feed_sync::Heartbeat;
+    use std::time::Duration;
+    // No feed worker: it would claim the new source itself.
+    let config = psirt_server::Config {
+        feed_sync_tick: None,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let store = &app.store;
+    let s = store
+        .create_feed_source(
+            &Actor::System("test"),
+            "kev",
+            "https://example.org/kev.json",
+            3600,
+        )
+        .await
+        .unwrap();
+    let lease = time::Duration::seconds(1);
+    let claimed = store
+        .claim_feed_sync(s.id, lease, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let beat = Heartbeat::start(
+        store.clone(),
+        s.id,
+        claimed.sync_lease_until,
+        lease,
+        Duration::from_millis(100),
+    );
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert!(
+        store
+            .claim_feed_sync(s.id, lease, None)
+            .await
+            .unwrap()
+            .is_none(),
+        "renewed: still held past the first lease"
+    );
+    let token = beat.stop().await;
+    assert!(token > claimed.sync_lease_until, "{token:?}");
+    assert_eq!(
+        store.feed_source(s.id).await.unwrap().sync_lease_until,
+        token
+    );
+    let attempt = psirt_store::FeedAttempt {
+        status: "not_modified",
+        etag: None,
+        last_modified: None,
+        error: None,
+        lease: token,
+    };
+    store.record_feed_attempt(s.id, &attempt).await.unwrap();
+    assert_eq!(
+        store.feed_source(s.id).await.unwrap().sync_lease_until,
+        None
+    );
+
+    store
+        .claim_feed_sync(s.id, lease, None)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert!(
+        store
+            .claim_feed_sync(s.id, lease, None)
+            .await
+            .unwrap()
+            .is_some(),
+        "not renewed: the lease ran out"
+    );
+    app.finish().await;
+}
+
 pub async fn intel_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("ana", Role::Analyst, false).await;

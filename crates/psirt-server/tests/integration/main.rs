@@ -54,6 +54,7 @@ both_backends!(
     intel::intel_api_and_queue,
     intel::engine_reloads_for_changes_it_did_not_make,
     intel::sbom_upload_answers_its_import_when_matching_fails,
+    intel::feed_claims_are_renewed_while_a_sync_runs,
     intel::intel_pages,
     intel::feed_sync_over_http,
     outbox::webhook_receiver_down_then_up,

@@ -112,6 +112,38 @@ async fn feed_syncs_claim_their_source(store: Store) {
         next.sync_lease_until
     );
     assert!(claim(hour, None).await.unwrap().is_none());
+
+    // A running sync renews its claim with the claim's current token; a stale token renews nothing.
+    let held = next.sync_lease_until.unwrap();
+    let renewed = store
+        .renew_feed_sync(s.id, held, 2 * hour)
+        .await
+        .unwrap()
+        .expect("still held");
+    assert!(renewed > held);
+    assert_eq!(
+        store.feed_source(s.id).await.unwrap().sync_lease_until,
+        Some(renewed)
+    );
+    assert_eq!(
+        store.renew_feed_sync(s.id, held, 2 * hour).await.unwrap(),
+        None
+    );
+    // Its attempt, recorded with the renewed token, ends the claim; nothing is renewed after that.
+    store
+        .record_feed_attempt(s.id, &attempt(Some(renewed)))
+        .await
+        .unwrap();
+    assert!(store
+        .feed_source(s.id)
+        .await
+        .unwrap()
+        .sync_lease_until
+        .is_none());
+    assert_eq!(
+        store.renew_feed_sync(s.id, renewed, hour).await.unwrap(),
+        None
+    );
 }
 
 async fn feed_sources_record_attempts(store: Store) {
