@@ -29,8 +29,8 @@ pub enum SbomError {
     /// offending value ("" is the document root).
     #[error("schema violation at {pointer:?}: {message}")]
     Schema { pointer: String, message: String },
-    /// A schema-valid component beyond what psirt stores (a key over `MAX_KEY_BYTES`, a name, version, CPE or
-    /// license too long, control characters): the whole SBOM is refused. `pointer` is the component's.
+    /// A schema-valid component beyond what psirt stores ([`crate::Sbom::unstorable`]): importing refuses the whole
+    /// SBOM ([`crate::Sbom::into_storable`]). `pointer` is the component's.
     #[error("refused at {pointer:?}: the component cannot be stored: {message}")]
     Refused { pointer: String, message: String },
     /// The document does not fit the importer's model. Only reachable with validation switched off (a

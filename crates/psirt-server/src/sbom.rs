@@ -17,6 +17,7 @@ pub struct ParsedSbom {
 /// Parses, validates and converts an uploaded SBOM (CPU-bound: call it off the async runtime).
 pub fn parse(bytes: &[u8]) -> Result<ParsedSbom, ApiError> {
     let sbom = psirt_formats::parse_sbom_bytes(bytes, &ParseOptions::default(), &mut |_| {})
+        .and_then(Sbom::into_storable)
         .map_err(rejection)?;
     Ok(to_import(sbom, &sha256_hex(bytes)))
 }

@@ -78,6 +78,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
                 });
                 reading.set_position(p.bytes_read.min(size));
             })
+            .and_then(psirt_formats::Sbom::into_storable)
             .map(|s| (s, psirt_server::sbom::sha256_hex(&bytes)))
             .with_context(|| format!("{} is not an SBOM psirt can import", path.display()))
         })

@@ -10,9 +10,8 @@ use psirt_versions::Purl;
 
 use super::{
     Component, ComponentHash, DependencyEdge, EdgeKind, Header, ImportStats, Progress, Sbom,
-    SbomWarning, Stage, MAX_WARNINGS,
+    SbomWarning, Stage, Unstorable, MAX_WARNINGS,
 };
-use crate::SbomError;
 
 /// foldhash, seeded per process and per map. Not a defence against a determined HashDoS attacker (foldhash does not
 /// claim that); acceptable here: uploads are authenticated and size-capped, hashes and map order are never shown,
@@ -90,8 +89,9 @@ pub(crate) struct Builder<'d, 'p> {
     /// Per component: whether a later entry was merged into it.
     merged: Vec<bool>,
     warnings: Vec<SbomWarning>,
-    /// The first component beyond what is stored: (pointer, why). `finish` refuses the SBOM with it.
-    refused: Option<(String, String)>,
+    /// Components beyond what is stored: (index, pointer, why), in document order, for at most two components
+    /// (one may still become the subject, which is not stored); the first left is [`Sbom::unstorable`].
+    refused: Vec<(usize, String, String)>,
     stats: ImportStats,
     bytes: u64,
     progress: &'p mut dyn FnMut(Progress),
@@ -118,7 +118,7 @@ impl<'d, 'p> Builder<'d, 'p> {
             edges: Vec::new(),
             merged: Vec::with_capacity(guess),
             warnings: Vec::new(),
-            refused: None,
+            refused: Vec::new(),
             stats: ImportStats::default(),
             bytes,
             progress,
@@ -161,12 +161,14 @@ impl<'d, 'p> Builder<'d, 'p> {
         c.key = synthetic_key(c);
     }
 
-    /// Notes the first component that cannot be stored as given.
-    fn check(&mut self, c: &Component, at: impl Fn(&str) -> String) {
-        if self.refused.is_none() {
-            if let Some(why) = refusal(c) {
-                self.refused = Some((at(""), why));
-            }
+    /// Notes component `i` (as merged so far) when it cannot be stored as it is; `at("")` is the pointer of the
+    /// element that made it so.
+    fn check(&mut self, i: usize, at: impl Fn(&str) -> String) {
+        if self.refused.len() >= 2 || self.refused.iter().any(|(j, ..)| *j == i) {
+            return;
+        }
+        if let Some(why) = self.components.get(i).and_then(refusal) {
+            self.refused.push((i, at(""), why));
         }
     }
 
@@ -178,8 +180,8 @@ impl<'d, 'p> Builder<'d, 'p> {
         reference: Option<Cow<'d, str>>,
         at: impl Fn(&str) -> String,
     ) -> Node {
+        // Not checked against the store's limits: the subject is not stored.
         self.identify(&mut c, purl, || at(PURL));
-        self.check(&c, at);
         if let Some(r) = reference {
             c.bom_ref = Some(r.to_string());
             self.by_ref.insert(r, Node::Subject);
@@ -208,7 +210,6 @@ impl<'d, 'p> Builder<'d, 'p> {
             });
         }
         self.identify(&mut c, purl, || at(PURL));
-        self.check(&c, at);
         c.bom_ref = reference.as_deref().map(str::to_string);
         let hash = self.key_hash(&c.key);
         let found = match self.by_key.get(&hash) {
@@ -238,6 +239,8 @@ impl<'d, 'p> Builder<'d, 'p> {
                 i
             }
         };
+        // The merged component, as it will be stored (a duplicate can fill in a group that makes the name too long).
+        self.check(idx, at);
         if let Some(r) = reference {
             // The first element to claim a reference keeps it (duplicate bom-refs are invalid input).
             self.by_ref.entry(r).or_insert(Node::Component(idx));
@@ -275,6 +278,13 @@ impl<'d, 'p> Builder<'d, 'p> {
         }
         self.subject = Some(self.components.remove(i));
         self.merged.remove(i);
+        // The subject is not stored: what it could not be stored as no longer counts.
+        self.refused.retain(|(j, ..)| *j != i);
+        for (j, ..) in &mut self.refused {
+            if *j > i {
+                *j -= 1;
+            }
+        }
         self.stats.components_in_document -= 1;
         let shift = |n: &mut Node| {
             if let Node::Component(j) = *n {
@@ -302,11 +312,12 @@ impl<'d, 'p> Builder<'d, 'p> {
         self.stats.relationships_ignored += 1;
     }
 
-    /// The SBOM, or the refusal of the first component beyond what is stored.
-    pub(crate) fn finish(mut self, header: Header) -> Result<Sbom, SbomError> {
-        if let Some((pointer, message)) = self.refused.take() {
-            return Err(SbomError::Refused { pointer, message });
-        }
+    pub(crate) fn finish(mut self, header: Header) -> Sbom {
+        let unstorable = self
+            .refused
+            .drain(..)
+            .next()
+            .map(|(_, pointer, message)| Unstorable { pointer, message });
         self.edges.sort_unstable();
         self.edges.dedup();
         self.stats.without_purl = self
@@ -329,7 +340,7 @@ impl<'d, 'p> Builder<'d, 'p> {
             bytes_read: self.bytes,
             components: self.stats.components_in_document,
         });
-        Ok(Sbom {
+        Sbom {
             format: header.format,
             spec_version: header.spec_version.to_string(),
             name: header.name,
@@ -340,7 +351,8 @@ impl<'d, 'p> Builder<'d, 'p> {
             dependencies,
             warnings: self.warnings,
             stats: self.stats,
-        })
+            unstorable,
+        }
     }
 }
 
@@ -514,15 +526,13 @@ mod tests {
         assert_eq!(add_named(&mut b, "a again", Some("pkg:npm/a@1")), a);
         assert_eq!(add_named(&mut b, "b again", Some("pkg:npm/b@1")), c);
         assert_eq!(add_named(&mut b, "c", None), d);
-        let sbom = b
-            .finish(Header {
-                format: SbomFormat::CycloneDx,
-                spec_version: "1.6",
-                name: None,
-                document_id: None,
-                timestamp: None,
-            })
-            .unwrap();
+        let sbom = b.finish(Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: "1.6",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        });
         let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
         assert_eq!(sbom.stats.duplicates_merged, 3);

@@ -92,6 +92,28 @@ pub struct Sbom {
     pub dependencies: Vec<DependencyEdge>,
     pub warnings: Vec<SbomWarning>,
     pub stats: ImportStats,
+    /// The first component psirt cannot store as it is, with its JSON Pointer: a key over 1,000 bytes, a name
+    /// (`group/name`) over 1,000 characters, a version over 500, a CPE or license over 4,000, control characters.
+    /// Importing refuses the SBOM with it ([`Sbom::into_storable`]); a scan, which stores nothing, reads it anyway.
+    pub unstorable: Option<Unstorable>,
+}
+
+/// A component psirt cannot store as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unstorable {
+    /// The JSON Pointer of the component (of the later duplicate when merging made it so).
+    pub pointer: String,
+    pub message: String,
+}
+
+impl Sbom {
+    /// The SBOM when every component can be stored, else its [`Sbom::unstorable`] refusal.
+    pub fn into_storable(mut self) -> Result<Sbom, SbomError> {
+        match self.unstorable.take() {
+            Some(Unstorable { pointer, message }) => Err(SbomError::Refused { pointer, message }),
+            None => Ok(self),
+        }
+    }
 }
 
 /// One SBOM entry, normalised.
@@ -297,7 +319,7 @@ pub fn parse_sbom_bytes(
     let header = convert(kind, &mut de, &mut b)
         .and_then(|h| de.end().map(|()| h))
         .map_err(|e| SbomError::from_json(&e))?;
-    b.finish(header)
+    Ok(b.finish(header))
 }
 
 /// JSON is UTF-8 (RFC 8259 §8.1). Checked once for the whole document, so the parser need not check every string
@@ -350,7 +372,7 @@ fn validate_and_convert(
     let mut b = build::Builder::new(total, progress);
     // Consuming the Value moves its strings into the model instead of copying them.
     let header = convert(kind, value, &mut b).map_err(|e| SbomError::from_json(&e))?;
-    b.finish(header)
+    Ok(b.finish(header))
 }
 
 /// Streams the document into the builder with the format's top-level visitor.

@@ -278,23 +278,34 @@ fn invalid_utf8_is_rejected_with_its_position() {
     }
 }
 
-/// Expects the component at `pointer` to be refused (on the validating and the parse-only path) and returns why.
+/// Expects the component at `pointer` to be refused on import (on the validating and the parse-only path) and
+/// returns why; a plain parse (a scan) still reads the SBOM, with the refusal in `unstorable`.
 fn refused_at(doc: &Value, pointer: &str) -> String {
     let bytes = serde_json::to_vec(doc).unwrap();
     let mut why = String::new();
     for validate in [true, false] {
-        match parse_sbom_bytes(&bytes, &ParseOptions { validate }, &mut |_| {}) {
+        let sbom = parse_sbom_bytes(&bytes, &ParseOptions { validate }, &mut |_| {}).unwrap();
+        let unstorable = sbom
+            .unstorable
+            .clone()
+            .expect("a component psirt cannot store");
+        assert_eq!(unstorable.pointer, pointer, "validate: {validate}");
+        match sbom.into_storable() {
             Err(SbomError::Refused {
                 pointer: p,
                 message,
             }) => {
-                assert_eq!(p, pointer, "validate: {validate}");
+                assert_eq!((p.as_str(), &message), (pointer, &unstorable.message));
                 why = message;
             }
             other => panic!("expected a refusal (validate: {validate}), got {other:?}"),
         }
     }
     why
+}
+
+fn storable(doc: &Value) -> psirt_formats::Sbom {
+    parse_json(doc).unwrap().into_storable().unwrap()
 }
 
 /// Schema-valid values psirt cannot store (an index holds a key of at most 1,000 bytes; PostgreSQL refuses longer
@@ -313,8 +324,7 @@ fn components_beyond_what_is_stored_refuse_the_sbom_at_their_pointer() {
     let mut doc = juice_shop();
     let fits = format!("pkg:npm/{}@1.0.0", long(1_000 - "pkg:npm/@1.0.0".len()));
     doc["components"][4]["purl"] = json!(fits);
-    let sbom = parse_json(&doc).unwrap();
-    assert!(sbom.components.iter().any(|c| c.key == fits));
+    assert!(storable(&doc).components.iter().any(|c| c.key == fits));
 
     let mut doc = juice_shop();
     doc["components"][2]["version"] = json!(long(501));
@@ -323,7 +333,33 @@ fn components_beyond_what_is_stored_refuse_the_sbom_at_their_pointer() {
     doc["components"][2]["name"] = json!("bad\u{1}name");
     assert!(refused_at(&doc, "/components/2").contains("control characters"));
 
-    // Nested components and the subject have their own pointers.
+    // Duplicates are judged merged, as stored: a later one that fills in a group makes the name too long (and is
+    // the one pointed at); a later one whose long name the merge drops refuses nothing.
+    let mut doc = juice_shop();
+    let purl = doc["components"][1]["purl"].clone();
+    doc["components"][1]["name"] = json!(long(1_000));
+    doc["components"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("group");
+    let mut duplicate = json!({"type": "library", "name": "x", "group": "g", "purl": purl});
+    doc["components"]
+        .as_array_mut()
+        .unwrap()
+        .push(duplicate.clone());
+    let last = doc["components"].as_array().unwrap().len() - 1;
+    assert!(refused_at(&doc, &format!("/components/{last}")).contains("name"));
+    let mut doc = juice_shop();
+    duplicate["name"] = json!(long(1_001));
+    duplicate.as_object_mut().unwrap().remove("group");
+    let first_group = doc["components"][1].get("group").cloned();
+    if first_group.is_none() {
+        doc["components"][1]["group"] = json!("g");
+    }
+    doc["components"].as_array_mut().unwrap().push(duplicate);
+    storable(&doc);
+
+    // Nested components have their own pointers.
     let mut doc: Value = serde_json::from_slice(&read(
         "sboms/cyclonedx/juice-shop-14.1.1-npm-bare.bom.1.5.json",
     ))
@@ -336,12 +372,23 @@ fn components_beyond_what_is_stored_refuse_the_sbom_at_their_pointer() {
         .unwrap();
     doc["components"][parent]["components"][0]["name"] = json!(long(1_001));
     refused_at(&doc, &format!("/components/{parent}/components/0"));
+
+    // The subject is not stored, so not held to the limits: CycloneDX `metadata.component`, and the SPDX package
+    // the document describes (a later package beyond them is still refused, at its own pointer).
     let mut doc = redis_commander();
     doc["metadata"]["component"]["version"] = json!(long(600));
-    refused_at(&doc, "/metadata/component");
-
-    // SPDX: the package.
+    storable(&doc);
     let mut doc = laravel_spdx();
+    let described = doc["packages"][3]["SPDXID"].clone();
+    // The document describes itself; make it describe the package.
+    for r in doc["relationships"].as_array_mut().unwrap() {
+        if r["relationshipType"] == "DESCRIBES" {
+            r["relatedSpdxElement"] = described.clone();
+        }
+    }
     doc["packages"][3]["versionInfo"] = json!(long(501));
-    assert!(refused_at(&doc, "/packages/3").contains("version"));
+    let sbom = storable(&doc);
+    assert_eq!(sbom.subject.unwrap().version.unwrap().len(), 501);
+    doc["packages"][5]["versionInfo"] = json!(long(501));
+    assert!(refused_at(&doc, "/packages/5").contains("version"));
 }
