@@ -74,16 +74,20 @@ async fn import_csaf(
             FieldError::new(at.clone(), message.clone()),
         ])));
     }
-    let window = crate::engine::ImportWindow {
-        before,
-        after: st.store.match_generation().await?,
-        own: imported.match_writes,
-    };
-    if let Err(e) = st
-        .engine
-        .records_changed(&st.store, &imported.changed, window)
-        .await
-    {
+    // Stored: a failure to re-match from here on is logged, not answered as an error (the engine, behind the stored
+    // generation, catches up at its next use).
+    let rematched: Result<_, crate::engine::EngineError> = async {
+        let window = crate::engine::ImportWindow {
+            before,
+            after: st.store.match_generation().await?,
+            own: imported.match_writes,
+        };
+        st.engine
+            .records_changed(&st.store, &imported.changed, window)
+            .await
+    }
+    .await;
+    if let Err(e) = rematched {
         tracing::warn!("re-matching after a CSAF import: {e}");
     }
     Ok(Json(json!({

@@ -282,7 +282,10 @@ async fn upload_sbom(
                 product_version = id,
                 "re-matching after an SBOM import: {e}"
             );
-            (Value::Null, json!(e.to_string()))
+            // The cause (a database error's text) stays in the log, as for any internal error.
+            let told =
+                "re-matching failed; the import is stored and is matched at the engine's next use";
+            (Value::Null, json!(told))
         }
     };
     Ok(Json(json!({

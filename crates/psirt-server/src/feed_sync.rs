@@ -261,10 +261,13 @@ async fn sync_claimed(
 
 /// Keeps a claim alive while its sync runs: renews the lease every `every` with the claim's current token
 /// ([`Store::renew_feed_sync`]). A failed renewal (the database away) is tried again at the next beat; a claim found
-/// taken (it ran out, another sync holds the feed) is left alone.
+/// taken (it ran out, another sync holds the feed) is left alone. (A renewal that committed but whose answer was lost
+/// looks like the latter: the claim then runs out within the lease.)
 pub struct Heartbeat {
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Option<time::OffsetDateTime>>,
+    task: tokio::task::JoinHandle<()>,
+    /// The newest token, kept outside the task so that it survives the task (a panic, a cancelled runtime).
+    held: std::sync::Arc<std::sync::Mutex<Option<time::OffsetDateTime>>>,
 }
 
 impl Heartbeat {
@@ -277,32 +280,42 @@ impl Heartbeat {
         every: Duration,
     ) -> Heartbeat {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let held = std::sync::Arc::new(std::sync::Mutex::new(held));
+        let token = std::sync::Arc::clone(&held);
         let task = tokio::spawn(async move {
-            let mut held = held;
             loop {
                 tokio::select! {
-                    _ = &mut stopped => return held,
+                    _ = &mut stopped => return,
                     () = tokio::time::sleep(every) => {}
                 }
-                let Some(current) = held else { return held };
+                let current = match token.lock() {
+                    Ok(t) => *t,
+                    Err(_) => return,
+                };
+                let Some(current) = current else { return };
                 match store.renew_feed_sync(id, current, lease).await {
-                    Ok(Some(next)) => held = Some(next),
+                    Ok(Some(next)) => {
+                        if let Ok(mut t) = token.lock() {
+                            *t = Some(next);
+                        }
+                    }
                     Ok(None) => {
-                        // The old token stays: the attempt will not end the other sync's claim.
+                        // The old token stays: the attempt will not end another sync's claim.
                         tracing::warn!(source = id, "feed sync: the claim ran out and was taken");
-                        return held;
+                        return;
                     }
                     Err(e) => tracing::warn!(source = id, "feed sync: renewing the claim: {e}"),
                 }
             }
         });
-        Heartbeat { stop, task }
+        Heartbeat { stop, task, held }
     }
 
     /// Stops renewing (after a renewal in flight, never during one) and returns the claim's newest token.
     pub async fn stop(self) -> Option<time::OffsetDateTime> {
         let _ = self.stop.send(());
-        self.task.await.ok().flatten()
+        let _ = self.task.await;
+        self.held.lock().ok().and_then(|t| *t)
     }
 }
 

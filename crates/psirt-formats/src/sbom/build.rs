@@ -366,44 +366,56 @@ fn refusal(c: &Component) -> Option<String> {
         ));
     }
     let group = c.group.as_deref().filter(|g| !g.is_empty());
-    let name_chars = group.map_or(0, |g| g.chars().count() + 1) + c.name.chars().count();
-    if name_chars > MAX_NAME_CHARS {
+    let name = [
+        group,
+        Some("/").filter(|_| group.is_some()),
+        Some(c.name.as_str()),
+    ];
+    if let Some(n) = chars_over(&name, MAX_NAME_CHARS) {
         return Some(format!(
-            "its name (with the group) is {name_chars} characters long; the limit is {MAX_NAME_CHARS}"
+            "its name (with the group) is {n} characters long; the limit is {MAX_NAME_CHARS}"
         ));
     }
-    let version_chars = c.version.as_deref().map_or(0, |v| v.chars().count());
-    if version_chars > MAX_VERSION_CHARS {
+    if let Some(n) = chars_over(&[c.version.as_deref()], MAX_VERSION_CHARS) {
         return Some(format!(
-            "its version is {version_chars} characters long; the limit is {MAX_VERSION_CHARS}"
+            "its version is {n} characters long; the limit is {MAX_VERSION_CHARS}"
         ));
     }
-    let texts = || c.cpe.iter().chain(&c.licenses);
-    if let Some(t) = texts().find(|t| t.chars().count() > MAX_TEXT_CHARS) {
+    let texts = || c.cpe.iter().chain(&c.licenses).map(String::as_str);
+    if let Some(n) = texts().find_map(|t| chars_over(&[Some(t)], MAX_TEXT_CHARS)) {
         return Some(format!(
-            "its CPE or a license is {} characters long; the limit is {MAX_TEXT_CHARS}",
-            t.chars().count()
+            "its CPE or a license is {n} characters long; the limit is {MAX_TEXT_CHARS}"
         ));
     }
-    let control = |s: &str| {
-        s.chars()
-            .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
-    };
     let fields = [
         Some(c.key.as_str()),
         group,
         Some(c.name.as_str()),
         c.version.as_deref(),
     ];
-    if fields
-        .into_iter()
-        .flatten()
-        .chain(texts().map(String::as_str))
-        .any(control)
-    {
+    if fields.into_iter().flatten().chain(texts()).any(has_control) {
         return Some("its key, name, version, CPE or a license contains control characters".into());
     }
     None
+}
+
+/// The characters of `parts` together, when more than `max`. Counted only when their bytes are more: this runs for
+/// every component of an import.
+fn chars_over(parts: &[Option<&str>], max: usize) -> Option<usize> {
+    let parts = || parts.iter().flatten();
+    if parts().map(|p| p.len()).sum::<usize>() <= max {
+        return None;
+    }
+    let n = parts().map(|p| p.chars().count()).sum();
+    (n > max).then_some(n)
+}
+
+/// A control character other than line end and tab (what the store refuses). Printable ASCII, nearly every
+/// component's text, is decided byte by byte without decoding.
+fn has_control(s: &str) -> bool {
+    !s.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && s.chars()
+            .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
 }
 
 /// `nopurl:[group/]name[@version]`: stable across regenerations of the SBOM, unlike bom-refs.

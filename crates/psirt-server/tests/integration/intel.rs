@@ -316,20 +316,19 @@ pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend
             "DROP TRIGGER no_matches",
         ),
         Backend::Postgres => (
-            "CREATE FUNCTION no_matches() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no matches'; END $$ \
+            "CREATE OR REPLACE FUNCTION no_matches() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no matches'; END $$ \
              LANGUAGE plpgsql; CREATE TRIGGER no_matches BEFORE INSERT ON matches FOR EACH ROW EXECUTE FUNCTION \
              no_matches()",
             "DROP TRIGGER no_matches ON matches",
         ),
     };
     app.exec(refuse).await;
-    // The helper asserts 200.
+    // Before the engine is loaded (the upload loads it, and persisting its matches fails). The helper asserts 200.
     let pv = portal_with_sbom(&ana).await;
     let (s, version) = ana.get(&format!("/api/v1/product-versions/{pv}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(version["component_count"], 2, "{version}");
     assert!(app.store.upstream_queue().await.unwrap().is_empty());
-
     app.exec(allow).await;
     let (s, queue) = ana.get("/api/v1/upstream-queue").await;
     assert_eq!(s, StatusCode::OK, "{queue}");
@@ -337,6 +336,51 @@ pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend
         ids(&queue["items"], "record_id"),
         ["PYSEC-2019-217"],
         "{queue}"
+    );
+
+    // With the engine loaded: the upload's own change is applied incrementally, and that fails.
+    app.exec(refuse).await;
+    let (s, p) = ana
+        .post(
+            "/api/v1/products",
+            json!({"vendor": "Acme", "name": "Shop"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, v) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1.0"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let resp = ana
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{}/sbom", v["id"]),
+        )
+        .header("content-type", "application/json")
+        .body(sbom())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["matches"], Value::Null, "{body}");
+    let told = body["matching_error"].as_str().unwrap();
+    assert!(
+        told.contains("is stored") && !told.contains("no matches"),
+        "{told}"
+    );
+    assert_eq!(body["product_version"]["component_count"], 2, "{body}");
+    app.exec(allow).await;
+    let (s, findings) = ana
+        .get(&format!("/api/v1/product-versions/{}/findings", v["id"]))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{findings}");
+    assert!(
+        findings.to_string().contains("PYSEC-2019-217"),
+        "{findings}"
     );
     app.finish().await;
 }
