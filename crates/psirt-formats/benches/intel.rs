@@ -6,7 +6,9 @@
 //! (`IgnoredAny`, nothing built: the floor of a serde_json-based parse), the typed OSV parse from memory (already decompressed lines, one thread) without and with validation, and the full import path
 //! ([`read_feed`], pipelined over `available_parallelism` threads; also on one thread) without and with schema
 //! validation — so one can say whether import is limited by decompression. Best of `RUNS` runs each; CPU time (user +
-//! system of the process, from /proc/self/stat, 10 ms ticks) next to the wall time where it says something.
+//! system of the process, from /proc/self/stat, 10 ms ticks) next to the wall time where it says something. Two rows
+//! time the canonical text of every record's `Value` (what a validated parse writes) through `Display` and through
+//! `serde_json::to_string` (the product's; the same bytes, checked).
 //! `PSIRT_BENCH_THREADS=2,4,8` adds the unvalidated `read_feed` with those thread counts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -152,6 +154,21 @@ fn main() {
             .filter(|l| parse_osv(l, &options).is_ok())
             .count()
     };
+    // The canonical text of a validated record is written from its `Value`: `Display` (what it was) against
+    // `serde_json::to_string` (what it is; the same bytes), over every record's `Value`.
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let canonical_display = best(|| values.iter().map(|v| v.to_string().len()).sum::<usize>());
+    let canonical_to_string = best(|| {
+        values
+            .iter()
+            .map(|v| serde_json::to_string(v).unwrap().len())
+            .sum::<usize>()
+    });
+    assert_eq!(canonical_display.2, canonical_to_string.2);
+    drop(values);
     // serde_json's scan of the same lines without building anything: the floor of any serde_json-based parse.
     let scan = best(|| {
         lines
@@ -195,6 +212,14 @@ fn main() {
     row("gunzip + split lines", (gunzip.0, gunzip.1));
     row("gunzip + JSON Value", (value.0, value.1));
     row("JSON scan only (IgnoredAny), from memory", (scan.0, scan.1));
+    row(
+        "canonical text of the Values: Display",
+        (canonical_display.0, canonical_display.1),
+    );
+    row(
+        "canonical text: serde_json::to_string",
+        (canonical_to_string.0, canonical_to_string.1),
+    );
     row(
         "parse_osv from memory, 1 thread, no valid.",
         (mem_nv.0, mem_nv.1),
