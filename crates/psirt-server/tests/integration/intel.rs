@@ -67,11 +67,13 @@ fn sbom() -> Vec<u8> {
 
 /// Product "Portal" 5.0 with [`sbom`] uploaded (jinja2 2.10, requests 2.31.0); returns the version's id.
 async fn portal_with_sbom(ana: &Client) -> i64 {
+    product_with_sbom(ana, "Portal").await.0
+}
+
+/// Product `name` 5.0 with [`sbom`] uploaded (asserting 200): the version's id and the upload's answer.
+async fn product_with_sbom(ana: &Client, name: &str) -> (i64, Value) {
     let (s, p) = ana
-        .post(
-            "/api/v1/products",
-            json!({"vendor": "Acme", "name": "Portal"}),
-        )
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": name}))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let (s, pv) = ana
@@ -90,7 +92,7 @@ async fn portal_with_sbom(ana: &Client) -> i64 {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    pv
+    (pv, resp.json().await.unwrap())
 }
 
 fn ids(items: &Value, key: &str) -> Vec<String> {
@@ -340,32 +342,7 @@ pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend
 
     // With the engine loaded: the upload's own change is applied incrementally, and that fails.
     app.exec(refuse).await;
-    let (s, p) = ana
-        .post(
-            "/api/v1/products",
-            json!({"vendor": "Acme", "name": "Shop"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    let (s, v) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "1.0"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let resp = ana
-        .request(
-            Method::POST,
-            &format!("/api/v1/product-versions/{}/sbom", v["id"]),
-        )
-        .header("content-type", "application/json")
-        .body(sbom())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body: Value = resp.json().await.unwrap();
+    let (pv, body) = product_with_sbom(&ana, "Shop").await;
     assert_eq!(body["matches"], Value::Null, "{body}");
     let told = body["matching_error"].as_str().unwrap();
     assert!(
@@ -375,7 +352,7 @@ pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend
     assert_eq!(body["product_version"]["component_count"], 2, "{body}");
     app.exec(allow).await;
     let (s, findings) = ana
-        .get(&format!("/api/v1/product-versions/{}/findings", v["id"]))
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
         .await;
     assert_eq!(s, StatusCode::OK, "{findings}");
     assert!(
