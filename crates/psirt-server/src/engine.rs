@@ -45,6 +45,53 @@ fn keys(ms: &[Match]) -> Vec<MatchKey> {
     ms.iter().map(key).collect()
 }
 
+fn parse_input(text: &str) -> Result<AdvisoryInput, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("match input: {e}")))
+}
+
+/// One advisory per id, in the order the ids first appear. Records of different sources may share an id (a CVE's
+/// CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by id as the stored matches do,
+/// they are one advisory with the packages of both, its aliases the union, its `modified` the latest.
+fn merged(inputs: Vec<AdvisoryInput>) -> Vec<AdvisoryInput> {
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
+    let mut out: Vec<AdvisoryInput> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        match at.get(&input.id) {
+            Some(&i) => {
+                let into = &mut out[i];
+                for alias in input.aliases {
+                    if !into.aliases.contains(&alias) {
+                        into.aliases.push(alias);
+                    }
+                }
+                into.affected.extend(input.affected);
+                if input.modified > into.modified {
+                    into.modified = input.modified;
+                }
+            }
+            None => {
+                at.insert(input.id.clone(), out.len());
+                out.push(input);
+            }
+        }
+    }
+    out
+}
+
+/// The advisory the engine holds for `id`: the match inputs of every record of that id, merged.
+pub async fn advisory_input_of(
+    store: &Store,
+    id: &str,
+) -> Result<Option<AdvisoryInput>, EngineError> {
+    let inputs = store
+        .advisory_inputs_of(id)
+        .await?
+        .iter()
+        .map(|text| parse_input(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(merged(inputs).pop())
+}
+
 impl Engine {
     /// Only the advisories (no inventory): for scanning an SBOM that is not stored.
     pub async fn load_advisories(store: &Store) -> Result<Engine, EngineError> {
@@ -53,9 +100,13 @@ impl Engine {
             skipped_records: Vec::new(),
             skipped_components: 0,
         };
-        for text in store.advisory_inputs().await? {
-            let input: AdvisoryInput = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("match input: {e}")))?;
+        let inputs = store
+            .advisory_inputs()
+            .await?
+            .iter()
+            .map(|text| parse_input(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        for input in merged(inputs) {
             let id = input.id.clone();
             if engine.index.upsert_advisory(input).is_err() {
                 engine.skipped_records.push(id);
@@ -133,19 +184,21 @@ impl Engine {
         records: &[(String, String)],
     ) -> Result<MatchesApplied, EngineError> {
         let (mut added, mut removed) = (Vec::new(), Vec::new());
-        for (source, id) in records {
-            let changes = match store.advisory_input(source, id).await? {
-                Some(text) => {
-                    let input: AdvisoryInput = serde_json::from_str(&text)
-                        .map_err(|e| StoreError::Corrupt(format!("match input: {e}")))?;
-                    match self.index.upsert_advisory(input) {
-                        Ok(c) => c,
-                        Err(_) => {
-                            self.skipped_records.push(id.clone());
-                            self.index.remove_advisory(id)
-                        }
+        // By id, not (source, id): the index and the matches know an advisory by its id, and a changed record's
+        // advisory is what every record of that id says (a KEV entry, which has no packages, changing must not
+        // retract the matches of the CVE 5 record of the same id).
+        let mut ids: Vec<&str> = records.iter().map(|(_, id)| id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let changes = match advisory_input_of(store, id).await? {
+                Some(input) => match self.index.upsert_advisory(input) {
+                    Ok(c) => c,
+                    Err(_) => {
+                        self.skipped_records.push(id.to_owned());
+                        self.index.remove_advisory(id)
                     }
-                }
+                },
                 None => self.index.remove_advisory(id),
             };
             added.extend(keys(&changes.added));
@@ -304,5 +357,45 @@ impl SharedEngine {
     ) -> Result<Vec<String>, EngineError> {
         let mut slot = self.0.lock().await;
         Self::current(&mut slot, store).await?.advisories_for(purl)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merged;
+    use psirt_match::AdvisoryInput;
+
+    fn input(id: &str, aliases: &[&str], modified: &str, packages: &[&str]) -> AdvisoryInput {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "aliases": aliases, "modified": modified,
+            "affected": packages.iter().map(|p| serde_json::json!({
+                "ecosystem": "PyPI", "name": p,
+                "ranges": {"ecosystem": "PyPI", "ranges": [], "versions": ["1.0"]},
+            })).collect::<Vec<_>>(),
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn records_of_one_id_are_one_advisory_with_the_packages_of_all() {
+        let out = merged(vec![
+            input("CVE-1", &["GHSA-a"], "2024-01-01T00:00:00Z", &["jinja2"]),
+            input("GHSA-b", &[], "2024-01-01T00:00:00Z", &["flask"]),
+            input(
+                "CVE-1",
+                &["GHSA-a", "PYSEC-1"],
+                "2025-01-01T00:00:00Z",
+                &["requests"],
+            ),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].id.as_str(), out[1].id.as_str()),
+            ("CVE-1", "GHSA-b")
+        );
+        let names: Vec<&str> = out[0].affected.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["jinja2", "requests"]);
+        assert_eq!(out[0].aliases, ["GHSA-a", "PYSEC-1"]);
+        assert_eq!(out[0].modified, "2025-01-01T00:00:00Z");
     }
 }

@@ -405,18 +405,17 @@ impl Store {
         }))
     }
 
-    /// One record's match input, if it has one and is not withdrawn.
-    pub async fn advisory_input(&self, source: &str, record_id: &str) -> Result<Option<String>> {
+    /// The match inputs of the records with this id (of any source) that have one and are not withdrawn, in the
+    /// order they were first stored.
+    pub async fn advisory_inputs_of(&self, record_id: &str) -> Result<Vec<String>> {
         Ok(with_pool!(self, p => {
-            sqlx::query_scalar::<_, Option<String>>(
-                "SELECT match_input FROM intel_records WHERE source = $1 AND record_id = $2 AND withdrawn IS NULL",
+            sqlx::query_scalar(
+                "SELECT match_input FROM intel_records WHERE record_id = $1 AND match_input IS NOT NULL AND withdrawn IS NULL ORDER BY id",
             )
-            .bind(source)
             .bind(record_id)
-            .fetch_optional(p)
+            .fetch_all(p)
             .await?
-        })
-        .flatten())
+        }))
     }
 
     /// A record as received.

@@ -304,6 +304,103 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
     app.finish().await;
 }
 
+/// Imports `text` as one `kind` feed file (`name` in a fresh directory).
+async fn import_text(
+    app: &TestApp,
+    kind: FeedKind,
+    name: &str,
+    text: &str,
+) -> psirt_server::intel::Imported {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let out = psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        kind,
+        dir.path().to_path_buf(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.log.errors, 0, "{:?}", out.log.error_report);
+    out
+}
+
+/// Records of different sources share an id (an OSV `CVE-…` record, the KEV entry of that CVE): to the engine they
+/// are one advisory. A change to the KEV entry, which has no packages, once retracted the OSV record's matches.
+pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    portal_with_sbom(&ana).await;
+    let engine = psirt_server::engine::SharedEngine::default();
+    engine.ensure(&app.store).await.unwrap();
+    let queued = || async {
+        let queue = app.store.upstream_queue().await.unwrap();
+        queue
+            .iter()
+            .map(|q| q.record_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let changed = |imported: psirt_server::intel::Imported| {
+        let (store, engine) = (&app.store, &engine);
+        async move {
+            let after = store.match_generation().await.unwrap();
+            let window = psirt_server::engine::ImportWindow {
+                before: after - imported.match_writes,
+                after,
+                own: imported.match_writes,
+            };
+            engine
+                .records_changed(store, &imported.changed, window)
+                .await
+                .unwrap();
+        }
+    };
+
+    let osv = json!({
+        "id": "CVE-2099-0001", "modified": "2099-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11"}]}]}]
+    });
+    changed(import_text(&app, FeedKind::Osv, "CVE-2099-0001.json", &osv.to_string()).await).await;
+    assert_eq!(queued().await, ["CVE-2099-0001"]);
+
+    let kev = |added: &str| {
+        json!({
+            "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.02",
+            "dateReleased": "2099-01-02T00:00:00.000Z", "count": 1,
+            "vulnerabilities": [{
+                "cveID": "CVE-2099-0001", "vendorProject": "Pallets", "product": "Jinja", "vulnerabilityName": "Jinja",
+                "dateAdded": added, "shortDescription": "Exploited.", "requiredAction": "Update.",
+                "dueDate": "2099-01-23", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
+            }]
+        })
+        .to_string()
+    };
+    // The entry, then a change to it: each time the KEV record (no packages) is the changed one.
+    for added in ["2099-01-02", "2099-01-03"] {
+        let imported = import_text(&app, FeedKind::Kev, "kev.json", &kev(added)).await;
+        assert_eq!(
+            imported.changed,
+            [("kev".to_owned(), "CVE-2099-0001".to_owned())]
+        );
+        changed(imported).await;
+        assert_eq!(
+            queued().await,
+            ["CVE-2099-0001"],
+            "after the KEV entry of {added}"
+        );
+    }
+    // A fresh engine (the full load) agrees.
+    let fresh = psirt_server::engine::SharedEngine::default();
+    fresh.ensure(&app.store).await.unwrap();
+    assert_eq!(queued().await, ["CVE-2099-0001"]);
+    app.finish().await;
+}
+
 /// An SBOM upload whose import committed but whose re-matching failed answers 200 with the import and the matching
 /// error (before: 500, as if nothing had been stored); the next use of the engine catches up.
 pub async fn sbom_upload_answers_its_import_when_matching_fails(backend: Backend) {
