@@ -875,7 +875,7 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
 
 /// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
 /// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
-fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
+pub(crate) fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),
         source,

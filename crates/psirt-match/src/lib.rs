@@ -35,12 +35,14 @@
 
 mod compiled;
 mod error;
+mod fixes;
 mod hash;
 mod index;
 mod model;
 pub mod names;
 
 pub use error::Error;
+pub use fixes::fixed_versions;
 pub use index::Index;
 pub use model::{
     AdvisoryInput, AdvisoryMatches, AffectedInput, Changes, ComponentInput, ComponentRef,

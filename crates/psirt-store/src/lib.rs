@@ -112,6 +112,47 @@ impl Store {
         Self::with_pool(pool, clock).await
     }
 
+    /// Opens `url` for reading what is there: a SQLite file is not created, and nothing is migrated (a schema
+    /// older or newer than this build's is an error saying so). For `psirt scan`, which must not pass a release
+    /// gate by scanning a database that was never filled, nor change the one it reads.
+    pub async fn open_existing(url: &str, clock: Arc<dyn Clock>) -> Result<Self> {
+        let (pool, files) = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts: PgConnectOptions = url.parse()?;
+            (
+                Pool::Postgres(Self::pg_pool(opts).await?),
+                migrations::POSTGRES,
+            )
+        } else if url.starts_with("sqlite:") {
+            let opts: SqliteConnectOptions = url.parse()?;
+            (
+                Pool::Sqlite(Self::sqlite_pool(opts.create_if_missing(false)).await?),
+                migrations::SQLITE,
+            )
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL `{url}`: use sqlite:FILE or postgres://..."
+            )));
+        };
+        let latest = files.last().map_or(0, |m| m.0);
+        const APPLIED: &str = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+        let applied: std::result::Result<Option<i64>, sqlx::Error> = match &pool {
+            Pool::Sqlite(p) => sqlx::query_scalar(APPLIED).fetch_one(p).await,
+            Pool::Postgres(p) => sqlx::query_scalar(APPLIED).fetch_one(p).await,
+        };
+        match applied {
+            Ok(Some(v)) if v == latest => Ok(Self { pool, clock }),
+            Ok(Some(v)) if v > latest => Err(StoreError::Config(format!(
+                "the database's schema ({v}) is newer than this psirt's ({latest}): use a newer psirt"
+            ))),
+            Ok(Some(v)) => Err(StoreError::Config(format!(
+                "the database's schema ({v}) is older than this psirt's ({latest}): upgrade it first (`psirt serve` or `psirt feeds import` migrate it)"
+            ))),
+            Ok(None) | Err(_) => Err(StoreError::Config(
+                "not a psirt database (no schema): create and fill it with `psirt feeds import`".into(),
+            )),
+        }
+    }
+
     pub async fn sqlite_pool(opts: SqliteConnectOptions) -> Result<SqlitePool> {
         let opts = opts
             .journal_mode(SqliteJournalMode::Wal)

@@ -17,6 +17,20 @@ pub enum RangeKind {
     Git,
 }
 
+impl RangeKind {
+    /// The version scheme a range of this kind orders by in `ecosystem`; `None` for GIT (commits).
+    pub fn scheme(self, ecosystem: &Ecosystem) -> Option<Scheme> {
+        match self {
+            // SEMVER ranges are SemVer 2.0, except that ecosystems whose versions order build metadata keep
+            // doing so (Julia's JLL advisories: introduced 4.3.1+0, fixed 4.3.1+2).
+            RangeKind::Semver if ecosystem.scheme() == Scheme::Pub => Some(Scheme::Pub),
+            RangeKind::Semver => Some(Scheme::SemVer),
+            RangeKind::Ecosystem => Some(ecosystem.scheme()),
+            RangeKind::Git => None,
+        }
+    }
+}
+
 /// One event of a range (exactly one key in OSV JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -96,18 +110,10 @@ enum EventKind {
 impl CompiledRange {
     /// Parse and sort the events of a SEMVER or ECOSYSTEM range.
     pub fn compile(r: &OsvRange, ecosystem: &Ecosystem) -> Result<CompiledRange> {
-        let scheme = match r.kind {
-            // SEMVER ranges are SemVer 2.0, except that ecosystems whose versions order build metadata keep
-            // doing so (Julia's JLL advisories: introduced 4.3.1+0, fixed 4.3.1+2).
-            RangeKind::Semver if ecosystem.scheme() == Scheme::Pub => Scheme::Pub,
-            RangeKind::Semver => Scheme::SemVer,
-            RangeKind::Ecosystem => ecosystem.scheme(),
-            RangeKind::Git => {
-                return Err(Error::NotEvaluable(
-                    "GIT ranges hold commits, not versions".into(),
-                ))
-            }
-        };
+        let scheme = r
+            .kind
+            .scheme(ecosystem)
+            .ok_or_else(|| Error::NotEvaluable("GIT ranges hold commits, not versions".into()))?;
         let mut events = Vec::with_capacity(r.events.len());
         for e in &r.events {
             let v = match e {

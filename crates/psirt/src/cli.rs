@@ -272,7 +272,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan { file, format } => {
-            let store = open(&cli.database_url).await?;
+            // Read as it is: not created, not migrated (see `Store::open_existing`).
+            let store = Store::open_existing(&cli.database_url, Arc::new(SystemClock))
+                .await
+                .with_context(|| format!("opening {}", cli.database_url))?;
             let affected = scan_cmd::run(&store, file, format).await?;
             Ok(if affected {
                 ExitCode::from(1)

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::ValueEnum;
 use psirt_formats::ParseOptions;
-use psirt_server::engine::Engine;
+use psirt_server::engine::{advisory_input_of, Engine, EngineError};
 use psirt_store::Store;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -34,34 +34,45 @@ pub struct ScanFinding {
     pub fixed_versions: Vec<String>,
 }
 
-/// `fixed` events of the record's affected packages naming this package (by versionless purl).
-fn fixed_versions(normalized: &str, purl: &str) -> Vec<String> {
-    let package = purl.split('@').next().unwrap_or(purl).to_lowercase();
-    let Ok(v) = serde_json::from_str::<Value>(normalized) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for a in v["affected"].as_array().into_iter().flatten() {
-        let same = a["purl"]
-            .as_str()
-            .is_some_and(|p| p.split('@').next().unwrap_or(p).to_lowercase() == package);
-        if !same {
-            continue;
-        }
-        for r in a["ranges"]["ranges"].as_array().into_iter().flatten() {
-            for e in r["events"].as_array().into_iter().flatten() {
-                if let Some(f) = e["fixed"].as_str() {
-                    if !out.iter().any(|x| x == f) {
-                        out.push(f.to_owned());
-                    }
-                }
-            }
-        }
-    }
-    out
+/// What was scanned: components read, and those that could not be matched (and why).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ScanCoverage {
+    pub components: usize,
+    pub scanned: usize,
+    pub without_purl: usize,
+    pub without_version: usize,
+    pub unreadable_purl: usize,
+    /// Intel records the matcher refused (their ranges do not parse): they match nothing.
+    pub unusable_records: usize,
 }
 
-pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<Vec<ScanFinding>> {
+impl ScanCoverage {
+    fn describe(&self) -> String {
+        let mut out = format!("scanned {} of {} components", self.scanned, self.components);
+        let skipped = [
+            (self.without_purl, "without purl"),
+            (self.without_version, "without version"),
+            (self.unreadable_purl, "with a purl the matcher cannot read"),
+        ];
+        let parts: Vec<String> = skipped
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, why)| format!("{n} {why}"))
+            .collect();
+        if !parts.is_empty() {
+            out.push_str(&format!(" (not scanned: {})", parts.join(", ")));
+        }
+        if self.unusable_records > 0 {
+            out.push_str(&format!(
+                "; {} intel records unusable (ranges that do not parse)",
+                self.unusable_records
+            ));
+        }
+        out
+    }
+}
+
+pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding>, ScanCoverage)> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let sbom = tokio::task::spawn_blocking(move || {
         psirt_formats::parse_sbom_bytes(&bytes, &ParseOptions::default(), &mut |_| {})
@@ -71,24 +82,50 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<Vec<ScanFinding>
     let engine = Engine::load_advisories(store)
         .await
         .context("loading the intel database")?;
+    // An empty database finds nothing: a gate must not pass on that.
+    if engine.index().stats().advisories == 0 && engine.skipped_records.is_empty() {
+        anyhow::bail!(
+            "the intel database has no records to match against: import feeds first (`psirt feeds import osv PATH`)"
+        );
+    }
+    let mut coverage = ScanCoverage {
+        components: sbom.components.len(),
+        unusable_records: engine.skipped_records.len(),
+        ..ScanCoverage::default()
+    };
     let mut findings = Vec::new();
     let mut views = BTreeMap::new();
+    let mut inputs = BTreeMap::new();
     for c in &sbom.components {
         let Some(purl) = c.purl() else {
+            coverage.without_purl += 1;
             continue;
         };
-        // Components without a version or with a purl the matcher cannot read cannot be matched.
-        let Ok(ids) = engine.advisories_for(purl) else {
-            continue;
+        let ids = match engine.advisories_for(purl) {
+            Ok(ids) => ids,
+            Err(EngineError::Match(psirt_match::Error::NoVersion(_))) => {
+                coverage.without_version += 1;
+                continue;
+            }
+            Err(_) => {
+                coverage.unreadable_purl += 1;
+                continue;
+            }
         };
+        coverage.scanned += 1;
         for id in ids {
             if !views.contains_key(&id) {
                 views.insert(id.clone(), store.vulnerability(&id).await?);
+                inputs.insert(id.clone(), advisory_input_of(store, &id).await?);
             }
             let Some(Some(v)) = views.get(&id) else {
                 continue;
             };
             let own = v.records.iter().find(|r| r.record_id == id);
+            let fixed_versions = match inputs.get(&id) {
+                Some(Some(input)) => psirt_match::fixed_versions(input, purl).unwrap_or_default(),
+                _ => Vec::new(),
+            };
             findings.push(ScanFinding {
                 purl: purl.to_owned(),
                 name: c.name.clone(),
@@ -98,14 +135,12 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<Vec<ScanFinding>
                 cvss_score: v.cvss_score,
                 exploited: v.exploited,
                 epss: v.epss.iter().map(|e| e.score).reduce(f64::max),
-                fixed_versions: own
-                    .map(|r| fixed_versions(&r.normalized, purl))
-                    .unwrap_or_default(),
+                fixed_versions,
                 vulnerability: id,
             });
         }
     }
-    Ok(findings)
+    Ok((findings, coverage))
 }
 
 fn table(findings: &[ScanFinding]) -> String {
@@ -137,22 +172,72 @@ fn level(score: Option<f64>) -> &'static str {
     }
 }
 
-pub fn sarif(findings: &[ScanFinding], file: &Path) -> Value {
+/// The SBOM file as a SARIF `artifactLocation` (SARIF 2.1.0 §3.4: `uri` a valid URI reference): an absolute path
+/// as a `file:` URL, a relative one percent-encoded segment by segment against `%SRCROOT%` (the repository root,
+/// which is what code-scanning services resolve it against).
+fn artifact_location(file: &Path) -> Value {
+    if file.is_absolute() {
+        if let Ok(url) = url::Url::from_file_path(file) {
+            return json!({"uri": url.as_str()});
+        }
+    }
+    let segments: Vec<String> = file
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(encode_segment(&s.to_string_lossy())),
+            std::path::Component::ParentDir => Some("..".to_owned()),
+            _ => None,
+        })
+        .collect();
+    json!({"uri": segments.join("/"), "uriBaseId": "%SRCROOT%"})
+}
+
+/// RFC 3986 percent-encoding of everything but unreserved characters (so `:` cannot read as a scheme, nor `#`,
+/// `?` or `%` as anything but text).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A stable identity per (rule, package): code-scanning services merge results with equal fingerprints, and
+/// without one every finding of a rule in the same file would be one alert.
+fn fingerprint(f: &ScanFinding) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(f.vulnerability.as_bytes());
+    h.update([0]);
+    h.update(f.purl.as_bytes());
+    hex::encode(h.finalize())
+}
+
+pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> Value {
     let mut rules = BTreeMap::new();
     for f in findings {
         rules.entry(f.vulnerability.clone()).or_insert_with(|| {
+            let mut properties = json!({
+                "tags": ["security", "vulnerability"],
+                "aliases": f.aliases,
+            });
+            // A number as text, or absent: GitHub refuses the whole file for a `null` here.
+            if let Some(s) = f.cvss_score {
+                properties["security-severity"] = json!(format!("{s:.1}"));
+            }
             json!({
                 "id": f.vulnerability,
                 "shortDescription": {"text": f.summary.clone().unwrap_or_else(|| f.vulnerability.clone())},
                 "helpUri": format!("https://osv.dev/vulnerability/{}", f.vulnerability),
-                "properties": {
-                    "security-severity": f.cvss_score.map(|s| format!("{s:.1}")),
-                    "tags": ["security", "vulnerability"],
-                    "aliases": f.aliases,
-                },
+                "properties": properties,
             })
         });
     }
+    let location = artifact_location(file);
     let results: Vec<Value> = findings
         .iter()
         .map(|f| {
@@ -166,9 +251,10 @@ pub fn sarif(findings: &[ScanFinding], file: &Path) -> Value {
                 "level": level(f.cvss_score),
                 "message": {"text": format!("{} {} is affected by {} ({fix})", f.name, f.version, f.vulnerability)},
                 "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": file.display().to_string()}},
+                    "physicalLocation": {"artifactLocation": location},
                     "logicalLocations": [{"name": f.purl, "kind": "package"}],
                 }],
+                "partialFingerprints": {"psirtPackageVulnerability/v1": fingerprint(f)},
                 "properties": {"exploited": f.exploited, "epss": f.epss},
             })
         })
@@ -184,13 +270,16 @@ pub fn sarif(findings: &[ScanFinding], file: &Path) -> Value {
                 "rules": rules.into_values().collect::<Vec<_>>(),
             }},
             "results": results,
+            "properties": {"coverage": coverage},
         }],
     })
 }
 
 /// Prints the findings; `true` when something is affected.
 pub async fn run(store: &Store, file: PathBuf, format: ScanFormat) -> anyhow::Result<bool> {
-    let findings = scan(store, &file).await?;
+    let (findings, coverage) = scan(store, &file).await?;
+    // On stderr, so the JSON and SARIF on stdout stay what they are.
+    eprintln!("{}", coverage.describe());
     match format {
         ScanFormat::Table => {
             if findings.is_empty() {
@@ -203,8 +292,24 @@ pub async fn run(store: &Store, file: PathBuf, format: ScanFormat) -> anyhow::Re
         ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
         ScanFormat::Sarif => println!(
             "{}",
-            serde_json::to_string_pretty(&sarif(&findings, &file))?
+            serde_json::to_string_pretty(&sarif(&findings, &coverage, &file))?
         ),
     }
     Ok(!findings.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_sbom_path_is_an_encoded_reference_from_the_source_root() {
+        let loc = artifact_location(Path::new("build/sboms/app 1:2#x%.json"));
+        assert_eq!(loc["uri"], "build/sboms/app%201%3A2%23x%25.json");
+        assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+        assert_eq!(
+            artifact_location(Path::new("../sbom.json"))["uri"],
+            "../sbom.json"
+        );
+    }
 }

@@ -74,10 +74,21 @@ fn feeds_import_and_scan() {
     assert_eq!(code, 1);
     let findings: Vec<Value> = serde_json::from_str(&json).unwrap();
     assert!(!findings.is_empty());
-    assert!(findings
+    // "Fixed in" is the upgrade of this package from this version: PYSEC-2023-11's GIT range (a commit) and fixes
+    // below 36.0.0 are not.
+    let crypto = findings
         .iter()
-        .any(|f| f["purl"] == "pkg:pypi/cryptography@36.0.0"
-            && !f["fixed_versions"].as_array().unwrap().is_empty()));
+        .find(|f| {
+            f["purl"] == "pkg:pypi/cryptography@36.0.0" && f["vulnerability"] == "PYSEC-2023-11"
+        })
+        .unwrap();
+    assert_eq!(crypto["fixed_versions"], serde_json::json!(["39.0.1"]));
+    let is_commit = |v: &str| v.len() >= 40 && v.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(findings.iter().all(|f| f["fixed_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|v| !is_commit(v.as_str().unwrap()))));
     assert!(table.contains(&format!("{} findings", findings.len())));
     let (code, sarif, _) = psirt(&db, &["scan", "--format", "sarif", &jupyter]);
     assert_eq!(code, 1);
@@ -94,11 +105,60 @@ fn feeds_import_and_scan() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert!(sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results
         .iter()
         .all(|r| rules.contains(&r["ruleId"].as_str().unwrap())));
+    // GitHub refuses a file whose security-severity is not a number from 0 to 10 (null included).
+    let mut unscored = 0;
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        match rule["properties"].get("security-severity") {
+            None => unscored += 1,
+            Some(s) => {
+                let score: f64 = s.as_str().unwrap().parse().unwrap();
+                assert!((0.0..=10.0).contains(&score), "{rule}");
+            }
+        }
+    }
+    assert!(
+        unscored > 0,
+        "the PyPI records without CVSS are among the rules"
+    );
+    // One fingerprint per (rule, package): distinct findings stay distinct alerts.
+    let mut prints: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["psirtPackageVulnerability/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), results.len());
+    // The SBOM as a URI reference: an absolute path is a file: URL, encoded.
+    let odd = dir.path().join("my sbom#1.json");
+    std::fs::copy(&jupyter, &odd).unwrap();
+    let (code, sarif, err) = psirt(&db, &["scan", "--format", "sarif", odd.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/my%20sbom%231.json"),
+        "{uri}"
+    );
+    // What was scanned, on stderr (stdout stays the SARIF document).
+    assert!(
+        err.contains("scanned ") && err.contains(" components"),
+        "{err}"
+    );
 
     // Nothing affected → exit 0.
     let clean = dir.path().join("clean.json");
@@ -110,9 +170,42 @@ fn feeds_import_and_scan() {
     let (code, out, _) = psirt(&db, &["scan", clean.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no known vulnerabilities"));
+    // What could not be scanned is said: a gate must not read "clean" from components it never matched.
+    std::fs::write(
+        &clean,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"jinja2","cpe":"cpe:2.3:a:palletsprojects:jinja:2.10:*:*:*:*:*:*:*"},{"type":"library","name":"flask","purl":"pkg:pypi/flask"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("scanned 0 of 2 components (not scanned: 1 without purl, 1 without version)"),
+        "{err}"
+    );
     // Not an SBOM → exit 2 with the reason.
     std::fs::write(&clean, "{}").unwrap();
     let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("not an SBOM"), "{err}");
+}
+
+/// A scan never passes on a database that is missing or empty, and changes nothing in it.
+#[test]
+fn scan_refuses_a_missing_or_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom =
+        shared("sboms/spdx/spdx-syft-bitnami_jupyter-base-notebook-sha256-b831bfa3de47.spdx.json");
+    let missing = dir.path().join("missing.db");
+    let (code, out, err) = psirt(&missing, &["scan", &sbom]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!missing.exists(), "scan created the database");
+    assert!(err.contains("missing.db"), "{err}");
+
+    // Created (and migrated) by another command, but no intel in it.
+    let empty = dir.path().join("empty.db");
+    let (code, _, err) = psirt(&empty, &["feeds", "status"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = psirt(&empty, &["scan", &sbom]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no records to match against"), "{err}");
 }
