@@ -128,9 +128,10 @@ pub fn sort_findings(items: &mut [Finding], by: FindingSort) {
     });
 }
 
-/// A vulnerability with every source naming it and the product versions it hits.
+/// A vulnerability with every source naming it and the product versions it hits (as `staff` may see them).
 pub async fn vulnerability_view(
     st: &AppState,
+    staff: &Staff,
     id: &str,
 ) -> ApiResult<(Vulnerability, Vec<Finding>)> {
     st.engine.ensure(&st.store).await?;
@@ -139,8 +140,59 @@ pub async fn vulnerability_view(
         .vulnerability(id)
         .await?
         .ok_or(ApiError::NotFound("vulnerability"))?;
-    let findings = st.store.record_findings(&v.ids).await?;
+    let mut findings = st.store.record_findings(&v.ids).await?;
+    withhold_hidden_cases(st, staff, &mut findings).await?;
     Ok((v, findings))
+}
+
+/// A product version's findings, as `staff` may see them.
+pub async fn product_version_findings(
+    st: &AppState,
+    staff: &Staff,
+    product_version_id: i64,
+) -> ApiResult<Vec<Finding>> {
+    st.engine.ensure(&st.store).await?;
+    let mut findings = st
+        .store
+        .product_version_findings(product_version_id)
+        .await?;
+    withhold_hidden_cases(st, staff, &mut findings).await?;
+    Ok(findings)
+}
+
+/// A finding names the upstream case opened from it. Every staff role reads findings, but an embargoed case is
+/// visible only to the PSIRT and its members, and others must not learn it exists: for them the case is withheld
+/// and the finding reads as undecided (`new`), as it did before the case was opened.
+async fn withhold_hidden_cases(
+    st: &AppState,
+    staff: &Staff,
+    findings: &mut [Finding],
+) -> ApiResult<()> {
+    let viewer = staff.viewer();
+    if viewer.role.is_psirt() {
+        return Ok(());
+    }
+    let mut cases: Vec<i64> = findings.iter().filter_map(|f| f.case_id).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    let mut hidden = Vec::new();
+    for id in cases {
+        let visible = match st.store.case(id).await {
+            Ok(case) => viewer.can_view(case.access_for(staff.user.id)),
+            Err(psirt_store::StoreError::NotFound(_)) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !visible {
+            hidden.push(id);
+        }
+    }
+    for f in findings.iter_mut() {
+        if f.case_id.is_some_and(|c| hidden.binary_search(&c).is_ok()) {
+            f.case_id = None;
+            f.status = "new".to_owned();
+        }
+    }
+    Ok(())
 }
 
 /// Every record naming the vulnerability (CVE, GHSA, PYSEC, … merged through aliases), KEV,
@@ -149,10 +201,10 @@ pub async fn vulnerability_view(
     responses((status = 200, description = "{vulnerability: Vulnerability, findings: [Finding]}"), (status = "4XX", description = "problem+json error")))]
 async fn vulnerability(
     State(st): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let (v, findings) = vulnerability_view(&st, &id).await?;
+    let (v, findings) = vulnerability_view(&st, &staff, &id).await?;
     Ok(Json(json!({ "vulnerability": v, "findings": findings })))
 }
 
@@ -203,14 +255,13 @@ struct FindingsQuery {
     responses((status = 200, description = "{items: [Finding]}"), (status = "4XX", description = "problem+json error")))]
 async fn findings(
     State(st): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     Path(id): Path<i64>,
     Query(q): Query<FindingsQuery>,
 ) -> ApiResult<Json<Value>> {
     st.store.product_version(id).await?;
     let sort = parse_sort(q.sort.as_deref())?;
-    st.engine.ensure(&st.store).await?;
-    let mut items = st.store.product_version_findings(id).await?;
+    let mut items = product_version_findings(&st, &staff, id).await?;
     sort_findings(&mut items, sort);
     Ok(Json(json!({ "items": items })))
 }

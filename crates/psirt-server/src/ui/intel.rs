@@ -57,7 +57,7 @@ pub async fn vulnerability(
     UiStaff(staff): UiStaff,
     Path(id): Path<String>,
 ) -> UiResult {
-    let (v, findings) = api_intel::vulnerability_view(&st, &id).await?;
+    let (v, findings) = api_intel::vulnerability_view(&st, &staff, &id).await?;
     html(
         StatusCode::OK,
         &VulnerabilityPage {

@@ -309,8 +309,7 @@ pub async fn version_page(
         .audit_trail("product_version", &id.to_string())
         .await?;
     let sort = crate::api_intel::parse_sort(q.sort.as_deref())?;
-    st.engine.ensure(&st.store).await.map_err(ApiError::from)?;
-    let mut findings = st.store.product_version_findings(id).await?;
+    let mut findings = crate::api_intel::product_version_findings(&st, &staff, id).await?;
     crate::api_intel::sort_findings(&mut findings, sort);
     let view = VersionPage {
         findings,

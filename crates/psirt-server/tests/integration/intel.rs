@@ -227,6 +227,53 @@ pub async fn intel_api_and_queue(backend: Backend) {
     assert!(decisions.contains(&("PYSEC-2019-217".into(), "case_opened".into())));
     assert!(decisions.contains(&("PYSEC-2021-66".into(), "dismissed".into())));
 
+    // Once the case is embargoed, a viewer (not a member) must not learn it exists: no case id, the finding reads
+    // as undecided; the analyst still sees it.
+    let case_id = case["id"].as_i64().unwrap();
+    let (s, patched) = ana
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/cases/{case_id}"),
+            Some(json!({"embargoed": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{patched}");
+    let decision_of = |items: &Value| {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["record_id"] == "PYSEC-2019-217")
+            .map(|i| (i["status"].clone(), i["case_id"].clone()))
+            .unwrap()
+    };
+    let (_, f) = vic
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(decision_of(&f["items"]), (json!("new"), Value::Null));
+    let (_, v) = vic.get("/api/v1/vulnerabilities/PYSEC-2019-217").await;
+    assert_eq!(decision_of(&v["findings"]), (json!("new"), Value::Null));
+    let vic_pages = Browser::login(&app, "vic").await;
+    for page in [
+        format!("/product-versions/{pv}"),
+        "/vulnerabilities/PYSEC-2019-217".to_owned(),
+    ] {
+        let (s, html) = vic_pages.get(&page).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(html.contains("PYSEC-2019-217"), "{page}: {html}");
+        assert!(
+            !html.contains(&format!("/cases/{case_id}\"")),
+            "{page}: {html}"
+        );
+    }
+    let (_, f) = ana
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(
+        decision_of(&f["items"]),
+        (json!("case_opened"), json!(case_id))
+    );
+
     // An upgrade through the API (the engine is loaded and current: only this version is
     // re-matched) retracts both findings.
     let upgraded = String::from_utf8(sbom()).unwrap().replace("2.10", "2.11.3");
