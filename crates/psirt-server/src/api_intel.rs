@@ -369,11 +369,22 @@ pub async fn open_upstream_case(
         embargoed: false,
     };
     // Already in CISA's KEV catalog: the case is actively exploited from the start (CRA); its
-    // reporting starts in the same transaction that opens it.
+    // reporting starts in the same transaction that opens it. Only a KEV entry of the record's own names (its id and
+    // its records' aliases), as the KEV sync decides (`kev_triggers`): the merged view follows aliases transitively,
+    // and a record naming two CVEs joins another CVE's group (DRUPAL-CORE-2020-013 names CVE-2020-28948 and
+    // CVE-2020-28949), whose exploitation is not this record's. The earliest added, as the KEV sync takes it.
+    let own_names: Vec<&str> = std::iter::once(record_id)
+        .chain(
+            v.records
+                .iter()
+                .filter(|r| r.record_id == record_id)
+                .flat_map(|r| r.aliases.iter().map(String::as_str)),
+        )
+        .collect();
     let kev = v
         .records
         .iter()
-        .filter(|r| r.source == "kev")
+        .filter(|r| r.source == "kev" && own_names.contains(&r.record_id.as_str()))
         .filter(|kev| {
             // The CRA clocks take a KEV entry by its CVE id; a KEV record under another id
             // (a feed oddity) must not block opening the case.
@@ -387,7 +398,7 @@ pub async fn open_upstream_case(
             }
             ok
         })
-        .find_map(|kev| {
+        .filter_map(|kev| {
             let added = serde_json::from_str::<Value>(&kev.normalized)
                 .ok()
                 .and_then(|n| n["exploited"]["date_added"].as_str().map(str::to_owned))?;
@@ -400,7 +411,8 @@ pub async fn open_upstream_case(
                 cve_id: kev.record_id.clone(),
                 date_added,
             })
-        });
+        })
+        .min_by(|a, b| (a.date_added, &a.cve_id).cmp(&(b.date_added, &b.cve_id)));
     let case = st
         .store
         .open_upstream_case(&staff.actor(), record_id, new, kev)

@@ -8,7 +8,7 @@ use psirt_formats::intel::FeedKind;
 use psirt_store::testing::Backend;
 use psirt_store::Actor;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::harness::{Client, TestApp};
 use crate::ui::Browser;
@@ -324,6 +324,72 @@ pub async fn kev_record_without_cve_id_is_skipped(backend: Backend) {
             .0,
         StatusCode::NOT_FOUND,
         "no CRA reporting from a KEV record without a CVE id"
+    );
+    app.finish().await;
+}
+
+/// The merged view follows aliases transitively: a record naming two CVEs (as DRUPAL-CORE-2020-013 names
+/// CVE-2020-28948 and CVE-2020-28949) joins another CVE's group. That CVE's KEV entry is not the exploitation of
+/// the record the case is opened from: no CRA reporting from it.
+pub async fn kev_entry_of_another_cve_in_the_alias_group_starts_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let analyst = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&analyst).await;
+    // PYSEC-2020-103 is CVE-2020-11652.
+    crate::intel::import(&app, &["PYSEC-2020-103"]).await;
+    let record =
+        |source: &str, id: &str, aliases: &[&str], normalized: Value| psirt_store::NewIntelRecord {
+            source: source.into(),
+            record_id: id.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            modified: None,
+            published: None,
+            withdrawn: None,
+            summary: None,
+            cvss_score: None,
+            cvss_vector: None,
+            exploited: source == "kev",
+            normalized: normalized.to_string(),
+            match_input: None,
+            raw: "{}".into(),
+            content_sha256: "0".repeat(64),
+        };
+    app.store
+        .upsert_intel_records(&[
+            record(
+                "osv",
+                "DRUPAL-X-1",
+                &["CVE-2020-11652", "CVE-2099-0002"],
+                json!({}),
+            ),
+            record(
+                "kev",
+                "CVE-2099-0002",
+                &[],
+                json!({"exploited": {"date_added": "2021-11-03"}}),
+            ),
+        ])
+        .await
+        .unwrap();
+    ship_salt_3000_1(&ana).await;
+    let (_, view) = ana.get("/api/v1/vulnerabilities/PYSEC-2020-103").await;
+    assert!(
+        view["vulnerability"]["ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("CVE-2099-0002")),
+        "the group reaches the other CVE: {view}"
+    );
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        ana.get(&format!("/api/v1/cases/{}/cra", case["id"]))
+            .await
+            .0,
+        StatusCode::NOT_FOUND,
+        "no CRA reporting from another CVE's KEV entry"
     );
     app.finish().await;
 }

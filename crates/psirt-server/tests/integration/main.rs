@@ -66,6 +66,7 @@ both_backends!(
     metrics::metrics_api_and_prometheus,
     metrics::prometheus_behind_proxies,
     cra::cra_reporting,
+    cra::kev_entry_of_another_cve_in_the_alias_group_starts_nothing,
     bounty::bounty_awards,
     intake::duplicates_and_reporter_history,
     intake::needs_more_info_pauses_response_clocks,
