@@ -117,13 +117,20 @@ from_row!(Finding {
     epss
 });
 
+/// A match with what its record says. Several records may share the matched id (an OSV `CVE-…` record, the CVE 5
+/// record, the KEV entry): the summary is the matching record's (one with match input first), the CVSS score the
+/// highest of the id's current records, and "known exploited" and EPSS hold for the id or any alias its records
+/// name (a GHSA match is exploited when its CVE is in KEV), not for the whole transitive alias group.
 const FINDING_SELECT: &str = "SELECT m.id AS match_id, m.record_id, m.component_id, m.product_version_id, p.name AS product, \
-     pv.version, m.purl, m.status, m.case_id, m.justification, r.summary, r.cvss_score, \
-     COALESCE(r.exploited, FALSE) AS exploited, \
+     pv.version, m.purl, m.status, m.case_id, m.justification, \
+     (SELECT r.summary FROM intel_records r WHERE r.record_id = m.record_id AND r.summary IS NOT NULL \
+        ORDER BY r.withdrawn IS NOT NULL, r.match_input IS NULL, r.id LIMIT 1) AS summary, \
+     (SELECT MAX(r.cvss_score) FROM intel_records r WHERE r.record_id = m.record_id AND r.withdrawn IS NULL) AS cvss_score, \
+     EXISTS (SELECT 1 FROM intel_records r WHERE r.exploited AND r.withdrawn IS NULL AND (r.record_id = m.record_id OR r.record_id IN \
+        (SELECT a.alias FROM intel_aliases a JOIN intel_records o ON o.id = a.record_pk WHERE o.record_id = m.record_id))) AS exploited, \
      (SELECT MAX(e.score) FROM epss_scores e WHERE e.cve = m.record_id OR e.cve IN \
-        (SELECT a.alias FROM intel_aliases a WHERE a.record_pk = r.id)) AS epss \
-     FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id \
-     LEFT JOIN intel_records r ON r.id = (SELECT MIN(r2.id) FROM intel_records r2 WHERE r2.record_id = m.record_id)";
+        (SELECT a.alias FROM intel_aliases a JOIN intel_records o ON o.id = a.record_pk WHERE o.record_id = m.record_id)) AS epss \
+     FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id";
 
 /// Match keys in (record, component) order.
 fn in_key_order(keys: &[MatchKey]) -> Vec<&MatchKey> {

@@ -445,6 +445,40 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     let fresh = psirt_server::engine::SharedEngine::default();
     fresh.ensure(&app.store).await.unwrap();
     assert_eq!(queued().await, ["CVE-2099-0001"]);
+
+    // A GHSA record of the same CVE hits the same component. Both findings are known exploited (the KEV entry names
+    // the id, or an alias of the record), whichever record of the id was stored first; the CVSS is the record's.
+    let ghsa = json!({
+        "id": "GHSA-2099-0001-abcd", "modified": "2099-01-01T00:00:00Z", "aliases": ["CVE-2099-0001"],
+        "summary": "Template injection",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11"}]}]}]
+    });
+    changed(import_text(&app, FeedKind::Osv, "GHSA.json", &ghsa.to_string()).await).await;
+    let pv = app.store.upstream_queue().await.unwrap()[0].product_versions[0].product_version_id;
+    let (_, f) = ana
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    let by_id = |id: &str| {
+        f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["record_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} in {f}"))
+    };
+    let (cve, ghsa) = (by_id("CVE-2099-0001"), by_id("GHSA-2099-0001-abcd"));
+    assert_eq!(
+        (&cve["exploited"], &ghsa["exploited"]),
+        (&json!(true), &json!(true)),
+        "{f}"
+    );
+    assert_eq!(
+        (&ghsa["cvss_score"], &ghsa["summary"]),
+        (&json!(9.8), &json!("Template injection"))
+    );
     app.finish().await;
 }
 
