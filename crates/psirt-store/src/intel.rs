@@ -208,6 +208,9 @@ fn utc(t: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
     t.map(|t| t.to_offset(UtcOffset::UTC))
 }
 
+/// A dismissed match's id, VEX justification and note.
+type DismissedMatch = (i64, Option<String>, String);
+
 impl Store {
     /// Stores a batch of records in one transaction; returns what happened to each, in order. Counts once in
     /// [`Store::match_generation`] when it commits.
@@ -226,13 +229,14 @@ impl Store {
         let read_locked = format!("{READ}{}", self.for_update());
         // A changed record's dismissed matches are reset below; on PostgreSQL their rows are locked first, in
         // component order, as every writer of matches takes them (SQLite write transactions exclude each other).
-        let lock_dismissed = (!self.for_update().is_empty()).then(|| {
-            format!(
-                "SELECT id FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 \
-                 ORDER BY component_id{}",
-                self.for_update()
-            )
-        });
+        // Their ids and decisions are read there too: the reset is audited (at the end of the transaction, after
+        // every record and match lock, in the order a dismissal takes them: records, matches, audit head).
+        let dismissed_sql = format!(
+            "SELECT id, justification, note FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 \
+             ORDER BY component_id{}",
+            self.for_update()
+        );
+        let mut reraised: Vec<(&str, &str, Vec<DismissedMatch>)> = Vec::new();
         macro_rules! stored {
             ($tx:ident, $sql:expr, $r:expr) => {
                 sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
@@ -295,19 +299,22 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM intel_aliases WHERE record_pk = $1").bind(pk).execute(&mut *tx).await?;
-                        // A dismissal holds for the record as it was: a changed record is raised again.
-                        if let Some(lock) = &lock_dismissed {
-                            sqlx::query(sqlx::AssertSqlSafe(lock.as_str()))
-                                .bind(&r.record_id).bind(&r.content_sha256)
-                                .execute(&mut *tx)
-                                .await?;
+                        // A dismissal holds for the record as it was: a changed record is raised again, undecided (the
+                        // decision it had is in the audit event).
+                        let dismissed: Vec<DismissedMatch> = sqlx::query_as(sqlx::AssertSqlSafe(dismissed_sql.as_str()))
+                            .bind(&r.record_id).bind(&r.content_sha256)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        if !dismissed.is_empty() {
+                            sqlx::query(
+                                "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
+                                 updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
+                            )
+                            .bind(now).bind(&r.record_id).bind(&r.content_sha256)
+                            .execute(&mut *tx)
+                            .await?;
+                            reraised.push((&r.record_id, &r.content_sha256, dismissed));
                         }
-                        sqlx::query(
-                            "UPDATE matches SET status = 'new', updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
-                        )
-                        .bind(now).bind(&r.record_id).bind(&r.content_sha256)
-                        .execute(&mut *tx)
-                        .await?;
                         outcomes[at] = Upserted::Updated;
                         pk
                     }
@@ -325,6 +332,15 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+            }
+            for (record_id, sha256, dismissed) in &reraised {
+                let ids: Vec<i64> = dismissed.iter().map(|d| d.0).collect();
+                let justifications: Vec<&Option<String>> = dismissed.iter().map(|d| &d.1).collect();
+                let notes: Vec<&str> = dismissed.iter().map(|d| d.2.as_str()).collect();
+                audit!(tx, self, AuditDraft::new(&Actor::System("intel-import"), "intel_record", record_id, "match.reraise").after(json!({
+                    "record_id": record_id, "content_sha256": sha256, "matches": ids, "dismissed_as": justifications,
+                    "notes": notes,
+                })));
             }
             bump_match_generation!(tx);
         });

@@ -381,6 +381,15 @@ impl Store {
         }
         let now = self.now();
         let n = with_tx!(self, tx => {
+            // The records of the id first (shared, PostgreSQL): the dismissal holds for the content it reads, and an
+            // import changing the record meanwhile (which resets dismissals of other content) must not commit
+            // unseen between that read and this commit. An import takes a record, then its matches: the same order.
+            if let crate::Pool::Postgres(_) = &self.pool {
+                sqlx::query("SELECT id FROM intel_records WHERE record_id = $1 ORDER BY id FOR SHARE")
+                    .bind(record_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            }
             // Lock order: the match rows (in component order, as every writer of a record's matches takes
             // them), then the audit head, as in `open_upstream_case`.
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
@@ -399,7 +408,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             if !ids.is_empty() {
-                audit!(tx, self, AuditDraft::new(actor, "intel_record", 0, "match.dismiss").after(json!({
+                audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id, "match.dismiss").after(json!({
                     "record_id": record_id, "product_version_id": product_version_id, "justification": justification,
                     "note": note, "matches": ids,
                 })));

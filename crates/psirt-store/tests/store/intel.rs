@@ -21,6 +21,7 @@ both_backends!(
     concurrent_imports_of_the_same_records,
     concurrent_upstream_opens_make_one_case,
     upstream_open_races_dismiss,
+    dismissal_waits_for_a_change_of_its_record,
     kev_upstream_case_starts_cra_with_the_case,
     uncovered_cases_are_named_by_record_and_aliases,
     match_generation_counts_each_committed_import,
@@ -594,6 +595,17 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.upstream_queue().await.unwrap().len(), 2);
+    // Raised again undecided, and both steps are in the record's audit trail (the decision it had kept there).
+    let findings = store.product_version_findings(pv).await.unwrap();
+    let lo = findings.iter().find(|f| f.record_id == "GHSA-lo").unwrap();
+    assert_eq!((lo.status.as_str(), &lo.justification), ("new", &None));
+    let trail = store.audit_trail("intel_record", "GHSA-lo").await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["match.dismiss", "match.reraise"]);
+    assert_eq!(
+        trail[1].after.as_ref().unwrap()["dismissed_as"],
+        serde_json::json!(["vulnerable_code_not_in_execute_path"])
+    );
 
     // Retraction: the engine no longer reports GHSA-lo; it leaves the queue but the row stays.
     let applied = store.reconcile_matches(&all[..1]).await.unwrap();
@@ -759,6 +771,56 @@ async fn concurrent_upstream_opens_make_one_case(store: Store) {
         store.verify_audit_chain(|_| {}).await.unwrap(),
         psirt_store::audit::ChainReport::Intact { .. }
     ));
+}
+
+/// A dismissal holds for the record's content it was made against. An import changing the record while the
+/// dismissal runs (its update not committed yet) must not leave the match dismissed against the old content: the
+/// dismissal waits for it and records the new content. On PostgreSQL it used to read the old content unlocked.
+async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (pv, comps) = inventory(&store).await;
+    store
+        .upsert_intel_records(&[record("osv", "GHSA-lo", &[], t, "v1")])
+        .await
+        .unwrap();
+    let key = MatchKey {
+        record_id: "GHSA-lo".into(),
+        component_id: comps[1],
+        product_version_id: pv,
+    };
+    store.reconcile_matches(&[key]).await.unwrap();
+
+    // The import's update of the record, held open.
+    const CHANGE: &str =
+        "UPDATE intel_records SET content_sha256 = 'GHSA-lo-v2' WHERE record_id = 'GHSA-lo'";
+    const HASH: &str = "SELECT record_sha256 FROM matches WHERE record_id = 'GHSA-lo'";
+    let dismiss = |store: Store| async move {
+        store
+            .dismiss_matches(&admin(), "GHSA-lo", None, "component_not_present", "")
+            .await
+            .unwrap()
+    };
+    let hash: String = match store.pool() {
+        psirt_store::Pool::Sqlite(p) => {
+            let mut tx = p.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            sqlx::query(CHANGE).execute(&mut *tx).await.unwrap();
+            let dismissal = tokio::spawn(dismiss(store.clone()));
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            tx.commit().await.unwrap();
+            assert_eq!(dismissal.await.unwrap(), 1);
+            sqlx::query_scalar(HASH).fetch_one(p).await.unwrap()
+        }
+        psirt_store::Pool::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            sqlx::query(CHANGE).execute(&mut *tx).await.unwrap();
+            let dismissal = tokio::spawn(dismiss(store.clone()));
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            tx.commit().await.unwrap();
+            assert_eq!(dismissal.await.unwrap(), 1);
+            sqlx::query_scalar(HASH).fetch_one(p).await.unwrap()
+        }
+    };
+    assert_eq!(hash, "GHSA-lo-v2");
 }
 
 /// An analyst opens a case from a record while another dismisses it: both take the match rows
