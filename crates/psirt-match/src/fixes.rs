@@ -2,14 +2,14 @@
 
 use std::cmp::Ordering;
 
-use psirt_versions::Event;
+use psirt_versions::{CompiledRange, Event};
 
 use crate::index::purl_key;
 use crate::{AdvisoryInput, Error, PackageKey};
 
 /// The versions that fix `purl@version` according to `advisory`: the `fixed` events above the version in the
-/// SEMVER and ECOSYSTEM ranges of the entries that name the purl's package (as the index keys it, release
-/// included) and affect that version. GIT ranges hold commits, not versions; fixes of other packages, of other
+/// SEMVER and ECOSYSTEM ranges that contain it, of the entries that name the purl's package (as the index keys it,
+/// release included). GIT ranges hold commits, not versions; fixes of other packages, of other
 /// distribution releases and of branches below the version are not upgrades of this component. In the order the
 /// advisory gives them, without repeats; empty when no entry affects the version.
 pub fn fixed_versions(advisory: &AdvisoryInput, purl: &str) -> Result<Vec<String>, Error> {
@@ -20,22 +20,22 @@ pub fn fixed_versions(advisory: &AdvisoryInput, purl: &str) -> Result<Vec<String
         if PackageKey::from_osv(&a.ecosystem, &a.name).ok().as_ref() != Some(&key) {
             continue;
         }
-        let mut ranges = a.ranges.clone();
-        ranges.ecosystem = key.ecosystem.clone();
-        // An entry that does not parse is one the index refused too: it matched nothing.
-        if !psirt_versions::affected(&ranges, &version).unwrap_or(false) {
-            continue;
-        }
-        for r in &ranges.ranges {
-            let Some(scheme) = r.kind.scheme(&ranges.ecosystem) else {
+        // Range by range, as the index evaluates them: one that cannot be read (a GIT range, a version its scheme
+        // does not parse) says nothing, and does not silence the others.
+        for r in &a.ranges.ranges {
+            let Ok(range) = CompiledRange::compile(r, &key.ecosystem) else {
                 continue;
             };
-            let Ok(current) = scheme.parse(&version) else {
+            let Ok(current) = range.scheme().parse(&version) else {
                 continue;
             };
+            if !range.contains(&current) {
+                continue;
+            }
             for e in &r.events {
                 let Event::Fixed(fixed) = e else { continue };
-                let above = scheme
+                let above = range
+                    .scheme()
                     .parse(fixed)
                     .is_ok_and(|f| f.try_cmp(&current) == Ok(Ordering::Greater));
                 if above && !out.contains(fixed) {
@@ -129,7 +129,6 @@ mod tests {
             ["39.0.1"]
         );
         assert!(fixes(pypi, "pkg:pypi/cryptography@40.0").is_empty());
-
         // One record over two Ubuntu releases: a 22.04 component is shown the 22.04 fix only.
         let ubuntu = vec![
             entry(

@@ -11,7 +11,8 @@ use psirt_versions::Purl;
 use crate::compiled::{Candidate, CompiledEntry};
 use crate::hash::{process_hash, SeededMap, SeededSet};
 use crate::model::{
-    AdvisoryInput, AdvisoryMatches, Changes, ComponentInput, ComponentRef, IndexStats, Match,
+    AdvisoryInput, AdvisoryMatches, AffectedInput, Changes, ComponentInput, ComponentRef,
+    IndexStats, Match,
 };
 use crate::names::PackageKey;
 use crate::Error;
@@ -196,24 +197,10 @@ impl Index {
         // `versions` lists run to hundreds of strings).
         let mut compiled = Vec::with_capacity(affected.len());
         for (i, a) in affected.into_iter().enumerate() {
-            let fail = |reason: String| Error::Affected {
-                advisory: id.clone(),
-                index: i,
-                reason,
-            };
-            if a.name.is_empty() {
-                return Err(fail("empty package name".into()));
-            }
-            let key =
-                PackageKey::from_osv(&a.ecosystem, &a.name).map_err(|e| fail(e.to_string()))?;
+            let key = entry_key(&id, i, &a)?;
             let mut ranges = a.ranges;
             ranges.ecosystem = key.ecosystem.clone();
-            let entry = CompiledEntry::compile(&ranges).map_err(|source| Error::Range {
-                advisory: id.clone(),
-                package: a.name,
-                source,
-            })?;
-            if let Some(e) = entry {
+            if let Some(e) = compile_entry(&id, &a.name, &ranges)? {
                 compiled.push((key, e));
             }
         }
@@ -875,6 +862,46 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
 
 /// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
 /// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
+/// Whether [`Index::upsert_advisory`] would take `input` (it refuses an advisory whole when one entry does not
+/// compile), without changing anything: for callers that merge several inputs into one advisory and must not let
+/// one bad input refuse the others.
+pub fn check_advisory(input: &AdvisoryInput) -> Result<(), Error> {
+    if input.id.is_empty() {
+        return Err(Error::EmptyAdvisoryId);
+    }
+    for (i, a) in input.affected.iter().enumerate() {
+        let key = entry_key(&input.id, i, a)?;
+        let mut ranges = a.ranges.clone();
+        ranges.ecosystem = key.ecosystem;
+        compile_entry(&input.id, &a.name, &ranges)?;
+    }
+    Ok(())
+}
+
+fn entry_key(id: &str, index: usize, a: &AffectedInput) -> Result<PackageKey, Error> {
+    let fail = |reason: String| Error::Affected {
+        advisory: id.to_owned(),
+        index,
+        reason,
+    };
+    if a.name.is_empty() {
+        return Err(fail("empty package name".into()));
+    }
+    PackageKey::from_osv(&a.ecosystem, &a.name).map_err(|e| fail(e.to_string()))
+}
+
+fn compile_entry(
+    id: &str,
+    name: &str,
+    ranges: &psirt_versions::OsvAffectedRanges,
+) -> Result<Option<CompiledEntry>, Error> {
+    CompiledEntry::compile(ranges).map_err(|source| Error::Range {
+        advisory: id.to_owned(),
+        package: name.to_owned(),
+        source,
+    })
+}
+
 pub(crate) fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),

@@ -49,13 +49,30 @@ fn parse_input(text: &str) -> Result<AdvisoryInput, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("match input: {e}")))
 }
 
-/// One advisory per id, in the order the ids first appear. Records of different sources may share an id (a CVE's
-/// CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by id as the stored matches do,
-/// they are one advisory with the packages of both, its aliases the union, its `modified` the latest.
-fn merged(inputs: Vec<AdvisoryInput>) -> Vec<AdvisoryInput> {
+/// One advisory per id, in the order the ids first appear, and the ids of the inputs left out. Records of different
+/// sources may share an id (a CVE's CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by
+/// id as the stored matches do, they are one advisory with the packages of both, its aliases the union, its
+/// `modified` the latest. The index refuses an advisory whole when one of its entries does not compile, so where
+/// an id has several inputs each is checked alone first and a bad one is left out rather than taking the others'
+/// packages with it.
+fn merged(inputs: Vec<AdvisoryInput>) -> (Vec<AdvisoryInput>, Vec<String>) {
+    let mut count: HashMap<&str, usize> = HashMap::with_capacity(inputs.len());
+    for input in &inputs {
+        *count.entry(input.id.as_str()).or_default() += 1;
+    }
+    let shared: std::collections::HashSet<String> = count
+        .into_iter()
+        .filter(|&(_, n)| n > 1)
+        .map(|(id, _)| id.to_owned())
+        .collect();
     let mut at: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
     let mut out: Vec<AdvisoryInput> = Vec::with_capacity(inputs.len());
+    let mut refused = Vec::new();
     for input in inputs {
+        if shared.contains(&input.id) && psirt_match::check_advisory(&input).is_err() {
+            refused.push(input.id);
+            continue;
+        }
         match at.get(&input.id) {
             Some(&i) => {
                 let into = &mut out[i];
@@ -75,21 +92,23 @@ fn merged(inputs: Vec<AdvisoryInput>) -> Vec<AdvisoryInput> {
             }
         }
     }
-    out
+    (out, refused)
 }
 
-/// The advisory the engine holds for `id`: the match inputs of every record of that id, merged.
+/// The advisory the engine holds for `id`: the match inputs of every record of that id, merged, and whether an
+/// input was left out (see [`merged`]).
 pub async fn advisory_input_of(
     store: &Store,
     id: &str,
-) -> Result<Option<AdvisoryInput>, EngineError> {
+) -> Result<(Option<AdvisoryInput>, bool), EngineError> {
     let inputs = store
         .advisory_inputs_of(id)
         .await?
         .iter()
         .map(|text| parse_input(text))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(merged(inputs).pop())
+    let (mut merged, refused) = merged(inputs);
+    Ok((merged.pop(), !refused.is_empty()))
 }
 
 impl Engine {
@@ -106,7 +125,9 @@ impl Engine {
             .iter()
             .map(|text| parse_input(text))
             .collect::<Result<Vec<_>, _>>()?;
-        for input in merged(inputs) {
+        let (inputs, refused) = merged(inputs);
+        engine.skipped_records.extend(refused);
+        for input in inputs {
             let id = input.id.clone();
             if engine.index.upsert_advisory(input).is_err() {
                 engine.skipped_records.push(id);
@@ -191,7 +212,11 @@ impl Engine {
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
-            let changes = match advisory_input_of(store, id).await? {
+            let (input, refused) = advisory_input_of(store, id).await?;
+            if refused {
+                self.skipped_records.push(id.to_owned());
+            }
+            let changes = match input {
                 Some(input) => match self.index.upsert_advisory(input) {
                     Ok(c) => c,
                     Err(_) => {
@@ -378,7 +403,7 @@ mod tests {
 
     #[test]
     fn records_of_one_id_are_one_advisory_with_the_packages_of_all() {
-        let out = merged(vec![
+        let (out, refused) = merged(vec![
             input("CVE-1", &["GHSA-a"], "2024-01-01T00:00:00Z", &["jinja2"]),
             input("GHSA-b", &[], "2024-01-01T00:00:00Z", &["flask"]),
             input(
@@ -387,7 +412,10 @@ mod tests {
                 "2025-01-01T00:00:00Z",
                 &["requests"],
             ),
+            // A third record of the id that the index would refuse (an empty package name): left out alone.
+            input("CVE-1", &["OTHER-1"], "2026-01-01T00:00:00Z", &[""]),
         ]);
+        assert_eq!(refused, ["CVE-1"]);
         assert_eq!(out.len(), 2);
         assert_eq!(
             (out[0].id.as_str(), out[1].id.as_str()),

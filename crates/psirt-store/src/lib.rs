@@ -123,9 +123,20 @@ impl Store {
                 migrations::POSTGRES,
             )
         } else if url.starts_with("sqlite:") {
+            // Read-only, and without the journal-mode pragma (which writes): no `-wal`/`-shm` files are made by
+            // this connection, and a database on read-only media can be scanned.
             let opts: SqliteConnectOptions = url.parse()?;
+            let opts = opts
+                .create_if_missing(false)
+                .read_only(true)
+                .busy_timeout(Duration::from_secs(10));
             (
-                Pool::Sqlite(Self::sqlite_pool(opts.create_if_missing(false)).await?),
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(4)
+                        .connect_with(opts)
+                        .await?,
+                ),
                 migrations::SQLITE,
             )
         } else {
@@ -147,9 +158,18 @@ impl Store {
             Ok(Some(v)) => Err(StoreError::Config(format!(
                 "the database's schema ({v}) is older than this psirt's ({latest}): upgrade it first (`psirt serve` or `psirt feeds import` migrate it)"
             ))),
-            Ok(None) | Err(_) => Err(StoreError::Config(
+            Ok(None) => Err(StoreError::Config(
                 "not a psirt database (no schema): create and fill it with `psirt feeds import`".into(),
             )),
+            // Only a missing migrations table means "not ours"; a lock, a permission or an I/O error is itself.
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("42P01") || e.message().contains("no such table") =>
+            {
+                Err(StoreError::Config(
+                    "not a psirt database (no schema): create and fill it with `psirt feeds import`".into(),
+                ))
+            }
+            Err(e) => Err(e.into()),
         }
     }
 

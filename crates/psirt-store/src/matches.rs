@@ -381,14 +381,25 @@ impl Store {
         }
         let now = self.now();
         let n = with_tx!(self, tx => {
-            // The records of the id first (shared, PostgreSQL): the dismissal holds for the content it reads, and an
-            // import changing the record meanwhile (which resets dismissals of other content) must not commit
-            // unseen between that read and this commit. An import takes a record, then its matches: the same order.
+            // The records of the id first (shared, PostgreSQL, in the (source, id) order an import takes them): the
+            // dismissal holds for the content it reads, and an import changing the record meanwhile (which resets
+            // dismissals of other content) must not commit unseen between that read and this commit. An import takes
+            // a record, then its matches: the same order.
+            // The content read before the lock is what the decision was made against (the analyst's request came
+            // before any import still running); changed once the lock is held, it is refused: review it again.
             if let crate::Pool::Postgres(_) = &self.pool {
-                sqlx::query("SELECT id FROM intel_records WHERE record_id = $1 ORDER BY id FOR SHARE")
+                const CONTENT: &str = "SELECT MIN(content_sha256) FROM intel_records WHERE record_id = $1";
+                let seen: Option<String> = sqlx::query_scalar(CONTENT).bind(record_id).fetch_one(&mut *tx).await?;
+                sqlx::query("SELECT id FROM intel_records WHERE record_id = $1 ORDER BY source FOR SHARE")
                     .bind(record_id)
                     .fetch_all(&mut *tx)
                     .await?;
+                let current: Option<String> = sqlx::query_scalar(CONTENT).bind(record_id).fetch_one(&mut *tx).await?;
+                if seen != current {
+                    return Err(StoreError::Conflict(format!(
+                        "{record_id} changed while it was being dismissed: review it again"
+                    )));
+                }
             }
             // Lock order: the match rows (in component order, as every writer of a record's matches takes
             // them), then the audit head, as in `open_upstream_case`.

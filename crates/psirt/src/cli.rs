@@ -23,7 +23,8 @@ use crate::versions_cmd::{self, VersionsCommand};
     about = "A self-hostable platform for a Product Security Incident Response Team"
 )]
 struct Cli {
-    /// Database: sqlite:FILE (default, created if missing) or postgres://user@host/db.
+    /// Database: sqlite:FILE (default; created if missing, except by `scan`, which only reads) or
+    /// postgres://user@host/db.
     #[arg(
         long,
         env = "DATABASE_URL",

@@ -42,7 +42,8 @@ pub struct ScanCoverage {
     pub without_purl: usize,
     pub without_version: usize,
     pub unreadable_purl: usize,
-    /// Intel records the matcher refused (their ranges do not parse): they match nothing.
+    /// Advisories (ids) the matcher refused, wholly or one of their records (ranges that do not parse): what was
+    /// refused matches nothing.
     pub unusable_records: usize,
 }
 
@@ -72,6 +73,45 @@ impl ScanCoverage {
     }
 }
 
+/// What a finding says of its advisory, as the server's findings say it (psirt-store's `FINDING_SELECT`): the
+/// records of the matched id, and for "known exploited" and EPSS also the aliases those records name, not the
+/// whole transitive alias group (which can reach another CVE). Withdrawn records count for nothing.
+struct OwnFacts {
+    summary: Option<String>,
+    cvss_score: Option<f64>,
+    exploited: bool,
+    epss: Option<f64>,
+}
+
+impl OwnFacts {
+    fn of(v: &psirt_store::Vulnerability, id: &str) -> OwnFacts {
+        let own: Vec<&psirt_store::IntelRecordSummary> = v
+            .records
+            .iter()
+            .filter(|r| r.record_id == id && r.withdrawn.is_none())
+            .collect();
+        let names: Vec<&str> = std::iter::once(id)
+            .chain(
+                own.iter()
+                    .flat_map(|r| r.aliases.iter().map(String::as_str)),
+            )
+            .collect();
+        OwnFacts {
+            summary: own.iter().find_map(|r| r.summary.clone()),
+            cvss_score: own.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
+            exploited: v.records.iter().any(|r| {
+                r.exploited && r.withdrawn.is_none() && names.contains(&r.record_id.as_str())
+            }),
+            epss: v
+                .epss
+                .iter()
+                .filter(|e| names.contains(&e.cve.as_str()))
+                .map(|e| e.score)
+                .reduce(f64::max),
+        }
+    }
+}
+
 pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding>, ScanCoverage)> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let sbom = tokio::task::spawn_blocking(move || {
@@ -82,10 +122,11 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
     let engine = Engine::load_advisories(store)
         .await
         .context("loading the intel database")?;
-    // An empty database finds nothing: a gate must not pass on that.
-    if engine.index().stats().advisories == 0 && engine.skipped_records.is_empty() {
+    // A database without usable package ranges finds nothing: a gate must not pass on that.
+    if engine.index().stats().advisories == 0 {
         anyhow::bail!(
-            "the intel database has no records to match against: import feeds first (`psirt feeds import osv PATH`)"
+            "the intel database has no records with package ranges to match against ({} refused): import OSV (or CVE 5) feeds first (`psirt feeds import osv PATH`)",
+            engine.skipped_records.len()
         );
     }
     let mut coverage = ScanCoverage {
@@ -93,48 +134,61 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         unusable_records: engine.skipped_records.len(),
         ..ScanCoverage::default()
     };
-    let mut findings = Vec::new();
-    let mut views = BTreeMap::new();
-    let mut inputs = BTreeMap::new();
+    // Each component's advisories first, then every advisory's records in one batch (not a query per advisory).
+    let mut matched: Vec<(&psirt_formats::Component, &str, Vec<String>)> = Vec::new();
     for c in &sbom.components {
         let Some(purl) = c.purl() else {
             coverage.without_purl += 1;
             continue;
         };
-        let ids = match engine.advisories_for(purl) {
-            Ok(ids) => ids,
+        match engine.advisories_for(purl) {
+            Ok(ids) => {
+                coverage.scanned += 1;
+                if !ids.is_empty() {
+                    matched.push((c, purl, ids));
+                }
+            }
             Err(EngineError::Match(psirt_match::Error::NoVersion(_))) => {
                 coverage.without_version += 1;
-                continue;
             }
-            Err(_) => {
-                coverage.unreadable_purl += 1;
-                continue;
-            }
-        };
-        coverage.scanned += 1;
+            Err(_) => coverage.unreadable_purl += 1,
+        }
+    }
+    // Nothing scanned is not "nothing found".
+    if coverage.scanned == 0 && coverage.components > 0 {
+        anyhow::bail!("{}: no component could be matched", coverage.describe());
+    }
+    let ids: Vec<String> = matched
+        .iter()
+        .flat_map(|(_, _, ids)| ids.iter().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let views = store.vulnerabilities(&ids).await?;
+    let mut inputs = BTreeMap::new();
+    for id in &ids {
+        inputs.insert(id.as_str(), advisory_input_of(store, id).await?.0);
+    }
+    let mut findings = Vec::new();
+    for (c, purl, ids) in matched {
         for id in ids {
-            if !views.contains_key(&id) {
-                views.insert(id.clone(), store.vulnerability(&id).await?);
-                inputs.insert(id.clone(), advisory_input_of(store, &id).await?);
-            }
-            let Some(Some(v)) = views.get(&id) else {
+            let Some(v) = views.get(&id) else {
                 continue;
             };
-            let own = v.records.iter().find(|r| r.record_id == id);
-            let fixed_versions = match inputs.get(&id) {
+            let fixed_versions = match inputs.get(id.as_str()) {
                 Some(Some(input)) => psirt_match::fixed_versions(input, purl).unwrap_or_default(),
                 _ => Vec::new(),
             };
+            let own = OwnFacts::of(v, &id);
             findings.push(ScanFinding {
                 purl: purl.to_owned(),
                 name: c.name.clone(),
                 version: c.version.clone().unwrap_or_default(),
                 aliases: v.ids.iter().filter(|i| **i != id).cloned().collect(),
-                summary: own.and_then(|r| r.summary.clone()),
-                cvss_score: v.cvss_score,
-                exploited: v.exploited,
-                epss: v.epss.iter().map(|e| e.score).reduce(f64::max),
+                summary: own.summary,
+                cvss_score: own.cvss_score,
+                exploited: own.exploited,
+                epss: own.epss,
                 fixed_versions,
                 vulnerability: id,
             });
@@ -207,13 +261,22 @@ fn encode_segment(s: &str) -> String {
 }
 
 /// A stable identity per (rule, package): code-scanning services merge results with equal fingerprints, and
-/// without one every finding of a rule in the same file would be one alert.
+/// without one every finding of a rule in the same file would be one alert. The package without its version, so
+/// that an upgrade still affected stays the same alert.
 fn fingerprint(f: &ScanFinding) -> String {
     use sha2::{Digest, Sha256};
+    let package = match f.purl.split_once('@') {
+        // The version ends at `?` (qualifiers) or `#` (subpath), which stay.
+        Some((name, rest)) => {
+            let tail = rest.find(['?', '#']).map_or("", |i| &rest[i..]);
+            format!("{name}{tail}")
+        }
+        None => f.purl.clone(),
+    };
     let mut h = Sha256::new();
     h.update(f.vulnerability.as_bytes());
     h.update([0]);
-    h.update(f.purl.as_bytes());
+    h.update(package.as_bytes());
     hex::encode(h.finalize())
 }
 
@@ -310,6 +373,37 @@ mod tests {
         assert_eq!(
             artifact_location(Path::new("../sbom.json"))["uri"],
             "../sbom.json"
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_names_the_package_not_its_version() {
+        let finding = |purl: &str, vulnerability: &str| ScanFinding {
+            purl: purl.into(),
+            name: String::new(),
+            version: String::new(),
+            vulnerability: vulnerability.into(),
+            aliases: Vec::new(),
+            summary: None,
+            cvss_score: None,
+            exploited: false,
+            epss: None,
+            fixed_versions: Vec::new(),
+        };
+        let print = |purl, v| fingerprint(&finding(purl, v));
+        let jar = "pkg:maven/org.x/y@1.0?type=jar";
+        assert_eq!(
+            print(jar, "GHSA-1"),
+            print("pkg:maven/org.x/y@1.1?type=jar", "GHSA-1")
+        );
+        assert_ne!(
+            print(jar, "GHSA-1"),
+            print("pkg:maven/org.x/y@1.0?type=pom", "GHSA-1")
+        );
+        assert_ne!(print(jar, "GHSA-1"), print(jar, "GHSA-2"));
+        assert_ne!(
+            print(jar, "GHSA-1"),
+            print("pkg:maven/org.x/z@1.0?type=jar", "GHSA-1")
         );
     }
 }

@@ -774,8 +774,9 @@ async fn concurrent_upstream_opens_make_one_case(store: Store) {
 }
 
 /// A dismissal holds for the record's content it was made against. An import changing the record while the
-/// dismissal runs (its update not committed yet) must not leave the match dismissed against the old content: the
-/// dismissal waits for it and records the new content. On PostgreSQL it used to read the old content unlocked.
+/// dismissal runs (its update not committed yet) must not leave the match dismissed against the old content. On
+/// PostgreSQL the dismissal used to read the old content unlocked and keep it; now it waits for the change and is
+/// refused (Conflict), as it was decided on content that is no longer current.
 async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
     let t = datetime!(2026-01-01 00:00 UTC);
     let (pv, comps) = inventory(&store).await;
@@ -798,7 +799,6 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
         store
             .dismiss_matches(&admin(), "GHSA-lo", None, "component_not_present", "")
             .await
-            .unwrap()
     };
     let hash: String = match store.pool() {
         psirt_store::Pool::Sqlite(p) => {
@@ -807,7 +807,9 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
             let dismissal = tokio::spawn(dismiss(store.clone()));
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             tx.commit().await.unwrap();
-            assert_eq!(dismissal.await.unwrap(), 1);
+            // SQLite's write transactions run one after the other: the dismissal reads the record once the change
+            // is committed, and holds for that content.
+            assert_eq!(dismissal.await.unwrap().unwrap(), 1);
             sqlx::query_scalar(HASH).fetch_one(p).await.unwrap()
         }
         psirt_store::Pool::Postgres(p) => {
@@ -816,7 +818,19 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
             let dismissal = tokio::spawn(dismiss(store.clone()));
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             tx.commit().await.unwrap();
-            assert_eq!(dismissal.await.unwrap(), 1);
+            // The dismissal began against the content before the change: refused, the match stays undecided.
+            assert!(matches!(
+                dismissal.await.unwrap(),
+                Err(StoreError::Conflict(_))
+            ));
+            let status: String =
+                sqlx::query_scalar("SELECT status FROM matches WHERE record_id = 'GHSA-lo'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap();
+            assert_eq!(status, "new");
+            // Made again, it holds for the current content.
+            assert_eq!(dismiss(store.clone()).await.unwrap(), 1);
             sqlx::query_scalar(HASH).fetch_one(p).await.unwrap()
         }
     };

@@ -177,9 +177,9 @@ fn feeds_import_and_scan() {
     )
     .unwrap();
     let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("scanned 0 of 2 components (not scanned: 1 without purl, 1 without version)"),
+        err.contains("scanned 0 of 2 components (not scanned: 1 without purl, 1 without version): no component could be matched"),
         "{err}"
     );
     // Not an SBOM → exit 2 with the reason.
@@ -201,11 +201,26 @@ fn scan_refuses_a_missing_or_empty_database() {
     assert!(!missing.exists(), "scan created the database");
     assert!(err.contains("missing.db"), "{err}");
 
+    // A SQLite file that is not psirt's (an empty file is an empty database).
+    let other = dir.path().join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let (code, out, err) = psirt(&other, &["scan", &sbom]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("not a psirt database"), "{err}");
+
     // Created (and migrated) by another command, but no intel in it.
     let empty = dir.path().join("empty.db");
     let (code, _, err) = psirt(&empty, &["feeds", "status"]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = psirt(&empty, &["scan", &sbom]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("no records to match against"), "{err}");
+    assert!(err.contains("no records with package ranges"), "{err}");
+
+    // Only records without packages (the KEV catalog): nothing to match against either.
+    let kev = shared("feeds/kev/known_exploited_vulnerabilities.json");
+    let (code, _, err) = psirt(&empty, &["feeds", "import", "kev", &kev]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = psirt(&empty, &["scan", &sbom]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no records with package ranges"), "{err}");
 }
