@@ -175,17 +175,19 @@ async fn withhold_hidden_cases(
     let mut cases: Vec<i64> = findings.iter().filter_map(|f| f.case_id).collect();
     cases.sort_unstable();
     cases.dedup();
-    let mut hidden = Vec::new();
-    for id in cases {
-        let visible = match st.store.case(id).await {
-            Ok(case) => viewer.can_view(case.access_for(staff.user.id)),
-            Err(psirt_store::StoreError::NotFound(_)) => false,
-            Err(e) => return Err(e.into()),
-        };
-        if !visible {
-            hidden.push(id);
-        }
-    }
+    // Three queries for all the cases (a case that no longer exists is hidden too).
+    let visible: Vec<i64> = st
+        .store
+        .cases_by_ids(&cases)
+        .await?
+        .iter()
+        .filter(|case| viewer.can_view(case.access_for(staff.user.id)))
+        .map(|case| case.id)
+        .collect();
+    let hidden: Vec<i64> = cases
+        .into_iter()
+        .filter(|id| !visible.contains(id))
+        .collect();
     for f in findings.iter_mut() {
         if f.case_id.is_some_and(|c| hidden.binary_search(&c).is_ok()) {
             f.case_id = None;

@@ -167,7 +167,7 @@ impl Store {
 
     /// The cases with these ids, in this order (ids of no case are left out): three queries however many, not three
     /// per case (lists, the dashboard).
-    pub(crate) async fn cases_by_ids(&self, ids: &[i64]) -> Result<Vec<Case>> {
+    pub async fn cases_by_ids(&self, ids: &[i64]) -> Result<Vec<Case>> {
         let rows: Vec<CaseRow> = self
             .in_ids(
                 &format!("SELECT {CASE_COLUMNS} FROM cases WHERE id IN ("),

@@ -273,6 +273,21 @@ pub async fn intel_api_and_queue(backend: Backend) {
         decision_of(&f["items"]),
         (json!("case_opened"), json!(case_id))
     );
+    // An engineer who is a member of the case sees it.
+    let eng = app.user("eng", Role::Engineer, false).await;
+    app.store
+        .add_case_member(&Actor::System("test"), case_id, eng.id)
+        .await
+        .unwrap();
+    let (_, f) = app
+        .bearer(&eng)
+        .await
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(
+        decision_of(&f["items"]),
+        (json!("case_opened"), json!(case_id))
+    );
 
     // An upgrade through the API (the engine is loaded and current: only this version is
     // re-matched) retracts both findings.
