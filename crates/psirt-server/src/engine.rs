@@ -119,21 +119,30 @@ impl Engine {
             skipped_records: Vec::new(),
             skipped_components: 0,
         };
-        let inputs = store
-            .advisory_inputs()
-            .await?
-            .iter()
-            .map(|text| parse_input(text))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (inputs, refused) = merged(inputs);
-        engine.skipped_records.extend(refused);
+        // The records of an id come together: merged and indexed group by group, not all parsed first.
+        let mut group: Vec<AdvisoryInput> = Vec::new();
+        let texts = store.advisory_inputs().await?;
+        for text in &texts {
+            let input = parse_input(text)?;
+            if group.last().is_some_and(|g| g.id != input.id) {
+                engine.index_group(std::mem::take(&mut group));
+            }
+            group.push(input);
+        }
+        engine.index_group(group);
+        Ok(engine)
+    }
+
+    /// Indexes the inputs of one id (merged), recording what was refused.
+    fn index_group(&mut self, group: Vec<AdvisoryInput>) {
+        let (inputs, refused) = merged(group);
+        self.skipped_records.extend(refused);
         for input in inputs {
             let id = input.id.clone();
-            if engine.index.upsert_advisory(input).is_err() {
-                engine.skipped_records.push(id);
+            if self.index.upsert_advisory(input).is_err() {
+                self.skipped_records.push(id);
             }
         }
-        Ok(engine)
     }
 
     /// Advisories and every stored product version's components.

@@ -410,11 +410,11 @@ impl Store {
         Ok(id)
     }
 
-    /// Every stored record's match input (JSON), withdrawn records excluded.
+    /// Every stored record's match input (JSON), withdrawn records excluded; the records of one id together.
     pub async fn advisory_inputs(&self) -> Result<Vec<String>> {
         Ok(with_pool!(self, p => {
             sqlx::query_scalar(
-                "SELECT match_input FROM intel_records WHERE match_input IS NOT NULL AND withdrawn IS NULL ORDER BY id",
+                "SELECT match_input FROM intel_records WHERE match_input IS NOT NULL AND withdrawn IS NULL ORDER BY record_id, id",
             )
             .fetch_all(p)
             .await?
