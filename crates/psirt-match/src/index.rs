@@ -860,8 +860,6 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
     })
 }
 
-/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
-/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
 /// Whether [`Index::upsert_advisory`] would take `input` (it refuses an advisory whole when one entry does not
 /// compile), without changing anything: for callers that merge several inputs into one advisory and must not let
 /// one bad input refuse the others.
@@ -902,6 +900,8 @@ fn compile_entry(
     })
 }
 
+/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
+/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
 pub(crate) fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),

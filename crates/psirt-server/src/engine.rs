@@ -18,7 +18,8 @@ pub enum EngineError {
 /// The index plus what loading it skipped.
 pub struct Engine {
     index: Index,
-    /// Records whose ranges the engine refused (e.g. a version its ecosystem cannot parse).
+    /// Advisories (ids) the engine refused wholly or one of whose records it left out (ranges that do not compile,
+    /// e.g. a version its ecosystem cannot parse); each once.
     pub skipped_records: Vec<String>,
     /// Components whose purl does not parse.
     pub skipped_components: usize,
@@ -133,14 +134,24 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Notes an advisory (id) the index refused, wholly or one of its records, once.
+    fn skip(&mut self, id: String) {
+        if !self.skipped_records.contains(&id) {
+            tracing::warn!(advisory = %id, "a record's ranges do not compile: it matches nothing");
+            self.skipped_records.push(id);
+        }
+    }
+
     /// Indexes the inputs of one id (merged), recording what was refused.
     fn index_group(&mut self, group: Vec<AdvisoryInput>) {
         let (inputs, refused) = merged(group);
-        self.skipped_records.extend(refused);
+        for id in refused {
+            self.skip(id);
+        }
         for input in inputs {
             let id = input.id.clone();
             if self.index.upsert_advisory(input).is_err() {
-                self.skipped_records.push(id);
+                self.skip(id);
             }
         }
     }
@@ -223,13 +234,13 @@ impl Engine {
         for id in ids {
             let (input, refused) = advisory_input_of(store, id).await?;
             if refused {
-                self.skipped_records.push(id.to_owned());
+                self.skip(id.to_owned());
             }
             let changes = match input {
                 Some(input) => match self.index.upsert_advisory(input) {
                     Ok(c) => c,
                     Err(_) => {
-                        self.skipped_records.push(id.to_owned());
+                        self.skip(id.to_owned());
                         self.index.remove_advisory(id)
                     }
                 },

@@ -123,8 +123,9 @@ impl Store {
                 migrations::POSTGRES,
             )
         } else if url.starts_with("sqlite:") {
-            // Read-only, and without the journal-mode pragma (which writes): no `-wal`/`-shm` files are made by
-            // this connection, and a database on read-only media can be scanned.
+            // Read-only, and without the journal-mode pragma (which writes): nothing in the database changes. A
+            // database in WAL mode (psirt's) still gets SQLite's `-wal`/`-shm` files beside it if they are missing,
+            // so its directory must be writable.
             let opts: SqliteConnectOptions = url.parse()?;
             let opts = opts
                 .create_if_missing(false)

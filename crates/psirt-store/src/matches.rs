@@ -393,15 +393,25 @@ impl Store {
             // a record, then its matches: the same order.
             // The content read before the lock is what the decision was made against (the analyst's request came
             // before any import still running); changed once the lock is held, it is refused: review it again.
+            // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
             if let crate::Pool::Postgres(_) = &self.pool {
-                const CONTENT: &str = "SELECT MIN(content_sha256) FROM intel_records WHERE record_id = $1";
-                let seen: Option<String> = sqlx::query_scalar(CONTENT).bind(record_id).fetch_one(&mut *tx).await?;
-                sqlx::query("SELECT id FROM intel_records WHERE record_id = $1 ORDER BY source FOR SHARE")
-                    .bind(record_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let current: Option<String> = sqlx::query_scalar(CONTENT).bind(record_id).fetch_one(&mut *tx).await?;
-                if seen != current {
+                let seen: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, content_sha256 FROM intel_records WHERE record_id = $1",
+                )
+                .bind(record_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                // After waiting for a lock, each row is its latest committed version.
+                let locked: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source FOR SHARE",
+                )
+                .bind(record_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let changed = seen
+                    .iter()
+                    .any(|(id, sha)| locked.iter().any(|(l, now)| l == id && now != sha));
+                if changed {
                     return Err(StoreError::Conflict(format!(
                         "{record_id} changed while it was being dismissed: review it again"
                     )));

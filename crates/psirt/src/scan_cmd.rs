@@ -73,9 +73,10 @@ impl ScanCoverage {
     }
 }
 
-/// What a finding says of its advisory, as the server's findings say it (psirt-store's `FINDING_SELECT`): the
+/// What a finding says of its advisory, by the rules of the server's findings (psirt-store's `FINDING_SELECT`): the
 /// records of the matched id, and for "known exploited" and EPSS also the aliases those records name, not the
-/// whole transitive alias group (which can reach another CVE). Withdrawn records count for nothing.
+/// whole transitive alias group (which can reach another CVE). Withdrawn records count for nothing. One difference:
+/// the summary is the first current record's in source order, where the server prefers the record with packages.
 struct OwnFacts {
     summary: Option<String>,
     cvss_score: Option<f64>,
@@ -90,9 +91,12 @@ impl OwnFacts {
             .iter()
             .filter(|r| r.record_id == id && r.withdrawn.is_none())
             .collect();
+        // The aliases of every record of the id (withdrawn ones too), as the server's `own_names`.
         let names: Vec<&str> = std::iter::once(id)
             .chain(
-                own.iter()
+                v.records
+                    .iter()
+                    .filter(|r| r.record_id == id)
                     .flat_map(|r| r.aliases.iter().map(String::as_str)),
             )
             .collect();
@@ -265,12 +269,13 @@ fn encode_segment(s: &str) -> String {
 /// that an upgrade still affected stays the same alert.
 fn fingerprint(f: &ScanFinding) -> String {
     use sha2::{Digest, Sha256};
-    let package = match f.purl.split_once('@') {
-        // The version ends at `?` (qualifiers) or `#` (subpath), which stay.
-        Some((name, rest)) => {
-            let tail = rest.find(['?', '#']).map_or("", |i| &rest[i..]);
-            format!("{name}{tail}")
-        }
+    // Qualifiers (`?`) and subpath (`#`) stay; the version is after the last `@` of the last path segment (a
+    // scope such as npm's `@babel` may be written unencoded before it).
+    let end = f.purl.find(['?', '#']).unwrap_or(f.purl.len());
+    let (path, tail) = f.purl.split_at(end);
+    let segment = path.rfind('/').map_or(0, |i| i + 1);
+    let package = match path[segment..].rfind('@') {
+        Some(at) => format!("{}{tail}", &path[..segment + at]),
         None => f.purl.clone(),
     };
     let mut h = Sha256::new();
@@ -405,5 +410,9 @@ mod tests {
             print(jar, "GHSA-1"),
             print("pkg:maven/org.x/z@1.0?type=jar", "GHSA-1")
         );
+        // A scope written unencoded is part of the package.
+        let babel = print("pkg:npm/@babel/core@7.0.0", "GHSA-1");
+        assert_eq!(babel, print("pkg:npm/@babel/core@7.1.0", "GHSA-1"));
+        assert_ne!(babel, print("pkg:npm/@babel/traverse@7.0.0", "GHSA-1"));
     }
 }

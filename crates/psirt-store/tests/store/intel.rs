@@ -816,7 +816,22 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
             let mut tx = p.begin().await.unwrap();
             sqlx::query(CHANGE).execute(&mut *tx).await.unwrap();
             let dismissal = tokio::spawn(dismiss(store.clone()));
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            // Commit only once the dismissal waits for the record's lock (it has read the content before).
+            let mut waited = false;
+            for _ in 0..200 {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .fetch_one(p)
+                .await
+                .unwrap();
+                if waiting > 0 {
+                    waited = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert!(waited, "the dismissal never waited for the record");
             tx.commit().await.unwrap();
             // The dismissal began against the content before the change: refused, the match stays undecided.
             assert!(matches!(
