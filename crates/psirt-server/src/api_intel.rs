@@ -349,14 +349,18 @@ pub async fn open_upstream_case(
         .await?
         .ok_or(ApiError::NotFound("intel record"))?;
     let summary = v.records.iter().find_map(|r| r.summary.clone());
-    let title = b
-        .title
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| match &summary {
+    // A title the analyst wrote is taken as written (the case's own rules judge it); the default one, from the
+    // record's id and summary, is cut to the case title's 200 characters.
+    let title = match b.title.filter(|t| !t.trim().is_empty()) {
+        Some(t) => t,
+        None => match &summary {
             Some(s) => format!("{record_id}: {s}"),
             None => record_id.to_owned(),
-        });
-    let title: String = title.chars().take(200).collect();
+        }
+        .chars()
+        .take(200)
+        .collect(),
+    };
     let description = format!(
         "Upstream vulnerability {record_id} (also {}) affects components of our products.\n\n{}",
         v.ids.join(", "),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{html, notice_text, see_other, CsrfForm, Layout, NoticeQuery, UiResult, UiStaff};
 use crate::api_intel::{self, OpenCaseBody};
-use crate::error::{Path, Query};
+use crate::error::{ApiError, Path, Query};
 use crate::AppState;
 
 /// An optional number however a template hands it over (owned or borrowed).
@@ -173,8 +173,18 @@ pub async fn dismiss(
     f: CsrfForm<DismissForm>,
 ) -> UiResult {
     api_intel::require_psirt(&f.staff)?;
-    let pv = f.form.product_version_id.trim().parse::<i64>().ok();
-    st.store
+    // Empty: every product version. Anything else must name one: a garbled field must not widen the dismissal.
+    let pv = match f.form.product_version_id.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| {
+            ApiError::BadRequest(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("product_version_id `{id}` is not a product version id"),
+            )
+        })?),
+    };
+    let n = st
+        .store
         .dismiss_matches(
             &f.staff.actor(),
             &record_id,
@@ -183,6 +193,10 @@ pub async fn dismiss(
             &f.form.note,
         )
         .await?;
+    if n == 0 {
+        // As the API answers: nothing undecided was there (another analyst decided it first).
+        return Err(ApiError::NotFound("undecided match").into());
+    }
     see_other("/upstream?notice=match_dismissed")
 }
 

@@ -194,6 +194,14 @@ pub async fn intel_api_and_queue(backend: Backend) {
         )
         .await;
     assert_eq!((s, d["dismissed"].as_i64()), (StatusCode::OK, Some(1)));
+    // A title the analyst wrote is not cut short silently: too long is refused, and nothing opens.
+    let (s, refused) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"title": "x".repeat(201)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let (s, case) = ana
         .post("/api/v1/upstream-queue/PYSEC-2019-217/case", json!({}))
         .await;
@@ -698,18 +706,31 @@ pub async fn intel_pages(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
     assert!(!hidden(&page, "csrf").is_empty());
-    let (s, location) = ana
+    // A garbled product version does not widen the dismissal to every version: refused, nothing dismissed.
+    let (s, _) = ana
         .post(
             "/upstream/PYSEC-2019-217/dismiss",
-            &[("justification", "component_not_present"), ("note", "")],
+            &[
+                ("product_version_id", "5.0"),
+                ("justification", "component_not_present"),
+                ("note", ""),
+            ],
         )
         .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, page) = ana.get("/upstream").await;
+    assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
+    let dismiss = [("justification", "component_not_present"), ("note", "")];
+    let (s, location) = ana.post("/upstream/PYSEC-2019-217/dismiss", &dismiss).await;
     assert_eq!(
         (s, location.as_str()),
         (StatusCode::SEE_OTHER, "/upstream?notice=match_dismissed")
     );
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("upstream-empty"), "{page}");
+    // Dismissed already (another analyst's click first): said so, not "dismissed".
+    let (s, _) = ana.post("/upstream/PYSEC-2019-217/dismiss", &dismiss).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let vic = Browser::login(&app, "vic").await;
     assert_eq!(vic.get("/upstream").await.0, StatusCode::FORBIDDEN);
     app.finish().await;
