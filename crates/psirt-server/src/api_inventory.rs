@@ -35,6 +35,10 @@ pub fn routes(sbom_limit: usize) -> Router<AppState> {
         )
         .route("/api/v1/product-versions/{id}/components", get(components))
         .route(
+            "/api/v1/product-versions/{id}/dependencies",
+            get(dependencies),
+        )
+        .route(
             "/api/v1/product-versions/{id}/timeline",
             get(version_timeline),
         )
@@ -214,6 +218,36 @@ async fn components(
     )))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+struct DependencyQuery {
+    /// A component key: only the edges from it (what it depends on) or to it (what pulls it in).
+    component: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+/// A product version's dependency edges from its SBOM (`from` depends on or contains `to`, by component key),
+/// ordered by (from, to), with cursor paging.
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/dependencies", tag = "inventory", params(("id" = i64, Path), DependencyQuery),
+    responses((status = 200, description = "{items: [Dependency], next_cursor}"), (status = "4XX", description = "problem+json error")))]
+async fn dependencies(
+    State(st): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<DependencyQuery>,
+) -> ApiResult<Json<Value>> {
+    st.store.product_version(id).await?;
+    let page = PageRequest {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    Ok(Json(json!(
+        st.store
+            .dependencies(id, q.component.as_deref(), &page)
+            .await?
+    )))
+}
+
 /// The audit events of a product version, oldest first: its creation, edits and every SBOM
 /// import with what it added, removed and changed.
 #[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path)),
@@ -310,6 +344,7 @@ async fn upload_sbom(
         get_version,
         update_version,
         components,
+        dependencies,
         version_timeline,
         upload_sbom
     ),
@@ -320,6 +355,7 @@ async fn upload_sbom(
         psirt_store::ProductVersion,
         psirt_store::Component,
         psirt_store::ComponentHash,
+        psirt_store::Dependency,
         psirt_store::SbomDiff,
         psirt_store::VersionChange
     ))

@@ -60,7 +60,8 @@ pub use inventory::{Product, ProductVersion};
 pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};
 pub use model::*;
 pub use sbom::{
-    Component, ComponentHash, NewComponent, SbomDiff, SbomImport, SbomImported, VersionChange,
+    Component, ComponentHash, Dependency, NewComponent, SbomDiff, SbomImport, SbomImported,
+    VersionChange,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -55,6 +55,17 @@ pub struct SbomImport {
     pub dependencies: Vec<(String, String)>,
 }
 
+/// A dependency edge of a product version's SBOM: `from` depends on (or contains) `to`, both component keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Dependency {
+    pub from: String,
+    pub to: String,
+}
+
+/// Between the two keys of a [`Store::dependencies`] cursor.
+const EDGE_CURSOR_SEPARATOR: char = '\u{1f}';
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Component {
@@ -446,6 +457,58 @@ impl Store {
         items.truncate(limit);
         let next_cursor = if more {
             items.last().map(|c| c.key.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// A product version's dependency edges ordered by (from, to), with cursor paging; with `component`, only those
+    /// from or to it (what it depends on, what pulls it in). The cursor is the last edge's keys joined by a unit
+    /// separator (keys never hold control characters: the importer refuses them).
+    pub async fn dependencies(
+        &self,
+        product_version_id: i64,
+        component: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Dependency>> {
+        let (after_from, after_to) = match &page.cursor {
+            None => (String::new(), String::new()),
+            Some(c) => match c.split_once(EDGE_CURSOR_SEPARATOR) {
+                Some((f, t)) => (f.to_owned(), t.to_owned()),
+                None => {
+                    return Err(StoreError::Domain(DomainError::Invalid(vec![
+                        FieldError::new("cursor", "not a cursor of this list"),
+                    ])))
+                }
+            },
+        };
+        let rows: Vec<(String, String)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT from_key, to_key FROM component_dependencies WHERE product_version_id = $1 \
+                 AND ($2 IS NULL OR from_key = $2 OR to_key = $2) \
+                 AND (from_key > $3 OR (from_key = $3 AND to_key > $4)) \
+                 ORDER BY from_key, to_key LIMIT $5",
+            )
+            .bind(product_version_id)
+            .bind(component)
+            .bind(&after_from)
+            .bind(&after_to)
+            .bind(page.limit() + 1)
+            .fetch_all(p)
+            .await?
+        });
+        let limit = usize::try_from(page.limit()).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        let mut items: Vec<Dependency> = rows
+            .into_iter()
+            .map(|(from, to)| Dependency { from, to })
+            .collect();
+        items.truncate(limit);
+        let next_cursor = if more {
+            items
+                .last()
+                .map(|d| format!("{}{EDGE_CURSOR_SEPARATOR}{}", d.from, d.to))
         } else {
             None
         };

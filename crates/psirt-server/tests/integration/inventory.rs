@@ -427,3 +427,111 @@ pub async fn inventory_pages(backend: Backend) {
     assert_eq!(to, "/login?next=%2Fproducts");
     app.finish().await;
 }
+
+/// The SBOM's dependency edges over the API: ordered, paged, filtered by component (what it depends on, what pulls
+/// it in), for every staff role.
+pub async fn dependency_edges_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let vic = app
+        .bearer(&app.user("vic", Role::Viewer, false).await)
+        .await;
+    let (_, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Web"}))
+        .await;
+    let (_, v) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1"}),
+        )
+        .await;
+    let pv = v["id"].as_i64().unwrap();
+    let lib = |name: &str, version: &str| {
+        json!({"type": "library", "bom-ref": name, "name": name, "version": version,
+               "purl": format!("pkg:npm/{name}@{version}")})
+    };
+    let sbom = json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": {"component": {"type": "application", "bom-ref": "web", "name": "web"}},
+        "components": [lib("express", "4.18.2"), lib("body-parser", "1.20.1"), lib("qs", "6.11.0")],
+        "dependencies": [
+            {"ref": "web", "dependsOn": ["express"]},
+            {"ref": "express", "dependsOn": ["body-parser", "qs"]},
+            {"ref": "body-parser", "dependsOn": ["qs"]}
+        ]
+    });
+    let (s, body) = upload(&ana, pv, sbom.to_string().into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let edges = |page: &Value| -> Vec<(String, String)> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["from"].as_str().unwrap().to_owned(),
+                    e["to"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (express, body_parser, qs) = (
+        "pkg:npm/express@4.18.2",
+        "pkg:npm/body-parser@1.20.1",
+        "pkg:npm/qs@6.11.0",
+    );
+    let all = vec![
+        (body_parser.to_owned(), qs.to_owned()),
+        (express.to_owned(), body_parser.to_owned()),
+        (express.to_owned(), qs.to_owned()),
+    ];
+    let base = format!("/api/v1/product-versions/{pv}/dependencies");
+    let (s, page) = vic.get(&base).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(edges(&page), all);
+    assert_eq!(page["next_cursor"], Value::Null);
+
+    // One edge a page, following the cursor: the same edges, in order, each once.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => format!("{base}?limit=1"),
+            Some(c) => format!("{base}?limit=1&cursor={}", urlencode(c)),
+        };
+        let (s, page) = vic.get(&url).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        paged.extend(edges(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+
+    // Who pulls in qs, and what express depends on.
+    let (_, page) = vic
+        .get(&format!("{base}?component={}", urlencode(qs)))
+        .await;
+    assert_eq!(edges(&page), [all[0].clone(), all[2].clone()]);
+    let (_, page) = vic
+        .get(&format!("{base}?component={}", urlencode(express)))
+        .await;
+    assert_eq!(edges(&page), all[1..]);
+
+    // A cursor not made by this list, and an unknown version.
+    assert_eq!(
+        vic.get(&format!("{base}?cursor=nonsense")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        vic.get("/api/v1/product-versions/999999/dependencies")
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    app.finish().await;
+}

@@ -47,6 +47,7 @@ both_backends!(
     cvss::cvss_scoring_api,
     cvss::case_assessments_suggest_and_override,
     inventory::inventory_api,
+    inventory::dependency_edges_api,
     inventory::concurrent_sbom_uploads,
     clocks::clocks_api_and_dashboard,
     clocks::clocks_pages,
