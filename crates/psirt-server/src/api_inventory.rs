@@ -226,8 +226,8 @@ struct DependencyQuery {
     limit: Option<u32>,
 }
 
-/// A product version's dependency edges from its SBOM (`from` depends on or contains `to`, by component key),
-/// ordered by (from, to), with cursor paging.
+/// A product version's dependency edges from its SBOM (`from` depends on or contains `to`, by component key;
+/// `from: null` is the product itself, so `to` is a direct dependency), ordered by (from, to), with cursor paging.
 #[utoipa::path(get, path = "/api/v1/product-versions/{id}/dependencies", tag = "inventory", params(("id" = i64, Path), DependencyQuery),
     responses((status = 200, description = "{items: [Dependency], next_cursor}"), (status = "4XX", description = "problem+json error")))]
 async fn dependencies(
@@ -243,7 +243,7 @@ async fn dependencies(
     };
     Ok(Json(json!(
         st.store
-            .dependencies(id, q.component.as_deref(), &page)
+            .dependencies(id, q.component.as_deref().filter(|c| !c.is_empty()), &page)
             .await?
     )))
 }

@@ -2,7 +2,7 @@
 //! keeps, and its errors onto 422 answers that name the JSON path.
 
 use psirt_domain::{DomainError, FieldError};
-use psirt_formats::{ParseOptions, Sbom, SbomError, SbomWarning};
+use psirt_formats::{ParseOptions, Sbom, SbomError, SbomNode, SbomWarning};
 use psirt_store::{ComponentHash, NewComponent, SbomImport};
 use sha2::{Digest, Sha256};
 
@@ -27,11 +27,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The store's view of a parsed SBOM. Dependency and containment edges are both kept as
-/// "depends on": for impact analysis a contained component ships as much as a dependency.
+/// "depends on": for impact analysis a contained component ships as much as a dependency. The subject (the product
+/// itself) is not a component: its edges are kept with an empty `from` (the product's direct dependencies); edges
+/// to it are dropped.
 pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
+    let key = |node: SbomNode| match node {
+        SbomNode::Subject => None,
+        SbomNode::Component(i) => sbom.components.get(i).map(|c| c.key.clone()),
+    };
     let dependencies = sbom
-        .dependency_keys()
-        .map(|(from, to, _)| (from.to_owned(), to.to_owned()))
+        .dependencies
+        .iter()
+        .filter_map(|e| {
+            let from = match e.from {
+                SbomNode::Subject => String::new(),
+                node => key(node)?,
+            };
+            Some((from, key(e.to)?))
+        })
         .collect();
     let components = sbom
         .components

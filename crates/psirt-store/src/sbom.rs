@@ -51,7 +51,8 @@ pub struct SbomImport {
     /// SHA-256 of the file as received.
     pub sha256: String,
     pub components: Vec<NewComponent>,
-    /// Dependency edges by component key (`from` depends on `to`).
+    /// Dependency edges by component key (`from` depends on `to`); an empty `from` is the SBOM's subject (the product
+    /// itself): the edges of its direct dependencies.
     pub dependencies: Vec<(String, String)>,
 }
 
@@ -59,7 +60,8 @@ pub struct SbomImport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dependency {
-    pub from: String,
+    /// `None`: the SBOM's subject, the product itself (`to` is a direct dependency).
+    pub from: Option<String>,
     pub to: String,
 }
 
@@ -385,7 +387,7 @@ impl Store {
             let mut edges: Vec<&(String, String)> = sbom
                 .dependencies
                 .iter()
-                .filter(|(a, b)| new.contains_key(a) && new.contains_key(b))
+                .filter(|(a, b)| (a.is_empty() || new.contains_key(a)) && new.contains_key(b))
                 .collect();
             edges.sort();
             edges.dedup();
@@ -502,13 +504,17 @@ impl Store {
         let more = rows.len() > limit;
         let mut items: Vec<Dependency> = rows
             .into_iter()
-            .map(|(from, to)| Dependency { from, to })
+            .map(|(from, to)| Dependency {
+                from: (!from.is_empty()).then_some(from),
+                to,
+            })
             .collect();
         items.truncate(limit);
         let next_cursor = if more {
-            items
-                .last()
-                .map(|d| format!("{}{EDGE_CURSOR_SEPARATOR}{}", d.from, d.to))
+            items.last().map(|d| {
+                let from = d.from.as_deref().unwrap_or_default();
+                format!("{from}{EDGE_CURSOR_SEPARATOR}{}", d.to)
+            })
         } else {
             None
         };

@@ -428,8 +428,8 @@ pub async fn inventory_pages(backend: Backend) {
     app.finish().await;
 }
 
-/// The SBOM's dependency edges over the API: ordered, paged, filtered by component (what it depends on, what pulls
-/// it in), for every staff role.
+/// The SBOM's dependency edges over the API, the subject's (the product's direct dependencies) included: ordered,
+/// paged, filtered by component (what it depends on, what pulls it in), for every staff role.
 pub async fn dependency_edges_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ana = app
@@ -465,14 +465,14 @@ pub async fn dependency_edges_api(backend: Backend) {
     let (s, body) = upload(&ana, pv, sbom.to_string().into_bytes()).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
-    let edges = |page: &Value| -> Vec<(String, String)> {
+    let edges = |page: &Value| -> Vec<(Option<String>, String)> {
         page["items"]
             .as_array()
             .unwrap()
             .iter()
             .map(|e| {
                 (
-                    e["from"].as_str().unwrap().to_owned(),
+                    e["from"].as_str().map(str::to_owned),
                     e["to"].as_str().unwrap().to_owned(),
                 )
             })
@@ -483,10 +483,12 @@ pub async fn dependency_edges_api(backend: Backend) {
         "pkg:npm/body-parser@1.20.1",
         "pkg:npm/qs@6.11.0",
     );
+    // The product's own edge first (from: null, its direct dependency), then the components'.
     let all = vec![
-        (body_parser.to_owned(), qs.to_owned()),
-        (express.to_owned(), body_parser.to_owned()),
-        (express.to_owned(), qs.to_owned()),
+        (None, express.to_owned()),
+        (Some(body_parser.to_owned()), qs.to_owned()),
+        (Some(express.to_owned()), body_parser.to_owned()),
+        (Some(express.to_owned()), qs.to_owned()),
     ];
     let base = format!("/api/v1/product-versions/{pv}/dependencies");
     let (s, page) = vic.get(&base).await;
@@ -516,11 +518,18 @@ pub async fn dependency_edges_api(backend: Backend) {
     let (_, page) = vic
         .get(&format!("{base}?component={}", urlencode(qs)))
         .await;
-    assert_eq!(edges(&page), [all[0].clone(), all[2].clone()]);
+    assert_eq!(edges(&page), [all[1].clone(), all[3].clone()]);
     let (_, page) = vic
         .get(&format!("{base}?component={}", urlencode(express)))
         .await;
-    assert_eq!(edges(&page), all[1..]);
+    assert_eq!(
+        edges(&page),
+        all[..1]
+            .iter()
+            .chain(&all[2..])
+            .cloned()
+            .collect::<Vec<_>>()
+    );
 
     // A cursor not made by this list, and an unknown version.
     assert_eq!(
