@@ -474,7 +474,7 @@ impl Store {
         component: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Dependency>> {
-        let (after_from, after_to) = match &page.cursor {
+        let (after_from, after_to) = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => (String::new(), String::new()),
             Some(c) => match c.split_once(EDGE_CURSOR_SEPARATOR) {
                 Some((f, t)) => (f.to_owned(), t.to_owned()),
@@ -485,18 +485,29 @@ impl Store {
                 }
             },
         };
-        let rows: Vec<(String, String)> = with_pool!(self, p => {
-            sqlx::query_as(
+        // A row comparison, so that the cursor is an index bound (PostgreSQL), not a filter over every earlier edge;
+        // and a statement of its own for one component, so that both indexes serve it (SQLite scans every edge of
+        // the version for `$x IS NULL OR …`). The first page starts after ('', ''): no edge is that.
+        let sql = match component {
+            None => {
                 "SELECT from_key, to_key FROM component_dependencies WHERE product_version_id = $1 \
-                 AND ($2 IS NULL OR from_key = $2 OR to_key = $2) \
-                 AND (from_key > $3 OR (from_key = $3 AND to_key > $4)) \
-                 ORDER BY from_key, to_key LIMIT $5",
-            )
-            .bind(product_version_id)
-            .bind(component)
-            .bind(&after_from)
-            .bind(&after_to)
-            .bind(page.limit() + 1)
+                 AND (from_key, to_key) > ($2, $3) ORDER BY from_key, to_key LIMIT $4"
+            }
+            Some(_) => {
+                "SELECT from_key, to_key FROM component_dependencies WHERE product_version_id = $1 \
+                 AND (from_key, to_key) > ($2, $3) AND (from_key = $5 OR to_key = $5) ORDER BY from_key, to_key LIMIT $4"
+            }
+        };
+        let rows: Vec<(String, String)> = with_pool!(self, p => {
+            let q = sqlx::query_as(sql)
+                .bind(product_version_id)
+                .bind(&after_from)
+                .bind(&after_to)
+                .bind(page.limit() + 1);
+            match component {
+                Some(c) => q.bind(c),
+                None => q,
+            }
             .fetch_all(p)
             .await?
         });

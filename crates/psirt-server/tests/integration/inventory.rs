@@ -531,6 +531,25 @@ pub async fn dependency_edges_api(backend: Backend) {
             .collect::<Vec<_>>()
     );
 
+    // The filter pages too; an empty cursor is the first page.
+    let (_, first) = vic
+        .get(&format!(
+            "{base}?component={}&limit=1&cursor=",
+            urlencode(qs)
+        ))
+        .await;
+    assert_eq!(edges(&first), [all[1].clone()]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = vic
+        .get(&format!(
+            "{base}?component={}&limit=1&cursor={}",
+            urlencode(qs),
+            urlencode(cursor)
+        ))
+        .await;
+    assert_eq!(edges(&second), [all[3].clone()]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
     // A cursor not made by this list, and an unknown version.
     assert_eq!(
         vic.get(&format!("{base}?cursor=nonsense")).await.0,
