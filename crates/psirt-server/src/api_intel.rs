@@ -379,14 +379,7 @@ pub async fn open_upstream_case(
     // its records' aliases), as the KEV sync decides (`kev_triggers`): the merged view follows aliases transitively,
     // and a record naming two CVEs joins another CVE's group (DRUPAL-CORE-2020-013 names CVE-2020-28948 and
     // CVE-2020-28949), whose exploitation is not this record's. The earliest added, as the KEV sync takes it.
-    let own_names: Vec<&str> = std::iter::once(record_id)
-        .chain(
-            v.records
-                .iter()
-                .filter(|r| r.record_id == record_id)
-                .flat_map(|r| r.aliases.iter().map(String::as_str)),
-        )
-        .collect();
+    let own_names = v.own_names(record_id);
     let kev = v
         .records
         .iter()

@@ -50,33 +50,22 @@ fn parse_input(text: &str) -> Result<AdvisoryInput, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("match input: {e}")))
 }
 
-/// One advisory per id, in the order the ids first appear, and the ids of the inputs left out. Records of different
-/// sources may share an id (a CVE's CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by
-/// id as the stored matches do, they are one advisory with the packages of both, its aliases the union, its
-/// `modified` the latest. The index refuses an advisory whole when one of its entries does not compile, so where
-/// an id has several inputs each is checked alone first and a bad one is left out rather than taking the others'
-/// packages with it.
-fn merged(inputs: Vec<AdvisoryInput>) -> (Vec<AdvisoryInput>, Vec<String>) {
-    let mut count: HashMap<&str, usize> = HashMap::with_capacity(inputs.len());
-    for input in &inputs {
-        *count.entry(input.id.as_str()).or_default() += 1;
-    }
-    let shared: std::collections::HashSet<String> = count
-        .into_iter()
-        .filter(|&(_, n)| n > 1)
-        .map(|(id, _)| id.to_owned())
-        .collect();
-    let mut at: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
-    let mut out: Vec<AdvisoryInput> = Vec::with_capacity(inputs.len());
-    let mut refused = Vec::new();
-    for input in inputs {
-        if shared.contains(&input.id) && psirt_match::check_advisory(&input).is_err() {
-            refused.push(input.id);
+/// The records of one id as one advisory, and whether one of them was left out. Records of different sources may
+/// share an id (a CVE's CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by id as the
+/// stored matches do, they are one advisory with the packages of all, its aliases the union, its `modified` the
+/// latest. The index refuses an advisory whole when one of its entries does not compile, so where there are several
+/// records each is checked alone first and a bad one is left out rather than taking the others' packages with it.
+fn merged(group: Vec<AdvisoryInput>) -> (Option<AdvisoryInput>, bool) {
+    let several = group.len() > 1;
+    let mut refused = false;
+    let mut out: Option<AdvisoryInput> = None;
+    for input in group {
+        if several && psirt_match::check_advisory(&input).is_err() {
+            refused = true;
             continue;
         }
-        match at.get(&input.id) {
-            Some(&i) => {
-                let into = &mut out[i];
+        match &mut out {
+            Some(into) => {
                 for alias in input.aliases {
                     if !into.aliases.contains(&alias) {
                         into.aliases.push(alias);
@@ -87,10 +76,7 @@ fn merged(inputs: Vec<AdvisoryInput>) -> (Vec<AdvisoryInput>, Vec<String>) {
                     into.modified = input.modified;
                 }
             }
-            None => {
-                at.insert(input.id.clone(), out.len());
-                out.push(input);
-            }
+            None => out = Some(input),
         }
     }
     (out, refused)
@@ -108,8 +94,7 @@ pub async fn advisory_input_of(
         .iter()
         .map(|text| parse_input(text))
         .collect::<Result<Vec<_>, _>>()?;
-    let (mut merged, refused) = merged(inputs);
-    Ok((merged.pop(), !refused.is_empty()))
+    Ok(merged(inputs))
 }
 
 impl Engine {
@@ -144,15 +129,13 @@ impl Engine {
 
     /// Indexes the inputs of one id (merged), recording what was refused.
     fn index_group(&mut self, group: Vec<AdvisoryInput>) {
-        let (inputs, refused) = merged(group);
-        for id in refused {
+        let Some(id) = group.first().map(|g| g.id.clone()) else {
+            return;
+        };
+        let (input, refused) = merged(group);
+        let indexed = input.is_some_and(|input| self.index.upsert_advisory(input).is_ok());
+        if refused || !indexed {
             self.skip(id);
-        }
-        for input in inputs {
-            let id = input.id.clone();
-            if self.index.upsert_advisory(input).is_err() {
-                self.skip(id);
-            }
         }
     }
 
@@ -423,9 +406,8 @@ mod tests {
 
     #[test]
     fn records_of_one_id_are_one_advisory_with_the_packages_of_all() {
-        let (out, refused) = merged(vec![
+        let (one, refused) = merged(vec![
             input("CVE-1", &["GHSA-a"], "2024-01-01T00:00:00Z", &["jinja2"]),
-            input("GHSA-b", &[], "2024-01-01T00:00:00Z", &["flask"]),
             input(
                 "CVE-1",
                 &["GHSA-a", "PYSEC-1"],
@@ -435,15 +417,15 @@ mod tests {
             // A third record of the id that the index would refuse (an empty package name): left out alone.
             input("CVE-1", &["OTHER-1"], "2026-01-01T00:00:00Z", &[""]),
         ]);
-        assert_eq!(refused, ["CVE-1"]);
-        assert_eq!(out.len(), 2);
-        assert_eq!(
-            (out[0].id.as_str(), out[1].id.as_str()),
-            ("CVE-1", "GHSA-b")
-        );
-        let names: Vec<&str> = out[0].affected.iter().map(|a| a.name.as_str()).collect();
+        assert!(refused);
+        let one = one.unwrap();
+        let names: Vec<&str> = one.affected.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["jinja2", "requests"]);
-        assert_eq!(out[0].aliases, ["GHSA-a", "PYSEC-1"]);
-        assert_eq!(out[0].modified, "2025-01-01T00:00:00Z");
+        assert_eq!(one.aliases, ["GHSA-a", "PYSEC-1"]);
+        assert_eq!(one.modified, "2025-01-01T00:00:00Z");
+        // A record alone is taken as it is (the index judges it); none left is nothing to index.
+        let (alone, refused) = merged(vec![input("CVE-2", &[], "2024-01-01T00:00:00Z", &[""])]);
+        assert!(!refused && alone.is_some());
+        assert_eq!(merged(Vec::new()), (None, false));
     }
 }

@@ -118,6 +118,22 @@ pub struct Vulnerability {
     pub cvss_score: Option<f64>,
 }
 
+impl Vulnerability {
+    /// The names of the record `id` itself: `id` and the aliases its records (of any source, withdrawn ones too)
+    /// give. Not the whole transitive group, which can reach another CVE through a record naming two: what a
+    /// finding's KEV flag and EPSS, and an upstream case's CRA start, go by (as findings' `own_names!` in SQL).
+    pub fn own_names<'a>(&'a self, id: &'a str) -> Vec<&'a str> {
+        std::iter::once(id)
+            .chain(
+                self.records
+                    .iter()
+                    .filter(|r| r.record_id == id)
+                    .flat_map(|r| r.aliases.iter().map(String::as_str)),
+            )
+            .collect()
+    }
+}
+
 /// What one import run read, for the log (and the CLI's summary).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FeedImportLog {

@@ -65,7 +65,7 @@ impl ScanCoverage {
         }
         if self.unusable_records > 0 {
             out.push_str(&format!(
-                "; {} intel records unusable (ranges that do not parse)",
+                "; {} advisories with records the matcher refused (ranges that do not parse)",
                 self.unusable_records
             ));
         }
@@ -91,15 +91,7 @@ impl OwnFacts {
             .iter()
             .filter(|r| r.record_id == id && r.withdrawn.is_none())
             .collect();
-        // The aliases of every record of the id (withdrawn ones too), as the server's `own_names`.
-        let names: Vec<&str> = std::iter::once(id)
-            .chain(
-                v.records
-                    .iter()
-                    .filter(|r| r.record_id == id)
-                    .flat_map(|r| r.aliases.iter().map(String::as_str)),
-            )
-            .collect();
+        let names = v.own_names(id);
         OwnFacts {
             summary: own.iter().find_map(|r| r.summary.clone()),
             cvss_score: own.iter().filter_map(|r| r.cvss_score).reduce(f64::max),

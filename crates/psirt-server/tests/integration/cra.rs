@@ -8,7 +8,7 @@ use psirt_formats::intel::FeedKind;
 use psirt_store::testing::Backend;
 use psirt_store::Actor;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::harness::{Client, TestApp};
 use crate::ui::Browser;
@@ -295,36 +295,11 @@ pub async fn kev_record_without_cve_id_is_skipped(backend: Backend) {
     let ana = app.bearer(&analyst).await;
     crate::intel::import(&app, &["PYSEC-2020-103"]).await;
     app.store
-        .upsert_intel_records(&[psirt_store::NewIntelRecord {
-            source: "kev".into(),
-            record_id: "KEV-ODD-1".into(),
-            aliases: vec!["CVE-2020-11652".into()],
-            modified: None,
-            published: None,
-            withdrawn: None,
-            summary: None,
-            cvss_score: None,
-            cvss_vector: None,
-            exploited: true,
-            normalized: json!({"exploited": {"date_added": "2021-11-03"}}).to_string(),
-            match_input: None,
-            raw: "{}".into(),
-            content_sha256: "0".repeat(64),
-        }])
+        .upsert_intel_records(&[kev_like("kev", "KEV-ODD-1", &["CVE-2020-11652"])])
         .await
         .unwrap();
     ship_salt_3000_1(&ana).await;
-    let (s, case) = ana
-        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{case}");
-    assert_eq!(
-        ana.get(&format!("/api/v1/cases/{}/cra", case["id"]))
-            .await
-            .0,
-        StatusCode::NOT_FOUND,
-        "no CRA reporting from a KEV record without a CVE id"
-    );
+    opens_without_cra(&ana, "PYSEC-2020-103", "a KEV record without a CVE id").await;
     app.finish().await;
 }
 
@@ -337,38 +312,10 @@ pub async fn kev_entry_of_another_cve_in_the_alias_group_starts_nothing(backend:
     let ana = app.bearer(&analyst).await;
     // PYSEC-2020-103 is CVE-2020-11652.
     crate::intel::import(&app, &["PYSEC-2020-103"]).await;
-    let record =
-        |source: &str, id: &str, aliases: &[&str], normalized: Value| psirt_store::NewIntelRecord {
-            source: source.into(),
-            record_id: id.into(),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-            modified: None,
-            published: None,
-            withdrawn: None,
-            summary: None,
-            cvss_score: None,
-            cvss_vector: None,
-            exploited: source == "kev",
-            normalized: normalized.to_string(),
-            match_input: None,
-            raw: "{}".into(),
-            content_sha256: "0".repeat(64),
-        };
+    let mut drupal = kev_like("osv", "DRUPAL-X-1", &["CVE-2020-11652", "CVE-2099-0002"]);
+    (drupal.exploited, drupal.normalized) = (false, "{}".into());
     app.store
-        .upsert_intel_records(&[
-            record(
-                "osv",
-                "DRUPAL-X-1",
-                &["CVE-2020-11652", "CVE-2099-0002"],
-                json!({}),
-            ),
-            record(
-                "kev",
-                "CVE-2099-0002",
-                &[],
-                json!({"exploited": {"date_added": "2021-11-03"}}),
-            ),
-        ])
+        .upsert_intel_records(&[drupal, kev_like("kev", "CVE-2099-0002", &[])])
         .await
         .unwrap();
     ship_salt_3000_1(&ana).await;
@@ -380,8 +327,37 @@ pub async fn kev_entry_of_another_cve_in_the_alias_group_starts_nothing(backend:
             .contains(&json!("CVE-2099-0002")),
         "the group reaches the other CVE: {view}"
     );
+    opens_without_cra(&ana, "PYSEC-2020-103", "another CVE's KEV entry").await;
+    app.finish().await;
+}
+
+/// A record stored as the KEV import stores an entry (exploited, added 2021-11-03), under any source and id.
+fn kev_like(source: &str, id: &str, aliases: &[&str]) -> psirt_store::NewIntelRecord {
+    psirt_store::NewIntelRecord {
+        source: source.into(),
+        record_id: id.into(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        modified: None,
+        published: None,
+        withdrawn: None,
+        summary: None,
+        cvss_score: None,
+        cvss_vector: None,
+        exploited: true,
+        normalized: json!({"exploited": {"date_added": "2021-11-03"}}).to_string(),
+        match_input: None,
+        raw: "{}".into(),
+        content_sha256: "0".repeat(64),
+    }
+}
+
+/// Opens the upstream case of `record_id` and asserts it has no CRA reporting (`why`: from what it must not start).
+async fn opens_without_cra(ana: &Client, record_id: &str, why: &str) {
     let (s, case) = ana
-        .post("/api/v1/upstream-queue/PYSEC-2020-103/case", json!({}))
+        .post(
+            &format!("/api/v1/upstream-queue/{record_id}/case"),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{case}");
     assert_eq!(
@@ -389,9 +365,8 @@ pub async fn kev_entry_of_another_cve_in_the_alias_group_starts_nothing(backend:
             .await
             .0,
         StatusCode::NOT_FOUND,
-        "no CRA reporting from another CVE's KEV entry"
+        "no CRA reporting from {why}"
     );
-    app.finish().await;
 }
 
 /// Product Acme Ops 1 ships `pkg:pypi/salt@3000.1` (an SBOM upload): the upstream queue then

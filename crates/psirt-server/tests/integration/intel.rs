@@ -95,6 +95,14 @@ async fn product_with_sbom(ana: &Client, name: &str) -> (i64, Value) {
     (pv, resp.json().await.unwrap())
 }
 
+/// The records in the upstream queue, sorted.
+async fn queued(store: &psirt_store::Store) -> Vec<String> {
+    let queue = store.upstream_queue().await.unwrap();
+    let mut ids: Vec<String> = queue.iter().map(|q| q.record_id.clone()).collect();
+    ids.sort();
+    ids
+}
+
 fn ids(items: &Value, key: &str) -> Vec<String> {
     let mut v: Vec<String> = items
         .as_array()
@@ -330,12 +338,6 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
     // A second engine over the same database, as another server's.
     let engine = psirt_server::engine::SharedEngine::default();
     engine.ensure(&app.store).await.unwrap();
-    let queued = |store: psirt_store::Store| async move {
-        let queue = store.upstream_queue().await.unwrap();
-        let mut ids: Vec<String> = queue.iter().map(|q| q.record_id.clone()).collect();
-        ids.sort();
-        ids
-    };
 
     // Alone: this import's own write, refreshed incrementally.
     let before = app.store.match_generation().await.unwrap();
@@ -351,7 +353,7 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        queued(app.store.clone()).await.is_empty(),
+        queued(&app.store).await.is_empty(),
         "PYSEC-2014-8 does not hit jinja2 2.10"
     );
 
@@ -370,7 +372,7 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
         .records_changed(&app.store, &own.changed, window)
         .await
         .unwrap();
-    assert_eq!(queued(app.store.clone()).await, ["PYSEC-2019-217"]);
+    assert_eq!(queued(&app.store).await, ["PYSEC-2019-217"]);
     app.finish().await;
 }
 
@@ -407,13 +409,6 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     portal_with_sbom(&ana).await;
     let engine = psirt_server::engine::SharedEngine::default();
     engine.ensure(&app.store).await.unwrap();
-    let queued = || async {
-        let queue = app.store.upstream_queue().await.unwrap();
-        queue
-            .iter()
-            .map(|q| q.record_id.clone())
-            .collect::<Vec<_>>()
-    };
     let changed = |imported: psirt_server::intel::Imported| {
         let (store, engine) = (&app.store, &engine);
         async move {
@@ -436,7 +431,7 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11"}]}]}]
     });
     changed(import_text(&app, FeedKind::Osv, "CVE-2099-0001.json", &osv.to_string()).await).await;
-    assert_eq!(queued().await, ["CVE-2099-0001"]);
+    assert_eq!(queued(&app.store).await, ["CVE-2099-0001"]);
 
     let kev = |added: &str| {
         json!({
@@ -459,7 +454,7 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
         );
         changed(imported).await;
         assert_eq!(
-            queued().await,
+            queued(&app.store).await,
             ["CVE-2099-0001"],
             "after the KEV entry of {added}"
         );
@@ -467,7 +462,7 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     // A fresh engine (the full load) agrees.
     let fresh = psirt_server::engine::SharedEngine::default();
     fresh.ensure(&app.store).await.unwrap();
-    assert_eq!(queued().await, ["CVE-2099-0001"]);
+    assert_eq!(queued(&app.store).await, ["CVE-2099-0001"]);
 
     // A GHSA record of the same CVE hits the same component. Both findings are known exploited (the KEV entry names
     // the id, or an alias of the record), whichever record of the id was stored first; the CVSS is the record's.
