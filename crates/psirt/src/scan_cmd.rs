@@ -3,6 +3,7 @@
 //! affected, so a release pipeline can gate on it.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -340,27 +341,66 @@ pub async fn run(store: &Store, file: PathBuf, format: ScanFormat) -> anyhow::Re
     let (findings, coverage) = scan(store, &file).await?;
     // On stderr, so the JSON and SARIF on stdout stay what they are.
     eprintln!("{}", coverage.describe());
-    match format {
-        ScanFormat::Table => {
-            if findings.is_empty() {
-                println!("no known vulnerabilities in {}", file.display());
-            } else {
-                print!("{}", table(&findings));
-                println!("{} findings", findings.len());
-            }
+    let out = match format {
+        ScanFormat::Table if findings.is_empty() => {
+            format!("no known vulnerabilities in {}\n", file.display())
         }
-        ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
-        ScanFormat::Sarif => println!(
-            "{}",
-            serde_json::to_string_pretty(&sarif(&findings, &coverage, &file))?
-        ),
-    }
+        ScanFormat::Table => format!("{}{} findings\n", table(&findings), findings.len()),
+        ScanFormat::Json => serde_json::to_string_pretty(&findings)? + "\n",
+        ScanFormat::Sarif => {
+            serde_json::to_string_pretty(&sarif(&findings, &coverage, &file))? + "\n"
+        }
+    };
+    write_out(&mut std::io::stdout().lock(), &out)?;
     Ok(!findings.is_empty())
+}
+
+/// Writes the report. A reader that went away (`psirt scan … | head`) is not an error: the exit code still says
+/// whether something is affected (`println!` would panic, exit 101, and a gate would read that as a crash).
+fn write_out(w: &mut impl Write, text: &str) -> anyhow::Result<()> {
+    match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose reader is gone (or that fails otherwise) after `room` bytes.
+    struct Closed {
+        room: usize,
+        kind: std::io::ErrorKind,
+    }
+
+    impl Write for Closed {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(self.kind.into());
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_the_report_quietly_and_other_write_errors_fail() {
+        let pipe = |kind| Closed { room: 4, kind };
+        assert!(write_out(&mut pipe(std::io::ErrorKind::BrokenPipe), "GHSA-1 GHSA-2\n").is_ok());
+        assert!(write_out(
+            &mut pipe(std::io::ErrorKind::StorageFull),
+            "GHSA-1 GHSA-2\n"
+        )
+        .is_err());
+        let mut all = Vec::new();
+        write_out(&mut all, "GHSA-1\n").unwrap();
+        assert_eq!(all, b"GHSA-1\n");
+    }
 
     #[test]
     fn a_relative_sbom_path_is_an_encoded_reference_from_the_source_root() {

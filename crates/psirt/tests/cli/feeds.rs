@@ -70,6 +70,19 @@ fn feeds_import_and_scan() {
     let (code, table, err) = psirt(&db, &["scan", &jupyter]);
     assert_eq!(code, 1, "affected → exit 1: {table}{err}");
     assert!(table.starts_with("PACKAGE"), "{table}");
+    // Into a pipe nobody reads any more (`psirt scan … | head`): still exit 1, no panic.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let gate = std::process::Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .args(["scan", &jupyter])
+        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env_remove("PSIRT_LOG")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&gate.stderr);
+    assert_eq!(gate.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
     let (code, json, _) = psirt(&db, &["scan", "--format", "json", &jupyter]);
     assert_eq!(code, 1);
     let findings: Vec<Value> = serde_json::from_str(&json).unwrap();
