@@ -24,6 +24,7 @@ pub mod reporter_history;
 pub mod role;
 pub mod runbook;
 pub mod score;
+pub mod upstream;
 
 // `Date` as "YYYY-MM-DD" (what an admin writes), not `time`'s default tuple.
 time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");

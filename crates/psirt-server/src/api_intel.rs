@@ -298,6 +298,9 @@ pub struct DismissBody {
     pub justification: String,
     #[serde(default)]
     pub note: String,
+    /// The queue item's `revision` the decision was made on: when given, the dismissal is refused (409) if the
+    /// record or the product versions it hits have changed since.
+    pub revision: Option<String>,
 }
 
 /// Dismisses a record's new matches with a VEX justification: recorded, and not raised again
@@ -319,6 +322,7 @@ async fn dismiss(
             b.product_version_id,
             &b.justification,
             &b.note,
+            b.revision.as_deref(),
         )
         .await?;
     if n == 0 {

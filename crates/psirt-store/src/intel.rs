@@ -324,7 +324,7 @@ impl Store {
                         if !dismissed.is_empty() {
                             sqlx::query(
                                 "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
-                                 updated_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
+                                 updated_at = $1, raised_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
                             )
                             .bind(now).bind(&r.record_id).bind(&r.content_sha256)
                             .execute(&mut *tx)

@@ -220,6 +220,15 @@ impl Store {
         }
     }
 
+    /// ` FOR SHARE` on PostgreSQL: read rows stay as read until the transaction ends (SQLite's write transactions
+    /// exclude each other already).
+    pub(crate) fn for_share(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " FOR SHARE",
+        }
+    }
+
     pub fn pool(&self) -> &Pool {
         &self.pool
     }

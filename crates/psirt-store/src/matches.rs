@@ -67,8 +67,16 @@ pub struct QueueItem {
     pub exploited: bool,
     pub epss: Option<f64>,
     pub product_versions: Vec<QueueProductVersion>,
+    /// When the first of its undecided matches was found.
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen_at: OffsetDateTime,
+    /// When one of its undecided matches last entered the queue: found, raised again after the record changed, or
+    /// back after a retraction. The queue is newest first by this.
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
+    /// What a decision is made on: the content of the id's records (every source) and its undecided matches. Sent
+    /// back with a dismissal, which is refused when either has changed since (see [`Store::dismiss_matches`]).
+    pub revision: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -138,6 +146,25 @@ const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.record_id, m.co
      (SELECT MAX(e.score) FROM epss_scores e WHERE e.cve IN (", own_names!(), ")) AS epss \
      FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id");
 
+/// A queue item's revision: SHA-256 over the id's records (`(source, content hash)` in source order) and its
+/// undecided matches' ids (ascending).
+fn queue_revision<'a>(
+    records: impl Iterator<Item = (&'a str, &'a str)>,
+    undecided: impl Iterator<Item = i64>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (source, sha) in records {
+        h.update(format!("record {source} {sha}\n"));
+    }
+    let mut ids: Vec<i64> = undecided.collect();
+    ids.sort_unstable();
+    for id in ids {
+        h.update(format!("match {id}\n"));
+    }
+    hex::encode(h.finalize())
+}
+
 /// Match keys in (record, component) order.
 fn in_key_order(keys: &[MatchKey]) -> Vec<&MatchKey> {
     let mut keys: Vec<&MatchKey> = keys.iter().collect();
@@ -170,15 +197,19 @@ impl Store {
                     match existing {
                         Some((_, true)) => {}
                         Some((id, false)) => {
-                            sqlx::query("UPDATE matches SET active = TRUE, updated_at = $1 WHERE id = $2")
+                            // Undecided, it enters the queue again: raised now.
+                            sqlx::query(
+                                "UPDATE matches SET active = TRUE, updated_at = $1, \
+                                 raised_at = CASE WHEN status = 'new' THEN $1 ELSE raised_at END WHERE id = $2",
+                            )
                                 .bind(now).bind(id).execute(&mut *tx).await?;
                             applied.reactivated += 1;
                         }
                         None => {
                             sqlx::query(
-                                "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, updated_at) \
+                                "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, raised_at, updated_at) \
                                  SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), \
-                                 COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $1), ''), $3, $3 \
+                                 COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $1), ''), $3, $3, $3 \
                                  FROM components c WHERE c.id = $4",
                             )
                             .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id)
@@ -268,8 +299,22 @@ impl Store {
         }))
     }
 
-    /// Active, undecided matches grouped by record, newest first.
+    /// Active, undecided matches grouped by record, the most recently raised first.
     pub async fn upstream_queue(&self) -> Result<Vec<QueueItem>> {
+        // The records' content before the matches shown: a record changed between the two reads makes the revision
+        // older than what is shown (a dismissal is refused, and the analyst looks again), never newer.
+        let records: Vec<(String, String, String)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT record_id, source, content_sha256 FROM intel_records \
+                 WHERE record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new') ORDER BY record_id, source",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let mut records_of: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (record_id, source, sha) in records {
+            records_of.entry(record_id).or_default().push((source, sha));
+        }
         let rows: Vec<Finding> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{FINDING_SELECT} WHERE m.active AND m.status = 'new' ORDER BY m.record_id, p.name, pv.version, m.purl"
@@ -277,13 +322,20 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        let seen: Vec<(String, OffsetDateTime)> = with_pool!(self, p => {
-            sqlx::query_as("SELECT record_id, MIN(first_seen_at) FROM matches WHERE active AND status = 'new' GROUP BY record_id")
-                .fetch_all(p)
-                .await?
+        let seen: Vec<(String, OffsetDateTime, OffsetDateTime)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT record_id, MIN(first_seen_at), MAX(COALESCE(raised_at, first_seen_at)) FROM matches \
+                 WHERE active AND status = 'new' GROUP BY record_id",
+            )
+            .fetch_all(p)
+            .await?
         });
-        let seen: BTreeMap<String, OffsetDateTime> = seen.into_iter().collect();
+        let seen: BTreeMap<String, (OffsetDateTime, OffsetDateTime)> = seen
+            .into_iter()
+            .map(|(id, first, raised)| (id, (first, raised)))
+            .collect();
         let mut items: BTreeMap<String, QueueItem> = BTreeMap::new();
+        let mut match_ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for f in rows {
             let item = items
                 .entry(f.record_id.clone())
@@ -297,9 +349,16 @@ impl Store {
                     product_versions: Vec::new(),
                     first_seen_at: seen
                         .get(&f.record_id)
-                        .copied()
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                        .map_or(OffsetDateTime::UNIX_EPOCH, |&(first, _)| first),
+                    raised_at: seen
+                        .get(&f.record_id)
+                        .map_or(OffsetDateTime::UNIX_EPOCH, |&(_, raised)| raised),
+                    revision: String::new(),
                 });
+            match_ids
+                .entry(f.record_id.clone())
+                .or_default()
+                .push(f.match_id);
             match item.product_versions.last_mut() {
                 Some(pv) if pv.product_version_id == f.product_version_id => pv.purls.push(f.purl),
                 _ => item.product_versions.push(QueueProductVersion {
@@ -325,10 +384,24 @@ impl Store {
                 item.aliases.push(alias);
             }
         }
+        for item in items.values_mut() {
+            let of_id = records_of
+                .get(&item.record_id)
+                .map_or(&[][..], Vec::as_slice);
+            item.revision = queue_revision(
+                of_id
+                    .iter()
+                    .map(|(source, sha)| (source.as_str(), sha.as_str())),
+                match_ids
+                    .remove(&item.record_id)
+                    .unwrap_or_default()
+                    .into_iter(),
+            );
+        }
         let mut items: Vec<QueueItem> = items.into_values().collect();
         items.sort_by(|a, b| {
-            b.first_seen_at
-                .cmp(&a.first_seen_at)
+            b.raised_at
+                .cmp(&a.raised_at)
                 .then(a.record_id.cmp(&b.record_id))
         });
         Ok(items)
@@ -365,6 +438,10 @@ impl Store {
 
     /// Dismisses the record's undecided matches (in one product version, or all) with a VEX
     /// justification. Returns how many were dismissed.
+    ///
+    /// `revision` is the [`QueueItem::revision`] the decision was made on: when given and the record's content or
+    /// its undecided matches (a product version newly hit) have changed since, nothing is dismissed (Conflict), so
+    /// that no dismissal covers what the analyst never saw.
     pub async fn dismiss_matches(
         &self,
         actor: &Actor,
@@ -372,6 +449,7 @@ impl Store {
         product_version_id: Option<i64>,
         justification: &str,
         note: &str,
+        revision: Option<&str>,
     ) -> Result<usize> {
         if !VEX_JUSTIFICATIONS.contains(&justification) {
             return Err(DomainError::Invalid(vec![FieldError::new(
@@ -394,46 +472,73 @@ impl Store {
             // The content read before the lock is what the decision was made against (the analyst's request came
             // before any import still running); changed once the lock is held, it is refused: review it again.
             // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
-            if let crate::Pool::Postgres(_) = &self.pool {
-                let seen: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT id, content_sha256 FROM intel_records WHERE record_id = $1",
-                )
+            let records_sql = format!(
+                "SELECT id, source, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source{}",
+                self.for_share()
+            );
+            let seen: Vec<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, source, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source",
+            )
+            .bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            // After waiting for a lock, each row is its latest committed version (PostgreSQL; SQLite's write
+            // transaction excludes every other writer already).
+            let locked: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(records_sql))
                 .bind(record_id)
                 .fetch_all(&mut *tx)
                 .await?;
-                // After waiting for a lock, each row is its latest committed version.
-                let locked: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT id, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source FOR SHARE",
-                )
-                .bind(record_id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let changed = seen
-                    .iter()
-                    .any(|(id, sha)| locked.iter().any(|(l, now)| l == id && now != sha));
-                if changed {
+            let changed = seen
+                .iter()
+                .any(|(id, _, sha)| locked.iter().any(|(l, _, now)| l == id && now != sha));
+            if changed {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} changed while it was being dismissed: review it again"
+                )));
+            }
+            // Lock order: the match rows (in component order, as every writer of a record's matches takes
+            // them), then the audit head, as in `open_upstream_case`. Every undecided match of the record: the
+            // revision covers them all.
+            let undecided: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, product_version_id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY component_id{}",
+                self.for_update()
+            )))
+            .bind(record_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            // Exactly the rows read and locked: a match committed after that read (a new product version hit) is
+            // not dismissed unseen.
+            let mut in_scope: Vec<i64> = undecided
+                .iter()
+                .filter(|&&(_, pv)| product_version_id.is_none_or(|want| want == pv))
+                .map(|&(id, _)| id)
+                .collect();
+            in_scope.sort_unstable();
+            // Nothing undecided (another analyst decided first) is said as such, before any revision.
+            if let (Some(expected), false) = (revision, in_scope.is_empty()) {
+                let now_revision = queue_revision(
+                    locked.iter().map(|(_, source, sha)| (source.as_str(), sha.as_str())),
+                    undecided.iter().map(|&(id, _)| id),
+                );
+                if now_revision != expected {
                     return Err(StoreError::Conflict(format!(
-                        "{record_id} changed while it was being dismissed: review it again"
+                        "{record_id} changed since the queue was shown (its record or the product versions it hits): review it again"
                     )));
                 }
             }
-            // Lock order: the match rows (in component order, as every writer of a record's matches takes
-            // them), then the audit head, as in `open_upstream_case`.
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active AND ($2 IS NULL OR product_version_id = $2) ORDER BY component_id{}",
-                self.for_update()
-            )))
-            .bind(record_id).bind(product_version_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
-                 record_sha256 = COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $5), record_sha256) \
-                 WHERE record_id = $5 AND status = 'new' AND active AND ($6 IS NULL OR product_version_id = $6) RETURNING id",
-            )
-            .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(record_id).bind(product_version_id)
-            .fetch_all(&mut *tx)
-            .await?;
+            let ids: Vec<i64> = if in_scope.is_empty() {
+                Vec::new()
+            } else {
+                let list = in_scope.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
+                     record_sha256 = COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $5), record_sha256) \
+                     WHERE id IN ({list}) AND status = 'new' AND active RETURNING id"
+                )))
+                .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(record_id)
+                .fetch_all(&mut *tx)
+                .await?
+            };
             if !ids.is_empty() {
                 audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id, "match.dismiss").after(json!({
                     "record_id": record_id, "product_version_id": product_version_id, "justification": justification,

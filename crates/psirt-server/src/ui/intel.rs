@@ -165,6 +165,9 @@ pub struct DismissForm {
     justification: String,
     #[serde(default)]
     note: String,
+    /// The queue item's revision as shown: required, so that a change since is never dismissed unseen.
+    #[serde(default)]
+    revision: String,
 }
 
 pub async fn dismiss(
@@ -183,6 +186,13 @@ pub async fn dismiss(
             )
         })?),
     };
+    if f.form.revision.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the form carries no revision: reload the upstream queue".into(),
+        )
+        .into());
+    }
     let n = st
         .store
         .dismiss_matches(
@@ -191,6 +201,7 @@ pub async fn dismiss(
             pv,
             &f.form.justification,
             &f.form.note,
+            Some(f.form.revision.trim()),
         )
         .await?;
     if n == 0 {

@@ -195,10 +195,26 @@ pub async fn intel_api_and_queue(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // With the revision it was decided on: one that is not the item's now (another content) is refused.
+    let item = q["items"].as_array().unwrap().iter();
+    let revision = item
+        .filter(|i| i["record_id"] == "PYSEC-2021-66")
+        .map(|i| i["revision"].as_str().unwrap().to_owned())
+        .next()
+        .unwrap();
+    assert_eq!(revision.len(), 64);
+    let (s, e) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2021-66/dismiss",
+            json!({"justification": "vulnerable_code_not_in_execute_path", "revision": "0".repeat(64)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let (s, d) = ana
         .post(
             "/api/v1/upstream-queue/PYSEC-2021-66/dismiss",
-            json!({"justification": "vulnerable_code_not_in_execute_path", "note": "no sandboxed templates"}),
+            json!({"justification": "vulnerable_code_not_in_execute_path", "note": "no sandboxed templates",
+                   "revision": revision}),
         )
         .await;
     assert_eq!((s, d["dismissed"].as_i64()), (StatusCode::OK, Some(1)));
@@ -701,6 +717,7 @@ pub async fn intel_pages(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
     assert!(!hidden(&page, "csrf").is_empty());
+    let seen = hidden(&page, "revision");
     // A garbled product version does not widen the dismissal to every version: refused, nothing dismissed.
     let (s, _) = ana
         .post(
@@ -709,18 +726,96 @@ pub async fn intel_pages(backend: Backend) {
                 ("product_version_id", "5.0"),
                 ("justification", "component_not_present"),
                 ("note", ""),
+                ("revision", seen.as_str()),
             ],
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
-    let dismiss = [("justification", "component_not_present"), ("note", "")];
+    // A form without the revision it was shown with is refused: nothing is dismissed blind.
+    let (s, _) = ana
+        .post(
+            "/upstream/PYSEC-2019-217/dismiss",
+            &[("justification", "component_not_present"), ("note", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Between the page and the click the record hits another product version: the click is refused (the analyst
+    // never saw that version), and the page shown again names both.
+    let actor = Actor::System("test");
+    let p = app
+        .store
+        .create_product(
+            &actor,
+            psirt_domain::ProductDraft {
+                name: "Kiosk".into(),
+                vendor: "Acme".into(),
+                cpe: None,
+                purl: None,
+                owner_team: String::new(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let kiosk = app
+        .store
+        .create_product_version(
+            &actor,
+            p.id,
+            psirt_domain::ProductVersionDraft {
+                version: "1.0".into(),
+                released_on: None,
+                support_ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let parsed = psirt_server::sbom::parse(&sbom()).unwrap();
+    app.store
+        .import_sbom(&actor, kiosk.id, parsed.import, &mut |_| {})
+        .await
+        .unwrap();
+    let (_, page) = ana.get("/upstream").await;
+    assert!(page.contains("Kiosk 1.0"), "{page}");
+    let (s, _) = ana
+        .post(
+            "/upstream/PYSEC-2019-217/dismiss",
+            &[
+                ("justification", "component_not_present"),
+                ("note", ""),
+                ("revision", seen.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, page) = ana.get("/upstream").await;
+    assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
+    let now = hidden(&page, "revision");
+    assert_ne!(now, seen);
+    let dismiss = [
+        ("justification", "component_not_present"),
+        ("note", ""),
+        ("revision", now.as_str()),
+    ];
     let (s, location) = ana.post("/upstream/PYSEC-2019-217/dismiss", &dismiss).await;
     assert_eq!(
         (s, location.as_str()),
         (StatusCode::SEE_OTHER, "/upstream?notice=match_dismissed")
     );
+    let decided = app
+        .store
+        .record_findings(&["PYSEC-2019-217".to_owned()])
+        .await
+        .unwrap();
+    let dismissed: Vec<i64> = decided
+        .iter()
+        .filter(|f| f.status == "dismissed")
+        .map(|f| f.product_version_id)
+        .collect();
+    assert_eq!(dismissed.len(), 2, "{decided:?}");
+    assert!(dismissed.contains(&kiosk.id) && dismissed.contains(&pv));
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("upstream-empty"), "{page}");
     // Dismissed already (another analyst's click first): said so, not "dismissed".

@@ -560,7 +560,7 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
     // A bad justification is refused; a good one dismisses and leaves the queue.
     assert!(matches!(
         store
-            .dismiss_matches(&admin(), "GHSA-lo", None, "because", "")
+            .dismiss_matches(&admin(), "GHSA-lo", None, "because", "", None)
             .await,
         Err(StoreError::Domain(_))
     ));
@@ -571,7 +571,8 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
                 "GHSA-lo",
                 Some(pv),
                 "vulnerable_code_not_in_execute_path",
-                "we never call merge"
+                "we never call merge",
+                None
             )
             .await
             .unwrap(),
@@ -594,7 +595,13 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
         )])
         .await
         .unwrap();
-    assert_eq!(store.upstream_queue().await.unwrap().len(), 2);
+    let queue = store.upstream_queue().await.unwrap();
+    assert_eq!(queue.len(), 2);
+    // Raised again now: first in the queue (both were first seen together, GHSA-dj sorting first by id then),
+    // first seen when it was.
+    assert_eq!(queue[0].record_id, "GHSA-lo");
+    assert!(queue[0].raised_at > queue[0].first_seen_at);
+    assert_eq!(queue[0].first_seen_at, queue[1].first_seen_at);
     // Raised again undecided, and both steps are in the record's audit trail (the decision it had kept there).
     let findings = store.product_version_findings(pv).await.unwrap();
     let lo = findings.iter().find(|f| f.record_id == "GHSA-lo").unwrap();
@@ -606,6 +613,40 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
         trail[1].after.as_ref().unwrap()["dismissed_as"],
         serde_json::json!(["vulnerable_code_not_in_execute_path"])
     );
+    // A dismissal decided on the queue as shown is refused once the record changed since: nobody saw v3.
+    let revision = |queue: &[psirt_store::matches::QueueItem]| {
+        queue
+            .iter()
+            .find(|q| q.record_id == "GHSA-lo")
+            .unwrap()
+            .revision
+            .clone()
+    };
+    let shown = revision(&store.upstream_queue().await.unwrap());
+    store
+        .upsert_intel_records(&[record(
+            "osv",
+            "GHSA-lo",
+            &[],
+            datetime!(2026-04-01 00:00 UTC),
+            "v3",
+        )])
+        .await
+        .unwrap();
+    let stale = store
+        .dismiss_matches(
+            &admin(),
+            "GHSA-lo",
+            None,
+            "component_not_present",
+            "",
+            Some(&shown),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let queue = store.upstream_queue().await.unwrap();
+    assert_eq!(queue.len(), 2);
+    assert_ne!(revision(&queue), shown);
 
     // Retraction: the engine no longer reports GHSA-lo; it leaves the queue but the row stays.
     let applied = store.reconcile_matches(&all[..1]).await.unwrap();
@@ -797,7 +838,7 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
     const HASH: &str = "SELECT record_sha256 FROM matches WHERE record_id = 'GHSA-lo'";
     let dismiss = |store: Store| async move {
         store
-            .dismiss_matches(&admin(), "GHSA-lo", None, "component_not_present", "")
+            .dismiss_matches(&admin(), "GHSA-lo", None, "component_not_present", "", None)
             .await
     };
     let hash: String = match store.pool() {
@@ -887,7 +928,14 @@ async fn upstream_open_races_dismiss(store: Store) {
             let (store, record_id) = (store.clone(), record_id.clone());
             tokio::spawn(async move {
                 store
-                    .dismiss_matches(&admin(), &record_id, None, "component_not_present", "")
+                    .dismiss_matches(
+                        &admin(),
+                        &record_id,
+                        None,
+                        "component_not_present",
+                        "",
+                        None,
+                    )
                     .await
             })
         };
