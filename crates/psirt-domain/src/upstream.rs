@@ -2,11 +2,13 @@
 //! it once and one decision covers all of its records.
 //!
 //! Two records are the same vulnerability when one names the other (its id is among the other's names), or when
-//! each names exactly one CVE and it is the same one. Not "they share an alias": a record naming two CVEs (as
-//! DRUPAL-CORE-2020-013 does) is not the same as either CVE's own records, and merging through it would decide one
-//! CVE with another's. The groups are the connected components of that relation.
+//! each names exactly one CVE and it is the same one; and never when that would put two CVEs in one group. Not "they
+//! share an alias": a record naming two CVEs (as DRUPAL-CORE-2020-013 does) is not the same as either CVE's own
+//! records, and merging through it would decide one CVE with another's. It stays alone. The groups are the
+//! connected components of that relation, joined in a fixed order (same CVE first, then naming, by id): a record
+//! without a CVE that names records of two different CVEs joins the first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A record id and its names: the aliases its records give (any source), not the id itself.
 pub struct Named<'a> {
@@ -21,39 +23,40 @@ pub fn same_vulnerability_groups(records: &[Named<'_>]) -> Vec<Vec<String>> {
     ids.sort_unstable();
     ids.dedup();
     let index: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let mut parent: Vec<usize> = (0..ids.len()).collect();
-    let mut only_cve: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut cves: Vec<Vec<&str>> = vec![Vec::new(); ids.len()];
+    let mut cves: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); ids.len()];
+    let mut naming: BTreeSet<(usize, usize)> = BTreeSet::new();
     for r in records {
         let me = index[r.id];
+        let names = std::iter::once(r.id).chain(r.aliases.iter().map(String::as_str));
+        cves[me].extend(names.filter(|n| is_cve(n)));
         for alias in r.aliases {
-            // It names another record of the set.
             if let Some(&other) = index.get(alias.as_str()) {
-                union(&mut parent, me, other);
-            }
-        }
-        let named = std::iter::once(r.id)
-            .chain(r.aliases.iter().map(String::as_str))
-            .filter(|n| is_cve(n));
-        for cve in named {
-            if !cves[me].contains(&cve) {
-                cves[me].push(cve);
+                naming.insert((me.min(other), me.max(other)));
             }
         }
     }
-    for (me, names) in cves.iter().enumerate() {
-        if let [cve] = names.as_slice() {
-            match only_cve.get(cve) {
-                Some(&other) => union(&mut parent, me, other),
+    let mut sets = Groups {
+        parent: (0..ids.len()).collect(),
+        cves: cves.clone(),
+    };
+    // Same single CVE: each such record with the first of its CVE.
+    let mut first_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for (me, named) in cves.iter().enumerate() {
+        if let [cve] = named.iter().copied().collect::<Vec<_>>().as_slice() {
+            match first_of.get(cve) {
+                Some(&other) => sets.join(me, other),
                 None => {
-                    only_cve.insert(cve, me);
+                    first_of.insert(cve, me);
                 }
             }
         }
     }
+    for (a, b) in naming {
+        sets.join(a, b);
+    }
     let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (i, id) in ids.iter().enumerate() {
-        let root = find(&mut parent, i);
+        let root = sets.find(i);
         groups.entry(root).or_default().push((*id).to_owned());
     }
     let mut out: Vec<Vec<String>> = groups.into_values().collect();
@@ -62,26 +65,38 @@ pub fn same_vulnerability_groups(records: &[Named<'_>]) -> Vec<Vec<String>> {
     out
 }
 
+/// Union-find whose sets each name at most one CVE.
+struct Groups<'a> {
+    parent: Vec<usize>,
+    /// The CVEs a root's set names.
+    cves: Vec<BTreeSet<&'a str>>,
+}
+
+impl Groups<'_> {
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
+    /// Joins the sets of `a` and `b` unless together they would name two CVEs.
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a == b || self.cves[a].union(&self.cves[b]).count() > 1 {
+            return;
+        }
+        // The smaller index is the root: deterministic, whatever the input order.
+        let (root, child) = (a.min(b), a.max(b));
+        let moved = std::mem::take(&mut self.cves[child]);
+        self.cves[root].extend(moved);
+        self.parent[child] = root;
+    }
+}
+
 fn is_cve(name: &str) -> bool {
     name.starts_with("CVE-")
-}
-
-fn find(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    i
-}
-
-fn union(parent: &mut [usize], a: usize, b: usize) {
-    let (a, b) = (find(parent, a), find(parent, b));
-    // The smaller index is the root: deterministic, whatever the input order.
-    if a < b {
-        parent[b] = a;
-    } else {
-        parent[a] = b;
-    }
 }
 
 #[cfg(test)]
@@ -135,7 +150,7 @@ mod tests {
             ("GHSA-bbbb-bbbb-bbbb", &["CVE-2020-28949"]),
         ]);
         assert_eq!(g.len(), 3, "{g:?}");
-        // Unless a record names it directly.
+        // Not even when a record names it directly: one decision would cover two CVEs.
         let g = groups(&[
             (
                 "DRUPAL-CORE-2020-013",
@@ -147,11 +162,38 @@ mod tests {
             ),
             ("GHSA-bbbb-bbbb-bbbb", &["CVE-2020-28949"]),
         ]);
+        assert_eq!(g.len(), 3, "{g:?}");
+        // A record without a CVE named by (or naming) one with a CVE joins it.
+        let g = groups(&[
+            ("GHSA-cccc-cccc-cccc", &["CVE-2021-1", "OSV-2021-7"]),
+            ("OSV-2021-7", &[]),
+        ]);
+        assert_eq!(g, vec![vec!["GHSA-cccc-cccc-cccc", "OSV-2021-7"]]);
+    }
+
+    #[test]
+    fn a_record_naming_two_cve_records_joins_neither_and_nothing_joins_them_through_it() {
+        let g = groups(&[
+            (
+                "DRUPAL-CORE-2020-013",
+                &["CVE-2020-13671", "CVE-2020-28949"],
+            ),
+            ("CVE-2020-13671", &[]),
+            ("CVE-2020-28949", &[]),
+            ("GHSA-aaaa-aaaa-aaaa", &["CVE-2020-13671"]),
+            ("GHSA-bbbb-bbbb-bbbb", &["CVE-2020-28949"]),
+            // Names both CVEs' GHSAs, no CVE of its own: joins the first (by id) only.
+            (
+                "OSV-2020-1",
+                &["GHSA-bbbb-bbbb-bbbb", "GHSA-aaaa-aaaa-aaaa"],
+            ),
+        ]);
         assert_eq!(
             g,
             vec![
-                vec!["DRUPAL-CORE-2020-013", "GHSA-aaaa-aaaa-aaaa"],
-                vec!["GHSA-bbbb-bbbb-bbbb"]
+                vec!["CVE-2020-13671", "GHSA-aaaa-aaaa-aaaa", "OSV-2020-1"],
+                vec!["CVE-2020-28949", "GHSA-bbbb-bbbb-bbbb"],
+                vec!["DRUPAL-CORE-2020-013"],
             ]
         );
     }

@@ -382,8 +382,10 @@ pub async fn open_upstream_case(
     // reporting starts in the same transaction that opens it. Only a KEV entry of the record's own names (its id and
     // its records' aliases), as the KEV sync decides (`kev_triggers`): the merged view follows aliases transitively,
     // and a record naming two CVEs joins another CVE's group (DRUPAL-CORE-2020-013 names CVE-2020-28948 and
-    // CVE-2020-28949), whose exploitation is not this record's. The earliest added, as the KEV sync takes it.
-    let own_names = v.own_names(record_id);
+    // CVE-2020-28949), whose exploitation is not this record's. The earliest added, as the KEV sync takes it. The
+    // case covers the queue item's records (those of the same vulnerability): their own names count too.
+    let group = st.store.upstream_group(record_id).await?;
+    let own_names: Vec<&str> = group.iter().flat_map(|id| v.own_names(id)).collect();
     let kev = v
         .records
         .iter()

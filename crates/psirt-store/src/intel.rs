@@ -253,6 +253,8 @@ impl Store {
             self.for_update()
         );
         let mut reraised: Vec<(&str, &str, Vec<DismissedMatch>)> = Vec::new();
+        // Ids that got a record of a source they did not have: id → the new record's content hash.
+        let mut new_sources: BTreeMap<&str, &str> = BTreeMap::new();
         macro_rules! stored {
             ($tx:ident, $sql:expr, $r:expr) => {
                 sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
@@ -293,6 +295,7 @@ impl Store {
                 let pk = match (inserted, stored) {
                     (Some(pk), _) => {
                         outcomes[at] = Upserted::Inserted;
+                        new_sources.entry(r.record_id.as_str()).or_insert(r.content_sha256.as_str());
                         pk
                     }
                     (None, Some((_, sha, _))) if sha == r.content_sha256 => {
@@ -347,6 +350,38 @@ impl Store {
                         .bind(pk).bind(alias)
                         .execute(&mut *tx)
                         .await?;
+                }
+            }
+            // A new source of an id (the CVE 5 record or the KEV entry beside an OSV record of that id) changes what
+            // its matches were decided on, as an update does: dismissed ones are raised again. Locked after every
+            // record, in (record, component) order, as a dismissal takes them.
+            if !new_sources.is_empty() {
+                let ids: Vec<String> = new_sources.keys().map(|id| (*id).to_owned()).collect();
+                let rows: Vec<(i64, String, Option<String>, String)> = with_ids!(
+                    "SELECT id, record_id, justification, note FROM matches WHERE status = 'dismissed' AND record_id IN",
+                    &ids,
+                    format!("ORDER BY record_id, component_id{}", self.for_update())
+                )
+                .build_query_as()
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
+                for (id, record_id, justification, note) in rows {
+                    of_record.entry(record_id).or_default().push((id, justification, note));
+                }
+                for (record_id, dismissed) in of_record {
+                    let Some((&record_id, &sha256)) = new_sources.get_key_value(record_id.as_str()) else {
+                        continue;
+                    };
+                    let list = dismissed.iter().map(|d| d.0.to_string()).collect::<Vec<_>>().join(", ");
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
+                         updated_at = $1, raised_at = $1 WHERE id IN ({list})"
+                    )))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    reraised.push((record_id, sha256, dismissed));
                 }
             }
             for (record_id, sha256, dismissed) in &reraised {

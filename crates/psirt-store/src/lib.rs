@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod model;
 pub mod needs_info;
 pub mod outbox;
+mod queue;
 pub mod rca_runbook;
 pub mod releases;
 pub mod reports;

@@ -301,3 +301,18 @@ macro_rules! bump_match_generation {
             .await?
     };
 }
+
+/// `head (…ids bound…) tail`, for whichever backend runs it.
+macro_rules! with_ids {
+    ($head:expr, $ids:expr, $tail:expr) => {{
+        let mut q = sqlx::QueryBuilder::new($head);
+        q.push(" (");
+        let mut list = q.separated(", ");
+        for id in $ids {
+            list.push_bind(id.as_str());
+        }
+        q.push(") ");
+        q.push($tail);
+        q
+    }};
+}

@@ -5,10 +5,9 @@
 //! that comes back is active again with its decision kept. A dismissal holds until the record's
 //! content changes (see `intel.rs`).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use psirt_domain::deadline::cra::{AwarenessSource, CraReporting, CraTrack};
-use psirt_domain::{DomainError, FieldError};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -60,7 +59,11 @@ pub struct KevEntry {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueItem {
+    /// The item's first record id: what its links and decisions name (any of `record_ids` decides the same).
     pub record_id: String,
+    /// Every record of the item: those describing the same vulnerability (`psirt_domain::upstream`), sorted. A
+    /// decision covers them all.
+    pub record_ids: Vec<String>,
     pub summary: Option<String>,
     pub aliases: Vec<String>,
     pub cvss_score: Option<f64>,
@@ -137,7 +140,7 @@ macro_rules! own_names {
     };
 }
 
-const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.record_id, m.component_id, m.product_version_id, p.name AS product, \
+pub(crate) const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.record_id, m.component_id, m.product_version_id, p.name AS product, \
      pv.version, m.purl, m.status, m.case_id, m.justification, \
      (SELECT r.summary FROM intel_records r WHERE r.record_id = m.record_id AND r.summary IS NOT NULL \
         ORDER BY r.withdrawn IS NOT NULL, r.match_input IS NULL, r.id LIMIT 1) AS summary, \
@@ -145,25 +148,6 @@ const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.record_id, m.co
      EXISTS (SELECT 1 FROM intel_records r WHERE r.exploited AND r.withdrawn IS NULL AND r.record_id IN (", own_names!(), ")) AS exploited, \
      (SELECT MAX(e.score) FROM epss_scores e WHERE e.cve IN (", own_names!(), ")) AS epss \
      FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id");
-
-/// A queue item's revision: SHA-256 over the id's records (`(source, content hash)` in source order) and its
-/// undecided matches' ids (ascending).
-fn queue_revision<'a>(
-    records: impl Iterator<Item = (&'a str, &'a str)>,
-    undecided: impl Iterator<Item = i64>,
-) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for (source, sha) in records {
-        h.update(format!("record {source} {sha}\n"));
-    }
-    let mut ids: Vec<i64> = undecided.collect();
-    ids.sort_unstable();
-    for id in ids {
-        h.update(format!("match {id}\n"));
-    }
-    hex::encode(h.finalize())
-}
 
 /// Match keys in (record, component) order.
 fn in_key_order(keys: &[MatchKey]) -> Vec<&MatchKey> {
@@ -299,114 +283,6 @@ impl Store {
         }))
     }
 
-    /// Active, undecided matches grouped by record, the most recently raised first.
-    pub async fn upstream_queue(&self) -> Result<Vec<QueueItem>> {
-        // The records' content before the matches shown: a record changed between the two reads makes the revision
-        // older than what is shown (a dismissal is refused, and the analyst looks again), never newer.
-        let records: Vec<(String, String, String)> = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT record_id, source, content_sha256 FROM intel_records \
-                 WHERE record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new') ORDER BY record_id, source",
-            )
-            .fetch_all(p)
-            .await?
-        });
-        let mut records_of: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for (record_id, source, sha) in records {
-            records_of.entry(record_id).or_default().push((source, sha));
-        }
-        let rows: Vec<Finding> = with_pool!(self, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{FINDING_SELECT} WHERE m.active AND m.status = 'new' ORDER BY m.record_id, p.name, pv.version, m.purl"
-            )))
-            .fetch_all(p)
-            .await?
-        });
-        let seen: Vec<(String, OffsetDateTime, OffsetDateTime)> = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT record_id, MIN(first_seen_at), MAX(COALESCE(raised_at, first_seen_at)) FROM matches \
-                 WHERE active AND status = 'new' GROUP BY record_id",
-            )
-            .fetch_all(p)
-            .await?
-        });
-        let seen: BTreeMap<String, (OffsetDateTime, OffsetDateTime)> = seen
-            .into_iter()
-            .map(|(id, first, raised)| (id, (first, raised)))
-            .collect();
-        let mut items: BTreeMap<String, QueueItem> = BTreeMap::new();
-        let mut match_ids: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for f in rows {
-            let item = items
-                .entry(f.record_id.clone())
-                .or_insert_with(|| QueueItem {
-                    record_id: f.record_id.clone(),
-                    summary: f.summary.clone(),
-                    aliases: Vec::new(),
-                    cvss_score: f.cvss_score,
-                    exploited: f.exploited,
-                    epss: f.epss,
-                    product_versions: Vec::new(),
-                    first_seen_at: seen
-                        .get(&f.record_id)
-                        .map_or(OffsetDateTime::UNIX_EPOCH, |&(first, _)| first),
-                    raised_at: seen
-                        .get(&f.record_id)
-                        .map_or(OffsetDateTime::UNIX_EPOCH, |&(_, raised)| raised),
-                    revision: String::new(),
-                });
-            match_ids
-                .entry(f.record_id.clone())
-                .or_default()
-                .push(f.match_id);
-            match item.product_versions.last_mut() {
-                Some(pv) if pv.product_version_id == f.product_version_id => pv.purls.push(f.purl),
-                _ => item.product_versions.push(QueueProductVersion {
-                    product_version_id: f.product_version_id,
-                    product: f.product,
-                    version: f.version,
-                    purls: vec![f.purl],
-                }),
-            }
-        }
-        // The aliases of every queued record in one query (one per record was N+1 on a long queue).
-        let aliases: Vec<(String, String)> = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT DISTINCT r.record_id, a.alias FROM intel_aliases a JOIN intel_records r ON r.id = a.record_pk \
-                 WHERE r.record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new') \
-                 ORDER BY r.record_id, a.alias",
-            )
-            .fetch_all(p)
-            .await?
-        });
-        for (record_id, alias) in aliases {
-            if let Some(item) = items.get_mut(&record_id) {
-                item.aliases.push(alias);
-            }
-        }
-        for item in items.values_mut() {
-            let of_id = records_of
-                .get(&item.record_id)
-                .map_or(&[][..], Vec::as_slice);
-            item.revision = queue_revision(
-                of_id
-                    .iter()
-                    .map(|(source, sha)| (source.as_str(), sha.as_str())),
-                match_ids
-                    .remove(&item.record_id)
-                    .unwrap_or_default()
-                    .into_iter(),
-            );
-        }
-        let mut items: Vec<QueueItem> = items.into_values().collect();
-        items.sort_by(|a, b| {
-            b.raised_at
-                .cmp(&a.raised_at)
-                .then(a.record_id.cmp(&b.record_id))
-        });
-        Ok(items)
-    }
-
     /// Active matches of one product version (its components' vulnerabilities).
     pub async fn product_version_findings(&self, product_version_id: i64) -> Result<Vec<Finding>> {
         Ok(with_pool!(self, p => {
@@ -434,120 +310,6 @@ impl Store {
             q.push(") ORDER BY p.name, pv.version, m.purl");
             q.build_query_as().fetch_all(p).await?
         }))
-    }
-
-    /// Dismisses the record's undecided matches (in one product version, or all) with a VEX
-    /// justification. Returns how many were dismissed.
-    ///
-    /// `revision` is the [`QueueItem::revision`] the decision was made on: when given and the record's content or
-    /// its undecided matches (a product version newly hit) have changed since, nothing is dismissed (Conflict), so
-    /// that no dismissal covers what the analyst never saw.
-    pub async fn dismiss_matches(
-        &self,
-        actor: &Actor,
-        record_id: &str,
-        product_version_id: Option<i64>,
-        justification: &str,
-        note: &str,
-        revision: Option<&str>,
-    ) -> Result<usize> {
-        if !VEX_JUSTIFICATIONS.contains(&justification) {
-            return Err(DomainError::Invalid(vec![FieldError::new(
-                "justification",
-                format!("must be one of {}", VEX_JUSTIFICATIONS.join(", ")),
-            )])
-            .into());
-        }
-        let mut errors = Vec::new();
-        psirt_domain::report::check_text(&mut errors, "note", note, 10_000, false);
-        if !errors.is_empty() {
-            return Err(DomainError::Invalid(errors).into());
-        }
-        let now = self.now();
-        let n = with_tx!(self, tx => {
-            // The records of the id first (shared, PostgreSQL, in the (source, id) order an import takes them): the
-            // dismissal holds for the content it reads, and an import changing the record meanwhile (which resets
-            // dismissals of other content) must not commit unseen between that read and this commit. An import takes
-            // a record, then its matches: the same order.
-            // The content read before the lock is what the decision was made against (the analyst's request came
-            // before any import still running); changed once the lock is held, it is refused: review it again.
-            // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
-            let records_sql = format!(
-                "SELECT id, source, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source{}",
-                self.for_share()
-            );
-            let seen: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT id, source, content_sha256 FROM intel_records WHERE record_id = $1 ORDER BY source",
-            )
-            .bind(record_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            // After waiting for a lock, each row is its latest committed version (PostgreSQL; SQLite's write
-            // transaction excludes every other writer already).
-            let locked: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(records_sql))
-                .bind(record_id)
-                .fetch_all(&mut *tx)
-                .await?;
-            let changed = seen
-                .iter()
-                .any(|(id, _, sha)| locked.iter().any(|(l, _, now)| l == id && now != sha));
-            if changed {
-                return Err(StoreError::Conflict(format!(
-                    "{record_id} changed while it was being dismissed: review it again"
-                )));
-            }
-            // Lock order: the match rows (in component order, as every writer of a record's matches takes
-            // them), then the audit head, as in `open_upstream_case`. Every undecided match of the record: the
-            // revision covers them all.
-            let undecided: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, product_version_id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY component_id{}",
-                self.for_update()
-            )))
-            .bind(record_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            // Exactly the rows read and locked: a match committed after that read (a new product version hit) is
-            // not dismissed unseen.
-            let mut in_scope: Vec<i64> = undecided
-                .iter()
-                .filter(|&&(_, pv)| product_version_id.is_none_or(|want| want == pv))
-                .map(|&(id, _)| id)
-                .collect();
-            in_scope.sort_unstable();
-            // Nothing undecided (another analyst decided first) is said as such, before any revision.
-            if let (Some(expected), false) = (revision, in_scope.is_empty()) {
-                let now_revision = queue_revision(
-                    locked.iter().map(|(_, source, sha)| (source.as_str(), sha.as_str())),
-                    undecided.iter().map(|&(id, _)| id),
-                );
-                if now_revision != expected {
-                    return Err(StoreError::Conflict(format!(
-                        "{record_id} changed since the queue was shown (its record or the product versions it hits): review it again"
-                    )));
-                }
-            }
-            let ids: Vec<i64> = if in_scope.is_empty() {
-                Vec::new()
-            } else {
-                let list = in_scope.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
-                     record_sha256 = COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $5), record_sha256) \
-                     WHERE id IN ({list}) AND status = 'new' AND active RETURNING id"
-                )))
-                .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(record_id)
-                .fetch_all(&mut *tx)
-                .await?
-            };
-            if !ids.is_empty() {
-                audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id, "match.dismiss").after(json!({
-                    "record_id": record_id, "product_version_id": product_version_id, "justification": justification,
-                    "note": note, "matches": ids,
-                })));
-            }
-            ids.len()
-        });
-        Ok(n)
     }
 
     /// Opens an upstream case from a record's undecided matches: the case is linked to the record,
@@ -587,11 +349,16 @@ impl Store {
             // head (taken by `insert_case!` and `audit!`), as `dismiss_matches` does: taken the
             // other way round, an opening and a dismissal of the same record deadlock on
             // PostgreSQL. (SQLite write transactions exclude each other already.)
-            let undecided: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM matches WHERE record_id = $1 AND status = 'new' AND active ORDER BY component_id{}",
-                self.for_update()
-            )))
-            .bind(record_id)
+            // Every record of the queue item: the case covers the same vulnerability under all its ids.
+            let names: Vec<(String, Option<String>)> =
+                sqlx::query_as(crate::queue::QUEUED_NAMES).fetch_all(&mut *tx).await?;
+            let group = crate::queue::group_of(crate::queue::queue_groups(names), record_id);
+            let undecided: Vec<i64> = with_ids!(
+                "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
+                &group,
+                format!("ORDER BY record_id, component_id{}", self.for_update())
+            )
+            .build_query_scalar()
             .fetch_all(&mut *tx)
             .await?;
             if undecided.is_empty() {
@@ -601,11 +368,12 @@ impl Store {
             }
             let case_id = insert_case!(tx, self, actor, &new, &title, now);
             // The claim decides: matches another opening took first are no longer `new`.
-            let claimed: Vec<(i64, i64)> = sqlx::query_as(
+            let list = undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
-                 WHERE record_id = $4 AND status = 'new' AND active RETURNING id, product_version_id",
-            )
-            .bind(case_id).bind(actor.user_id()).bind(now).bind(record_id)
+                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id"
+            )))
+            .bind(case_id).bind(actor.user_id()).bind(now)
             .fetch_all(&mut *tx)
             .await?;
             if claimed.is_empty() {
@@ -614,13 +382,16 @@ impl Store {
                     "{record_id} has no undecided matches in the upstream queue"
                 )));
             }
-            sqlx::query("INSERT INTO case_intel_links (case_id, record_id, created_at) VALUES ($1, $2, $3)")
-                .bind(case_id).bind(record_id).bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let mut ids: Vec<i64> = claimed.iter().map(|&(id, _)| id).collect();
+            let linked: BTreeSet<&str> = claimed.iter().map(|(_, _, r)| r.as_str()).collect();
+            for linked_id in &linked {
+                sqlx::query("INSERT INTO case_intel_links (case_id, record_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(case_id).bind(*linked_id).bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut ids: Vec<i64> = claimed.iter().map(|&(id, _, _)| id).collect();
             ids.sort_unstable();
-            let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv)| pv).collect();
+            let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv, _)| pv).collect();
             for pv in &pv_set {
                 sqlx::query(
                     "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
@@ -631,7 +402,7 @@ impl Store {
                 .await?;
             }
             audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.upstream_open").after(json!({
-                "record_id": record_id, "matches": ids, "affects_under_investigation": pv_set,
+                "record_id": record_id, "records": linked, "matches": ids, "affects_under_investigation": pv_set,
             })));
             if let Some(reporting) = &cra {
                 // The KEV entry starts the clocks, as `kev_trigger` does on a KEV sync.

@@ -193,7 +193,7 @@ pub async fn dismiss(
         )
         .into());
     }
-    let n = st
+    let n = match st
         .store
         .dismiss_matches(
             &f.staff.actor(),
@@ -203,7 +203,14 @@ pub async fn dismiss(
             &f.form.note,
             Some(f.form.revision.trim()),
         )
-        .await?;
+        .await
+    {
+        // Back to the queue as it is now, saying why nothing happened.
+        Err(psirt_store::StoreError::Conflict(_)) => {
+            return see_other("/upstream?notice=match_changed");
+        }
+        other => other?,
+    };
     if n == 0 {
         // As the API answers: nothing undecided was there (another analyst decided it first).
         return Err(ApiError::NotFound("undecided match").into());

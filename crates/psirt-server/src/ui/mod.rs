@@ -249,6 +249,7 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         }
         "product_updated" => "Product updated.",
         "match_dismissed" => "Match dismissed; it is raised again only if the record changes.",
+        "match_changed" => "Not dismissed: it changed since the queue was shown (its records or the product versions they hit). Review it again below.",
         "upstream_case_opened" => {
             "Upstream case opened; affected versions are under investigation."
         }

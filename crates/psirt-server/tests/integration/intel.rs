@@ -513,6 +513,25 @@ pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
         (&ghsa["cvss_score"], &ghsa["summary"]),
         (&json!(9.8), &json!("Template injection"))
     );
+    // One vulnerability under two records: one queue item, and a case opened from either takes and links both.
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"].as_array().unwrap().len(), 1, "{q}");
+    assert_eq!(
+        q["items"][0]["record_ids"],
+        json!(["CVE-2099-0001", "GHSA-2099-0001-abcd"])
+    );
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/GHSA-2099-0001-abcd/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert!(app.store.upstream_queue().await.unwrap().is_empty());
+    assert_eq!(
+        app.store
+            .case_intel_links(case["id"].as_i64().unwrap())
+            .await
+            .unwrap(),
+        ["CVE-2099-0001", "GHSA-2099-0001-abcd"]
+    );
     app.finish().await;
 }
 
@@ -779,7 +798,7 @@ pub async fn intel_pages(backend: Backend) {
         .unwrap();
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("Kiosk 1.0"), "{page}");
-    let (s, _) = ana
+    let (s, location) = ana
         .post(
             "/upstream/PYSEC-2019-217/dismiss",
             &[
@@ -789,9 +808,15 @@ pub async fn intel_pages(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT);
-    let (_, page) = ana.get("/upstream").await;
-    assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
+    assert_eq!(
+        (s, location.as_str()),
+        (StatusCode::SEE_OTHER, "/upstream?notice=match_changed")
+    );
+    let (_, page) = ana.get("/upstream?notice=match_changed").await;
+    assert!(
+        page.contains("upstream-PYSEC-2019-217") && page.contains("Not dismissed"),
+        "{page}"
+    );
     let now = hidden(&page, "revision");
     assert_ne!(now, seen);
     let dismiss = [

@@ -1,6 +1,5 @@
 -- When a match last entered the upstream queue (postgres; keep in lockstep with the other backend's 0019): raised,
--- raised again after its dismissed record changed, or back after a retraction. The queue is ordered by it;
--- first_seen_at keeps the first time. Nullable: a row written without it (by a binary older than this migration,
--- during an upgrade) is read as first_seen_at.
+-- raised again (its dismissed record changed, or gained a source), or back after a retraction. The queue is ordered
+-- by it; first_seen_at keeps the first time. NULL (rows from before this migration, or inserted by an older binary
+-- during an upgrade) reads as first_seen_at; an older binary's re-raise leaves it as it was.
 ALTER TABLE matches ADD COLUMN raised_at TIMESTAMPTZ;
-UPDATE matches SET raised_at = first_seen_at;

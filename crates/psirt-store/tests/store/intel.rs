@@ -16,6 +16,7 @@ both_backends!(
     intel_import_is_idempotent_and_incremental,
     aliases_merge_into_one_vulnerability,
     matches_raise_retract_dismiss_and_open_case,
+    queue_items_join_the_records_of_one_vulnerability,
     feed_sources_record_attempts,
     feed_syncs_claim_their_source,
     concurrent_imports_of_the_same_records,
@@ -214,6 +215,150 @@ fn record(
         raw: format!("{{\"id\":\"{id}\"}}"),
         content_sha256: format!("{id}-{body}"),
     }
+}
+
+/// The upstream queue shows a vulnerability once: its records (a PYSEC naming the GHSA, records naming the same single
+/// CVE) are one item, and a decision covers them all; a record naming two CVEs stays an item of its own.
+async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (pv, comps) = inventory(&store).await;
+    store
+        .upsert_intel_records(&[
+            record("osv", "GHSA-aa", &["CVE-2026-1"], t, "v1"),
+            record("osv", "PYSEC-aa", &["CVE-2026-1", "GHSA-aa"], t, "v1"),
+            record("osv", "DRUPAL-x", &["CVE-2026-1", "CVE-2026-2"], t, "v1"),
+            record("osv", "GHSA-bb", &["CVE-2026-3"], t, "v1"),
+            record("osv", "PYSEC-bb", &["CVE-2026-3"], t, "v1"),
+        ])
+        .await
+        .unwrap();
+    let m = |rec: &str, c: i64| MatchKey {
+        record_id: rec.into(),
+        component_id: c,
+        product_version_id: pv,
+    };
+    let all = vec![
+        m("GHSA-aa", comps[0]),
+        m("PYSEC-aa", comps[0]),
+        m("DRUPAL-x", comps[1]),
+        m("GHSA-bb", comps[1]),
+        m("PYSEC-bb", comps[1]),
+    ];
+    store.reconcile_matches(&all).await.unwrap();
+    let queue = store.upstream_queue().await.unwrap();
+    let mut items: Vec<Vec<String>> = queue.iter().map(|q| q.record_ids.clone()).collect();
+    items.sort();
+    assert_eq!(
+        items,
+        vec![
+            vec!["DRUPAL-x".to_owned()],
+            vec!["GHSA-aa".to_owned(), "PYSEC-aa".to_owned()],
+            vec!["GHSA-bb".to_owned(), "PYSEC-bb".to_owned()],
+        ]
+    );
+    let item = |queue: &[psirt_store::matches::QueueItem], id: &str| {
+        queue
+            .iter()
+            .find(|q| q.record_ids.iter().any(|r| r == id))
+            .unwrap()
+            .clone()
+    };
+    // One component hit by both records: listed once.
+    let aa = item(&queue, "PYSEC-aa");
+    assert_eq!(aa.record_id, "GHSA-aa");
+    assert_eq!(aa.product_versions.len(), 1);
+    assert_eq!(aa.product_versions[0].purls.len(), 1);
+
+    // An upstream case opened from either record takes both, and links both.
+    let case = store
+        .open_upstream_case(
+            &admin(),
+            "PYSEC-aa",
+            NewCase {
+                title: "Django".into(),
+                description: String::new(),
+                severity: None,
+                priority: None,
+                embargoed: false,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case_intel_links(case.id).await.unwrap(),
+        vec!["GHSA-aa", "PYSEC-aa"]
+    );
+
+    // A KEV entry under the CVE both bb records name changes what the item shows (known exploited): a dismissal
+    // decided before is refused.
+    let shown = item(&store.upstream_queue().await.unwrap(), "GHSA-bb").revision;
+    store
+        .upsert_intel_records(&[record("kev", "CVE-2026-3", &[], t, "v1")])
+        .await
+        .unwrap();
+    let queue = store.upstream_queue().await.unwrap();
+    let bb = item(&queue, "GHSA-bb");
+    assert!(bb.exploited);
+    assert_ne!(bb.revision, shown);
+    let stale = store
+        .dismiss_matches(
+            &admin(),
+            "PYSEC-bb",
+            None,
+            "component_not_present",
+            "",
+            Some(&shown),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    // Decided on what is shown: both records' matches, each in its own record's trail.
+    let n = store
+        .dismiss_matches(
+            &admin(),
+            "PYSEC-bb",
+            None,
+            "component_not_present",
+            "",
+            Some(&bb.revision.to_uppercase()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let queue = store.upstream_queue().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].record_ids, vec!["DRUPAL-x"]);
+    for id in ["GHSA-bb", "PYSEC-bb"] {
+        let trail = store.audit_trail("intel_record", id).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["match.dismiss"], "{id}");
+    }
+
+    // A new source of one of them (a CVE 5 record under the GHSA's id) is a change of that record: raised again,
+    // audited; the other stays dismissed.
+    store
+        .upsert_intel_records(&[record("cve5", "GHSA-bb", &[], t, "cve")])
+        .await
+        .unwrap();
+    let queue = store.upstream_queue().await.unwrap();
+    let raised = item(&queue, "GHSA-bb");
+    assert_eq!(raised.record_ids, vec!["GHSA-bb"]);
+    let trail = store.audit_trail("intel_record", "GHSA-bb").await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["match.dismiss", "match.reraise"]);
+    let findings = store.product_version_findings(pv).await.unwrap();
+    let status = |id: &str| {
+        findings
+            .iter()
+            .find(|f| f.record_id == id)
+            .unwrap()
+            .status
+            .clone()
+    };
+    assert_eq!(
+        (status("GHSA-bb"), status("PYSEC-bb"), status("DRUPAL-x")),
+        ("new".to_owned(), "dismissed".to_owned(), "new".to_owned())
+    );
 }
 
 async fn intel_import_is_idempotent_and_incremental(store: Store) {
@@ -649,10 +794,20 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
     assert_ne!(revision(&queue), shown);
 
     // Retraction: the engine no longer reports GHSA-lo; it leaves the queue but the row stays.
+    let raised = |queue: &[psirt_store::matches::QueueItem]| {
+        queue
+            .iter()
+            .find(|q| q.record_id == "GHSA-lo")
+            .unwrap()
+            .raised_at
+    };
+    let before = raised(&store.upstream_queue().await.unwrap());
     let applied = store.reconcile_matches(&all[..1]).await.unwrap();
     assert_eq!(applied.retracted, 1);
     assert_eq!(store.upstream_queue().await.unwrap().len(), 1);
     assert_eq!(store.reconcile_matches(&all).await.unwrap().reactivated, 1);
+    // Back in the queue undecided: raised now.
+    assert!(raised(&store.upstream_queue().await.unwrap()) > before);
 
     // Opening an upstream case links the record and puts the version under investigation.
     let case = store

@@ -70,16 +70,19 @@ fn feeds_import_and_scan() {
     let (code, table, err) = psirt(&db, &["scan", &jupyter]);
     assert_eq!(code, 1, "affected → exit 1: {table}{err}");
     assert!(table.starts_with("PACKAGE"), "{table}");
-    // Into a pipe nobody reads any more (`psirt scan … | head`): still exit 1, no panic.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let gate = std::process::Command::new(env!("CARGO_BIN_EXE_psirt"))
+    // Into a pipe nobody reads any more (`psirt scan … | head`): still exit 1, no panic. The read end is closed
+    // right after the start, long before the scan has read its database and written (were it not, the report
+    // would fit the pipe's buffer and the test would pass without testing: it cannot fail spuriously).
+    let mut gate = std::process::Command::new(env!("CARGO_BIN_EXE_psirt"))
         .args(["scan", &jupyter])
         .env("DATABASE_URL", format!("sqlite:{}", db.display()))
         .env_remove("PSIRT_LOG")
-        .stdout(writer)
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    drop(gate.stdout.take());
+    let gate = gate.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&gate.stderr);
     assert_eq!(gate.status.code(), Some(1), "{err}");
     assert!(!err.contains("panicked"), "{err}");

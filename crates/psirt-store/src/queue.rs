@@ -1,0 +1,413 @@
+//! The upstream queue: undecided matches, one item per vulnerability. Records that describe the same vulnerability
+//! (a PYSEC naming its GHSA, records naming the same single CVE: `psirt_domain::upstream`) are one item, and a
+//! decision on the item (a dismissal here, an upstream case in `matches.rs`) covers every record of it: an analyst
+//! who opened a case from the GHSA is not asked again about the PYSEC, nor tempted to dismiss it as not affected.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use psirt_domain::upstream::{same_vulnerability_groups, Named};
+use psirt_domain::{DomainError, FieldError};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::audit::AuditDraft;
+use crate::matches::{Finding, QueueItem, QueueProductVersion, FINDING_SELECT, VEX_JUSTIFICATIONS};
+use crate::{Actor, Result, Store, StoreError};
+
+/// Every record with undecided matches, with each alias its records give (a record without any: one row, NULL).
+pub(crate) const QUEUED_NAMES: &str = "SELECT q.record_id, a.alias FROM (SELECT DISTINCT record_id FROM matches WHERE active AND status = 'new') q \
+     LEFT JOIN intel_records r ON r.record_id = q.record_id LEFT JOIN intel_aliases a ON a.record_pk = r.id";
+
+/// The queued records in groups of the same vulnerability.
+pub(crate) fn queue_groups(rows: Vec<(String, Option<String>)>) -> Vec<Vec<String>> {
+    let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, alias) in rows {
+        let aliases = names.entry(id).or_default();
+        aliases.extend(alias);
+    }
+    let named: Vec<Named<'_>> = names
+        .iter()
+        .map(|(id, aliases)| Named { id, aliases })
+        .collect();
+    same_vulnerability_groups(&named)
+}
+
+/// The group of `record_id` among the queued records; itself alone when it is not queued.
+pub(crate) fn group_of(groups: Vec<Vec<String>>, record_id: &str) -> Vec<String> {
+    groups
+        .into_iter()
+        .find(|g| g.iter().any(|id| id == record_id))
+        .unwrap_or_else(|| vec![record_id.to_owned()])
+}
+
+/// What a queue item shows comes from its records and the records of their aliases (a KEV entry under the CVE a
+/// GHSA names makes the GHSA "known exploited"): the ids whose records its revision covers.
+pub(crate) fn item_names(group: &[String], rows: &[(String, Option<String>)]) -> Vec<String> {
+    let mut names: BTreeSet<&str> = group.iter().map(String::as_str).collect();
+    for (id, alias) in rows {
+        if let (Some(alias), true) = (alias, group.contains(id)) {
+            names.insert(alias);
+        }
+    }
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// A queue item's revision: SHA-256 over its records (`(record id, source, content hash)`, sorted) and its undecided
+/// matches' ids (sorted).
+fn queue_revision<'a>(
+    records: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+    undecided: impl Iterator<Item = i64>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut records: Vec<_> = records.collect();
+    records.sort_unstable();
+    let mut ids: Vec<i64> = undecided.collect();
+    ids.sort_unstable();
+    let mut h = Sha256::new();
+    for (record_id, source, sha) in records {
+        h.update(format!("record {record_id} {source} {sha}\n"));
+    }
+    for id in ids {
+        h.update(format!("match {id}\n"));
+    }
+    hex::encode(h.finalize())
+}
+
+/// The higher of two optional scores.
+fn higher(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// An item being put together from its records' undecided matches.
+#[derive(Default)]
+struct Gathered {
+    summary: Option<String>,
+    cvss_score: Option<f64>,
+    exploited: bool,
+    epss: Option<f64>,
+    /// (product, version, product version id) → purls.
+    product_versions: BTreeMap<(String, String, i64), BTreeSet<String>>,
+    match_ids: Vec<i64>,
+}
+
+impl Store {
+    /// The records `record_id`'s queue item holds (itself alone when it is not in the queue), sorted.
+    pub async fn upstream_group(&self, record_id: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String, Option<String>)> = with_pool!(self, p => {
+            sqlx::query_as(QUEUED_NAMES).fetch_all(p).await?
+        });
+        Ok(group_of(queue_groups(rows), record_id))
+    }
+
+    /// Active, undecided matches, one item per vulnerability, the most recently raised first.
+    pub async fn upstream_queue(&self) -> Result<Vec<QueueItem>> {
+        // The records' content before the matches shown: a record changed between the reads makes the revision
+        // older than what is shown (a dismissal is refused, and the analyst looks again), never newer. A record
+        // queued between the reads is an item of its own here, and makes its group's revision differ at dismissal.
+        let names: Vec<(String, Option<String>)> = with_pool!(self, p => {
+            sqlx::query_as(QUEUED_NAMES).fetch_all(p).await?
+        });
+        let records: Vec<(String, String, String)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT record_id, source, content_sha256 FROM intel_records \
+                 WHERE record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new') \
+                 OR record_id IN (SELECT a.alias FROM intel_aliases a JOIN intel_records q ON q.id = a.record_pk \
+                   WHERE q.record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new'))",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let rows: Vec<Finding> = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{FINDING_SELECT} WHERE m.active AND m.status = 'new' ORDER BY m.record_id, p.name, pv.version, m.purl"
+            )))
+            .fetch_all(p)
+            .await?
+        });
+        let seen: Vec<(String, OffsetDateTime, OffsetDateTime)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT record_id, MIN(first_seen_at), MAX(COALESCE(raised_at, first_seen_at)) FROM matches \
+                 WHERE active AND status = 'new' GROUP BY record_id",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let seen: BTreeMap<String, (OffsetDateTime, OffsetDateTime)> = seen
+            .into_iter()
+            .map(|(id, first, raised)| (id, (first, raised)))
+            .collect();
+        let mut aliases_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (id, alias) in &names {
+            aliases_of.entry(id).or_default().extend(alias.as_deref());
+        }
+        let groups = queue_groups(names.clone());
+        let group_index: BTreeMap<&str, usize> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| g.iter().map(move |id| (id.as_str(), i)))
+            .collect();
+        // Keyed by group (a record queued since the groups were read: by its own id).
+        let mut gathered: BTreeMap<Result<usize, String>, (BTreeSet<String>, Gathered)> =
+            BTreeMap::new();
+        for f in rows {
+            let key = group_index
+                .get(f.record_id.as_str())
+                .copied()
+                .ok_or_else(|| f.record_id.clone());
+            let (members, g) = gathered.entry(key).or_default();
+            members.insert(f.record_id.clone());
+            // Rows come by record id: the first record's summary, else the next one's.
+            if g.summary.is_none() {
+                g.summary = f.summary.clone();
+            }
+            g.cvss_score = higher(g.cvss_score, f.cvss_score);
+            g.exploited |= f.exploited;
+            g.epss = higher(g.epss, f.epss);
+            g.product_versions
+                .entry((f.product, f.version, f.product_version_id))
+                .or_default()
+                .insert(f.purl);
+            g.match_ids.push(f.match_id);
+        }
+        let mut items: Vec<QueueItem> = gathered
+            .into_values()
+            .map(|(members, g)| {
+                let record_ids: Vec<String> = members.into_iter().collect();
+                let record_id = record_ids[0].clone();
+                let times = record_ids.iter().filter_map(|id| seen.get(id));
+                let first_seen_at = times.clone().map(|&(first, _)| first).min();
+                let raised_at = times.map(|&(_, raised)| raised).max();
+                let aliases: BTreeSet<&str> = record_ids
+                    .iter()
+                    .filter_map(|id| aliases_of.get(id.as_str()))
+                    .flatten()
+                    .copied()
+                    .filter(|a| *a != record_id)
+                    .collect();
+                let watched: BTreeSet<&str> = record_ids
+                    .iter()
+                    .map(String::as_str)
+                    .chain(aliases.iter().copied())
+                    .collect();
+                let revision = queue_revision(
+                    records
+                        .iter()
+                        .filter(|(id, _, _)| watched.contains(id.as_str()))
+                        .map(|(id, source, sha)| (id.as_str(), source.as_str(), sha.as_str())),
+                    g.match_ids.into_iter(),
+                );
+                QueueItem {
+                    aliases: aliases.into_iter().map(str::to_owned).collect(),
+                    summary: g.summary,
+                    cvss_score: g.cvss_score,
+                    exploited: g.exploited,
+                    epss: g.epss,
+                    product_versions: g
+                        .product_versions
+                        .into_iter()
+                        .map(|((product, version, product_version_id), purls)| {
+                            QueueProductVersion {
+                                product_version_id,
+                                product,
+                                version,
+                                purls: purls.into_iter().collect(),
+                            }
+                        })
+                        .collect(),
+                    first_seen_at: first_seen_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    raised_at: raised_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    revision,
+                    record_id,
+                    record_ids,
+                }
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.raised_at
+                .cmp(&a.raised_at)
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        Ok(items)
+    }
+
+    /// Dismisses the undecided matches of `record_id`'s queue item — every record of the same vulnerability — (in
+    /// one product version, or all) with a VEX justification. Returns how many were dismissed.
+    ///
+    /// `revision` is the [`QueueItem::revision`] the decision was made on: when given and the records' content or
+    /// their undecided matches (a product version newly hit, a record of the same vulnerability newly queued) have
+    /// changed since, nothing is dismissed (Conflict), so that no dismissal covers what the analyst never saw.
+    pub async fn dismiss_matches(
+        &self,
+        actor: &Actor,
+        record_id: &str,
+        product_version_id: Option<i64>,
+        justification: &str,
+        note: &str,
+        revision: Option<&str>,
+    ) -> Result<usize> {
+        if !VEX_JUSTIFICATIONS.contains(&justification) {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "justification",
+                format!("must be one of {}", VEX_JUSTIFICATIONS.join(", ")),
+            )])
+            .into());
+        }
+        let mut errors = Vec::new();
+        psirt_domain::report::check_text(&mut errors, "note", note, 10_000, false);
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors).into());
+        }
+        let now = self.now();
+        let n = with_tx!(self, tx => {
+            let names: Vec<(String, Option<String>)> =
+                sqlx::query_as(QUEUED_NAMES).fetch_all(&mut *tx).await?;
+            let group = group_of(queue_groups(names.clone()), record_id);
+            let watched = item_names(&group, &names);
+            // The records first (shared, PostgreSQL, in the (source, id) order an import takes them): the
+            // dismissal holds for the content it reads, and an import changing a record meanwhile (which resets
+            // dismissals of other content) must not commit unseen between that read and this commit. An import
+            // takes a record, then its matches: the same order.
+            // The content read before the lock is what the decision was made against (the analyst's request came
+            // before any import still running); changed once the lock is held, it is refused: review it again.
+            // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
+            const RECORDS: &str = "SELECT id, record_id, source, content_sha256 FROM intel_records WHERE record_id IN";
+            let seen: Vec<(i64, String, String, String)> =
+                with_ids!(RECORDS, &watched, "ORDER BY source, record_id").build_query_as().fetch_all(&mut *tx).await?;
+            // After waiting for a lock, each row is its latest committed version (PostgreSQL; SQLite's write
+            // transaction excludes every other writer already).
+            let locked: Vec<(i64, String, String, String)> =
+                with_ids!(RECORDS, &watched, format!("ORDER BY source, record_id{}", self.for_share()))
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let changed = seen
+                .iter()
+                .any(|(id, _, _, sha)| locked.iter().any(|(l, _, _, now)| l == id && now != sha));
+            if changed {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} changed while it was being dismissed: review it again"
+                )));
+            }
+            // Lock order: the match rows (in (record, component) order, as every writer of matches takes them),
+            // then the audit head, as in `open_upstream_case`. Every undecided match of the item: the revision
+            // covers them all.
+            let undecided: Vec<(i64, String, i64)> = with_ids!(
+                "SELECT id, record_id, product_version_id FROM matches WHERE status = 'new' AND active AND record_id IN",
+                &group,
+                format!("ORDER BY record_id, component_id{}", self.for_update())
+            )
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await?;
+            // Exactly the rows read and locked: a match committed after that read (a new product version hit) is
+            // not dismissed unseen.
+            let mut in_scope: Vec<i64> = undecided
+                .iter()
+                .filter(|&&(_, _, pv)| product_version_id.is_none_or(|want| want == pv))
+                .map(|&(id, _, _)| id)
+                .collect();
+            in_scope.sort_unstable();
+            // Nothing undecided (another analyst decided first) is said as such, before any revision.
+            if let (Some(expected), false) = (revision, in_scope.is_empty()) {
+                let now_revision = queue_revision(
+                    locked.iter().map(|(_, id, source, sha)| (id.as_str(), source.as_str(), sha.as_str())),
+                    undecided.iter().map(|&(id, _, _)| id),
+                );
+                if !now_revision.eq_ignore_ascii_case(expected.trim()) {
+                    return Err(StoreError::Conflict(format!(
+                        "{record_id} changed since the queue was shown (its records or the product versions they hit): review it again"
+                    )));
+                }
+            }
+            // Per record, with the content hash read above (not a later read: a source inserted meanwhile is not
+            // what was decided on).
+            let mut dismissed: Vec<i64> = Vec::new();
+            for member in &group {
+                let ids: Vec<String> = undecided
+                    .iter()
+                    .filter(|(id, record, _)| record == member && in_scope.contains(id))
+                    .map(|(id, _, _)| id.to_string())
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let sha: Option<&str> = locked
+                    .iter()
+                    .filter(|(_, id, _, _)| id == member)
+                    .map(|(_, _, _, sha)| sha.as_str())
+                    .min();
+                let list = ids.join(", ");
+                let done: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
+                     record_sha256 = COALESCE($5, record_sha256) WHERE id IN ({list}) AND status = 'new' AND active RETURNING id"
+                )))
+                .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(sha)
+                .fetch_all(&mut *tx)
+                .await?;
+                dismissed.extend(done);
+            }
+            // One event per record, in its own trail (where its re-raise is written too).
+            let mut per_record: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+            for (id, record, _) in &undecided {
+                if dismissed.contains(id) {
+                    per_record.entry(record.as_str()).or_default().push(*id);
+                }
+            }
+            for (record, mut ids) in per_record {
+                ids.sort_unstable();
+                audit!(tx, self, AuditDraft::new(actor, "intel_record", record, "match.dismiss").after(json!({
+                    "record_id": record, "decided_as": record_id, "records": group,
+                    "product_version_id": product_version_id, "justification": justification, "note": note, "matches": ids,
+                })));
+            }
+            dismissed.len()
+        });
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revision_does_not_depend_on_the_order_it_is_given_in_and_names_every_part() {
+        let a = queue_revision(
+            [("PYSEC-1", "osv", "aa"), ("GHSA-1", "osv", "bb")].into_iter(),
+            [3, 1].into_iter(),
+        );
+        let b = queue_revision(
+            [("GHSA-1", "osv", "bb"), ("PYSEC-1", "osv", "aa")].into_iter(),
+            [1, 3].into_iter(),
+        );
+        assert_eq!(a, b);
+        let other_content = queue_revision(
+            [("GHSA-1", "osv", "bc"), ("PYSEC-1", "osv", "aa")].into_iter(),
+            [1, 3].into_iter(),
+        );
+        let other_matches = queue_revision(
+            [("GHSA-1", "osv", "bb"), ("PYSEC-1", "osv", "aa")].into_iter(),
+            [1, 3, 4].into_iter(),
+        );
+        assert!(a != other_content && a != other_matches && other_content != other_matches);
+    }
+
+    #[test]
+    fn a_record_outside_the_queue_is_its_own_group() {
+        let rows = vec![
+            ("GHSA-1".to_owned(), Some("CVE-1".to_owned())),
+            ("PYSEC-1".to_owned(), Some("CVE-1".to_owned())),
+            ("PYSEC-1".to_owned(), Some("GHSA-1".to_owned())),
+            ("OSV-1".to_owned(), None),
+        ];
+        assert_eq!(
+            group_of(queue_groups(rows.clone()), "PYSEC-1"),
+            ["GHSA-1", "PYSEC-1"]
+        );
+        assert_eq!(group_of(queue_groups(rows.clone()), "OSV-1"), ["OSV-1"]);
+        assert_eq!(group_of(queue_groups(rows), "GO-1"), ["GO-1"]);
+    }
+}
