@@ -13,6 +13,7 @@ pub mod case;
 pub mod clock;
 pub mod cwe;
 pub mod deadline;
+pub mod dependency_path;
 pub mod duplicates;
 pub mod error;
 pub mod inventory;

@@ -157,6 +157,16 @@ pub async fn product_version_findings(
         .product_version_findings(product_version_id)
         .await?;
     withhold_hidden_cases(st, staff, &mut findings).await?;
+    let mut components: Vec<i64> = findings.iter().map(|f| f.component_id).collect();
+    components.sort_unstable();
+    components.dedup();
+    let paths = st
+        .store
+        .dependency_paths(product_version_id, &components)
+        .await?;
+    for f in &mut findings {
+        f.dependency_path = paths.get(&f.component_id).cloned();
+    }
     Ok(findings)
 }
 
@@ -298,13 +308,14 @@ pub struct DismissBody {
     pub justification: String,
     #[serde(default)]
     pub note: String,
-    /// The queue item's `revision` the decision was made on: when given, the dismissal is refused (409) if the
-    /// record or the product versions it hits have changed since.
+    /// The queue item's `revision` the decision was made on: when given, the dismissal covers every record of the
+    /// item and is refused (409) if anything the item showed has changed since (its records, their aliases'
+    /// records, the product versions hit). Without it, only this record's own matches are dismissed.
     pub revision: Option<String>,
 }
 
-/// Dismisses a record's new matches with a VEX justification: recorded, and not raised again
-/// unless the record changes.
+/// Dismisses a queue item's new matches (with its `revision`: every record of the item; without: this record's)
+/// with a VEX justification: recorded, and not raised again unless the record changes.
 #[utoipa::path(post, path = "/api/v1/upstream-queue/{record_id}/dismiss", tag = "intel", params(("record_id" = String, Path)), request_body = DismissBody,
     responses((status = 200, description = "{dismissed: n}"), (status = "4XX", description = "problem+json error")))]
 async fn dismiss(

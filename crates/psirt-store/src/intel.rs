@@ -243,18 +243,10 @@ impl Store {
         // Locked only to be changed: an unchanged record (most of a re-import) is only read, as a lock is a write on
         // PostgreSQL.
         let read_locked = format!("{READ}{}", self.for_update());
-        // A changed record's dismissed matches are reset below; on PostgreSQL their rows are locked first, in
-        // component order, as every writer of matches takes them (SQLite write transactions exclude each other).
-        // Their ids and decisions are read there too: the reset is audited (at the end of the transaction, after
-        // every record and match lock, in the order a dismissal takes them: records, matches, audit head).
-        let dismissed_sql = format!(
-            "SELECT id, justification, note FROM matches WHERE record_id = $1 AND status = 'dismissed' AND record_sha256 <> $2 \
-             ORDER BY component_id{}",
-            self.for_update()
-        );
         let mut reraised: Vec<(&str, &str, Vec<DismissedMatch>)> = Vec::new();
-        // Ids that got a record of a source they did not have: id → the new record's content hash.
-        let mut new_sources: BTreeMap<&str, &str> = BTreeMap::new();
+        // Ids with a changed or new record: id → that record's content hash. Their dismissed matches are raised
+        // again at the end (see there).
+        let mut changed: BTreeMap<&str, &str> = BTreeMap::new();
         macro_rules! stored {
             ($tx:ident, $sql:expr, $r:expr) => {
                 sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
@@ -295,7 +287,7 @@ impl Store {
                 let pk = match (inserted, stored) {
                     (Some(pk), _) => {
                         outcomes[at] = Upserted::Inserted;
-                        new_sources.entry(r.record_id.as_str()).or_insert(r.content_sha256.as_str());
+                        changed.entry(r.record_id.as_str()).or_insert(r.content_sha256.as_str());
                         pk
                     }
                     (None, Some((_, sha, _))) if sha == r.content_sha256 => {
@@ -318,22 +310,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM intel_aliases WHERE record_pk = $1").bind(pk).execute(&mut *tx).await?;
-                        // A dismissal holds for the record as it was: a changed record is raised again, undecided (the
-                        // decision it had is in the audit event).
-                        let dismissed: Vec<DismissedMatch> = sqlx::query_as(sqlx::AssertSqlSafe(dismissed_sql.as_str()))
-                            .bind(&r.record_id).bind(&r.content_sha256)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                        if !dismissed.is_empty() {
-                            sqlx::query(
-                                "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
-                                 updated_at = $1, raised_at = $1 WHERE record_id = $2 AND status = 'dismissed' AND record_sha256 <> $3",
-                            )
-                            .bind(now).bind(&r.record_id).bind(&r.content_sha256)
-                            .execute(&mut *tx)
-                            .await?;
-                            reraised.push((&r.record_id, &r.content_sha256, dismissed));
-                        }
+                        changed.entry(r.record_id.as_str()).or_insert(r.content_sha256.as_str());
                         outcomes[at] = Upserted::Updated;
                         pk
                     }
@@ -352,37 +329,44 @@ impl Store {
                         .await?;
                 }
             }
-            // A new source of an id (the CVE 5 record or the KEV entry beside an OSV record of that id) changes what
-            // its matches were decided on, as an update does: dismissed ones are raised again. Locked after every
-            // record, in (record, component) order, as a dismissal takes them.
-            if !new_sources.is_empty() {
-                let ids: Vec<String> = new_sources.keys().map(|id| (*id).to_owned()).collect();
-                let rows: Vec<(i64, String, Option<String>, String)> = with_ids!(
-                    "SELECT id, record_id, justification, note FROM matches WHERE status = 'dismissed' AND record_id IN",
-                    &ids,
-                    format!("ORDER BY record_id, component_id{}", self.for_update())
+            // A dismissal holds for the record as it was: a changed record, or a new source of its id (the CVE 5
+            // record or the KEV entry beside an OSV record of that id), raises its dismissed matches again, undecided
+            // (the decision they had goes into the audit event). Locked after every record, all in one (record,
+            // component) order — bytewise, as imports sort records and `apply_match_changes` matches —, so that two
+            // imports cannot lock each other's matches crosswise. Undecided rows are locked too: one a dismissal is
+            // changing right now is waited for and seen dismissed once it commits, not skipped as still `new`.
+            let ids: Vec<String> = changed.keys().map(|id| (*id).to_owned()).collect();
+            let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
+            for chunk in ids.chunks(500) {
+                let rows: Vec<(i64, String, String, String, Option<String>, String)> = with_ids!(
+                    "SELECT id, record_id, status, record_sha256, justification, note FROM matches \
+                     WHERE status IN ('new', 'dismissed') AND record_id IN",
+                    chunk,
+                    format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
                 )
                 .build_query_as()
                 .fetch_all(&mut *tx)
                 .await?;
-                let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
-                for (id, record_id, justification, note) in rows {
-                    of_record.entry(record_id).or_default().push((id, justification, note));
+                for (id, record_id, status, decided_on, justification, note) in rows {
+                    let now_sha = changed.get(record_id.as_str()).copied().unwrap_or_default();
+                    if status == "dismissed" && decided_on != now_sha {
+                        of_record.entry(record_id).or_default().push((id, justification, note));
+                    }
                 }
-                for (record_id, dismissed) in of_record {
-                    let Some((&record_id, &sha256)) = new_sources.get_key_value(record_id.as_str()) else {
-                        continue;
-                    };
-                    let list = dismissed.iter().map(|d| d.0.to_string()).collect::<Vec<_>>().join(", ");
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
-                         updated_at = $1, raised_at = $1 WHERE id IN ({list})"
-                    )))
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    reraised.push((record_id, sha256, dismissed));
-                }
+            }
+            for (record_id, dismissed) in of_record {
+                let Some((&record_id, &sha256)) = changed.get_key_value(record_id.as_str()) else {
+                    continue;
+                };
+                let list = dismissed.iter().map(|d| d.0.to_string()).collect::<Vec<_>>().join(", ");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE matches SET status = 'new', justification = NULL, note = '', decided_by = NULL, decided_at = NULL, \
+                     updated_at = $1, raised_at = $1 WHERE id IN ({list})"
+                )))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                reraised.push((record_id, sha256, dismissed));
             }
             for (record_id, sha256, dismissed) in &reraised {
                 let ids: Vec<i64> = dismissed.iter().map(|d| d.0).collect();

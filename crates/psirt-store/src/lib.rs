@@ -17,6 +17,7 @@ pub mod clock_warnings;
 pub mod clocks;
 pub mod cra;
 pub mod cvss;
+mod dependency_paths;
 mod error;
 pub mod intake;
 pub mod intel;
@@ -227,6 +228,15 @@ impl Store {
         match self.pool {
             Pool::Sqlite(_) => "",
             Pool::Postgres(_) => " FOR SHARE",
+        }
+    }
+
+    /// ` COLLATE "C"` on PostgreSQL: an `ORDER BY` of text in byte order, as Rust sorts (SQLite's default is
+    /// already). Rows locked in a SQL order must be locked in the order other writers take them from sorted Rust.
+    pub(crate) fn bytewise(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " COLLATE \"C\"",
         }
     }
 

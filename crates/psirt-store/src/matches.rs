@@ -110,6 +110,10 @@ pub struct Finding {
     pub cvss_score: Option<f64>,
     pub exploited: bool,
     pub epss: Option<f64>,
+    /// A product version's findings only: how the component got into the product — component keys from one of
+    /// the product's direct dependencies down to the component ([`Store::dependency_paths`]); none when the SBOM's
+    /// dependency edges do not connect it to the product.
+    pub dependency_path: Option<Vec<String>>,
 }
 from_row!(Finding {
     match_id,
@@ -125,7 +129,8 @@ from_row!(Finding {
     summary,
     cvss_score,
     exploited,
-    epss
+    epss,
+    dependency_path = None
 });
 
 /// A match with what its record says. Several records may share the matched id (an OSV `CVE-…` record, the CVE 5
@@ -356,7 +361,7 @@ impl Store {
             let undecided: Vec<i64> = with_ids!(
                 "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
                 &group,
-                format!("ORDER BY record_id, component_id{}", self.for_update())
+                format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
             )
             .build_query_scalar()
             .fetch_all(&mut *tx)

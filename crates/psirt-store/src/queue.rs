@@ -112,9 +112,9 @@ impl Store {
         });
         let records: Vec<(String, String, String)> = with_pool!(self, p => {
             sqlx::query_as(
-                "SELECT record_id, source, content_sha256 FROM intel_records \
-                 WHERE record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new') \
-                 OR record_id IN (SELECT a.alias FROM intel_aliases a JOIN intel_records q ON q.id = a.record_pk \
+                "SELECT record_id, source, content_sha256 FROM intel_records WHERE record_id IN \
+                 (SELECT record_id FROM matches WHERE active AND status = 'new' \
+                  UNION SELECT a.alias FROM intel_aliases a JOIN intel_records q ON q.id = a.record_pk \
                    WHERE q.record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new'))",
             )
             .fetch_all(p)
@@ -139,6 +139,10 @@ impl Store {
             .into_iter()
             .map(|(id, first, raised)| (id, (first, raised)))
             .collect();
+        let mut records_of: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        for (id, source, sha) in &records {
+            records_of.entry(id).or_default().push((source, sha));
+        }
         let mut aliases_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for (id, alias) in &names {
             aliases_of.entry(id).or_default().extend(alias.as_deref());
@@ -193,10 +197,10 @@ impl Store {
                     .chain(aliases.iter().copied())
                     .collect();
                 let revision = queue_revision(
-                    records
-                        .iter()
-                        .filter(|(id, _, _)| watched.contains(id.as_str()))
-                        .map(|(id, source, sha)| (id.as_str(), source.as_str(), sha.as_str())),
+                    watched.iter().flat_map(|id| {
+                        let of_id = records_of.get(id).map_or(&[][..], Vec::as_slice);
+                        of_id.iter().map(|&(source, sha)| (*id, source, sha))
+                    }),
                     g.match_ids.into_iter(),
                 );
                 QueueItem {
@@ -234,7 +238,8 @@ impl Store {
     }
 
     /// Dismisses the undecided matches of `record_id`'s queue item — every record of the same vulnerability — (in
-    /// one product version, or all) with a VEX justification. Returns how many were dismissed.
+    /// one product version, or all) with a VEX justification. Returns how many were dismissed. Without a
+    /// `revision` the caller has not seen the item: only `record_id`'s own matches are dismissed.
     ///
     /// `revision` is the [`QueueItem::revision`] the decision was made on: when given and the records' content or
     /// their undecided matches (a product version newly hit, a record of the same vulnerability newly queued) have
@@ -264,7 +269,11 @@ impl Store {
         let n = with_tx!(self, tx => {
             let names: Vec<(String, Option<String>)> =
                 sqlx::query_as(QUEUED_NAMES).fetch_all(&mut *tx).await?;
-            let group = group_of(queue_groups(names.clone()), record_id);
+            // Without a revision the caller has not seen the item: the dismissal covers the record it names only.
+            let group = match revision {
+                Some(_) => group_of(queue_groups(names.clone()), record_id),
+                None => vec![record_id.to_owned()],
+            };
             let watched = item_names(&group, &names);
             // The records first (shared, PostgreSQL, in the (source, id) order an import takes them): the
             // dismissal holds for the content it reads, and an import changing a record meanwhile (which resets
@@ -274,12 +283,14 @@ impl Store {
             // before any import still running); changed once the lock is held, it is refused: review it again.
             // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
             const RECORDS: &str = "SELECT id, record_id, source, content_sha256 FROM intel_records WHERE record_id IN";
+            // In byte order on every backend, as an import sorts the records it locks.
+            let order = format!("ORDER BY source{c}, record_id{c}", c = self.bytewise());
             let seen: Vec<(i64, String, String, String)> =
-                with_ids!(RECORDS, &watched, "ORDER BY source, record_id").build_query_as().fetch_all(&mut *tx).await?;
+                with_ids!(RECORDS, &watched, &order).build_query_as().fetch_all(&mut *tx).await?;
             // After waiting for a lock, each row is its latest committed version (PostgreSQL; SQLite's write
             // transaction excludes every other writer already).
             let locked: Vec<(i64, String, String, String)> =
-                with_ids!(RECORDS, &watched, format!("ORDER BY source, record_id{}", self.for_share()))
+                with_ids!(RECORDS, &watched, format!("{order}{}", self.for_share()))
                     .build_query_as()
                     .fetch_all(&mut *tx)
                     .await?;
@@ -297,11 +308,24 @@ impl Store {
             let undecided: Vec<(i64, String, i64)> = with_ids!(
                 "SELECT id, record_id, product_version_id FROM matches WHERE status = 'new' AND active AND record_id IN",
                 &group,
-                format!("ORDER BY record_id, component_id{}", self.for_update())
+                format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
             )
             .build_query_as()
             .fetch_all(&mut *tx)
             .await?;
+            // An import that committed a new source of one of the ids while this waited for the match locks: its
+            // record was not there to be locked above. Read again, it shows (PostgreSQL; on SQLite nothing commits
+            // meanwhile).
+            let mut now_records: Vec<(i64, String, String, String)> =
+                with_ids!(RECORDS, &watched, &order).build_query_as().fetch_all(&mut *tx).await?;
+            let mut read: Vec<(i64, String, String, String)> = locked.clone();
+            read.sort_unstable();
+            now_records.sort_unstable();
+            if now_records != read {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} changed while it was being dismissed: review it again"
+                )));
+            }
             // Exactly the rows read and locked: a match committed after that read (a new product version hit) is
             // not dismissed unseen.
             let mut in_scope: Vec<i64> = undecided
@@ -328,7 +352,7 @@ impl Store {
             for member in &group {
                 let ids: Vec<String> = undecided
                     .iter()
-                    .filter(|(id, record, _)| record == member && in_scope.contains(id))
+                    .filter(|(id, record, _)| record == member && in_scope.binary_search(id).is_ok())
                     .map(|(id, _, _)| id.to_string())
                     .collect();
                 if ids.is_empty() {
@@ -350,6 +374,7 @@ impl Store {
                 dismissed.extend(done);
             }
             // One event per record, in its own trail (where its re-raise is written too).
+            let dismissed: BTreeSet<i64> = dismissed.into_iter().collect();
             let mut per_record: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
             for (id, record, _) in &undecided {
                 if dismissed.contains(id) {

@@ -53,12 +53,20 @@ pub async fn import(app: &TestApp, ids: &[&str]) -> psirt_server::intel::Importe
     .unwrap()
 }
 
+/// The product depends on requests, which (here) pulls in jinja2.
 fn sbom() -> Vec<u8> {
     json!({
         "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "metadata": {"component": {"type": "application", "name": "portal", "bom-ref": "portal"}},
         "components": [
-            {"type": "library", "name": "jinja2", "version": "2.10", "purl": "pkg:pypi/jinja2@2.10"},
-            {"type": "library", "name": "requests", "version": "2.31.0", "purl": "pkg:pypi/requests@2.31.0"}
+            {"type": "library", "name": "jinja2", "version": "2.10", "purl": "pkg:pypi/jinja2@2.10",
+             "bom-ref": "jinja2"},
+            {"type": "library", "name": "requests", "version": "2.31.0", "purl": "pkg:pypi/requests@2.31.0",
+             "bom-ref": "requests"}
+        ],
+        "dependencies": [
+            {"ref": "portal", "dependsOn": ["requests"]},
+            {"ref": "requests", "dependsOn": ["jinja2"]}
         ]
     })
     .to_string()
@@ -139,6 +147,11 @@ pub async fn intel_api_and_queue(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{f}");
     assert_eq!(ids(&f["items"], "record_id"), vec!["PYSEC-2019-217"]);
     assert_eq!(f["items"][0]["purl"], "pkg:pypi/jinja2@2.10");
+    // How it got in: through requests, a direct dependency of the product.
+    assert_eq!(
+        f["items"][0]["dependency_path"],
+        json!(["pkg:pypi/requests@2.31.0", "pkg:pypi/jinja2@2.10"])
+    );
 
     // The merged view, reached by an alias.
     let (s, v) = vic.get("/api/v1/vulnerabilities/CVE-2019-10906").await;
@@ -719,6 +732,10 @@ pub async fn intel_pages(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert!(
         page.contains("PYSEC-2019-217") && page.contains("id=\"findings\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("<code>pkg:pypi/requests@2.31.0</code> → this"),
         "{page}"
     );
     let (s, page) = ana.get("/vulnerabilities/GHSA-462w-v97r-4m45").await;

@@ -229,6 +229,8 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
             record("osv", "DRUPAL-x", &["CVE-2026-1", "CVE-2026-2"], t, "v1"),
             record("osv", "GHSA-bb", &["CVE-2026-3"], t, "v1"),
             record("osv", "PYSEC-bb", &["CVE-2026-3"], t, "v1"),
+            record("osv", "GHSA-cc", &["CVE-2026-4"], t, "v1"),
+            record("osv", "PYSEC-cc", &["CVE-2026-4", "GHSA-cc"], t, "v1"),
         ])
         .await
         .unwrap();
@@ -243,6 +245,8 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
         m("DRUPAL-x", comps[1]),
         m("GHSA-bb", comps[1]),
         m("PYSEC-bb", comps[1]),
+        m("GHSA-cc", comps[0]),
+        m("PYSEC-cc", comps[0]),
     ];
     store.reconcile_matches(&all).await.unwrap();
     let queue = store.upstream_queue().await.unwrap();
@@ -254,6 +258,7 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
             vec!["DRUPAL-x".to_owned()],
             vec!["GHSA-aa".to_owned(), "PYSEC-aa".to_owned()],
             vec!["GHSA-bb".to_owned(), "PYSEC-bb".to_owned()],
+            vec!["GHSA-cc".to_owned(), "PYSEC-cc".to_owned()],
         ]
     );
     let item = |queue: &[psirt_store::matches::QueueItem], id: &str| {
@@ -325,6 +330,33 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
         .await
         .unwrap();
     assert_eq!(n, 2);
+    // Without a revision (a caller who did not see the item) only the named record's matches go.
+    let n = store
+        .dismiss_matches(
+            &admin(),
+            "PYSEC-cc",
+            None,
+            "component_not_present",
+            "",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let queue = store.upstream_queue().await.unwrap();
+    let cc = item(&queue, "GHSA-cc");
+    assert_eq!(cc.record_ids, vec!["GHSA-cc"]);
+    store
+        .dismiss_matches(
+            &admin(),
+            "GHSA-cc",
+            None,
+            "component_not_present",
+            "",
+            Some(&cc.revision),
+        )
+        .await
+        .unwrap();
     let queue = store.upstream_queue().await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].record_ids, vec!["DRUPAL-x"]);
