@@ -103,6 +103,45 @@ async fn product_with_sbom(ana: &Client, name: &str) -> (i64, Value) {
     (pv, resp.json().await.unwrap())
 }
 
+/// Product `name` `version` with [`sbom`] imported through the store (no HTTP, no engine run): the version's id.
+async fn stored_product_with_sbom(app: &TestApp, name: &str, version: &str) -> i64 {
+    let actor = Actor::System("test");
+    let p = app
+        .store
+        .create_product(
+            &actor,
+            psirt_domain::ProductDraft {
+                name: name.into(),
+                vendor: "Acme".into(),
+                cpe: None,
+                purl: None,
+                owner_team: String::new(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let pv = app
+        .store
+        .create_product_version(
+            &actor,
+            p.id,
+            psirt_domain::ProductVersionDraft {
+                version: version.into(),
+                released_on: None,
+                support_ends_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let parsed = psirt_server::sbom::parse(&sbom()).unwrap();
+    app.store
+        .import_sbom(&actor, pv.id, parsed.import, &mut |_| {})
+        .await
+        .unwrap();
+    pv.id
+}
+
 /// The records in the upstream queue, sorted.
 async fn queued(store: &psirt_store::Store) -> Vec<String> {
     let queue = store.upstream_queue().await.unwrap();
@@ -690,43 +729,7 @@ pub async fn intel_pages(backend: Backend) {
     app.user("ana", Role::Analyst, false).await;
     app.user("vic", Role::Viewer, false).await;
     import(&app, &["PYSEC-2019-217"]).await;
-    let pv = {
-        let actor = Actor::System("test");
-        let p = app
-            .store
-            .create_product(
-                &actor,
-                psirt_domain::ProductDraft {
-                    name: "Portal".into(),
-                    vendor: "Acme".into(),
-                    cpe: None,
-                    purl: None,
-                    owner_team: String::new(),
-                    description: String::new(),
-                },
-            )
-            .await
-            .unwrap();
-        let pv = app
-            .store
-            .create_product_version(
-                &actor,
-                p.id,
-                psirt_domain::ProductVersionDraft {
-                    version: "5.0".into(),
-                    released_on: None,
-                    support_ends_on: None,
-                },
-            )
-            .await
-            .unwrap();
-        let parsed = psirt_server::sbom::parse(&sbom()).unwrap();
-        app.store
-            .import_sbom(&actor, pv.id, parsed.import, &mut |_| {})
-            .await
-            .unwrap();
-        pv.id
-    };
+    let pv = stored_product_with_sbom(&app, "Portal", "5.0").await;
     let ana = Browser::login(&app, "ana").await;
     let (s, page) = ana.get(&format!("/product-versions/{pv}")).await;
     assert_eq!(s, StatusCode::OK);
@@ -779,40 +782,7 @@ pub async fn intel_pages(backend: Backend) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Between the page and the click the record hits another product version: the click is refused (the analyst
     // never saw that version), and the page shown again names both.
-    let actor = Actor::System("test");
-    let p = app
-        .store
-        .create_product(
-            &actor,
-            psirt_domain::ProductDraft {
-                name: "Kiosk".into(),
-                vendor: "Acme".into(),
-                cpe: None,
-                purl: None,
-                owner_team: String::new(),
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-    let kiosk = app
-        .store
-        .create_product_version(
-            &actor,
-            p.id,
-            psirt_domain::ProductVersionDraft {
-                version: "1.0".into(),
-                released_on: None,
-                support_ends_on: None,
-            },
-        )
-        .await
-        .unwrap();
-    let parsed = psirt_server::sbom::parse(&sbom()).unwrap();
-    app.store
-        .import_sbom(&actor, kiosk.id, parsed.import, &mut |_| {})
-        .await
-        .unwrap();
+    let kiosk = stored_product_with_sbom(&app, "Kiosk", "1.0").await;
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("Kiosk 1.0"), "{page}");
     let (s, location) = ana
@@ -857,7 +827,7 @@ pub async fn intel_pages(backend: Backend) {
         .map(|f| f.product_version_id)
         .collect();
     assert_eq!(dismissed.len(), 2, "{decided:?}");
-    assert!(dismissed.contains(&kiosk.id) && dismissed.contains(&pv));
+    assert!(dismissed.contains(&kiosk) && dismissed.contains(&pv));
     let (_, page) = ana.get("/upstream").await;
     assert!(page.contains("upstream-empty"), "{page}");
     // Dismissed already (another analyst's click first): said so, not "dismissed".

@@ -276,18 +276,7 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
 
     // An upstream case opened from either record takes both, and links both.
     let case = store
-        .open_upstream_case(
-            &admin(),
-            "PYSEC-aa",
-            NewCase {
-                title: "Django".into(),
-                description: String::new(),
-                severity: None,
-                priority: None,
-                embargoed: false,
-            },
-            None,
-        )
+        .open_upstream_case(&admin(), "PYSEC-aa", upstream_case("Django"), None)
         .await
         .unwrap();
     assert_eq!(
@@ -843,18 +832,7 @@ async fn matches_raise_retract_dismiss_and_open_case(store: Store) {
 
     // Opening an upstream case links the record and puts the version under investigation.
     let case = store
-        .open_upstream_case(
-            &admin(),
-            "GHSA-dj",
-            NewCase {
-                title: "Django".into(),
-                description: String::new(),
-                severity: None,
-                priority: None,
-                embargoed: false,
-            },
-            None,
-        )
+        .open_upstream_case(&admin(), "GHSA-dj", upstream_case("Django"), None)
         .await
         .unwrap();
     assert_eq!(
