@@ -6,7 +6,8 @@
 //! round, so that the caller can fetch each level's edges in one query: [`PathSearch::wanted`] names the components
 //! whose dependents are needed next, [`PathSearch::feed`] takes them. Upwards from one component, breadth first,
 //! the first direct dependency of the product reached ends its shortest path. Bounded: a component deeper than
-//! [`MAX_DEPTH`] edges, or whose search visits more than [`MAX_VISITED`] components, has no path.
+//! [`MAX_DEPTH`] edges has no path, and a search stops growing at [`MAX_VISITED`] components (all of them at
+//! [`MAX_VISITED_IN_ALL`]), after which it may find none.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -87,12 +88,17 @@ impl PathSearch {
         for c in wanted {
             self.dependents.entry(c.clone()).or_default();
         }
+        let mut fed: BTreeSet<String> = BTreeSet::new();
         for (from, to) in edges {
-            self.dependents.entry(to).or_default().push(from);
+            self.dependents.entry(to.clone()).or_default().push(from);
+            fed.insert(to);
         }
-        for list in self.dependents.values_mut() {
-            list.sort_unstable();
-            list.dedup();
+        // In key order: the same path whatever order the edges came in.
+        for to in fed {
+            if let Some(list) = self.dependents.get_mut(&to) {
+                list.sort_unstable();
+                list.dedup();
+            }
         }
         self.depth += 1;
         for (target, search) in &mut self.searches {
@@ -109,6 +115,7 @@ impl PathSearch {
                     if parent != target
                         && !search.came_from.contains_key(parent)
                         && search.came_from.len() < MAX_VISITED
+                        && self.visited < MAX_VISITED_IN_ALL
                     {
                         search.came_from.insert(parent.clone(), node.clone());
                         next.push(parent.clone());

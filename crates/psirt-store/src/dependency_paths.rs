@@ -19,7 +19,17 @@ impl Store {
         product_version_id: i64,
         component_ids: &[i64],
     ) -> Result<BTreeMap<i64, Vec<String>>> {
-        if component_ids.is_empty() {
+        // Without an edge from the product (an SBOM naming no subject, or none of its dependencies) no component
+        // has a path: not searched, which would walk every ancestor of every component for nothing.
+        let from_product: Option<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT product_version_id FROM component_dependencies WHERE product_version_id = $1 AND from_key = '' LIMIT 1",
+            )
+            .bind(product_version_id)
+            .fetch_optional(p)
+            .await?
+        });
+        if component_ids.is_empty() || from_product.is_none() {
             return Ok(BTreeMap::new());
         }
         let mut keys: Vec<(i64, String)> = Vec::new();

@@ -247,6 +247,8 @@ impl Store {
         // Ids with a changed or new record: id → that record's content hash. Their dismissed matches are raised
         // again at the end (see there).
         let mut changed: BTreeMap<&str, &str> = BTreeMap::new();
+        // Those of them that got a new source (an inserted record).
+        let mut new_source: BTreeSet<&str> = BTreeSet::new();
         macro_rules! stored {
             ($tx:ident, $sql:expr, $r:expr) => {
                 sqlx::query_as::<_, (i64, String, Option<OffsetDateTime>)>(sqlx::AssertSqlSafe(
@@ -288,6 +290,7 @@ impl Store {
                     (Some(pk), _) => {
                         outcomes[at] = Upserted::Inserted;
                         changed.entry(r.record_id.as_str()).or_insert(r.content_sha256.as_str());
+                        new_source.insert(r.record_id.as_str());
                         pk
                     }
                     (None, Some((_, sha, _))) if sha == r.content_sha256 => {
@@ -333,20 +336,34 @@ impl Store {
             // record or the KEV entry beside an OSV record of that id), raises its dismissed matches again, undecided
             // (the decision they had goes into the audit event). Locked after every record, all in one (record,
             // component) order — bytewise, as imports sort records and `apply_match_changes` matches —, so that two
-            // imports cannot lock each other's matches crosswise. Undecided rows are locked too: one a dismissal is
-            // changing right now is waited for and seen dismissed once it commits, not skipped as still `new`.
-            let ids: Vec<String> = changed.keys().map(|id| (*id).to_owned()).collect();
+            // imports cannot lock each other's matches crosswise. For an id that got a new source, undecided rows are
+            // locked too: the new record was not there for a dismissal running now to lock, so the dismissal's
+            // change is waited for and seen dismissed once it commits, not skipped as still `new`. (A changed record
+            // waited for such a dismissal already, on its record lock.) Locks are writes on PostgreSQL: no more rows
+            // than that.
+            let ids: Vec<&str> = changed.keys().copied().collect();
             let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
             for chunk in ids.chunks(500) {
-                let rows: Vec<(i64, String, String, String, Option<String>, String)> = with_ids!(
-                    "SELECT id, record_id, status, record_sha256, justification, note FROM matches \
-                     WHERE status IN ('new', 'dismissed') AND record_id IN",
-                    chunk,
-                    format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
-                )
-                .build_query_as()
-                .fetch_all(&mut *tx)
-                .await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT id, record_id, status, record_sha256, justification, note FROM matches WHERE record_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") AND (status = 'dismissed'");
+                let fresh: Vec<&str> = chunk.iter().copied().filter(|id| new_source.contains(id)).collect();
+                if !fresh.is_empty() {
+                    q.push(" OR (status = 'new' AND record_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in fresh {
+                        list.push_bind(id);
+                    }
+                    q.push("))");
+                }
+                q.push(format!(") ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update()));
+                let rows: Vec<(i64, String, String, String, Option<String>, String)> =
+                    q.build_query_as().fetch_all(&mut *tx).await?;
                 for (id, record_id, status, decided_on, justification, note) in rows {
                     let now_sha = changed.get(record_id.as_str()).copied().unwrap_or_default();
                     if status == "dismissed" && decided_on != now_sha {

@@ -112,7 +112,8 @@ pub struct Finding {
     pub epss: Option<f64>,
     /// A product version's findings only: how the component got into the product — component keys from one of
     /// the product's direct dependencies down to the component ([`Store::dependency_paths`]); none when the SBOM's
-    /// dependency edges do not connect it to the product.
+    /// dependency edges do not connect it to the product (absent then, and on other findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dependency_path: Option<Vec<String>>,
 }
 from_row!(Finding {
