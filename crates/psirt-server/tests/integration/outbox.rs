@@ -442,20 +442,29 @@ pub async fn dead_letters_page(backend: Backend) {
     let admin = app.user("root", Role::Admin, false).await;
     app.user("ana", Role::Analyst, false).await;
     let adm = app.bearer(&admin).await;
-    adm.post(
-        "/api/v1/webhooks",
-        json!({"url": "http://127.0.0.1:9/hook", "secret": SECRET, "events": ["case.create"]}),
-    )
-    .await;
-    adm.post("/api/v1/cases", json!({"title": "x"})).await;
+    let (s, hook) = adm
+        .post(
+            "/api/v1/webhooks",
+            json!({"url": "http://127.0.0.1:9/hook", "secret": SECRET, "events": ["case.create"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{hook}");
+    let (s, case) = adm.post("/api/v1/cases", json!({"title": "x"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
     // Fail it to death (no worker runs in this app).
-    for _ in 0..MAX_ATTEMPTS {
-        let m = app
+    for attempt in 0..MAX_ATTEMPTS {
+        let mut claimed = app
             .store
             .claim_outbox(&["webhook"], 1, time::Duration::ZERO)
             .await
-            .unwrap()
-            .remove(0);
+            .unwrap();
+        assert_eq!(
+            claimed.len(),
+            1,
+            "attempt {attempt}: {:?}",
+            app.store.outbox(None, 10).await
+        );
+        let m = claimed.remove(0);
         app.store
             .finish_delivery(
                 &m,
