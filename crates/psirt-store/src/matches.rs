@@ -77,8 +77,9 @@ pub struct QueueItem {
     /// back after a retraction. The queue is newest first by this.
     #[serde(with = "time::serde::rfc3339")]
     pub raised_at: OffsetDateTime,
-    /// What a decision is made on: the content of the id's records (every source) and its undecided matches. Sent
-    /// back with a dismissal, which is refused when either has changed since (see [`Store::dismiss_matches`]).
+    /// What a decision is made on: the content of the item's records (every source) and of their aliases' records
+    /// (a KEV entry under its CVE), and its undecided matches. Sent back with a dismissal, which is refused when
+    /// any of it has changed since (see [`Store::dismiss_matches`]).
     pub revision: String,
 }
 
