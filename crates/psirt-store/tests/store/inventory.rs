@@ -10,6 +10,7 @@ both_backends!(
     products_and_versions,
     sbom_import_replaces_and_records_diff,
     sbom_import_is_atomic,
+    dependency_paths_follow_the_edges_from_the_product,
 );
 
 fn draft(name: &str, vendor: &str) -> ProductDraft {
@@ -437,4 +438,89 @@ async fn sbom_import_is_atomic(store: Store) {
         .import_sbom(&ana, 9999, sbom(vec![], &[]), &mut |_| {})
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
+}
+
+/// How components got into the product: the shortest chain of stored edges from a direct dependency of the product
+/// (an edge from `""`); none for a component the edges do not connect to it, and none at all for an SBOM without
+/// edges from the product.
+async fn dependency_paths_follow_the_edges_from_the_product(store: Store) {
+    let ana = admin();
+    let p = store
+        .create_product(&ana, draft("Portal", "Acme"))
+        .await
+        .unwrap();
+    let (flask, jinja, safe, pad) = (
+        "pkg:pypi/flask@2.0.0",
+        "pkg:pypi/jinja2@3.0.0",
+        "pkg:pypi/markupsafe@2.0.0",
+        "pkg:npm/left-pad@1.3.0",
+    );
+    let components = || {
+        vec![
+            component(flask, "2.0.0"),
+            component(jinja, "3.0.0"),
+            component(safe, "2.0.0"),
+            component(pad, "1.3.0"),
+        ]
+    };
+    let ids = |store: Store, pv: i64| async move {
+        let inputs = store.component_inputs_of(pv).await.unwrap();
+        let id = |key: &str| inputs.iter().find(|(_, k)| k == key).unwrap().0;
+        (id(flask), id(jinja), id(safe), id(pad))
+    };
+    let with_product = store
+        .create_product_version(&ana, p.id, version("1.0"))
+        .await
+        .unwrap();
+    let edges = [
+        ("", flask),
+        (flask, jinja),
+        (jinja, safe),
+        // A shortcut from flask itself, and an edge among components the product never reaches.
+        (flask, safe),
+        (pad, safe),
+    ];
+    store
+        .import_sbom(
+            &ana,
+            with_product.id,
+            sbom(components(), &edges),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let (f, j, m, l) = ids(store.clone(), with_product.id).await;
+    let paths = store
+        .dependency_paths(with_product.id, &[f, j, m, l])
+        .await
+        .unwrap();
+    assert_eq!(paths[&f], vec![flask]);
+    assert_eq!(paths[&j], vec![flask, jinja]);
+    assert_eq!(paths[&m], vec![flask, safe]);
+    assert!(!paths.contains_key(&l), "{paths:?}");
+    // Another version's component is not this version's.
+    let without_product = store
+        .create_product_version(&ana, p.id, version("2.0"))
+        .await
+        .unwrap();
+    store
+        .import_sbom(
+            &ana,
+            without_product.id,
+            sbom(components(), &[(flask, jinja), (jinja, safe)]),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let (f2, j2, m2, _) = ids(store.clone(), without_product.id).await;
+    assert!(store
+        .dependency_paths(with_product.id, &[f2, j2, m2])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .dependency_paths(without_product.id, &[f2, j2, m2])
+        .await
+        .unwrap()
+        .is_empty());
 }
