@@ -359,7 +359,7 @@ impl Store {
             // Every record of the queue item: the case covers the same vulnerability under all its ids.
             let names: Vec<(String, Option<String>)> =
                 sqlx::query_as(crate::queue::QUEUED_NAMES).fetch_all(&mut *tx).await?;
-            let group = crate::queue::group_of(crate::queue::queue_groups(names), record_id);
+            let group = crate::queue::group_of(crate::queue::queue_groups(&names), record_id);
             let undecided: Vec<i64> = with_ids!(
                 "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
                 &group,

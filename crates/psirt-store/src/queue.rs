@@ -19,11 +19,10 @@ pub(crate) const QUEUED_NAMES: &str = "SELECT q.record_id, a.alias FROM (SELECT 
      LEFT JOIN intel_records r ON r.record_id = q.record_id LEFT JOIN intel_aliases a ON a.record_pk = r.id";
 
 /// The queued records in groups of the same vulnerability.
-pub(crate) fn queue_groups(rows: Vec<(String, Option<String>)>) -> Vec<Vec<String>> {
-    let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+pub(crate) fn queue_groups(rows: &[(String, Option<String>)]) -> Vec<Vec<String>> {
+    let mut names: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (id, alias) in rows {
-        let aliases = names.entry(id).or_default();
-        aliases.extend(alias);
+        names.entry(id).or_default().extend(alias.clone());
     }
     let named: Vec<Named<'_>> = names
         .iter()
@@ -99,7 +98,7 @@ impl Store {
         let rows: Vec<(String, Option<String>)> = with_pool!(self, p => {
             sqlx::query_as(QUEUED_NAMES).fetch_all(p).await?
         });
-        Ok(group_of(queue_groups(rows), record_id))
+        Ok(group_of(queue_groups(&rows), record_id))
     }
 
     /// Active, undecided matches, one item per vulnerability, the most recently raised first.
@@ -147,7 +146,7 @@ impl Store {
         for (id, alias) in &names {
             aliases_of.entry(id).or_default().extend(alias.as_deref());
         }
-        let groups = queue_groups(names.clone());
+        let groups = queue_groups(&names);
         let group_index: BTreeMap<&str, usize> = groups
             .iter()
             .enumerate()
@@ -271,7 +270,7 @@ impl Store {
                 sqlx::query_as(QUEUED_NAMES).fetch_all(&mut *tx).await?;
             // Without a revision the caller has not seen the item: the dismissal covers the record it names only.
             let group = match revision {
-                Some(_) => group_of(queue_groups(names.clone()), record_id),
+                Some(_) => group_of(queue_groups(&names), record_id),
                 None => vec![record_id.to_owned()],
             };
             let watched = item_names(&group, &names);
@@ -279,29 +278,20 @@ impl Store {
             // dismissal holds for the content it reads, and an import changing a record meanwhile (which resets
             // dismissals of other content) must not commit unseen between that read and this commit. An import
             // takes a record, then its matches: the same order.
-            // The content read before the lock is what the decision was made against (the analyst's request came
-            // before any import still running); changed once the lock is held, it is refused: review it again.
-            // Record by record: a record inserted meanwhile (a new source of the id) changes nothing read.
+            // The content read before any lock is what the decision was made against (the analyst's request came
+            // before any import still running); it is read again once every lock is held (below), and anything
+            // changed in between — a record updated while this waited for its lock, a source inserted while it waited
+            // for the match locks, which no record lock covers — is refused: review it again.
             const RECORDS: &str = "SELECT id, record_id, source, content_sha256 FROM intel_records WHERE record_id IN";
             // In byte order on every backend, as an import sorts the records it locks.
             let order = format!("ORDER BY source{c}, record_id{c}", c = self.bytewise());
-            let seen: Vec<(i64, String, String, String)> =
+            let mut seen: Vec<(i64, String, String, String)> =
                 with_ids!(RECORDS, &watched, &order).build_query_as().fetch_all(&mut *tx).await?;
-            // After waiting for a lock, each row is its latest committed version (PostgreSQL; SQLite's write
-            // transaction excludes every other writer already).
             let locked: Vec<(i64, String, String, String)> =
                 with_ids!(RECORDS, &watched, format!("{order}{}", self.for_share()))
                     .build_query_as()
                     .fetch_all(&mut *tx)
                     .await?;
-            let changed = seen
-                .iter()
-                .any(|(id, _, _, sha)| locked.iter().any(|(l, _, _, now)| l == id && now != sha));
-            if changed {
-                return Err(StoreError::Conflict(format!(
-                    "{record_id} changed while it was being dismissed: review it again"
-                )));
-            }
             // Lock order: the match rows (in (record, component) order, as every writer of matches takes them),
             // then the audit head, as in `open_upstream_case`. Every undecided match of the item: the revision
             // covers them all.
@@ -313,15 +303,11 @@ impl Store {
             .build_query_as()
             .fetch_all(&mut *tx)
             .await?;
-            // An import that committed a new source of one of the ids while this waited for the match locks: its
-            // record was not there to be locked above. Read again, it shows (PostgreSQL; on SQLite nothing commits
-            // meanwhile).
             let mut now_records: Vec<(i64, String, String, String)> =
                 with_ids!(RECORDS, &watched, &order).build_query_as().fetch_all(&mut *tx).await?;
-            let mut read: Vec<(i64, String, String, String)> = locked.clone();
-            read.sort_unstable();
+            seen.sort_unstable();
             now_records.sort_unstable();
-            if now_records != read {
+            if now_records != seen {
                 return Err(StoreError::Conflict(format!(
                     "{record_id} changed while it was being dismissed: review it again"
                 )));
@@ -346,9 +332,9 @@ impl Store {
                     )));
                 }
             }
-            // Per record, with the content hash read above (not a later read: a source inserted meanwhile is not
-            // what was decided on).
-            let mut dismissed: Vec<i64> = Vec::new();
+            // Per record, with the content hash read under lock (not a later read: a source inserted meanwhile is
+            // not what was decided on), and audited in the record's own trail (where its re-raise is written too).
+            let mut dismissed: Vec<(&str, Vec<i64>)> = Vec::new();
             for member in &group {
                 let ids: Vec<String> = undecided
                     .iter()
@@ -364,31 +350,25 @@ impl Store {
                     .map(|(_, _, _, sha)| sha.as_str())
                     .min();
                 let list = ids.join(", ");
-                let done: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                let mut done: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "UPDATE matches SET status = 'dismissed', justification = $1, note = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
                      record_sha256 = COALESCE($5, record_sha256) WHERE id IN ({list}) AND status = 'new' AND active RETURNING id"
                 )))
                 .bind(justification).bind(note).bind(actor.user_id()).bind(now).bind(sha)
                 .fetch_all(&mut *tx)
                 .await?;
-                dismissed.extend(done);
-            }
-            // One event per record, in its own trail (where its re-raise is written too).
-            let dismissed: BTreeSet<i64> = dismissed.into_iter().collect();
-            let mut per_record: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-            for (id, record, _) in &undecided {
-                if dismissed.contains(id) {
-                    per_record.entry(record.as_str()).or_default().push(*id);
+                done.sort_unstable();
+                if !done.is_empty() {
+                    dismissed.push((member, done));
                 }
             }
-            for (record, mut ids) in per_record {
-                ids.sort_unstable();
-                audit!(tx, self, AuditDraft::new(actor, "intel_record", record, "match.dismiss").after(json!({
+            for (record, ids) in &dismissed {
+                audit!(tx, self, AuditDraft::new(actor, "intel_record", *record, "match.dismiss").after(json!({
                     "record_id": record, "decided_as": record_id, "records": group,
                     "product_version_id": product_version_id, "justification": justification, "note": note, "matches": ids,
                 })));
             }
-            dismissed.len()
+            dismissed.iter().map(|(_, ids)| ids.len()).sum::<usize>()
         });
         Ok(n)
     }
@@ -429,10 +409,10 @@ mod tests {
             ("OSV-1".to_owned(), None),
         ];
         assert_eq!(
-            group_of(queue_groups(rows.clone()), "PYSEC-1"),
+            group_of(queue_groups(&rows), "PYSEC-1"),
             ["GHSA-1", "PYSEC-1"]
         );
-        assert_eq!(group_of(queue_groups(rows.clone()), "OSV-1"), ["OSV-1"]);
-        assert_eq!(group_of(queue_groups(rows), "GO-1"), ["GO-1"]);
+        assert_eq!(group_of(queue_groups(&rows), "OSV-1"), ["OSV-1"]);
+        assert_eq!(group_of(queue_groups(&rows), "GO-1"), ["GO-1"]);
     }
 }
