@@ -8,7 +8,9 @@
 //! serde_json-based model, owned or packed. Two rows measure a reader written by hand for these records
 //! (`handwritten.rs`: SSE2 string scan, nothing built for skipped values): its scan, and the same borrowed fields —
 //! how much of gunzip's time is left for building a model when the parser is not the limit. `check` requires its
-//! fields to equal serde_json's for every record.
+//! fields to equal serde_json's for every record. One more row adds to that reader the work every owned record needs
+//! whatever its model (`record_floor.rs`: the text copied, timestamps parsed, purl lookups): the floor of the
+//! cheapest model psirt could have, one whose strings are spans into the record's own text.
 //! Portable build (no target-cpu flags) like the product: simd-json picks AVX2 at run time; sonic-rs chooses its
 //! SIMD code at compile time, so here it runs its baseline x86-64 (SSE2) code.
 //!
@@ -17,6 +19,7 @@
 
 mod borrowed;
 mod handwritten;
+mod record_floor;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -304,6 +307,16 @@ fn main() {
         "serde_json borrowed fields (the floor)",
         false,
         move || borrowed_row(r),
+    ));
+    rows.push(row(
+        "hand-written + raw copy, dates, purl lookups",
+        false,
+        move || {
+            let mut purls = record_floor::Purls::default();
+            r.iter()
+                .filter(|t| std::hint::black_box(record_floor::record(t, &mut purls)).is_some())
+                .count()
+        },
     ));
     rows.push(row(
         "hand-written reader, same borrowed fields",
