@@ -3,12 +3,15 @@
 //! justification). Reading is for every staff role (public data and the inventory, no embargoed
 //! case content); deciding on matches is the PSIRT's.
 
+use std::collections::HashMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use psirt_domain::{Priority, Severity};
+use psirt_match::AdvisoryInput;
 use psirt_store::cases::NewCase;
 use psirt_store::{Finding, KevEntry, Vulnerability};
 use serde::Deserialize;
@@ -140,8 +143,17 @@ pub async fn vulnerability_view(
         .vulnerability(id)
         .await?
         .ok_or(ApiError::NotFound("vulnerability"))?;
-    let mut findings = st.store.record_findings(&v.ids).await?;
+    // The records' own ids too: a record naming two CVEs is listed as a source but its id is not one of this
+    // vulnerability's (psirt-store's alias walk), and what it matched is still affected by it.
+    let mut ids = v.ids.clone();
+    for r in &v.records {
+        if !ids.contains(&r.record_id) {
+            ids.push(r.record_id.clone());
+        }
+    }
+    let mut findings = st.store.record_findings(&ids).await?;
     withhold_hidden_cases(st, staff, &mut findings).await?;
+    fill_fixed_versions(st, &mut findings).await?;
     Ok((v, findings))
 }
 
@@ -167,7 +179,24 @@ pub async fn product_version_findings(
     for f in &mut findings {
         f.dependency_path = paths.get(&f.component_id).cloned();
     }
+    fill_fixed_versions(st, &mut findings).await?;
     Ok(findings)
+}
+
+/// Each finding's fixed versions, from its record's match input (the records of one id merged, as the engine holds
+/// them): read once per record id.
+async fn fill_fixed_versions(st: &AppState, findings: &mut [Finding]) -> ApiResult<()> {
+    let mut inputs: HashMap<String, Option<AdvisoryInput>> = HashMap::new();
+    for f in findings.iter_mut() {
+        if !inputs.contains_key(&f.record_id) {
+            let (input, _) = crate::engine::advisory_input_of(&st.store, &f.record_id).await?;
+            inputs.insert(f.record_id.clone(), input);
+        }
+        if let Some(Some(input)) = inputs.get(&f.record_id) {
+            f.fixed_versions = psirt_match::fixed_versions(input, &f.purl).unwrap_or_default();
+        }
+    }
+    Ok(())
 }
 
 /// A finding names the upstream case opened from it. Every staff role reads findings, but an embargoed case is
@@ -228,15 +257,22 @@ pub struct PurlQuery {
 
 /// What a purl@version is affected by, whether or not the inventory holds it.
 pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>> {
-    let ids = st.engine.advisories_for(&st.store, purl.trim()).await?;
+    let purl = purl.trim();
+    let ids = st.engine.advisories_for(&st.store, purl).await?;
     let views = st.store.vulnerabilities(&ids).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(v) = views.get(id.trim()) {
+            // By the findings' rules, so that a purl reads here as it does on a product version's page.
+            let own = v.own_facts(&id);
+            let fixed_versions = match crate::engine::advisory_input_of(&st.store, &id).await?.0 {
+                Some(input) => psirt_match::fixed_versions(&input, purl).unwrap_or_default(),
+                None => Vec::new(),
+            };
             out.push(json!({
-                "id": id, "ids": v.ids, "summary": v.records.iter().find_map(|r| r.summary.clone()),
-                "cvss_score": v.cvss_score, "exploited": v.exploited,
-                "epss": v.epss.iter().map(|e| e.score).reduce(f64::max),
+                "id": id, "ids": v.ids, "summary": own.summary,
+                "cvss_score": own.cvss_score, "exploited": own.exploited, "epss": own.epss,
+                "fixed_versions": fixed_versions,
             }));
         }
     }
@@ -244,7 +280,7 @@ pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>>
 }
 
 #[utoipa::path(get, path = "/api/v1/purl-search", tag = "intel", params(PurlQuery),
-    responses((status = 200, description = "{purl, advisories: [{id, ids, summary, cvss_score, exploited, epss}]}"), (status = 422, description = "not a purl with a version"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{purl, advisories: [{id, ids, summary, cvss_score, exploited, epss, fixed_versions}]}"), (status = 422, description = "not a purl with a version"), (status = "4XX", description = "problem+json error")))]
 async fn purl_search(
     State(st): State<AppState>,
     _staff: Staff,

@@ -111,11 +111,20 @@ pub struct Vulnerability {
     /// Every id of the vulnerability, CVE ids first.
     pub ids: Vec<String>,
     pub records: Vec<IntelRecordSummary>,
-    /// Any source says it is exploited (KEV catalog or CISA ADP).
+    /// A current (not withdrawn) record says it is exploited (KEV catalog or CISA ADP).
     pub exploited: bool,
     pub epss: Vec<EpssEntry>,
-    /// The highest CVSS base score any record gives.
+    /// The highest CVSS base score a current record gives.
     pub cvss_score: Option<f64>,
+}
+
+/// What the records say of one id by the findings' rule ([`Vulnerability::own_facts`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnFacts {
+    pub summary: Option<String>,
+    pub cvss_score: Option<f64>,
+    pub exploited: bool,
+    pub epss: Option<f64>,
 }
 
 impl Vulnerability {
@@ -131,6 +140,33 @@ impl Vulnerability {
                     .flat_map(|r| r.aliases.iter().map(String::as_str)),
             )
             .collect()
+    }
+
+    /// What a finding of `id` says of its advisory, by the rules of the findings' SQL (`FINDING_SELECT`): the
+    /// summary and the highest CVSS score of the current records of `id`, and "known exploited" and EPSS of `id` and
+    /// the aliases its records name ([`Vulnerability::own_names`]). Withdrawn records count for nothing. One
+    /// difference: the summary is the first current record's in source order, where the SQL prefers the record with
+    /// packages.
+    pub fn own_facts(&self, id: &str) -> OwnFacts {
+        let own: Vec<&IntelRecordSummary> = self
+            .records
+            .iter()
+            .filter(|r| r.record_id == id && r.withdrawn.is_none())
+            .collect();
+        let names = self.own_names(id);
+        OwnFacts {
+            summary: own.iter().find_map(|r| r.summary.clone()),
+            cvss_score: own.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
+            exploited: self.records.iter().any(|r| {
+                r.exploited && r.withdrawn.is_none() && names.contains(&r.record_id.as_str())
+            }),
+            epss: self
+                .epss
+                .iter()
+                .filter(|e| names.contains(&e.cve.as_str()))
+                .map(|e| e.score)
+                .reduce(f64::max),
+        }
     }
 }
 
@@ -183,6 +219,11 @@ fn naming_index(reachable: &[IntelRecordSummary]) -> HashMap<&str, Vec<usize>> {
 /// One id's alias walk over `reachable` (records in `source, record_id` order; `index` from [`naming_index`]): the
 /// records naming any id known so far, their ids and aliases added, for at most [`ALIAS_ROUNDS`] rounds. Returns
 /// every id (CVE ids first, each group sorted) and the last round's records, in `reachable`'s order.
+///
+/// The walk does not cross from one CVE to another: a record that would bring a CVE id into a walk that already
+/// holds a different one (DRUPAL-CORE-2020-013 names CVE-2020-28948 and CVE-2020-28949) is listed, and its own id
+/// followed when that is not a CVE id, but not its aliases — else one CVE's view would take in the other's records,
+/// KEV entry and affected product versions. Asked for itself, such a record's walk holds no CVE yet and takes both.
 fn alias_walk(
     seed: &str,
     reachable: &[IntelRecordSummary],
@@ -200,8 +241,17 @@ fn alias_walk(
         let before = ids.len();
         for &at in &records {
             let r = &reachable[at];
-            ids.insert(r.record_id.clone());
-            ids.extend(r.aliases.iter().cloned());
+            let holds_cve = ids.iter().any(|i| is_cve(i));
+            let brings_another_cve = holds_cve
+                && std::iter::once(&r.record_id)
+                    .chain(&r.aliases)
+                    .any(|n| is_cve(n) && !ids.contains(n));
+            if !brings_another_cve {
+                ids.insert(r.record_id.clone());
+                ids.extend(r.aliases.iter().cloned());
+            } else if !is_cve(&r.record_id) {
+                ids.insert(r.record_id.clone());
+            }
         }
         if ids.len() == before {
             break;
@@ -216,6 +266,10 @@ fn alias_walk(
             .map(|at| reachable[at].clone())
             .collect(),
     )
+}
+
+fn is_cve(id: &str) -> bool {
+    id.starts_with("CVE-")
 }
 
 const RECORD_COLUMNS: &str = "id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, normalized";
@@ -624,9 +678,10 @@ impl Store {
             .map(|(seed, ids, records)| {
                 // CVE ids come first in `ids`, sorted: their scores in CVE order.
                 let epss = ids.iter().filter_map(|i| epss.get(i).cloned()).collect();
+                let current = records.iter().filter(|r| r.withdrawn.is_none());
                 let view = Vulnerability {
-                    exploited: records.iter().any(|r| r.exploited),
-                    cvss_score: records.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
+                    exploited: current.clone().any(|r| r.exploited),
+                    cvss_score: current.filter_map(|r| r.cvss_score).reduce(f64::max),
                     ids,
                     records,
                     epss,

@@ -56,7 +56,7 @@ pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;
 pub use intel::{
     EpssEntry, FeedAttempt, FeedImportLog, FeedSource, IntelRecordSummary, NewEpss, NewIntelRecord,
-    Upserted, Vulnerability,
+    OwnFacts, Upserted, Vulnerability,
 };
 pub use inventory::{Product, ProductVersion};
 pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};

@@ -116,6 +116,9 @@ pub struct Finding {
     /// dependency edges do not connect it to the product (absent then, and on other findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dependency_path: Option<Vec<String>>,
+    /// The versions that fix the component by the matching record's ranges (psirt-match's `fixed_versions`): filled
+    /// in by the server, empty when no fixed version is known.
+    pub fixed_versions: Vec<String>,
 }
 from_row!(Finding {
     match_id,
@@ -132,7 +135,8 @@ from_row!(Finding {
     cvss_score,
     exploited,
     epss,
-    dependency_path = None
+    dependency_path = None,
+    fixed_versions = Vec::new()
 });
 
 /// A match with what its record says. Several records may share the matched id (an OSV `CVE-…` record, the CVE 5

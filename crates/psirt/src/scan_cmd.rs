@@ -74,41 +74,6 @@ impl ScanCoverage {
     }
 }
 
-/// What a finding says of its advisory, by the rules of the server's findings (psirt-store's `FINDING_SELECT`): the
-/// records of the matched id, and for "known exploited" and EPSS also the aliases those records name, not the
-/// whole transitive alias group (which can reach another CVE). Withdrawn records count for nothing. One difference:
-/// the summary is the first current record's in source order, where the server prefers the record with packages.
-struct OwnFacts {
-    summary: Option<String>,
-    cvss_score: Option<f64>,
-    exploited: bool,
-    epss: Option<f64>,
-}
-
-impl OwnFacts {
-    fn of(v: &psirt_store::Vulnerability, id: &str) -> OwnFacts {
-        let own: Vec<&psirt_store::IntelRecordSummary> = v
-            .records
-            .iter()
-            .filter(|r| r.record_id == id && r.withdrawn.is_none())
-            .collect();
-        let names = v.own_names(id);
-        OwnFacts {
-            summary: own.iter().find_map(|r| r.summary.clone()),
-            cvss_score: own.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
-            exploited: v.records.iter().any(|r| {
-                r.exploited && r.withdrawn.is_none() && names.contains(&r.record_id.as_str())
-            }),
-            epss: v
-                .epss
-                .iter()
-                .filter(|e| names.contains(&e.cve.as_str()))
-                .map(|e| e.score)
-                .reduce(f64::max),
-        }
-    }
-}
-
 pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding>, ScanCoverage)> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let sbom = tokio::task::spawn_blocking(move || {
@@ -152,7 +117,13 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         }
     }
     // Nothing scanned is not "nothing found".
-    if coverage.scanned == 0 && coverage.components > 0 {
+    if coverage.components == 0 {
+        anyhow::bail!(
+            "{} lists no components: nothing was scanned (an SBOM from a failed or partial generator?)",
+            file.display()
+        );
+    }
+    if coverage.scanned == 0 {
         anyhow::bail!("{}: no component could be matched", coverage.describe());
     }
     let ids: Vec<String> = matched
@@ -176,7 +147,7 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
                 Some(Some(input)) => psirt_match::fixed_versions(input, purl).unwrap_or_default(),
                 _ => Vec::new(),
             };
-            let own = OwnFacts::of(v, &id);
+            let own = v.own_facts(&id);
             findings.push(ScanFinding {
                 purl: purl.to_owned(),
                 name: c.name.clone(),
@@ -214,13 +185,25 @@ fn table(findings: &[ScanFinding]) -> String {
     out
 }
 
-/// SARIF level from CVSS: error from 7.0 (high), warning from 4.0, else note.
-fn level(score: Option<f64>) -> &'static str {
-    match score {
+/// SARIF level: error when known exploited (a fresh KEV entry often has no CVSS score yet, and a gate that stops
+/// on errors must stop on it) or from CVSS 7.0 (high), warning from 4.0, else note.
+fn level(f: &ScanFinding) -> &'static str {
+    match f.cvss_score {
+        _ if f.exploited => "error",
         Some(s) if s >= 7.0 => "error",
         Some(s) if s >= 4.0 => "warning",
         _ => "note",
     }
+}
+
+/// osv.dev's page of an advisory, for ids written as OSV writes them (`GHSA-…`, `CVE-…`, `PYSEC-…`): a CSAF
+/// document's tracking id ("Example Company - 2019-YH3234") has no page there, and would not be a valid URI.
+fn help_uri(id: &str) -> Option<String> {
+    let osv_like = id.contains('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'));
+    osv_like.then(|| format!("https://osv.dev/vulnerability/{}", encode_segment(id)))
 }
 
 /// The SBOM file as a SARIF `artifactLocation` (SARIF 2.1.0 §3.4: `uri` a valid URI reference): an absolute path
@@ -290,12 +273,15 @@ pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> 
             if let Some(s) = f.cvss_score {
                 properties["security-severity"] = json!(format!("{s:.1}"));
             }
-            json!({
+            let mut rule = json!({
                 "id": f.vulnerability,
                 "shortDescription": {"text": f.summary.clone().unwrap_or_else(|| f.vulnerability.clone())},
-                "helpUri": format!("https://osv.dev/vulnerability/{}", f.vulnerability),
                 "properties": properties,
-            })
+            });
+            if let Some(uri) = help_uri(&f.vulnerability) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         });
     }
     let location = artifact_location(file);
@@ -309,7 +295,7 @@ pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> 
             };
             json!({
                 "ruleId": f.vulnerability,
-                "level": level(f.cvss_score),
+                "level": level(f),
                 "message": {"text": format!("{} {} is affected by {} ({fix})", f.name, f.version, f.vulnerability)},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": location},
@@ -400,6 +386,63 @@ mod tests {
         let mut all = Vec::new();
         write_out(&mut all, "GHSA-1\n").unwrap();
         assert_eq!(all, b"GHSA-1\n");
+    }
+
+    fn finding(vulnerability: &str, cvss_score: Option<f64>, exploited: bool) -> ScanFinding {
+        ScanFinding {
+            purl: "pkg:pypi/jinja2@2.10".into(),
+            name: "jinja2".into(),
+            version: "2.10".into(),
+            aliases: Vec::new(),
+            summary: None,
+            cvss_score,
+            exploited,
+            epss: None,
+            fixed_versions: Vec::new(),
+            vulnerability: vulnerability.into(),
+        }
+    }
+
+    #[test]
+    fn a_known_exploited_finding_is_an_error_whatever_its_score() {
+        let sarif_level = |f: ScanFinding| {
+            let doc = sarif(&[f], &ScanCoverage::default(), Path::new("sbom.json"));
+            doc["runs"][0]["results"][0]["level"].clone()
+        };
+        assert_eq!(sarif_level(finding("CVE-2099-1", None, true)), "error");
+        assert_eq!(sarif_level(finding("CVE-2099-1", Some(3.1), true)), "error");
+        assert_eq!(sarif_level(finding("CVE-2099-1", None, false)), "note");
+        assert_eq!(
+            sarif_level(finding("CVE-2099-1", Some(5.0), false)),
+            "warning"
+        );
+        assert_eq!(
+            sarif_level(finding("CVE-2099-1", Some(7.0), false)),
+            "error"
+        );
+    }
+
+    #[test]
+    fn only_osv_style_ids_link_to_osv_dev() {
+        let rule = |id: &str| {
+            let doc = sarif(
+                &[finding(id, None, false)],
+                &ScanCoverage::default(),
+                Path::new("sbom.json"),
+            );
+            doc["runs"][0]["tool"]["driver"]["rules"][0].clone()
+        };
+        assert_eq!(
+            rule("GHSA-29mw-wpgm-hmr9")["helpUri"],
+            "https://osv.dev/vulnerability/GHSA-29mw-wpgm-hmr9"
+        );
+        assert_eq!(
+            rule("ALSA-2023:1234")["helpUri"],
+            "https://osv.dev/vulnerability/ALSA-2023%3A1234"
+        );
+        let csaf = rule("Example Company - 2019-YH3234");
+        assert_eq!(csaf["id"], "Example Company - 2019-YH3234");
+        assert!(csaf.get("helpUri").is_none(), "{csaf}");
     }
 
     #[test]

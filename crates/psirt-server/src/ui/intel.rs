@@ -38,10 +38,31 @@ pub fn score(s: impl MaybeNumber) -> String {
         .map_or_else(|| "–".to_owned(), |s| format!("{s:.1}"))
 }
 
-/// An EPSS probability for a table cell.
+/// An EPSS probability for a table cell, as a percentage. Most scores are below 0.1 %, so small ones keep more
+/// decimals (0.043 %): at one decimal they would all read 0.0 % and a page sorted by EPSS would look arbitrary.
 pub fn epss(s: impl MaybeNumber) -> String {
-    s.number()
-        .map_or_else(|| "–".to_owned(), |s| format!("{:.1}%", s * 100.0))
+    s.number().map_or_else(
+        || "–".to_owned(),
+        |s| {
+            let percent = s * 100.0;
+            if percent >= 10.0 {
+                format!("{percent:.1}%")
+            } else if percent >= 1.0 {
+                format!("{percent:.2}%")
+            } else {
+                format!("{percent:.3}%")
+            }
+        },
+    )
+}
+
+/// Fixed versions for a table cell.
+pub fn fixed_in(versions: &[String]) -> String {
+    if versions.is_empty() {
+        "–".to_owned()
+    } else {
+        versions.join(", ")
+    }
 }
 
 #[derive(Template)]
@@ -79,6 +100,7 @@ pub struct PurlHit {
     cvss: String,
     exploited: bool,
     epss: String,
+    fixed_in: String,
 }
 
 #[derive(Template)]
@@ -109,6 +131,14 @@ pub async fn purl_search(
                         cvss: score(a["cvss_score"].as_f64()),
                         exploited: a["exploited"].as_bool().unwrap_or(false),
                         epss: epss(a["epss"].as_f64()),
+                        fixed_in: fixed_in(
+                            &a["fixed_versions"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect::<Vec<_>>(),
+                        ),
                     })
                     .collect()
             }
@@ -235,4 +265,18 @@ pub async fn open_case(
     };
     let case = api_intel::open_upstream_case(&st, &f.staff, &record_id, body).await?;
     see_other(&format!("/cases/{}?notice=upstream_case_opened", case.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_epss_scores_stay_apart() {
+        assert_eq!(epss(Some(0.00043)), "0.043%");
+        assert_eq!(epss(Some(0.0)), "0.000%");
+        assert_eq!(epss(Some(0.0123)), "1.23%");
+        assert_eq!(epss(Some(0.97565)), "97.6%");
+        assert_eq!(epss(None::<f64>), "–");
+    }
 }

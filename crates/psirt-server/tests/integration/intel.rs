@@ -186,6 +186,7 @@ pub async fn intel_api_and_queue(backend: Backend) {
     assert_eq!(s, StatusCode::OK, "{f}");
     assert_eq!(ids(&f["items"], "record_id"), vec!["PYSEC-2019-217"]);
     assert_eq!(f["items"][0]["purl"], "pkg:pypi/jinja2@2.10");
+    assert_eq!(f["items"][0]["fixed_versions"], json!(["2.10.1"]));
     // How it got in: through requests, a direct dependency of the product.
     assert_eq!(
         f["items"][0]["dependency_path"],
@@ -200,6 +201,7 @@ pub async fn intel_api_and_queue(backend: Backend) {
         json!(["CVE-2019-10906", "GHSA-462w-v97r-4m45", "PYSEC-2019-217"])
     );
     assert_eq!(v["findings"][0]["product_version_id"], pv);
+    assert_eq!(v["findings"][0]["fixed_versions"], json!(["2.10.1"]));
     assert_eq!(
         vic.get("/api/v1/vulnerabilities/CVE-1999-0001").await.0,
         StatusCode::NOT_FOUND
@@ -213,6 +215,17 @@ pub async fn intel_api_and_queue(backend: Backend) {
     assert_eq!(
         ids(&hits["advisories"], "id"),
         vec!["PYSEC-2014-8", "PYSEC-2019-217"]
+    );
+    let fixes: Vec<(&Value, &Value)> = hits["advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (&a["id"], &a["fixed_versions"]))
+        .collect();
+    assert!(
+        fixes.contains(&(&json!("PYSEC-2014-8"), &json!(["2.7.2"])))
+            && fixes.contains(&(&json!("PYSEC-2019-217"), &json!(["2.10.1"]))),
+        "{hits}"
     );
     assert_eq!(
         vic.get("/api/v1/purl-search?purl=jinja2").await.0,
@@ -469,6 +482,137 @@ async fn import_text(
 
 /// Records of different sources share an id (an OSV `CVE-…` record, the KEV entry of that CVE): to the engine they
 /// are one advisory. A change to the KEV entry, which has no packages, once retracted the OSV record's matches.
+/// A record naming two CVEs (as DRUPAL-CORE-2020-013 does) does not join them: the view of one CVE's GHSA takes in
+/// neither the other CVE's KEV entry nor the product versions the other's GHSA hits, and purl search says what the
+/// findings say (the record's own summary, CVSS and KEV flag), with the fixed versions.
+pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let pv = portal_with_sbom(&ana).await;
+    let osv = |id: &str, aliases: &[&str], summary: &str, package: &str, fixed: &str| {
+        json!({
+            "id": id, "modified": "2099-01-01T00:00:00Z", "aliases": aliases, "summary": summary,
+            "affected": [{"package": {"ecosystem": "PyPI", "name": package},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]}]
+        })
+        .to_string()
+    };
+    for (file, text) in [
+        (
+            "a.json",
+            osv(
+                "GHSA-aaaa-0001-aaaa",
+                &["CVE-2099-0001"],
+                "Template injection",
+                "jinja2",
+                "2.11",
+            ),
+        ),
+        (
+            "x.json",
+            osv(
+                "OSV-2099-1",
+                &["CVE-2099-0001", "CVE-2099-0002"],
+                "Two at once",
+                "flask",
+                "9.0",
+            ),
+        ),
+        (
+            "b.json",
+            osv(
+                "GHSA-bbbb-0002-bbbb",
+                &["CVE-2099-0002"],
+                "Request smuggling",
+                "requests",
+                "2.32.0",
+            ),
+        ),
+    ] {
+        import_text(&app, FeedKind::Osv, file, &text).await;
+    }
+    let kev = json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.02",
+        "dateReleased": "2099-01-02T00:00:00.000Z", "count": 1,
+        "vulnerabilities": [{
+            "cveID": "CVE-2099-0002", "vendorProject": "PSF", "product": "Requests", "vulnerabilityName": "Requests",
+            "dateAdded": "2099-01-02", "shortDescription": "Exploited.", "requiredAction": "Update.",
+            "dueDate": "2099-01-23", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
+        }]
+    });
+    import_text(&app, FeedKind::Kev, "kev.json", &kev.to_string()).await;
+
+    let (s, f) = ana
+        .get(&format!("/api/v1/product-versions/{pv}/findings?sort=purl"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{f}");
+    assert_eq!(
+        ids(&f["items"], "record_id"),
+        ["GHSA-aaaa-0001-aaaa", "GHSA-bbbb-0002-bbbb"]
+    );
+    let exploited: Vec<&Value> = f["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["exploited"])
+        .collect();
+    assert_eq!(exploited, [&json!(false), &json!(true)], "{f}");
+    assert_eq!(f["items"][1]["fixed_versions"], json!(["2.32.0"]));
+
+    // The GHSA of CVE-1: its view lists the two-CVE record as a source, but not CVE-2, its KEV entry or requests.
+    let (s, v) = ana.get("/api/v1/vulnerabilities/GHSA-aaaa-0001-aaaa").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["vulnerability"]["ids"],
+        json!(["CVE-2099-0001", "GHSA-aaaa-0001-aaaa", "OSV-2099-1"])
+    );
+    assert_eq!(
+        ids(&v["vulnerability"]["records"], "record_id"),
+        ["GHSA-aaaa-0001-aaaa", "OSV-2099-1"]
+    );
+    assert_eq!(v["vulnerability"]["exploited"], false, "{v}");
+    assert_eq!(ids(&v["findings"], "purl"), ["pkg:pypi/jinja2@2.10"]);
+    // The two-CVE record itself is about both.
+    let (_, x) = ana.get("/api/v1/vulnerabilities/OSV-2099-1").await;
+    assert_eq!(x["vulnerability"]["exploited"], true, "{x}");
+    assert_eq!(
+        ids(&x["findings"], "purl"),
+        ["pkg:pypi/jinja2@2.10", "pkg:pypi/requests@2.31.0"]
+    );
+
+    // Purl search: the record's own facts, as its finding has them.
+    let (s, hits) = ana
+        .get("/api/v1/purl-search?purl=pkg:pypi/jinja2@2.10")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{hits}");
+    let hit = hits["advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "GHSA-aaaa-0001-aaaa")
+        .cloned()
+        .unwrap_or_else(|| panic!("{hits}"));
+    assert_eq!(
+        (&hit["summary"], &hit["exploited"], &hit["fixed_versions"]),
+        (
+            &json!("Template injection"),
+            &json!(false),
+            &json!(["2.11"])
+        ),
+        "{hit}"
+    );
+    let (_, hits) = ana
+        .get("/api/v1/purl-search?purl=pkg:pypi/requests@2.31.0")
+        .await;
+    assert_eq!(
+        hits["advisories"][0]["summary"], "Request smuggling",
+        "{hits}"
+    );
+    assert_eq!(hits["advisories"][0]["exploited"], true, "{hits}");
+}
+
 pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ana = app
@@ -741,17 +885,21 @@ pub async fn intel_pages(backend: Backend) {
         page.contains("<code>pkg:pypi/requests@2.31.0</code> → this"),
         "{page}"
     );
+    let fixed_in = "<td class=\"fixed-in\">2.10.1</td>";
+    assert!(page.contains(fixed_in), "{page}");
     let (s, page) = ana.get("/vulnerabilities/GHSA-462w-v97r-4m45").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         page.contains("CVE-2019-10906") && page.contains("/product-versions/"),
         "{page}"
     );
+    assert!(page.contains(fixed_in), "{page}");
     let (s, page) = ana
         .get("/purl-search?purl=pkg%3Apypi%2Fjinja2%402.10")
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("PYSEC-2019-217"), "{page}");
+    assert!(page.contains(fixed_in), "{page}");
     let (s, page) = ana.get("/upstream").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");

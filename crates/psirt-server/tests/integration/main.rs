@@ -55,6 +55,7 @@ both_backends!(
     intel::intel_api_and_queue,
     intel::engine_reloads_for_changes_it_did_not_make,
     intel::a_kev_entry_leaves_the_matches_of_its_cve_alone,
+    intel::views_stay_within_one_cve_and_purl_search_says_what_findings_say,
     intel::sbom_upload_answers_its_import_when_matching_fails,
     intel::feed_claims_are_renewed_while_a_sync_runs,
     intel::intel_pages,

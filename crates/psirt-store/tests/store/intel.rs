@@ -507,7 +507,18 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
         ])
         .await
         .unwrap();
-    for id in ["CVE-2026-1000", "PYSEC-2026-9", "GHSA-1111-2222-3333"] {
+    // From the CVE the GHSA naming a second CVE is listed and its id followed (to the PYSEC naming it), but the
+    // walk does not cross to the other CVE: a record naming two may bundle two vulnerabilities.
+    let v = store.vulnerability("CVE-2026-1000").await.unwrap().unwrap();
+    assert_eq!(
+        v.ids,
+        ["CVE-2026-1000", "GHSA-1111-2222-3333", "PYSEC-2026-9"]
+    );
+    assert_eq!(v.records.len(), 4, "{:?}", v.records);
+    assert!(v.exploited);
+    let epss: Vec<(&str, f64)> = v.epss.iter().map(|e| (e.cve.as_str(), e.score)).collect();
+    assert_eq!(epss, [("CVE-2026-1000", 0.25)]);
+    for id in ["PYSEC-2026-9", "GHSA-1111-2222-3333"] {
         let v = store.vulnerability(id).await.unwrap().unwrap();
         assert_eq!(
             v.ids,

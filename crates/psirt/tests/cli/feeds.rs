@@ -198,6 +198,19 @@ fn feeds_import_and_scan() {
         err.contains("scanned 0 of 2 components (not scanned: 1 without purl, 1 without version): no component could be matched"),
         "{err}"
     );
+    // An SBOM listing no components (a generator that failed half-way; here only its subject is named) scanned
+    // nothing either.
+    std::fs::write(
+        &clean,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"type":"library","name":"jinja2","version":"2.10","purl":"pkg:pypi/jinja2@2.10"}}}"#,
+    )
+    .unwrap();
+    let (code, out, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("lists no components: nothing was scanned"),
+        "{err}"
+    );
     // Not an SBOM → exit 2 with the reason.
     std::fs::write(&clean, "{}").unwrap();
     let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
