@@ -384,6 +384,24 @@ pub struct OpenCaseBody {
     pub title: Option<String>,
     pub severity: Option<Severity>,
     pub priority: Option<Priority>,
+    /// Adds the item's matches to this open case instead of opening another (one already covering the
+    /// vulnerability: the queue item's `open_cases`). Title, severity and priority do not apply then.
+    pub case_id: Option<i64>,
+}
+
+/// Adds a queue item's undecided matches to an open case the caller may manage; returns the case.
+pub async fn add_upstream_to_case(
+    st: &AppState,
+    staff: &Staff,
+    record_id: &str,
+    case_id: i64,
+) -> ApiResult<psirt_store::Case> {
+    require_psirt(staff)?;
+    crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
+    st.store
+        .add_upstream_to_case(&staff.actor(), record_id, case_id)
+        .await?;
+    Ok(st.store.case(case_id).await?)
 }
 
 /// The case an upstream record opens: titled from the record, its description naming every id.
@@ -427,9 +445,9 @@ pub async fn open_upstream_case(
     };
     // Already in CISA's KEV catalog: the case is actively exploited from the start (CRA); its
     // reporting starts in the same transaction that opens it. Only a KEV entry of the record's own names (its id and
-    // its records' aliases), as the KEV sync decides (`kev_triggers`): the merged view follows aliases transitively,
-    // and a record naming two CVEs joins another CVE's group (DRUPAL-CORE-2020-013 names CVE-2020-28948 and
-    // CVE-2020-28949), whose exploitation is not this record's. The earliest added, as the KEV sync takes it. The
+    // its records' aliases), as the KEV sync decides (`kev_triggers`): the merged view follows aliases transitively
+    // (though not from one CVE to another), and may list a record naming two CVEs (DRUPAL-CORE-2020-013 names
+    // CVE-2020-28948 and CVE-2020-28949), whose other CVE's exploitation is not this record's. The earliest added, as the KEV sync takes it. The
     // case covers the queue item's records (those of the same vulnerability): their own names count too.
     let group = st.store.upstream_group(record_id).await?;
     let own_names: Vec<&str> = group.iter().flat_map(|id| v.own_names(id)).collect();
@@ -473,15 +491,26 @@ pub async fn open_upstream_case(
 }
 
 /// Opens an upstream case from a record's new matches; its product versions get
-/// `under_investigation` affects.
+/// `under_investigation` affects. With `case_id`, adds them to that open case instead (200).
 #[utoipa::path(post, path = "/api/v1/upstream-queue/{record_id}/case", tag = "intel", params(("record_id" = String, Path)), request_body = OpenCaseBody,
-    responses((status = 201, description = "the case"), (status = 409, description = "no undecided matches"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 201, description = "the case"), (status = 200, description = "the case the matches were added to (`case_id`)"), (status = 409, description = "no undecided matches, or the case is closed"), (status = "4XX", description = "problem+json error")))]
 async fn open_case(
     State(st): State<AppState>,
     staff: Staff,
     Path(record_id): Path<String>,
     Json(b): Json<OpenCaseBody>,
 ) -> ApiResult<Response> {
+    if let Some(case_id) = b.case_id {
+        if b.title.is_some() || b.severity.is_some() || b.priority.is_some() {
+            return Err(ApiError::BadRequest(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "`case_id` adds to an existing case: title, severity and priority do not apply"
+                    .into(),
+            ));
+        }
+        let case = add_upstream_to_case(&st, &staff, &record_id, case_id).await?;
+        return Ok(Json(json!(case)).into_response());
+    }
     let case = open_upstream_case(&st, &staff, &record_id, b).await?;
     Ok((StatusCode::CREATED, Json(json!(case))).into_response())
 }

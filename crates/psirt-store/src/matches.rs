@@ -81,6 +81,10 @@ pub struct QueueItem {
     /// (a KEV entry under its CVE), and its undecided matches. Sent back with a dismissal, which is refused when
     /// any of it has changed since (see [`Store::dismiss_matches`]).
     pub revision: String,
+    /// Open cases already covering the vulnerability: linked to a record that shares a name with the item's records
+    /// (an id or alias). The item's matches can be added to one ([`Store::add_upstream_to_case`]) instead of opening
+    /// a second case.
+    pub open_cases: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -423,6 +427,97 @@ impl Store {
             case_id
         });
         self.case(case_id).await
+    }
+
+    /// Adds a queue item's undecided matches to an open case that already covers the vulnerability (a product
+    /// version hit after the case was opened): the matches are claimed by the case, its records linked to it, and
+    /// each newly hit product version gets an `under_investigation` affect (an affect the case already has for a
+    /// version is kept as it is). Returns the number of matches claimed. Locks as [`Store::open_upstream_case`]
+    /// does; Conflict when nothing is undecided any more or the case is closed or rejected.
+    pub async fn add_upstream_to_case(
+        &self,
+        actor: &Actor,
+        record_id: &str,
+        case_id: i64,
+    ) -> Result<usize> {
+        let now = self.now();
+        Ok(with_tx!(self, tx => {
+            let names: Vec<(String, Option<String>)> =
+                sqlx::query_as(crate::queue::QUEUED_NAMES).fetch_all(&mut *tx).await?;
+            let group = crate::queue::group_of(crate::queue::queue_groups(&names), record_id);
+            let undecided: Vec<i64> = with_ids!(
+                "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
+                &group,
+                format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
+            )
+            .build_query_scalar()
+            .fetch_all(&mut *tx)
+            .await?;
+            if undecided.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} has no undecided matches in the upstream queue"
+                )));
+            }
+            let state: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT state FROM cases WHERE id = $1{}",
+                self.for_share()
+            )))
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match state.as_deref() {
+                None => return Err(StoreError::NotFound("case")),
+                Some("closed" | "rejected") => {
+                    return Err(StoreError::Conflict(format!(
+                        "case {case_id} is closed: open a new upstream case instead"
+                    )))
+                }
+                Some(_) => {}
+            }
+            let list = undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
+                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id"
+            )))
+            .bind(case_id).bind(actor.user_id()).bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            if claimed.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "{record_id} has no undecided matches in the upstream queue"
+                )));
+            }
+            let linked: BTreeSet<&str> = claimed.iter().map(|(_, _, r)| r.as_str()).collect();
+            for linked_id in &linked {
+                sqlx::query(
+                    "INSERT INTO case_intel_links (case_id, record_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (case_id, record_id) DO NOTHING",
+                )
+                .bind(case_id).bind(*linked_id).bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut ids: Vec<i64> = claimed.iter().map(|&(id, _, _)| id).collect();
+            ids.sort_unstable();
+            let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv, _)| pv).collect();
+            let mut added: Vec<i64> = Vec::new();
+            for pv in &pv_set {
+                let inserted = sqlx::query(
+                    "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
+                     ON CONFLICT (case_id, product_version_id) DO NOTHING",
+                )
+                .bind(case_id).bind(pv).bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() > 0 {
+                    added.push(*pv);
+                }
+            }
+            audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.upstream_add").after(json!({
+                "record_id": record_id, "records": linked, "matches": ids, "affects_under_investigation": added,
+            })));
+            claimed.len()
+        }))
     }
 
     /// The intel records a case was opened from.

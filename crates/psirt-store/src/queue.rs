@@ -138,6 +138,22 @@ impl Store {
             .into_iter()
             .map(|(id, first, raised)| (id, (first, raised)))
             .collect();
+        // The names (id and aliases) of the records open cases are linked to.
+        let links: Vec<(i64, String, Option<String>)> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT l.case_id, l.record_id, a.alias FROM case_intel_links l JOIN cases c ON c.id = l.case_id \
+                 LEFT JOIN intel_records r ON r.record_id = l.record_id LEFT JOIN intel_aliases a ON a.record_pk = r.id \
+                 WHERE c.state NOT IN ('closed', 'rejected')",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let mut case_names: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+        for (case_id, record_id, alias) in links {
+            let names = case_names.entry(case_id).or_default();
+            names.insert(record_id);
+            names.extend(alias);
+        }
         let mut records_of: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
         for (id, source, sha) in &records {
             records_of.entry(id).or_default().push((source, sha));
@@ -195,6 +211,11 @@ impl Store {
                     .map(String::as_str)
                     .chain(aliases.iter().copied())
                     .collect();
+                let open_cases = case_names
+                    .iter()
+                    .filter(|(_, names)| names.iter().any(|n| watched.contains(n.as_str())))
+                    .map(|(&case_id, _)| case_id)
+                    .collect();
                 let revision = queue_revision(
                     watched.iter().flat_map(|id| {
                         let of_id = records_of.get(id).map_or(&[][..], Vec::as_slice);
@@ -223,6 +244,7 @@ impl Store {
                     first_seen_at: first_seen_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
                     raised_at: raised_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
                     revision,
+                    open_cases,
                     record_id,
                     record_ids,
                 }

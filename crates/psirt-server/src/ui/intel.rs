@@ -267,6 +267,20 @@ pub async fn open_case(
     see_other(&format!("/cases/{}?notice=upstream_case_opened", case.id))
 }
 
+#[derive(Deserialize)]
+pub struct AddToCaseForm {
+    case_id: i64,
+}
+
+pub async fn add_to_case(
+    State(st): State<AppState>,
+    Path(record_id): Path<String>,
+    f: CsrfForm<AddToCaseForm>,
+) -> UiResult {
+    let case = api_intel::add_upstream_to_case(&st, &f.staff, &record_id, f.form.case_id).await?;
+    see_other(&format!("/cases/{}?notice=upstream_added", case.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

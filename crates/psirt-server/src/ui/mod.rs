@@ -110,6 +110,7 @@ pub fn routes() -> Router<AppState> {
         .route("/upstream", get(intel::upstream))
         .route("/upstream/{record_id}/dismiss", post(intel::dismiss))
         .route("/upstream/{record_id}/case", post(intel::open_case))
+        .route("/upstream/{record_id}/add", post(intel::add_to_case))
         .route("/products/{id}", get(products::page).post(products::update))
         .route("/products/{id}/versions", post(products::create_version))
         .route(
@@ -252,6 +253,9 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "match_changed" => "Not dismissed: it changed since the queue was shown (its records or the product versions they hit). Review it again below.",
         "upstream_case_opened" => {
             "Upstream case opened; affected versions are under investigation."
+        }
+        "upstream_added" => {
+            "Added to this case; newly affected versions are under investigation."
         }
         "version_created" => "Version added.",
         "affect_saved" => "Affect saved.",

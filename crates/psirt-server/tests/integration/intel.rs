@@ -613,6 +613,128 @@ pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(ba
     assert_eq!(hits["advisories"][0]["exploited"], true, "{hits}");
 }
 
+/// A product version hit after the upstream case was opened comes back to the queue naming that case, and is added
+/// to it (its affect under investigation, the versions already in the case left as they are) instead of opening a
+/// second case or dismissing it untruthfully.
+pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    import(&app, &["PYSEC-2019-217"]).await;
+    let portal = portal_with_sbom(&ana).await;
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/PYSEC-2019-217/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let case_id = case["id"].as_i64().unwrap();
+    // The analysis of Portal went on: its affect is no longer under investigation.
+    let (_, affects) = ana.get(&format!("/api/v1/cases/{case_id}/affects")).await;
+    let portal_affect = affects[0]["id"].as_i64().unwrap();
+    let (s, a) = ana
+        .send(
+            Method::PUT,
+            &format!("/api/v1/cases/{case_id}/affects/{portal_affect}"),
+            Some(json!({"status": "affected"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+
+    // Kiosk ships the same jinja2: back in the queue, naming the open case.
+    let (kiosk, _) = product_with_sbom(&ana, "Kiosk").await;
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"][0]["record_id"], "PYSEC-2019-217", "{q}");
+    assert_eq!(q["items"][0]["open_cases"], json!([case_id]), "{q}");
+    let page = Browser::login(&app, "ana").await;
+    let (_, html) = page.get("/upstream").await;
+    assert!(html.contains(&format!("Add to case #{case_id}")), "{html}");
+
+    let (s, refused) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": case_id, "title": "another"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    // Not into a rejected case.
+    let (_, other) = ana
+        .post(
+            "/api/v1/cases",
+            json!({"title": "Something else", "description": "x"}),
+        )
+        .await;
+    let other = other["id"].as_i64().unwrap();
+    let (s, t) = ana
+        .post(
+            &format!("/api/v1/cases/{other}/transition"),
+            json!({"to": "rejected", "resolution": "invalid"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    let (s, refused) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": other}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+
+    // Through the page's button.
+    let (s, to) = page
+        .post(
+            "/upstream/PYSEC-2019-217/add",
+            &[("case_id", case_id.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    assert_eq!(to, format!("/cases/{case_id}?notice=upstream_added"));
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"], json!([]));
+    let (_, affects) = ana.get(&format!("/api/v1/cases/{case_id}/affects")).await;
+    let mut statuses: Vec<(i64, String)> = affects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["product_version_id"].as_i64().unwrap(),
+                a["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            (portal, "affected".to_owned()),
+            (kiosk, "under_investigation".to_owned())
+        ]
+    );
+    let (_, f) = ana
+        .get(&format!("/api/v1/product-versions/{kiosk}/findings"))
+        .await;
+    assert_eq!(
+        (&f["items"][0]["status"], &f["items"][0]["case_id"]),
+        (&json!("case_opened"), &json!(case_id))
+    );
+    let (_, timeline) = ana.get(&format!("/api/v1/cases/{case_id}/timeline")).await;
+    assert!(
+        timeline.to_string().contains("case.upstream_add"),
+        "{timeline}"
+    );
+    // Nothing left to add.
+    assert_eq!(
+        ana.post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": case_id})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    app.finish().await;
+}
+
 pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ana = app
