@@ -5,7 +5,7 @@
 //! that comes back is active again with its decision kept. A dismissal holds until the record's
 //! content changes (see `intel.rs`).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use psirt_domain::deadline::cra::{AwarenessSource, CraReporting, CraTrack};
 use serde::Serialize;
@@ -45,6 +45,10 @@ pub struct MatchesApplied {
     /// Inactive rows that hold again.
     pub reactivated: usize,
     pub retracted: usize,
+    /// New rows that keep a dismissal: the same package in the same product version was dismissed before its
+    /// component row was replaced (an SBOM re-import that dropped it and one that brought it back), and the record
+    /// has not changed since. They do not enter the queue.
+    pub kept_dismissed: usize,
 }
 
 /// A CISA KEV entry naming the record's CVE: the case it opens is actively exploited.
@@ -186,6 +190,8 @@ impl Store {
         let (added, removed) = (in_key_order(added), in_key_order(removed));
         for chunk in added.chunks(BATCH) {
             with_tx!(self, tx => {
+                // Per record: the new rows that kept a dismissal, and the rows they kept it from.
+                let mut kept: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
                 for m in chunk {
                     let existing: Option<(i64, bool)> = sqlx::query_as(
                         "SELECT id, active FROM matches WHERE record_id = $1 AND component_id = $2",
@@ -205,6 +211,32 @@ impl Store {
                             applied.reactivated += 1;
                         }
                         None => {
+                            // A dismissal of the same package in the same product version, on a row whose component
+                            // was replaced, holds: still `dismissed` means the record has not changed since (a change
+                            // re-raises a record's dismissed rows, retracted ones too: `upsert_intel_records`).
+                            let from: Option<i64> = sqlx::query_scalar(
+                                "SELECT o.id FROM components c JOIN matches o ON o.record_id = $1 AND o.product_version_id = $2 \
+                                 AND o.purl = COALESCE(c.purl, c.component_key) AND NOT o.active AND o.status = 'dismissed' \
+                                 WHERE c.id = $3 ORDER BY o.decided_at DESC, o.id DESC LIMIT 1",
+                            )
+                            .bind(&m.record_id).bind(m.product_version_id).bind(m.component_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            if let Some(from) = from {
+                                let id: i64 = sqlx::query_scalar(
+                                    "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, \
+                                     note, decided_by, decided_at, first_seen_at, raised_at, updated_at) \
+                                     SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), o.record_sha256, 'dismissed', o.justification, \
+                                     o.note, o.decided_by, o.decided_at, $3, $3, $3 FROM components c, matches o WHERE c.id = $4 AND o.id = $5 \
+                                     RETURNING id",
+                                )
+                                .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id).bind(from)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                kept.entry(m.record_id.as_str()).or_default().push((id, from));
+                                applied.kept_dismissed += 1;
+                                continue;
+                            }
                             sqlx::query(
                                 "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, raised_at, updated_at) \
                                  SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), \
@@ -217,6 +249,11 @@ impl Store {
                             applied.raised += 1;
                         }
                     }
+                }
+                for (record_id, pairs) in &kept {
+                    let (matches, from): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
+                    audit!(tx, self, AuditDraft::new(&Actor::System("matching"), "intel_record", *record_id, "match.dismissal_kept")
+                        .after(json!({"record_id": record_id, "matches": matches, "kept_from": from})));
                 }
             });
         }

@@ -31,12 +31,13 @@ pub async fn rematch(store: &Store) -> anyhow::Result<()> {
     let applied = engine.reconcile(store).await.context("matching")?;
     let stats = engine.index().stats();
     println!(
-        "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted",
+        "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted, {} kept dismissed",
         stats.advisories,
         stats.component_instances,
         applied.raised,
         applied.reactivated,
-        applied.retracted
+        applied.retracted,
+        applied.kept_dismissed
     );
     if !engine.skipped_records.is_empty() {
         println!(

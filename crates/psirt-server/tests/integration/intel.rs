@@ -735,6 +735,84 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
     app.finish().await;
 }
 
+/// A dismissal is of the package in the product version, not of a component row: an SBOM re-import that drops the
+/// package and one that brings it back (new component rows) keep it dismissed, as long as the record is unchanged;
+/// a change to the record raises it again.
+pub async fn a_dismissal_survives_the_component_being_dropped_and_brought_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    import(&app, &["PYSEC-2019-217"]).await;
+    let pv = portal_with_sbom(&ana).await;
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    let revision = q["items"][0]["revision"].as_str().unwrap().to_owned();
+    let (s, d) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/dismiss",
+            json!({"justification": "vulnerable_code_not_in_execute_path", "note": "templates are ours", "revision": revision}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let upload = |sbom: String| {
+        let ana = &ana;
+        async move {
+            let resp = ana
+                .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
+                .header("content-type", "application/json")
+                .body(sbom)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let full = String::from_utf8(sbom()).unwrap();
+    let mut without: Value = serde_json::from_str(&full).unwrap();
+    without["components"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["name"] != "jinja2");
+    without["dependencies"] = json!([{"ref": "portal", "dependsOn": ["requests"]}]);
+    let done = upload(without.to_string()).await;
+    assert_eq!(done["matches"]["retracted"], 1, "{done}");
+    let done = upload(full.clone()).await;
+    assert_eq!(done["matches"]["kept_dismissed"], 1, "{done}");
+    assert_eq!(done["matches"]["raised"], 0, "{done}");
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"], json!([]), "back in the queue: {q}");
+    let (_, f) = ana
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert_eq!(
+        (&f["items"][0]["status"], &f["items"][0]["justification"]),
+        (
+            &json!("dismissed"),
+            &json!("vulnerable_code_not_in_execute_path")
+        ),
+        "{f}"
+    );
+
+    // The record changes: raised again.
+    let dir = osv_records(&["PYSEC-2019-217"]);
+    let path = dir.path().join("PYSEC-2019-217.json");
+    let mut changed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    changed["modified"] = json!("2099-01-01T00:00:00Z");
+    changed["details"] = json!("Updated details.");
+    import_text(
+        &app,
+        FeedKind::Osv,
+        "PYSEC-2019-217.json",
+        &changed.to_string(),
+    )
+    .await;
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert_eq!(q["items"][0]["record_id"], "PYSEC-2019-217", "{q}");
+    app.finish().await;
+}
+
 pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ana = app

@@ -57,6 +57,7 @@ both_backends!(
     intel::a_kev_entry_leaves_the_matches_of_its_cve_alone,
     intel::views_stay_within_one_cve_and_purl_search_says_what_findings_say,
     intel::a_vulnerability_with_an_open_case_is_added_to_it,
+    intel::a_dismissal_survives_the_component_being_dropped_and_brought_back,
     intel::sbom_upload_answers_its_import_when_matching_fails,
     intel::feed_claims_are_renewed_while_a_sync_runs,
     intel::intel_pages,
