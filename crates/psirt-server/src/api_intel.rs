@@ -35,7 +35,12 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/feed-sources",
             get(feed_sources).post(create_feed_source),
         )
+        .route(
+            "/api/v1/feed-sources/{id}",
+            axum::routing::patch(update_feed_source).delete(delete_feed_source),
+        )
         .route("/api/v1/feed-sources/{id}/sync", post(sync_feed_source))
+        .route("/api/v1/feed-sources/{id}/imports", get(feed_imports))
 }
 
 /// Configured feeds with their last sync.
@@ -76,9 +81,68 @@ async fn create_feed_source(
     Ok((StatusCode::CREATED, Json(json!(source))).into_response())
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSourceUpdate {
+    /// A new URL; its first sync downloads in full (the old URL's ETag and Last-Modified are forgotten).
+    pub url: Option<String>,
+    pub interval_secs: Option<i64>,
+    /// `false`: the worker no longer syncs it (a manual sync still does).
+    pub enabled: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/feed-sources/{id}", tag = "intel", params(("id" = i64, Path)), request_body = FeedSourceUpdate,
+    responses((status = 200, description = "the FeedSource"), (status = "4XX", description = "problem+json error")))]
+async fn update_feed_source(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<FeedSourceUpdate>,
+) -> ApiResult<Json<psirt_store::FeedSource>> {
+    require_admin(&staff)?;
+    let change = psirt_store::FeedSourceChange {
+        url: b.url,
+        interval_secs: b.interval_secs,
+        enabled: b.enabled,
+    };
+    Ok(Json(
+        st.store
+            .update_feed_source(&staff.actor(), id, &change)
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/feed-sources/{id}", tag = "intel", params(("id" = i64, Path)),
+    responses((status = 204, description = "removed; its import runs stay in the log"), (status = "4XX", description = "problem+json error")))]
+async fn delete_feed_source(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    require_admin(&staff)?;
+    st.store.delete_feed_source(&staff.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The source's latest import runs (newest first, at most 20), each with its per-record error report: which
+/// records a sync skipped, and why.
+#[utoipa::path(get, path = "/api/v1/feed-sources/{id}/imports", tag = "intel", params(("id" = i64, Path)),
+    responses((status = 200, description = "{items: [FeedImport]}"), (status = "4XX", description = "problem+json error")))]
+async fn feed_imports(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    require_admin(&staff)?;
+    let source = st.store.feed_source(id).await?;
+    let origin = psirt_store::intel::redacted_url(&source.url);
+    let items = st.store.feed_imports(&source.kind, &origin, 20).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
 /// Syncs a source now (conditional GET, import, re-match) and says what happened.
 #[utoipa::path(post, path = "/api/v1/feed-sources/{id}/sync", tag = "intel", params(("id" = i64, Path)),
-    responses((status = 200, description = "{status: imported|not_modified|failed, records, changed, errors, error}"), (status = 409, description = "another sync of this feed is running"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{status: imported|not_modified|failed, records, changed, errors, error, error_report}"), (status = 409, description = "another sync of this feed is running"), (status = "4XX", description = "problem+json error")))]
 async fn sync_feed_source(
     State(st): State<AppState>,
     staff: Staff,
@@ -527,12 +591,17 @@ async fn open_case(
         open_case,
         feed_sources,
         create_feed_source,
-        sync_feed_source
+        update_feed_source,
+        delete_feed_source,
+        sync_feed_source,
+        feed_imports
     ),
     components(schemas(
         DismissBody,
         FeedSourceBody,
+        FeedSourceUpdate,
         psirt_store::FeedSource,
+        psirt_store::FeedImport,
         OpenCaseBody,
         psirt_store::Vulnerability,
         psirt_store::IntelRecordSummary,

@@ -35,6 +35,8 @@ pub struct SyncOutcome {
     pub changed: usize,
     pub errors: u64,
     pub error: Option<String>,
+    /// The first bad records of an import (where and why); the whole run is in the source's imports.
+    pub error_report: Vec<(String, String)>,
 }
 
 pub fn http_client() -> reqwest::Client {
@@ -136,6 +138,7 @@ pub async fn sync_source(
             changed: 0,
             errors: 0,
             error: None,
+            error_report: Vec::new(),
         });
     };
     let heartbeat = Heartbeat::start(
@@ -177,6 +180,7 @@ async fn sync_claimed(
             changed: 0,
             errors: 0,
             error: Some(error),
+            error_report: Vec::new(),
         };
         Ok((outcome, attempt))
     };
@@ -204,6 +208,7 @@ async fn sync_claimed(
                 changed: 0,
                 errors: 0,
                 error: None,
+                error_report: Vec::new(),
             };
             return Ok((outcome, attempt));
         }
@@ -238,6 +243,11 @@ async fn sync_claimed(
             imported.log.errors
         ));
     }
+    // Nothing of this kind in the download (a zip of other files, an empty catalog): not a fresh, empty feed — its
+    // validators are not kept, so the next sync downloads it again.
+    if imported.log.records == 0 {
+        return failed(format!("the download holds no {} records", source.kind));
+    }
     let window = crate::engine::ImportWindow {
         before,
         after: store.match_generation().await?,
@@ -255,6 +265,7 @@ async fn sync_claimed(
         changed: imported.changed.len(),
         errors: imported.log.errors,
         error: None,
+        error_report: imported.log.error_report,
     };
     Ok((outcome, attempt))
 }

@@ -716,6 +716,36 @@ impl Store {
     }
 }
 
+/// A `feed_imports` row as stored (the report as JSON text).
+struct FeedImportRow {
+    id: i64,
+    kind: String,
+    origin: String,
+    started_at: OffsetDateTime,
+    finished_at: OffsetDateTime,
+    records: i64,
+    inserted: i64,
+    updated: i64,
+    unchanged: i64,
+    stale: i64,
+    errors: i64,
+    error_report: String,
+}
+from_row!(FeedImportRow {
+    id,
+    kind,
+    origin,
+    started_at,
+    finished_at,
+    records,
+    inserted,
+    updated,
+    unchanged,
+    stale,
+    errors,
+    error_report
+});
+
 /// A feed the worker syncs over HTTP.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -785,21 +815,50 @@ pub struct FeedAttempt {
     pub lease: Option<OffsetDateTime>,
 }
 
-impl Store {
-    pub async fn create_feed_source(
-        &self,
-        actor: &Actor,
-        kind: &str,
-        url: &str,
-        interval_secs: i64,
-    ) -> Result<FeedSource> {
-        let mut errors = Vec::new();
-        if !["osv", "cve5", "kev", "epss"].contains(&kind) {
-            errors.push(psirt_domain::FieldError::new(
-                "kind",
-                "must be osv, cve5, kev or epss",
-            ));
-        }
+/// What [`Store::update_feed_source`] changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct FeedSourceChange {
+    pub url: Option<String>,
+    pub interval_secs: Option<i64>,
+    pub enabled: Option<bool>,
+}
+
+/// One import run of a feed, with its per-record error report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedImport {
+    pub id: i64,
+    pub kind: String,
+    /// The path or (credentials and query removed) URL read.
+    pub origin: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    pub records: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub stale: i64,
+    pub errors: i64,
+    /// The first bad records: where (file, line, zip entry or catalog index) and why.
+    pub error_report: Vec<(String, String)>,
+}
+
+/// The checks a feed source's fields pass, at creation and on a change.
+fn feed_source_errors(
+    kind: Option<&str>,
+    url: Option<&str>,
+    interval_secs: Option<i64>,
+) -> Vec<psirt_domain::FieldError> {
+    let mut errors = Vec::new();
+    if kind.is_some_and(|k| !["osv", "cve5", "kev", "epss"].contains(&k)) {
+        errors.push(psirt_domain::FieldError::new(
+            "kind",
+            "must be osv, cve5, kev or epss",
+        ));
+    }
+    if let Some(url) = url {
         let parsed = url::Url::parse(url).ok();
         if !parsed.is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
             || url.len() > 2_000
@@ -809,12 +868,25 @@ impl Store {
                 "must be an http(s) URL",
             ));
         }
-        if !(60..=30 * 86_400).contains(&interval_secs) {
-            errors.push(psirt_domain::FieldError::new(
-                "interval_secs",
-                "must be between 60 s and 30 days",
-            ));
-        }
+    }
+    if interval_secs.is_some_and(|i| !(60..=30 * 86_400).contains(&i)) {
+        errors.push(psirt_domain::FieldError::new(
+            "interval_secs",
+            "must be between 60 s and 30 days",
+        ));
+    }
+    errors
+}
+
+impl Store {
+    pub async fn create_feed_source(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        url: &str,
+        interval_secs: i64,
+    ) -> Result<FeedSource> {
+        let errors = feed_source_errors(Some(kind), Some(url), Some(interval_secs));
         if !errors.is_empty() {
             return Err(psirt_domain::DomainError::Invalid(errors).into());
         }
@@ -832,6 +904,97 @@ impl Store {
             id
         });
         self.feed_source(id).await
+    }
+
+    /// Changes a source's URL, interval or whether the worker syncs it. A new URL forgets the old one's validators
+    /// (ETag, Last-Modified): its first sync downloads in full.
+    pub async fn update_feed_source(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &FeedSourceChange,
+    ) -> Result<FeedSource> {
+        let errors = feed_source_errors(None, change.url.as_deref(), change.interval_secs);
+        if !errors.is_empty() {
+            return Err(psirt_domain::DomainError::Invalid(errors).into());
+        }
+        let before = self.feed_source(id).await?;
+        let new_url = change.url.as_deref().filter(|u| *u != before.url);
+        with_tx!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE feed_sources SET url = COALESCE($1, url), interval_secs = COALESCE($2, interval_secs), \
+                 enabled = COALESCE($3, enabled), \
+                 etag = CASE WHEN $1 IS NULL THEN etag ELSE NULL END, \
+                 last_modified = CASE WHEN $1 IS NULL THEN last_modified ELSE NULL END WHERE id = $4",
+            )
+            .bind(new_url).bind(change.interval_secs).bind(change.enabled).bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "a feed source with this kind and URL"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("feed source"));
+            }
+            audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.update")
+                .before(json!({"url": redacted_url(&before.url), "interval_secs": before.interval_secs, "enabled": before.enabled}))
+                .after(json!({"url": new_url.map(redacted_url), "interval_secs": change.interval_secs, "enabled": change.enabled})));
+        });
+        self.feed_source(id).await
+    }
+
+    /// Removes a source; its import runs stay in the log.
+    pub async fn delete_feed_source(&self, actor: &Actor, id: i64) -> Result<()> {
+        let before = self.feed_source(id).await?;
+        with_tx!(self, tx => {
+            let done = sqlx::query("DELETE FROM feed_sources WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("feed source"));
+            }
+            audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.delete")
+                .before(json!({"kind": before.kind, "url": redacted_url(&before.url)})));
+        });
+        Ok(())
+    }
+
+    /// The latest import runs of `kind` from `origin` (as logged: a URL without credentials or query), newest first.
+    pub async fn feed_imports(
+        &self,
+        kind: &str,
+        origin: &str,
+        limit: i64,
+    ) -> Result<Vec<FeedImport>> {
+        let rows: Vec<FeedImportRow> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT id, kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report \
+                 FROM feed_imports WHERE kind = $1 AND origin = $2 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(kind).bind(origin).bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                let error_report = serde_json::from_str(&r.error_report).map_err(|e| {
+                    StoreError::Corrupt(format!("feed import {} error report: {e}", r.id))
+                })?;
+                Ok(FeedImport {
+                    id: r.id,
+                    kind: r.kind,
+                    origin: r.origin,
+                    started_at: r.started_at,
+                    finished_at: r.finished_at,
+                    records: r.records,
+                    inserted: r.inserted,
+                    updated: r.updated,
+                    unchanged: r.unchanged,
+                    stale: r.stale,
+                    errors: r.errors,
+                    error_report,
+                })
+            })
+            .collect()
     }
 
     pub async fn feed_source(&self, id: i64) -> Result<FeedSource> {

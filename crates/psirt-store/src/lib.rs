@@ -55,8 +55,8 @@ pub use advisories::{
 pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;
 pub use intel::{
-    EpssEntry, FeedAttempt, FeedImportLog, FeedSource, IntelRecordSummary, NewEpss, NewIntelRecord,
-    OwnFacts, Upserted, Vulnerability,
+    EpssEntry, FeedAttempt, FeedImport, FeedImportLog, FeedSource, FeedSourceChange,
+    IntelRecordSummary, NewEpss, NewIntelRecord, OwnFacts, Upserted, Vulnerability,
 };
 pub use inventory::{Product, ProductVersion};
 pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};

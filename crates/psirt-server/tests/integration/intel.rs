@@ -1228,6 +1228,14 @@ async fn serve_feed(feed: Feed) -> String {
                 },
             ),
         )
+        // A catalog with no entries: nothing of the kind in the download.
+        .route(
+            "/empty/kev.json",
+            axum::routing::get(|| async {
+                r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.01",
+                    "dateReleased": "2099-01-01T00:00:00.000Z", "count": 0, "vulnerabilities": []}"#
+            }),
+        )
         // A login page served with 200 where a feed was expected.
         .route(
             "/login/feed.json",
@@ -1238,6 +1246,158 @@ async fn serve_feed(feed: Feed) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
+}
+
+/// A synced feed's bad records can be read back (the sync's answer and the source's import runs say which and why),
+/// a download with nothing of its kind fails the sync instead of keeping the feed looking fresh, and sources are
+/// changed (URL, interval, disabled) and removed by an admin.
+pub async fn feed_sources_are_managed_and_report_bad_records(backend: Backend) {
+    let kev_path = format!(
+        "{}/../../../shared/data/feeds/kev/known_exploited_vulnerabilities.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut catalog: Value = serde_json::from_slice(&std::fs::read(&kev_path).unwrap()).unwrap();
+    catalog["vulnerabilities"][7]["dueDate"] = json!("soon");
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = (serde_json::to_vec(&catalog).unwrap(), "\"v1\"".into());
+    let base = serve_feed(feed.clone()).await;
+    // No worker: only the syncs below run.
+    let config = psirt_server::Config {
+        feed_sync_tick: None,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let adm = app
+        .bearer(&app.user("root", Role::Admin, false).await)
+        .await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let (s, source) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "kev", "url": format!("{base}/kev/known_exploited_vulnerabilities.json")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{source}");
+    let id = source["id"].as_i64().unwrap();
+    let (s, o) = adm
+        .post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{o}");
+    assert_eq!(
+        (&o["status"], &o["errors"]),
+        (&json!("imported"), &json!(1)),
+        "{o}"
+    );
+    let bad = o["error_report"][0].to_string();
+    assert!(
+        bad.contains("vulnerabilities/7") && bad.contains("dueDate"),
+        "{o}"
+    );
+    let (s, runs) = adm.get(&format!("/api/v1/feed-sources/{id}/imports")).await;
+    assert_eq!(s, StatusCode::OK, "{runs}");
+    assert_eq!(runs["items"][0]["errors"], 1, "{runs}");
+    assert_eq!(
+        runs["items"][0]["error_report"], o["error_report"],
+        "{runs}"
+    );
+    assert_eq!(
+        ana.get(&format!("/api/v1/feed-sources/{id}/imports"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Disabled and slower: the worker would no longer pick it.
+    let (s, changed) = adm
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/feed-sources/{id}"),
+            Some(json!({"enabled": false, "interval_secs": 120})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{changed}");
+    assert_eq!(
+        (&changed["enabled"], &changed["interval_secs"]),
+        (&json!(false), &json!(120))
+    );
+    assert_eq!(
+        changed["etag"], "\"v1\"",
+        "the URL did not change: {changed}"
+    );
+    assert!(app.store.due_feed_sources().await.unwrap().is_empty());
+    for (body, why) in [
+        (json!({"interval_secs": 1}), "interval"),
+        (json!({"url": "ftp://x"}), "url"),
+        (json!({"paused": true}), "unknown field"),
+    ] {
+        let (s, e) = adm
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/feed-sources/{id}"),
+                Some(body),
+            )
+            .await;
+        assert!(s.is_client_error(), "{why}: {s} {e}");
+    }
+    assert_eq!(
+        ana.send(
+            Method::PATCH,
+            &format!("/api/v1/feed-sources/{id}"),
+            Some(json!({"enabled": true}))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Another URL forgets the old one's validators; a download without a single entry fails.
+    let (_, changed) = adm
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/feed-sources/{id}"),
+            Some(json!({"url": format!("{base}/empty/kev.json")})),
+        )
+        .await;
+    assert!(changed["etag"].is_null(), "{changed}");
+    let (_, o) = adm
+        .post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+        .await;
+    assert_eq!(o["status"], "failed", "{o}");
+    assert!(
+        o["error"]
+            .as_str()
+            .unwrap()
+            .contains("holds no kev records"),
+        "{o}"
+    );
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    assert_eq!(
+        (&list["items"][0]["last_status"], &list["items"][0]["etag"]),
+        (&json!("failed"), &Value::Null),
+        "{list}"
+    );
+
+    assert_eq!(
+        ana.send(Method::DELETE, &format!("/api/v1/feed-sources/{id}"), None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, _) = adm
+        .send(Method::DELETE, &format!("/api/v1/feed-sources/{id}"), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    assert_eq!(list["items"], json!([]));
+    assert_eq!(
+        adm.post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    app.finish().await;
 }
 
 pub async fn feed_sync_over_http(backend: Backend) {

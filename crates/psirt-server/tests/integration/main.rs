@@ -62,6 +62,7 @@ both_backends!(
     intel::feed_claims_are_renewed_while_a_sync_runs,
     intel::intel_pages,
     intel::feed_sync_over_http,
+    intel::feed_sources_are_managed_and_report_bad_records,
     outbox::webhook_receiver_down_then_up,
     outbox::killed_mid_delivery_loses_nothing,
     outbox::slow_receiver_is_cut_off_and_retried,
