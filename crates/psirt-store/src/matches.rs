@@ -347,6 +347,18 @@ impl Store {
         }))
     }
 
+    /// Active matches not dismissed of a product's versions: what its page sums up per version.
+    pub async fn product_findings(&self, product_id: i64) -> Result<Vec<Finding>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{FINDING_SELECT} WHERE m.active AND m.status <> 'dismissed' AND pv.product_id = $1 ORDER BY m.product_version_id, m.record_id"
+            )))
+            .bind(product_id)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
     /// Active matches of any of `record_ids` (a vulnerability's ids).
     pub async fn record_findings(&self, record_ids: &[String]) -> Result<Vec<Finding>> {
         if record_ids.is_empty() {

@@ -115,6 +115,36 @@ pub struct VersionRow {
     pub status_label: String,
     pub sbom: String,
     pub components: i64,
+    /// Its open vulnerabilities (matches not dismissed), summed up; empty when none.
+    pub vulnerabilities: String,
+    pub exploited: usize,
+}
+
+/// A version's open findings summed up: distinct vulnerabilities (record ids), how many are known exploited, and the
+/// highest CVSS.
+fn vulnerability_summary(findings: &[&psirt_store::Finding]) -> (String, usize) {
+    let mut records: Vec<&str> = findings.iter().map(|f| f.record_id.as_str()).collect();
+    records.sort_unstable();
+    records.dedup();
+    let mut exploited: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.exploited)
+        .map(|f| f.record_id.as_str())
+        .collect();
+    exploited.sort_unstable();
+    exploited.dedup();
+    if records.is_empty() {
+        return (String::new(), 0);
+    }
+    let highest = findings
+        .iter()
+        .filter_map(|f| f.cvss_score)
+        .reduce(f64::max);
+    let mut text = format!("{}", records.len());
+    if let Some(h) = highest {
+        text.push_str(&format!(" (highest CVSS {h:.1})"));
+    }
+    (text, exploited.len())
 }
 
 fn day(d: Option<Date>) -> String {
@@ -136,6 +166,8 @@ fn version_row(v: &ProductVersion, today: Date) -> VersionRow {
             _ => "none".into(),
         },
         components: v.component_count,
+        vulnerabilities: String::new(),
+        exploited: 0,
     }
 }
 
@@ -157,12 +189,25 @@ pub async fn page(
 ) -> UiResult {
     let product = st.store.product(id).await?;
     let today = st.store.now().date();
+    st.engine
+        .ensure(&st.store)
+        .await
+        .map_err(crate::ApiError::from)?;
+    let findings = st.store.product_findings(id).await?;
     let versions = st
         .store
         .product_versions(id)
         .await?
         .iter()
-        .map(|v| version_row(v, today))
+        .map(|v| {
+            let mut row = version_row(v, today);
+            let of_version: Vec<&psirt_store::Finding> = findings
+                .iter()
+                .filter(|f| f.product_version_id == v.id)
+                .collect();
+            (row.vulnerabilities, row.exploited) = vulnerability_summary(&of_version);
+            row
+        })
         .collect();
     let view = ProductPage {
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),

@@ -1087,6 +1087,19 @@ pub async fn intel_pages(backend: Backend) {
     );
     let fixed_in = "<td class=\"fixed-in\">2.10.1</td>";
     assert!(page.contains(fixed_in), "{page}");
+    // The product's page sums up each version's open vulnerabilities.
+    let product_link = page
+        .split("href=\"/products/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a product link in {page}"))
+        .to_owned();
+    let (s, product_page) = ana.get(&format!("/products/{product_link}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        product_page.contains("<td class=\"vulnerabilities\">1</td>"),
+        "{product_page}"
+    );
     let (s, page) = ana.get("/vulnerabilities/GHSA-462w-v97r-4m45").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
