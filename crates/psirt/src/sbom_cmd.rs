@@ -39,6 +39,48 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     bar
 }
 
+/// A spinner for the stages whose length is not known in advance (schema validation, conversion).
+fn spinner() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        spinner.set_style(style);
+    }
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
+
+/// What the spinner says at a parse stage: the stage, and while converting the components converted so far.
+fn stage_message(p: &Progress) -> String {
+    match p.stage {
+        Stage::Reading => "reading".to_owned(),
+        Stage::Validating => "validating against the schema".to_owned(),
+        Stage::Converting => format!("converting: {} components", p.components),
+        Stage::Done => format!("parsed: {} components", p.components),
+    }
+}
+
+/// The file, read in 1 MiB chunks with the bar following.
+fn read_with_progress(path: &std::path::Path, bar: &ProgressBar) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(bar.length().unwrap_or(0)).unwrap_or(0));
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => {
+                bytes.extend_from_slice(&chunk[..n]);
+                bar.set_position(bytes.len() as u64);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     let SbomCommand::Import {
         product,
@@ -62,29 +104,35 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
             })
         }
     };
-    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    let size = bytes.len() as u64;
-    let reading = bar(size, "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}");
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let reading = bar(
+        size,
+        "   reading [{bar:40}] {bytes}/{total_bytes} {elapsed}",
+    );
     let sbom = {
         let reading = reading.clone();
         let path = file.clone();
         tokio::task::spawn_blocking(move || {
-            psirt_formats::parse_sbom_bytes(&bytes, &ParseOptions::default(), &mut |p: Progress| {
-                reading.set_message(match p.stage {
-                    Stage::Reading => "reading",
-                    Stage::Validating => "validating",
-                    Stage::Converting => "converting",
-                    Stage::Done => "parsed",
-                });
-                reading.set_position(p.bytes_read.min(size));
-            })
-            .and_then(psirt_formats::Sbom::into_storable)
-            .map(|s| (s, psirt_server::sbom::sha256_hex(&bytes)))
-            .with_context(|| format!("{} is not an SBOM psirt can import", path.display()))
+            let bytes = read_with_progress(&path, &reading)
+                .with_context(|| format!("reading {}", path.display()))?;
+            reading.finish_and_clear();
+            // The bytes are all read: what is left is validating and converting, measured in components.
+            let working = spinner();
+            let parsed = psirt_formats::parse_sbom_bytes(
+                &bytes,
+                &ParseOptions::default(),
+                &mut |p: Progress| working.set_message(stage_message(&p)),
+            );
+            working.finish_and_clear();
+            parsed
+                .and_then(psirt_formats::Sbom::into_storable)
+                .map(|s| (s, psirt_server::sbom::sha256_hex(&bytes)))
+                .with_context(|| format!("{} is not an SBOM psirt can import", path.display()))
         })
         .await??
     };
-    reading.finish_and_clear();
     let (sbom, sha256) = sbom;
     let stats = sbom.stats.clone();
     let parsed = psirt_server::sbom::to_import(sbom, &sha256);
@@ -144,4 +192,30 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     }
     crate::feeds_cmd::rematch(store).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stages_after_reading_say_what_they_do_and_count_components() {
+        let at = |stage, components| Progress {
+            stage,
+            bytes_read: 1 << 20,
+            components,
+        };
+        assert_eq!(
+            stage_message(&at(Stage::Validating, 0)),
+            "validating against the schema"
+        );
+        assert_eq!(
+            stage_message(&at(Stage::Converting, 8192)),
+            "converting: 8192 components"
+        );
+        assert_eq!(
+            stage_message(&at(Stage::Done, 20000)),
+            "parsed: 20000 components"
+        );
+    }
 }
