@@ -518,7 +518,9 @@ pub async fn open_upstream_case(
     let kev = v
         .records
         .iter()
-        .filter(|r| r.source == "kev" && own_names.contains(&r.record_id.as_str()))
+        .filter(|r| {
+            r.source == "kev" && r.withdrawn.is_none() && own_names.contains(&r.record_id.as_str())
+        })
         .filter(|kev| {
             // The CRA clocks take a KEV entry by its CVE id; a KEV record under another id
             // (a feed oddity) must not block opening the case.

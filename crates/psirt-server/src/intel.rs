@@ -229,6 +229,10 @@ pub async fn import_feed(
     let mut epss = Vec::new();
     // KEV entries: (CVE, date added), for the CRA trigger once stored.
     let mut kev = Vec::new();
+    // The KEV catalog read: its release, whether it is older than the newest one imported (then skipped whole: a
+    // lagging mirror or an old file must not revert entries), and every entry's CVE id (to withdraw the others).
+    let mut catalog: Option<(time::OffsetDateTime, bool)> = None;
+    let mut listed: Vec<String> = Vec::new();
     while let Some(item) = rx.recv().await {
         match item {
             Item::Error(at, message) => record_error(&mut out.log, at, message),
@@ -242,6 +246,23 @@ pub async fn import_feed(
                 }),
                 None => {
                     if r.source == psirt_formats::intel::IntelSource::Kev {
+                        if let Some(released) =
+                            r.exploited.as_ref().and_then(|e| e.catalog_released)
+                        {
+                            let older = match catalog {
+                                Some((seen, older)) if seen == released => older,
+                                _ => store
+                                    .kev_catalog_released()
+                                    .await?
+                                    .is_some_and(|newest| newest > released),
+                            };
+                            catalog = Some((released, older));
+                            if older {
+                                out.log.count(Upserted::Stale);
+                                continue;
+                            }
+                        }
+                        listed.push(r.id.clone());
                         if let Some(added) = r.exploited.as_ref().and_then(|e| e.date_added) {
                             kev.push((r.id.clone(), added));
                         }
@@ -268,6 +289,21 @@ pub async fn import_feed(
     reader
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
+    // A catalog read whole (no bad entry, whose id is unknown) withdraws the stored entries it no longer lists.
+    if let Some((released, false)) = catalog {
+        let whole = out.log.errors == 0;
+        let withdrawn = store
+            .finish_kev_catalog(actor, released, whole.then_some(listed.as_slice()))
+            .await?;
+        if !withdrawn.is_empty() {
+            tracing::info!(
+                count = withdrawn.len(),
+                "KEV entries no longer listed: withdrawn"
+            );
+        }
+        out.changed
+            .extend(withdrawn.into_iter().map(|id| ("kev".to_owned(), id)));
+    }
     out.import_id = store.log_feed_import(actor, started, &out.log).await?;
     // Every entry of the catalog, not only the changed ones: only what has not started starts (open cases of a
     // listed CVE without CRA reporting), so an import cut off before this point (a shutdown, an error) is made good

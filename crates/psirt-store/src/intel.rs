@@ -906,6 +906,93 @@ impl Store {
         self.feed_source(id).await
     }
 
+    /// The `dateReleased` of the newest CISA KEV catalog imported.
+    pub async fn kev_catalog_released(&self) -> Result<Option<OffsetDateTime>> {
+        Ok(with_pool!(self, p => {
+            sqlx::query_scalar("SELECT date_released FROM kev_catalog WHERE id = 1")
+                .fetch_optional(p)
+                .await?
+        }))
+    }
+
+    /// Ends the import of a KEV catalog released at `released`: it becomes the newest catalog imported and, when it
+    /// was read whole (`listed`: every entry's CVE id), the stored KEV entries it no longer lists are withdrawn —
+    /// CISA removes entries now and then, and a removed entry must not keep a CVE "known exploited" (nor start CRA
+    /// clocks). A withdrawal is a change of the record (its content hash changes), so an entry listed again later is
+    /// stored again. Returns the ids withdrawn; nothing is done for a catalog older than the newest one imported.
+    pub async fn finish_kev_catalog(
+        &self,
+        actor: &Actor,
+        released: OffsetDateTime,
+        listed: Option<&[String]>,
+    ) -> Result<Vec<String>> {
+        let now = self.now();
+        let released = released.to_offset(UtcOffset::UTC);
+        Ok(with_tx!(self, tx => {
+            let newest: Option<OffsetDateTime> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT date_released FROM kev_catalog WHERE id = 1{}",
+                self.for_update()
+            )))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if newest.is_some_and(|n| n > released) {
+                return Ok(Vec::new());
+            }
+            sqlx::query(
+                "INSERT INTO kev_catalog (id, date_released, imported_at) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET date_released = excluded.date_released, imported_at = excluded.imported_at",
+            )
+            .bind(released).bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let Some(listed) = listed else {
+                return Ok(Vec::new());
+            };
+            let listed: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
+            // In (source, record id) order, as imports lock records.
+            let stored: Vec<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, record_id, normalized, raw FROM intel_records WHERE source = 'kev' AND withdrawn IS NULL \
+                 ORDER BY record_id{}{}",
+                self.bytewise(),
+                self.for_update()
+            )))
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut withdrawn = Vec::new();
+            for (pk, record_id, normalized, raw) in stored {
+                if listed.contains(record_id.as_str()) {
+                    continue;
+                }
+                let mut doc: serde_json::Value = serde_json::from_str(&normalized)
+                    .map_err(|e| StoreError::Corrupt(format!("kev {record_id} normalized: {e}")))?;
+                let at = released
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| StoreError::Corrupt(format!("timestamp: {e}")))?;
+                doc["withdrawn"] = json!(at);
+                let normalized = doc.to_string();
+                // The content hash as an import computes it (normalised text, NUL, raw text).
+                let sha = {
+                    use sha2::{Digest, Sha256};
+                    let mut h = Sha256::new();
+                    h.update(normalized.as_bytes());
+                    h.update([0]);
+                    h.update(raw.as_bytes());
+                    hex::encode(h.finalize())
+                };
+                sqlx::query(
+                    "UPDATE intel_records SET withdrawn = $1, normalized = $2, content_sha256 = $3, updated_at = $4 WHERE id = $5",
+                )
+                .bind(released).bind(&normalized).bind(&sha).bind(now).bind(pk)
+                .execute(&mut *tx)
+                .await?;
+                audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id.as_str(), "kev.delisted")
+                    .after(json!({"record_id": record_id, "catalog_released": at})));
+                withdrawn.push(record_id);
+            }
+            withdrawn
+        }))
+    }
+
     /// Changes a source's URL, interval or whether the worker syncs it. A new URL forgets the old one's validators
     /// (ETag, Last-Modified): its first sync downloads in full.
     pub async fn update_feed_source(

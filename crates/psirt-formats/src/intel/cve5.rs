@@ -173,6 +173,7 @@ fn add_metric(
                     .get("reference")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                catalog_released: None,
             });
         }
         "ssvc" if r.ssvc.is_none() => {

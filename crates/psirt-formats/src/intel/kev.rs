@@ -50,7 +50,11 @@ pub(crate) fn kev_from_value(
         .into_iter()
         .enumerate()
         .map(|(i, entry)| {
-            entry_from_value(entry, options).map_err(|error| RecordError {
+            let mut record = entry_from_value(entry, options);
+            if let Ok(Some(e)) = record.as_mut().map(|r| r.exploited.as_mut()) {
+                e.catalog_released = Some(date_released);
+            }
+            record.map_err(|error| RecordError {
                 locator: Locator {
                     index: Some(i),
                     ..at.clone()
@@ -104,6 +108,7 @@ fn entry_from_value(value: Value, options: &ParseOptions) -> Result<IntelRecord,
         required_action: Some(e.required_action),
         notes: e.notes.filter(|n| !n.is_empty()),
         reference: None,
+        catalog_released: None,
     });
     r.products.push(AffectedProduct {
         vendor: Some(e.vendor_project),

@@ -395,6 +395,10 @@ pub struct Exploited {
     pub notes: Option<String>,
     /// The CISA ADP container's catalog link.
     pub reference: Option<String>,
+    /// The KEV catalog's `dateReleased` the entry came in: not part of the record (every release of the catalog
+    /// would change it), but what tells an older catalog from a newer one at import.
+    #[serde(skip)]
+    pub catalog_released: Option<OffsetDateTime>,
 }
 
 /// CISA's SSVC decision points (CISA ADP container).

@@ -813,6 +813,110 @@ pub async fn a_dismissal_survives_the_component_being_dropped_and_brought_back(b
     app.finish().await;
 }
 
+/// The KEV catalog is the whole list: an entry a newer catalog no longer lists is withdrawn (its CVE no longer known
+/// exploited) and stored again when listed again; an older catalog (a lagging mirror, an old file) is skipped whole
+/// instead of reverting entries; a catalog with a bad entry withdraws nothing (that entry's id is unknown).
+pub async fn kev_catalogs_delist_and_older_ones_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let entry = |cve: &str, notes: &str| {
+        json!({
+            "cveID": cve, "vendorProject": "Acme", "product": "Widget", "vulnerabilityName": "Widget flaw",
+            "dateAdded": "2099-01-02", "shortDescription": "Exploited.", "requiredAction": "Update.",
+            "dueDate": "2099-01-23", "knownRansomwareCampaignUse": "Unknown", "notes": notes, "cwes": []
+        })
+    };
+    let catalog = |released: &str, entries: Vec<Value>| {
+        json!({
+            "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": released,
+            "dateReleased": format!("{released}T00:00:00.000Z"), "count": entries.len(),
+            "vulnerabilities": entries
+        })
+        .to_string()
+    };
+    let exploited = |id: &'static str| {
+        let ana = &ana;
+        async move {
+            let (_, v) = ana.get(&format!("/api/v1/vulnerabilities/{id}")).await;
+            v["vulnerability"]["exploited"].clone()
+        }
+    };
+    let kev = |text: String| {
+        let app = &app;
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("kev.json"), text).unwrap();
+            psirt_server::intel::import_feed(
+                &app.store,
+                &Actor::System("test"),
+                FeedKind::Kev,
+                dir.path().to_path_buf(),
+                "test".into(),
+                Box::new(|_| {}),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    kev(catalog(
+        "2099-01-02",
+        vec![entry("CVE-2099-0001", ""), entry("CVE-2099-0002", "")],
+    ))
+    .await;
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+
+    // Delisted by a newer catalog.
+    let out = kev(catalog("2099-01-03", vec![entry("CVE-2099-0001", "")])).await;
+    assert!(
+        out.changed
+            .contains(&("kev".to_owned(), "CVE-2099-0002".to_owned())),
+        "{:?}",
+        out.changed
+    );
+    assert_eq!(exploited("CVE-2099-0002").await, false);
+    assert_eq!(exploited("CVE-2099-0001").await, true);
+
+    // An older catalog: nothing stored, nothing withdrawn or listed again.
+    let out = kev(catalog(
+        "2099-01-01",
+        vec![
+            entry("CVE-2099-0001", "old notes"),
+            entry("CVE-2099-0002", ""),
+            entry("CVE-2099-0003", ""),
+        ],
+    ))
+    .await;
+    assert_eq!(
+        (out.log.stale, out.log.inserted, out.log.updated),
+        (3, 0, 0),
+        "{:?}",
+        out.log
+    );
+    assert_eq!(exploited("CVE-2099-0002").await, false);
+    assert_eq!(
+        ana.get("/api/v1/vulnerabilities/CVE-2099-0003").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Listed again.
+    kev(catalog(
+        "2099-01-04",
+        vec![entry("CVE-2099-0001", ""), entry("CVE-2099-0002", "")],
+    ))
+    .await;
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+
+    // A bad entry: its id is unknown, so nothing is withdrawn.
+    let mut bad = entry("CVE-2099-0009", "");
+    bad["dueDate"] = json!("soon");
+    let out = kev(catalog("2099-01-05", vec![entry("CVE-2099-0001", ""), bad])).await;
+    assert_eq!(out.log.errors, 1);
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+    app.finish().await;
+}
+
 pub async fn a_kev_entry_leaves_the_matches_of_its_cve_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ana = app

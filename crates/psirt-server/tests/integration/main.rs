@@ -55,6 +55,7 @@ both_backends!(
     intel::intel_api_and_queue,
     intel::engine_reloads_for_changes_it_did_not_make,
     intel::a_kev_entry_leaves_the_matches_of_its_cve_alone,
+    intel::kev_catalogs_delist_and_older_ones_change_nothing,
     intel::views_stay_within_one_cve_and_purl_search_says_what_findings_say,
     intel::a_vulnerability_with_an_open_case_is_added_to_it,
     intel::a_dismissal_survives_the_component_being_dropped_and_brought_back,

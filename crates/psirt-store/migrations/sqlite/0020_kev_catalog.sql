@@ -1,0 +1,8 @@
+-- The newest CISA KEV catalog imported (sqlite; keep in lockstep with the other backend's 0020): one row. An older
+-- catalog (a lagging mirror, an old file) is skipped whole instead of reverting entries, and entries a newer complete
+-- catalog no longer lists are withdrawn.
+CREATE TABLE kev_catalog (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    date_released TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
