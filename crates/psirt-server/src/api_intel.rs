@@ -207,15 +207,9 @@ pub async fn vulnerability_view(
         .vulnerability(id)
         .await?
         .ok_or(ApiError::NotFound("vulnerability"))?;
-    // The records' own ids too: a record naming two CVEs is listed as a source but its id is not one of this
-    // vulnerability's (psirt-store's alias walk), and what it matched is still affected by it.
-    let mut ids = v.ids.clone();
-    for r in &v.records {
-        if !ids.contains(&r.record_id) {
-            ids.push(r.record_id.clone());
-        }
-    }
-    let mut findings = st.store.record_findings(&ids).await?;
+    // The view's ids take in a record naming two CVEs (its id, not the other CVE: psirt-store's alias walk), so what
+    // it matched is listed, and what only the other CVE's records matched is not.
+    let mut findings = st.store.record_findings(&v.ids).await?;
     withhold_hidden_cases(st, staff, &mut findings).await?;
     fill_fixed_versions(st, &mut findings).await?;
     Ok((v, findings))

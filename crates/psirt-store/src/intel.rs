@@ -144,9 +144,9 @@ impl Vulnerability {
 
     /// What a finding of `id` says of its advisory, by the rules of the findings' SQL (`FINDING_SELECT`): the
     /// summary and the highest CVSS score of the current records of `id`, and "known exploited" and EPSS of `id` and
-    /// the aliases its records name ([`Vulnerability::own_names`]). Withdrawn records count for nothing. One
-    /// difference: the summary is the first current record's in source order, where the SQL prefers the record with
-    /// packages.
+    /// the aliases its records name ([`Vulnerability::own_names`]). Withdrawn records count for nothing. The summary
+    /// is a current record's other than the KEV entry's (a terse name) when there is one; the SQL prefers the record
+    /// with packages, which is usually the same.
     pub fn own_facts(&self, id: &str) -> OwnFacts {
         let own: Vec<&IntelRecordSummary> = self
             .records
@@ -155,7 +155,11 @@ impl Vulnerability {
             .collect();
         let names = self.own_names(id);
         OwnFacts {
-            summary: own.iter().find_map(|r| r.summary.clone()),
+            summary: own
+                .iter()
+                .filter(|r| r.source != "kev")
+                .chain(own.iter().filter(|r| r.source == "kev"))
+                .find_map(|r| r.summary.clone()),
             cvss_score: own.iter().filter_map(|r| r.cvss_score).reduce(f64::max),
             exploited: self.records.iter().any(|r| {
                 r.exploited && r.withdrawn.is_none() && names.contains(&r.record_id.as_str())
@@ -221,16 +225,19 @@ fn naming_index(reachable: &[IntelRecordSummary]) -> HashMap<&str, Vec<usize>> {
 /// every id (CVE ids first, each group sorted) and the last round's records, in `reachable`'s order.
 ///
 /// The walk does not cross from one CVE to another: a record that would bring a CVE id into a walk that already
-/// holds a different one (DRUPAL-CORE-2020-013 names CVE-2020-28948 and CVE-2020-28949) is listed, and its own id
-/// followed when that is not a CVE id, but not its aliases — else one CVE's view would take in the other's records,
-/// KEV entry and affected product versions. Asked for itself, such a record's walk holds no CVE yet and takes both.
+/// holds a different one (DRUPAL-CORE-2020-013 names CVE-2020-28948 and CVE-2020-28949; a CVE 5 record of another
+/// CVE naming this one's GHSA) is listed but not followed: its own id is taken only when it is not a CVE id, its
+/// aliases never, and it counts for neither the view's KEV flag nor its CVSS — else one CVE's view would take in the
+/// other's KEV entry and affected product versions. Asked for itself, such a record's walk holds no CVE yet and
+/// takes both. The third value says, per record, whether it was followed.
 fn alias_walk(
     seed: &str,
     reachable: &[IntelRecordSummary],
     index: &HashMap<&str, Vec<usize>>,
-) -> (Vec<String>, Vec<IntelRecordSummary>) {
+) -> (Vec<String>, Vec<IntelRecordSummary>, Vec<bool>) {
     let mut ids: BTreeSet<String> = BTreeSet::from([seed.to_owned()]);
     let mut records: BTreeSet<usize> = BTreeSet::new();
+    let mut followed: BTreeSet<usize> = BTreeSet::new();
     for _ in 0..ALIAS_ROUNDS {
         records = ids
             .iter()
@@ -238,8 +245,18 @@ fn alias_walk(
             .flatten()
             .copied()
             .collect();
+        // The seed's own records first, then by id and source (as Rust sorts strings): which CVE a walk settles on
+        // depends neither on the order the database returned the records in nor on the sources' names.
+        let mut round: Vec<usize> = records.iter().copied().collect();
+        round.sort_by(|&a, &b| {
+            let key = |r: &IntelRecordSummary| {
+                (r.record_id != seed, r.record_id.clone(), r.source.clone())
+            };
+            key(&reachable[a]).cmp(&key(&reachable[b]))
+        });
+        followed.clear();
         let before = ids.len();
-        for &at in &records {
+        for at in round {
             let r = &reachable[at];
             let holds_cve = ids.iter().any(|i| is_cve(i));
             let brings_another_cve = holds_cve
@@ -249,6 +266,7 @@ fn alias_walk(
             if !brings_another_cve {
                 ids.insert(r.record_id.clone());
                 ids.extend(r.aliases.iter().cloned());
+                followed.insert(at);
             } else if !is_cve(&r.record_id) {
                 ids.insert(r.record_id.clone());
             }
@@ -259,12 +277,14 @@ fn alias_walk(
     }
     let mut ids: Vec<String> = ids.into_iter().collect();
     ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
+    let flags = records.iter().map(|at| followed.contains(at)).collect();
     (
         ids,
         records
             .into_iter()
             .map(|at| reachable[at].clone())
             .collect(),
+        flags,
     )
 }
 
@@ -646,16 +666,17 @@ impl Store {
             }
         }
         let index = naming_index(&reachable);
-        let walks: Vec<(String, Vec<String>, Vec<IntelRecordSummary>)> = seeds
+        type Walk = (String, Vec<String>, Vec<IntelRecordSummary>, Vec<bool>);
+        let walks: Vec<Walk> = seeds
             .into_iter()
             .filter_map(|seed| {
-                let (ids, records) = alias_walk(&seed, &reachable, &index);
-                (!records.is_empty()).then_some((seed, ids, records))
+                let (ids, records, followed) = alias_walk(&seed, &reachable, &index);
+                (!records.is_empty()).then_some((seed, ids, records, followed))
             })
             .collect();
         let cves: BTreeSet<&String> = walks
             .iter()
-            .flat_map(|(_, ids, _)| ids.iter().filter(|i| i.starts_with("CVE-")))
+            .flat_map(|(_, ids, _, _)| ids.iter().filter(|i| i.starts_with("CVE-")))
             .collect();
         let mut epss: BTreeMap<String, EpssEntry> = BTreeMap::new();
         let cves: Vec<&String> = cves.into_iter().collect();
@@ -675,10 +696,15 @@ impl Store {
         }
         Ok(walks
             .into_iter()
-            .map(|(seed, ids, records)| {
+            .map(|(seed, ids, records, followed)| {
                 // CVE ids come first in `ids`, sorted: their scores in CVE order.
                 let epss = ids.iter().filter_map(|i| epss.get(i).cloned()).collect();
-                let current = records.iter().filter(|r| r.withdrawn.is_none());
+                // Records listed but not followed (of another CVE) say nothing of this one.
+                let current = records
+                    .iter()
+                    .zip(&followed)
+                    .filter(|(r, &followed)| followed && r.withdrawn.is_none())
+                    .map(|(r, _)| r);
                 let view = Vulnerability {
                     exploited: current.clone().any(|r| r.exploited),
                     cvss_score: current.filter_map(|r| r.cvss_score).reduce(f64::max),

@@ -533,14 +533,29 @@ pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(ba
     ] {
         import_text(&app, FeedKind::Osv, file, &text).await;
     }
-    let kev = json!({
-        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.02",
-        "dateReleased": "2099-01-02T00:00:00.000Z", "count": 1,
-        "vulnerabilities": [{
-            "cveID": "CVE-2099-0002", "vendorProject": "PSF", "product": "Requests", "vulnerabilityName": "Requests",
+    // Another CVE's record naming CVE-1's GHSA (an "incomplete fix of" record), exploited and scored 9.8.
+    let mut incomplete: Value = serde_json::from_str(&osv(
+        "CVE-2099-0003",
+        &["GHSA-aaaa-0001-aaaa"],
+        "Incomplete fix",
+        "requests",
+        "9.0",
+    ))
+    .unwrap();
+    incomplete["severity"] =
+        json!([{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]);
+    import_text(&app, FeedKind::Osv, "c.json", &incomplete.to_string()).await;
+    let listed = |cve: &str| {
+        json!({
+            "cveID": cve, "vendorProject": "PSF", "product": "Requests", "vulnerabilityName": "Requests",
             "dateAdded": "2099-01-02", "shortDescription": "Exploited.", "requiredAction": "Update.",
             "dueDate": "2099-01-23", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
-        }]
+        })
+    };
+    let kev = json!({
+        "title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.02",
+        "dateReleased": "2099-01-02T00:00:00.000Z", "count": 2,
+        "vulnerabilities": [listed("CVE-2099-0002"), listed("CVE-2099-0003")]
     });
     import_text(&app, FeedKind::Kev, "kev.json", &kev.to_string()).await;
 
@@ -550,30 +565,54 @@ pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(ba
     assert_eq!(s, StatusCode::OK, "{f}");
     assert_eq!(
         ids(&f["items"], "record_id"),
-        ["GHSA-aaaa-0001-aaaa", "GHSA-bbbb-0002-bbbb"]
+        [
+            "CVE-2099-0003",
+            "GHSA-aaaa-0001-aaaa",
+            "GHSA-bbbb-0002-bbbb"
+        ]
     );
+    // By package, then record id: jinja2's GHSA; requests' CVE-3 and GHSA-B.
     let exploited: Vec<&Value> = f["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| &i["exploited"])
         .collect();
-    assert_eq!(exploited, [&json!(false), &json!(true)], "{f}");
-    assert_eq!(f["items"][1]["fixed_versions"], json!(["2.32.0"]));
+    assert_eq!(
+        exploited,
+        [&json!(false), &json!(true), &json!(true)],
+        "{f}"
+    );
+    assert_eq!(f["items"][2]["fixed_versions"], json!(["2.32.0"]));
 
-    // The GHSA of CVE-1: its view lists the two-CVE record as a source, but not CVE-2, its KEV entry or requests.
-    let (s, v) = ana.get("/api/v1/vulnerabilities/GHSA-aaaa-0001-aaaa").await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(
-        v["vulnerability"]["ids"],
-        json!(["CVE-2099-0001", "GHSA-aaaa-0001-aaaa", "OSV-2099-1"])
-    );
-    assert_eq!(
-        ids(&v["vulnerability"]["records"], "record_id"),
-        ["GHSA-aaaa-0001-aaaa", "OSV-2099-1"]
-    );
-    assert_eq!(v["vulnerability"]["exploited"], false, "{v}");
-    assert_eq!(ids(&v["findings"], "purl"), ["pkg:pypi/jinja2@2.10"]);
+    // The GHSA of CVE-1, and CVE-1: their views list the two-CVE record and CVE-3's record as sources, but take in
+    // neither CVE-2 nor CVE-3, their KEV entries, CVE-3's score, or requests (which only they hit). Whatever the
+    // order the walk meets the records in, the GHSA's own record comes first: it settles the walk on CVE-1.
+    for asked in ["GHSA-aaaa-0001-aaaa", "CVE-2099-0001"] {
+        let (s, v) = ana.get(&format!("/api/v1/vulnerabilities/{asked}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(
+            v["vulnerability"]["ids"],
+            json!(["CVE-2099-0001", "GHSA-aaaa-0001-aaaa", "OSV-2099-1"]),
+            "{asked}"
+        );
+        assert_eq!(
+            ids(&v["vulnerability"]["records"], "record_id"),
+            ["CVE-2099-0003", "GHSA-aaaa-0001-aaaa", "OSV-2099-1"],
+            "{asked}"
+        );
+        assert_eq!(v["vulnerability"]["exploited"], false, "{asked}: {v}");
+        assert_eq!(
+            v["vulnerability"]["cvss_score"],
+            Value::Null,
+            "{asked}: {v}"
+        );
+        assert_eq!(
+            ids(&v["findings"], "purl"),
+            ["pkg:pypi/jinja2@2.10"],
+            "{asked}"
+        );
+    }
     // The two-CVE record itself is about both.
     let (_, x) = ana.get("/api/v1/vulnerabilities/OSV-2099-1").await;
     assert_eq!(x["vulnerability"]["exploited"], true, "{x}");
@@ -606,11 +645,29 @@ pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(ba
     let (_, hits) = ana
         .get("/api/v1/purl-search?purl=pkg:pypi/requests@2.31.0")
         .await;
+    let said: Vec<(&Value, &Value, &Value)> = hits["advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (&h["id"], &h["summary"], &h["exploited"]))
+        .collect();
+    // A record's own summary, not its KEV entry's name.
     assert_eq!(
-        hits["advisories"][0]["summary"], "Request smuggling",
+        said,
+        [
+            (
+                &json!("CVE-2099-0003"),
+                &json!("Incomplete fix"),
+                &json!(true)
+            ),
+            (
+                &json!("GHSA-bbbb-0002-bbbb"),
+                &json!("Request smuggling"),
+                &json!(true)
+            )
+        ],
         "{hits}"
     );
-    assert_eq!(hits["advisories"][0]["exploited"], true, "{hits}");
 }
 
 /// A product version hit after the upstream case was opened comes back to the queue naming that case, and is added
