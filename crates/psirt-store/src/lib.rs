@@ -231,6 +231,15 @@ impl Store {
         }
     }
 
+    /// ` FOR SHARE SKIP LOCKED` on PostgreSQL: rows another transaction is changing are left out instead of waited
+    /// for (SQLite's write transactions exclude each other already).
+    pub(crate) fn for_share_skip_locked(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " FOR SHARE SKIP LOCKED",
+        }
+    }
+
     /// ` COLLATE "C"` on PostgreSQL: an `ORDER BY` of text in byte order, as Rust sorts (SQLite's default is
     /// already). Rows locked in a SQL order must be locked in the order other writers take them from sorted Rust.
     pub(crate) fn bytewise(&self) -> &'static str {

@@ -23,6 +23,7 @@ both_backends!(
     concurrent_upstream_opens_make_one_case,
     upstream_open_races_dismiss,
     dismissal_waits_for_a_change_of_its_record,
+    a_dismissal_is_kept_only_while_no_import_changes_its_record,
     kev_upstream_case_starts_cra_with_the_case,
     uncovered_cases_are_named_by_record_and_aliases,
     match_generation_counts_each_committed_import,
@@ -1284,4 +1285,108 @@ async fn match_generation_counts_each_committed_import(store: Store) {
         g0 + 3,
         "nothing committed"
     );
+}
+
+/// A match raised again for a re-created component (an SBOM re-import that dropped the package and one that brought it
+/// back) keeps the dismissal of the retracted row — but not while an import is changing the record (PostgreSQL: the
+/// import holds the record's rows and will reset its dismissals): then it is raised, without waiting for the import.
+async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Store) {
+    let t = datetime!(2026-01-01 00:00 UTC);
+    let (pv, comps) = inventory(&store).await;
+    store
+        .upsert_intel_records(&[record("osv", "GHSA-keep", &[], t, "v1")])
+        .await
+        .unwrap();
+    let key = |component_id| MatchKey {
+        record_id: "GHSA-keep".into(),
+        component_id,
+        product_version_id: pv,
+    };
+    store.reconcile_matches(&[key(comps[0])]).await.unwrap();
+    assert_eq!(
+        store
+            .dismiss_matches(
+                &admin(),
+                "GHSA-keep",
+                None,
+                "component_not_present",
+                "",
+                None
+            )
+            .await
+            .unwrap(),
+        1
+    );
+    store
+        .apply_match_changes(&[], &[key(comps[0])])
+        .await
+        .unwrap();
+    // The same package on a new component row (as an SBOM re-import would make it).
+    let again: i64 = match store.pool() {
+        psirt_store::Pool::Sqlite(p) => sqlx::query_scalar(
+            "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
+             SELECT product_version_id, component_key || '#again', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
+        )
+        .bind(comps[0])
+        .fetch_one(p)
+        .await
+        .unwrap(),
+        psirt_store::Pool::Postgres(p) => sqlx::query_scalar(
+            "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
+             SELECT product_version_id, component_key || '#again', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
+        )
+        .bind(comps[0])
+        .fetch_one(p)
+        .await
+        .unwrap(),
+    };
+    let applied = match store.pool() {
+        psirt_store::Pool::Sqlite(_) => {
+            store.apply_match_changes(&[key(again)], &[]).await.unwrap()
+        }
+        psirt_store::Pool::Postgres(p) => {
+            // An import changing the record, held open.
+            let mut import = p.begin().await.unwrap();
+            sqlx::query("SELECT id FROM intel_records WHERE record_id = 'GHSA-keep' FOR UPDATE")
+                .fetch_all(&mut *import)
+                .await
+                .unwrap();
+            let applied = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                store.apply_match_changes(&[key(again)], &[]),
+            )
+            .await
+            .expect("raising a match waited for the import")
+            .unwrap();
+            import.rollback().await.unwrap();
+            applied
+        }
+    };
+    match store.pool() {
+        psirt_store::Pool::Sqlite(_) => {
+            assert_eq!((applied.kept_dismissed, applied.raised), (1, 0))
+        }
+        psirt_store::Pool::Postgres(_) => {
+            assert_eq!(
+                (applied.kept_dismissed, applied.raised),
+                (0, 1),
+                "the record was in flux"
+            );
+            // With the import gone, another re-created row keeps the dismissal.
+            store.apply_match_changes(&[], &[key(again)]).await.unwrap();
+            let third: i64 = match store.pool() {
+                psirt_store::Pool::Postgres(p) => sqlx::query_scalar(
+                    "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
+                     SELECT product_version_id, component_key || '#third', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
+                )
+                .bind(comps[0])
+                .fetch_one(p)
+                .await
+                .unwrap(),
+                psirt_store::Pool::Sqlite(_) => unreachable!(),
+            };
+            let applied = store.apply_match_changes(&[key(third)], &[]).await.unwrap();
+            assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
+        }
+    }
 }
