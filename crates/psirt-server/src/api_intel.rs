@@ -3,15 +3,12 @@
 //! justification). Reading is for every staff role (public data and the inventory, no embargoed
 //! case content); deciding on matches is the PSIRT's.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use psirt_domain::{Priority, Severity};
-use psirt_match::AdvisoryInput;
 use psirt_store::cases::NewCase;
 use psirt_store::{Finding, KevEntry, Vulnerability};
 use serde::Deserialize;
@@ -134,9 +131,8 @@ async fn feed_imports(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     require_admin(&staff)?;
-    let source = st.store.feed_source(id).await?;
-    let origin = psirt_store::intel::redacted_url(&source.url);
-    let items = st.store.feed_imports(&source.kind, &origin, 20).await?;
+    st.store.feed_source(id).await?;
+    let items = st.store.feed_imports(id, 20).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -242,15 +238,14 @@ pub async fn product_version_findings(
 }
 
 /// Each finding's fixed versions, from its record's match input (the records of one id merged, as the engine holds
-/// them): read once per record id.
+/// them): every record id's inputs read in one batch.
 async fn fill_fixed_versions(st: &AppState, findings: &mut [Finding]) -> ApiResult<()> {
-    let mut inputs: HashMap<String, Option<AdvisoryInput>> = HashMap::new();
+    let mut ids: Vec<String> = findings.iter().map(|f| f.record_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let inputs = crate::engine::advisory_inputs_for(&st.store, &ids).await?;
     for f in findings.iter_mut() {
-        if !inputs.contains_key(&f.record_id) {
-            let (input, _) = crate::engine::advisory_input_of(&st.store, &f.record_id).await?;
-            inputs.insert(f.record_id.clone(), input);
-        }
-        if let Some(Some(input)) = inputs.get(&f.record_id) {
+        if let Some(input) = inputs.get(&f.record_id) {
             f.fixed_versions = psirt_match::fixed_versions(input, &f.purl).unwrap_or_default();
         }
     }
@@ -318,15 +313,16 @@ pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>>
     let purl = purl.trim();
     let ids = st.engine.advisories_for(&st.store, purl).await?;
     let views = st.store.vulnerabilities(&ids).await?;
+    let inputs = crate::engine::advisory_inputs_for(&st.store, &ids).await?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(v) = views.get(id.trim()) {
             // By the findings' rules, so that a purl reads here as it does on a product version's page.
             let own = v.own_facts(&id);
-            let fixed_versions = match crate::engine::advisory_input_of(&st.store, &id).await?.0 {
-                Some(input) => psirt_match::fixed_versions(&input, purl).unwrap_or_default(),
-                None => Vec::new(),
-            };
+            let fixed_versions = inputs
+                .get(&id)
+                .map(|input| psirt_match::fixed_versions(input, purl).unwrap_or_default())
+                .unwrap_or_default();
             out.push(json!({
                 "id": id, "ids": v.ids, "summary": own.summary,
                 "cvss_score": own.cvss_score, "exploited": own.exploited, "epss": own.epss,
@@ -456,6 +452,23 @@ pub async fn add_upstream_to_case(
 ) -> ApiResult<psirt_store::Case> {
     require_psirt(staff)?;
     crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
+    // Only a case the queue names for the item (one linked to a record of the same vulnerability): a mistyped id must
+    // not file one vulnerability's matches under another's case.
+    let queue = st.store.upstream_queue().await?;
+    let item = queue
+        .iter()
+        .find(|i| i.record_ids.iter().any(|r| r == record_id))
+        .ok_or_else(|| {
+            ApiError::Store(psirt_store::StoreError::Conflict(format!(
+                "{record_id} has no undecided matches in the upstream queue"
+            )))
+        })?;
+    if !item.open_cases.contains(&case_id) {
+        return Err(ApiError::BadRequest(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("case {case_id} does not cover {record_id} (no record of this vulnerability is linked to it): open an upstream case instead"),
+        ));
+    }
     st.store
         .add_upstream_to_case(&staff.actor(), record_id, case_id)
         .await?;

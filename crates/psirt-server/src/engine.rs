@@ -97,6 +97,24 @@ pub async fn advisory_input_of(
     Ok(merged(inputs))
 }
 
+/// [`advisory_input_of`] of several ids, read in one batch.
+pub async fn advisory_inputs_for(
+    store: &Store,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, AdvisoryInput>, EngineError> {
+    let mut out = std::collections::HashMap::new();
+    for (id, texts) in store.advisory_inputs_of_ids(ids).await? {
+        let inputs = texts
+            .iter()
+            .map(|text| parse_input(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let (Some(input), _) = merged(inputs) {
+            out.insert(id, input);
+        }
+    }
+    Ok(out)
+}
+
 impl Engine {
     /// Only the advisories (no inventory): for scanning an SBOM that is not stored.
     pub async fn load_advisories(store: &Store) -> Result<Engine, EngineError> {

@@ -216,12 +216,13 @@ async fn sync_claimed(
     };
     let actor = Actor::System("feed-sync");
     let before = store.match_generation().await?;
-    let imported = match crate::intel::import_feed(
+    let imported = match crate::intel::import_feed_of(
         store,
         &actor,
         kind,
         path,
         redacted_url(&source.url),
+        Some(source.id),
         Box::new(|_| {}),
     )
     .await

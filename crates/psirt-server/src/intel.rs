@@ -193,6 +193,19 @@ pub async fn import_feed(
     kind: FeedKind,
     path: PathBuf,
     origin: String,
+    progress: Box<dyn FnMut(FeedProgress) + Send>,
+) -> Result<Imported, ImportError> {
+    import_feed_of(store, actor, kind, path, origin, None, progress).await
+}
+
+/// [`import_feed`] of a feed source's download: the run is logged as the source's.
+pub(crate) async fn import_feed_of(
+    store: &Store,
+    actor: &Actor,
+    kind: FeedKind,
+    path: PathBuf,
+    origin: String,
+    source_id: Option<i64>,
     mut progress: Box<dyn FnMut(FeedProgress) + Send>,
 ) -> Result<Imported, ImportError> {
     let started = store.now();
@@ -221,6 +234,7 @@ pub async fn import_feed(
         log: FeedImportLog {
             kind: kind_name(kind).to_owned(),
             origin,
+            source_id,
             ..FeedImportLog::default()
         },
         ..Imported::default()

@@ -188,6 +188,8 @@ pub struct FeedImportLog {
     pub errors: u64,
     /// The first per-record errors (locator and message).
     pub error_report: Vec<(String, String)>,
+    /// The feed source synced (none for an import from the CLI).
+    pub source_id: Option<i64>,
 }
 
 impl FeedImportLog {
@@ -519,12 +521,12 @@ impl Store {
         let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let id = with_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO feed_imports (kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                "INSERT INTO feed_imports (kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report, source_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(&log.kind).bind(&log.origin).bind(started_at).bind(now)
             .bind(n(log.records)).bind(n(log.inserted)).bind(n(log.updated)).bind(n(log.unchanged)).bind(n(log.stale)).bind(n(log.errors))
-            .bind(&report)
+            .bind(&report).bind(log.source_id)
             .fetch_one(&mut *tx)
             .await?;
             audit!(tx, self, AuditDraft::new(actor, "feed_import", id, "feed.import").after(json!({
@@ -558,6 +560,32 @@ impl Store {
             .fetch_all(p)
             .await?
         }))
+    }
+
+    /// [`Store::advisory_inputs_of`] of several ids at once (one query per 500 ids), keyed by id; ids without a current
+    /// match input are left out.
+    pub async fn advisory_inputs_of_ids(
+        &self,
+        record_ids: &[String],
+    ) -> Result<BTreeMap<String, Vec<String>>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for chunk in record_ids.chunks(500) {
+            let rows: Vec<(String, String)> = with_pool!(self, p => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT record_id, match_input FROM intel_records WHERE match_input IS NOT NULL AND withdrawn IS NULL AND record_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id);
+                }
+                q.push(") ORDER BY record_id, id");
+                q.build_query_as().fetch_all(p).await?
+            });
+            for (id, input) in rows {
+                out.entry(id).or_default().push(input);
+            }
+        }
+        Ok(out)
     }
 
     /// A record as received.
@@ -1033,19 +1061,24 @@ impl Store {
         }
         let before = self.feed_source(id).await?;
         let new_url = change.url.as_deref().filter(|u| *u != before.url);
+        let now = self.now();
         with_tx!(self, tx => {
+            // Not while a sync holds the source: it would store the old URL's validators on the new one.
             let done = sqlx::query(
                 "UPDATE feed_sources SET url = COALESCE($1, url), interval_secs = COALESCE($2, interval_secs), \
                  enabled = COALESCE($3, enabled), \
                  etag = CASE WHEN $1 IS NULL THEN etag ELSE NULL END, \
-                 last_modified = CASE WHEN $1 IS NULL THEN last_modified ELSE NULL END WHERE id = $4",
+                 last_modified = CASE WHEN $1 IS NULL THEN last_modified ELSE NULL END \
+                 WHERE id = $4 AND ($1 IS NULL OR sync_lease_until IS NULL OR sync_lease_until <= $5)",
             )
-            .bind(new_url).bind(change.interval_secs).bind(change.enabled).bind(id)
+            .bind(new_url).bind(change.interval_secs).bind(change.enabled).bind(id).bind(now)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "a feed source with this kind and URL"))?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("feed source"));
+                return Err(StoreError::Conflict(
+                    "a sync of this feed is running: change its URL once it is done".into(),
+                ));
             }
             audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.update")
                 .before(json!({"url": redacted_url(&before.url), "interval_secs": before.interval_secs, "enabled": before.enabled}))
@@ -1071,19 +1104,14 @@ impl Store {
         Ok(())
     }
 
-    /// The latest import runs of `kind` from `origin` (as logged: a URL without credentials or query), newest first.
-    pub async fn feed_imports(
-        &self,
-        kind: &str,
-        origin: &str,
-        limit: i64,
-    ) -> Result<Vec<FeedImport>> {
+    /// The latest import runs of a feed source's syncs, newest first.
+    pub async fn feed_imports(&self, source_id: i64, limit: i64) -> Result<Vec<FeedImport>> {
         let rows: Vec<FeedImportRow> = with_pool!(self, p => {
             sqlx::query_as(
                 "SELECT id, kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report \
-                 FROM feed_imports WHERE kind = $1 AND origin = $2 ORDER BY id DESC LIMIT $3",
+                 FROM feed_imports WHERE source_id = $1 ORDER BY id DESC LIMIT $2",
             )
-            .bind(kind).bind(origin).bind(limit)
+            .bind(source_id).bind(limit)
             .fetch_all(p)
             .await?
         });

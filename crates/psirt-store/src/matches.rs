@@ -508,7 +508,8 @@ impl Store {
     /// Adds a queue item's undecided matches to an open case that already covers the vulnerability (a product
     /// version hit after the case was opened): the matches are claimed by the case, its records linked to it, and
     /// each newly hit product version gets an `under_investigation` affect (an affect the case already has for a
-    /// version is kept as it is). Returns the number of matches claimed. Locks as [`Store::open_upstream_case`]
+    /// version is kept as it is, but "not affected", said without the new component, goes back under investigation).
+    /// Returns the number of matches claimed. Locks as [`Store::open_upstream_case`]
     /// does; Conflict when nothing is undecided any more or the case is closed or rejected.
     pub async fn add_upstream_to_case(
         &self,
@@ -576,7 +577,7 @@ impl Store {
             let mut ids: Vec<i64> = claimed.iter().map(|&(id, _, _)| id).collect();
             ids.sort_unstable();
             let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv, _)| pv).collect();
-            let mut added: Vec<i64> = Vec::new();
+            let (mut added, mut reopened): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
             for pv in &pv_set {
                 let inserted = sqlx::query(
                     "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
@@ -587,10 +588,26 @@ impl Store {
                 .await?;
                 if inserted.rows_affected() > 0 {
                     added.push(*pv);
+                    continue;
+                }
+                // "Not affected" was said of the version without this component: a vulnerable one shipping now puts
+                // it under investigation again (affected and fixed stay: the component is covered by them).
+                let reset = sqlx::query(
+                    "UPDATE affects SET status = 'under_investigation', justification = NULL, updated_at = $3 \
+                     WHERE case_id = $1 AND product_version_id = $2 AND status = 'not_affected'",
+                )
+                .bind(case_id).bind(pv).bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if reset.rows_affected() > 0 {
+                    reopened.push(*pv);
                 }
             }
+            added.extend(&reopened);
+            added.sort_unstable();
             audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.upstream_add").after(json!({
                 "record_id": record_id, "records": linked, "matches": ids, "affects_under_investigation": added,
+                "not_affected_reopened": reopened,
             })));
             claimed.len()
         }))

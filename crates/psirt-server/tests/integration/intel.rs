@@ -713,7 +713,7 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    // Not into a rejected case.
+    // Not into a case that does not cover the vulnerability (here also rejected).
     let (_, other) = ana
         .post(
             "/api/v1/cases",
@@ -734,7 +734,7 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
             json!({"case_id": other}),
         )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
 
     // Through the page's button.
     let (s, to) = page
@@ -788,6 +788,55 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         .await
         .0,
         StatusCode::CONFLICT
+    );
+
+    // Kiosk was found not affected; then its SBOM brings in a second, vendored copy of the vulnerable jinja2. Added to
+    // the case, Kiosk is under investigation again ("not affected" was said without that component).
+    let kiosk_affect = affects
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["product_version_id"] == kiosk)
+        .map(|a| a["id"].as_i64().unwrap())
+        .unwrap();
+    let (s, a) = ana
+        .send(
+            Method::PUT,
+            &format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"),
+            Some(json!({"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let mut vendored: Value = serde_json::from_slice(&sbom()).unwrap();
+    vendored["components"].as_array_mut().unwrap().push(json!(
+        {"type": "library", "name": "jinja2", "version": "2.9", "purl": "pkg:pypi/jinja2@2.9", "bom-ref": "vendored"}
+    ));
+    let resp = ana
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{kiosk}/sbom"),
+        )
+        .header("content-type", "application/json")
+        .body(vendored.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (s, added) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": case_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{added}");
+    let (_, a) = ana
+        .get(&format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"))
+        .await;
+    assert_eq!(a["status"], "under_investigation", "{a}");
+    let (_, timeline) = ana.get(&format!("/api/v1/cases/{case_id}/timeline")).await;
+    assert!(
+        timeline.to_string().contains("not_affected_reopened"),
+        "{timeline}"
     );
     app.finish().await;
 }
@@ -1482,6 +1531,42 @@ pub async fn feed_sources_are_managed_and_report_bad_records(backend: Backend) {
             .0,
         StatusCode::FORBIDDEN
     );
+    // Another source of the same file (a query of its own) logs under the same redacted origin, but its runs are
+    // its own: none yet.
+    let (_, copy) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "kev", "url": format!("{base}/kev/known_exploited_vulnerabilities.json?copy=1")}),
+        )
+        .await;
+    let copy = copy["id"].as_i64().unwrap();
+    let (_, runs) = adm
+        .get(&format!("/api/v1/feed-sources/{copy}/imports"))
+        .await;
+    assert_eq!(runs["items"], json!([]), "{runs}");
+    // Never synced, it is due; disabled, it is not.
+    let due = |store: &psirt_store::Store| {
+        let store = store.clone();
+        async move {
+            store
+                .due_feed_sources()
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(due(&app.store).await, [copy]);
+    let (s, _) = adm
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/feed-sources/{copy}"),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(due(&app.store).await, Vec::<i64>::new());
 
     // Disabled and slower: the worker would no longer pick it.
     let (s, changed) = adm
@@ -1500,7 +1585,6 @@ pub async fn feed_sources_are_managed_and_report_bad_records(backend: Backend) {
         changed["etag"], "\"v1\"",
         "the URL did not change: {changed}"
     );
-    assert!(app.store.due_feed_sources().await.unwrap().is_empty());
     for (body, why) in [
         (json!({"interval_secs": 1}), "interval"),
         (json!({"url": "ftp://x"}), "url"),
@@ -1526,6 +1610,34 @@ pub async fn feed_sources_are_managed_and_report_bad_records(backend: Backend) {
         StatusCode::FORBIDDEN
     );
 
+    // Not another URL while a sync holds the source (it would store the old URL's validators on the new one).
+    let claim = app
+        .store
+        .claim_feed_sync(id, time::Duration::minutes(10), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let (s, e) = adm
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/feed-sources/{id}"),
+            Some(json!({"url": format!("{base}/empty/kev.json")})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    app.store
+        .record_feed_attempt(
+            id,
+            &psirt_store::FeedAttempt {
+                status: "not_modified",
+                etag: None,
+                last_modified: None,
+                error: None,
+                lease: claim.sync_lease_until,
+            },
+        )
+        .await
+        .unwrap();
     // Another URL forgets the old one's validators; a download without a single entry fails.
     let (_, changed) = adm
         .send(
@@ -1564,7 +1676,8 @@ pub async fn feed_sources_are_managed_and_report_bad_records(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = adm.get("/api/v1/feed-sources").await;
-    assert_eq!(list["items"], json!([]));
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["items"][0]["id"], copy, "{list}");
     assert_eq!(
         adm.post(&format!("/api/v1/feed-sources/{id}/sync"), json!({}))
             .await

@@ -6,3 +6,8 @@ CREATE TABLE kev_catalog (
     date_released TIMESTAMPTZ NOT NULL,
     imported_at TIMESTAMPTZ NOT NULL
 );
+
+-- The feed source an import run synced (NULL for CLI imports and runs from before this migration): a source's runs
+-- are found by it, not by their (redacted) origin, which two sources differing only in credentials or query share.
+ALTER TABLE feed_imports ADD COLUMN source_id BIGINT;
+CREATE INDEX feed_imports_source ON feed_imports (source_id);
