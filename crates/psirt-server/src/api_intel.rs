@@ -451,7 +451,12 @@ pub async fn add_upstream_to_case(
     case_id: i64,
 ) -> ApiResult<psirt_store::Case> {
     require_psirt(staff)?;
-    crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
+    let case = crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
+    if !case.state.is_open() {
+        return Err(ApiError::Store(psirt_store::StoreError::Conflict(format!(
+            "case {case_id} is closed: open a new upstream case instead"
+        ))));
+    }
     // Only a case the queue names for the item (one linked to a record of the same vulnerability): a mistyped id must
     // not file one vulnerability's matches under another's case.
     let queue = st.store.upstream_queue().await?;

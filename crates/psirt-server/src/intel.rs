@@ -243,9 +243,11 @@ pub(crate) async fn import_feed_of(
     let mut epss = Vec::new();
     // KEV entries: (CVE, date added), for the CRA trigger once stored.
     let mut kev = Vec::new();
-    // The KEV catalog read: its release, whether it is older than the newest one imported (then skipped whole: a
-    // lagging mirror or an old file must not revert entries), and every entry's CVE id (to withdraw the others).
-    let mut catalog: Option<(time::OffsetDateTime, bool)> = None;
+    // The KEV catalogs read: the newest one imported before (or earlier in this run) — an older catalog is skipped
+    // whole, as a lagging mirror or an old file must not revert entries —, each catalog's release and `count`, and
+    // every stored entry's CVE id (to withdraw the others).
+    let mut newest_kev: Option<Option<time::OffsetDateTime>> = None;
+    let mut catalogs: BTreeMap<time::OffsetDateTime, Option<u64>> = BTreeMap::new();
     let mut listed: Vec<String> = Vec::new();
     while let Some(item) = rx.recv().await {
         match item {
@@ -260,21 +262,29 @@ pub(crate) async fn import_feed_of(
                 }),
                 None => {
                     if r.source == psirt_formats::intel::IntelSource::Kev {
-                        if let Some(released) =
-                            r.exploited.as_ref().and_then(|e| e.catalog_released)
+                        if let Some(e) = r
+                            .exploited
+                            .as_ref()
+                            .filter(|e| e.catalog_released.is_some())
                         {
-                            let older = match catalog {
-                                Some((seen, older)) if seen == released => older,
-                                _ => store
-                                    .kev_catalog_released()
-                                    .await?
-                                    .is_some_and(|newest| newest > released),
+                            let released = e
+                                .catalog_released
+                                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                            let before = match newest_kev {
+                                Some(known) => known,
+                                None => store.kev_catalog_released().await?,
                             };
-                            catalog = Some((released, older));
-                            if older {
+                            newest_kev = Some(before);
+                            let newest_in_run = catalogs.keys().next_back().copied();
+                            if before
+                                .into_iter()
+                                .chain(newest_in_run)
+                                .any(|n| n > released)
+                            {
                                 out.log.count(Upserted::Stale);
                                 continue;
                             }
+                            catalogs.insert(released, e.catalog_count);
                         }
                         listed.push(r.id.clone());
                         if let Some(added) = r.exploited.as_ref().and_then(|e| e.date_added) {
@@ -303,9 +313,12 @@ pub(crate) async fn import_feed_of(
     reader
         .await
         .map_err(|e| ImportError::Reader(e.to_string()))??;
-    // A catalog read whole (no bad entry, whose id is unknown) withdraws the stored entries it no longer lists.
-    if let Some((released, false)) = catalog {
-        let whole = out.log.errors == 0;
+    // The newest catalog read is recorded. Read whole — the run's only catalog, no bad entry (whose id is unknown),
+    // as many entries as its `count` says — it withdraws the stored entries it no longer lists.
+    if let Some((&released, &count)) = catalogs.iter().next_back() {
+        let whole = catalogs.len() == 1
+            && out.log.errors == 0
+            && count.is_some_and(|c| usize::try_from(c).ok() == Some(listed.len()));
         let withdrawn = store
             .finish_kev_catalog(actor, released, whole.then_some(listed.as_slice()))
             .await?;

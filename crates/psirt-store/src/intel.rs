@@ -970,7 +970,8 @@ impl Store {
     }
 
     /// Ends the import of a KEV catalog released at `released`: it becomes the newest catalog imported and, when it
-    /// was read whole (`listed`: every entry's CVE id), the stored KEV entries it no longer lists are withdrawn —
+    /// was read whole (`listed`: every entry's CVE id; none withdraws nothing), the stored KEV entries it no longer
+    /// lists are withdrawn —
     /// CISA removes entries now and then, and a removed entry must not keep a CVE "known exploited" (nor start CRA
     /// clocks). A withdrawal is a change of the record (its content hash changes), so an entry listed again later is
     /// stored again. Returns the ids withdrawn; nothing is done for a catalog older than the newest one imported.
@@ -999,24 +1000,35 @@ impl Store {
             .bind(released).bind(now)
             .execute(&mut *tx)
             .await?;
-            let Some(listed) = listed else {
-                return Ok(Vec::new());
+            // (A `return` here would drop the transaction, and with it the catalog's date written above.)
+            let listed: BTreeSet<&str> = listed.unwrap_or_default().iter().map(String::as_str).collect();
+            // Only the entries to withdraw are locked (in (source, record id) order, as imports lock records): the
+            // others stay free for matching and imports.
+            let gone: Vec<(i64, String)> = if listed.is_empty() {
+                Vec::new()
+            } else {
+                let current: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, record_id FROM intel_records WHERE source = 'kev' AND withdrawn IS NULL",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                current.into_iter().filter(|(_, id)| !listed.contains(id.as_str())).collect()
             };
-            let listed: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
-            // In (source, record id) order, as imports lock records.
-            let stored: Vec<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, record_id, normalized, raw FROM intel_records WHERE source = 'kev' AND withdrawn IS NULL \
-                 ORDER BY record_id{}{}",
-                self.bytewise(),
-                self.for_update()
-            )))
-            .fetch_all(&mut *tx)
-            .await?;
+            let mut stored: Vec<(i64, String, String, String)> = Vec::new();
+            let mut gone = gone;
+            gone.sort_by(|a, b| a.1.cmp(&b.1));
+            for (pk, _) in &gone {
+                let row: Option<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, record_id, normalized, raw FROM intel_records WHERE id = $1 AND withdrawn IS NULL{}",
+                    self.for_update()
+                )))
+                .bind(pk)
+                .fetch_optional(&mut *tx)
+                .await?;
+                stored.extend(row);
+            }
             let mut withdrawn = Vec::new();
             for (pk, record_id, normalized, raw) in stored {
-                if listed.contains(record_id.as_str()) {
-                    continue;
-                }
                 let mut doc: serde_json::Value = serde_json::from_str(&normalized)
                     .map_err(|e| StoreError::Corrupt(format!("kev {record_id} normalized: {e}")))?;
                 let at = released

@@ -552,13 +552,17 @@ impl Store {
                 Some(_) => {}
             }
             let list = undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let claimed: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
-                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id"
+                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id, purl"
             )))
             .bind(case_id).bind(actor.user_id()).bind(now)
             .fetch_all(&mut *tx)
             .await?;
+            let claimed_purls: Vec<(i64, String)> =
+                claimed.iter().map(|(_, pv, _, purl)| (*pv, purl.clone())).collect();
+            let claimed: Vec<(i64, i64, String)> =
+                claimed.into_iter().map(|(id, pv, record, _)| (id, pv, record)).collect();
             if claimed.is_empty() {
                 return Err(StoreError::Conflict(format!(
                     "{record_id} has no undecided matches in the upstream queue"
@@ -577,7 +581,8 @@ impl Store {
             let mut ids: Vec<i64> = claimed.iter().map(|&(id, _, _)| id).collect();
             ids.sort_unstable();
             let pv_set: BTreeSet<i64> = claimed.iter().map(|&(_, pv, _)| pv).collect();
-            let (mut added, mut reopened): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
+            let mut added: Vec<i64> = Vec::new();
+            let mut reopened: Vec<(i64, Option<String>, String)> = Vec::new();
             for pv in &pv_set {
                 let inserted = sqlx::query(
                     "INSERT INTO affects (case_id, product_version_id, status, created_at, updated_at) VALUES ($1, $2, 'under_investigation', $3, $3) \
@@ -590,21 +595,54 @@ impl Store {
                     added.push(*pv);
                     continue;
                 }
-                // "Not affected" was said of the version without this component: a vulnerable one shipping now puts
-                // it under investigation again (affected and fixed stay: the component is covered by them).
-                let reset = sqlx::query(
-                    "UPDATE affects SET status = 'under_investigation', justification = NULL, updated_at = $3 \
-                     WHERE case_id = $1 AND product_version_id = $2 AND status = 'not_affected'",
+                // "Not affected" was said of the version without a package it ships now: that puts it under
+                // investigation again (affected and fixed stay: they cover the new component too). A package the case
+                // already had for the version (a component dropped and brought back by SBOM re-imports) changes
+                // nothing.
+                let purls: BTreeSet<&str> = claimed_purls
+                    .iter()
+                    .filter(|(claimed_pv, _)| claimed_pv == pv)
+                    .map(|(_, purl)| purl.as_str())
+                    .collect();
+                let mut new_to_case = false;
+                for purl in purls {
+                    let known: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM matches WHERE case_id = $1 AND product_version_id = $2 AND purl = $3 AND NOT active LIMIT 1",
+                    )
+                    .bind(case_id).bind(pv).bind(purl)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    new_to_case |= known.is_none();
+                }
+                if !new_to_case {
+                    continue;
+                }
+                // What was said goes into the audit event; the statement went with the "not affected".
+                let said: Option<(Option<String>, String)> = sqlx::query_as(
+                    "SELECT justification, statement FROM affects WHERE case_id = $1 AND product_version_id = $2 AND status = 'not_affected'",
                 )
-                .bind(case_id).bind(pv).bind(now)
-                .execute(&mut *tx)
+                .bind(case_id).bind(pv)
+                .fetch_optional(&mut *tx)
                 .await?;
-                if reset.rows_affected() > 0 {
-                    reopened.push(*pv);
+                if let Some((justification, statement)) = said {
+                    sqlx::query(
+                        "UPDATE affects SET status = 'under_investigation', justification = NULL, statement = '', updated_at = $3 \
+                         WHERE case_id = $1 AND product_version_id = $2",
+                    )
+                    .bind(case_id).bind(pv).bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    reopened.push((*pv, justification, statement));
                 }
             }
-            added.extend(&reopened);
+            added.extend(reopened.iter().map(|(pv, _, _)| *pv));
             added.sort_unstable();
+            let reopened: Vec<serde_json::Value> = reopened
+                .iter()
+                .map(|(pv, justification, statement)| json!({
+                    "product_version_id": pv, "justification": justification, "statement": statement,
+                }))
+                .collect();
             audit!(tx, self, AuditDraft::new(actor, "case", case_id, "case.upstream_add").after(json!({
                 "record_id": record_id, "records": linked, "matches": ids, "affects_under_investigation": added,
                 "not_affected_reopened": reopened,

@@ -174,6 +174,7 @@ fn add_metric(
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 catalog_released: None,
+                catalog_count: None,
             });
         }
         "ssvc" if r.ssvc.is_none() => {

@@ -53,6 +53,7 @@ pub(crate) fn kev_from_value(
             let mut record = entry_from_value(entry, options);
             if let Ok(Some(e)) = record.as_mut().map(|r| r.exploited.as_mut()) {
                 e.catalog_released = Some(date_released);
+                e.catalog_count = Some(envelope.count);
             }
             record.map_err(|error| RecordError {
                 locator: Locator {
@@ -109,6 +110,7 @@ fn entry_from_value(value: Value, options: &ParseOptions) -> Result<IntelRecord,
         notes: e.notes.filter(|n| !n.is_empty()),
         reference: None,
         catalog_released: None,
+        catalog_count: None,
     });
     r.products.push(AffectedProduct {
         vendor: Some(e.vendor_project),

@@ -399,6 +399,9 @@ pub struct Exploited {
     /// would change it), but what tells an older catalog from a newer one at import.
     #[serde(skip)]
     pub catalog_released: Option<OffsetDateTime>,
+    /// The catalog's own `count` of entries (with `catalog_released`): a catalog holding fewer is not the whole list.
+    #[serde(skip)]
+    pub catalog_count: Option<u64>,
 }
 
 /// CISA's SSVC decision points (CISA ADP container).

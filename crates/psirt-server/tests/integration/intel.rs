@@ -713,7 +713,20 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    // Not into a case that does not cover the vulnerability (here also rejected).
+    // Not into a case that does not cover the vulnerability, nor into a closed one.
+    let (_, unrelated) = ana
+        .post(
+            "/api/v1/cases",
+            json!({"title": "Unrelated", "description": "x"}),
+        )
+        .await;
+    let (s, refused) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": unrelated["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     let (_, other) = ana
         .post(
             "/api/v1/cases",
@@ -734,7 +747,7 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
             json!({"case_id": other}),
         )
         .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(s, StatusCode::CONFLICT, "{refused}");
 
     // Through the page's button.
     let (s, to) = page
@@ -838,6 +851,41 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         timeline.to_string().contains("not_affected_reopened"),
         "{timeline}"
     );
+
+    // Found not affected again; then SBOM re-imports drop the vendored copy and bring it back (a new component row,
+    // a new undecided match): added to the case, it changes nothing — the case had that package for Kiosk.
+    let (s, a) = ana
+        .send(
+            Method::PUT,
+            &format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"),
+            Some(json!({"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    for body in [sbom(), vendored.to_string().into_bytes()] {
+        let resp = ana
+            .request(
+                Method::POST,
+                &format!("/api/v1/product-versions/{kiosk}/sbom"),
+            )
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let (s, added) = ana
+        .post(
+            "/api/v1/upstream-queue/PYSEC-2019-217/case",
+            json!({"case_id": case_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{added}");
+    let (_, a) = ana
+        .get(&format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"))
+        .await;
+    assert_eq!(a["status"], "not_affected", "{a}");
     app.finish().await;
 }
 
@@ -1014,12 +1062,56 @@ pub async fn kev_catalogs_delist_and_older_ones_change_nothing(backend: Backend)
     .await;
     assert_eq!(exploited("CVE-2099-0002").await, true);
 
-    // A bad entry: its id is unknown, so nothing is withdrawn.
+    // A bad entry: its id is unknown, so nothing is withdrawn; the catalog is still the newest imported, so an
+    // older one (01-04b, released before it) that no longer lists CVE-2 is skipped.
     let mut bad = entry("CVE-2099-0009", "");
     bad["dueDate"] = json!("soon");
     let out = kev(catalog("2099-01-05", vec![entry("CVE-2099-0001", ""), bad])).await;
     assert_eq!(out.log.errors, 1);
     assert_eq!(exploited("CVE-2099-0002").await, true);
+    let out = kev(catalog("2099-01-04", vec![entry("CVE-2099-0001", "")])).await;
+    assert_eq!(out.log.stale, 1, "{:?}", out.log);
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+
+    // Fewer entries than the catalog's own count says: not the whole list, nothing withdrawn.
+    let mut partial: Value =
+        serde_json::from_str(&catalog("2099-01-06", vec![entry("CVE-2099-0001", "")])).unwrap();
+    partial["count"] = json!(2);
+    kev(partial.to_string()).await;
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+
+    // Two catalogs in one run: the older one (read second) is skipped whole, and the newer one is what counts.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.json"),
+        catalog(
+            "2099-01-08",
+            vec![entry("CVE-2099-0001", ""), entry("CVE-2099-0002", "")],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.json"),
+        catalog("2099-01-07", vec![entry("CVE-2099-0001", "older")]),
+    )
+    .unwrap();
+    let out = psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Kev,
+        dir.path().to_path_buf(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.log.stale, 1, "{:?}", out.log);
+    assert_eq!(exploited("CVE-2099-0002").await, true);
+    let released = app.store.kev_catalog_released().await.unwrap();
+    assert_eq!(
+        released,
+        Some(time::macros::datetime!(2099-01-08 00:00 UTC))
+    );
     app.finish().await;
 }
 
