@@ -213,9 +213,25 @@ async fn components(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     st.store.product_version(id).await?;
+    let search = q.q.as_deref().map(component_search);
     Ok(Json(json!(
-        st.store.components(id, q.q.as_deref(), &q.page()).await?
+        st.store
+            .components(id, search.as_deref(), &q.page())
+            .await?
     )))
+}
+
+/// A component search as the keys are written: a purl query in its canonical form (qualifiers sorted, `@` in a
+/// namespace as `%40`, as SBOM import keys components), so that a purl pasted in another spelling finds its
+/// component; anything else (a name, part of a purl) as typed.
+pub fn component_search(q: &str) -> String {
+    let q = q.trim();
+    if q.starts_with("pkg:") {
+        if let Ok(purl) = psirt_versions::Purl::parse_lenient(q) {
+            return purl.to_string();
+        }
+    }
+    q.to_owned()
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -361,3 +377,22 @@ async fn upload_sbom(
     ))
 )]
 pub struct InventoryApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use super::component_search;
+
+    #[test]
+    fn a_purl_query_is_searched_in_the_form_components_are_keyed_by() {
+        assert_eq!(
+            component_search("pkg:npm/@babel/core@7.0.0"),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
+        assert_eq!(
+            component_search(" pkg:deb/debian/curl@7.0?distro=debian-12&arch=amd64 "),
+            "pkg:deb/debian/curl@7.0?arch=amd64&distro=debian-12"
+        );
+        assert_eq!(component_search("jinja"), "jinja");
+        assert_eq!(component_search("pkg:pypi/jin"), "pkg:pypi/jin");
+    }
+}

@@ -93,6 +93,12 @@ pub fn rejection(e: SbomError) -> ApiError {
             pointer.clone()
         }
         SbomError::SchemaSetup { .. } => return ApiError::Internal(e.to_string()),
+        // The field that names the version.
+        SbomError::UnsupportedVersion { version, .. } if version.starts_with("3 (") => {
+            "/@context".to_owned()
+        }
+        SbomError::UnsupportedVersion { format: "SPDX", .. } => "/spdxVersion".to_owned(),
+        SbomError::UnsupportedVersion { .. } => "/specVersion".to_owned(),
         _ => "body".to_owned(),
     };
     let message = match e {

@@ -74,7 +74,7 @@ pub(crate) fn detect(
     if let Some(v) = spdx_version {
         return match v.as_str() {
             Some("SPDX-2.3") => Ok(SchemaId::Spdx23),
-            _ => Err(unsupported("SPDX", v, "SPDX-2.3")),
+            _ => Err(unsupported("SPDX", "/spdxVersion", v, "SPDX-2.3")),
         };
     }
     if bom_format.is_some() || spec_version.is_some() {
@@ -88,7 +88,7 @@ pub(crate) fn detect(
             Some("1.4") => Ok(SchemaId::Cdx14),
             Some("1.5") => Ok(SchemaId::Cdx15),
             Some("1.6") => Ok(SchemaId::Cdx16),
-            _ => Err(unsupported("CycloneDX", v, "1.4, 1.5, 1.6")),
+            _ => Err(unsupported("CycloneDX", "/specVersion", v, "1.4, 1.5, 1.6")),
         };
     }
     if context.is_some_and(|c| c.to_string().contains("spdx.org/rdf/3")) {
@@ -103,11 +103,24 @@ pub(crate) fn detect(
     ))
 }
 
-fn unsupported(format: &'static str, v: &Value, supported: &'static str) -> SbomError {
-    SbomError::UnsupportedVersion {
-        format,
-        version: v.as_str().map_or_else(|| v.to_string(), str::to_string),
-        supported,
+/// A version psirt does not read; a version that is no string at all (`"specVersion": 1.5`) is what the schemas
+/// would say of it: a schema violation at its pointer.
+fn unsupported(
+    format: &'static str,
+    pointer: &str,
+    v: &Value,
+    supported: &'static str,
+) -> SbomError {
+    match v.as_str() {
+        Some(version) => SbomError::UnsupportedVersion {
+            format,
+            version: version.to_owned(),
+            supported,
+        },
+        None => SbomError::Schema {
+            pointer: pointer.to_owned(),
+            message: format!("{v} is not of type \"string\" ({format} versions: {supported})"),
+        },
     }
 }
 

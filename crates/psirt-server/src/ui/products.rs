@@ -338,11 +338,12 @@ pub async fn version_page(
     let v = st.store.product_version(id).await?;
     let product = st.store.product(v.product_id).await?;
     let search = q.q.unwrap_or_default();
+    let canonical = crate::api_inventory::component_search(&search);
     let page = st
         .store
         .components(
             id,
-            Some(search.as_str()),
+            Some(canonical.as_str()),
             &PageRequest {
                 cursor: q.cursor,
                 limit: Some(100),

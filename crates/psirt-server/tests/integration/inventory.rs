@@ -280,6 +280,24 @@ pub async fn inventory_api(backend: Backend) {
     let (s, err) = upload(&ana, vid, serde_json::to_vec(&too_long).unwrap()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(err["errors"][0]["field"], "/components/2", "{err}");
+    // A version the schemas would refuse (a number) or psirt does not read: at the version's own field.
+    for (version, message) in [
+        (json!(1.5), "is not of type"),
+        (json!("1.7"), "unsupported"),
+    ] {
+        let mut other: Value = serde_json::from_slice(&laravel).unwrap();
+        other["specVersion"] = version;
+        let (s, err) = upload(&ana, vid, serde_json::to_vec(&other).unwrap()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert_eq!(err["errors"][0]["field"], "/specVersion", "{err}");
+        assert!(
+            err["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message),
+            "{err}"
+        );
+    }
     let (s, err) = upload(&ana, vid, b"{\"bomFormat\": ".to_vec()).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     let (s, err) = upload(&ana, vid, b"{\"hello\": 1}".to_vec()).await;
