@@ -84,7 +84,7 @@ fn product_json(p: &ProductDraft) -> serde_json::Value {
     json!({"name": p.name, "vendor": p.vendor, "cpe": p.cpe, "purl": p.purl, "owner_team": p.owner_team, "description": p.description})
 }
 
-fn version_json(v: &ProductVersionDraft) -> serde_json::Value {
+pub(crate) fn version_json(v: &ProductVersionDraft) -> serde_json::Value {
     json!({"version": v.version, "released_on": v.released_on.map(|d| d.to_string()), "support_ends_on": v.support_ends_on.map(|d| d.to_string())})
 }
 

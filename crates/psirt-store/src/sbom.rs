@@ -275,6 +275,12 @@ fn same(old: &Component, new: &NewComponent) -> bool {
         && old.licenses == new.licenses
 }
 
+/// Where [`Store::import_sbom`] writes: an existing version, or one it creates (product, normalised draft).
+enum SbomTarget {
+    Version(i64),
+    New(i64, psirt_domain::ProductVersionDraft),
+}
+
 impl Store {
     /// Replaces the component set of a product version with `sbom`'s, in one transaction,
     /// calling `progress` with the number of components written so far. Counts once in
@@ -286,20 +292,78 @@ impl Store {
         sbom: SbomImport,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<SbomImported> {
+        self.import_sbom_into(
+            actor,
+            SbomTarget::Version(product_version_id),
+            sbom,
+            progress,
+        )
+        .await
+    }
+
+    /// [`Store::import_sbom`] into a version of `product_id` created in the same transaction: an import that fails
+    /// leaves no empty version behind.
+    pub async fn import_sbom_into_new_version(
+        &self,
+        actor: &Actor,
+        product_id: i64,
+        draft: psirt_domain::ProductVersionDraft,
+        sbom: SbomImport,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<SbomImported> {
+        let draft = draft.normalised()?;
+        self.import_sbom_into(actor, SbomTarget::New(product_id, draft), sbom, progress)
+            .await
+    }
+
+    async fn import_sbom_into(
+        &self,
+        actor: &Actor,
+        target: SbomTarget,
+        sbom: SbomImport,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<SbomImported> {
         check(&sbom.components)?;
         let new = dedup(sbom.components);
         let now = self.now();
         let mut diff = SbomDiff::default();
-        with_tx!(self, tx => {
-            // Locks the version row: concurrent imports of one version take turns.
-            let locked: Option<i64> = sqlx::query_scalar(
-                "UPDATE product_versions SET updated_at = $1 WHERE id = $2 RETURNING id",
-            )
-            .bind(now)
-            .bind(product_version_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            locked.ok_or(StoreError::NotFound("product version"))?;
+        let product_version_id = with_tx!(self, tx => {
+            let product_version_id = match &target {
+                SbomTarget::Version(id) => {
+                    // Locks the version row: concurrent imports of one version take turns.
+                    let locked: Option<i64> = sqlx::query_scalar(
+                        "UPDATE product_versions SET updated_at = $1 WHERE id = $2 RETURNING id",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    locked.ok_or(StoreError::NotFound("product version"))?
+                }
+                SbomTarget::New(product_id, v) => {
+                    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+                        .bind(product_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    exists.ok_or(StoreError::NotFound("product"))?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO product_versions (product_id, version, released_on, support_ends_on, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                    )
+                    .bind(product_id)
+                    .bind(&v.version)
+                    .bind(v.released_on)
+                    .bind(v.support_ends_on)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::unique(e, "this version of the product"))?;
+                    let mut after = crate::inventory::version_json(v);
+                    after["product_id"] = json!(product_id);
+                    audit!(tx, self, AuditDraft::new(actor, "product_version", id, "product_version.create").after(after));
+                    id
+                }
+            };
             let rows: Vec<ComponentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COMPONENT_COLUMNS} FROM components WHERE product_version_id = $1"
             )))
@@ -419,6 +483,7 @@ impl Store {
                     "version_changes": diff.version_changes,
                 })));
             bump_match_generation!(tx);
+            product_version_id
         });
         progress(new.len());
         Ok(SbomImported {

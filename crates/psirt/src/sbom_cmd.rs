@@ -142,32 +142,32 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     if parsed.warnings.len() > 20 {
         eprintln!("... and {} more warnings", parsed.warnings.len() - 20);
     }
-    let target = match target {
-        Ok(v) => v,
-        Err(p) => {
-            store
-                .create_product_version(
-                    &operator,
-                    p.id,
-                    psirt_domain::ProductVersionDraft {
-                        version: version.clone(),
-                        ..Default::default()
-                    },
-                )
-                .await?
-        }
-    };
     let count = parsed.import.components.len();
     let writing = bar(
         count as u64,
         "   storing [{bar:40}] {pos}/{len} components {elapsed}",
     );
-    let done = store
-        .import_sbom(&operator, target.id, parsed.import, &mut |n| {
-            writing.set_position(n as u64)
-        })
-        .await?;
+    let mut shown = |n: usize| writing.set_position(n as u64);
+    // A version `--create-version` asked for is created with the import, in one transaction: an import that fails
+    // (the database busy, interrupted) leaves no empty version behind.
+    let done = match target {
+        Ok(v) => {
+            store
+                .import_sbom(&operator, v.id, parsed.import, &mut shown)
+                .await?
+        }
+        Err(p) => {
+            let draft = psirt_domain::ProductVersionDraft {
+                version: version.clone(),
+                ..Default::default()
+            };
+            store
+                .import_sbom_into_new_version(&operator, p.id, draft, parsed.import, &mut shown)
+                .await?
+        }
+    };
     writing.finish_and_clear();
+    let target = &done.product_version;
     let d = &done.diff;
     println!(
         "imported {} {} into {} (version id {}): {} components ({} duplicates merged, {} without purl)",

@@ -389,6 +389,55 @@ async fn sbom_import_is_atomic(store: Store) {
         1
     );
 
+    // Into a version created with it (`psirt sbom import --create-version`): a failed import leaves no version.
+    let mut bad_again: Vec<NewComponent> = (0..2500)
+        .map(|i| component(&format!("pkg:npm/n{i:04}@1"), "1"))
+        .collect();
+    bad_again[2400].name = "boom".into();
+    let res = store
+        .import_sbom_into_new_version(
+            &ana,
+            p.id,
+            version("5.0"),
+            sbom(bad_again, &[]),
+            &mut |_| {},
+        )
+        .await;
+    assert!(matches!(res, Err(StoreError::Database(_))), "{res:?}");
+    let versions = |store: Store| async move {
+        store
+            .product_versions(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.version)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(versions(store.clone()).await, ["4.2"]);
+    let done = store
+        .import_sbom_into_new_version(
+            &ana,
+            p.id,
+            version("5.1"),
+            sbom(vec![component(keep, "1.3.0")], &[]),
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            done.product_version.version.as_str(),
+            done.product_version.component_count
+        ),
+        ("5.1", 1)
+    );
+    assert_eq!(versions(store.clone()).await, ["4.2", "5.1"]);
+    let created = actions(&store, "product_version", done.product_version.id).await;
+    assert!(
+        created.contains(&"product_version.create".to_owned()),
+        "{created:?}"
+    );
+
     // Input the store refuses before touching the database.
     let mut empty_key = component("pkg:npm/x@1", "1");
     empty_key.key = " ".into();
