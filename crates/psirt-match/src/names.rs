@@ -52,6 +52,12 @@ impl fmt::Display for PackageKey {
 }
 
 impl PackageKey {
+    /// A distro package (Debian, Ubuntu, Alpine, AlmaLinux, Rocky Linux) without a release: OSV files those
+    /// advisories per release, so such a key meets almost none (a purl needs its `distro` qualifier).
+    pub fn lacks_release(&self) -> bool {
+        release_aware(&self.ecosystem) && self.release.is_none()
+    }
+
     /// The key of an OSV `affected[].package`: `ecosystem` is the full OSV name (`Debian:12`), `name` the package.
     pub fn from_osv(ecosystem: &str, name: &str) -> Result<PackageKey, psirt_versions::Error> {
         let eco = Ecosystem::from_osv(ecosystem)?;
@@ -318,6 +324,25 @@ mod tests {
             assert_eq!((&k2, v2.as_deref()), (&k, v.as_deref()), "{s}");
         }
         (k.to_string(), v)
+    }
+
+    #[test]
+    fn distro_packages_without_a_release_are_told_apart() {
+        use crate::purl_lacks_release;
+        for (purl, lacks) in [
+            ("pkg:deb/debian/curl@7.74.0-1", true),
+            ("pkg:deb/debian/curl@7.74.0-1?distro=debian-11", false),
+            (
+                "pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1?distro=ubuntu-22.04",
+                false,
+            ),
+            ("pkg:apk/alpine/busybox@1.36.1-r2", true),
+            ("pkg:rpm/rocky/openssl@3.0.7-24.el9", true),
+            ("pkg:pypi/jinja2@2.10", false),
+            ("not a purl", false),
+        ] {
+            assert_eq!(purl_lacks_release(purl), lacks, "{purl}");
+        }
     }
 
     #[test]

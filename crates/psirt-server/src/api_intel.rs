@@ -308,6 +308,17 @@ pub struct PurlQuery {
     pub purl: String,
 }
 
+/// What a purl search should know beyond its hits: a distro package without its `distro` qualifier meets almost
+/// no advisory (OSV files Debian, Ubuntu, Alpine, AlmaLinux and Rocky Linux advisories per release), so an empty
+/// answer would read as "clean".
+pub fn purl_notes(purl: &str) -> Vec<String> {
+    if psirt_match::purl_lacks_release(purl.trim()) {
+        vec!["distribution packages are matched per release: add the `distro` qualifier (e.g. `?distro=debian-12`, `?distro=ubuntu-22.04`, `?distro=alpine-3.18`) or advisories filed for a release are not found".to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// What a purl@version is affected by, whether or not the inventory holds it.
 pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>> {
     let purl = purl.trim();
@@ -334,7 +345,7 @@ pub async fn purl_advisories(st: &AppState, purl: &str) -> ApiResult<Vec<Value>>
 }
 
 #[utoipa::path(get, path = "/api/v1/purl-search", tag = "intel", params(PurlQuery),
-    responses((status = 200, description = "{purl, advisories: [{id, ids, summary, cvss_score, exploited, epss, fixed_versions}]}"), (status = 422, description = "not a purl with a version"), (status = "4XX", description = "problem+json error")))]
+    responses((status = 200, description = "{purl, advisories: [{id, ids, summary, cvss_score, exploited, epss, fixed_versions}], notes: [text]}"), (status = 422, description = "not a purl with a version"), (status = "4XX", description = "problem+json error")))]
 async fn purl_search(
     State(st): State<AppState>,
     _staff: Staff,
@@ -342,7 +353,7 @@ async fn purl_search(
 ) -> ApiResult<Json<Value>> {
     let advisories = purl_advisories(&st, &q.purl).await?;
     Ok(Json(
-        json!({ "purl": q.purl.trim(), "advisories": advisories }),
+        json!({ "purl": q.purl.trim(), "advisories": advisories, "notes": purl_notes(&q.purl) }),
     ))
 }
 

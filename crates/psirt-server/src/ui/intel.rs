@@ -110,6 +110,7 @@ struct PurlPage {
     purl: String,
     searched: bool,
     error: Option<String>,
+    notes: Vec<String>,
     hits: Vec<PurlHit>,
 }
 
@@ -151,6 +152,7 @@ pub async fn purl_search(
         &PurlPage {
             layout: Layout::staff(&staff),
             searched: !purl.is_empty(),
+            notes: api_intel::purl_notes(&purl),
             purl,
             error,
             hits,

@@ -227,9 +227,21 @@ pub async fn intel_api_and_queue(backend: Backend) {
             && fixes.contains(&(&json!("PYSEC-2019-217"), &json!(["2.10.1"]))),
         "{hits}"
     );
+    assert_eq!(hits["notes"], json!([]), "{hits}");
     assert_eq!(
         vic.get("/api/v1/purl-search?purl=jinja2").await.0,
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // A distro package without its release: said, as nothing filed per release can match it.
+    let (_, hits) = vic
+        .get("/api/v1/purl-search?purl=pkg:deb/debian/curl@7.74.0-1")
+        .await;
+    assert!(
+        hits["notes"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("distro"),
+        "{hits}"
     );
 
     // A record imported behind the server's back (as `psirt feeds import` does) shows up.
