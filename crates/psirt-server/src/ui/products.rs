@@ -327,6 +327,8 @@ struct VersionPage {
     can_import: bool,
     findings: Vec<psirt_store::Finding>,
     sort: String,
+    /// The server's public URL (`--public-url`): the upload example must name it to run as shown.
+    public_url: String,
 }
 
 pub async fn version_page(
@@ -370,6 +372,7 @@ pub async fn version_page(
         next_cursor: page.next_cursor,
         can_manage: staff.viewer().can_manage_products(),
         can_import: staff.viewer().can_import_sbom(),
+        public_url: st.config.public_url.trim_end_matches('/').to_owned(),
     };
     html(StatusCode::OK, &view)
 }

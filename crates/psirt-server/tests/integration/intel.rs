@@ -1401,6 +1401,11 @@ pub async fn intel_pages(backend: Backend) {
     );
     let fixed_in = "<td class=\"fixed-in\">2.10.1</td>";
     assert!(page.contains(fixed_in), "{page}");
+    // The upload example runs as shown: the server's public URL, not a path alone.
+    assert!(
+        page.contains(&format!("{}/api/v1/product-versions/{pv}/sbom", app.base)),
+        "{page}"
+    );
     // The product's page sums up each version's open vulnerabilities.
     let product_link = page
         .split("href=\"/products/")
