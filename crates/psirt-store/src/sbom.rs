@@ -150,18 +150,44 @@ pub struct VersionChange {
     pub to: String,
 }
 
+/// Qualifiers that carry the version too (syft writes the source package with its version into `upstream`:
+/// `bash-4.4-150400.25.22.src.rpm`, `coreutils@8.32-4`; rpm's `epoch`): an upgrade changes them with the version.
+const VERSION_QUALIFIERS: [&str; 2] = ["epoch", "upstream"];
+
 /// The purl without its `@version`, qualifiers and subpath kept (`pkg:rpm/x@1?arch=x86_64` and
-/// `?arch=aarch64` are two packages). In a purl a raw `@` only separates the version (a literal one
-/// in a name is percent-encoded), and the version ends at `?` or `#`.
+/// `?arch=aarch64` are two packages) but for those that carry the version ([`VERSION_QUALIFIERS`]). In a purl
+/// a raw `@` only separates the version (a literal one in a name is percent-encoded), and the version ends at `?`
+/// or `#`.
 fn versionless(key: &str) -> Option<Cow<'_, str>> {
     let at = key.find('@')?;
     if !key.starts_with("pkg:") {
         return None;
     }
-    Some(match key[at..].find(['?', '#']) {
-        None => Cow::Borrowed(&key[..at]),
-        Some(end) => Cow::Owned(format!("{}{}", &key[..at], &key[at + end..])),
-    })
+    let Some(end) = key[at..].find(['?', '#']).map(|e| at + e) else {
+        return Some(Cow::Borrowed(&key[..at]));
+    };
+    let rest = &key[end..];
+    let (qualifiers, subpath) = match rest.strip_prefix('?') {
+        Some(q) => match q.find('#') {
+            Some(h) => (&q[..h], &q[h..]),
+            None => (q, ""),
+        },
+        None => ("", rest),
+    };
+    let kept: Vec<&str> = qualifiers
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split_once('=').map_or(*pair, |(k, _)| k);
+            !pair.is_empty() && !VERSION_QUALIFIERS.contains(&name)
+        })
+        .collect();
+    let mut out = key[..at].to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    out.push_str(subpath);
+    Some(Cow::Owned(out))
 }
 
 /// Pairs removed and added keys of the same package when each side has exactly one.
@@ -632,6 +658,19 @@ mod tests {
             ),
             ("pkg:npm/lodash", None),
             ("cpe:2.3:a:x:y@1", None),
+            // Qualifiers that carry the version go with it (syft's rpm and deb purls).
+            (
+                "pkg:rpm/sles/bash@4.4-150400.25.22?arch=s390x&distro=sles-15.4&upstream=bash-4.4-150400.25.22.src.rpm",
+                Some("pkg:rpm/sles/bash?arch=s390x&distro=sles-15.4"),
+            ),
+            (
+                "pkg:deb/debian/coreutils@8.32-4%2Bb1?arch=amd64&distro=debian-11&upstream=coreutils%408.32-4",
+                Some("pkg:deb/debian/coreutils?arch=amd64&distro=debian-11"),
+            ),
+            (
+                "pkg:rpm/redhat/openssl@1.1.1k-7.el8?epoch=1",
+                Some("pkg:rpm/redhat/openssl"),
+            ),
         ];
         for (key, package) in cases {
             assert_eq!(versionless(key).as_deref(), package, "{key}");
