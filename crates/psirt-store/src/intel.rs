@@ -419,27 +419,33 @@ impl Store {
             // than that.
             let ids: Vec<&str> = changed.keys().copied().collect();
             let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
+            // On PostgreSQL the rows are read twice: the first statement takes the locks (waiting for a transaction
+            // that holds one), the second reads what is committed by then — a match raised meanwhile with a kept
+            // dismissal (`apply_match_changes`, which holds the dismissed row it keeps from) is reset too.
+            let passes = if matches!(self.pool, crate::Pool::Postgres(_)) { 2 } else { 1 };
             for chunk in ids.chunks(500) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT id, record_id, status, record_sha256, justification, note FROM matches WHERE record_id IN (",
-                );
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(") AND (status = 'dismissed'");
-                let fresh: Vec<&str> = chunk.iter().copied().filter(|id| new_source.contains(id)).collect();
-                if !fresh.is_empty() {
-                    q.push(" OR (status = 'new' AND record_id IN (");
+                let mut rows: Vec<(i64, String, String, String, Option<String>, String)> = Vec::new();
+                for _ in 0..passes {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "SELECT id, record_id, status, record_sha256, justification, note FROM matches WHERE record_id IN (",
+                    );
                     let mut list = q.separated(", ");
-                    for id in fresh {
-                        list.push_bind(id);
+                    for id in chunk {
+                        list.push_bind(*id);
                     }
-                    q.push("))");
+                    q.push(") AND (status = 'dismissed'");
+                    let fresh: Vec<&str> = chunk.iter().copied().filter(|id| new_source.contains(id)).collect();
+                    if !fresh.is_empty() {
+                        q.push(" OR (status = 'new' AND record_id IN (");
+                        let mut list = q.separated(", ");
+                        for id in fresh {
+                            list.push_bind(id);
+                        }
+                        q.push("))");
+                    }
+                    q.push(format!(") ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update()));
+                    rows = q.build_query_as().fetch_all(&mut *tx).await?;
                 }
-                q.push(format!(") ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update()));
-                let rows: Vec<(i64, String, String, String, Option<String>, String)> =
-                    q.build_query_as().fetch_all(&mut *tx).await?;
                 for (id, record_id, status, decided_on, justification, note) in rows {
                     let now_sha = changed.get(record_id.as_str()).copied().unwrap_or_default();
                     if status == "dismissed" && decided_on != now_sha {

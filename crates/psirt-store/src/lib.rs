@@ -240,6 +240,15 @@ impl Store {
         }
     }
 
+    /// ` FOR UPDATE OF <alias> SKIP LOCKED` on PostgreSQL (the rows of that table only; ones another transaction
+    /// holds are left out instead of waited for). Nothing on SQLite.
+    pub(crate) fn for_update_of_skip_locked(&self, alias: &str) -> String {
+        match self.pool {
+            Pool::Sqlite(_) => String::new(),
+            Pool::Postgres(_) => format!(" FOR UPDATE OF {alias} SKIP LOCKED"),
+        }
+    }
+
     /// ` COLLATE "C"` on PostgreSQL: an `ORDER BY` of text in byte order, as Rust sorts (SQLite's default is
     /// already). Rows locked in a SQL order must be locked in the order other writers take them from sorted Rust.
     pub(crate) fn bytewise(&self) -> &'static str {

@@ -214,11 +214,15 @@ impl Store {
                             // A dismissal of the same package in the same product version, on a row whose component
                             // was replaced, holds: still `dismissed` means the record has not changed since (a change
                             // re-raises a record's dismissed rows, retracted ones too: `upsert_intel_records`).
-                            let candidate: Option<i64> = sqlx::query_scalar(
+                            // Locked (PostgreSQL), or skipped when an import holds it: an import resetting the
+                            // record's dismissals locks them first and, once it has them, reads them again — so it
+                            // waits for this transaction and then sees the row kept here (and resets it too).
+                            let candidate: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                                 "SELECT o.id FROM components c JOIN matches o ON o.record_id = $1 AND o.product_version_id = $2 \
                                  AND o.purl = COALESCE(c.purl, c.component_key) AND NOT o.active AND o.status = 'dismissed' \
-                                 WHERE c.id = $3 ORDER BY o.decided_at DESC, o.id DESC LIMIT 1",
-                            )
+                                 WHERE c.id = $3 ORDER BY o.decided_at DESC, o.id DESC LIMIT 1{}",
+                                self.for_update_of_skip_locked("o")
+                            )))
                             .bind(&m.record_id).bind(m.product_version_id).bind(m.component_id)
                             .fetch_optional(&mut *tx)
                             .await?;

@@ -1387,6 +1387,94 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
             };
             let applied = store.apply_match_changes(&[key(third)], &[]).await.unwrap();
             assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
+            store.apply_match_changes(&[], &[key(third)]).await.unwrap();
+            let psirt_store::Pool::Postgres(p) = store.pool() else {
+                unreachable!()
+            };
+            let first = comps[0];
+            let another = |suffix: &'static str| async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
+                     SELECT product_version_id, component_key || '#{suffix}', purl, name, version, hashes, licenses \
+                     FROM components WHERE id = $1 RETURNING id"
+                )))
+                .bind(first)
+                .fetch_one(p)
+                .await
+                .unwrap()
+            };
+
+            // An import that gains a source for the id (no existing record row changes) holds the dismissed rows
+            // it resets: nothing is kept from them meanwhile.
+            let mut import = p.begin().await.unwrap();
+            sqlx::query("SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND status = 'dismissed' FOR UPDATE")
+                .fetch_all(&mut *import)
+                .await
+                .unwrap();
+            let fourth = another("fourth").await;
+            let applied = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                store.apply_match_changes(&[key(fourth)], &[]),
+            )
+            .await
+            .expect("raising a match waited for the import")
+            .unwrap();
+            import.rollback().await.unwrap();
+            assert_eq!((applied.kept_dismissed, applied.raised), (0, 1));
+
+            // The other way round: a dismissal being kept (its source row held, the new row written) while an
+            // import gains a source for the id. The import waits for it, then resets the kept row too.
+            let fifth = another("fifth").await;
+            let mut keeping = p.begin().await.unwrap();
+            sqlx::query("SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $1 FOR UPDATE")
+                .bind(third)
+                .fetch_all(&mut *keeping)
+                .await
+                .unwrap();
+            let kept: i64 = sqlx::query_scalar(
+                "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, note, \
+                 first_seen_at, updated_at) SELECT record_id, $1, product_version_id, purl, record_sha256, 'dismissed', justification, note, \
+                 first_seen_at, updated_at FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $2 RETURNING id",
+            )
+            .bind(fifth)
+            .bind(third)
+            .fetch_one(&mut *keeping)
+            .await
+            .unwrap();
+            let import = tokio::spawn({
+                let store = store.clone();
+                async move {
+                    store
+                        .upsert_intel_records(&[record("kev", "GHSA-keep", &[], t, "listed")])
+                        .await
+                }
+            });
+            let mut waited = false;
+            for _ in 0..200 {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                )
+                .fetch_one(p)
+                .await
+                .unwrap();
+                if waiting > 0 {
+                    waited = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert!(waited, "the import never waited for the kept row's source");
+            keeping.commit().await.unwrap();
+            import.await.unwrap().unwrap();
+            let status: String = sqlx::query_scalar("SELECT status FROM matches WHERE id = $1")
+                .bind(kept)
+                .fetch_one(p)
+                .await
+                .unwrap();
+            assert_eq!(
+                status, "new",
+                "the new source raises the kept dismissal too"
+            );
         }
     }
 }
