@@ -30,5 +30,5 @@ pub use intel::{
 pub use sbom::{
     parse_sbom, parse_sbom_bytes, warm_up, Component, ComponentHash, DependencyEdge, EdgeKind,
     ImportStats, ParseOptions, Progress, Sbom, SbomFormat, SbomNode, SbomWarning, Stage,
-    Unstorable, MAX_WARNINGS,
+    Unstorable, MAX_WARNINGS, SPDX3_JSON_LD,
 };

@@ -900,14 +900,14 @@ fn compile_entry(
     })
 }
 
-/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
-/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
 /// Whether `purl` is a distro package without the `distro` qualifier its advisories are filed under
 /// ([`PackageKey::lacks_release`]); `false` for a purl that does not parse.
 pub fn purl_lacks_release(purl: &str) -> bool {
     purl_key(purl).is_ok_and(|(key, _)| key.lacks_release())
 }
 
+/// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
+/// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
 pub(crate) fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {
     let err = |source| Error::Purl {
         purl: purl.to_string(),

@@ -94,9 +94,11 @@ pub fn rejection(e: SbomError) -> ApiError {
         }
         SbomError::SchemaSetup { .. } => return ApiError::Internal(e.to_string()),
         // The field that names the version.
-        SbomError::UnsupportedVersion { version, .. } if version.starts_with("3 (") => {
-            "/@context".to_owned()
-        }
+        SbomError::UnsupportedVersion {
+            format: "SPDX",
+            version,
+            ..
+        } if version == psirt_formats::SPDX3_JSON_LD => "/@context".to_owned(),
         SbomError::UnsupportedVersion { format: "SPDX", .. } => "/spdxVersion".to_owned(),
         SbomError::UnsupportedVersion { .. } => "/specVersion".to_owned(),
         _ => "body".to_owned(),

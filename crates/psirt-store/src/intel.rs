@@ -6,7 +6,7 @@
 //! content hash is unchanged is left alone) and incremental (a record older than the stored one,
 //! by `modified`, is skipped as stale).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::json;
@@ -419,13 +419,14 @@ impl Store {
             // than that.
             let ids: Vec<&str> = changed.keys().copied().collect();
             let mut of_record: BTreeMap<String, Vec<DismissedMatch>> = BTreeMap::new();
-            // On PostgreSQL the rows are read twice: the first statement takes the locks (waiting for a transaction
-            // that holds one), the second reads what is committed by then — a match raised meanwhile with a kept
-            // dismissal (`apply_match_changes`, which holds the dismissed row it keeps from) is reset too.
-            let passes = if matches!(self.pool, crate::Pool::Postgres(_)) { 2 } else { 1 };
+            // On PostgreSQL a dismissal kept meanwhile is looked for once the locks are held: the lock statement
+            // waits for a transaction keeping a dismissal (`apply_match_changes` holds the dismissed row it keeps
+            // from) but reads as of its start. Only dismissed rows it did not see are taken then, each locked by
+            // id in key order: no `new` row (none is reset), so no lock out of the order every writer keeps on rows
+            // an analyst's dismissal or case opening may hold.
+            let again = matches!(self.pool, crate::Pool::Postgres(_));
             for chunk in ids.chunks(500) {
-                let mut rows: Vec<(i64, String, String, String, Option<String>, String)> = Vec::new();
-                for _ in 0..passes {
+                let build = |lock: bool| {
                     let mut q = sqlx::QueryBuilder::new(
                         "SELECT id, record_id, status, record_sha256, justification, note FROM matches WHERE record_id IN (",
                     );
@@ -435,7 +436,7 @@ impl Store {
                     }
                     q.push(") AND (status = 'dismissed'");
                     let fresh: Vec<&str> = chunk.iter().copied().filter(|id| new_source.contains(id)).collect();
-                    if !fresh.is_empty() {
+                    if lock && !fresh.is_empty() {
                         q.push(" OR (status = 'new' AND record_id IN (");
                         let mut list = q.separated(", ");
                         for id in fresh {
@@ -443,8 +444,26 @@ impl Store {
                         }
                         q.push("))");
                     }
-                    q.push(format!(") ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update()));
-                    rows = q.build_query_as().fetch_all(&mut *tx).await?;
+                    let lock = if lock { self.for_update() } else { "" };
+                    q.push(format!(") ORDER BY record_id{}, component_id{}", self.bytewise(), lock));
+                    q
+                };
+                let mut rows: Vec<(i64, String, String, String, Option<String>, String)> =
+                    build(true).build_query_as().fetch_all(&mut *tx).await?;
+                if again {
+                    let seen: HashSet<i64> = rows.iter().map(|r| r.0).collect();
+                    let later: Vec<(i64, String, String, String, Option<String>, String)> =
+                        build(false).build_query_as().fetch_all(&mut *tx).await?;
+                    for row in later.into_iter().filter(|r| !seen.contains(&r.0)) {
+                        let locked: Option<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+                            "SELECT id, record_id, status, record_sha256, justification, note FROM matches \
+                             WHERE id = $1 AND status = 'dismissed' FOR UPDATE",
+                        )
+                        .bind(row.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        rows.extend(locked);
+                    }
                 }
                 for (id, record_id, status, decided_on, justification, note) in rows {
                     let now_sha = changed.get(record_id.as_str()).copied().unwrap_or_default();

@@ -218,6 +218,8 @@ fn version_changes(
             }),
             _ => None,
         })
+        // Only a qualifier that carries the version changed (`upstream`), not the version: no version change.
+        .filter(|c| c.from != c.to)
         .collect()
 }
 
@@ -384,9 +386,6 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|e| StoreError::unique(e, "this version of the product"))?;
-                    let mut after = crate::inventory::version_json(v);
-                    after["product_id"] = json!(product_id);
-                    audit!(tx, self, AuditDraft::new(actor, "product_version", id, "product_version.create").after(after));
                     id
                 }
             };
@@ -501,6 +500,14 @@ impl Store {
             .bind(product_version_id)
             .execute(&mut *tx)
             .await?;
+            // The version created with the import is audited here, next to the import: the audit head is locked
+            // until commit, and taken before the components were written it would hold every other audited write
+            // back for the whole import (PostgreSQL).
+            if let SbomTarget::New(product_id, v) = &target {
+                let mut after = crate::inventory::version_json(v);
+                after["product_id"] = json!(product_id);
+                audit!(tx, self, AuditDraft::new(actor, "product_version", product_version_id, "product_version.create").after(after));
+            }
             audit!(tx, self, AuditDraft::new(actor, "product_version", product_version_id, "product_version.sbom_import")
                 .after(json!({
                     "format": sbom.format, "spec_version": sbom.spec_version, "sha256": sbom.sha256,

@@ -49,7 +49,7 @@ mod cyclonedx;
 mod schema;
 mod spdx;
 
-pub use schema::warm_up;
+pub use schema::{warm_up, SPDX3_JSON_LD};
 
 use std::io::Read;
 

@@ -64,6 +64,9 @@ impl SchemaId {
     }
 }
 
+/// The version an SPDX 3 (JSON-LD, told by its `@context`) document is refused as.
+pub const SPDX3_JSON_LD: &str = "3 (JSON-LD)";
+
 /// Tells CycloneDX from SPDX by the top-level fields and picks the schema version.
 pub(crate) fn detect(
     bom_format: Option<&Value>,
@@ -94,7 +97,7 @@ pub(crate) fn detect(
     if context.is_some_and(|c| c.to_string().contains("spdx.org/rdf/3")) {
         return Err(SbomError::UnsupportedVersion {
             format: "SPDX",
-            version: "3 (JSON-LD)".into(),
+            version: SPDX3_JSON_LD.into(),
             supported: "SPDX-2.3",
         });
     }
