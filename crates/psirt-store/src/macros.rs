@@ -316,3 +316,28 @@ macro_rules! with_ids {
         q
     }};
 }
+
+/// Inserts a product version (a normalised `ProductVersionDraft`) of an existing product inside the running
+/// transaction; the new id. NotFound without the product, Conflict for a version it has already.
+macro_rules! insert_product_version {
+    ($tx:ident, $product_id:expr, $v:expr, $now:expr) => {{
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+            .bind($product_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        exists.ok_or($crate::StoreError::NotFound("product"))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO product_versions (product_id, version, released_on, support_ends_on, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind($product_id)
+        .bind(&$v.version)
+        .bind($v.released_on)
+        .bind($v.support_ends_on)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err(|e| $crate::StoreError::unique(e, "this version of the product"))?;
+        id
+    }};
+}

@@ -168,6 +168,56 @@ pub(crate) const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.reco
      (SELECT MAX(e.score) FROM epss_scores e WHERE e.cve IN (", own_names!(), ")) AS epss \
      FROM matches m JOIN product_versions pv ON pv.id = m.product_version_id JOIN products p ON p.id = pv.product_id");
 
+/// The undecided match rows of `record_id`'s queue item (every record of the same vulnerability), locked in (record,
+/// component) order — as `apply_match_changes` and an intel import take them —, before the audit head: taken the
+/// other way round, an opening and a dismissal of the same record deadlock on PostgreSQL. Conflict when there are
+/// none (another analyst decided first).
+macro_rules! lock_undecided {
+    ($tx:ident, $store:expr, $record_id:expr) => {{
+        let names: Vec<(String, Option<String>)> = sqlx::query_as(crate::queue::QUEUED_NAMES)
+            .fetch_all(&mut *$tx)
+            .await?;
+        let group = crate::queue::group_of(crate::queue::queue_groups(&names), $record_id);
+        let undecided: Vec<i64> = with_ids!(
+            "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
+            &group,
+            format!(
+                "ORDER BY record_id{}, component_id{}",
+                $store.bytewise(),
+                $store.for_update()
+            )
+        )
+        .build_query_scalar()
+        .fetch_all(&mut *$tx)
+        .await?;
+        if undecided.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{} has no undecided matches in the upstream queue",
+                $record_id
+            )));
+        }
+        undecided
+    }};
+}
+
+/// Claims the locked undecided matches for a case: (id, product version, record id, purl) of those still `new` (the
+/// claim decides: matches another decision took first are not).
+macro_rules! claim_for_case {
+    ($tx:ident, $undecided:expr, $case_id:expr, $actor:expr, $now:expr) => {{
+        let list = $undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let claimed: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
+             WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id, purl"
+        )))
+        .bind($case_id)
+        .bind($actor.user_id())
+        .bind($now)
+        .fetch_all(&mut *$tx)
+        .await?;
+        claimed
+    }};
+}
+
 /// Match keys in (record, component) order.
 fn in_key_order(keys: &[MatchKey]) -> Vec<&MatchKey> {
     let mut keys: Vec<&MatchKey> = keys.iter().collect();
@@ -445,32 +495,13 @@ impl Store {
             // other way round, an opening and a dismissal of the same record deadlock on
             // PostgreSQL. (SQLite write transactions exclude each other already.)
             // Every record of the queue item: the case covers the same vulnerability under all its ids.
-            let names: Vec<(String, Option<String>)> =
-                sqlx::query_as(crate::queue::QUEUED_NAMES).fetch_all(&mut *tx).await?;
-            let group = crate::queue::group_of(crate::queue::queue_groups(&names), record_id);
-            let undecided: Vec<i64> = with_ids!(
-                "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
-                &group,
-                format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
-            )
-            .build_query_scalar()
-            .fetch_all(&mut *tx)
-            .await?;
-            if undecided.is_empty() {
-                return Err(StoreError::Conflict(format!(
-                    "{record_id} has no undecided matches in the upstream queue"
-                )));
-            }
+            let undecided = lock_undecided!(tx, self, record_id);
             let case_id = insert_case!(tx, self, actor, &new, &title, now);
             // The claim decides: matches another opening took first are no longer `new`.
-            let list = undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            let claimed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
-                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id"
-            )))
-            .bind(case_id).bind(actor.user_id()).bind(now)
-            .fetch_all(&mut *tx)
-            .await?;
+            let claimed: Vec<(i64, i64, String)> = claim_for_case!(tx, &undecided, case_id, actor, now)
+                .into_iter()
+                .map(|(id, pv, record, _)| (id, pv, record))
+                .collect();
             if claimed.is_empty() {
                 // Dropping the transaction rolls the case back.
                 return Err(StoreError::Conflict(format!(
@@ -523,22 +554,7 @@ impl Store {
     ) -> Result<usize> {
         let now = self.now();
         Ok(with_tx!(self, tx => {
-            let names: Vec<(String, Option<String>)> =
-                sqlx::query_as(crate::queue::QUEUED_NAMES).fetch_all(&mut *tx).await?;
-            let group = crate::queue::group_of(crate::queue::queue_groups(&names), record_id);
-            let undecided: Vec<i64> = with_ids!(
-                "SELECT id FROM matches WHERE status = 'new' AND active AND record_id IN",
-                &group,
-                format!("ORDER BY record_id{}, component_id{}", self.bytewise(), self.for_update())
-            )
-            .build_query_scalar()
-            .fetch_all(&mut *tx)
-            .await?;
-            if undecided.is_empty() {
-                return Err(StoreError::Conflict(format!(
-                    "{record_id} has no undecided matches in the upstream queue"
-                )));
-            }
+            let undecided = lock_undecided!(tx, self, record_id);
             let state: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT state FROM cases WHERE id = $1{}",
                 self.for_share()
@@ -555,14 +571,7 @@ impl Store {
                 }
                 Some(_) => {}
             }
-            let list = undecided.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            let claimed: Vec<(i64, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "UPDATE matches SET status = 'case_opened', case_id = $1, decided_by = $2, decided_at = $3, updated_at = $3 \
-                 WHERE id IN ({list}) AND status = 'new' AND active RETURNING id, product_version_id, record_id, purl"
-            )))
-            .bind(case_id).bind(actor.user_id()).bind(now)
-            .fetch_all(&mut *tx)
-            .await?;
+            let claimed = claim_for_case!(tx, &undecided, case_id, actor, now);
             let claimed_purls: Vec<(i64, String)> =
                 claimed.iter().map(|(_, pv, _, purl)| (*pv, purl.clone())).collect();
             let claimed: Vec<(i64, i64, String)> =

@@ -368,26 +368,7 @@ impl Store {
                     .await?;
                     locked.ok_or(StoreError::NotFound("product version"))?
                 }
-                SbomTarget::New(product_id, v) => {
-                    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
-                        .bind(product_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    exists.ok_or(StoreError::NotFound("product"))?;
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO product_versions (product_id, version, released_on, support_ends_on, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(product_id)
-                    .bind(&v.version)
-                    .bind(v.released_on)
-                    .bind(v.support_ends_on)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| StoreError::unique(e, "this version of the product"))?;
-                    id
-                }
+                SbomTarget::New(product_id, v) => insert_product_version!(tx, *product_id, v, now),
             };
             let rows: Vec<ComponentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {COMPONENT_COLUMNS} FROM components WHERE product_version_id = $1"
