@@ -262,14 +262,11 @@ pub(crate) async fn import_feed_of(
                 }),
                 None => {
                     if r.source == psirt_formats::intel::IntelSource::Kev {
-                        if let Some(e) = r
+                        let catalog = r
                             .exploited
                             .as_ref()
-                            .filter(|e| e.catalog_released.is_some())
-                        {
-                            let released = e
-                                .catalog_released
-                                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                            .and_then(|e| e.catalog_released.map(|at| (at, e.catalog_count)));
+                        if let Some((released, count)) = catalog {
                             let before = match newest_kev {
                                 Some(known) => known,
                                 None => store.kev_catalog_released().await?,
@@ -284,7 +281,7 @@ pub(crate) async fn import_feed_of(
                                 out.log.count(Upserted::Stale);
                                 continue;
                             }
-                            catalogs.insert(released, e.catalog_count);
+                            catalogs.insert(released, count);
                         }
                         listed.push(r.id.clone());
                         if let Some(added) = r.exploited.as_ref().and_then(|e| e.date_added) {
