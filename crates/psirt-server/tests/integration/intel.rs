@@ -14,6 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::harness::{Client, TestApp};
+use crate::inventory::upload;
 use crate::ui::{hidden, Browser};
 
 /// The named records of the shared PyPI OSV corpus, one JSON file each in a fresh directory.
@@ -92,15 +93,9 @@ async fn product_with_sbom(ana: &Client, name: &str) -> (i64, Value) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{pv}");
     let pv = pv["id"].as_i64().unwrap();
-    let resp = ana
-        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
-        .header("content-type", "application/json")
-        .body(sbom())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    (pv, resp.json().await.unwrap())
+    let (s, done) = upload(ana, pv, sbom()).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    (pv, done)
 }
 
 /// Product `name` `version` with [`sbom`] imported through the store (no HTTP, no engine run): the version's id.
@@ -401,15 +396,8 @@ pub async fn intel_api_and_queue(backend: Backend) {
     // An upgrade through the API (the engine is loaded and current: only this version is
     // re-matched) retracts both findings.
     let upgraded = String::from_utf8(sbom()).unwrap().replace("2.10", "2.11.3");
-    let resp = ana
-        .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
-        .header("content-type", "application/json")
-        .body(upgraded)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let done: Value = resp.json().await.unwrap();
+    let (s, done) = upload(&ana, pv, upgraded.into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["matches"]["retracted"], 2, "{done}");
     let (_, f) = vic
         .get(&format!("/api/v1/product-versions/{pv}/findings"))
@@ -836,17 +824,8 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
     vendored["components"].as_array_mut().unwrap().push(json!(
         {"type": "library", "name": "jinja2", "version": "2.9", "purl": "pkg:pypi/jinja2@2.9", "bom-ref": "vendored"}
     ));
-    let resp = ana
-        .request(
-            Method::POST,
-            &format!("/api/v1/product-versions/{kiosk}/sbom"),
-        )
-        .header("content-type", "application/json")
-        .body(vendored.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let (s, done) = upload(&ana, kiosk, vendored.to_string().into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
     let (s, added) = ana
         .post(
             "/api/v1/upstream-queue/PYSEC-2019-217/case",
@@ -875,17 +854,8 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         .await;
     assert_eq!(s, StatusCode::OK, "{a}");
     for body in [sbom(), vendored.to_string().into_bytes()] {
-        let resp = ana
-            .request(
-                Method::POST,
-                &format!("/api/v1/product-versions/{kiosk}/sbom"),
-            )
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
+        let (s, done) = upload(&ana, kiosk, body).await;
+        assert_eq!(s, StatusCode::OK, "{done}");
     }
     let (s, added) = ana
         .post(
@@ -920,18 +890,12 @@ pub async fn a_dismissal_survives_the_component_being_dropped_and_brought_back(b
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
-    let upload = |sbom: String| {
+    let reimport = |sbom: String| {
         let ana = &ana;
         async move {
-            let resp = ana
-                .request(Method::POST, &format!("/api/v1/product-versions/{pv}/sbom"))
-                .header("content-type", "application/json")
-                .body(sbom)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(resp.status(), StatusCode::OK);
-            resp.json::<Value>().await.unwrap()
+            let (s, done) = upload(ana, pv, sbom.into_bytes()).await;
+            assert_eq!(s, StatusCode::OK, "{done}");
+            done
         }
     };
     let full = String::from_utf8(sbom()).unwrap();
@@ -941,9 +905,9 @@ pub async fn a_dismissal_survives_the_component_being_dropped_and_brought_back(b
         .unwrap()
         .retain(|c| c["name"] != "jinja2");
     without["dependencies"] = json!([{"ref": "portal", "dependsOn": ["requests"]}]);
-    let done = upload(without.to_string()).await;
+    let done = reimport(without.to_string()).await;
     assert_eq!(done["matches"]["retracted"], 1, "{done}");
-    let done = upload(full.clone()).await;
+    let done = reimport(full.clone()).await;
     assert_eq!(done["matches"]["kept_dismissed"], 1, "{done}");
     assert_eq!(done["matches"]["raised"], 0, "{done}");
     let (_, q) = ana.get("/api/v1/upstream-queue").await;

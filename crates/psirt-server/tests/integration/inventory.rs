@@ -18,7 +18,8 @@ fn sbom_file(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-async fn upload(c: &Client, version_id: i64, body: Vec<u8>) -> (StatusCode, Value) {
+/// Uploads an SBOM to a product version through the API: the status and the answer.
+pub async fn upload(c: &Client, version_id: i64, body: Vec<u8>) -> (StatusCode, Value) {
     let resp = c
         .request(
             Method::POST,

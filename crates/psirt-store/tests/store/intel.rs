@@ -1035,21 +1035,10 @@ async fn dismissal_waits_for_a_change_of_its_record(store: Store) {
             sqlx::query(CHANGE).execute(&mut *tx).await.unwrap();
             let dismissal = tokio::spawn(dismiss(store.clone()));
             // Commit only once the dismissal waits for the record's lock (it has read the content before).
-            let mut waited = false;
-            for _ in 0..200 {
-                let waiting: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                )
-                .fetch_one(p)
-                .await
-                .unwrap();
-                if waiting > 0 {
-                    waited = true;
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            assert!(waited, "the dismissal never waited for the record");
+            assert!(
+                a_transaction_waits_for_a_lock(p).await,
+                "the dismissal never waited for the record"
+            );
             tx.commit().await.unwrap();
             // The dismissal began against the content before the change: refused, the match stays undecided.
             assert!(matches!(
@@ -1322,159 +1311,141 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
         .await
         .unwrap();
     // The same package on a new component row (as an SBOM re-import would make it).
-    let again: i64 = match store.pool() {
-        psirt_store::Pool::Sqlite(p) => sqlx::query_scalar(
-            "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
-             SELECT product_version_id, component_key || '#again', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
-        )
-        .bind(comps[0])
+    let again = recreated(&store, comps[0], "again").await;
+    let psirt_store::Pool::Postgres(p) = store.pool() else {
+        // SQLite's write transactions take turns: no import can be in flux meanwhile.
+        let applied = store.apply_match_changes(&[key(again)], &[]).await.unwrap();
+        assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
+        return;
+    };
+    // An import changing the record, held open.
+    let mut import = p.begin().await.unwrap();
+    sqlx::query("SELECT id FROM intel_records WHERE record_id = 'GHSA-keep' FOR UPDATE")
+        .fetch_all(&mut *import)
+        .await
+        .unwrap();
+    let applied = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.apply_match_changes(&[key(again)], &[]),
+    )
+    .await
+    .expect("raising a match waited for the import")
+    .unwrap();
+    import.rollback().await.unwrap();
+    assert_eq!(
+        (applied.kept_dismissed, applied.raised),
+        (0, 1),
+        "the record was in flux"
+    );
+    // With the import gone, another re-created row keeps the dismissal.
+    store.apply_match_changes(&[], &[key(again)]).await.unwrap();
+    let third = recreated(&store, comps[0], "third").await;
+    let applied = store.apply_match_changes(&[key(third)], &[]).await.unwrap();
+    assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
+    store.apply_match_changes(&[], &[key(third)]).await.unwrap();
+
+    // An import that gains a source for the id (no existing record row changes) holds the dismissed rows it
+    // resets: nothing is kept from them meanwhile.
+    let mut import = p.begin().await.unwrap();
+    sqlx::query(
+        "SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND status = 'dismissed' FOR UPDATE",
+    )
+    .fetch_all(&mut *import)
+    .await
+    .unwrap();
+    let fourth = recreated(&store, comps[0], "fourth").await;
+    let applied = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.apply_match_changes(&[key(fourth)], &[]),
+    )
+    .await
+    .expect("raising a match waited for the import")
+    .unwrap();
+    import.rollback().await.unwrap();
+    assert_eq!((applied.kept_dismissed, applied.raised), (0, 1));
+
+    // The other way round: a dismissal being kept (its source row held, the new row written) while an import
+    // gains a source for the id. The import waits for it, then resets the kept row too.
+    let fifth = recreated(&store, comps[0], "fifth").await;
+    let mut keeping = p.begin().await.unwrap();
+    sqlx::query(
+        "SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $1 FOR UPDATE",
+    )
+    .bind(third)
+    .fetch_all(&mut *keeping)
+    .await
+    .unwrap();
+    let kept: i64 = sqlx::query_scalar(
+        "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, note, \
+         first_seen_at, updated_at) SELECT record_id, $1, product_version_id, purl, record_sha256, 'dismissed', justification, note, \
+         first_seen_at, updated_at FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $2 RETURNING id",
+    )
+    .bind(fifth)
+    .bind(third)
+    .fetch_one(&mut *keeping)
+    .await
+    .unwrap();
+    let import = tokio::spawn({
+        let store = store.clone();
+        async move {
+            store
+                .upsert_intel_records(&[record("kev", "GHSA-keep", &[], t, "listed")])
+                .await
+        }
+    });
+    assert!(
+        a_transaction_waits_for_a_lock(p).await,
+        "the import never waited for the kept row's source"
+    );
+    keeping.commit().await.unwrap();
+    import.await.unwrap().unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM matches WHERE id = $1")
+        .bind(kept)
         .fetch_one(p)
         .await
-        .unwrap(),
-        psirt_store::Pool::Postgres(p) => sqlx::query_scalar(
-            "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
-             SELECT product_version_id, component_key || '#again', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
-        )
-        .bind(comps[0])
-        .fetch_one(p)
-        .await
-        .unwrap(),
-    };
-    let applied = match store.pool() {
-        psirt_store::Pool::Sqlite(_) => {
-            store.apply_match_changes(&[key(again)], &[]).await.unwrap()
-        }
-        psirt_store::Pool::Postgres(p) => {
-            // An import changing the record, held open.
-            let mut import = p.begin().await.unwrap();
-            sqlx::query("SELECT id FROM intel_records WHERE record_id = 'GHSA-keep' FOR UPDATE")
-                .fetch_all(&mut *import)
-                .await
-                .unwrap();
-            let applied = tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                store.apply_match_changes(&[key(again)], &[]),
-            )
-            .await
-            .expect("raising a match waited for the import")
-            .unwrap();
-            import.rollback().await.unwrap();
-            applied
-        }
-    };
-    match store.pool() {
-        psirt_store::Pool::Sqlite(_) => {
-            assert_eq!((applied.kept_dismissed, applied.raised), (1, 0))
-        }
-        psirt_store::Pool::Postgres(_) => {
-            assert_eq!(
-                (applied.kept_dismissed, applied.raised),
-                (0, 1),
-                "the record was in flux"
-            );
-            // With the import gone, another re-created row keeps the dismissal.
-            store.apply_match_changes(&[], &[key(again)]).await.unwrap();
-            let third: i64 = match store.pool() {
-                psirt_store::Pool::Postgres(p) => sqlx::query_scalar(
-                    "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
-                     SELECT product_version_id, component_key || '#third', purl, name, version, hashes, licenses FROM components WHERE id = $1 RETURNING id",
-                )
-                .bind(comps[0])
-                .fetch_one(p)
-                .await
-                .unwrap(),
-                psirt_store::Pool::Sqlite(_) => unreachable!(),
-            };
-            let applied = store.apply_match_changes(&[key(third)], &[]).await.unwrap();
-            assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
-            store.apply_match_changes(&[], &[key(third)]).await.unwrap();
-            let psirt_store::Pool::Postgres(p) = store.pool() else {
-                unreachable!()
-            };
-            let first = comps[0];
-            let another = |suffix: &'static str| async move {
-                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
-                     SELECT product_version_id, component_key || '#{suffix}', purl, name, version, hashes, licenses \
-                     FROM components WHERE id = $1 RETURNING id"
-                )))
-                .bind(first)
-                .fetch_one(p)
+        .unwrap();
+    assert_eq!(
+        status, "new",
+        "the new source raises the kept dismissal too"
+    );
+}
+
+/// A copy of `component` on a new row of its product version (as an SBOM re-import that dropped the package and
+/// brought it back makes it): the same purl, another key.
+async fn recreated(store: &Store, component: i64, suffix: &str) -> i64 {
+    let sql = format!(
+        "INSERT INTO components (product_version_id, component_key, purl, name, version, hashes, licenses) \
+         SELECT product_version_id, component_key || '#{suffix}', purl, name, version, hashes, licenses \
+         FROM components WHERE id = $1 RETURNING id"
+    );
+    macro_rules! on {
+        ($p:expr) => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(component)
+                .fetch_one($p)
                 .await
                 .unwrap()
-            };
-
-            // An import that gains a source for the id (no existing record row changes) holds the dismissed rows
-            // it resets: nothing is kept from them meanwhile.
-            let mut import = p.begin().await.unwrap();
-            sqlx::query("SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND status = 'dismissed' FOR UPDATE")
-                .fetch_all(&mut *import)
-                .await
-                .unwrap();
-            let fourth = another("fourth").await;
-            let applied = tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                store.apply_match_changes(&[key(fourth)], &[]),
-            )
-            .await
-            .expect("raising a match waited for the import")
-            .unwrap();
-            import.rollback().await.unwrap();
-            assert_eq!((applied.kept_dismissed, applied.raised), (0, 1));
-
-            // The other way round: a dismissal being kept (its source row held, the new row written) while an
-            // import gains a source for the id. The import waits for it, then resets the kept row too.
-            let fifth = another("fifth").await;
-            let mut keeping = p.begin().await.unwrap();
-            sqlx::query("SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $1 FOR UPDATE")
-                .bind(third)
-                .fetch_all(&mut *keeping)
-                .await
-                .unwrap();
-            let kept: i64 = sqlx::query_scalar(
-                "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, note, \
-                 first_seen_at, updated_at) SELECT record_id, $1, product_version_id, purl, record_sha256, 'dismissed', justification, note, \
-                 first_seen_at, updated_at FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $2 RETURNING id",
-            )
-            .bind(fifth)
-            .bind(third)
-            .fetch_one(&mut *keeping)
-            .await
-            .unwrap();
-            let import = tokio::spawn({
-                let store = store.clone();
-                async move {
-                    store
-                        .upsert_intel_records(&[record("kev", "GHSA-keep", &[], t, "listed")])
-                        .await
-                }
-            });
-            let mut waited = false;
-            for _ in 0..200 {
-                let waiting: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                )
-                .fetch_one(p)
-                .await
-                .unwrap();
-                if waiting > 0 {
-                    waited = true;
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
-            assert!(waited, "the import never waited for the kept row's source");
-            keeping.commit().await.unwrap();
-            import.await.unwrap().unwrap();
-            let status: String = sqlx::query_scalar("SELECT status FROM matches WHERE id = $1")
-                .bind(kept)
-                .fetch_one(p)
-                .await
-                .unwrap();
-            assert_eq!(
-                status, "new",
-                "the new source raises the kept dismissal too"
-            );
-        }
+        };
     }
+    match store.pool() {
+        psirt_store::Pool::Sqlite(p) => on!(p),
+        psirt_store::Pool::Postgres(p) => on!(p),
+    }
+}
+
+/// Whether, within 5 s, some transaction of this database waits for a lock (PostgreSQL).
+async fn a_transaction_waits_for_a_lock(p: &sqlx::PgPool) -> bool {
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    false
 }
