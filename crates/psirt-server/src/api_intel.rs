@@ -462,29 +462,7 @@ pub async fn add_upstream_to_case(
     case_id: i64,
 ) -> ApiResult<psirt_store::Case> {
     require_psirt(staff)?;
-    let case = crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
-    if !case.state.is_open() {
-        return Err(ApiError::Store(psirt_store::StoreError::Conflict(format!(
-            "case {case_id} is closed: open a new upstream case instead"
-        ))));
-    }
-    // Only a case the queue names for the item (one linked to a record of the same vulnerability): a mistyped id must
-    // not file one vulnerability's matches under another's case.
-    let queue = st.store.upstream_queue().await?;
-    let item = queue
-        .iter()
-        .find(|i| i.record_ids.iter().any(|r| r == record_id))
-        .ok_or_else(|| {
-            ApiError::Store(psirt_store::StoreError::Conflict(format!(
-                "{record_id} has no undecided matches in the upstream queue"
-            )))
-        })?;
-    if !item.open_cases.contains(&case_id) {
-        return Err(ApiError::BadRequest(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("case {case_id} does not cover {record_id} (no record of this vulnerability is linked to it): open an upstream case instead"),
-        ));
-    }
+    crate::api::load_case(st, staff, case_id, psirt_domain::CaseAction::Manage).await?;
     st.store
         .add_upstream_to_case(&staff.actor(), record_id, case_id)
         .await?;

@@ -171,7 +171,7 @@ pub(crate) const FINDING_SELECT: &str = concat!("SELECT m.id AS match_id, m.reco
 /// The undecided match rows of `record_id`'s queue item (every record of the same vulnerability), locked in (record,
 /// component) order — as `apply_match_changes` and an intel import take them —, before the audit head: taken the
 /// other way round, an opening and a dismissal of the same record deadlock on PostgreSQL. Conflict when there are
-/// none (another analyst decided first).
+/// none (another analyst decided first). Gives the item's names (its records' ids and aliases) and the rows.
 macro_rules! lock_undecided {
     ($tx:ident, $store:expr, $record_id:expr) => {{
         let names: Vec<(String, Option<String>)> = sqlx::query_as(crate::queue::QUEUED_NAMES)
@@ -196,7 +196,7 @@ macro_rules! lock_undecided {
                 $record_id
             )));
         }
-        undecided
+        (crate::queue::item_names(&group, &names), undecided)
     }};
 }
 
@@ -495,7 +495,7 @@ impl Store {
             // other way round, an opening and a dismissal of the same record deadlock on
             // PostgreSQL. (SQLite write transactions exclude each other already.)
             // Every record of the queue item: the case covers the same vulnerability under all its ids.
-            let undecided = lock_undecided!(tx, self, record_id);
+            let (_, undecided) = lock_undecided!(tx, self, record_id);
             let case_id = insert_case!(tx, self, actor, &new, &title, now);
             // The claim decides: matches another opening took first are no longer `new`.
             let claimed: Vec<(i64, i64, String)> = claim_for_case!(tx, &undecided, case_id, actor, now)
@@ -544,8 +544,9 @@ impl Store {
     /// version hit after the case was opened): the matches are claimed by the case, its records linked to it, and
     /// each newly hit product version gets an `under_investigation` affect (an affect the case already has for a
     /// version is kept as it is, but "not affected", said without the new component, goes back under investigation).
-    /// Returns the number of matches claimed. Locks as [`Store::open_upstream_case`]
-    /// does; Conflict when nothing is undecided any more or the case is closed or rejected.
+    /// Returns the number of matches claimed. Locks as [`Store::open_upstream_case`] does. Conflict when nothing is
+    /// undecided any more or the case is closed or rejected; invalid (`case_id`) when the case is linked to no record
+    /// of the vulnerability.
     pub async fn add_upstream_to_case(
         &self,
         actor: &Actor,
@@ -554,7 +555,7 @@ impl Store {
     ) -> Result<usize> {
         let now = self.now();
         Ok(with_tx!(self, tx => {
-            let undecided = lock_undecided!(tx, self, record_id);
+            let (item_names, undecided) = lock_undecided!(tx, self, record_id);
             let state: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT state FROM cases WHERE id = $1{}",
                 self.for_share()
@@ -570,6 +571,26 @@ impl Store {
                     )))
                 }
                 Some(_) => {}
+            }
+            // Only a case that covers the vulnerability (linked to a record sharing a name with the item's): a
+            // mistyped id must not file one vulnerability's matches under another's case.
+            let case_names: Vec<(i64, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE l.case_id = $1",
+                crate::queue::CASE_LINK_NAMES
+            )))
+            .bind(case_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let covers = case_names
+                .iter()
+                .flat_map(|(_, id, alias)| std::iter::once(id).chain(alias))
+                .any(|name| item_names.contains(name));
+            if !covers {
+                return Err(psirt_domain::DomainError::Invalid(vec![psirt_domain::FieldError::new(
+                    "case_id",
+                    format!("case {case_id} does not cover {record_id} (no record of this vulnerability is linked to it): open an upstream case instead"),
+                )])
+                .into());
             }
             let claimed = claim_for_case!(tx, &undecided, case_id, actor, now);
             let claimed_purls: Vec<(i64, String)> =

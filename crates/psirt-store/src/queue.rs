@@ -41,6 +41,14 @@ pub(crate) fn group_of(groups: Vec<Vec<String>>, record_id: &str) -> Vec<String>
 
 /// What a queue item shows comes from its records and the records of their aliases (a KEV entry under the CVE a
 /// GHSA names makes the GHSA "known exploited"): the ids whose records its revision covers.
+/// The names (id, and each alias, one row per alias) of the records cases are linked to: (case, record id, alias).
+/// A queue item is covered by a case when one of its names is one of these ([`QueueItem::open_cases`],
+/// [`crate::Store::add_upstream_to_case`]).
+pub(crate) const CASE_LINK_NAMES: &str =
+    "SELECT l.case_id, l.record_id, a.alias FROM case_intel_links l \
+     JOIN cases c ON c.id = l.case_id LEFT JOIN intel_records r ON r.record_id = l.record_id \
+     LEFT JOIN intel_aliases a ON a.record_pk = r.id";
+
 pub(crate) fn item_names(group: &[String], rows: &[(String, Option<String>)]) -> Vec<String> {
     let mut names: BTreeSet<&str> = group.iter().map(String::as_str).collect();
     for (id, alias) in rows {
@@ -140,11 +148,9 @@ impl Store {
             .collect();
         // The names (id and aliases) of the records open cases are linked to.
         let links: Vec<(i64, String, Option<String>)> = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT l.case_id, l.record_id, a.alias FROM case_intel_links l JOIN cases c ON c.id = l.case_id \
-                 LEFT JOIN intel_records r ON r.record_id = l.record_id LEFT JOIN intel_aliases a ON a.record_pk = r.id \
-                 WHERE c.state NOT IN ('closed', 'rejected')",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{CASE_LINK_NAMES} WHERE c.state NOT IN ('closed', 'rejected')"
+            )))
             .fetch_all(p)
             .await?
         });
