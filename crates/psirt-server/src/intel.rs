@@ -11,7 +11,6 @@ use psirt_formats::ParseOptions;
 use psirt_match::{AdvisoryInput, AffectedInput};
 use psirt_store::intel::INTEL_BATCH;
 use psirt_store::{Actor, FeedImportLog, NewEpss, NewIntelRecord, Store, Upserted};
-use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::mpsc;
 
@@ -128,10 +127,7 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
     }
     // The text `Display` writes, without its `fmt::Write` layer (the same bytes, in half the time).
     let normalized = json_text(&normalized)?;
-    let mut hash = Sha256::new();
-    hash.update(normalized.as_bytes());
-    hash.update([0]);
-    hash.update(raw.as_bytes());
+    let content_sha256 = psirt_store::intel::content_sha256(&normalized, &raw);
     let (cvss_score, cvss_vector) = best_cvss(r);
     let exploited = r.exploited.is_some()
         || r.ssvc
@@ -151,7 +147,7 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
         match_input: advisory_input(r).map(|a| json_text(&a)).transpose()?,
         normalized,
         raw,
-        content_sha256: hex::encode(hash.finalize()),
+        content_sha256,
     })
 }
 
@@ -246,7 +242,10 @@ pub(crate) async fn import_feed_of(
     // The KEV catalogs read: the newest one imported before (or earlier in this run) — an older catalog is skipped
     // whole, as a lagging mirror or an old file must not revert entries —, each catalog's release and `count`, and
     // every stored entry's CVE id (to withdraw the others).
-    let mut newest_kev: Option<Option<time::OffsetDateTime>> = None;
+    let newest_kev = match kind {
+        FeedKind::Kev => store.kev_catalog_released().await?,
+        _ => None,
+    };
     let mut catalogs: BTreeMap<time::OffsetDateTime, Option<u64>> = BTreeMap::new();
     let mut listed: Vec<String> = Vec::new();
     while let Some(item) = rx.recv().await {
@@ -267,13 +266,8 @@ pub(crate) async fn import_feed_of(
                             .as_ref()
                             .and_then(|e| e.catalog_released.map(|at| (at, e.catalog_count)));
                         if let Some((released, count)) = catalog {
-                            let before = match newest_kev {
-                                Some(known) => known,
-                                None => store.kev_catalog_released().await?,
-                            };
-                            newest_kev = Some(before);
                             let newest_in_run = catalogs.keys().next_back().copied();
-                            if before
+                            if newest_kev
                                 .into_iter()
                                 .chain(newest_in_run)
                                 .any(|n| n > released)

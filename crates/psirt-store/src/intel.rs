@@ -250,11 +250,9 @@ fn alias_walk(
         // The seed's own records first, then by id and source (as Rust sorts strings): which CVE a walk settles on
         // depends neither on the order the database returned the records in nor on the sources' names.
         let mut round: Vec<usize> = records.iter().copied().collect();
-        round.sort_by(|&a, &b| {
-            let key = |r: &IntelRecordSummary| {
-                (r.record_id != seed, r.record_id.clone(), r.source.clone())
-            };
-            key(&reachable[a]).cmp(&key(&reachable[b]))
+        round.sort_by_key(|&at| {
+            let r = &reachable[at];
+            (r.record_id != seed, r.record_id.as_str(), r.source.as_str())
         });
         followed.clear();
         let before = ids.len();
@@ -288,6 +286,17 @@ fn alias_walk(
             .collect(),
         flags,
     )
+}
+
+/// A stored record's content hash: SHA-256 of its normalised text, a NUL, and its raw text (both as stored). What
+/// tells a changed record from an unchanged one at import.
+pub fn content_sha256(normalized: &str, raw: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(normalized.as_bytes());
+    hash.update([0]);
+    hash.update(raw.as_bytes());
+    hex::encode(hash.finalize())
 }
 
 fn is_cve(id: &str) -> bool {
@@ -795,36 +804,6 @@ impl Store {
     }
 }
 
-/// A `feed_imports` row as stored (the report as JSON text).
-struct FeedImportRow {
-    id: i64,
-    kind: String,
-    origin: String,
-    started_at: OffsetDateTime,
-    finished_at: OffsetDateTime,
-    records: i64,
-    inserted: i64,
-    updated: i64,
-    unchanged: i64,
-    stale: i64,
-    errors: i64,
-    error_report: String,
-}
-from_row!(FeedImportRow {
-    id,
-    kind,
-    origin,
-    started_at,
-    finished_at,
-    records,
-    inserted,
-    updated,
-    unchanged,
-    stale,
-    errors,
-    error_report
-});
-
 /// A feed the worker syncs over HTTP.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -921,7 +900,35 @@ pub struct FeedImport {
     pub stale: i64,
     pub errors: i64,
     /// The first bad records: where (file, line, zip entry or catalog index) and why.
-    pub error_report: Vec<(String, String)>,
+    pub error_report: ErrorReport,
+}
+from_row!(FeedImport {
+    id,
+    kind,
+    origin,
+    started_at,
+    finished_at,
+    records,
+    inserted,
+    updated,
+    unchanged,
+    stale,
+    errors,
+    error_report as String
+});
+
+/// A feed import's per-record errors, (where, why); stored as JSON text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorReport(pub Vec<(String, String)>);
+
+impl TryFrom<String> for ErrorReport {
+    type Error = serde_json::Error;
+
+    fn try_from(text: String) -> std::result::Result<Self, Self::Error> {
+        serde_json::from_str(&text).map(ErrorReport)
+    }
 }
 
 /// The checks a feed source's fields pass, at creation and on a change.
@@ -1026,59 +1033,45 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             // (A `return` here would drop the transaction, and with it the catalog's date written above.)
-            let listed: BTreeSet<&str> = listed.unwrap_or_default().iter().map(String::as_str).collect();
-            // Only the entries to withdraw are locked (in (source, record id) order, as imports lock records): the
-            // others stay free for matching and imports.
-            let gone: Vec<(i64, String)> = if listed.is_empty() {
-                Vec::new()
-            } else {
+            let mut withdrawn = Vec::new();
+            if let Some(listed) = listed.filter(|l| !l.is_empty()) {
+                let listed: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
                 let current: Vec<(i64, String)> = sqlx::query_as(
                     "SELECT id, record_id FROM intel_records WHERE source = 'kev' AND withdrawn IS NULL",
                 )
                 .fetch_all(&mut *tx)
                 .await?;
-                current.into_iter().filter(|(_, id)| !listed.contains(id.as_str())).collect()
-            };
-            let mut stored: Vec<(i64, String, String, String)> = Vec::new();
-            let mut gone = gone;
-            gone.sort_by(|a, b| a.1.cmp(&b.1));
-            for (pk, _) in &gone {
-                let row: Option<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT id, record_id, normalized, raw FROM intel_records WHERE id = $1 AND withdrawn IS NULL{}",
-                    self.for_update()
-                )))
-                .bind(pk)
-                .fetch_optional(&mut *tx)
-                .await?;
-                stored.extend(row);
-            }
-            let mut withdrawn = Vec::new();
-            for (pk, record_id, normalized, raw) in stored {
-                let mut doc: serde_json::Value = serde_json::from_str(&normalized)
-                    .map_err(|e| StoreError::Corrupt(format!("kev {record_id} normalized: {e}")))?;
+                let mut gone: Vec<(i64, String)> =
+                    current.into_iter().filter(|(_, id)| !listed.contains(id.as_str())).collect();
+                // Only the entries withdrawn are locked, in record id order as imports lock records: the others stay
+                // free for matching and imports.
+                gone.sort_by(|a, b| a.1.cmp(&b.1));
                 let at = released
                     .format(&time::format_description::well_known::Rfc3339)
                     .map_err(|e| StoreError::Corrupt(format!("timestamp: {e}")))?;
-                doc["withdrawn"] = json!(at);
-                let normalized = doc.to_string();
-                // The content hash as an import computes it (normalised text, NUL, raw text).
-                let sha = {
-                    use sha2::{Digest, Sha256};
-                    let mut h = Sha256::new();
-                    h.update(normalized.as_bytes());
-                    h.update([0]);
-                    h.update(raw.as_bytes());
-                    hex::encode(h.finalize())
-                };
-                sqlx::query(
-                    "UPDATE intel_records SET withdrawn = $1, normalized = $2, content_sha256 = $3, updated_at = $4 WHERE id = $5",
-                )
-                .bind(released).bind(&normalized).bind(&sha).bind(now).bind(pk)
-                .execute(&mut *tx)
-                .await?;
-                audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id.as_str(), "kev.delisted")
-                    .after(json!({"record_id": record_id, "catalog_released": at})));
-                withdrawn.push(record_id);
+                for (pk, record_id) in gone {
+                    let row: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT normalized, raw FROM intel_records WHERE id = $1 AND withdrawn IS NULL{}",
+                        self.for_update()
+                    )))
+                    .bind(pk)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((normalized, raw)) = row else { continue };
+                    let mut doc: serde_json::Value = serde_json::from_str(&normalized)
+                        .map_err(|e| StoreError::Corrupt(format!("kev {record_id} normalized: {e}")))?;
+                    doc["withdrawn"] = json!(at);
+                    let normalized = doc.to_string();
+                    sqlx::query(
+                        "UPDATE intel_records SET withdrawn = $1, normalized = $2, content_sha256 = $3, updated_at = $4 WHERE id = $5",
+                    )
+                    .bind(released).bind(&normalized).bind(content_sha256(&normalized, &raw)).bind(now).bind(pk)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit!(tx, self, AuditDraft::new(actor, "intel_record", record_id.as_str(), "kev.delisted")
+                        .after(json!({"record_id": record_id, "catalog_released": at})));
+                    withdrawn.push(record_id);
+                }
             }
             withdrawn
         }))
@@ -1143,7 +1136,7 @@ impl Store {
 
     /// The latest import runs of a feed source's syncs, newest first.
     pub async fn feed_imports(&self, source_id: i64, limit: i64) -> Result<Vec<FeedImport>> {
-        let rows: Vec<FeedImportRow> = with_pool!(self, p => {
+        Ok(with_pool!(self, p => {
             sqlx::query_as(
                 "SELECT id, kind, origin, started_at, finished_at, records, inserted, updated, unchanged, stale, errors, error_report \
                  FROM feed_imports WHERE source_id = $1 ORDER BY id DESC LIMIT $2",
@@ -1151,28 +1144,7 @@ impl Store {
             .bind(source_id).bind(limit)
             .fetch_all(p)
             .await?
-        });
-        rows.into_iter()
-            .map(|r| {
-                let error_report = serde_json::from_str(&r.error_report).map_err(|e| {
-                    StoreError::Corrupt(format!("feed import {} error report: {e}", r.id))
-                })?;
-                Ok(FeedImport {
-                    id: r.id,
-                    kind: r.kind,
-                    origin: r.origin,
-                    started_at: r.started_at,
-                    finished_at: r.finished_at,
-                    records: r.records,
-                    inserted: r.inserted,
-                    updated: r.updated,
-                    unchanged: r.unchanged,
-                    stale: r.stale,
-                    errors: r.errors,
-                    error_report,
-                })
-            })
-            .collect()
+        }))
     }
 
     pub async fn feed_source(&self, id: i64) -> Result<FeedSource> {

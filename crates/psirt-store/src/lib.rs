@@ -55,7 +55,7 @@ pub use advisories::{
 pub use affects::{CaseAffect, NewAffect};
 pub use error::StoreError;
 pub use intel::{
-    EpssEntry, FeedAttempt, FeedImport, FeedImportLog, FeedSource, FeedSourceChange,
+    EpssEntry, ErrorReport, FeedAttempt, FeedImport, FeedImportLog, FeedSource, FeedSourceChange,
     IntelRecordSummary, NewEpss, NewIntelRecord, OwnFacts, Upserted, Vulnerability,
 };
 pub use inventory::{Product, ProductVersion};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::ValueEnum;
 use psirt_formats::ParseOptions;
-use psirt_server::engine::{advisory_input_of, Engine, EngineError};
+use psirt_server::engine::{advisory_inputs_for, Engine, EngineError};
 use psirt_store::Store;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -133,20 +133,17 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         .into_iter()
         .collect();
     let views = store.vulnerabilities(&ids).await?;
-    let mut inputs = BTreeMap::new();
-    for id in &ids {
-        inputs.insert(id.as_str(), advisory_input_of(store, id).await?.0);
-    }
+    let inputs = advisory_inputs_for(store, &ids).await?;
     let mut findings = Vec::new();
     for (c, purl, ids) in matched {
         for id in ids {
             let Some(v) = views.get(&id) else {
                 continue;
             };
-            let fixed_versions = match inputs.get(id.as_str()) {
-                Some(Some(input)) => psirt_match::fixed_versions(input, purl).unwrap_or_default(),
-                _ => Vec::new(),
-            };
+            let fixed_versions = inputs
+                .get(&id)
+                .map(|input| psirt_match::fixed_versions(input, purl).unwrap_or_default())
+                .unwrap_or_default();
             let own = v.own_facts(&id);
             findings.push(ScanFinding {
                 purl: purl.to_owned(),
