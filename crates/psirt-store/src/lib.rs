@@ -231,15 +231,6 @@ impl Store {
         }
     }
 
-    /// ` FOR SHARE SKIP LOCKED` on PostgreSQL: rows another transaction is changing are left out instead of waited
-    /// for (SQLite's write transactions exclude each other already).
-    pub(crate) fn for_share_skip_locked(&self) -> &'static str {
-        match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => " FOR SHARE SKIP LOCKED",
-        }
-    }
-
     /// ` FOR UPDATE OF <alias> SKIP LOCKED` on PostgreSQL (the rows of that table only; ones another transaction
     /// holds are left out instead of waited for). Nothing on SQLite.
     pub(crate) fn for_update_of_skip_locked(&self, alias: &str) -> String {

@@ -264,10 +264,12 @@ impl Store {
                             // A dismissal of the same package in the same product version, on a row whose component
                             // was replaced, holds: still `dismissed` means the record has not changed since (a change
                             // re-raises a record's dismissed rows, retracted ones too: `upsert_intel_records`).
-                            // Locked (PostgreSQL), or skipped when an import holds it: an import resetting the
-                            // record's dismissals locks them first and, once it has them, reads them again — so it
-                            // waits for this transaction and then sees the row kept here (and resets it too).
-                            let candidate: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            // Locked (PostgreSQL), or skipped when an import holds it (it is resetting the record's
+                            // dismissals: the match is raised, as the reset would have raised it). An import that
+                            // locks them later waits for this transaction and, once it has them, reads them again:
+                            // it sees the row kept here, and resets it too. Skipping, never waiting: no lock order
+                            // to keep with imports, which lock records before matches.
+                            let from: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                                 "SELECT o.id FROM components c JOIN matches o ON o.record_id = $1 AND o.product_version_id = $2 \
                                  AND o.purl = COALESCE(c.purl, c.component_key) AND NOT o.active AND o.status = 'dismissed' \
                                  WHERE c.id = $3 ORDER BY o.decided_at DESC, o.id DESC LIMIT 1{}",
@@ -276,33 +278,6 @@ impl Store {
                             .bind(&m.record_id).bind(m.product_version_id).bind(m.component_id)
                             .fetch_optional(&mut *tx)
                             .await?;
-                            // Whether it can hand its dismissal on. An import changing the record holds the
-                            // record's rows until it commits and resets its dismissed rows (retracted ones too) in
-                            // that transaction: nothing is kept then (the match is raised, as the reset would have
-                            // raised it). Otherwise the share lock taken here makes an import that starts now wait
-                            // for this commit, and then see (and reset) the row kept here. Skipping, never waiting:
-                            // no lock order to keep with imports, which lock records before matches.
-                            let mut from = None;
-                            if let Some(candidate) = candidate {
-                                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM intel_records WHERE record_id = $1")
-                                    .bind(&m.record_id)
-                                    .fetch_one(&mut *tx)
-                                    .await?;
-                                let free: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                                    "SELECT id FROM intel_records WHERE record_id = $1{}",
-                                    self.for_share_skip_locked()
-                                )))
-                                .bind(&m.record_id)
-                                .fetch_all(&mut *tx)
-                                .await?;
-                                if i64::try_from(free.len()).unwrap_or(i64::MAX) >= total {
-                                    // Read again under the share lock: an import that committed since reset it.
-                                    from = sqlx::query_scalar("SELECT id FROM matches WHERE id = $1 AND status = 'dismissed'")
-                                        .bind(candidate)
-                                        .fetch_optional(&mut *tx)
-                                        .await?;
-                                }
-                            }
                             if let Some(from) = from {
                                 let id: i64 = sqlx::query_scalar(
                                     "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, \

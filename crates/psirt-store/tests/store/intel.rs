@@ -1277,8 +1277,9 @@ async fn match_generation_counts_each_committed_import(store: Store) {
 }
 
 /// A match raised again for a re-created component (an SBOM re-import that dropped the package and one that brought it
-/// back) keeps the dismissal of the retracted row — but not while an import is changing the record (PostgreSQL: the
-/// import holds the record's rows and will reset its dismissals): then it is raised, without waiting for the import.
+/// back) keeps the dismissal of the retracted row; on PostgreSQL, never past an import resetting the record's
+/// dismissals (a changed record, a new source of its id): one holding them gets the match raised, without waiting for
+/// it, and one coming after the dismissal was kept waits for it and resets the kept row too.
 async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Store) {
     let t = datetime!(2026-01-01 00:00 UTC);
     let (pv, comps) = inventory(&store).await;
@@ -1310,39 +1311,15 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
         .apply_match_changes(&[], &[key(comps[0])])
         .await
         .unwrap();
-    // The same package on a new component row (as an SBOM re-import would make it).
+    // The same package on a new component row (as an SBOM re-import would make it) keeps the dismissal.
     let again = recreated(&store, comps[0], "again").await;
+    let applied = store.apply_match_changes(&[key(again)], &[]).await.unwrap();
+    assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
     let psirt_store::Pool::Postgres(p) = store.pool() else {
-        // SQLite's write transactions take turns: no import can be in flux meanwhile.
-        let applied = store.apply_match_changes(&[key(again)], &[]).await.unwrap();
-        assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
+        // SQLite's write transactions take turns: no import can run meanwhile.
         return;
     };
-    // An import changing the record, held open.
-    let mut import = p.begin().await.unwrap();
-    sqlx::query("SELECT id FROM intel_records WHERE record_id = 'GHSA-keep' FOR UPDATE")
-        .fetch_all(&mut *import)
-        .await
-        .unwrap();
-    let applied = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        store.apply_match_changes(&[key(again)], &[]),
-    )
-    .await
-    .expect("raising a match waited for the import")
-    .unwrap();
-    import.rollback().await.unwrap();
-    assert_eq!(
-        (applied.kept_dismissed, applied.raised),
-        (0, 1),
-        "the record was in flux"
-    );
-    // With the import gone, another re-created row keeps the dismissal.
     store.apply_match_changes(&[], &[key(again)]).await.unwrap();
-    let third = recreated(&store, comps[0], "third").await;
-    let applied = store.apply_match_changes(&[key(third)], &[]).await.unwrap();
-    assert_eq!((applied.kept_dismissed, applied.raised), (1, 0));
-    store.apply_match_changes(&[], &[key(third)]).await.unwrap();
 
     // An import that gains a source for the id (no existing record row changes) holds the dismissed rows it
     // resets: nothing is kept from them meanwhile.
@@ -1353,10 +1330,10 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
     .fetch_all(&mut *import)
     .await
     .unwrap();
-    let fourth = recreated(&store, comps[0], "fourth").await;
+    let third = recreated(&store, comps[0], "third").await;
     let applied = tokio::time::timeout(
         std::time::Duration::from_secs(10),
-        store.apply_match_changes(&[key(fourth)], &[]),
+        store.apply_match_changes(&[key(third)], &[]),
     )
     .await
     .expect("raising a match waited for the import")
@@ -1366,12 +1343,12 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
 
     // The other way round: a dismissal being kept (its source row held, the new row written) while an import
     // gains a source for the id. The import waits for it, then resets the kept row too.
-    let fifth = recreated(&store, comps[0], "fifth").await;
+    let fourth = recreated(&store, comps[0], "fourth").await;
     let mut keeping = p.begin().await.unwrap();
     sqlx::query(
         "SELECT id FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $1 FOR UPDATE",
     )
-    .bind(third)
+    .bind(again)
     .fetch_all(&mut *keeping)
     .await
     .unwrap();
@@ -1380,8 +1357,8 @@ async fn a_dismissal_is_kept_only_while_no_import_changes_its_record(store: Stor
          first_seen_at, updated_at) SELECT record_id, $1, product_version_id, purl, record_sha256, 'dismissed', justification, note, \
          first_seen_at, updated_at FROM matches WHERE record_id = 'GHSA-keep' AND component_id = $2 RETURNING id",
     )
-    .bind(fifth)
-    .bind(third)
+    .bind(fourth)
+    .bind(again)
     .fetch_one(&mut *keeping)
     .await
     .unwrap();
