@@ -242,6 +242,19 @@ impl Store {
             with_tx!(self, tx => {
                 // Per record: the new rows that kept a dismissal, and the rows they kept it from.
                 let mut kept: BTreeMap<&str, Vec<(i64, i64)>> = BTreeMap::new();
+                // The (record, product version) pairs with a retracted dismissal to keep, read once for the chunk: a
+                // new match of any other pair is raised without looking (the common case, a first import).
+                let records: BTreeSet<&String> = chunk.iter().map(|m| &m.record_id).collect();
+                let retracted_dismissals: HashSet<(String, i64)> = with_ids!(
+                    "SELECT DISTINCT record_id, product_version_id FROM matches WHERE NOT active AND status = 'dismissed' AND record_id IN",
+                    &records,
+                    ""
+                )
+                .build_query_as()
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
                 for m in chunk {
                     let existing: Option<(i64, bool)> = sqlx::query_as(
                         "SELECT id, active FROM matches WHERE record_id = $1 AND component_id = $2",
@@ -269,7 +282,8 @@ impl Store {
                             // locks them later waits for this transaction and, once it has them, reads them again:
                             // it sees the row kept here, and resets it too. Skipping, never waiting: no lock order
                             // to keep with imports, which lock records before matches.
-                            let from: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                            let may_keep = retracted_dismissals.contains(&(m.record_id.clone(), m.product_version_id));
+                            let from: Option<i64> = if !may_keep { None } else { sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                                 "SELECT o.id FROM components c JOIN matches o ON o.record_id = $1 AND o.product_version_id = $2 \
                                  AND o.purl = COALESCE(c.purl, c.component_key) AND NOT o.active AND o.status = 'dismissed' \
                                  WHERE c.id = $3 ORDER BY o.decided_at DESC, o.id DESC LIMIT 1{}",
@@ -277,7 +291,7 @@ impl Store {
                             )))
                             .bind(&m.record_id).bind(m.product_version_id).bind(m.component_id)
                             .fetch_optional(&mut *tx)
-                            .await?;
+                            .await? };
                             if let Some(from) = from {
                                 let id: i64 = sqlx::query_scalar(
                                     "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, \
