@@ -39,8 +39,6 @@ pub(crate) fn group_of(groups: Vec<Vec<String>>, record_id: &str) -> Vec<String>
         .unwrap_or_else(|| vec![record_id.to_owned()])
 }
 
-/// What a queue item shows comes from its records and the records of their aliases (a KEV entry under the CVE a
-/// GHSA names makes the GHSA "known exploited"): the ids whose records its revision covers.
 /// The names (id, and each alias, one row per alias) of the records cases are linked to: (case, record id, alias).
 /// A queue item is covered by a case when one of its names is one of these ([`QueueItem::open_cases`],
 /// [`crate::Store::add_upstream_to_case`]).
@@ -49,6 +47,8 @@ pub(crate) const CASE_LINK_NAMES: &str =
      JOIN cases c ON c.id = l.case_id LEFT JOIN intel_records r ON r.record_id = l.record_id \
      LEFT JOIN intel_aliases a ON a.record_pk = r.id";
 
+/// What a queue item shows comes from its records and the records of their aliases (a KEV entry under the CVE a
+/// GHSA names makes the GHSA "known exploited"): the ids whose records its revision covers.
 pub(crate) fn item_names(group: &[String], rows: &[(String, Option<String>)]) -> Vec<String> {
     let mut names: BTreeSet<&str> = group.iter().map(String::as_str).collect();
     for (id, alias) in rows {
