@@ -3,8 +3,8 @@
 //! against the inventory. An invalid document is refused whole (422, one error per schema
 //! violation with its JSON Pointer) before anything is written.
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::routing::post;
 use axum::Router;
 use psirt_domain::{DomainError, FieldError};
@@ -22,7 +22,8 @@ const MAX_CSAF: usize = 32 * 1024 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new().route(
         "/api/v1/intel/csaf",
-        post(import_csaf).layer(DefaultBodyLimit::max(MAX_CSAF)),
+        // Not the API's body limit: the handler reads the body itself, up to `MAX_CSAF`, once the caller may import.
+        post(import_csaf),
     )
 }
 
@@ -47,14 +48,21 @@ fn refusal(e: IntelError) -> ApiError {
 async fn import_csaf(
     State(st): State<AppState>,
     staff: Staff,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
-    if !staff.viewer().can_triage() {
-        return Err(ApiError::Forbidden("only the PSIRT imports advisories"));
-    }
+    let checked = match staff.viewer().can_triage() {
+        true => Ok(()),
+        false => Err(ApiError::Forbidden("only the PSIRT imports advisories")),
+    };
+    let body = crate::error::body_if_allowed(checked, body, MAX_CSAF).await?;
     // Checked here first so that a bad document is answered with every violation and nothing
-    // reaches the pipeline.
-    let record = parse_csaf(&body, &ParseOptions::default()).map_err(refusal)?;
+    // reaches the pipeline. Schema validation of a large document is CPU work: off the async workers.
+    let checked = body.clone();
+    let record =
+        tokio::task::spawn_blocking(move || parse_csaf(&checked, &ParseOptions::default()))
+            .await
+            .map_err(|e| ApiError::Internal(format!("CSAF parser task: {e}")))?
+            .map_err(refusal)?;
     let dir = tempfile::tempdir().map_err(|e| ApiError::Internal(e.to_string()))?;
     std::fs::write(dir.path().join("document.json"), &body)
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -2,8 +2,8 @@
 //! Every staff role may read it (it holds no embargoed information); the PSIRT defines
 //! products and versions; engineers may also upload SBOMs (release pipelines).
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
 
-pub fn routes(sbom_limit: usize) -> Router<AppState> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/products", get(list_products).post(create_product))
         .route(
@@ -44,7 +44,9 @@ pub fn routes(sbom_limit: usize) -> Router<AppState> {
         )
         .route(
             "/api/v1/product-versions/{id}/sbom",
-            post(upload_sbom).layer(DefaultBodyLimit::max(sbom_limit)),
+            // Not the API's body limit: the handler reads the body itself, up to `Config::sbom_max_bytes`, once the
+            // caller may import.
+            post(upload_sbom),
         )
 }
 
@@ -265,18 +267,24 @@ async fn dependencies(
 }
 
 /// The audit events of a product version, oldest first: its creation, edits and every SBOM
-/// import with what it added, removed and changed.
+/// import with what it added, removed and changed. The PSIRT also sees the release plans made for it; other staff
+/// only the version's own events (`product_version.*`), as a plan names its cases — embargoed ones too.
 #[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path)),
     responses((status = 200, description = "{items: [AuditEntry]}"), (status = "4XX", description = "problem+json error")))]
 async fn version_timeline(
     State(st): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     st.store.product_version(id).await?;
-    Ok(Json(json!({
-        "items": st.store.audit_trail("product_version", &id.to_string()).await?
-    })))
+    let mut items = st
+        .store
+        .audit_trail("product_version", &id.to_string())
+        .await?;
+    if !staff.viewer().can_triage() {
+        items.retain(|e| e.action.starts_with("product_version."));
+    }
+    Ok(Json(json!({ "items": items })))
 }
 
 /// Imports an SBOM (CycloneDX 1.4–1.6 JSON or SPDX 2.3 JSON, the request body as is): it
@@ -292,12 +300,17 @@ async fn upload_sbom(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
-    if !staff.viewer().can_import_sbom() {
-        return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
+    let checked = async {
+        if !staff.viewer().can_import_sbom() {
+            return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
+        }
+        st.store.product_version(id).await?;
+        Ok(())
     }
-    st.store.product_version(id).await?;
+    .await;
+    let body = crate::error::body_if_allowed(checked, body, st.config.sbom_max_bytes).await?;
     let _one_at_a_time = st
         .sbom_imports
         .acquire()

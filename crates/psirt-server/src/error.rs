@@ -183,3 +183,47 @@ impl From<crate::engine::EngineError> for ApiError {
         }
     }
 }
+
+/// The body of a request that `checked` says may go on, read (at most `limit` bytes); for handlers that check the
+/// caller and the target before reading a large body, which `Bytes` would keep whole (up to the route's limit)
+/// before a refused caller is answered. A refused request's body is read and dropped as it comes (up to `limit`),
+/// so that a client still sending it gets the refusal, not a broken connection.
+pub async fn body_if_allowed(
+    checked: ApiResult<()>,
+    body: axum::body::Body,
+    limit: usize,
+) -> ApiResult<axum::body::Bytes> {
+    if let Err(e) = checked {
+        use http_body_util::BodyExt;
+        let mut body = body;
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len());
+            if seen > limit {
+                break;
+            }
+        }
+        return Err(e);
+    }
+    read_body(body, limit).await
+}
+
+/// Reads a request body of at most `limit` bytes (413 above it).
+async fn read_body(body: axum::body::Body, limit: usize) -> ApiResult<axum::body::Bytes> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = source {
+            if s.is::<http_body_util::LengthLimitError>() {
+                return ApiError::BadRequest(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the request body is larger than the {limit} bytes accepted here"),
+                );
+            }
+            source = s.source();
+        }
+        ApiError::BadRequest(
+            StatusCode::BAD_REQUEST,
+            format!("reading the request body: {e}"),
+        )
+    })
+}

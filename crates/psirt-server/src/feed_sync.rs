@@ -260,6 +260,14 @@ async fn sync_claimed(
     {
         tracing::warn!(source = source.id, "re-matching after sync: {e}");
     }
+    // A download read only in part (cut off, a corrupt stream): what was read is stored (and matched), but the sync
+    // failed — its validators are not kept, or the next sync would be answered 304 and the rest never read.
+    if let Some((at, e)) = &imported.unread_rest {
+        return failed(format!(
+            "the download could not be read to its end ({} good record(s) read before): {at}: {e}",
+            imported.log.records - imported.log.errors
+        ));
+    }
     let outcome = SyncOutcome {
         status: "imported",
         records: imported.log.records,

@@ -25,6 +25,9 @@ pub enum ImportError {
     Store(#[from] psirt_store::StoreError),
     #[error("feed reader stopped: {0}")]
     Reader(String),
+    /// One record that cannot be stored (the rest of the import goes on).
+    #[error("{0}")]
+    Record(String),
 }
 
 /// What an import did: the log (also stored) and the records that changed, for the matcher.
@@ -36,6 +39,9 @@ pub struct Imported {
     pub changed: Vec<(String, String)>,
     /// Calls of `upsert_intel_records` that committed: the import's own steps of the match generation.
     pub match_writes: i64,
+    /// The first error after which a file or zip entry was not read to its end (a download cut off, a corrupt
+    /// gzip stream), with its locator: the import took only part of the feed.
+    pub unread_rest: Option<(String, String)>,
 }
 
 /// The CVSS score of a vector, if psirt-cvss can read it.
@@ -112,6 +118,12 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, ImportError> {
 /// would make every stored record look changed once after an upgrade (re-raising dismissed matches), and an
 /// unchanged re-import must change nothing.
 pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
+    check_ids(&r)?;
+    // Shown, not looked up: a NUL (which PostgreSQL's text refuses, and would fail the record's whole batch) is
+    // replaced. `normalized` and `raw` keep it, escaped as JSON writes it.
+    if let Some(summary) = r.summary.as_mut().filter(|s| s.contains('\0')) {
+        *summary = summary.replace('\0', "\u{FFFD}");
+    }
     let raw = r
         .raw
         .canonical()
@@ -151,6 +163,28 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
     })
 }
 
+/// Longest record id or alias stored: real ones are under 50 bytes, and PostgreSQL refuses index entries over ~2.7 kB
+/// (which would fail the whole batch).
+const MAX_ID_BYTES: usize = 256;
+
+/// The record's id and aliases are storable as ids: not too long, no control characters (a NUL would fail the whole
+/// batch on PostgreSQL). A record that fails is its own error.
+fn check_ids(r: &IntelRecord) -> Result<(), ImportError> {
+    for id in std::iter::once(&r.id).chain(&r.aliases) {
+        if id.len() > MAX_ID_BYTES {
+            return Err(ImportError::Record(format!(
+                "an id or alias is longer than {MAX_ID_BYTES} bytes"
+            )));
+        }
+        if id.chars().any(char::is_control) {
+            return Err(ImportError::Record(format!(
+                "id or alias {id:?} holds a control character"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn source_name(r: &IntelRecord) -> String {
     serde_json::to_value(r.source)
         .ok()
@@ -179,7 +213,11 @@ fn record_error(log: &mut FeedImportLog, at: String, message: String) {
 
 enum Item {
     Record(Box<IntelRecord>),
-    Error(String, String),
+    Error {
+        at: String,
+        message: String,
+        input_failed: bool,
+    },
 }
 
 /// Imports everything under `path` as `kind`; `progress` is called from the reading thread.
@@ -210,7 +248,11 @@ pub(crate) async fn import_feed_of(
         let mut on_record = |item: Result<IntelRecord, psirt_formats::intel::RecordError>| {
             let item = match item {
                 Ok(r) => Item::Record(Box::new(r)),
-                Err(e) => Item::Error(e.locator.to_string(), e.error.to_string()),
+                Err(e) => Item::Error {
+                    at: e.locator.to_string(),
+                    message: e.error.to_string(),
+                    input_failed: e.error.is_input_failure(),
+                },
             };
             // The receiver only goes away when storing failed: stop reading.
             match tx.blocking_send(item) {
@@ -250,7 +292,16 @@ pub(crate) async fn import_feed_of(
     let mut listed: Vec<String> = Vec::new();
     while let Some(item) = rx.recv().await {
         match item {
-            Item::Error(at, message) => record_error(&mut out.log, at, message),
+            Item::Error {
+                at,
+                message,
+                input_failed,
+            } => {
+                if input_failed && out.unread_rest.is_none() {
+                    out.unread_rest = Some((at.clone(), message.clone()));
+                }
+                record_error(&mut out.log, at, message)
+            }
             Item::Record(r) => match &r.epss {
                 Some(e) => epss.push(NewEpss {
                     cve: e.cve.clone(),

@@ -136,7 +136,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
     use axum::http::{header, HeaderValue};
     use tower_http::set_header::SetResponseHeaderLayer;
     api::routes()
-        .merge(api_inventory::routes(state.config.sbom_max_bytes))
+        .merge(api_inventory::routes())
         .merge(api_clocks::routes())
         .merge(api_cra::routes())
         .merge(api_bounty::routes())

@@ -1,5 +1,7 @@
 //! Other vendors' CSAF 2.0 documents into one [`IntelRecord`] each (source `csaf`).
 //!
+//! - A TLP:RED document is refused (intel is shown to every staff role); WHITE, GREEN and AMBER (shareable
+//!   inside the organisation) are imported.
 //! - Validated against the CSAF 2.0 schema (with FIRST's CVSS schemas); unlike the feeds, every
 //!   violation is returned, each with its JSON Pointer ([`IntelError::SchemaViolations`]): a CSAF
 //!   document is one upload, and its author wants the whole list.
@@ -60,6 +62,15 @@ pub(crate) fn csaf_from_value(
     let text = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
     let id = text(&value, "/document/tracking/id")
         .ok_or_else(|| IntelError::model("/document/tracking/id", "missing"))?;
+    // Intel (the vulnerability page, purl search) is open to every staff role; TLP:RED is for its named
+    // recipients only. AMBER may be shared inside the recipient's organisation, which staff are.
+    const TLP: &str = "/document/distribution/tlp/label";
+    if text(&value, TLP).as_deref() == Some("RED") {
+        return Err(IntelError::model(
+            TLP,
+            "a TLP:RED document is not imported: intel is shown to every staff role",
+        ));
+    }
     let mut r = IntelRecord::new(IntelSource::Csaf, id.clone(), RawRecord::default());
     r.summary = text(&value, "/document/title");
     r.modified = dates::opt_timestamp(

@@ -100,16 +100,19 @@ impl EpssReader<'_> {
         let (Some(cve), Some(epss), Some(pct), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
         else {
-            return Err(self.csv(format!("expected 3 fields (cve,epss,percentile): {text:?}")));
+            return Err(self.csv(format!(
+                "expected 3 fields (cve,epss,percentile): {}",
+                excerpt(text)
+            )));
         };
         let cve = cve.trim();
-        if !cve.starts_with("CVE-") {
-            return Err(self.csv(format!("not a CVE id: {cve:?}")));
+        if !psirt_domain::deadline::cra::is_cve_id(cve) {
+            return Err(self.csv(format!("not a CVE id: {}", excerpt(cve))));
         }
         let num = |name: &str, s: &str| -> Result<f64, IntelError> {
             match s.trim().parse::<f64>() {
                 Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
-                _ => Err(self.csv(format!("{name} is not a number in [0, 1]: {s:?}"))),
+                _ => Err(self.csv(format!("{name} is not a number in [0, 1]: {}", excerpt(s)))),
             }
         };
         Ok(EpssScore {
@@ -119,6 +122,16 @@ impl EpssReader<'_> {
             score_date: self.score_date,
             model_version: self.model_version.clone(),
         })
+    }
+}
+
+/// What an error quotes of a bad row: enough to find it, not the whole line — a feed source's download is whatever
+/// its URL answered (a login page, an internal service's reply), and the error report is kept.
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 40;
+    match text.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{:?}…", &text[..at]),
+        None => format!("{text:?}"),
     }
 }
 

@@ -47,6 +47,12 @@ pub enum IntelError {
 }
 
 impl IntelError {
+    /// The input itself failed (a gzip stream cut off or corrupt, a zip entry unreadable): the rest of that file or
+    /// entry was not read. Unlike a bad record, this says the feed was not read whole.
+    pub fn is_input_failure(&self) -> bool {
+        matches!(self, IntelError::Io(_) | IntelError::Zip(_))
+    }
+
     /// Maps a serde_json error: syntax/EOF errors carry a position; data errors (a JSON value of the wrong shape for
     /// the model) do not, and become [`IntelError::Model`] at `pointer`.
     pub(crate) fn from_json(e: &serde_json::Error, pointer: &str) -> IntelError {

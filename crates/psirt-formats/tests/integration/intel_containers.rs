@@ -376,3 +376,26 @@ fn epss_bad_rows_are_errors_with_line_numbers() {
     assert!(at[0].ends_with("epss_scores-2025-08-25.csv.gz:6"), "{at:?}");
     assert_eq!(errors.len(), 3);
 }
+
+/// A row's CVE id is checked whole (not only its prefix: a NUL or a stray character would be stored as an id), and
+/// an error quotes only the start of a bad row: a feed source's download is whatever its URL answered, and the
+/// error report is kept.
+#[test]
+fn epss_errors_check_the_whole_id_and_quote_only_a_row_start() {
+    let secret = format!("{{\"AccessKeyId\": \"{}\"}}", "K".repeat(200));
+    let text = format!("{EPSS}CVE-2024-0002\0,0.5,0.2\nCVE-24-1,0.5,0.2\n{secret}\n");
+    let rows: Vec<_> = parse_epss(text.as_bytes()).collect();
+    let messages: Vec<String> = rows[3..]
+        .iter()
+        .map(|r| match r {
+            Err(IntelError::Csv { message, .. }) => message.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(messages.len(), 3, "{rows:?}");
+    assert!(messages[0].starts_with("not a CVE id"), "{messages:?}");
+    assert!(messages[1].starts_with("not a CVE id"), "{messages:?}");
+    assert!(messages[2].starts_with("expected 3 fields"), "{messages:?}");
+    assert!(messages[2].ends_with("KKKK\"…"), "{messages:?}");
+    assert!(messages[2].len() < 100, "{messages:?}");
+}

@@ -96,3 +96,20 @@ fn a_directory_of_csaf_documents_reads_as_a_feed() {
     assert_eq!(ok.len(), 13);
     assert!(ok.iter().all(|r| r.source == IntelSource::Csaf));
 }
+
+#[test]
+fn tlp_red_documents_are_refused_and_shareable_labels_import() {
+    let mut doc = render_csaf(&router_and_web(), CsafProfile::SecurityAdvisory).unwrap();
+    for label in ["WHITE", "GREEN", "AMBER"] {
+        doc["document"]["distribution"]["tlp"] = serde_json::json!({"label": label});
+        let r = parse_csaf(&to_bytes(&doc), &ParseOptions::default());
+        assert!(r.is_ok(), "{label}: {r:?}");
+    }
+    doc["document"]["distribution"]["tlp"] = serde_json::json!({"label": "RED"});
+    let err = parse_csaf(&to_bytes(&doc), &ParseOptions::default()).unwrap_err();
+    let IntelError::Model { pointer, message } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(pointer, "/document/distribution/tlp/label");
+    assert!(message.contains("TLP:RED"), "{message}");
+}

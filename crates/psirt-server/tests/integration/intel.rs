@@ -1487,6 +1487,8 @@ pub async fn intel_pages(backend: Backend) {
 struct Feed {
     body: std::sync::Arc<std::sync::Mutex<(Vec<u8>, String)>>,
     requests: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    /// `If-None-Match` of each request for the cut-off feed.
+    cut_requests: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
 
 async fn serve_feed(feed: Feed) -> String {
@@ -1531,6 +1533,28 @@ async fn serve_feed(feed: Feed) -> String {
                 r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2099.01.01",
                     "dateReleased": "2099-01-01T00:00:00.000Z", "count": 0, "vulnerabilities": []}"#
             }),
+        )
+        // The first half of a real gzipped feed, with an ETag: a download cut off (as a close-delimited body can be).
+        .route(
+            "/cut/PyPI.jsonl.gz",
+            axum::routing::get(
+                |axum::extract::State(f): axum::extract::State<Feed>, h: HeaderMap| async move {
+                    let inm = h
+                        .get(header::IF_NONE_MATCH)
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    f.cut_requests.lock().unwrap().push(inm.clone());
+                    if inm.as_deref() == Some("\"cut\"") {
+                        return S::NOT_MODIFIED.into_response();
+                    }
+                    let path = format!(
+                        "{}/../../../shared/data/feeds/osv/PyPI.jsonl.gz",
+                        env!("CARGO_MANIFEST_DIR")
+                    );
+                    let mut gz = std::fs::read(path).unwrap();
+                    gz.truncate(gz.len() / 2);
+                    ([(header::ETAG, "\"cut\"")], gz).into_response()
+                },
+            ),
         )
         // A login page served with 200 where a feed was expected.
         .route(
@@ -1917,6 +1941,48 @@ pub async fn feed_sync_over_http(backend: Backend) {
         (Some("failed"), true, true),
         "{p}"
     );
+    // A download cut off halfway: what it held is stored, but the sync fails and its ETag is not kept, so the next
+    // sync downloads the feed again instead of being answered 304 with the rest never read.
+    let (_, cut) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "osv", "url": format!("{base}/cut/PyPI.jsonl.gz"), "interval_secs": 86400}),
+        )
+        .await;
+    settled(&adm, &cut["id"]).await;
+    let (_, o) = adm
+        .post(
+            &format!("/api/v1/feed-sources/{}/sync", cut["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(o["status"], "failed", "{o}");
+    assert!(
+        o["error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read to its end"),
+        "{o}"
+    );
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    let c = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == cut["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (c["last_status"].as_str(), c["etag"].is_null()),
+        (Some("failed"), true),
+        "{c}"
+    );
+    assert_eq!(*feed.cut_requests.lock().unwrap(), [None, None]);
+    let (_, v) = ana.get("/api/v1/vulnerabilities/PYSEC-2019-217").await;
+    assert!(
+        v["vulnerability"].is_object(),
+        "records before the cut are stored: {v}"
+    );
     // Two syncs of one feed at once (a manual one during the worker's, or two servers): one runs, the other is
     // told so (409) and does nothing; the feed is free again afterwards.
     let (_, slow) = adm
@@ -2100,4 +2166,60 @@ fn content_hashes_equal_those_before_raw_text() {
             "{file}, validate: {validate}"
         );
     }
+}
+
+/// Text PostgreSQL's columns refuse (a NUL) or its indexes cannot hold (an id of kilobytes) is never sent to the
+/// database: such a record once failed its whole batch and ended the import. A NUL in a summary is replaced; an id
+/// or alias that cannot be stored makes its record an error, and the import goes on.
+pub async fn records_the_database_cannot_hold_are_their_own_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let record = |id: &str, alias: &str, summary: &str| {
+        json!({"id": id, "modified": "2024-01-01T00:00:00Z", "aliases": [alias], "summary": summary}).to_string()
+    };
+    let lines = [
+        record("GHSA-2222-3333-4444", "CVE-2024-0001", "before\u{0}after"),
+        record("GHSA-3333-4444-5555", &"X".repeat(3000), "long alias"),
+        record("GHSA-4444-5555-6666", "CVE-2024-\u{0}2", "NUL alias"),
+        record("GHSA-5555-6666-7777", "CVE-2024-0003", "fine"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("feed.jsonl"), lines.join("\n")).unwrap();
+    let out = psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Osv,
+        dir.path().to_path_buf(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    assert_eq!((out.log.inserted, out.log.errors), (2, 2), "{:?}", out.log);
+    let reported: Vec<&str> = out
+        .log
+        .error_report
+        .iter()
+        .map(|(at, _)| at.as_str())
+        .collect();
+    assert_eq!(reported, ["GHSA-3333-4444-5555", "GHSA-4444-5555-6666"]);
+    let v = app
+        .store
+        .vulnerability("CVE-2024-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.records[0].summary.as_deref(), Some("before\u{FFFD}after"));
+    let raw = app
+        .store
+        .intel_record_raw("osv", "GHSA-2222-3333-4444")
+        .await
+        .unwrap();
+    assert!(raw.contains("before\\u0000after"), "{raw}");
+    assert!(app
+        .store
+        .vulnerability("CVE-2024-0003")
+        .await
+        .unwrap()
+        .is_some());
+    app.finish().await;
 }

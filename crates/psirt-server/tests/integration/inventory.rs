@@ -107,6 +107,52 @@ pub async fn concurrent_sbom_uploads(backend: Backend) {
     app.finish().await;
 }
 
+/// The SBOM upload's body limit is applied after the caller's role and the version are checked: a viewer is refused
+/// (403) without the server reading its body, whatever its size; an importer is told when the body is too large.
+pub async fn sbom_body_limit_after_checks(backend: Backend) {
+    let config = psirt_server::Config {
+        sbom_max_bytes: 64 * 1024,
+        ..psirt_server::Config::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let vic = app
+        .bearer(&app.user("vic", Role::Viewer, false).await)
+        .await;
+    let (_, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Pad"}))
+        .await;
+    let (_, v) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1.0"}),
+        )
+        .await;
+    let v = v["id"].as_i64().unwrap();
+    let bom = |description: &str| {
+        serde_json::to_vec(&json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
+                "purl": "pkg:npm/left-pad@1.3.0", "description": description}]
+        }))
+        .unwrap()
+    };
+    let large = bom(&"x".repeat(80 * 1024));
+    let (s, b) = upload(&vic, v, large.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, b) = upload(&ana, v + 1000, large.clone()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, b) = upload(&ana, v, large).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("65536 bytes"), "{b}");
+    let (s, b) = upload(&ana, v, bom("pads strings")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["product_version"]["component_count"], 1, "{b}");
+    app.finish().await;
+}
+
 pub async fn inventory_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let analyst = app.user("ana", Role::Analyst, false).await;

@@ -118,5 +118,26 @@ pub async fn release_plans(backend: Backend) {
         ))
         .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // The version's timeline shows the plan (and so its cases) to the PSIRT only: a viewer may not learn that an
+    // embargoed case exists.
+    let timeline = format!("/api/v1/product-versions/{}/timeline", lines[3]);
+    let actions = |t: &serde_json::Value| -> Vec<String> {
+        t["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, t) = ana.get(&timeline).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        actions(&t),
+        ["product_version.create", "release_plan.create"],
+        "{t}"
+    );
+    let (s, t) = vic.get(&timeline).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(actions(&t), ["product_version.create"], "{t}");
     app.finish().await;
 }
