@@ -43,6 +43,10 @@ pub struct ScanCoverage {
     pub without_purl: usize,
     pub without_version: usize,
     pub unreadable_purl: usize,
+    /// Distro packages (Debian, Ubuntu, Alpine, AlmaLinux, Rocky) without the `distro` qualifier: OSV files their
+    /// advisories per release, so they are matched only against the few filed without one — not counted as
+    /// scanned, so that an SBOM of nothing else is no clean result.
+    pub without_release: usize,
     /// Advisories (ids) the matcher refused, wholly or one of their records (ranges that do not parse): what was
     /// refused matches nothing.
     pub unusable_records: usize,
@@ -63,6 +67,12 @@ impl ScanCoverage {
             .collect();
         if !parts.is_empty() {
             out.push_str(&format!(" (not scanned: {})", parts.join(", ")));
+        }
+        if self.without_release > 0 {
+            out.push_str(&format!(
+                "; {} distro packages without a `distro` qualifier, matched only against advisories filed without a release",
+                self.without_release
+            ));
         }
         if self.unusable_records > 0 {
             out.push_str(&format!(
@@ -105,7 +115,11 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         };
         match engine.advisories_for(purl) {
             Ok(ids) => {
-                coverage.scanned += 1;
+                if psirt_match::purl_lacks_release(purl) {
+                    coverage.without_release += 1;
+                } else {
+                    coverage.scanned += 1;
+                }
                 if !ids.is_empty() {
                     matched.push((c, purl, ids));
                 }
@@ -123,7 +137,7 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
             file.display()
         );
     }
-    if coverage.scanned == 0 {
+    if coverage.scanned == 0 && matched.is_empty() {
         anyhow::bail!("{}: no component could be matched", coverage.describe());
     }
     let ids: Vec<String> = matched

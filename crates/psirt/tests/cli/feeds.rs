@@ -198,6 +198,18 @@ fn feeds_import_and_scan() {
         err.contains("scanned 0 of 2 components (not scanned: 1 without purl, 1 without version): no component could be matched"),
         "{err}"
     );
+    // Nor from distro packages without their `distro` qualifier: OSV files their advisories per release.
+    std::fs::write(
+        &clean,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"openssl","version":"1.1.1n-0+deb11u3","purl":"pkg:deb/debian/openssl@1.1.1n-0%2Bdeb11u3?arch=amd64"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("scanned 0 of 1 components; 1 distro packages without a `distro` qualifier"),
+        "{err}"
+    );
     // An SBOM listing no components (a generator that failed half-way; here only its subject is named) scanned
     // nothing either.
     std::fs::write(
