@@ -50,13 +50,18 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
         .components
         .into_iter()
         .map(|c| NewComponent {
+            // An SBOM may give the version only in the purl (both formats make the field optional): the import's
+            // diff pairs an upgrade by it.
+            version: match &c.version {
+                Some(v) => v.clone(),
+                None => c.purl().and_then(purl_version).unwrap_or_default(),
+            },
             purl: c.purl().map(str::to_owned),
             name: match &c.group {
                 Some(g) if !g.is_empty() => format!("{g}/{}", c.name),
                 _ => c.name,
             },
             key: c.key,
-            version: c.version.unwrap_or_default(),
             cpe: c.cpe,
             hashes: c
                 .hashes
@@ -82,6 +87,14 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
         },
         warnings: sbom.warnings,
     }
+}
+
+/// The version a purl names, decoded.
+fn purl_version(purl: &str) -> Option<String> {
+    psirt_versions::Purl::parse_lenient(purl)
+        .ok()?
+        .version()
+        .map(str::to_owned)
 }
 
 /// Every rejection is the document's fault (422) except a schema that does not compile (ours).

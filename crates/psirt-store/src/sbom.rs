@@ -197,14 +197,24 @@ fn version_changes(
     old: &HashMap<String, Component>,
     new: &BTreeMap<String, NewComponent>,
 ) -> Vec<VersionChange> {
+    // A component without purl is keyed `nopurl:[group/]name@version`: its package is the key without the
+    // component's own version (a group or name may hold an `@` too: `@angular/core`).
+    fn package<'k>(key: &'k str, version: Option<&str>) -> Option<Cow<'k, str>> {
+        if key.starts_with("nopurl:") {
+            let version = version.filter(|v| !v.is_empty())?;
+            let package = key.strip_suffix(version)?.strip_suffix('@')?;
+            return Some(Cow::Borrowed(package));
+        }
+        versionless(key)
+    }
     let mut by_package: BTreeMap<Cow<'_, str>, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
     for k in removed {
-        if let Some(p) = versionless(k) {
+        if let Some(p) = package(k, old.get(k).map(|c| c.version.as_str())) {
             by_package.entry(p).or_default().0.push(k);
         }
     }
     for k in added {
-        if let Some(p) = versionless(k) {
+        if let Some(p) = package(k, new.get(k).map(|c| c.version.as_str())) {
             by_package.entry(p).or_default().1.push(k);
         }
     }

@@ -26,7 +26,18 @@ pub enum FeedsCommand {
 }
 
 /// Recomputes every match against the stored inventory and intel, and prints what changed.
-pub async fn rematch(store: &Store) -> anyhow::Result<()> {
+/// Re-matches after an import that is stored: a failure is told on stderr, not returned — the import stands (the
+/// command must not say it failed), and the server's engine, behind the stored generation, matches it at its next
+/// use (as the API's SBOM upload answers `matching_error`).
+pub async fn rematch(store: &Store) {
+    if let Err(e) = try_rematch(store).await {
+        eprintln!(
+            "warning: the import is stored, but matching after it failed: {e:#}; the server matches it at its next use"
+        );
+    }
+}
+
+async fn try_rematch(store: &Store) -> anyhow::Result<()> {
     let engine = Engine::load(store).await.context("loading the matcher")?;
     let applied = engine.reconcile(store).await.context("matching")?;
     let stats = engine.index().stats();
@@ -102,7 +113,7 @@ pub async fn run(store: &Store, command: FeedsCommand) -> anyhow::Result<bool> {
                 );
             }
             if !imported.changed.is_empty() {
-                rematch(store).await?;
+                rematch(store).await;
             }
             // Rejected records are reported, not fatal: the batch was imported.
             Ok(true)

@@ -38,7 +38,7 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<bool> 
         println!("  rejected {at}: {message}");
     }
     if !imported.changed.is_empty() {
-        crate::feeds_cmd::rematch(store).await?;
+        crate::feeds_cmd::rematch(store).await;
     }
     Ok(log.errors == 0)
 }

@@ -139,8 +139,10 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     for w in parsed.warnings.iter().take(20) {
         eprintln!("warning: {}: {}", w.pointer, w.message);
     }
-    if parsed.warnings.len() > 20 {
-        eprintln!("... and {} more warnings", parsed.warnings.len() - 20);
+    // Warnings past the parser's cap are only counted.
+    let more = parsed.warnings.len().saturating_sub(20) + stats.warnings_omitted;
+    if more > 0 {
+        eprintln!("... and {more} more warnings");
     }
     let count = parsed.import.components.len();
     let writing = bar(
@@ -190,7 +192,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     for c in d.version_changes.iter().take(50) {
         println!("  {} {} -> {}", c.package, c.from, c.to);
     }
-    crate::feeds_cmd::rematch(store).await?;
+    crate::feeds_cmd::rematch(store).await;
     Ok(())
 }
 

@@ -420,13 +420,15 @@ fn has_control(s: &str) -> bool {
 
 /// `nopurl:[group/]name[@version]`: stable across regenerations of the SBOM, unlike bom-refs.
 fn synthetic_key(c: &Component) -> String {
+    // An empty group or version (as some generators write an absent one) is absent: the key must not change when
+    // a regenerated SBOM leaves the field out.
     let mut k = String::from("nopurl:");
-    if let Some(g) = &c.group {
+    if let Some(g) = c.group.as_deref().filter(|g| !g.is_empty()) {
         k.push_str(g);
         k.push('/');
     }
     k.push_str(&c.name);
-    if let Some(v) = &c.version {
+    if let Some(v) = c.version.as_deref().filter(|v| !v.is_empty()) {
         k.push('@');
         k.push_str(v);
     }

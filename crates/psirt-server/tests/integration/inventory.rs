@@ -153,6 +153,65 @@ pub async fn sbom_body_limit_after_checks(backend: Backend) {
     app.finish().await;
 }
 
+/// An upgrade is paired in the diff also when the SBOM gives the version only in the purl, and for a component
+/// without purl (keyed `nopurl:[group/]name@version`, an `@` in its group too); an empty group or version is absent
+/// from the key, as a regenerated SBOM may leave it out.
+pub async fn version_changes_of_purl_only_versions_and_components_without_purl(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let (_, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Kit"}))
+        .await;
+    let (_, v) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": "1.0"}),
+        )
+        .await;
+    let v = v["id"].as_i64().unwrap();
+    let bom = |lodash: &str, widget: &str| {
+        serde_json::to_vec(&json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "components": [
+                {"type": "library", "name": "lodash", "purl": format!("pkg:npm/lodash@{lodash}")},
+                {"type": "library", "group": "@acme", "name": "widget", "version": widget},
+                {"type": "library", "group": "", "name": "xz", "version": ""}
+            ]
+        }))
+        .unwrap()
+    };
+    let (s, first) = upload(&ana, v, bom("4.17.20", "1.0")).await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let keys: Vec<&str> = first["diff"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "nopurl:@acme/widget@1.0",
+            "nopurl:xz",
+            "pkg:npm/lodash@4.17.20"
+        ],
+        "{first}"
+    );
+    let (s, second) = upload(&ana, v, bom("4.17.21", "1.1")).await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(
+        second["diff"]["version_changes"],
+        json!([
+            {"package": "nopurl:@acme/widget", "from": "1.0", "to": "1.1"},
+            {"package": "pkg:npm/lodash", "from": "4.17.20", "to": "4.17.21"}
+        ]),
+        "{second}"
+    );
+    app.finish().await;
+}
+
 pub async fn inventory_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let analyst = app.user("ana", Role::Analyst, false).await;
