@@ -2,10 +2,10 @@
 //!
 //! | PATH | read as |
 //! |---|---|
-//! | directory | recursively, sorted: every `*.json` (CVE 5: `CVE-*.json`, so cvelistV5's `delta*.json` are skipped; EPSS: `*.csv`, `*.csv.gz`); for OSV also every container below (`*.json.gz`, JSON Lines, `*.zip`: a folder of per-ecosystem `all.zip` or `.jsonl.gz` exports) |
+//! | directory | recursively (symbolic links followed, each directory once; one that cannot be read is a bad record), sorted: every `*.json` (CVE 5: `CVE-*.json`, so cvelistV5's `delta*.json` are skipped; EPSS: `*.csv`, `*.csv.gz`); for OSV also every container below (`*.json.gz`, JSON Lines, `*.zip`: a folder of per-ecosystem `all.zip` or `.jsonl.gz` exports) |
 //! | `*.json`, `*.json.gz` | one document (one record; for KEV the catalog) |
 //! | `*.jsonl`, `*.ndjson`, `*.jsonl.gz` | one document per non-empty line |
-//! | `*.zip` | every `*.json` entry (OSV `all.zip`; cvelistV5 zips: `CVE-*.json` entries only) |
+//! | `*.zip` | every `*.json` entry (OSV `all.zip`; cvelistV5 zips: `CVE-*.json` entries only; `/` or `\` between folders); a `*.zip` entry is read as a zip in turn, one level deep (the CVE Program's baseline `…_all_CVEs_at_midnight.zip.zip` holds `cves.zip`), its entries named `inner.zip!path` |
 //! | `*.csv`, `*.csv.gz` (EPSS) | one record per row |
 //!
 //! Per-record problems — bad JSON, schema violations, an unreadable zip entry, a truncated gzip member — become
@@ -135,8 +135,19 @@ pub fn read_feed_threads(
         stopped: false,
     };
     if meta.is_dir() {
-        let mut files = Vec::new();
-        walk(path, kind, &mut files)?;
+        // The directory itself must be readable; below it, what cannot be read is a bad record.
+        std::fs::read_dir(path).map_err(|e| io_at(e, path))?;
+        let mut walked = Walk {
+            kind,
+            seen: std::collections::HashSet::new(),
+            files: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        walked.dir(path);
+        for e in walked.unreadable {
+            run.emit(Err(e));
+        }
+        let mut files = walked.files;
         files.sort();
         run.state.bytes_total = files.iter().map(|(_, len)| len).sum();
         for (file, len) in files {
@@ -175,20 +186,54 @@ fn io_at(e: std::io::Error, path: &Path) -> IntelError {
     ))
 }
 
-/// Collects the files a directory import reads, with their sizes.
-fn walk(dir: &Path, kind: FeedKind, out: &mut Vec<(PathBuf, u64)>) -> Result<(), IntelError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| io_at(e, dir))? {
-        let entry = entry.map_err(|e| io_at(e, dir))?;
-        let path = entry.path();
-        let ty = entry.file_type().map_err(|e| io_at(e, &path))?;
-        if ty.is_dir() {
-            walk(&path, kind, out)?;
-        } else if ty.is_file() && wanted_in_directory(kind, &entry.file_name().to_string_lossy()) {
-            let len = entry.metadata().map_err(|e| io_at(e, &path))?.len();
-            out.push((path, len));
+/// The files a directory import reads, with their sizes. Symbolic links are followed (a git-annex or DataLad
+/// checkout is all links), each directory entered once (a link back up is no loop). A directory or wanted file
+/// that cannot be read (permissions, a broken link) is one bad record, as a file that cannot be read is: the rest
+/// is imported.
+struct Walk {
+    kind: FeedKind,
+    seen: std::collections::HashSet<PathBuf>,
+    files: Vec<(PathBuf, u64)>,
+    unreadable: Vec<RecordError>,
+}
+
+impl Walk {
+    fn dir(&mut self, dir: &Path) {
+        let entered = std::fs::canonicalize(dir).and_then(|c| {
+            let first = self.seen.insert(c);
+            std::fs::read_dir(dir).map(|entries| first.then_some(entries))
+        });
+        let entries = match entered {
+            Ok(Some(entries)) => entries,
+            Ok(None) => return,
+            Err(e) => return self.unreadable(dir, e),
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => return self.unreadable(dir, e),
+            };
+            let path = entry.path();
+            let wanted = wanted_in_directory(self.kind, &entry.file_name().to_string_lossy());
+            // `metadata` follows a link (`DirEntry::metadata` would not).
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => self.dir(&path),
+                Ok(m) if m.is_file() && wanted => self.files.push((path, m.len())),
+                Ok(_) => {}
+                Err(e) if wanted => self.unreadable(&path, e),
+                // A broken link or an unreadable entry of a name not read anyway (could it be a directory? a link
+                // to one that is gone is nothing to read either).
+                Err(_) => {}
+            }
         }
     }
-    Ok(())
+
+    fn unreadable(&mut self, path: &Path, e: std::io::Error) {
+        self.unreadable.push(RecordError {
+            locator: Locator::file(path.display().to_string()),
+            error: io_at(e, path),
+        });
+    }
 }
 
 /// Whether a file found in a directory is read: what [`wanted`] takes and, for OSV, the containers of records
@@ -203,7 +248,8 @@ fn wanted_in_directory(kind: FeedKind, name: &str) -> bool {
 
 /// Whether a file (or zip entry) name inside a directory (or zip) holds records of `kind`.
 fn wanted(kind: FeedKind, name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    // Zips written on Windows may separate with `\`.
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     match kind {
         FeedKind::Osv | FeedKind::Kev | FeedKind::Csaf => base.ends_with(".json"),
         FeedKind::Cve5 => base.starts_with("CVE-") && base.ends_with(".json"),
@@ -617,61 +663,124 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
 /// Every wanted entry of a zip (OSV `all.zip`, cvelistV5); returns the documents opened.
 fn zip_entries(
     kind: FeedKind,
-    mut archive: zip::ZipArchive<BufReader<File>>,
+    archive: zip::ZipArchive<BufReader<File>>,
     at: &Locator,
     sink: &mut dyn Sink,
 ) -> u64 {
-    let mut done = 0u64;
-    let mut documents = 0u64;
-    for i in 0..archive.len() {
-        let mut entry = match archive.by_index(i) {
-            Ok(e) => e,
-            Err(e) => {
-                let loc = Locator {
-                    entry: Some(format!("#{i}").into()),
-                    ..at.clone()
-                };
-                let error = RecordError {
-                    locator: loc,
-                    error: IntelError::Zip(e.to_string()),
-                };
-                if sink.error(error, done).is_break() {
-                    break;
+    let mut walk = ZipWalk {
+        kind,
+        sink,
+        documents: 0,
+        stopped: false,
+    };
+    walk.entries(archive, at, "", 0);
+    walk.documents
+}
+
+/// Largest zip inside a zip that is read (copied to a temporary file first): the CVE Program's baseline's `cves.zip`
+/// is about 0.5 GB.
+const MAX_NESTED_ZIP_BYTES: u64 = 8 << 30;
+
+struct ZipWalk<'s> {
+    kind: FeedKind,
+    sink: &'s mut dyn Sink,
+    documents: u64,
+    stopped: bool,
+}
+
+impl ZipWalk<'_> {
+    /// The entries of `archive`, named `prefix` + their name; progress positions from `base` on. A `.zip` entry of
+    /// the outermost archive is read as a zip in turn (the CVE Program's daily baseline,
+    /// `…_all_CVEs_at_midnight.zip.zip`, holds one `cves.zip`), one level deep only.
+    fn entries(
+        &mut self,
+        mut archive: zip::ZipArchive<BufReader<File>>,
+        at: &Locator,
+        prefix: &str,
+        base: u64,
+    ) {
+        let mut done = base;
+        for i in 0..archive.len() {
+            if self.stopped {
+                return;
+            }
+            let mut entry = match archive.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    let loc = Locator {
+                        entry: Some(format!("{prefix}#{i}").into()),
+                        ..at.clone()
+                    };
+                    self.error(loc, IntelError::Zip(e.to_string()), done);
+                    continue;
                 }
+            };
+            let name = format!("{prefix}{}", entry.name());
+            let compressed = entry.compressed_size();
+            let loc = Locator {
+                entry: Some(name.as_str().into()),
+                ..at.clone()
+            };
+            if entry.is_dir() {
+                done += compressed;
                 continue;
             }
-        };
-        done += entry.compressed_size();
-        if entry.is_dir() || !wanted(kind, entry.name()) {
-            continue;
-        }
-        documents += 1;
-        let loc = Locator {
-            entry: Some(entry.name().into()),
-            ..at.clone()
-        };
-        // An entry whose size is known to be too large is refused before reading it.
-        let read = if entry.size() > MAX_DOCUMENT_BYTES {
-            Err(IntelError::Unsupported(format!(
-                "entry larger than {MAX_DOCUMENT_BYTES} bytes"
-            )))
-        } else {
-            read_capped(&mut entry)
-        };
-        drop(entry);
-        let flow = match read {
-            Ok(bytes) => sink.document(&bytes, loc, done),
-            Err(error) => sink.error(
-                RecordError {
-                    locator: loc,
-                    error,
-                },
-                done,
-            ),
-        };
-        if flow.is_break() {
-            break;
+            if prefix.is_empty() && entry.name().to_ascii_lowercase().ends_with(".zip") {
+                let inner = copy_to_temporary(&mut entry);
+                drop(entry);
+                match inner {
+                    Ok(inner) => self.entries(inner, at, &format!("{name}!"), done),
+                    Err(e) => self.error(loc, e, done),
+                }
+                done += compressed;
+                continue;
+            }
+            done += compressed;
+            if !wanted(self.kind, entry.name()) {
+                continue;
+            }
+            self.documents += 1;
+            // An entry whose size is known to be too large is refused before reading it.
+            let read = if entry.size() > MAX_DOCUMENT_BYTES {
+                Err(IntelError::Unsupported(format!(
+                    "entry larger than {MAX_DOCUMENT_BYTES} bytes"
+                )))
+            } else {
+                read_capped(&mut entry)
+            };
+            drop(entry);
+            let flow = match read {
+                Ok(bytes) => self.sink.document(&bytes, loc, done),
+                Err(error) => self.sink.error(
+                    RecordError {
+                        locator: loc,
+                        error,
+                    },
+                    done,
+                ),
+            };
+            self.stopped |= flow.is_break();
         }
     }
-    documents
+
+    fn error(&mut self, locator: Locator, error: IntelError, at: u64) {
+        self.stopped |= self
+            .sink
+            .error(RecordError { locator, error }, at)
+            .is_break();
+    }
+}
+
+/// A zip entry that is a zip, copied to an anonymous temporary file (removed when closed) and opened.
+fn copy_to_temporary(
+    entry: &mut impl Read,
+) -> Result<zip::ZipArchive<BufReader<File>>, IntelError> {
+    let mut file = tempfile::tempfile()?;
+    let copied = std::io::copy(&mut entry.take(MAX_NESTED_ZIP_BYTES + 1), &mut file)?;
+    if copied > MAX_NESTED_ZIP_BYTES {
+        return Err(IntelError::Unsupported(format!(
+            "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"
+        )));
+    }
+    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| IntelError::Zip(e.to_string()))
 }

@@ -399,3 +399,118 @@ fn epss_errors_check_the_whole_id_and_quote_only_a_row_start() {
     assert!(messages[2].ends_with("KKKK\"…"), "{messages:?}");
     assert!(messages[2].len() < 100, "{messages:?}");
 }
+
+/// A directory import follows symbolic links (a git-annex or DataLad checkout of a feed is all links), enters each
+/// directory once (a link back up is no loop), and reads past what it cannot read: a wanted file behind a broken
+/// link is one bad record, not the end of the import (nor skipped without a word).
+#[test]
+fn directory_import_follows_links_once_and_reads_past_broken_ones() {
+    use std::os::unix::fs::symlink;
+    let root = scratch("dir-links");
+    let store = root.join("annex");
+    let feed = root.join("feed");
+    std::fs::create_dir_all(store.join("objects")).unwrap();
+    std::fs::create_dir_all(&feed).unwrap();
+    let lines = gz_lines("feeds/osv/Go.jsonl.gz");
+    std::fs::write(store.join("one"), &lines[0]).unwrap();
+    std::fs::write(store.join("objects").join("GO-2.json"), &lines[1]).unwrap();
+    symlink(store.join("one"), feed.join("GO-1.json")).unwrap();
+    symlink(store.join("objects"), feed.join("linked")).unwrap();
+    symlink(&feed, feed.join("loop")).unwrap();
+    symlink(root.join("gone"), feed.join("gone.json")).unwrap();
+    symlink(root.join("gone"), feed.join("README")).unwrap();
+    let (ok, errors, _) = read_all(FeedKind::Osv, &feed);
+    let mut ids: Vec<&str> = ok.iter().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    let mut want: Vec<String> = lines[..2]
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].locator.to_string().ends_with("gone.json"),
+        "{}",
+        errors[0]
+    );
+    assert!(matches!(errors[0].error, IntelError::Io(_)));
+}
+
+/// Entries of a zip written on Windows may separate folders with `\`: still found by their file name.
+#[test]
+fn zip_entries_with_backslashes_are_found() {
+    let dir = scratch("zip-backslash");
+    let path = dir.join("cves.zip");
+    let line = gz_lines("feeds/cve5/vulnrichment-sample.jsonl.gz").swap_remove(0);
+    let id = id_of(&line);
+    write_zip(
+        &path,
+        &[(format!("cves\\2021\\{id}.json"), line.into_bytes())],
+    );
+    let (ok, errors, _) = read_all(FeedKind::Cve5, &path);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].id, id);
+}
+
+/// The CVE Program's daily baseline (`…_all_CVEs_at_midnight.zip.zip`) is a zip holding one `cves.zip` with the
+/// `cves/YYYY/…` layout: read one level deep, entries named through both zips. A `.zip` entry that is no zip is
+/// one bad record.
+#[test]
+fn a_zip_inside_a_zip_is_read() {
+    let dir = scratch("zip-in-zip");
+    let lines = gz_lines("feeds/cve5/vulnrichment-sample.jsonl.gz");
+    let inner: Vec<(String, Vec<u8>)> = lines[..5]
+        .iter()
+        .map(|l| {
+            (
+                format!("cves/2024/{}.json", id_of(l)),
+                l.clone().into_bytes(),
+            )
+        })
+        .collect();
+    let inner_path = dir.join("cves.zip");
+    write_zip(&inner_path, &inner);
+    let outer = dir.join("2026-12-01_all_CVEs_at_midnight.zip.zip");
+    write_zip(
+        &outer,
+        &[
+            ("cves.zip".to_string(), std::fs::read(&inner_path).unwrap()),
+            ("broken.zip".to_string(), b"PK not really".to_vec()),
+        ],
+    );
+    let (ok, errors, summary) = read_all(FeedKind::Cve5, &outer);
+    let ids: Vec<String> = ok.iter().map(|r| r.id.clone()).collect();
+    let want: Vec<String> = lines[..5].iter().map(|l| id_of(l)).collect();
+    assert_eq!(ids, want);
+    assert_eq!(summary.documents, 5);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].locator.entry.as_deref(), Some("broken.zip"));
+    assert!(
+        matches!(errors[0].error, IntelError::Zip(_)),
+        "{}",
+        errors[0]
+    );
+    // A record's errors name both zips.
+    let mut bad = lines[0].clone().into_bytes();
+    bad.truncate(bad.len() / 2);
+    write_zip(
+        &inner_path,
+        &[("cves/2024/CVE-2024-0001.json".to_string(), bad)],
+    );
+    write_zip(
+        &outer,
+        &[("cves.zip".to_string(), std::fs::read(&inner_path).unwrap())],
+    );
+    let (_, errors, _) = read_all(FeedKind::Cve5, &outer);
+    assert_eq!(
+        errors[0].locator.entry.as_deref(),
+        Some("cves.zip!cves/2024/CVE-2024-0001.json")
+    );
+}
