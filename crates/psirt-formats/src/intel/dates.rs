@@ -28,14 +28,6 @@ pub(crate) fn opt_timestamp(
     s.map(|s| timestamp(s, pointer)).transpose()
 }
 
-/// A zero value written where a time was unknown — Go's `0001-01-01T00:00:00Z` (every record of golang/vulndb's
-/// `data/osv` has it as `modified`), the Unix epoch —, not a time: read as absent. Taken for a time, a year-1
-/// `modified` makes the record look older than the same record from a feed that writes the real time (osv.dev's
-/// export), and an import of it is skipped as stale, its edits never stored. No vulnerability record predates 1980.
-pub(crate) fn is_placeholder(t: OffsetDateTime) -> bool {
-    t.year() < 1980
-}
-
 /// `YYYY-MM-DD` (KEV, EPSS).
 pub(crate) fn date(s: &str, pointer: &str) -> Result<Date, IntelError> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))

@@ -61,13 +61,9 @@ fn osv_from_doc(doc: OsvDoc<'_>, raw: RawRecord) -> Result<IntelRecord, IntelErr
     r.related = unique(doc.related, &doc.id);
     r.upstream = unique(doc.upstream, &doc.id);
     r.id = doc.id;
-    let known = |t: Option<&Text>, pointer| -> Result<_, IntelError> {
-        Ok(dates::opt_timestamp(t.map(Text::as_str), pointer)?
-            .filter(|t| !dates::is_placeholder(*t)))
-    };
-    r.modified = known(doc.modified.as_ref(), "/modified")?;
-    r.published = known(doc.published.as_ref(), "/published")?;
-    r.withdrawn = known(doc.withdrawn.as_ref(), "/withdrawn")?;
+    r.modified = dates::opt_timestamp(doc.modified.as_ref().map(Text::as_str), "/modified")?;
+    r.published = dates::opt_timestamp(doc.published.as_ref().map(Text::as_str), "/published")?;
+    r.withdrawn = dates::opt_timestamp(doc.withdrawn.as_ref().map(Text::as_str), "/withdrawn")?;
     r.summary = doc.summary;
     r.details = doc.details;
     r.severity = severities(doc.severity.unwrap_or_default());

@@ -428,6 +428,42 @@ async fn intel_import_is_idempotent_and_incremental(store: Store) {
         .unwrap();
     assert_eq!(ghsa.modified, Some(t2));
     assert_eq!(ghsa.aliases, vec!["CVE-2026-0001", "CVE-2026-0002"]);
+    // Go's zero time (what golang/vulndb writes as `modified`) is no time: such a copy is never older than the stored
+    // one; its content decides (the same content is unchanged, other content updates).
+    let zero = datetime!(0001-01-01 00:00 UTC);
+    let vulndb = record(
+        "osv",
+        "GHSA-aaaa-bbbb-cccc",
+        &["CVE-2026-0001", "CVE-2026-0002"],
+        zero,
+        "v2",
+    );
+    assert_eq!(
+        store.upsert_intel_records(&[vulndb]).await.unwrap(),
+        vec![Upserted::Unchanged]
+    );
+    let vulndb = record(
+        "osv",
+        "GHSA-aaaa-bbbb-cccc",
+        &["CVE-2026-0001", "CVE-2026-0002"],
+        zero,
+        "v3",
+    );
+    assert_eq!(
+        store.upsert_intel_records(&[vulndb]).await.unwrap(),
+        vec![Upserted::Updated]
+    );
+    let newer = record(
+        "osv",
+        "GHSA-aaaa-bbbb-cccc",
+        &["CVE-2026-0001", "CVE-2026-0002"],
+        t2,
+        "v2",
+    );
+    assert_eq!(
+        store.upsert_intel_records(&[newer]).await.unwrap(),
+        vec![Upserted::Updated]
+    );
 
     let epss = |score: f64, day| NewEpss {
         cve: "CVE-2026-0001".into(),
