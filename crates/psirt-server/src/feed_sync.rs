@@ -47,8 +47,69 @@ pub fn http_client() -> reqwest::Client {
         // another, and a stuck OSV export must not hold KEV back for half an hour.
         .read_timeout(Duration::from_secs(60))
         .timeout(Duration::from_secs(30 * 60))
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let refused = attempt
+                .previous()
+                .first()
+                .and_then(|from| redirect_refused(from, attempt.url()));
+            match refused {
+                Some(why) => attempt.error(why),
+                None if attempt.previous().len() > MAX_REDIRECTS => {
+                    attempt.error("too many redirects")
+                }
+                None => attempt.follow(),
+            }
+        }))
         .build()
         .unwrap_or_default()
+}
+
+const MAX_REDIRECTS: usize = 10;
+
+/// Why a redirect from the configured URL `from` to `to` is not followed: a downgrade from https (the feed is what
+/// decides what is exploited and affected: it must not come over a connection anyone between could change), or a
+/// hop from a public host to a loopback, private or link-local address given as such (a cloud's metadata service at
+/// 169.254.169.254: a feed source must not become a way to read what only the server can reach). A feed configured
+/// on such an address (a mirror inside the network) may redirect within it. Names are not resolved here: a name
+/// that resolves to an internal address is the admin's to avoid (README).
+fn redirect_refused(from: &reqwest::Url, to: &reqwest::Url) -> Option<&'static str> {
+    if from.scheme() == "https" && to.scheme() != "https" {
+        return Some("redirect from https to another scheme refused");
+    }
+    if internal_address(to) && !internal_address(from) {
+        return Some("redirect to an internal address refused");
+    }
+    None
+}
+
+/// A URL whose host is a loopback, private (RFC 1918, unique local), link-local or unspecified address, or
+/// `localhost`.
+fn internal_address(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            let first = ip.segments()[0];
+            let mapped = ip.to_ipv4_mapped().is_some_and(|v4| {
+                v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+            });
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || mapped
+                || first & 0xfe00 == 0xfc00
+                || first & 0xffc0 == 0xfe80
+        }
+        Err(_) => false,
+    }
 }
 
 /// The file name the download is saved under: the URL's last segment, so the importer
@@ -357,5 +418,47 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
             Err(e) => tracing::warn!("feed sync: listing sources: {e}"),
         }
         tokio::time::sleep(tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> reqwest::Url {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn redirects_keep_tls_and_do_not_reach_inside_from_outside() {
+        let public = url("https://feeds.example.org/kev.json");
+        for to in [
+            "https://objects.example.net/kev.json",
+            "https://93.184.216.34/kev.json",
+        ] {
+            assert_eq!(redirect_refused(&public, &url(to)), None, "{to}");
+        }
+        for to in [
+            "http://feeds.example.org/kev.json",
+            "http://169.254.169.254/latest/meta-data/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://127.0.0.1:8080/x.json",
+            "https://10.1.2.3/x.json",
+            "https://192.168.0.1/x.json",
+            "https://[::1]/x.json",
+            "https://[fd00::1]/x.json",
+            "https://[fe80::1]/x.json",
+            "https://[::ffff:169.254.169.254]/x.json",
+            "https://localhost/x.json",
+            "https://0.0.0.0/x.json",
+        ] {
+            assert!(redirect_refused(&public, &url(to)).is_some(), "{to}");
+        }
+        // A mirror inside the network may redirect within it; plain http stays plain http.
+        let mirror = url("http://10.0.0.5/osv/all.zip");
+        assert_eq!(
+            redirect_refused(&mirror, &url("http://10.0.0.6/osv/all.zip")),
+            None
+        );
     }
 }
