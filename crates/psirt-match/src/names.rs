@@ -15,7 +15,7 @@
 //! | `nuget`, `dotnet` (syft) | NuGet | name, lower case on both sides (NuGet ids are case-insensitive) | purl version |
 //! | `deb` | Debian, or Ubuntu for namespace `ubuntu` | source package: the `upstream` qualifier's name (syft: `name@version`) else the name | the `upstream` version, else the purl version |
 //! | `apk`, `alpine` (old syft) | Alpine (Wolfi, Chainguard by namespace) | origin: the `upstream` qualifier, else the name | purl version |
-//! | `rpm` | by namespace: AlmaLinux, Rocky Linux, SUSE, openSUSE, …, else Red Hat | binary package name (AlmaLinux OSV names binary RPMs) | `epoch:` from the `epoch` qualifier + purl version |
+//! | `rpm` | by namespace: AlmaLinux, Rocky Linux, SUSE, openSUSE, Photon OS (`photon`), Azure Linux (`azurelinux`, `mariner`), …, else Red Hat | binary package name (AlmaLinux OSV names binary RPMs) | `epoch:` from the `epoch` qualifier + purl version |
 //! | others | `Ecosystem::from_purl_type` | `namespace/name` or `name` | purl version |
 //!
 //! Distro releases: OSV files distro advisories per release (`Debian:11`, `Ubuntu:22.04:LTS`, `Alpine:v3.18`,

@@ -278,6 +278,10 @@ impl Ecosystem {
                 "opensuse" => Ecosystem::OpenSuse,
                 "mageia" => Ecosystem::Mageia,
                 "openeuler" => Ecosystem::OpenEuler,
+                "photon" => Ecosystem::PhotonOs,
+                // CBL-Mariner became Azure Linux (3.0); syft names both.
+                "azurelinux" | "mariner" | "cbl-mariner" => Ecosystem::AzureLinux,
+                // Red Hat and its rebuilds (CentOS), and distributions OSV has no ecosystem for.
                 _ => Ecosystem::RedHat,
             },
             "apk" => match &*ns {

@@ -113,6 +113,8 @@ pub(crate) fn purl_for(ecosystem: &str, name: &str) -> Option<Purl> {
         Ecosystem::OpenSuse => ("rpm", Some("opensuse")),
         Ecosystem::OpenEuler => ("rpm", Some("openeuler")),
         Ecosystem::Mageia => ("rpm", Some("mageia")),
+        Ecosystem::PhotonOs => ("rpm", Some("photon")),
+        Ecosystem::AzureLinux => ("rpm", Some("azurelinux")),
         _ => return None,
     };
     let (namespace, name) = match (ty, distro) {
