@@ -99,6 +99,20 @@ impl EventRow {
         .transpose()
     }
 
+    fn into_entry(self) -> Result<AuditEntry> {
+        let s = self.into_stored()?;
+        Ok(AuditEntry {
+            seq: s.event.seq,
+            at: s.event.at,
+            actor: s.event.actor,
+            entity_type: s.event.entity_type,
+            entity_id: s.event.entity_id,
+            action: s.event.action,
+            before: s.event.before,
+            after: s.event.after,
+        })
+    }
+
     fn into_stored(self) -> Result<StoredEvent> {
         let seq = self.seq;
         Ok(StoredEvent {
@@ -140,21 +154,31 @@ impl Store {
             .fetch_all(p)
             .await?
         });
-        rows.into_iter()
-            .map(|r| {
-                let s = r.into_stored()?;
-                Ok(AuditEntry {
-                    seq: s.event.seq,
-                    at: s.event.at,
-                    actor: s.event.actor,
-                    entity_type: s.event.entity_type,
-                    entity_id: s.event.entity_id,
-                    action: s.event.action,
-                    before: s.event.before,
-                    after: s.event.after,
-                })
-            })
-            .collect()
+        rows.into_iter().map(EventRow::into_entry).collect()
+    }
+
+    /// The newest `limit` events of one `action` about one entity, newest first: a page's list of, say, SBOM imports
+    /// without reading every event (each import's event carries its whole diff).
+    pub async fn latest_audit(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<EventRow> = with_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT seq, at, actor, entity_type, entity_id, action, before_json, after_json, prev_hash, hash \
+                 FROM audit_events WHERE entity_type = $1 AND entity_id = $2 AND action = $3 ORDER BY seq DESC LIMIT $4",
+            )
+            .bind(entity_type)
+            .bind(entity_id)
+            .bind(action)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter().map(EventRow::into_entry).collect()
     }
 
     /// Walks the whole chain in pages and reports the first broken link, if any; also checks

@@ -299,15 +299,6 @@ pub fn content_sha256(normalized: &str, raw: &str) -> String {
     hex::encode(hash.finalize())
 }
 
-/// A zero value written where the time is unknown — Go's `0001-01-01T00:00:00Z`, which every golang/vulndb record
-/// writes as `modified`; the Unix epoch — is no time to compare: a record carrying one is never older than the
-/// stored one (else osv.dev's copy, with the real time, would make every later edit from vulndb "stale"), and its
-/// content decides. Stored as received: reading it as absent would change every such record's stored form (and
-/// re-raise its dismissed matches) once. No vulnerability record predates 1980.
-fn unknown_time(t: OffsetDateTime) -> bool {
-    t.year() < 1980
-}
-
 fn is_cve(id: &str) -> bool {
     id.starts_with("CVE-")
 }
@@ -391,7 +382,7 @@ impl Store {
                         outcomes[at] = Upserted::Unchanged;
                         continue;
                     }
-                    (None, Some((_, _, Some(old)))) if r.modified.is_some_and(|m| m < old && !unknown_time(m)) => {
+                    (None, Some((_, _, Some(old)))) if r.modified.is_some_and(|m| m < old) => {
                         outcomes[at] = Upserted::Stale;
                         continue;
                     }

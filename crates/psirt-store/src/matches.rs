@@ -238,6 +238,21 @@ impl Store {
         // records in id order and a record's matches in component order; dismissals and upstream openings too):
         // they cannot deadlock on PostgreSQL.
         let (added, removed) = (in_key_order(added), in_key_order(removed));
+        // Retractions first: a package dropped and brought back in one change (two component rows, one of them
+        // retracted) keeps its dismissal, which only a retracted dismissed row passes on.
+        for chunk in removed.chunks(BATCH) {
+            with_tx!(self, tx => {
+                for m in chunk {
+                    let done = sqlx::query(
+                        "UPDATE matches SET active = FALSE, updated_at = $1 WHERE record_id = $2 AND component_id = $3 AND active",
+                    )
+                    .bind(now).bind(&m.record_id).bind(m.component_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    applied.retracted += usize::try_from(done.rows_affected()).unwrap_or(0);
+                }
+            });
+        }
         for chunk in added.chunks(BATCH) {
             with_tx!(self, tx => {
                 // Per record: the new rows that kept a dismissal, and the rows they kept it from.
@@ -307,7 +322,8 @@ impl Store {
                                 applied.kept_dismissed += 1;
                                 continue;
                             }
-                            sqlx::query(
+                            // Nothing when the component is gone meanwhile (a re-import after the engine read it).
+                            let done = sqlx::query(
                                 "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, raised_at, updated_at) \
                                  SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), \
                                  COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $1), ''), $3, $3, $3 \
@@ -316,7 +332,7 @@ impl Store {
                             .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id)
                             .execute(&mut *tx)
                             .await?;
-                            applied.raised += 1;
+                            applied.raised += usize::try_from(done.rows_affected()).unwrap_or(0);
                         }
                     }
                 }
@@ -324,19 +340,6 @@ impl Store {
                     let (matches, from): (Vec<i64>, Vec<i64>) = pairs.iter().copied().unzip();
                     audit!(tx, self, AuditDraft::new(&Actor::System("matching"), "intel_record", *record_id, "match.dismissal_kept")
                         .after(json!({"record_id": record_id, "matches": matches, "kept_from": from})));
-                }
-            });
-        }
-        for chunk in removed.chunks(BATCH) {
-            with_tx!(self, tx => {
-                for m in chunk {
-                    let done = sqlx::query(
-                        "UPDATE matches SET active = FALSE, updated_at = $1 WHERE record_id = $2 AND component_id = $3 AND active",
-                    )
-                    .bind(now).bind(&m.record_id).bind(m.component_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    applied.retracted += usize::try_from(done.rows_affected()).unwrap_or(0);
                 }
             });
         }

@@ -355,6 +355,27 @@ async fn triage_and_case_lifecycle(store: Store) {
             "message.from_reporter"
         ]
     );
+    // The newest events of one action, newest first, at most `limit`.
+    let latest = |action: &'static str, limit| {
+        let store = store.clone();
+        async move {
+            store
+                .latest_audit("case", &case_id.to_string(), action, limit)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.action, e.seq))
+                .collect::<Vec<_>>()
+        }
+    };
+    let transitions = latest("case.transition", 10).await;
+    assert_eq!(transitions.len(), 2, "{transitions:?}");
+    assert!(
+        transitions.windows(2).all(|w| w[0].1 > w[1].1),
+        "{transitions:?}"
+    );
+    assert_eq!(latest("case.transition", 1).await, transitions[..1]);
+    assert!(latest("case.nothing", 10).await.is_empty());
     let _ = viewer;
 }
 

@@ -285,13 +285,14 @@ pub struct ImportView {
     pub summary: String,
 }
 
-/// One line per SBOM import, newest first, from the audit trail.
-fn imports(trail: &[psirt_store::AuditEntry]) -> Vec<ImportView> {
+/// SBOM imports listed on a version's page (the newest; the API's timeline has them all).
+const SHOWN_IMPORTS: i64 = 50;
+
+/// One line per SBOM import, from its audit events (newest first).
+fn imports(events: &[psirt_store::AuditEntry]) -> Vec<ImportView> {
     let len = |v: &serde_json::Value, k: &str| v[k].as_array().map_or(0, Vec::len);
-    trail
+    events
         .iter()
-        .rev()
-        .filter(|e| e.action == "product_version.sbom_import")
         .filter_map(|e| {
             let a = e.after.as_ref()?;
             Some(ImportView {
@@ -354,7 +355,12 @@ pub async fn version_page(
         .await?;
     let trail = st
         .store
-        .audit_trail("product_version", &id.to_string())
+        .latest_audit(
+            "product_version",
+            &id.to_string(),
+            "product_version.sbom_import",
+            SHOWN_IMPORTS,
+        )
         .await?;
     let sort = crate::api_intel::parse_sort(q.sort.as_deref())?;
     let mut findings = crate::api_intel::product_version_findings(&st, &staff, id).await?;
