@@ -48,13 +48,14 @@ fn refusal(e: IntelError) -> ApiError {
 async fn import_csaf(
     State(st): State<AppState>,
     staff: Staff,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let checked = match staff.viewer().can_triage() {
         true => Ok(()),
         false => Err(ApiError::Forbidden("only the PSIRT imports advisories")),
     };
-    let body = crate::error::body_if_allowed(checked, body, MAX_CSAF).await?;
+    let body = crate::error::body_if_allowed(checked, &headers, body, MAX_CSAF).await?;
     // Checked here first so that a bad document is answered with every violation and nothing
     // reaches the pipeline. Schema validation of a large document is CPU work: off the async workers.
     let checked = body.clone();

@@ -300,6 +300,7 @@ async fn upload_sbom(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
     let checked = async {
@@ -310,7 +311,8 @@ async fn upload_sbom(
         Ok(())
     }
     .await;
-    let body = crate::error::body_if_allowed(checked, body, st.config.sbom_max_bytes).await?;
+    let body =
+        crate::error::body_if_allowed(checked, &headers, body, st.config.sbom_max_bytes).await?;
     let _one_at_a_time = st
         .sbom_imports
         .acquire()

@@ -190,10 +190,18 @@ impl From<crate::engine::EngineError> for ApiError {
 /// so that a client still sending it gets the refusal, not a broken connection.
 pub async fn body_if_allowed(
     checked: ApiResult<()>,
+    headers: &axum::http::HeaderMap,
     body: axum::body::Body,
     limit: usize,
 ) -> ApiResult<axum::body::Bytes> {
     if let Err(e) = checked {
+        // A client waiting for `100 Continue` has sent nothing yet: reading would ask it for the whole body.
+        let waits = headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if waits {
+            return Err(e);
+        }
         use http_body_util::BodyExt;
         let mut body = body;
         let mut seen = 0usize;

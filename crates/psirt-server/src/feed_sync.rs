@@ -68,47 +68,63 @@ const MAX_REDIRECTS: usize = 10;
 
 /// Why a redirect from the configured URL `from` to `to` is not followed: a downgrade from https (the feed is what
 /// decides what is exploited and affected: it must not come over a connection anyone between could change), or a
-/// hop from a public host to a loopback, private or link-local address given as such (a cloud's metadata service at
-/// 169.254.169.254: a feed source must not become a way to read what only the server can reach). A feed configured
-/// on such an address (a mirror inside the network) may redirect within it. Names are not resolved here: a name
-/// that resolves to an internal address is the admin's to avoid (README).
+/// hop further inside than the configured host — from a public host to a loopback, private or shared address, or
+/// from any of those to a link-local one (a cloud's metadata service at 169.254.169.254), given as an address: a
+/// feed source must not become a way to read what only the server can reach. A mirror inside the network may
+/// redirect within it. Names are not resolved here: a name that resolves to an internal address is the admin's to
+/// avoid (README).
 fn redirect_refused(from: &reqwest::Url, to: &reqwest::Url) -> Option<&'static str> {
     if from.scheme() == "https" && to.scheme() != "https" {
         return Some("redirect from https to another scheme refused");
     }
-    if internal_address(to) && !internal_address(from) {
+    if reach(to) > reach(from) {
         return Some("redirect to an internal address refused");
     }
     None
 }
 
-/// A URL whose host is a loopback, private (RFC 1918, unique local), link-local or unspecified address, or
-/// `localhost`.
-fn internal_address(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
-        return true;
+/// How far inside a URL's host is: 0 public (or a name), 1 loopback, private (RFC 1918, unique local), shared
+/// (100.64.0.0/10, where some clouds put their metadata service), unspecified or `localhost`; 2 link-local.
+fn reach(url: &reqwest::Url) -> u8 {
+    use std::net::{IpAddr, Ipv4Addr};
+    let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+    let lower = host.to_ascii_lowercase();
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return 1;
     }
+    let v4 = |ip: Ipv4Addr| {
+        let [a, b, ..] = ip.octets();
+        if ip.is_link_local() {
+            2
+        } else if ip.is_loopback()
+            || ip.is_private()
+            || a == 0
+            || (a == 100 && (64..128).contains(&b))
+        {
+            1
+        } else {
+            0
+        }
+    };
     match host
         .trim_start_matches('[')
         .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
+        .parse::<IpAddr>()
     {
-        Ok(std::net::IpAddr::V4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Ok(std::net::IpAddr::V6(ip)) => {
+        Ok(IpAddr::V4(ip)) => v4(ip),
+        Ok(IpAddr::V6(ip)) => {
             let first = ip.segments()[0];
-            let mapped = ip.to_ipv4_mapped().is_some_and(|v4| {
-                v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
-            });
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || mapped
-                || first & 0xfe00 == 0xfc00
-                || first & 0xffc0 == 0xfe80
+            if let Some(mapped) = ip.to_ipv4_mapped() {
+                v4(mapped)
+            } else if first & 0xffc0 == 0xfe80 {
+                2
+            } else if ip.is_loopback() || ip.is_unspecified() || first & 0xfe00 == 0xfc00 {
+                1
+            } else {
+                0
+            }
         }
-        Err(_) => false,
+        Err(_) => 0,
     }
 }
 
@@ -141,7 +157,7 @@ async fn download(
         req = req.header(IF_MODIFIED_SINCE, lm);
     }
     // reqwest's errors name the URL, query included: left out (see `redacted_url`).
-    let mut resp = req.send().await.map_err(|e| e.without_url().to_string())?;
+    let mut resp = req.send().await.map_err(http_error)?;
     if resp.status() == StatusCode::NOT_MODIFIED {
         return Ok(None);
     }
@@ -164,11 +180,7 @@ async fn download(
     let path = dir.join(file_name(&source.url));
     let mut file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
     let mut written = 0u64;
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| e.without_url().to_string())?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(http_error)? {
         written += chunk.len() as u64;
         if written > MAX_FEED_BYTES {
             return Err(format!("larger than {MAX_FEED_BYTES} bytes"));
@@ -177,6 +189,23 @@ async fn download(
     }
     file.flush().map_err(|e| e.to_string())?;
     Ok(Some((path, attempt)))
+}
+
+/// What a request's error says, with its causes (reqwest's own text stops at "error following redirect"; the
+/// redirect policy's reason is the cause), without the URL (its query may hold a token: see `redacted_url`).
+fn http_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// Syncs one source now, unless another sync holds it (`running`, nothing done); `when_due` (the worker): also
@@ -227,14 +256,16 @@ async fn sync_claimed(
     client: &reqwest::Client,
     source: &FeedSource,
 ) -> Result<(SyncOutcome, FeedAttempt), psirt_store::StoreError> {
+    // A failure keeps no validators: the next sync downloads the feed whole.
+    let failed_attempt = |error: &str| FeedAttempt {
+        status: "failed",
+        etag: None,
+        last_modified: None,
+        error: Some(error.to_owned()),
+        lease: None,
+    };
     let failed = |error: String| {
-        let attempt = FeedAttempt {
-            status: "failed",
-            etag: None,
-            last_modified: None,
-            error: Some(error.clone()),
-            lease: None,
-        };
+        let attempt = failed_attempt(&error);
         let outcome = SyncOutcome {
             status: "failed",
             records: 0,
@@ -323,13 +354,7 @@ async fn sync_claimed(
     }
     // A download read only in part (cut off, a corrupt stream): what was read is stored (and matched), but the sync
     // failed — its validators are not kept, or the next sync would be answered 304 and the rest never read.
-    if let Some((at, e)) = &imported.unread_rest {
-        return failed(format!(
-            "the download could not be read to its end ({} good record(s) read before): {at}: {e}",
-            imported.log.records - imported.log.errors
-        ));
-    }
-    let outcome = SyncOutcome {
+    let mut outcome = SyncOutcome {
         status: "imported",
         records: imported.log.records,
         changed: imported.changed.len(),
@@ -337,6 +362,14 @@ async fn sync_claimed(
         error: None,
         error_report: imported.log.error_report,
     };
+    if let Some((at, e)) = &imported.unread_rest {
+        // What was read and stored is still told.
+        let error = format!("the download could not be read to its end: {at}: {e}");
+        outcome.status = "failed";
+        let attempt = failed_attempt(&error);
+        outcome.error = Some(error);
+        return Ok((outcome, attempt));
+    }
     Ok((outcome, attempt))
 }
 
@@ -450,15 +483,25 @@ mod tests {
             "https://[fe80::1]/x.json",
             "https://[::ffff:169.254.169.254]/x.json",
             "https://localhost/x.json",
+            "https://localhost./x.json",
             "https://0.0.0.0/x.json",
+            "https://0.1.2.3/x.json",
+            "https://100.100.100.200/x.json",
         ] {
             assert!(redirect_refused(&public, &url(to)).is_some(), "{to}");
         }
-        // A mirror inside the network may redirect within it; plain http stays plain http.
+        // A mirror inside the network may redirect within it (plain http stays plain http), but not to a link-local
+        // address.
         let mirror = url("http://10.0.0.5/osv/all.zip");
         assert_eq!(
             redirect_refused(&mirror, &url("http://10.0.0.6/osv/all.zip")),
             None
         );
+        for to in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fe80::1]/x",
+        ] {
+            assert!(redirect_refused(&mirror, &url(to)).is_some(), "{to}");
+        }
     }
 }

@@ -120,7 +120,7 @@ fn json_text<T: serde::Serialize>(v: &T) -> Result<String, ImportError> {
 pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
     check_ids(&r)?;
     // Shown, not looked up: a NUL (which PostgreSQL's text refuses, and would fail the record's whole batch) is
-    // replaced. `normalized` and `raw` keep it, escaped as JSON writes it.
+    // replaced, here and so in `normalized`; `raw` keeps it, escaped as JSON writes it.
     if let Some(summary) = r.summary.as_mut().filter(|s| s.contains('\0')) {
         *summary = summary.replace('\0', "\u{FFFD}");
     }
@@ -161,6 +161,21 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
         raw,
         content_sha256,
     })
+}
+
+/// A record id as an error report names it: as it is when it is a plain id, else quoted and cut (a feed's text
+/// reaches the terminal and the stored report).
+fn shown_id(id: &str) -> String {
+    const SHOWN: usize = 100;
+    let plain = id.len() <= SHOWN && !id.chars().any(char::is_control);
+    match plain {
+        true => id.to_owned(),
+        false => {
+            let cut: String = id.chars().take(SHOWN).collect();
+            let more = if cut.len() < id.len() { "…" } else { "" };
+            format!("{cut:?}{more}")
+        }
+    }
 }
 
 /// Longest record id or alias stored: real ones are under 50 bytes, and PostgreSQL refuses index entries over ~2.7 kB
@@ -333,7 +348,7 @@ pub(crate) async fn import_feed_of(
                             kev.push((r.id.clone(), added));
                         }
                     }
-                    let id = r.id.clone();
+                    let id = shown_id(&r.id);
                     // A record that cannot take its stored form (only without validation: text that does not
                     // parse back, e.g. a lone surrogate escape in a field the model skips) is its own error.
                     match new_record(*r) {

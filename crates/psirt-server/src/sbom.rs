@@ -52,9 +52,9 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
         .map(|c| NewComponent {
             // An SBOM may give the version only in the purl (both formats make the field optional): the import's
             // diff pairs an upgrade by it.
-            version: match &c.version {
-                Some(v) => v.clone(),
-                None => c.purl().and_then(purl_version).unwrap_or_default(),
+            version: match c.version.as_deref() {
+                Some(v) if !v.is_empty() => v.to_owned(),
+                _ => c.purl().and_then(purl_version).unwrap_or_default(),
             },
             purl: c.purl().map(str::to_owned),
             name: match &c.group {
@@ -89,12 +89,14 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
     }
 }
 
-/// The version a purl names, decoded.
+/// The version a purl names, decoded — when it is one the store takes as a version (the parser checked the key, not
+/// this decoded text): else none, as before, rather than a document refused for a field it does not have.
 fn purl_version(purl: &str) -> Option<String> {
-    psirt_versions::Purl::parse_lenient(purl)
-        .ok()?
-        .version()
-        .map(str::to_owned)
+    let p = psirt_versions::Purl::parse_lenient(purl).ok()?;
+    let v = p.version()?;
+    let storable = v.chars().count() <= psirt_store::MAX_COMPONENT_VERSION_CHARS
+        && !v.chars().any(char::is_control);
+    storable.then(|| v.to_owned())
 }
 
 /// Every rejection is the document's fault (422) except a schema that does not compile (ours).

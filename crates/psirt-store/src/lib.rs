@@ -63,7 +63,7 @@ pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueP
 pub use model::*;
 pub use sbom::{
     Component, ComponentHash, Dependency, NewComponent, SbomDiff, SbomImport, SbomImported,
-    VersionChange,
+    VersionChange, MAX_COMPONENT_VERSION_CHARS,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

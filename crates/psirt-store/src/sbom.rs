@@ -150,6 +150,9 @@ pub struct VersionChange {
     pub to: String,
 }
 
+/// Longest component version stored, in characters.
+pub const MAX_COMPONENT_VERSION_CHARS: usize = 500;
+
 /// Qualifiers that carry the version too (syft writes the source package with its version into `upstream`:
 /// `bash-4.4-150400.25.22.src.rpm`, `coreutils@8.32-4`; rpm's `epoch`): an upgrade changes them with the version.
 const VERSION_QUALIFIERS: [&str; 2] = ["epoch", "upstream"];
@@ -292,7 +295,13 @@ fn check(components: &[NewComponent]) -> Result<()> {
             }
         }
         check_text(&mut errors, &field("name"), &c.name, 1_000, false);
-        check_text(&mut errors, &field("version"), &c.version, 500, false);
+        check_text(
+            &mut errors,
+            &field("version"),
+            &c.version,
+            MAX_COMPONENT_VERSION_CHARS,
+            false,
+        );
         for text in c.cpe.iter().chain(c.licenses.iter()) {
             check_text(&mut errors, &field("text"), text, 4_000, false);
         }

@@ -5,7 +5,7 @@
 //! | directory | recursively (symbolic links followed, each directory once; one that cannot be read is a bad record), sorted: every `*.json` (CVE 5: `CVE-*.json`, so cvelistV5's `delta*.json` are skipped; EPSS: `*.csv`, `*.csv.gz`); for OSV also every container below (`*.json.gz`, JSON Lines, `*.zip`: a folder of per-ecosystem `all.zip` or `.jsonl.gz` exports) |
 //! | `*.json`, `*.json.gz` | one document (one record; for KEV the catalog) |
 //! | `*.jsonl`, `*.ndjson`, `*.jsonl.gz` | one document per non-empty line |
-//! | `*.zip` | every `*.json` entry (OSV `all.zip`; cvelistV5 zips: `CVE-*.json` entries only; `/` or `\` between folders); a `*.zip` entry is read as a zip in turn, one level deep (the CVE Program's baseline `…_all_CVEs_at_midnight.zip.zip` holds `cves.zip`), its entries named `inner.zip!path` |
+//! | `*.zip` | every `*.json` entry (OSV `all.zip`; cvelistV5 zips: `CVE-*.json` entries only; `/` or `\` between folders); for CVE 5 a `*.zip` entry is read as a zip in turn, one level deep (the CVE Program's baseline `…_all_CVEs_at_midnight.zip.zip` holds `cves.zip`), its entries named `inner.zip!path` |
 //! | `*.csv`, `*.csv.gz` (EPSS) | one record per row |
 //!
 //! Per-record problems — bad JSON, schema violations, an unreadable zip entry, a truncated gzip member — become
@@ -187,11 +187,12 @@ fn io_at(e: std::io::Error, path: &Path) -> IntelError {
 }
 
 /// The files a directory import reads, with their sizes. Symbolic links are followed (a git-annex or DataLad
-/// checkout is all links), each directory entered once (a link back up is no loop). A directory or wanted file
-/// that cannot be read (permissions, a broken link) is one bad record, as a file that cannot be read is: the rest
-/// is imported.
+/// checkout is all links), each directory entered and each file read once (a link back up is no loop, a link beside
+/// its target no second copy); hidden entries (`.git`) are skipped. A directory or wanted file that cannot be read
+/// (permissions, a broken link) is one bad record, as a file that cannot be read is: the rest is imported.
 struct Walk {
     kind: FeedKind,
+    /// Canonical paths of the directories entered and the files taken.
     seen: std::collections::HashSet<PathBuf>,
     files: Vec<(PathBuf, u64)>,
     unreadable: Vec<RecordError>,
@@ -208,17 +209,33 @@ impl Walk {
             Ok(None) => return,
             Err(e) => return self.unreadable(dir, e),
         };
+        // In name order: which of two paths to one directory or file is kept does not depend on the file system.
+        let mut names = Vec::new();
         for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
+            match entry {
+                Ok(entry) => names.push(entry.file_name()),
                 Err(e) => return self.unreadable(dir, e),
-            };
-            let path = entry.path();
-            let wanted = wanted_in_directory(self.kind, &entry.file_name().to_string_lossy());
+            }
+        }
+        names.sort();
+        for name in names {
+            let path = dir.join(&name);
+            let name = name.to_string_lossy();
+            // Hidden folders are a tool's (`.git`: a git-annex checkout keeps every file's content there too).
+            if name.starts_with('.') {
+                continue;
+            }
+            let wanted = wanted_in_directory(self.kind, &name);
             // `metadata` follows a link (`DirEntry::metadata` would not).
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => self.dir(&path),
-                Ok(m) if m.is_file() && wanted => self.files.push((path, m.len())),
+                Ok(m) if m.is_file() && wanted => {
+                    // A file reached twice (a link beside its target) is read once.
+                    let first = std::fs::canonicalize(&path).map_or(true, |c| self.seen.insert(c));
+                    if first {
+                        self.files.push((path, m.len()));
+                    }
+                }
                 Ok(_) => {}
                 Err(e) if wanted => self.unreadable(&path, e),
                 // A broken link or an unreadable entry of a name not read anyway (could it be a directory? a link
@@ -679,7 +696,7 @@ fn zip_entries(
 
 /// Largest zip inside a zip that is read (copied to a temporary file first): the CVE Program's baseline's `cves.zip`
 /// is about 0.5 GB.
-const MAX_NESTED_ZIP_BYTES: u64 = 8 << 30;
+const MAX_NESTED_ZIP_BYTES: u64 = 2 << 30;
 
 struct ZipWalk<'s> {
     kind: FeedKind,
@@ -690,7 +707,7 @@ struct ZipWalk<'s> {
 
 impl ZipWalk<'_> {
     /// The entries of `archive`, named `prefix` + their name; progress positions from `base` on. A `.zip` entry of
-    /// the outermost archive is read as a zip in turn (the CVE Program's daily baseline,
+    /// the outermost archive of a CVE 5 feed is read as a zip in turn (the CVE Program's daily baseline,
     /// `…_all_CVEs_at_midnight.zip.zip`, holds one `cves.zip`), one level deep only.
     fn entries(
         &mut self,
@@ -703,6 +720,17 @@ impl ZipWalk<'_> {
         for i in 0..archive.len() {
             if self.stopped {
                 return;
+            }
+            // An entry that is not read is not opened either: one psirt cannot open (a method it does not read, a
+            // password) is a bad record only when it is wanted.
+            let nests = self.nests(prefix, archive.name_for_index(i).unwrap_or_default());
+            if !nests
+                && !archive
+                    .name_for_index(i)
+                    .is_some_and(|n| wanted(self.kind, n))
+            {
+                done += archive.by_index_raw(i).map_or(0, |e| e.compressed_size());
+                continue;
             }
             let mut entry = match archive.by_index(i) {
                 Ok(e) => e,
@@ -725,8 +753,13 @@ impl ZipWalk<'_> {
                 done += compressed;
                 continue;
             }
-            if prefix.is_empty() && entry.name().to_ascii_lowercase().ends_with(".zip") {
-                let inner = copy_to_temporary(&mut entry);
+            if nests {
+                let inner = match entry.size() > MAX_NESTED_ZIP_BYTES {
+                    true => Err(IntelError::Unsupported(format!(
+                        "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"
+                    ))),
+                    false => copy_to_temporary(&mut entry),
+                };
                 drop(entry);
                 match inner {
                     Ok(inner) => self.entries(inner, at, &format!("{name}!"), done),
@@ -736,9 +769,6 @@ impl ZipWalk<'_> {
                 continue;
             }
             done += compressed;
-            if !wanted(self.kind, entry.name()) {
-                continue;
-            }
             self.documents += 1;
             // An entry whose size is known to be too large is refused before reading it.
             let read = if entry.size() > MAX_DOCUMENT_BYTES {
@@ -761,6 +791,13 @@ impl ZipWalk<'_> {
             };
             self.stopped |= flow.is_break();
         }
+    }
+
+    /// Whether an entry is a zip read in turn: CVE 5 only (the baseline's `cves.zip`), in the outermost archive only.
+    fn nests(&self, prefix: &str, name: &str) -> bool {
+        self.kind == FeedKind::Cve5
+            && prefix.is_empty()
+            && name.to_ascii_lowercase().ends_with(".zip")
     }
 
     fn error(&mut self, locator: Locator, error: IntelError, at: u64) {

@@ -65,7 +65,7 @@ pub(crate) fn csaf_from_value(
     // Intel (the vulnerability page, purl search) is open to every staff role; TLP:RED is for its named
     // recipients only. AMBER may be shared inside the recipient's organisation, which staff are.
     const TLP: &str = "/document/distribution/tlp/label";
-    if text(&value, TLP).as_deref() == Some("RED") {
+    if text(&value, TLP).is_some_and(|label| label.eq_ignore_ascii_case("RED")) {
         return Err(IntelError::model(
             TLP,
             "a TLP:RED document is not imported: intel is shown to every staff role",

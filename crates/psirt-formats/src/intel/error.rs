@@ -47,10 +47,11 @@ pub enum IntelError {
 }
 
 impl IntelError {
-    /// The input itself failed (a gzip stream cut off or corrupt, a zip entry unreadable): the rest of that file or
-    /// entry was not read. Unlike a bad record, this says the feed was not read whole.
+    /// Reading the input failed part-way (a gzip stream cut off or corrupt, a zip entry whose data does not
+    /// inflate or check): the rest of that file or entry was not read. Unlike a bad record (an entry psirt cannot
+    /// open, e.g. compressed with a method it does not read, is one), this says the feed was not read whole.
     pub fn is_input_failure(&self) -> bool {
-        matches!(self, IntelError::Io(_) | IntelError::Zip(_))
+        matches!(self, IntelError::Io(_))
     }
 
     /// Maps a serde_json error: syntax/EOF errors carry a position; data errors (a JSON value of the wrong shape for

@@ -403,6 +403,7 @@ fn epss_errors_check_the_whole_id_and_quote_only_a_row_start() {
 /// A directory import follows symbolic links (a git-annex or DataLad checkout of a feed is all links), enters each
 /// directory once (a link back up is no loop), and reads past what it cannot read: a wanted file behind a broken
 /// link is one bad record, not the end of the import (nor skipped without a word).
+#[cfg(unix)]
 #[test]
 fn directory_import_follows_links_once_and_reads_past_broken_ones() {
     use std::os::unix::fs::symlink;
@@ -419,10 +420,15 @@ fn directory_import_follows_links_once_and_reads_past_broken_ones() {
     symlink(&feed, feed.join("loop")).unwrap();
     symlink(root.join("gone"), feed.join("gone.json")).unwrap();
     symlink(root.join("gone"), feed.join("README")).unwrap();
+    // A link beside its target, and a hidden folder (git-annex keeps every file's content under `.git`): read once.
+    std::fs::write(feed.join("GO-3.json"), &lines[2]).unwrap();
+    symlink(feed.join("GO-3.json"), feed.join("GO-3-again.json")).unwrap();
+    std::fs::create_dir_all(feed.join(".git/annex")).unwrap();
+    std::fs::write(feed.join(".git/annex/GO-4.json"), &lines[3]).unwrap();
     let (ok, errors, _) = read_all(FeedKind::Osv, &feed);
     let mut ids: Vec<&str> = ok.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
-    let mut want: Vec<String> = lines[..2]
+    let mut want: Vec<String> = lines[..3]
         .iter()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]

@@ -1556,6 +1556,13 @@ async fn serve_feed(feed: Feed) -> String {
                 },
             ),
         )
+        // A redirect to itself, for ever.
+        .route(
+            "/loop/kev.json",
+            axum::routing::get(|| async {
+                (S::FOUND, [(header::LOCATION, "/loop/kev.json")]).into_response()
+            }),
+        )
         // A login page served with 200 where a feed was expected.
         .route(
             "/login/feed.json",
@@ -1940,6 +1947,25 @@ pub async fn feed_sync_over_http(backend: Backend) {
         ),
         (Some("failed"), true, true),
         "{p}"
+    );
+    // A redirect loop fails the sync, and the error says why (not only "error following redirect").
+    let (_, looping) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": "kev", "url": format!("{base}/loop/kev.json"), "interval_secs": 86400}),
+        )
+        .await;
+    settled(&adm, &looping["id"]).await;
+    let (_, o) = adm
+        .post(
+            &format!("/api/v1/feed-sources/{}/sync", looping["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(o["status"], "failed", "{o}");
+    assert!(
+        o["error"].as_str().unwrap().contains("too many redirects"),
+        "{o}"
     );
     // A download cut off halfway: what it held is stored, but the sync fails and its ETag is not kept, so the next
     // sync downloads the feed again instead of being answered 304 with the rest never read.
