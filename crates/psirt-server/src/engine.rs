@@ -23,6 +23,8 @@ pub struct Engine {
     pub skipped_records: Vec<String>,
     /// Components whose purl does not parse.
     pub skipped_components: usize,
+    /// The match generation read before the inputs were: a change committed while loading shows as a newer one.
+    pub loaded_at: i64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -122,6 +124,7 @@ impl Engine {
             index: Index::new(),
             skipped_records: Vec::new(),
             skipped_components: 0,
+            loaded_at: store.match_generation().await?,
         };
         // The records of an id come together: merged and indexed group by group, not all parsed first.
         let mut group: Vec<AdvisoryInput> = Vec::new();
@@ -212,11 +215,40 @@ impl Engine {
         &self.index
     }
 
-    /// Recomputes every match and brings the stored ones in line (CLI imports, start-up).
-    pub async fn reconcile(&self, store: &Store) -> Result<MatchesApplied, EngineError> {
+    /// Recomputes every match and brings the stored ones in line — only if nothing that matching reads changed since
+    /// the engine was loaded, before and while the changes are applied: `None` otherwise (load again). A stale
+    /// engine (a CLI's, another server's) would retract the matches of components it never saw and revive those of
+    /// components since removed, and nothing would set them right (the generation does not move for it).
+    pub async fn reconcile_if_current(
+        &self,
+        store: &Store,
+    ) -> Result<Option<MatchesApplied>, EngineError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let all = keys(&self.index.rematch_all(threads));
-        Ok(store.reconcile_matches(&all).await?)
+        if store.match_generation().await? != self.loaded_at {
+            return Ok(None);
+        }
+        let applied = store.reconcile_matches(&all).await?;
+        Ok((store.match_generation().await? == self.loaded_at).then_some(applied))
+    }
+
+    /// Loads everything and brings the stored matches in line (CLI imports, start-up, a reload), loading again while
+    /// other writers commit meanwhile. After [`RECONCILE_TRIES`] the matches may lag behind writers that keep
+    /// committing (a long import): the generation is moved, so that every engine reloads and reconciles at its next
+    /// use, after them.
+    pub async fn load_reconciled(store: &Store) -> Result<(Engine, MatchesApplied), EngineError> {
+        let mut tries = 0;
+        loop {
+            let engine = Engine::load(store).await?;
+            if let Some(applied) = engine.reconcile_if_current(store).await? {
+                return Ok((engine, applied));
+            }
+            tries += 1;
+            if tries == RECONCILE_TRIES {
+                store.mark_matches_behind().await?;
+                return Ok((engine, MatchesApplied::default()));
+            }
+        }
     }
 
     /// Re-reads the given records from the store into the index and persists what changed.
@@ -286,6 +318,9 @@ impl Engine {
     }
 }
 
+/// Loads of [`Engine::load_reconciled`] before it gives up on a moving store.
+const RECONCILE_TRIES: usize = 3;
+
 /// The server's engine: loaded on first use, reloaded (and the stored matches reconciled) when
 /// the intel or inventory changed behind its back (a CLI import into the same database).
 #[derive(Clone, Default)]
@@ -320,7 +355,6 @@ impl SharedEngine {
         let generation = store.match_generation().await?;
         if slot.engine.is_none() || slot.generation != generation {
             Self::reload(slot, store).await?;
-            slot.generation = generation;
         }
         slot.engine
             .as_mut()
@@ -353,7 +387,7 @@ impl SharedEngine {
                 slot.generation = window.after;
                 Ok(applied)
             }
-            _ => Self::reload_at_current(&mut slot, store).await,
+            _ => Self::reload(&mut slot, store).await,
         }
     }
 
@@ -372,25 +406,15 @@ impl SharedEngine {
                 slot.generation = window.after;
                 Ok(applied)
             }
-            _ => Self::reload_at_current(&mut slot, store).await,
+            _ => Self::reload(&mut slot, store).await,
         }
     }
 
     /// Reloads everything, holding the generation read before loading: a change committed while loading shows as
     /// a newer generation and makes the next use reload again.
-    async fn reload_at_current(
-        slot: &mut Slot,
-        store: &Store,
-    ) -> Result<MatchesApplied, EngineError> {
-        let generation = store.match_generation().await?;
-        let applied = Self::reload(slot, store).await?;
-        slot.generation = generation;
-        Ok(applied)
-    }
-
     async fn reload(slot: &mut Slot, store: &Store) -> Result<MatchesApplied, EngineError> {
-        let engine = Engine::load(store).await?;
-        let applied = engine.reconcile(store).await?;
+        let (engine, applied) = Engine::load_reconciled(store).await?;
+        slot.generation = engine.loaded_at;
         slot.engine = Some(engine);
         Ok(applied)
     }

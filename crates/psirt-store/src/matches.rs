@@ -386,6 +386,16 @@ impl Store {
         }))
     }
 
+    /// Moves the match generation without a change to what matching reads: the stored matches may lag behind it (a
+    /// full re-match gave up on a store that kept changing), and every engine is to reload and reconcile at its next
+    /// use.
+    pub async fn mark_matches_behind(&self) -> Result<()> {
+        with_tx!(self, tx => {
+            bump_match_generation!(tx);
+        });
+        Ok(())
+    }
+
     /// The generation of what matching reads: one more for every committed transaction that changed intel records
     /// or a product version's components (`upsert_intel_records`, `import_sbom`, each counting once per call).
     /// Between a read before an import and one after it, the number moved by exactly the import's own calls only

@@ -38,8 +38,7 @@ pub async fn rematch(store: &Store) {
 }
 
 async fn try_rematch(store: &Store) -> anyhow::Result<()> {
-    let engine = Engine::load(store).await.context("loading the matcher")?;
-    let applied = engine.reconcile(store).await.context("matching")?;
+    let (engine, applied) = Engine::load_reconciled(store).await.context("matching")?;
     let stats = engine.index().stats();
     println!(
         "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted, {} kept dismissed",

@@ -457,6 +457,39 @@ pub async fn engine_reloads_for_changes_it_did_not_make(backend: Backend) {
     app.finish().await;
 }
 
+/// A full re-match by an engine loaded before another writer's change (a CLI's, another server's) applies nothing:
+/// it would retract the matches of components it never saw, and nothing would set them right. Loaded again, it
+/// finds the matches as the other writer left them.
+pub async fn a_stale_full_rematch_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    import(&app, &["PYSEC-2019-217"]).await;
+    let stale = psirt_server::engine::Engine::load(&app.store)
+        .await
+        .unwrap();
+    // The server matches the new version's jinja2 2.10 as the SBOM is uploaded.
+    portal_with_sbom(&ana).await;
+    assert_eq!(queued(&app.store).await, ["PYSEC-2019-217"]);
+    assert!(stale
+        .reconcile_if_current(&app.store)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        queued(&app.store).await,
+        ["PYSEC-2019-217"],
+        "the stale engine retracted the match"
+    );
+    let (fresh, applied) = psirt_server::engine::Engine::load_reconciled(&app.store)
+        .await
+        .unwrap();
+    assert_eq!((applied.raised, applied.retracted), (0, 0), "{applied:?}");
+    assert_eq!(fresh.loaded_at, app.store.match_generation().await.unwrap());
+    app.finish().await;
+}
+
 /// Imports `text` as one `kind` feed file (`name` in a fresh directory).
 async fn import_text(
     app: &TestApp,

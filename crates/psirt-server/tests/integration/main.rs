@@ -57,6 +57,7 @@ both_backends!(
     intel::records_the_database_cannot_hold_are_their_own_errors,
     intel::intel_api_and_queue,
     intel::engine_reloads_for_changes_it_did_not_make,
+    intel::a_stale_full_rematch_changes_nothing,
     intel::a_kev_entry_leaves_the_matches_of_its_cve_alone,
     intel::kev_catalogs_delist_and_older_ones_change_nothing,
     intel::views_stay_within_one_cve_and_purl_search_says_what_findings_say,
