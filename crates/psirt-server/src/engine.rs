@@ -13,6 +13,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Match(#[from] psirt_match::Error),
+    /// A full re-match gave up on a store that kept changing while it loaded (see [`Engine::load_reconciled`]).
+    #[error("the intel or inventory kept changing while matching; the matches are brought in line at a later use")]
+    Behind,
 }
 
 /// The index plus what loading it skipped.
@@ -215,14 +218,18 @@ impl Engine {
         &self.index
     }
 
-    /// Recomputes every match and brings the stored ones in line — only if nothing that matching reads changed since
-    /// the engine was loaded, before and while the changes are applied: `None` otherwise (load again). A stale
-    /// engine (a CLI's, another server's) would retract the matches of components it never saw and revive those of
-    /// components since removed, and nothing would set them right (the generation does not move for it).
+    /// Recomputes every match and brings the stored ones in line, if nothing that matching reads changed since the
+    /// engine was loaded: `None` when it had (load again). A stale engine (a CLI's, another server's) would retract
+    /// the matches of components it never saw and revive those of components since removed, and nothing would set
+    /// them right (the generation does not move for it). A change committed while the changes are applied is seen
+    /// only afterwards: `None` too, when part of them may be stale — the next load's reconcile sets them right.
     pub async fn reconcile_if_current(
         &self,
         store: &Store,
     ) -> Result<Option<MatchesApplied>, EngineError> {
+        if store.match_generation().await? != self.loaded_at {
+            return Ok(None);
+        }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let all = keys(&self.index.rematch_all(threads));
         if store.match_generation().await? != self.loaded_at {
@@ -233,20 +240,22 @@ impl Engine {
     }
 
     /// Loads everything and brings the stored matches in line (CLI imports, start-up, a reload), loading again while
-    /// other writers commit meanwhile. After [`RECONCILE_TRIES`] the matches may lag behind writers that keep
-    /// committing (a long import): the generation is moved, so that every engine reloads and reconciles at its next
-    /// use, after them.
-    pub async fn load_reconciled(store: &Store) -> Result<(Engine, MatchesApplied), EngineError> {
+    /// other writers commit meanwhile. After [`RECONCILE_TRIES`] it gives up (`None` beside the loaded engine): the
+    /// matches may lag behind writers that keep committing (a long import), and the generation is moved, so that
+    /// every engine reloads and reconciles at its next use, after them.
+    pub async fn load_reconciled(
+        store: &Store,
+    ) -> Result<(Engine, Option<MatchesApplied>), EngineError> {
         let mut tries = 0;
         loop {
             let engine = Engine::load(store).await?;
             if let Some(applied) = engine.reconcile_if_current(store).await? {
-                return Ok((engine, applied));
+                return Ok((engine, Some(applied)));
             }
             tries += 1;
             if tries == RECONCILE_TRIES {
                 store.mark_matches_behind().await?;
-                return Ok((engine, MatchesApplied::default()));
+                return Ok((engine, None));
             }
         }
     }
@@ -331,7 +340,12 @@ struct Slot {
     engine: Option<Engine>,
     /// The match generation (`Store::match_generation`) the engine holds.
     generation: i64,
+    /// When a reload last gave up on a store that kept changing: reads use the engine loaded then, without loading
+    /// again for [`GIVE_UP_BACKOFF`] (three full loads per request would not catch up either).
+    gave_up_at: Option<std::time::Instant>,
 }
+
+const GIVE_UP_BACKOFF: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What an import saw of the match generation: before it began, after it ended, and how many of the writes that
 /// count (one per committed `import_sbom` or `upsert_intel_records` call) were its own.
@@ -353,8 +367,16 @@ impl SharedEngine {
     /// The loaded, current engine (loading or reloading it first if needed).
     async fn current<'a>(slot: &'a mut Slot, store: &Store) -> Result<&'a mut Engine, EngineError> {
         let generation = store.match_generation().await?;
-        if slot.engine.is_none() || slot.generation != generation {
-            Self::reload(slot, store).await?;
+        let backing_off = slot.engine.is_some()
+            && slot
+                .gave_up_at
+                .is_some_and(|at| at.elapsed() < GIVE_UP_BACKOFF);
+        if (slot.engine.is_none() || slot.generation != generation) && !backing_off {
+            // A reload that gives up still leaves an engine to read (see `reload`).
+            match Self::reload(slot, store).await {
+                Ok(_) | Err(EngineError::Behind) => {}
+                Err(e) => return Err(e),
+            }
         }
         slot.engine
             .as_mut()
@@ -411,12 +433,14 @@ impl SharedEngine {
     }
 
     /// Reloads everything, holding the generation read before loading: a change committed while loading shows as
-    /// a newer generation and makes the next use reload again.
+    /// a newer generation and makes the next use reload again. A reload that gave up keeps the engine it loaded for
+    /// reads and says [`EngineError::Behind`].
     async fn reload(slot: &mut Slot, store: &Store) -> Result<MatchesApplied, EngineError> {
         let (engine, applied) = Engine::load_reconciled(store).await?;
         slot.generation = engine.loaded_at;
         slot.engine = Some(engine);
-        Ok(applied)
+        slot.gave_up_at = applied.is_none().then(std::time::Instant::now);
+        applied.ok_or(EngineError::Behind)
     }
 
     /// The advisories affecting `purl@version`.

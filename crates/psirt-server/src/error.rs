@@ -180,6 +180,10 @@ impl From<crate::engine::EngineError> for ApiError {
             crate::engine::EngineError::Match(e) => {
                 ApiError::BadRequest(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
+            // Reads use the engine loaded meanwhile (`SharedEngine::current`): only a re-match says so.
+            e @ crate::engine::EngineError::Behind => {
+                ApiError::BadRequest(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
         }
     }
 }

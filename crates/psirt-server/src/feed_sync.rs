@@ -68,8 +68,8 @@ const MAX_REDIRECTS: usize = 10;
 
 /// Why a redirect from the configured URL `from` to `to` is not followed: a downgrade from https (the feed is what
 /// decides what is exploited and affected: it must not come over a connection anyone between could change), or a
-/// hop further inside than the configured host — from a public host to a loopback, private or shared address, or
-/// from any of those to a link-local one (a cloud's metadata service at 169.254.169.254), given as an address: a
+/// hop further inside than the configured host ([`reach`]: from a public host to a private address, from a private
+/// one to this host, from anywhere to a link-local address or a cloud's metadata service), given as an address: a
 /// feed source must not become a way to read what only the server can reach. A mirror inside the network may
 /// redirect within it. Names are not resolved here: a name that resolves to an internal address is the admin's to
 /// avoid (README).
@@ -83,24 +83,25 @@ fn redirect_refused(from: &reqwest::Url, to: &reqwest::Url) -> Option<&'static s
     None
 }
 
-/// How far inside a URL's host is: 0 public (or a name), 1 loopback, private (RFC 1918, unique local), shared
-/// (100.64.0.0/10, where some clouds put their metadata service), unspecified or `localhost`; 2 link-local.
+/// How far inside a URL's host is: 0 public (or a name); 1 private (RFC 1918, unique local, the shared
+/// 100.64.0.0/10); 2 this host (loopback, unspecified, `localhost`); 3 link-local and the clouds' metadata services
+/// (169.254.169.254, Alibaba's 100.100.100.200, AWS's fd00:ec2::254).
 fn reach(url: &reqwest::Url) -> u8 {
-    use std::net::{IpAddr, Ipv4Addr};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    const METADATA_V4: [Ipv4Addr; 1] = [Ipv4Addr::new(100, 100, 100, 200)];
+    const METADATA_V6: [Ipv6Addr; 1] = [Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)];
     let host = url.host_str().unwrap_or_default().trim_end_matches('.');
     let lower = host.to_ascii_lowercase();
     if lower == "localhost" || lower.ends_with(".localhost") {
-        return 1;
+        return 2;
     }
     let v4 = |ip: Ipv4Addr| {
         let [a, b, ..] = ip.octets();
-        if ip.is_link_local() {
+        if ip.is_link_local() || METADATA_V4.contains(&ip) {
+            3
+        } else if ip.is_loopback() || a == 0 {
             2
-        } else if ip.is_loopback()
-            || ip.is_private()
-            || a == 0
-            || (a == 100 && (64..128).contains(&b))
-        {
+        } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
             1
         } else {
             0
@@ -116,9 +117,11 @@ fn reach(url: &reqwest::Url) -> u8 {
             let first = ip.segments()[0];
             if let Some(mapped) = ip.to_ipv4_mapped() {
                 v4(mapped)
-            } else if first & 0xffc0 == 0xfe80 {
+            } else if first & 0xffc0 == 0xfe80 || METADATA_V6.contains(&ip) {
+                3
+            } else if ip.is_loopback() || ip.is_unspecified() {
                 2
-            } else if ip.is_loopback() || ip.is_unspecified() || first & 0xfe00 == 0xfc00 {
+            } else if first & 0xfe00 == 0xfc00 {
                 1
             } else {
                 0
@@ -500,8 +503,17 @@ mod tests {
         for to in [
             "http://169.254.169.254/latest/meta-data/",
             "http://[fe80::1]/x",
+            "http://100.100.100.200/latest/meta-data/",
+            "http://[fd00:ec2::254]/latest/meta-data/",
+            "http://127.0.0.1:8080/x",
         ] {
             assert!(redirect_refused(&mirror, &url(to)).is_some(), "{to}");
         }
+        // A feed on this host (a test server, a local mirror) may redirect on it.
+        let local = url("http://127.0.0.1:9000/kev.json");
+        assert_eq!(
+            redirect_refused(&local, &url("http://127.0.0.1:9000/v2/kev.json")),
+            None
+        );
     }
 }

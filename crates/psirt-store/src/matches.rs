@@ -308,26 +308,31 @@ impl Store {
                             .fetch_optional(&mut *tx)
                             .await? };
                             if let Some(from) = from {
-                                let id: i64 = sqlx::query_scalar(
+                                // None when the component is gone meanwhile (a re-import after the engine read it)
+                                // or another engine wrote the row first.
+                                let id: Option<i64> = sqlx::query_scalar(
                                     "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, status, justification, \
                                      note, decided_by, decided_at, first_seen_at, raised_at, updated_at) \
                                      SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), o.record_sha256, 'dismissed', o.justification, \
                                      o.note, o.decided_by, o.decided_at, $3, $3, $3 FROM components c, matches o WHERE c.id = $4 AND o.id = $5 \
-                                     RETURNING id",
+                                     ON CONFLICT (record_id, component_id) DO NOTHING RETURNING id",
                                 )
                                 .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id).bind(from)
-                                .fetch_one(&mut *tx)
+                                .fetch_optional(&mut *tx)
                                 .await?;
-                                kept.entry(m.record_id.as_str()).or_default().push((id, from));
-                                applied.kept_dismissed += 1;
+                                if let Some(id) = id {
+                                    kept.entry(m.record_id.as_str()).or_default().push((id, from));
+                                    applied.kept_dismissed += 1;
+                                }
                                 continue;
                             }
-                            // Nothing when the component is gone meanwhile (a re-import after the engine read it).
+                            // Nothing when the component is gone meanwhile (a re-import after the engine read it) or
+                            // another engine raised the match first (two servers, a CLI beside a server).
                             let done = sqlx::query(
                                 "INSERT INTO matches (record_id, component_id, product_version_id, purl, record_sha256, first_seen_at, raised_at, updated_at) \
                                  SELECT $1, c.id, $2, COALESCE(c.purl, c.component_key), \
                                  COALESCE((SELECT MIN(r.content_sha256) FROM intel_records r WHERE r.record_id = $1), ''), $3, $3, $3 \
-                                 FROM components c WHERE c.id = $4",
+                                 FROM components c WHERE c.id = $4 ON CONFLICT (record_id, component_id) DO NOTHING",
                             )
                             .bind(&m.record_id).bind(m.product_version_id).bind(now).bind(m.component_id)
                             .execute(&mut *tx)

@@ -39,6 +39,7 @@ pub async fn rematch(store: &Store) {
 
 async fn try_rematch(store: &Store) -> anyhow::Result<()> {
     let (engine, applied) = Engine::load_reconciled(store).await.context("matching")?;
+    let applied = applied.ok_or(psirt_server::engine::EngineError::Behind)?;
     let stats = engine.index().stats();
     println!(
         "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted, {} kept dismissed",

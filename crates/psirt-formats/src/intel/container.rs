@@ -188,7 +188,7 @@ fn io_at(e: std::io::Error, path: &Path) -> IntelError {
 
 /// The files a directory import reads, with their sizes. Symbolic links are followed (a git-annex or DataLad
 /// checkout is all links), each directory entered and each file read once (a link back up is no loop, a link beside
-/// its target no second copy); hidden entries (`.git`) are skipped. A directory or wanted file that cannot be read
+/// its target no second copy); version control folders (`.git`) are skipped. A directory or wanted file that cannot be read
 /// (permissions, a broken link) is one bad record, as a file that cannot be read is: the rest is imported.
 struct Walk {
     kind: FeedKind,
@@ -197,6 +197,9 @@ struct Walk {
     files: Vec<(PathBuf, u64)>,
     unreadable: Vec<RecordError>,
 }
+
+/// Folders of version control tools, not walked.
+const VCS_FOLDERS: [&str; 5] = [".git", ".hg", ".svn", ".bzr", ".datalad"];
 
 impl Walk {
     fn dir(&mut self, dir: &Path) {
@@ -214,15 +217,20 @@ impl Walk {
         for entry in entries {
             match entry {
                 Ok(entry) => names.push(entry.file_name()),
-                Err(e) => return self.unreadable(dir, e),
+                // Reported; the entries read before it are still walked.
+                Err(e) => {
+                    self.unreadable(dir, e);
+                    break;
+                }
             }
         }
         names.sort();
         for name in names {
             let path = dir.join(&name);
             let name = name.to_string_lossy();
-            // Hidden folders are a tool's (`.git`: a git-annex checkout keeps every file's content there too).
-            if name.starts_with('.') {
+            // Version control's own folders (a git-annex checkout keeps every file's content under `.git` too); other
+            // hidden names are read (a CSAF mirror's `.well-known`).
+            if VCS_FOLDERS.contains(&&*name) {
                 continue;
             }
             let wanted = wanted_in_directory(self.kind, &name);

@@ -425,11 +425,14 @@ fn directory_import_follows_links_once_and_reads_past_broken_ones() {
     symlink(feed.join("GO-3.json"), feed.join("GO-3-again.json")).unwrap();
     std::fs::create_dir_all(feed.join(".git/annex")).unwrap();
     std::fs::write(feed.join(".git/annex/GO-4.json"), &lines[3]).unwrap();
+    // Other hidden folders are read (a CSAF mirror keeps its documents under `.well-known`).
+    std::fs::create_dir_all(feed.join(".well-known")).unwrap();
+    std::fs::write(feed.join(".well-known/GO-5.json"), &lines[4]).unwrap();
     let (ok, errors, _) = read_all(FeedKind::Osv, &feed);
     let mut ids: Vec<&str> = ok.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
-    let mut want: Vec<String> = lines[..3]
-        .iter()
+    let mut want: Vec<String> = [&lines[0], &lines[1], &lines[2], &lines[4]]
+        .into_iter()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
                 .as_str()

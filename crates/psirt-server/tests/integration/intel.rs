@@ -485,8 +485,39 @@ pub async fn a_stale_full_rematch_changes_nothing(backend: Backend) {
     let (fresh, applied) = psirt_server::engine::Engine::load_reconciled(&app.store)
         .await
         .unwrap();
+    let applied = applied.expect("nothing changes meanwhile: reconciled");
     assert_eq!((applied.raised, applied.retracted), (0, 0), "{applied:?}");
     assert_eq!(fresh.loaded_at, app.store.match_generation().await.unwrap());
+
+    // A store that keeps changing while the engine loads (a writer committing all the time): after three loads it
+    // gives up — said, not taken for "nothing changed" — and marks the matches behind, so that every engine reloads
+    // at its next use. Reads still get an engine.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (app.store.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                store.mark_matches_behind().await.unwrap();
+            }
+        })
+    };
+    // (How often the writer commits during a load is up to the scheduler: asked until it gives up, at most 30 times.)
+    let mut gave_up = false;
+    for _ in 0..30 {
+        let (_, applied) = psirt_server::engine::Engine::load_reconciled(&app.store)
+            .await
+            .unwrap();
+        if applied.is_none() {
+            gave_up = true;
+            break;
+        }
+    }
+    assert!(gave_up, "a load never saw the writer commit");
+    let shared = psirt_server::engine::SharedEngine::default();
+    shared.ensure(&app.store).await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.await.unwrap();
+    assert_eq!(queued(&app.store).await, ["PYSEC-2019-217"]);
     app.finish().await;
 }
 
