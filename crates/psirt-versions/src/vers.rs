@@ -127,6 +127,13 @@ impl VersRange {
             .iter()
             .find_map(|(p, c)| item.strip_prefix(p).map(|v| (*c, v)))
             .unwrap_or((Comparator::Eq, item));
+            // A second comparator (`>>1.0`, `=>1.0`, Debian's `<<2.0`) is no version: the spec writes a version's
+            // comparator characters percent-encoded.
+            if v.starts_with(['<', '>', '=', '!']) {
+                return Err(bad(
+                    "a version must not start with a comparator character (percent-encode it)",
+                ));
+            }
             let version = decode(v).ok_or_else(|| bad("invalid percent-encoding"))?;
             if version.is_empty() {
                 return Err(bad("empty version"));
@@ -215,6 +222,9 @@ impl VersRange {
         let is_upper = |c: Comparator| matches!(c, Comparator::Lt | Comparator::Le);
         let is_lower = |c: Comparator| matches!(c, Comparator::Gt | Comparator::Ge);
         match rest.as_slice() {
+            // Only `!=` constraints, none equal to the version: every other version is in (`vers:npm/!=1.0.0` holds
+            // 2.0.0, as univers answers). The spec's algorithm, read to the letter, would hold nothing.
+            [] if cs.iter().all(|c| c.comparator == Comparator::Ne) => true,
             [] => false,
             [one] => sat(*one),
             _ => {

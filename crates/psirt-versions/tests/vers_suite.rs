@@ -142,3 +142,32 @@ fn validate_and_canonical_parse_vectors() {
         assert_eq!(got, want, "{input}");
     }
 }
+
+/// Cases the vectors leave out: a range of `!=` constraints only holds every other version (as univers answers;
+/// the spec's algorithm read to the letter holds nothing), and a doubled comparator is refused rather than read as
+/// a strange version.
+#[test]
+fn not_equal_only_ranges_and_doubled_comparators() {
+    for (range, version, want) in [
+        ("vers:npm/!=1.0.0", "2.0.0", true),
+        ("vers:npm/!=1.0.0", "1.0.0", false),
+        ("vers:pypi/!=0.0.1", "1.0", true),
+        ("vers:npm/!=1.0.0|!=2.0.0", "2.0.0", false),
+        ("vers:npm/!=1.0.0|!=2.0.0", "3.0.0", true),
+        ("vers:npm/!=1.0.0|>=2.0.0", "1.5.0", false),
+        ("vers:npm/!=1.0.0|>=2.0.0", "2.5.0", true),
+    ] {
+        let r = VersRange::parse(range).unwrap();
+        assert_eq!(r.contains(version).unwrap(), want, "{range} {version}");
+    }
+    for range in [
+        "vers:npm/>>1.0.0",
+        "vers:npm/=>1.0.0",
+        "vers:pypi/<<2.0",
+        "vers:npm/<=!1.0.0",
+    ] {
+        assert!(VersRange::parse_lenient(range).is_err(), "{range}");
+    }
+    // Percent-encoded, such a character is part of the version.
+    assert!(VersRange::parse_lenient("vers:generic/%3E1").is_ok());
+}
