@@ -269,8 +269,12 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         Command::Users { command } => users(&cli.database_url, command).await,
         Command::Feeds { command } => {
             let store = open(&cli.database_url).await?;
-            feeds_cmd::run(&store, command).await?;
-            Ok(ExitCode::SUCCESS)
+            let whole = feeds_cmd::run(&store, command).await?;
+            Ok(if whole {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Scan { file, format } => {
             // Read as it is: not created, not migrated (see `Store::open_existing`).

@@ -115,7 +115,20 @@ pub async fn run(store: &Store, command: FeedsCommand) -> anyhow::Result<bool> {
             if !imported.changed.is_empty() {
                 rematch(store).await;
             }
-            // Rejected records are reported, not fatal: the batch was imported.
+            // Rejected records are reported, not fatal: the batch was imported. An input read only in part, or one
+            // that held no record of the kind that could be read, is (exit 1): a script must not take it for a feed
+            // imported whole.
+            if let Some((at, e)) = &imported.unread_rest {
+                eprintln!("error: the input could not be read to its end: {at}: {e}");
+                return Ok(false);
+            }
+            if log.errors == log.records {
+                eprintln!(
+                    "error: no {} record could be read from {}",
+                    log.kind, log.origin
+                );
+                return Ok(false);
+            }
             Ok(true)
         }
     }

@@ -56,6 +56,16 @@ fn feeds_import_and_scan() {
         out.contains("3 records: 2 new") && out.contains("1 rejected"),
         "{out}"
     );
+    // Rejected records are not fatal, but an input read only in part, or one with no record of its kind, is.
+    let cut = dir.path().join("cut.jsonl.gz");
+    let whole = std::fs::read(&pypi).unwrap();
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let (code, _, err) = psirt(&db, &["feeds", "import", "osv", cut.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("could not be read to its end"), "{err}");
+    let (code, out, err) = psirt(&db, &["feeds", "import", "osv", &kev]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("no osv record could be read"), "{err}");
 
     let (code, status, _) = psirt(&db, &["feeds", "status"]);
     assert_eq!(code, 0);
