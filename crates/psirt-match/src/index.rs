@@ -906,6 +906,13 @@ pub fn purl_lacks_release(purl: &str) -> bool {
     purl_key(purl).is_ok_and(|(key, _)| key.lacks_release())
 }
 
+/// Whether `purl`'s type names no ecosystem psirt knows advisories for (`pkg:generic`, `pkg:docker`, `pkg:oci`, …):
+/// nothing can match it. `false` for a purl that does not parse.
+pub fn purl_without_ecosystem(purl: &str) -> bool {
+    purl_key(purl)
+        .is_ok_and(|(key, _)| matches!(key.ecosystem, psirt_versions::Ecosystem::Other(_)))
+}
+
 /// The package key and version of a purl string. A canonical purl without escapes (what SBOM generators print) is
 /// read from its text ([`Purl::canonical_parts`]): the same key and version, without building a [`Purl`].
 pub(crate) fn purl_key(purl: &str) -> Result<(PackageKey, Option<Cow<'_, str>>), Error> {

@@ -47,6 +47,9 @@ pub struct ScanCoverage {
     /// advisories per release, so they are matched only against the few filed without one — not counted as
     /// scanned, so that an SBOM of nothing else is no clean result.
     pub without_release: usize,
+    /// Components whose purl type names no ecosystem with advisories (`pkg:generic`, `pkg:docker`, `pkg:oci`, …):
+    /// nothing can match them.
+    pub without_ecosystem: usize,
     /// Advisories (ids) the matcher refused, wholly or one of their records (ranges that do not parse): what was
     /// refused matches nothing.
     pub unusable_records: usize,
@@ -59,6 +62,10 @@ impl ScanCoverage {
             (self.without_purl, "without purl"),
             (self.without_version, "without version"),
             (self.unreadable_purl, "with a purl the matcher cannot read"),
+            (
+                self.without_ecosystem,
+                "of a purl type no advisory source covers",
+            ),
         ];
         let parts: Vec<String> = skipped
             .iter()
@@ -115,7 +122,9 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         };
         match engine.advisories_for(purl) {
             Ok(ids) => {
-                if psirt_match::purl_lacks_release(purl) {
+                if psirt_match::purl_without_ecosystem(purl) {
+                    coverage.without_ecosystem += 1;
+                } else if psirt_match::purl_lacks_release(purl) {
                     coverage.without_release += 1;
                 } else {
                     coverage.scanned += 1;

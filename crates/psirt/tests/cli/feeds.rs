@@ -220,6 +220,20 @@ fn feeds_import_and_scan() {
         err.contains("scanned 0 of 1 components; 1 distro packages without a `distro` qualifier"),
         "{err}"
     );
+    // Nor from components of a purl type no advisory source covers.
+    std::fs::write(
+        &clean,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"openssl","version":"1.1.1k","purl":"pkg:generic/openssl@1.1.1k"},{"type":"container","name":"alpine","version":"3.18","purl":"pkg:oci/alpine@sha256%3A0123456789abcdef"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "scanned 0 of 2 components (not scanned: 2 of a purl type no advisory source covers)"
+        ),
+        "{err}"
+    );
     // An SBOM listing no components (a generator that failed half-way; here only its subject is named) scanned
     // nothing either.
     std::fs::write(
