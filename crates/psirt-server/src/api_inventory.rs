@@ -287,11 +287,19 @@ async fn version_timeline(
     Ok(Json(json!({ "items": items })))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+struct UploadQuery {
+    /// Import an SBOM that lists no components into a version that has some (refused otherwise: it would remove
+    /// them all).
+    #[serde(default)]
+    allow_empty: bool,
+}
+
 /// Imports an SBOM (CycloneDX 1.4–1.6 JSON or SPDX 2.3 JSON, the request body as is): it
 /// replaces the version's components in one transaction; the answer and the audit trail say
 /// what was added, removed and changed. A document that fails its schema is rejected whole
 /// (422, with the JSON path of the first error) and nothing is stored.
-#[utoipa::path(post, path = "/api/v1/product-versions/{id}/sbom", tag = "inventory", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/product-versions/{id}/sbom", tag = "inventory", params(("id" = i64, Path), UploadQuery),
     request_body(content = String, content_type = "application/json", description = "the SBOM document"),
     responses((status = 200, description = "{product_version, diff: {added, removed, changed, unchanged}, warnings, matches, matching_error}: the import is stored; `matches` is null and `matching_error` says why when re-matching failed (the next use of the engine catches up)"),
         (status = 422, description = "not a valid SBOM: `errors[0].field` is the JSON path (problem+json)"),
@@ -300,14 +308,16 @@ async fn upload_sbom(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
+    Query(upload): Query<UploadQuery>,
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
+    let mut current_components = 0;
     let checked = async {
         if !staff.viewer().can_import_sbom() {
             return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
         }
-        st.store.product_version(id).await?;
+        current_components = st.store.product_version(id).await?.component_count;
         Ok(())
     }
     .await;
@@ -321,6 +331,13 @@ async fn upload_sbom(
     let parsed = tokio::task::spawn_blocking(move || crate::sbom::parse(&body))
         .await
         .map_err(|e| ApiError::Internal(format!("SBOM parser task: {e}")))??;
+    crate::sbom::refuse_emptying(current_components, &parsed.import, upload.allow_empty).map_err(
+        |e| {
+            ApiError::Domain(psirt_domain::DomainError::Invalid(vec![
+                psirt_domain::FieldError::new("components", e),
+            ]))
+        },
+    )?;
     let warnings = parsed.warnings;
     let before = st.store.match_generation().await?;
     let done = st

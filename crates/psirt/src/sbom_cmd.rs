@@ -23,6 +23,10 @@ pub enum SbomCommand {
         /// Create the product version if it does not exist yet.
         #[arg(long)]
         create_version: bool,
+        /// Import an SBOM that lists no components into a version that has some (refused otherwise: it would
+        /// remove them all).
+        #[arg(long)]
+        allow_empty: bool,
         file: PathBuf,
     },
 }
@@ -86,6 +90,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         product,
         version,
         create_version,
+        allow_empty,
         file,
     } = command;
     let operator = Actor::System("cli");
@@ -143,6 +148,10 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     let more = parsed.warnings.len().saturating_sub(20) + stats.warnings_omitted;
     if more > 0 {
         eprintln!("... and {more} more warnings");
+    }
+    if let Ok(v) = &target {
+        psirt_server::sbom::refuse_emptying(v.component_count, &parsed.import, allow_empty)
+            .map_err(|e| anyhow::anyhow!("{e} (--allow-empty)"))?;
     }
     let count = parsed.import.components.len();
     let writing = bar(

@@ -150,6 +150,26 @@ pub async fn sbom_body_limit_after_checks(backend: Backend) {
     let (s, b) = upload(&ana, v, bom("pads strings")).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["product_version"]["component_count"], 1, "{b}");
+    // An SBOM that lists no components does not empty a version unless asked to.
+    let empty =
+        serde_json::to_vec(&json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}))
+            .unwrap();
+    let (s, b) = upload(&ana, v, empty.clone()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["field"], "components", "{b}");
+    let resp = ana
+        .request(
+            Method::POST,
+            &format!("/api/v1/product-versions/{v}/sbom?allow_empty=true"),
+        )
+        .header("content-type", "application/json")
+        .body(empty)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let b: Value = resp.json().await.unwrap();
+    assert_eq!(b["product_version"]["component_count"], 0, "{b}");
     app.finish().await;
 }
 

@@ -102,6 +102,56 @@ fn products_versions_and_sbom_import() {
         out.contains("changes: 0 added, 0 removed, 0 changed"),
         "{out}"
     );
+    // An SBOM listing no components (a generator that failed half-way) does not empty the version unless asked to.
+    let empty = dir.path().join("empty.json");
+    std::fs::write(
+        &empty,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[]}"#,
+    )
+    .unwrap();
+    let empty = empty.to_str().unwrap();
+    let import_empty = |extra: Option<&str>| {
+        let mut args = vec!["sbom", "import", "--product", "Shop", "--version", "14.1.1"];
+        args.extend(extra);
+        args.push(empty);
+        psirt(&db, &args)
+    };
+    let (code, _, err) = import_empty(None);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lists no components") && err.contains("--allow-empty"),
+        "{err}"
+    );
+    // Nothing was removed: the same components again change nothing.
+    let (_, out, _) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "14.1.1",
+            &juice,
+        ],
+    );
+    assert!(out.contains("changes: 0 added, 0 removed"), "{out}");
+    let (code, out, err) = import_empty(Some("--allow-empty"));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(": 0 components"), "{out}");
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "sbom",
+            "import",
+            "--product",
+            "Shop",
+            "--version",
+            "14.1.1",
+            &juice,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
 
     // A version that does not exist: refused unless asked to create it.
     let spdx = sbom("spdx/spdx-syft-bitnami_laravel-sha256-7aff7ad10ae5.spdx.json");
