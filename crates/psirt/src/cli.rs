@@ -12,6 +12,7 @@ use crate::feeds_cmd::{self, FeedsCommand};
 use crate::import_cmd::{self, ImportCommand};
 use crate::inventory_cmd::{self, ProductsCommand};
 use crate::keys_cmd::{self, KeysCommand};
+use crate::out::outln;
 use crate::sbom_cmd::{self, SbomCommand};
 use crate::scan_cmd::{self, ScanFormat};
 use crate::versions_cmd::{self, VersionsCommand};
@@ -179,11 +180,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Cvss { vector } => {
             let cvss = psirt_cvss::parse(&vector)?;
-            println!("{}", serde_json::to_string_pretty(&cvss.breakdown())?);
+            outln!("{}", serde_json::to_string_pretty(&cvss.breakdown())?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Versions { command } => {
-            println!("{}", versions_cmd::run(command)?);
+            outln!("{}", versions_cmd::run(command)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -204,15 +205,15 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         } => {
             let store = open(&cli.database_url).await?;
             if let Some(password) = store.bootstrap_admin().await? {
-                println!("created the first account: admin");
-                println!(
+                outln!("created the first account: admin");
+                outln!(
                     "one-time password (shown once, must be changed at first login): {password}"
                 );
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
-            println!(
+            outln!(
                 "psirt listening on http://{listen} ({} database)",
                 store.backend()
             );
@@ -241,7 +242,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open(&cli.database_url).await?;
-            println!("{} database is up to date", store.backend());
+            outln!("{} database is up to date", store.backend());
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -257,11 +258,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                 .await?;
             match report {
                 ChainReport::Intact { events, head } => {
-                    println!("audit chain intact: {events} events, head {head}");
+                    outln!("audit chain intact: {events} events, head {head}");
                     Ok(ExitCode::SUCCESS)
                 }
                 ChainReport::Broken(b) => {
-                    println!("audit chain BROKEN at event {}: {}", b.seq, b.reason);
+                    outln!("audit chain BROKEN at event {}: {}", b.seq, b.reason);
                     Ok(ExitCode::from(1))
                 }
             }
@@ -337,9 +338,9 @@ async fn users(url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
                     },
                 )
                 .await?;
-            println!("created {} ({})", user.username, user.role);
+            outln!("created {} ({})", user.username, user.role);
             if generated {
-                println!("one-time password (must be changed at first login): {password}");
+                outln!("one-time password (must be changed at first login): {password}");
             }
         }
         UsersCommand::ResetPassword { username } => {
@@ -355,14 +356,12 @@ async fn users(url: &str, command: UsersCommand) -> anyhow::Result<ExitCode> {
             store
                 .set_password(&operator, user.id, None, &password, true)
                 .await?;
-            println!(
-                "one-time password for {username} (must be changed at next login): {password}"
-            );
+            outln!("one-time password for {username} (must be changed at next login): {password}");
         }
         UsersCommand::List => {
             for u in store.users().await? {
                 let state = if u.disabled { " (disabled)" } else { "" };
-                println!("{}\t{}{state}", u.username, u.role);
+                outln!("{}\t{}{state}", u.username, u.role);
             }
         }
     }

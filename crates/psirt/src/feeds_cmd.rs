@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -41,7 +42,7 @@ async fn try_rematch(store: &Store) -> anyhow::Result<()> {
     let (engine, applied) = Engine::load_reconciled(store).await.context("matching")?;
     let applied = applied.ok_or(psirt_server::engine::EngineError::Behind)?;
     let stats = engine.index().stats();
-    println!(
+    outln!(
         "matching: {} advisories x {} component instances: {} new matches, {} again, {} retracted, {} kept dismissed",
         stats.advisories,
         stats.component_instances,
@@ -51,7 +52,7 @@ async fn try_rematch(store: &Store) -> anyhow::Result<()> {
         applied.kept_dismissed
     );
     if !engine.skipped_records.is_empty() {
-        println!(
+        outln!(
             "  {} records not matchable (ranges their ecosystem cannot order), e.g. {}",
             engine.skipped_records.len(),
             engine.skipped_records[..engine.skipped_records.len().min(5)].join(", ")
@@ -64,7 +65,7 @@ pub async fn run(store: &Store, command: FeedsCommand) -> anyhow::Result<bool> {
     match command {
         FeedsCommand::Status => {
             for (source, n) in store.intel_counts().await? {
-                println!("{source:>6} {n}");
+                outln!("{source:>6} {n}");
             }
             Ok(true)
         }
@@ -98,16 +99,16 @@ pub async fn run(store: &Store, command: FeedsCommand) -> anyhow::Result<bool> {
             .with_context(|| format!("importing {origin}"))?;
             bar.finish_and_clear();
             let log = &imported.log;
-            println!(
+            outln!(
                 "{} {}: {} records: {} new, {} updated, {} unchanged, {} older than stored, {} rejected (import #{})",
                 log.kind, log.origin, log.records, log.inserted, log.updated, log.unchanged, log.stale, log.errors,
                 imported.import_id
             );
             for (at, message) in &log.error_report {
-                println!("  rejected {at}: {message}");
+                outln!("  rejected {at}: {message}");
             }
             if log.errors > log.error_report.len() as u64 {
-                println!(
+                outln!(
                     "  ... and {} more rejected records",
                     log.errors - log.error_report.len() as u64
                 );

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
 use psirt_formats::intel::FeedKind;
@@ -30,12 +31,12 @@ pub async fn run(store: &Store, command: ImportCommand) -> anyhow::Result<bool> 
     .await
     .with_context(|| format!("importing {origin}"))?;
     let log = &imported.log;
-    println!(
+    outln!(
         "csaf {}: {} documents: {} new, {} updated, {} unchanged, {} older than stored, {} rejected",
         log.origin, log.records, log.inserted, log.updated, log.unchanged, log.stale, log.errors
     );
     for (at, message) in &log.error_report {
-        println!("  rejected {at}: {message}");
+        outln!("  rejected {at}: {message}");
     }
     if !imported.changed.is_empty() {
         crate::feeds_cmd::rematch(store).await;

@@ -1,5 +1,6 @@
 //! `psirt products ...`: the inventory from the command line (as the operator, `system:cli`).
 
+use crate::out::outln;
 use anyhow::bail;
 use clap::Subcommand;
 use psirt_domain::{ProductDraft, ProductVersionDraft};
@@ -90,7 +91,7 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
                 let p = store.products(q.as_deref(), &page).await?;
                 for p in &p.items {
                     let cpe = p.cpe.as_deref().unwrap_or("-");
-                    println!("{}\t{}\t{}\t{cpe}", p.id, p.vendor, p.name);
+                    outln!("{}\t{}\t{}\t{cpe}", p.id, p.vendor, p.name);
                 }
                 match p.next_cursor {
                     Some(c) => page.cursor = Some(c),
@@ -118,13 +119,13 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
                     },
                 )
                 .await?;
-            println!("created product {} ({} {})", p.id, p.vendor, p.name);
+            outln!("created product {} ({} {})", p.id, p.vendor, p.name);
         }
         ProductsCommand::Versions { product } => {
             let p = find_product(store, &product).await?;
             for v in store.product_versions(p.id).await? {
                 let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-                println!(
+                outln!(
                     "{}\t{}\treleased {}\tsupport ends {}\t{} components",
                     v.id,
                     v.version,
@@ -152,7 +153,7 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
                     },
                 )
                 .await?;
-            println!("created version {} ({} {})", v.id, p.name, v.version);
+            outln!("created version {} ({} {})", v.id, p.name, v.version);
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use psirt_server::keys::{generate, sign, verify, KeyAlgorithm};
@@ -63,7 +64,7 @@ pub async fn run(store: &Store, command: KeysCommand) -> anyhow::Result<()> {
             // Prove the stored key signs and verifies before anyone relies on it.
             let probe = b"psirt signing check";
             verify(&key.public_key, &sign(&key, probe)?, probe)?;
-            println!("generated {} key {}", algorithm.name(), key.fingerprint);
+            outln!("generated {} key {}", algorithm.name(), key.fingerprint);
             Ok(())
         }
         KeysCommand::Show => {
@@ -71,7 +72,7 @@ pub async fn run(store: &Store, command: KeysCommand) -> anyhow::Result<()> {
                 .active_openpgp_key()
                 .await?
                 .context("no signing key: run `psirt keys generate`")?;
-            print!("{}", key.public_key);
+            crate::out::text(&key.public_key);
             Ok(())
         }
     }

@@ -5,6 +5,7 @@ mod feeds_cmd;
 mod import_cmd;
 mod inventory_cmd;
 mod keys_cmd;
+mod out;
 mod sbom_cmd;
 mod scan_cmd;
 mod serve_args;

@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use crate::out::outln;
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -180,7 +181,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     writing.finish_and_clear();
     let target = &done.product_version;
     let d = &done.diff;
-    println!(
+    outln!(
         "imported {} {} into {} (version id {}): {} components ({} duplicates merged, {} without purl)",
         done.product_version.sbom_format.as_deref().unwrap_or("?"),
         done.product_version.sbom_spec_version.as_deref().unwrap_or("?"),
@@ -190,7 +191,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         stats.duplicates_merged,
         stats.without_purl,
     );
-    println!(
+    outln!(
         "changes: {} added, {} removed, {} changed, {} version changes, {} unchanged",
         d.added.len(),
         d.removed.len(),
@@ -199,7 +200,7 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         d.unchanged
     );
     for c in d.version_changes.iter().take(50) {
-        println!("  {} {} -> {}", c.package, c.from, c.to);
+        outln!("  {} {} -> {}", c.package, c.from, c.to);
     }
     crate::feeds_cmd::rematch(store).await;
     Ok(())

@@ -68,7 +68,8 @@ pub fn scheme(ecosystem: &str) -> anyhow::Result<Scheme> {
 /// `<`, `=` or `>`.
 pub fn compare(ecosystem: &str, a: &str, b: &str) -> anyhow::Result<&'static str> {
     let scheme = scheme(ecosystem)?;
-    let (x, y) = (scheme.parse(a)?, scheme.parse(b)?);
+    // White space around an argument is the shell's, not the version's (a trailing space read as a pre-release).
+    let (x, y) = (scheme.parse(a.trim())?, scheme.parse(b.trim())?);
     Ok(match x.try_cmp(&y)? {
         Ordering::Less => "<",
         Ordering::Equal => "=",
@@ -79,7 +80,7 @@ pub fn compare(ecosystem: &str, a: &str, b: &str) -> anyhow::Result<&'static str
 /// Whether `version` is in `range`, and the range's canonical form when `range` was not written canonically.
 pub fn contains(range: &str, version: &str) -> anyhow::Result<(bool, Option<String>)> {
     let r = VersRange::parse_lenient(range)?;
-    let inside = r.contains(version)?;
+    let inside = r.contains(version.trim())?;
     let canonical = r.to_string();
     Ok((inside, (canonical != range).then_some(canonical)))
 }
@@ -139,6 +140,12 @@ mod tests {
         for s in SCHEMES {
             assert_eq!(scheme(s.name()).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn arguments_are_read_without_surrounding_white_space() {
+        assert_eq!(compare("npm", "1.0.0 ", "1.0.0").unwrap(), "=");
+        assert!(contains("vers:npm/>=1.0.0|<2.0.0", " 1.5.0").unwrap().0);
     }
 
     #[test]

@@ -203,3 +203,28 @@ fn products_versions_and_sbom_import() {
     let (_, out, _) = psirt(&db, &["audit", "verify"]);
     assert!(out.starts_with("audit chain intact"), "{out}");
 }
+
+/// A report read by something that stops early (`psirt products list | head -1`) ends quietly: `println!` panicked
+/// on the closed pipe (exit 101). The pipe here is closed before psirt writes, so every write fails.
+#[test]
+fn a_closed_standard_output_is_no_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("psirt.db");
+    let (code, _, err) = psirt(
+        &db,
+        &["products", "create", "--vendor", "Acme", "--name", "Shop"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .args(["products", "list"])
+        .env("DATABASE_URL", format!("sqlite:{}", db.display()))
+        .env_remove("PSIRT_LOG")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
