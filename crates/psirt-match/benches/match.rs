@@ -401,6 +401,9 @@ fn us(d: Duration) -> String {
     format!("{:.2} µs", d.as_secs_f64() * 1e6)
 }
 
+/// One size: `gate` builds the same data and index and checks the engine's findings (full re-match at 1 and 2
+/// threads) against the naive evaluation, printing no timing; otherwise the figures, in a process of their own (the
+/// gate's data would count in their peak RSS).
 fn run_size(size: usize, gate: bool) {
     let t = Instant::now();
     let records = load_corpus();
@@ -454,6 +457,10 @@ fn run_size(size: usize, gate: bool) {
         }
     }
     let inv_time = t.elapsed();
+    if gate {
+        naive_gate(size, &index, &records, copies, &all_components, &pool);
+        return;
+    }
     let stats = index.stats();
     println!(
         "[{size}] index build: intel {} advisories in {intel_time:.2?} (RSS {rss_intel:.0} MiB), inventory {} instances \
@@ -464,11 +471,6 @@ fn run_size(size: usize, gate: bool) {
         stats.package_versions,
         intel_time + inv_time
     );
-
-    if gate {
-        naive_gate(&index, &records, copies, &all_components, &pool);
-        drop(all_components);
-    }
 
     // advisory → affected product versions.
     let ids: Vec<String> = {
@@ -574,8 +576,10 @@ fn run_size(size: usize, gate: bool) {
 }
 
 /// Every instance × every entry of its package (by the OSV key it was drawn from), evaluated with
-/// `CompiledAffected::contains_str`, must give the engine's finding set.
+/// `CompiledAffected::contains_str`, must give the engine's finding set, from its full re-match at 1 and at 2
+/// threads alike.
 fn naive_gate(
+    size: usize,
     index: &Index,
     records: &[RealRecord],
     copies: usize,
@@ -618,19 +622,23 @@ fn naive_gate(
             }
         }
     }
-    let engine: BTreeSet<(i64, String)> = index
-        .rematch_all(2)
-        .into_iter()
-        .map(|m| (m.component_id, m.advisory_id.to_string()))
-        .collect();
-    let only_engine: Vec<_> = engine.difference(&naive).take(10).collect();
-    let only_naive: Vec<_> = naive.difference(&engine).take(10).collect();
-    assert!(
-        only_engine.is_empty() && only_naive.is_empty(),
-        "engine and naive evaluation differ: engine only {only_engine:?}, naive only {only_naive:?}"
-    );
+    for threads in [1, 2] {
+        let engine: BTreeSet<(i64, String)> = index
+            .rematch_all(threads)
+            .into_iter()
+            .map(|m| (m.component_id, m.advisory_id.to_string()))
+            .collect();
+        let only_engine: Vec<_> = engine.difference(&naive).take(10).collect();
+        let only_naive: Vec<_> = naive.difference(&engine).take(10).collect();
+        assert!(
+            only_engine.is_empty() && only_naive.is_empty(),
+            "[{size}] rematch_all({threads}) and naive evaluation differ: engine only {only_engine:?}, naive only \
+             {only_naive:?}"
+        );
+    }
     println!(
-        "correctness gate: engine = naive evaluation ({} findings over {} instances), checked in {:.2?}",
+        "[{size}] correctness gate: rematch_all(1) = rematch_all(2) = naive evaluation ({} findings over {} \
+         instances), checked in {:.2?}",
         naive.len(),
         comps.len(),
         t.elapsed()
@@ -663,15 +671,24 @@ fn main() {
         .filter(|s| !s.trim().is_empty())
         .map(parse_size)
         .collect();
+    // Every size is gated (`PSIRT_BENCH_GATE=smallest` gates the smallest only, for a quicker run), each in a
+    // process before its figures', which are printed only once it passed.
+    let gate_all = std::env::var("PSIRT_BENCH_GATE").as_deref() != Ok("smallest");
     let smallest = sizes.iter().copied().min().unwrap_or(0);
     let exe = std::env::current_exe().unwrap();
     for &size in &sizes {
-        let gate = if size == smallest { "gate" } else { "nogate" };
-        let status = std::process::Command::new(&exe)
-            .env("PSIRT_BENCH_CHILD", format!("{size},{gate}"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "size {size} failed");
+        let modes: &[&str] = if gate_all || size == smallest {
+            &["gate", "time"]
+        } else {
+            &["time"]
+        };
+        for mode in modes {
+            let status = std::process::Command::new(&exe)
+                .env("PSIRT_BENCH_CHILD", format!("{size},{mode}"))
+                .status()
+                .unwrap();
+            assert!(status.success(), "size {size} ({mode}) failed");
+        }
     }
     if std::env::var("PSIRT_BENCH_PEERS").as_deref() != Ok("0") {
         peers::run(&load_corpus());
