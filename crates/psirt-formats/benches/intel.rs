@@ -255,4 +255,23 @@ fn main() {
         "  records: {} ok + {} rejected (validated), {} ok without validation; from memory {} ok validated, {} without",
         feed_v.2 .0, feed_v.2 .1, feed_nv.2 .0, mem_v.2, mem_nv.2
     );
+    // The figures count only if every path read the same records: the pipelined, one-thread and in-memory paths
+    // agree, and validation rejects exactly the corpus's 7 records whose GIT events are no commit hashes (the
+    // integration test `every_shared_osv_record_parses_except_seven_invalid_pypi_ones` names them).
+    assert_eq!(
+        (seq_v.2, seq_nv.2),
+        (feed_v.2, feed_nv.2),
+        "1 thread = pipelined"
+    );
+    assert_eq!(
+        (mem_v.2 as u64, mem_nv.2 as u64),
+        (feed_v.2 .0, feed_nv.2 .0),
+        "from memory = read_feed"
+    );
+    assert_eq!(feed_v.2 .1, 7, "rejected when validated");
+    assert_eq!(
+        feed_nv.2 .0,
+        feed_v.2 .0 + feed_v.2 .1,
+        "all read without validation"
+    );
 }

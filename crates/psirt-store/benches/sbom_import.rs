@@ -110,6 +110,30 @@ async fn run(store: &Store, label: &str, purls: &[String], n: usize) {
             .await
             .unwrap();
         let s = t.elapsed().as_secs_f64();
+        // The figure counts only for an import that did what it should.
+        let upgraded = if upgrade_every > 0 {
+            n.div_ceil(upgrade_every)
+        } else {
+            0
+        };
+        let expected = match what {
+            "first import" => (n, 0, 0),
+            "same set again" => (0, 0, n),
+            _ => (upgraded, upgraded, n - upgraded),
+        };
+        assert_eq!(
+            (
+                done.diff.added.len(),
+                done.diff.removed.len(),
+                done.diff.unchanged as usize
+            ),
+            expected,
+            "{label} {what}: the import's diff"
+        );
+        assert_eq!(
+            done.product_version.component_count as usize, n,
+            "{label} {what}"
+        );
         println!(
             "{label:<10} {what:<15} {n} components in {s:.2} s: {:>8.0} components/s (added {}, removed {}, unchanged {})",
             n as f64 / s,

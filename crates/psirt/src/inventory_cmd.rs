@@ -3,6 +3,7 @@
 use crate::out::outln;
 use anyhow::bail;
 use clap::Subcommand;
+use psirt_domain::inventory::support_status;
 use psirt_domain::{ProductDraft, ProductVersionDraft};
 use psirt_store::{Actor, PageRequest, Product, Store};
 use time::Date;
@@ -43,6 +44,31 @@ pub enum ProductsCommand {
         #[arg(long, value_parser = parse_date)]
         support_ends_on: Option<Date>,
     },
+    /// Change a version of a product (PRODUCT: id or name): what is not given stays as it is.
+    UpdateVersion {
+        product: String,
+        version: String,
+        /// A new name for the version.
+        #[arg(long)]
+        rename: Option<String>,
+        /// YYYY-MM-DD, or `none` to clear it.
+        #[arg(long, value_parser = parse_date_or_none)]
+        released_on: Option<DateOrNone>,
+        /// Last day of support, YYYY-MM-DD, or `none` (open-ended).
+        #[arg(long, value_parser = parse_date_or_none)]
+        support_ends_on: Option<DateOrNone>,
+    },
+}
+
+/// A date option that can also be cleared (`none`).
+#[derive(Clone, Copy, Debug)]
+pub struct DateOrNone(Option<Date>);
+
+fn parse_date_or_none(s: &str) -> Result<DateOrNone, String> {
+    match s {
+        "none" => Ok(DateOrNone(None)),
+        _ => parse_date(s).map(|d| DateOrNone(Some(d))),
+    }
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -123,17 +149,44 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
         }
         ProductsCommand::Versions { product } => {
             let p = find_product(store, &product).await?;
+            let today = store.now().date();
             for v in store.product_versions(p.id).await? {
                 let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                let status = support_status(v.released_on, v.support_ends_on, today);
                 outln!(
-                    "{}\t{}\treleased {}\tsupport ends {}\t{} components",
+                    "{}\t{}\t{}\treleased {}\tsupport ends {}\t{} components",
                     v.id,
                     v.version,
+                    status.as_str(),
                     day(v.released_on),
                     day(v.support_ends_on),
                     v.component_count
                 );
             }
+        }
+        ProductsCommand::UpdateVersion {
+            product,
+            version,
+            rename,
+            released_on,
+            support_ends_on,
+        } => {
+            let v = store.find_product_version(&product, &version).await?;
+            let draft = ProductVersionDraft {
+                version: rename.unwrap_or(v.version),
+                released_on: released_on.map_or(v.released_on, |d| d.0),
+                support_ends_on: support_ends_on.map_or(v.support_ends_on, |d| d.0),
+            };
+            let v = store.update_product_version(&operator, v.id, draft).await?;
+            let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+            outln!(
+                "updated version {} ({}): released {}, support ends {}, {}",
+                v.id,
+                v.version,
+                day(v.released_on),
+                day(v.support_ends_on),
+                support_status(v.released_on, v.support_ends_on, store.now().date()).as_str()
+            );
         }
         ProductsCommand::AddVersion {
             product,

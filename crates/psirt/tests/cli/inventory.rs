@@ -198,8 +198,56 @@ fn products_versions_and_sbom_import() {
     let (_, out, _) = psirt(&db, &["products", "versions", "Shop"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].contains("14.1.1\treleased 2022-06-01"), "{out}");
+    assert!(
+        lines[0].contains("14.1.1\tsupported\treleased 2022-06-01\tsupport ends -"),
+        "{out}"
+    );
     assert!(!lines[1].ends_with("\t0 components"), "{out}");
+    // A support end date set, then cleared; what is not given stays.
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "products",
+            "update-version",
+            "Shop",
+            "14.1.1",
+            "--support-ends-on",
+            "2023-01-31",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("released 2022-06-01, support ends 2023-01-31, end_of_support"),
+        "{out}"
+    );
+    let (_, out, _) = psirt(&db, &["products", "versions", "Shop"]);
+    assert!(out.contains("14.1.1\tend_of_support\t"), "{out}");
+    let (code, out, err) = psirt(
+        &db,
+        &[
+            "products",
+            "update-version",
+            "1",
+            "14.1.1",
+            "--support-ends-on",
+            "none",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("support ends -, supported"), "{out}");
+    let (code, _, err) = psirt(
+        &db,
+        &[
+            "products",
+            "update-version",
+            "Shop",
+            "14.1.1",
+            "--support-ends-on",
+            "soon",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a date"), "{err}");
     let (_, out, _) = psirt(&db, &["audit", "verify"]);
     assert!(out.starts_with("audit chain intact"), "{out}");
 }
