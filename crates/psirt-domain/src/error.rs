@@ -9,7 +9,8 @@ pub enum DomainError {
     TransitionNotAllowed { from: String, to: String },
     #[error("a case cannot go to `{to}`: {reason}")]
     GuardFailed { to: String, reason: &'static str },
-    #[error("invalid input")]
+    /// Said with every field's reason (the API answers them as `errors`; a command line has only this text).
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     /// An operations step (bounty award, runbook item, RCA…) refused in its current state.
     #[error("cannot {action}: {reason}")]

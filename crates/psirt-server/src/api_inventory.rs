@@ -312,12 +312,11 @@ async fn upload_sbom(
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
-    let mut current_components = 0;
     let checked = async {
         if !staff.viewer().can_import_sbom() {
             return Err(ApiError::Forbidden("viewers cannot import SBOMs"));
         }
-        current_components = st.store.product_version(id).await?.component_count;
+        st.store.product_version(id).await?;
         Ok(())
     }
     .await;
@@ -328,16 +327,10 @@ async fn upload_sbom(
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(format!("SBOM import queue: {e}")))?;
-    let parsed = tokio::task::spawn_blocking(move || crate::sbom::parse(&body))
+    let mut parsed = tokio::task::spawn_blocking(move || crate::sbom::parse(&body))
         .await
         .map_err(|e| ApiError::Internal(format!("SBOM parser task: {e}")))??;
-    crate::sbom::refuse_emptying(current_components, &parsed.import, upload.allow_empty).map_err(
-        |e| {
-            ApiError::Domain(psirt_domain::DomainError::Invalid(vec![
-                psirt_domain::FieldError::new("components", e),
-            ]))
-        },
-    )?;
+    parsed.import.allow_empty = upload.allow_empty;
     let warnings = parsed.warnings;
     let before = st.store.match_generation().await?;
     let done = st

@@ -84,26 +84,10 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
             sha256: sha256.to_owned(),
             components,
             dependencies,
+            allow_empty: false,
         },
         warnings: sbom.warnings,
     }
-}
-
-/// An SBOM that lists no components would remove every component a version has (and retract its matches): a
-/// generator that failed half-way writes such documents. Refused unless asked for (`allow_empty`), with the count
-/// it would remove.
-pub fn refuse_emptying(
-    current_components: i64,
-    import: &SbomImport,
-    allow_empty: bool,
-) -> Result<(), String> {
-    if import.components.is_empty() && current_components > 0 && !allow_empty {
-        return Err(format!(
-            "the SBOM lists no components: importing it would remove all {current_components} components of this version \
-             (an SBOM from a failed or partial generator?); ask for it explicitly to empty the version"
-        ));
-    }
-    Ok(())
 }
 
 /// The version a purl names, decoded — when it is one the store takes as a version (the parser checked the key, not

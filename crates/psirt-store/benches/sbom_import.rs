@@ -103,6 +103,7 @@ async fn run(store: &Store, label: &str, purls: &[String], n: usize) {
             sha256: what.to_string(),
             components: components(purls, n, upgrade_every),
             dependencies: Vec::new(),
+            allow_empty: false,
         };
         let t = Instant::now();
         let done = store

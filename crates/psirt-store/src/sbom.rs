@@ -54,6 +54,10 @@ pub struct SbomImport {
     /// Dependency edges by component key (`from` depends on `to`); an empty `from` is the SBOM's subject (the product
     /// itself): the edges of its direct dependencies.
     pub dependencies: Vec<(String, String)>,
+    /// Whether an SBOM that lists no components may empty a version that has some. Refused otherwise: a generator
+    /// that failed half-way writes such documents, and the import would remove every component and retract every
+    /// match.
+    pub allow_empty: bool,
 }
 
 /// A dependency edge of a product version's SBOM: `from` depends on (or contains) `to`, both component keys.
@@ -395,6 +399,19 @@ impl Store {
             .bind(product_version_id)
             .fetch_all(&mut *tx)
             .await?;
+            // Checked here, with the version locked: a check before the import could not see one that committed
+            // meanwhile.
+            if new.is_empty() && !rows.is_empty() && !sbom.allow_empty {
+                let n = rows.len();
+                return Err(DomainError::Invalid(vec![FieldError::new(
+                    "components",
+                    format!(
+                        "the SBOM lists no components: importing it would remove all {n} components of this version \
+                         (an SBOM from a failed or partial generator?); ask for it explicitly to empty the version"
+                    ),
+                )])
+                .into());
+            }
             let mut old: HashMap<String, Component> = HashMap::with_capacity(rows.len());
             for row in rows {
                 let c = row.into_component()?;

@@ -222,9 +222,9 @@ impl VersRange {
         let is_upper = |c: Comparator| matches!(c, Comparator::Lt | Comparator::Le);
         let is_lower = |c: Comparator| matches!(c, Comparator::Gt | Comparator::Ge);
         match rest.as_slice() {
-            // Only `!=` constraints, none equal to the version: every other version is in (`vers:npm/!=1.0.0` holds
-            // 2.0.0, as univers answers). The spec's algorithm, read to the letter, would hold nothing.
-            [] if cs.iter().all(|c| c.comparator == Comparator::Ne) => true,
+            // A lone `!=` holds every other version (`vers:npm/!=1.0.0` holds 2.0.0), as univers answers; the spec's
+            // algorithm, read to the letter, would hold nothing. Several `!=` hold nothing, as both say.
+            [] if cs.len() == 1 && cs[0].comparator == Comparator::Ne => true,
             [] => false,
             [one] => sat(*one),
             _ => {

@@ -153,14 +153,15 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
             for v in store.product_versions(p.id).await? {
                 let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
                 let status = support_status(v.released_on, v.support_ends_on, today);
+                // The status last: the columns before it are as they were.
                 outln!(
-                    "{}\t{}\t{}\treleased {}\tsupport ends {}\t{} components",
+                    "{}\t{}\treleased {}\tsupport ends {}\t{} components\t{}",
                     v.id,
                     v.version,
-                    status.as_str(),
                     day(v.released_on),
                     day(v.support_ends_on),
-                    v.component_count
+                    v.component_count,
+                    status.as_str()
                 );
             }
         }

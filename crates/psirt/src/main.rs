@@ -30,6 +30,8 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli::run().await {
+        // A report that could not be written is no success, whatever the command did.
+        Ok(_) if out::failed_writing() => ExitCode::from(2),
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -150,10 +150,9 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     if more > 0 {
         eprintln!("... and {more} more warnings");
     }
-    if let Ok(v) = &target {
-        psirt_server::sbom::refuse_emptying(v.component_count, &parsed.import, allow_empty)
-            .map_err(|e| anyhow::anyhow!("{e} (--allow-empty)"))?;
-    }
+    let mut parsed = parsed;
+    parsed.import.allow_empty = allow_empty;
+    let empty = parsed.import.components.is_empty();
     let count = parsed.import.components.len();
     let writing = bar(
         count as u64,
@@ -163,11 +162,13 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
     // A version `--create-version` asked for is created with the import, in one transaction: an import that fails
     // (the database busy, interrupted) leaves no empty version behind.
     let done = match target {
-        Ok(v) => {
-            store
-                .import_sbom(&operator, v.id, parsed.import, &mut shown)
-                .await?
-        }
+        Ok(v) => store
+            .import_sbom(&operator, v.id, parsed.import, &mut shown)
+            .await
+            .with_context(|| match empty && !allow_empty {
+                true => "refused (--allow-empty empties the version)",
+                false => "importing",
+            })?,
         Err(p) => {
             let draft = psirt_domain::ProductVersionDraft {
                 version: version.clone(),

@@ -299,7 +299,10 @@ impl<R: Read> Read for Counting<R> {
 /// Reads at most [`MAX_DOCUMENT_BYTES`]; more is an error, not a truncation.
 fn read_capped(reader: impl Read) -> Result<Vec<u8>, IntelError> {
     let mut buf = Vec::new();
-    reader.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut buf)?;
+    reader
+        .take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| IntelError::Cut(e.to_string()))?;
     if buf.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(IntelError::Unsupported(format!(
             "document larger than {MAX_DOCUMENT_BYTES} bytes"
@@ -638,8 +641,10 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
                     line: Some(n + 1),
                     ..at.clone()
                 };
-                let error =
-                    IntelError::Unsupported(format!("line longer than {MAX_DOCUMENT_BYTES} bytes"));
+                // The rest of the file is not read: a cut, not one bad record.
+                let error = IntelError::Cut(format!(
+                    "line longer than {MAX_DOCUMENT_BYTES} bytes; the rest of the file is not read"
+                ));
                 let _ = sink.error(
                     RecordError {
                         locator: loc,
@@ -675,7 +680,7 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
                 let _ = sink.error(
                     RecordError {
                         locator: loc,
-                        error: e.into(),
+                        error: IntelError::Cut(e.to_string()),
                     },
                     count.load(Ordering::Relaxed),
                 );

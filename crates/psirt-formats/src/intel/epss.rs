@@ -177,7 +177,7 @@ impl Iterator for EpssReader<'_> {
                 }
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(e.into()));
+                    return Some(Err(IntelError::Cut(e.to_string())));
                 }
             }
         }

@@ -8,9 +8,13 @@ use std::sync::Arc;
 /// Why a record (or, for container errors, a whole feed) was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum IntelError {
-    /// Reading failed (file, gzip stream, zip entry).
+    /// Reading failed (a file that cannot be opened, a directory that cannot be listed).
     #[error("reading failed: {0}")]
     Io(#[from] std::io::Error),
+    /// Reading stopped part-way (a gzip stream cut off or corrupt, a zip entry whose data does not inflate or check,
+    /// a line past the size limit): the rest of the file or entry was not read.
+    #[error("reading stopped part-way: {0}")]
+    Cut(String),
     /// Not valid JSON (or not UTF-8); `line` and `column` are 1-based within the record, as serde_json reports them.
     #[error("not valid JSON at line {line}, column {column}: {message}")]
     Json {
@@ -47,11 +51,11 @@ pub enum IntelError {
 }
 
 impl IntelError {
-    /// Reading the input failed part-way (a gzip stream cut off or corrupt, a zip entry whose data does not
-    /// inflate or check): the rest of that file or entry was not read. Unlike a bad record (an entry psirt cannot
-    /// open, e.g. compressed with a method it does not read, is one), this says the feed was not read whole.
+    /// Reading the input stopped part-way ([`IntelError::Cut`]): the rest of that file or entry was not read.
+    /// Unlike a bad record (a file that cannot be opened, an entry psirt cannot open — a method it does not read —
+    /// are one each), this says the feed was not read whole.
     pub fn is_input_failure(&self) -> bool {
-        matches!(self, IntelError::Io(_))
+        matches!(self, IntelError::Cut(_))
     }
 
     /// Maps a serde_json error: syntax/EOF errors carry a position; data errors (a JSON value of the wrong shape for

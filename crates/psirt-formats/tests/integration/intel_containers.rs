@@ -259,7 +259,7 @@ fn truncated_gzip_stream_is_an_error_record_after_the_good_lines() {
     assert!(ok.len() > 10 && ok.len() < 50, "{}", ok.len());
     // One error for the cut (a half line may also fail as JSON just before it).
     assert!(!errors.is_empty() && errors.len() <= 2, "{errors:#?}");
-    assert!(matches!(errors.last().unwrap().error, IntelError::Io(_)));
+    assert!(matches!(errors.last().unwrap().error, IntelError::Cut(_)));
 }
 
 #[test]

@@ -1945,30 +1945,9 @@ pub async fn feed_sync_over_http(backend: Backend) {
     );
 
     // A failing source records the error and keeps its last success.
-    let (_, broken) = adm
-        .post(
-            "/api/v1/feed-sources",
-            json!({"kind": "osv", "url": format!("{base}/broken.json"), "interval_secs": 3600}),
-        )
-        .await;
-    // The worker syncs a new source on its own: let it finish, so that the syncs below are the only ones.
-    settled(&adm, &broken["id"]).await;
-    let (_, o) = adm
-        .post(
-            &format!("/api/v1/feed-sources/{}/sync", broken["id"]),
-            json!({}),
-        )
-        .await;
+    let (o, b) = synced_new_source(&adm, "osv", &format!("{base}/broken.json")).await;
     assert_eq!(o["status"], "failed", "{o}");
     assert!(o["error"].as_str().unwrap().contains("500"), "{o}");
-    let (_, list) = adm.get("/api/v1/feed-sources").await;
-    let b = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == broken["id"])
-        .unwrap()
-        .clone();
     assert_eq!(
         (b["last_status"].as_str(), b["last_success_at"].is_null()),
         (Some("failed"), true),
@@ -1977,32 +1956,12 @@ pub async fn feed_sync_over_http(backend: Backend) {
 
     // A page that is no feed (200, HTML) fails the sync instead of passing for a fresh, empty feed; the token in
     // its URL is in neither the error nor the import log.
-    let (_, page) = adm
-        .post(
-            "/api/v1/feed-sources",
-            json!({"kind": "kev", "url": format!("{base}/login/feed.json?token=s3cr3t"), "interval_secs": 3600}),
-        )
-        .await;
-    // The worker syncs a new source on its own: let it finish, so that the syncs below are the only ones.
-    settled(&adm, &page["id"]).await;
-    let (_, o) = adm
-        .post(
-            &format!("/api/v1/feed-sources/{}/sync", page["id"]),
-            json!({}),
-        )
-        .await;
+    let (o, p) =
+        synced_new_source(&adm, "kev", &format!("{base}/login/feed.json?token=s3cr3t")).await;
     assert_eq!(o["status"], "failed", "{o}");
     let error = o["error"].as_str().unwrap();
     assert!(error.contains("no record could be read"), "{o}");
     assert!(!error.contains("s3cr3t"), "{o}");
-    let (_, list) = adm.get("/api/v1/feed-sources").await;
-    let p = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == page["id"])
-        .unwrap()
-        .clone();
     assert_eq!(
         (
             p["last_status"].as_str(),
@@ -2013,19 +1972,7 @@ pub async fn feed_sync_over_http(backend: Backend) {
         "{p}"
     );
     // A redirect loop fails the sync, and the error says why (not only "error following redirect").
-    let (_, looping) = adm
-        .post(
-            "/api/v1/feed-sources",
-            json!({"kind": "kev", "url": format!("{base}/loop/kev.json"), "interval_secs": 86400}),
-        )
-        .await;
-    settled(&adm, &looping["id"]).await;
-    let (_, o) = adm
-        .post(
-            &format!("/api/v1/feed-sources/{}/sync", looping["id"]),
-            json!({}),
-        )
-        .await;
+    let (o, _) = synced_new_source(&adm, "kev", &format!("{base}/loop/kev.json")).await;
     assert_eq!(o["status"], "failed", "{o}");
     assert!(
         o["error"].as_str().unwrap().contains("too many redirects"),
@@ -2033,19 +1980,7 @@ pub async fn feed_sync_over_http(backend: Backend) {
     );
     // A download cut off halfway: what it held is stored, but the sync fails and its ETag is not kept, so the next
     // sync downloads the feed again instead of being answered 304 with the rest never read.
-    let (_, cut) = adm
-        .post(
-            "/api/v1/feed-sources",
-            json!({"kind": "osv", "url": format!("{base}/cut/PyPI.jsonl.gz"), "interval_secs": 86400}),
-        )
-        .await;
-    settled(&adm, &cut["id"]).await;
-    let (_, o) = adm
-        .post(
-            &format!("/api/v1/feed-sources/{}/sync", cut["id"]),
-            json!({}),
-        )
-        .await;
+    let (o, c) = synced_new_source(&adm, "osv", &format!("{base}/cut/PyPI.jsonl.gz")).await;
     assert_eq!(o["status"], "failed", "{o}");
     assert!(
         o["error"]
@@ -2054,14 +1989,10 @@ pub async fn feed_sync_over_http(backend: Backend) {
             .contains("could not be read to its end"),
         "{o}"
     );
-    let (_, list) = adm.get("/api/v1/feed-sources").await;
-    let c = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == cut["id"])
-        .unwrap()
-        .clone();
+    assert!(
+        o["records"].as_u64().unwrap() > 1000,
+        "what was read is told: {o}"
+    );
     assert_eq!(
         (c["last_status"].as_str(), c["etag"].is_null()),
         (Some("failed"), true),
@@ -2111,6 +2042,35 @@ pub async fn feed_sync_over_http(backend: Backend) {
     );
     assert!(!origins.iter().any(|o| o.contains("s3cr3t")), "{origins:?}");
     app.finish().await;
+}
+
+/// Adds a feed source (`kind`, `url`, synced daily), lets the worker's first sync of it finish, and syncs it by hand:
+/// the manual sync's answer and the source as listed after it.
+async fn synced_new_source(adm: &Client, kind: &str, url: &str) -> (Value, Value) {
+    let (s, source) = adm
+        .post(
+            "/api/v1/feed-sources",
+            json!({"kind": kind, "url": url, "interval_secs": 86400}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{source}");
+    // The worker syncs a new source on its own: let it finish, so that the sync below is the only one.
+    settled(adm, &source["id"]).await;
+    let (_, outcome) = adm
+        .post(
+            &format!("/api/v1/feed-sources/{}/sync", source["id"]),
+            json!({}),
+        )
+        .await;
+    let (_, list) = adm.get("/api/v1/feed-sources").await;
+    let row = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == source["id"])
+        .unwrap()
+        .clone();
+    (outcome, row)
 }
 
 /// Waits until the worker has synced feed source `id` and let it go.
@@ -2292,6 +2252,28 @@ pub async fn records_the_database_cannot_hold_are_their_own_errors(backend: Back
         .map(|(at, _)| at.as_str())
         .collect();
     assert_eq!(reported, ["GHSA-3333-4444-5555", "GHSA-4444-5555-6666"]);
+    // An id that cannot be stored is not quoted raw either (control characters, kilobytes).
+    let weird = record(
+        &format!("GHSA-\u{1b}[31m{}", "Y".repeat(5000)),
+        "CVE-2024-0009",
+        "escape",
+    );
+    std::fs::write(dir.path().join("feed.jsonl"), weird).unwrap();
+    let again = psirt_server::intel::import_feed(
+        &app.store,
+        &Actor::System("test"),
+        FeedKind::Osv,
+        dir.path().to_path_buf(),
+        "test".into(),
+        Box::new(|_| {}),
+    )
+    .await
+    .unwrap();
+    let (at, _) = &again.log.error_report[0];
+    assert!(
+        at.starts_with("\"GHSA-\\u{1b}[31mYYY") && at.len() < 200,
+        "{at}"
+    );
     let v = app
         .store
         .vulnerability("CVE-2024-0001")

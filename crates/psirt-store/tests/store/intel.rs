@@ -694,6 +694,7 @@ async fn inventory(store: &Store) -> (i64, Vec<i64>) {
                     comp("pkg:npm/lodash@4.17.20"),
                 ],
                 dependencies: vec![],
+                allow_empty: false,
             },
             &mut |_| {},
         )
@@ -1284,6 +1285,7 @@ async fn match_generation_counts_each_committed_import(store: Store) {
                 sha256: "00".into(),
                 components: vec![],
                 dependencies: vec![],
+                allow_empty: false,
             },
             &mut |_| {},
         )

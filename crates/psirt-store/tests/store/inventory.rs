@@ -64,6 +64,7 @@ fn sbom(components: Vec<NewComponent>, deps: &[(&str, &str)]) -> SbomImport {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
+        allow_empty: false,
     }
 }
 
@@ -254,6 +255,18 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
         .unwrap();
     assert_eq!(filtered.items.len(), 1);
     assert_eq!(filtered.items[0].version, "3.1.3");
+    // An SBOM listing no components does not empty the version unless asked to (checked with the version locked).
+    let refused = store
+        .import_sbom(&ana, v.id, sbom(vec![], &[]), &mut |_| {})
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Domain(psirt_domain::DomainError::Invalid(e))) if e[0].field == "components"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.product_version(v.id).await.unwrap().component_count,
+        2
+    );
 
     let trail = store
         .audit_trail("product_version", &v.id.to_string())
