@@ -222,7 +222,10 @@ fn products_versions_and_sbom_import() {
         "{out}"
     );
     let (_, out, _) = psirt(&db, &["products", "versions", "Shop"]);
-    assert!(out.lines().next().unwrap().ends_with("\tend_of_support"), "{out}");
+    assert!(
+        out.lines().next().unwrap().ends_with("\tend_of_support"),
+        "{out}"
+    );
     let (code, out, err) = psirt(
         &db,
         &[
