@@ -63,6 +63,22 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// Product `name` (vendor Acme) with one version `version`, created through the API: the version's id.
+async fn new_version(ana: &Client, name: &str, version: &str) -> i64 {
+    let (s, p) = ana
+        .post("/api/v1/products", json!({"vendor": "Acme", "name": name}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, v) = ana
+        .post(
+            &format!("/api/v1/products/{}/versions", p["id"]),
+            json!({"version": version}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
 /// Uploads to several versions at once (they are parsed and imported one at a time, to bound memory): each
 /// answers 200 with its own components, stored as answered.
 pub async fn concurrent_sbom_uploads(backend: Backend) {
@@ -121,16 +137,7 @@ pub async fn sbom_body_limit_after_checks(backend: Backend) {
     let vic = app
         .bearer(&app.user("vic", Role::Viewer, false).await)
         .await;
-    let (_, p) = ana
-        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Pad"}))
-        .await;
-    let (_, v) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "1.0"}),
-        )
-        .await;
-    let v = v["id"].as_i64().unwrap();
+    let v = new_version(&ana, "Pad", "1.0").await;
     let bom = |description: &str| {
         serde_json::to_vec(&json!({
             "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
@@ -181,16 +188,7 @@ pub async fn version_changes_of_purl_only_versions_and_components_without_purl(b
     let ana = app
         .bearer(&app.user("ana", Role::Analyst, false).await)
         .await;
-    let (_, p) = ana
-        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Kit"}))
-        .await;
-    let (_, v) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "1.0"}),
-        )
-        .await;
-    let v = v["id"].as_i64().unwrap();
+    let v = new_version(&ana, "Kit", "1.0").await;
     let bom = |lodash: &str, widget: &str| {
         serde_json::to_vec(&json!({
             "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
@@ -582,16 +580,7 @@ pub async fn dependency_edges_api(backend: Backend) {
     let vic = app
         .bearer(&app.user("vic", Role::Viewer, false).await)
         .await;
-    let (_, p) = ana
-        .post("/api/v1/products", json!({"vendor": "Acme", "name": "Web"}))
-        .await;
-    let (_, v) = ana
-        .post(
-            &format!("/api/v1/products/{}/versions", p["id"]),
-            json!({"version": "1"}),
-        )
-        .await;
-    let pv = v["id"].as_i64().unwrap();
+    let pv = new_version(&ana, "Web", "1").await;
     let lib = |name: &str, version: &str| {
         json!({"type": "library", "bom-ref": name, "name": name, "version": version,
                "purl": format!("pkg:npm/{name}@{version}")})
