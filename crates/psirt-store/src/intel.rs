@@ -509,7 +509,9 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Stores EPSS rows (one current score per CVE).
+    /// Stores EPSS rows (one current score per CVE). A row older than the stored score (`score_date`) is stale, and so
+    /// is one without a date over a dated score: every EPSS file since 2022 dates its scores, so an undated one is an
+    /// old file, which must not replace a newer score.
     pub async fn upsert_epss(&self, batch: &[NewEpss]) -> Result<Vec<Upserted>> {
         let now = self.now();
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -523,7 +525,7 @@ impl Store {
                 .await?;
                 let outcome = match stored {
                     Some((s, p, d)) if s == e.score && p == e.percentile && d == e.score_date => Upserted::Unchanged,
-                    Some((_, _, Some(old))) if e.score_date.is_some_and(|d| d < old) => Upserted::Stale,
+                    Some((_, _, Some(old))) if e.score_date.is_none_or(|d| d < old) => Upserted::Stale,
                     Some(_) => Upserted::Updated,
                     None => Upserted::Inserted,
                 };
