@@ -501,7 +501,10 @@ async fn intel_import_is_idempotent_and_incremental(store: Store) {
         cve: "CVE-2026-0002".into(),
         ..undated(0.3)
     };
-    store.upsert_epss(&[other.clone()]).await.unwrap();
+    store
+        .upsert_epss(std::slice::from_ref(&other))
+        .await
+        .unwrap();
     assert_eq!(
         store
             .upsert_epss(&[NewEpss {
