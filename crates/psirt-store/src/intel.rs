@@ -509,9 +509,8 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Stores EPSS rows (one current score per CVE). A row older than the stored score (`score_date`) is stale, and so
-    /// is one without a date over a dated score: every EPSS file since 2022 dates its scores, so an undated one is an
-    /// old file, which must not replace a newer score.
+    /// Stores EPSS rows (one current score per CVE). A row older than the stored score (`score_date`) is stale; an
+    /// undated one is not (a file whose date line changed form must not freeze every score unnoticed).
     pub async fn upsert_epss(&self, batch: &[NewEpss]) -> Result<Vec<Upserted>> {
         let now = self.now();
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -525,7 +524,7 @@ impl Store {
                 .await?;
                 let outcome = match stored {
                     Some((s, p, d)) if s == e.score && p == e.percentile && d == e.score_date => Upserted::Unchanged,
-                    Some((_, _, Some(old))) if e.score_date.is_none_or(|d| d < old) => Upserted::Stale,
+                    Some((_, _, Some(old))) if e.score_date.is_some_and(|d| d < old) => Upserted::Stale,
                     Some(_) => Upserted::Updated,
                     None => Upserted::Inserted,
                 };

@@ -209,6 +209,12 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                 outln!(
                     "one-time password (shown once, must be changed at first login): {password}"
                 );
+                // Shown once: lost, the account could not be used.
+                if crate::out::failed_writing() {
+                    anyhow::bail!(
+                        "the first account's one-time password could not be written; set a new one with `psirt users reset-password admin`"
+                    );
+                }
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await

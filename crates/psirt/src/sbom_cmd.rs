@@ -165,9 +165,18 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         Ok(v) => store
             .import_sbom(&operator, v.id, parsed.import, &mut shown)
             .await
-            .with_context(|| match empty && !allow_empty {
-                true => "refused (--allow-empty empties the version)",
-                false => "importing",
+            .map_err(|e| {
+                // The hint only where it helps: this import refused for emptying the version.
+                let emptying = empty
+                    && !allow_empty
+                    && matches!(&e, StoreError::Domain(psirt_domain::DomainError::Invalid(f))
+                        if f.first().is_some_and(|f| f.field == "components"));
+                match emptying {
+                    true => {
+                        anyhow::Error::new(e).context("refused (--allow-empty empties the version)")
+                    }
+                    false => e.into(),
+                }
             })?,
         Err(p) => {
             let draft = psirt_domain::ProductVersionDraft {

@@ -217,9 +217,13 @@ impl Walk {
         for entry in entries {
             match entry {
                 Ok(entry) => names.push(entry.file_name()),
-                // Reported; the entries read before it are still walked.
+                // A listing that stops part-way is a cut (the rest of the directory is not read); the entries
+                // read before it are still walked.
                 Err(e) => {
-                    self.unreadable(dir, e);
+                    self.unreadable.push(RecordError {
+                        locator: Locator::file(dir.display().to_string()),
+                        error: IntelError::Cut(format!("{}: {e}", dir.display())),
+                    });
                     break;
                 }
             }
@@ -826,7 +830,20 @@ fn copy_to_temporary(
     entry: &mut impl Read,
 ) -> Result<zip::ZipArchive<BufReader<File>>, IntelError> {
     let mut file = tempfile::tempfile()?;
-    let copied = std::io::copy(&mut entry.take(MAX_NESTED_ZIP_BYTES + 1), &mut file)?;
+    // Reading the entry failing (it does not inflate or check) is a cut; writing the temporary file, an I/O error.
+    let mut buf = vec![0u8; 1 << 16];
+    let mut copied = 0u64;
+    let mut limited = entry.take(MAX_NESTED_ZIP_BYTES + 1);
+    loop {
+        let n = limited
+            .read(&mut buf)
+            .map_err(|e| IntelError::Cut(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        std::io::Write::write_all(&mut file, &buf[..n])?;
+        copied += n as u64;
+    }
     if copied > MAX_NESTED_ZIP_BYTES {
         return Err(IntelError::Unsupported(format!(
             "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"

@@ -149,8 +149,10 @@ impl Iterator for EpssReader<'_> {
                 Ok(n) if n as u64 > MAX_LINE_BYTES => {
                     self.done = true;
                     self.line += 1;
-                    return Some(Err(self.csv(format!(
-                        "line longer than {MAX_LINE_BYTES} bytes: not an EPSS CSV"
+                    // The rest of the file is not read: a cut, not one bad row.
+                    return Some(Err(IntelError::Cut(format!(
+                        "line {} longer than {MAX_LINE_BYTES} bytes: not an EPSS CSV; the rest is not read",
+                        self.line
                     ))));
                 }
                 Ok(_) => {

@@ -341,7 +341,7 @@ fn epss_line_without_end_is_one_error() {
     let rows: Vec<_> = parse_epss(&gzip(&text)[..]).collect();
     assert!(rows[..rows.len() - 1].iter().all(Result::is_ok), "{rows:?}");
     match rows.last() {
-        Some(Err(IntelError::Csv { message, .. })) => {
+        Some(Err(IntelError::Cut(message))) => {
             assert!(message.contains("longer than"), "{message}")
         }
         other => panic!("{other:?}"),
