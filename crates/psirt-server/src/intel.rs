@@ -49,25 +49,40 @@ fn vector_score(vector: &str) -> Option<f64> {
     psirt_cvss::parse(vector).ok().map(|c| c.base_score())
 }
 
-/// The highest-scoring CVSS vector the record carries (a given `baseScore` wins over computing).
+/// How a CVSS version ranks as a record's score: CVSS v3.1, then v3.0 (the score source the PSIRT's severity rules
+/// are written for), then v4.0, then v2 (STANDARDS: "the first of CVSSv3 base, CVSSv2 base"). Lower is preferred.
+fn cvss_rank(kind: SeverityKind, vector: &str) -> Option<u8> {
+    match kind {
+        SeverityKind::CvssV3 if vector.starts_with("CVSS:3.1/") => Some(0),
+        SeverityKind::CvssV3 => Some(1),
+        SeverityKind::CvssV4 => Some(2),
+        SeverityKind::CvssV2 => Some(3),
+        SeverityKind::Ubuntu => None,
+    }
+}
+
+/// The record's CVSS score and vector: of the most preferred version ([`cvss_rank`]), the first given — the
+/// record's own before its packages', a CVE record's CNA before an ADP (the order they are read in). A given
+/// `baseScore` wins over computing. Not the highest score of any version: a v2 score is not a v3 one, and taking
+/// the highest let a CVE's v2 4.0 stand for its CNA's v3.1 3.5 (CVE-2014-125034).
 fn best_cvss(r: &IntelRecord) -> (Option<f64>, Option<String>) {
-    let mut best: Option<(f64, String)> = None;
+    let mut best: Option<(u8, f64, &str)> = None;
     let all = r
         .severity
         .iter()
         .chain(r.affected.iter().flat_map(|a| a.severity.iter()));
     for s in all {
-        if s.kind == SeverityKind::Ubuntu {
+        let Some(rank) = cvss_rank(s.kind, &s.score) else {
             continue;
-        }
+        };
         if let Some(score) = s.base_score.or_else(|| vector_score(&s.score)) {
-            if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                best = Some((score, s.score.clone()));
+            if best.is_none_or(|(b, _, _)| rank < b) {
+                best = Some((rank, score, &s.score));
             }
         }
     }
     match best {
-        Some((s, v)) => (Some(s), Some(v)),
+        Some((_, s, v)) => (Some(s), Some(v.to_owned())),
         None => (None, None),
     }
 }
@@ -144,7 +159,12 @@ pub fn new_record(mut r: IntelRecord) -> Result<NewIntelRecord, ImportError> {
     let exploited = r.exploited.is_some()
         || r.ssvc
             .as_ref()
-            .is_some_and(|s| s.exploitation.as_deref() == Some("active"));
+            // CISA's Vulnrichment writes "Active" as often as "active".
+            .is_some_and(|s| {
+                s.exploitation
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("active"))
+            });
     Ok(NewIntelRecord {
         source: source_name(r),
         record_id: r.id.clone(),

@@ -75,8 +75,13 @@ pub(crate) fn cve5_from_value(
         }
         for pt in &c.problem_types {
             for d in &pt.descriptions {
-                if let Some(cwe) = &d.cwe_id {
-                    push_unique(&mut r.cwe_ids, cwe, "");
+                // Some CNAs write the CWE only in the text ("CWE-352 Cross-Site Request Forgery (CSRF)").
+                let cwe = d
+                    .cwe_id
+                    .clone()
+                    .or_else(|| cwe_in_text(d.description.as_deref()?));
+                if let Some(cwe) = cwe {
+                    push_unique(&mut r.cwe_ids, &cwe, "");
                 }
             }
         }
@@ -480,6 +485,15 @@ struct ProblemTypeDoc {
 #[serde(rename_all = "camelCase")]
 struct ProblemDescriptionDoc {
     cwe_id: Option<String>,
+    description: Option<String>,
+}
+
+/// The CWE id a problem type's text starts with (`CWE-352 Cross-Site …`), if any.
+fn cwe_in_text(text: &str) -> Option<String> {
+    let digits = text.strip_prefix("CWE-")?;
+    let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let after = digits[n..].chars().next();
+    (n > 0 && after.is_none_or(|c| !c.is_alphanumeric())).then(|| format!("CWE-{}", &digits[..n]))
 }
 
 #[derive(Deserialize)]

@@ -188,7 +188,8 @@ fn cve5_registry_package_becomes_affected_package() {
         r.products[1].versions[0].version_type.as_deref(),
         Some("git")
     );
-    assert_eq!(r.cwe_ids, Vec::<String>::new()); // the basic example's problemType has no cweId
+    // The basic example's problem type has no cweId, but its text names it ("CWE-78 …").
+    assert_eq!(r.cwe_ids, ["CWE-78"]);
 }
 
 #[test]

@@ -2295,3 +2295,64 @@ pub async fn records_the_database_cannot_hold_are_their_own_errors(backend: Back
         .is_some());
     app.finish().await;
 }
+
+/// A CVE record's score is its preferred CVSS version's (v3.1, v3.0, v4.0, then v2), the CNA's before an ADP's —
+/// not the highest score of any version; its CWE is read from the problem type's text when the CNA gave no id; and
+/// CISA's SSVC "Active" (as written in Vulnrichment) marks the record exploited. Real records of the shared sample.
+#[test]
+fn cve_records_take_the_preferred_cvss_version_and_cwes_from_text() {
+    let path = format!(
+        "{}/../../../shared/data/feeds/cve5/vulnrichment-sample.jsonl.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let lines: Vec<String> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(&path).unwrap(),
+    ))
+    .lines()
+    .map(Result::unwrap)
+    .collect();
+    let stored = |id: &str| {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("\"cveId\":\"{id}\"")))
+            .unwrap_or_else(|| panic!("{id} in the sample"));
+        let r = psirt_formats::parse_cve5(line.as_bytes(), &psirt_formats::ParseOptions::default())
+            .unwrap();
+        (
+            r.cwe_ids.clone(),
+            psirt_server::intel::new_record(r).unwrap(),
+        )
+    };
+    // v3.1 3.5 and v2 4.0 given: the v3.1 score.
+    let (_, r) = stored("CVE-2014-125034");
+    assert_eq!(r.cvss_score, Some(3.5));
+    assert!(
+        r.cvss_vector.as_deref().unwrap().starts_with("CVSS:3.1/"),
+        "{r:?}"
+    );
+    // v4.0 7.3 and v3.1 7.8: the v3.1 score.
+    let (_, r) = stored("CVE-2024-33653");
+    assert!(
+        r.cvss_vector.as_deref().unwrap().starts_with("CVSS:3.1/"),
+        "{r:?}"
+    );
+    let (cwes, _) = stored("CVE-2021-4411");
+    assert_eq!(cwes, ["CWE-352"]);
+    // SSVC exploitation "Active" alone (the record's KEV mark taken out) marks it exploited.
+    let line = lines
+        .iter()
+        .find(|l| l.contains("\"cveId\":\"CVE-2024-3400\""))
+        .unwrap();
+    let mut doc: Value = serde_json::from_str(line).unwrap();
+    for adp in doc["containers"]["adp"].as_array_mut().unwrap() {
+        if let Some(metrics) = adp.get_mut("metrics").and_then(Value::as_array_mut) {
+            metrics.retain(|m| m["other"]["type"] != "kev");
+        }
+    }
+    let text = doc.to_string();
+    assert!(text.contains("\"Active\""), "the sample writes Active");
+    let r = psirt_formats::parse_cve5(text.as_bytes(), &psirt_formats::ParseOptions::default())
+        .unwrap();
+    assert!(r.exploited.is_none(), "no KEV mark left");
+    assert!(psirt_server::intel::new_record(r).unwrap().exploited);
+}
