@@ -71,6 +71,11 @@ fn parse_date_or_none(s: &str) -> Result<DateOrNone, String> {
     }
 }
 
+/// A date as listed, `-` for none.
+fn day(d: Option<Date>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
@@ -151,7 +156,6 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
             let p = find_product(store, &product).await?;
             let today = store.now().date();
             for v in store.product_versions(p.id).await? {
-                let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
                 let status = support_status(v.released_on, v.support_ends_on, today);
                 // The status last: the columns before it are as they were.
                 outln!(
@@ -179,7 +183,6 @@ pub async fn run(store: &Store, command: ProductsCommand) -> anyhow::Result<()> 
                 support_ends_on: support_ends_on.map_or(v.support_ends_on, |d| d.0),
             };
             let v = store.update_product_version(&operator, v.id, draft).await?;
-            let day = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
             outln!(
                 "updated version {} ({}): released {}, support ends {}, {}",
                 v.id,

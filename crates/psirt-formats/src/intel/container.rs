@@ -740,12 +740,11 @@ impl ZipWalk<'_> {
             }
             // An entry that is not read is not opened either: one psirt cannot open (a method it does not read, a
             // password) is a bad record only when it is wanted.
-            let nests = self.nests(prefix, archive.name_for_index(i).unwrap_or_default());
-            if !nests
-                && !archive
-                    .name_for_index(i)
-                    .is_some_and(|n| wanted(self.kind, n))
-            {
+            let (nests, read) = {
+                let name = archive.name_for_index(i).unwrap_or_default();
+                (self.nests(prefix, name), wanted(self.kind, name))
+            };
+            if !nests && !read {
                 done += archive.by_index_raw(i).map_or(0, |e| e.compressed_size());
                 continue;
             }
@@ -766,16 +765,14 @@ impl ZipWalk<'_> {
                 entry: Some(name.as_str().into()),
                 ..at.clone()
             };
-            if entry.is_dir() {
-                done += compressed;
-                continue;
-            }
+            // (A folder's entry is neither read nor nested: its name ends in `/`.)
             if nests {
-                let inner = match entry.size() > MAX_NESTED_ZIP_BYTES {
-                    true => Err(IntelError::Unsupported(format!(
+                let inner = if entry.size() > MAX_NESTED_ZIP_BYTES {
+                    Err(IntelError::Unsupported(format!(
                         "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"
-                    ))),
-                    false => copy_to_temporary(&mut entry),
+                    )))
+                } else {
+                    copy_to_temporary(&mut entry)
                 };
                 drop(entry);
                 match inner {

@@ -17,18 +17,26 @@ use crate::harness::{Client, TestApp};
 use crate::inventory::upload;
 use crate::ui::{hidden, Browser};
 
+/// A file of the shared data (`rel` below `shared/data/`).
+fn shared_path(rel: &str) -> String {
+    format!("{}/../../../shared/data/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The lines of a gzipped JSON Lines file of the shared data.
+fn shared_gz_lines(rel: &str) -> Vec<String> {
+    let path = shared_path(rel);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
+        .lines()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// The named records of the shared PyPI OSV corpus, one JSON file each in a fresh directory.
 pub fn osv_records(ids: &[&str]) -> tempfile::TempDir {
-    let path = format!(
-        "{}/../../../shared/data/feeds/osv/PyPI.jsonl.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let file = std::fs::File::open(&path).unwrap();
-    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
     let dir = tempfile::tempdir().unwrap();
     let mut found = 0;
-    for line in reader.lines() {
-        let line = line.unwrap();
+    for line in shared_gz_lines("feeds/osv/PyPI.jsonl.gz") {
         let v: Value = serde_json::from_str(&line).unwrap();
         let id = v["id"].as_str().unwrap();
         if ids.contains(&id) {
@@ -2099,16 +2107,8 @@ async fn settled(adm: &Client, id: &Value) {
 fn stored_raw_and_hash_are_those_of_earlier_versions() {
     use sha2::{Digest, Sha256};
     use std::ops::ControlFlow;
-    let path = format!(
-        "{}/../../../shared/data/feeds/osv/Go.jsonl.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let lines: Vec<String> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::fs::File::open(&path).unwrap(),
-    ))
-    .lines()
-    .map(Result::unwrap)
-    .collect();
+    let path = shared_path("feeds/osv/Go.jsonl.gz");
+    let lines = shared_gz_lines("feeds/osv/Go.jsonl.gz");
     for validate in [false, true] {
         let mut n = 0;
         psirt_formats::read_feed(
@@ -2301,16 +2301,7 @@ pub async fn records_the_database_cannot_hold_are_their_own_errors(backend: Back
 /// CISA's SSVC "Active" (as written in Vulnrichment) marks the record exploited. Real records of the shared sample.
 #[test]
 fn cve_records_take_the_preferred_cvss_version_and_cwes_from_text() {
-    let path = format!(
-        "{}/../../../shared/data/feeds/cve5/vulnrichment-sample.jsonl.gz",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let lines: Vec<String> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::fs::File::open(&path).unwrap(),
-    ))
-    .lines()
-    .map(Result::unwrap)
-    .collect();
+    let lines = shared_gz_lines("feeds/cve5/vulnrichment-sample.jsonl.gz");
     let stored = |id: &str| {
         let line = lines
             .iter()

@@ -205,17 +205,20 @@ fn products_versions_and_sbom_import() {
     );
     assert!(!lines[1].contains("\t0 components\t"), "{out}");
     // A support end date set, then cleared; what is not given stays.
-    let (code, out, err) = psirt(
-        &db,
-        &[
-            "products",
-            "update-version",
-            "Shop",
-            "14.1.1",
-            "--support-ends-on",
-            "2023-01-31",
-        ],
-    );
+    let support_ends = |product: &str, day: &str| {
+        psirt(
+            &db,
+            &[
+                "products",
+                "update-version",
+                product,
+                "14.1.1",
+                "--support-ends-on",
+                day,
+            ],
+        )
+    };
+    let (code, out, err) = support_ends("Shop", "2023-01-31");
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("released 2022-06-01, support ends 2023-01-31, end_of_support"),
@@ -226,30 +229,10 @@ fn products_versions_and_sbom_import() {
         out.lines().next().unwrap().ends_with("\tend_of_support"),
         "{out}"
     );
-    let (code, out, err) = psirt(
-        &db,
-        &[
-            "products",
-            "update-version",
-            "1",
-            "14.1.1",
-            "--support-ends-on",
-            "none",
-        ],
-    );
+    let (code, out, err) = support_ends("1", "none");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("support ends -, supported"), "{out}");
-    let (code, _, err) = psirt(
-        &db,
-        &[
-            "products",
-            "update-version",
-            "Shop",
-            "14.1.1",
-            "--support-ends-on",
-            "soon",
-        ],
-    );
+    let (code, _, err) = support_ends("Shop", "soon");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a date"), "{err}");
     let (_, out, _) = psirt(&db, &["audit", "verify"]);
