@@ -148,8 +148,7 @@ async fn sync_feed_source(
     let source = st.store.feed_source(id).await?;
     // In its own task: a client that disconnects (or a proxy that times out) does not cut the import off midway.
     let sync = tokio::spawn(async move {
-        let client = crate::feed_sync::http_client();
-        crate::feed_sync::sync_source(&st.store, &st.engine, &client, &source, false).await
+        crate::feed_sync::sync_source(&st.store, &st.engine, &source, false).await
     });
     let outcome = sync
         .await

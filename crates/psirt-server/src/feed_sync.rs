@@ -13,6 +13,7 @@ use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use reqwest::StatusCode;
 
 use crate::engine::SharedEngine;
+use crate::feed_http::{http_client, http_error};
 
 /// Largest feed download accepted (the OSV all.zip of the largest ecosystems is well below).
 pub const MAX_FEED_BYTES: u64 = 2 << 30;
@@ -37,98 +38,6 @@ pub struct SyncOutcome {
     pub error: Option<String>,
     /// The first bad records of an import (where and why); the whole run is in the source's imports.
     pub error_report: Vec<(String, String)>,
-}
-
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent(concat!("psirt/", env!("CARGO_PKG_VERSION"), " feed-sync"))
-        .connect_timeout(Duration::from_secs(30))
-        // A stalled download ends after a minute without data, not after the whole budget: feeds sync one after
-        // another, and a stuck OSV export must not hold KEV back for half an hour.
-        .read_timeout(Duration::from_secs(60))
-        .timeout(Duration::from_secs(30 * 60))
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            let refused = attempt
-                .previous()
-                .first()
-                .and_then(|from| redirect_refused(from, attempt.url()));
-            match refused {
-                Some(why) => attempt.error(why),
-                None if attempt.previous().len() > MAX_REDIRECTS => {
-                    attempt.error("too many redirects")
-                }
-                None => attempt.follow(),
-            }
-        }))
-        .build()
-        .unwrap_or_default()
-}
-
-const MAX_REDIRECTS: usize = 10;
-
-/// Why a redirect from the configured URL `from` to `to` is not followed: a downgrade from https (the feed is what
-/// decides what is exploited and affected: it must not come over a connection anyone between could change), or a
-/// hop further inside than the configured host ([`reach`]: from a public host to a private address, from a private
-/// one to this host, from anywhere to a link-local address or a cloud's metadata service), given as an address: a
-/// feed source must not become a way to read what only the server can reach. A mirror inside the network may
-/// redirect within it. Names are not resolved here: a name that resolves to an internal address is the admin's to
-/// avoid (README).
-fn redirect_refused(from: &reqwest::Url, to: &reqwest::Url) -> Option<&'static str> {
-    if from.scheme() == "https" && to.scheme() != "https" {
-        return Some("redirect from https to another scheme refused");
-    }
-    if reach(to) > reach(from) {
-        return Some("redirect to an internal address refused");
-    }
-    None
-}
-
-/// How far inside a URL's host is: 0 public (or a name); 1 private (RFC 1918, unique local, the shared
-/// 100.64.0.0/10); 2 this host (loopback, unspecified, `localhost`); 3 link-local and the clouds' metadata services
-/// (169.254.169.254, Alibaba's 100.100.100.200, AWS's fd00:ec2::254).
-fn reach(url: &reqwest::Url) -> u8 {
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    const METADATA_V4: [Ipv4Addr; 1] = [Ipv4Addr::new(100, 100, 100, 200)];
-    const METADATA_V6: [Ipv6Addr; 1] = [Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)];
-    let host = url.host_str().unwrap_or_default().trim_end_matches('.');
-    let lower = host.to_ascii_lowercase();
-    if lower == "localhost" || lower.ends_with(".localhost") {
-        return 2;
-    }
-    let v4 = |ip: Ipv4Addr| {
-        let [a, b, ..] = ip.octets();
-        if ip.is_link_local() || METADATA_V4.contains(&ip) {
-            3
-        } else if ip.is_loopback() || a == 0 {
-            2
-        } else if ip.is_private() || (a == 100 && (64..128).contains(&b)) {
-            1
-        } else {
-            0
-        }
-    };
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        Ok(IpAddr::V4(ip)) => v4(ip),
-        Ok(IpAddr::V6(ip)) => {
-            let first = ip.segments()[0];
-            if let Some(mapped) = ip.to_ipv4_mapped() {
-                v4(mapped)
-            } else if first & 0xffc0 == 0xfe80 || METADATA_V6.contains(&ip) {
-                3
-            } else if ip.is_loopback() || ip.is_unspecified() {
-                2
-            } else if first & 0xfe00 == 0xfc00 {
-                1
-            } else {
-                0
-            }
-        }
-        Err(_) => 0,
-    }
 }
 
 /// The file name the download is saved under: the URL's last segment, so the importer
@@ -194,23 +103,6 @@ async fn download(
     Ok(Some((path, attempt)))
 }
 
-/// What a request's error says, with its causes (reqwest's own text stops at "error following redirect"; the
-/// redirect policy's reason is the cause), without the URL (its query may hold a token: see `redacted_url`).
-fn http_error(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut out = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cause = c.source();
-    }
-    out
-}
-
 /// Syncs one source now, unless another sync holds it (`running`, nothing done); `when_due` (the worker): also
 /// not when it has been synced since `source` was read. The sync uses the source as claimed (its validators
 /// current) and keeps its claim alive while it runs ([`Heartbeat`]). A database error on the way leaves the feed
@@ -218,7 +110,6 @@ fn http_error(e: reqwest::Error) -> String {
 pub async fn sync_source(
     store: &Store,
     engine: &SharedEngine,
-    client: &reqwest::Client,
     source: &FeedSource,
     when_due: bool,
 ) -> Result<SyncOutcome, psirt_store::StoreError> {
@@ -241,7 +132,7 @@ pub async fn sync_source(
         SYNC_LEASE,
         RENEW_EVERY,
     );
-    let synced = sync_claimed(store, engine, client, &source).await;
+    let synced = sync_claimed(store, engine, &source).await;
     // Stopped before the attempt is recorded, so that no renewal follows it; the attempt ends the claim by its
     // newest token.
     let lease = heartbeat.stop().await;
@@ -256,7 +147,6 @@ pub async fn sync_source(
 async fn sync_claimed(
     store: &Store,
     engine: &SharedEngine,
-    client: &reqwest::Client,
     source: &FeedSource,
 ) -> Result<(SyncOutcome, FeedAttempt), psirt_store::StoreError> {
     // A failure keeps no validators: the next sync downloads the feed whole.
@@ -287,7 +177,9 @@ async fn sync_claimed(
         Ok(dir) => dir,
         Err(e) => return failed(e.to_string()),
     };
-    let (path, attempt) = match download(client, source, dir.path()).await {
+    // A client per sync: where its redirects may lead depends on the feed's own host.
+    let client = http_client(&source.url);
+    let (path, attempt) = match download(&client, source, dir.path()).await {
         Err(e) => return failed(e),
         Ok(None) => {
             let attempt = FeedAttempt {
@@ -438,12 +330,11 @@ impl Heartbeat {
 
 /// Runs forever: every `tick`, syncs the sources that are due.
 pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
-    let client = http_client();
     loop {
         match store.due_feed_sources().await {
             Ok(due) => {
                 for source in due {
-                    match sync_source(&store, &engine, &client, &source, true).await {
+                    match sync_source(&store, &engine, &source, true).await {
                         Ok(o) => {
                             tracing::info!(source = source.id, url = %redacted_url(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
                         }
@@ -454,66 +345,5 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
             Err(e) => tracing::warn!("feed sync: listing sources: {e}"),
         }
         tokio::time::sleep(tick).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(s: &str) -> reqwest::Url {
-        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
-
-    #[test]
-    fn redirects_keep_tls_and_do_not_reach_inside_from_outside() {
-        let public = url("https://feeds.example.org/kev.json");
-        for to in [
-            "https://objects.example.net/kev.json",
-            "https://93.184.216.34/kev.json",
-        ] {
-            assert_eq!(redirect_refused(&public, &url(to)), None, "{to}");
-        }
-        for to in [
-            "http://feeds.example.org/kev.json",
-            "http://169.254.169.254/latest/meta-data/",
-            "https://169.254.169.254/latest/meta-data/",
-            "https://127.0.0.1:8080/x.json",
-            "https://10.1.2.3/x.json",
-            "https://192.168.0.1/x.json",
-            "https://[::1]/x.json",
-            "https://[fd00::1]/x.json",
-            "https://[fe80::1]/x.json",
-            "https://[::ffff:169.254.169.254]/x.json",
-            "https://localhost/x.json",
-            "https://localhost./x.json",
-            "https://0.0.0.0/x.json",
-            "https://0.1.2.3/x.json",
-            "https://100.100.100.200/x.json",
-        ] {
-            assert!(redirect_refused(&public, &url(to)).is_some(), "{to}");
-        }
-        // A mirror inside the network may redirect within it (plain http stays plain http), but not to a link-local
-        // address.
-        let mirror = url("http://10.0.0.5/osv/all.zip");
-        assert_eq!(
-            redirect_refused(&mirror, &url("http://10.0.0.6/osv/all.zip")),
-            None
-        );
-        for to in [
-            "http://169.254.169.254/latest/meta-data/",
-            "http://[fe80::1]/x",
-            "http://100.100.100.200/latest/meta-data/",
-            "http://[fd00:ec2::254]/latest/meta-data/",
-            "http://127.0.0.1:8080/x",
-        ] {
-            assert!(redirect_refused(&mirror, &url(to)).is_some(), "{to}");
-        }
-        // A feed on this host (a test server, a local mirror) may redirect on it.
-        let local = url("http://127.0.0.1:9000/kev.json");
-        assert_eq!(
-            redirect_refused(&local, &url("http://127.0.0.1:9000/v2/kev.json")),
-            None
-        );
     }
 }

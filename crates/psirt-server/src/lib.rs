@@ -20,6 +20,7 @@ pub mod auth;
 pub mod csaf_provider;
 pub mod engine;
 pub mod error;
+pub mod feed_http;
 pub mod feed_sync;
 pub mod intel;
 pub mod keys;

@@ -1,0 +1,211 @@
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use super::*;
+
+fn url(s: &str) -> reqwest::Url {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn refused(from: &str, to: &str) -> Option<&'static str> {
+    let from = url(from);
+    redirect_refused(&from, &url(to), host_reach(&from))
+}
+
+#[test]
+fn redirects_keep_tls_and_do_not_reach_inside_from_outside() {
+    let public = "https://feeds.example.org/kev.json";
+    for to in [
+        "https://objects.example.net/kev.json",
+        "https://93.184.216.34/kev.json",
+    ] {
+        assert_eq!(refused(public, to), None, "{to}");
+    }
+    for to in [
+        "http://feeds.example.org/kev.json",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://127.0.0.1:8080/x.json",
+        "https://10.1.2.3/x.json",
+        "https://192.168.0.1/x.json",
+        "https://[::1]/x.json",
+        "https://[fd00::1]/x.json",
+        "https://[fe80::1]/x.json",
+        "https://[::ffff:169.254.169.254]/x.json",
+        "https://localhost/x.json",
+        "https://localhost./x.json",
+        "https://0.0.0.0/x.json",
+        "https://0.1.2.3/x.json",
+        "https://100.100.100.200/x.json",
+    ] {
+        assert!(refused(public, to).is_some(), "{to}");
+    }
+    // A mirror inside the network may redirect within it (plain http stays plain http), but not to a link-local
+    // address.
+    let mirror = "http://10.0.0.5/osv/all.zip";
+    assert_eq!(refused(mirror, "http://10.0.0.6/osv/all.zip"), None);
+    for to in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/x",
+        "http://100.100.100.200/latest/meta-data/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://127.0.0.1:8080/x",
+    ] {
+        assert!(refused(mirror, to).is_some(), "{to}");
+    }
+    // A feed on this host (a test server, a local mirror) may redirect on it.
+    assert_eq!(
+        refused(
+            "http://127.0.0.1:9000/kev.json",
+            "http://127.0.0.1:9000/v2/kev.json"
+        ),
+        None
+    );
+}
+
+/// A lookup from a table; a name not in it does not resolve.
+fn table(entries: &[(&str, &[&str])]) -> Lookup {
+    let map: HashMap<String, Vec<IpAddr>> = entries
+        .iter()
+        .map(|(name, ips)| {
+            let ips = ips
+                .iter()
+                .map(|ip| ip.parse().unwrap_or_else(|e| panic!("{ip}: {e}")));
+            (name.to_string(), ips.collect())
+        })
+        .collect();
+    let map = Arc::new(map);
+    Arc::new(move |name: String| {
+        let found = map.get(&name).cloned();
+        Box::pin(async move {
+            found.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such name"))
+        })
+    })
+}
+
+async fn resolve(r: &GuardedResolver, name: &str) -> Result<Vec<IpAddr>, String> {
+    let name = Name::from_str(name).map_err(|_| "bad name".to_string())?;
+    match r.resolve(name).await {
+        Ok(addrs) => Ok(addrs.map(|a| a.ip()).collect()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn ips(list: &[&str]) -> Vec<IpAddr> {
+    list.iter().filter_map(|ip| ip.parse().ok()).collect()
+}
+
+#[tokio::test]
+async fn names_a_public_feed_redirects_to_keep_only_public_addresses() {
+    let lookup = table(&[
+        ("feeds.example.org", &["93.184.216.34"]),
+        ("cdn.example.net", &["93.184.216.35", "2606:2800:220:1::1"]),
+        ("internal.example.net", &["10.0.0.7"]),
+        ("metadata.example.net", &["169.254.169.254"]),
+        ("loop.example.net", &["127.0.0.1", "::1"]),
+        ("mixed.example.net", &["10.0.0.7", "93.184.216.36"]),
+    ]);
+    let r = GuardedResolver::new(&url("https://feeds.example.org/kev.json"), lookup);
+    assert_eq!(
+        resolve(&r, "feeds.example.org").await,
+        Ok(ips(&["93.184.216.34"]))
+    );
+    assert_eq!(
+        resolve(&r, "cdn.example.net").await,
+        Ok(ips(&["93.184.216.35", "2606:2800:220:1::1"]))
+    );
+    for inside in [
+        "internal.example.net",
+        "metadata.example.net",
+        "loop.example.net",
+        // Case and a trailing dot do not make it another name.
+        "Internal.Example.Net.",
+    ] {
+        let e = resolve(&r, inside).await.err().unwrap_or_default();
+        assert!(e.contains("further inside"), "{inside}: {e}");
+    }
+    // Only the internal address goes.
+    assert_eq!(
+        resolve(&r, "mixed.example.net").await,
+        Ok(ips(&["93.184.216.36"]))
+    );
+    // A name that does not resolve is the lookup's error.
+    assert!(resolve(&r, "nowhere.example.net").await.is_err());
+}
+
+#[tokio::test]
+async fn a_feed_whose_name_is_internal_may_redirect_as_far_inside_as_it_is() {
+    let lookup = table(&[
+        ("mirror.corp", &["10.0.0.5"]),
+        ("objects.corp", &["10.0.0.6"]),
+        ("metadata.corp", &["169.254.169.254"]),
+    ]);
+    let r = GuardedResolver::new(&url("http://mirror.corp/osv/all.zip"), lookup);
+    // Before the configured name resolves only public addresses pass (it is always resolved first).
+    assert!(resolve(&r, "objects.corp").await.is_err());
+    assert_eq!(resolve(&r, "mirror.corp").await, Ok(ips(&["10.0.0.5"])));
+    assert_eq!(resolve(&r, "objects.corp").await, Ok(ips(&["10.0.0.6"])));
+    assert!(resolve(&r, "metadata.corp").await.is_err());
+    // And so may a redirect to an address literal.
+    let allowed = r.allowed.load(Ordering::Relaxed);
+    let from = url("http://mirror.corp/osv/all.zip");
+    assert_eq!(
+        redirect_refused(&from, &url("http://10.0.0.6/x"), allowed),
+        None
+    );
+    assert!(redirect_refused(&from, &url("http://127.0.0.1/x"), allowed).is_some());
+}
+
+/// The real client against a local server: a redirect to a name resolving to a metadata address is refused with
+/// a reason, one to a name on the feed's own host is followed.
+#[tokio::test]
+async fn the_client_follows_redirects_only_to_names_no_further_inside() {
+    use axum::response::Redirect;
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let app = axum::Router::new()
+        .route(
+            "/to-metadata",
+            get(move || async move {
+                Redirect::temporary(&format!("http://metadata.test:{port}/secret"))
+            }),
+        )
+        .route(
+            "/to-mirror",
+            get(move || async move {
+                Redirect::temporary(&format!("http://mirror.test:{port}/kev.json"))
+            }),
+        )
+        .route("/kev.json", get(|| async { "the feed" }))
+        .route("/secret", get(|| async { "credentials" }));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let lookup = table(&[
+        ("feeds.test", &["127.0.0.1"]),
+        ("mirror.test", &["127.0.0.1"]),
+        // Listed with the loopback address the test server listens on: refused for the first, not for the
+        // connection failing.
+        ("metadata.test", &["169.254.169.254"]),
+    ]);
+    let get = |path: &str| {
+        let configured = format!("http://feeds.test:{port}{path}");
+        let client = client_with(&configured, Arc::clone(&lookup));
+        async move {
+            match client.get(&configured).send().await {
+                Ok(resp) => resp.text().await.map_err(http_error),
+                Err(e) => Err(http_error(e)),
+            }
+        }
+    };
+    assert_eq!(get("/to-mirror").await, Ok("the feed".to_string()));
+    let refused = get("/to-metadata").await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("metadata.test resolves to an address further inside")),
+        "{refused:?}"
+    );
+    server.abort();
+}
