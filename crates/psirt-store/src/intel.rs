@@ -228,10 +228,12 @@ fn naming_index(reachable: &[IntelRecordSummary]) -> HashMap<&str, Vec<usize>> {
 ///
 /// The walk does not cross from one CVE to another: a record that would bring a CVE id into a walk that already
 /// holds a different one (DRUPAL-CORE-2020-013 names CVE-2020-28948 and CVE-2020-28949; a CVE 5 record of another
-/// CVE naming this one's GHSA) is listed but not followed: its own id is taken only when it is not a CVE id, its
-/// aliases never, and it counts for neither the view's KEV flag nor its CVSS — else one CVE's view would take in the
-/// other's KEV entry and affected product versions. Asked for itself, such a record's walk holds no CVE yet and
-/// takes both. The third value says, per record, whether it was followed.
+/// CVE naming this one's GHSA) is listed but not followed: its own id is taken only when it is not a CVE id and it
+/// names a CVE the walk holds (the DRUPAL advisory on each of its CVEs' views), its aliases never, and it counts for
+/// neither the view's KEV flag nor its CVSS — else one CVE's view would take in the other's KEV entry and affected
+/// product versions. An id some followed record named whose own records are all such records (a CVE 5 record
+/// linking GHSA-a, which says it is CVE-1) is left out in the end: it is the other CVE's. Asked for itself, such a
+/// record's walk holds no CVE yet and takes both. The third value says, per record, whether it was followed.
 fn alias_walk(
     seed: &str,
     reachable: &[IntelRecordSummary],
@@ -247,12 +249,20 @@ fn alias_walk(
             .flatten()
             .copied()
             .collect();
-        // The seed's own records first, then by id and source (as Rust sorts strings): which CVE a walk settles on
-        // depends neither on the order the database returned the records in nor on the sources' names.
+        // The seed's own records first, then the known ids' own records (what a record says of itself outranks
+        // what another record says of it: PYSEC-1 naming GHSA-a is GHSA-a's CVE's, not that of a CVE record whose
+        // references link GHSA-a and whose id sorts first), then by id and source (as Rust sorts strings): which CVE
+        // a walk settles on depends neither on the order the database returned the records in nor on the sources'
+        // names.
         let mut round: Vec<usize> = records.iter().copied().collect();
         round.sort_by_key(|&at| {
             let r = &reachable[at];
-            (r.record_id != seed, r.record_id.as_str(), r.source.as_str())
+            (
+                r.record_id != seed,
+                !ids.contains(&r.record_id),
+                r.record_id.as_str(),
+                r.source.as_str(),
+            )
         });
         followed.clear();
         let before = ids.len();
@@ -267,7 +277,7 @@ fn alias_walk(
                 ids.insert(r.record_id.clone());
                 ids.extend(r.aliases.iter().cloned());
                 followed.insert(at);
-            } else if !is_cve(&r.record_id) {
+            } else if !is_cve(&r.record_id) && names_held_cve(r, &ids) {
                 ids.insert(r.record_id.clone());
             }
         }
@@ -275,7 +285,19 @@ fn alias_walk(
             break;
         }
     }
-    let mut ids: Vec<String> = ids.into_iter().collect();
+    // An id another record named whose own records are all of another CVE (a CVE record linking GHSA-a, which says
+    // it is CVE-1) is that CVE's: kept, its affected product versions would show under this one.
+    let mut belongs: HashMap<&str, bool> = HashMap::new();
+    for &at in &records {
+        let r = &reachable[at];
+        let here = followed.contains(&at) || names_held_cve(r, &ids);
+        *belongs.entry(r.record_id.as_str()).or_default() |= here;
+    }
+    let mut ids: Vec<String> = ids
+        .iter()
+        .filter(|id| *id == seed || belongs.get(id.as_str()).copied().unwrap_or(true))
+        .cloned()
+        .collect();
     ids.sort_by_key(|i| (!i.starts_with("CVE-"), i.clone()));
     let flags = records.iter().map(|at| followed.contains(at)).collect();
     (
@@ -301,6 +323,13 @@ pub fn content_sha256(normalized: &str, raw: &str) -> String {
 
 fn is_cve(id: &str) -> bool {
     id.starts_with("CVE-")
+}
+
+/// Whether `r` names (as its id or an alias) a CVE id of `ids`.
+fn names_held_cve(r: &IntelRecordSummary, ids: &BTreeSet<String>) -> bool {
+    std::iter::once(&r.record_id)
+        .chain(&r.aliases)
+        .any(|n| is_cve(n) && ids.contains(n))
 }
 
 const RECORD_COLUMNS: &str = "id, source, record_id, modified, published, withdrawn, summary, cvss_score, cvss_vector, exploited, normalized";

@@ -740,6 +740,43 @@ pub async fn views_stay_within_one_cve_and_purl_search_says_what_findings_say(ba
         ],
         "{hits}"
     );
+
+    // CVE-3's own view: its record names GHSA-A, but GHSA-A's own record says it is CVE-1's, so neither GHSA-A nor
+    // the jinja2 version only CVE-1 hits is shown under CVE-3.
+    let (_, v3) = ana.get("/api/v1/vulnerabilities/CVE-2099-0003").await;
+    assert_eq!(v3["vulnerability"]["ids"], json!(["CVE-2099-0003"]), "{v3}");
+    assert_eq!(
+        ids(&v3["findings"], "purl"),
+        ["pkg:pypi/requests@2.31.0"],
+        "{v3}"
+    );
+    // A record naming only GHSA-A is CVE-1's, as GHSA-A's own record says, not CVE-3's (whose record also names
+    // GHSA-A, and whose id sorts before it).
+    import_text(
+        &app,
+        FeedKind::Osv,
+        "p.json",
+        &osv(
+            "PYSEC-2099-1",
+            &["GHSA-aaaa-0001-aaaa"],
+            "Template injection",
+            "not-in-any-sbom",
+            "1.0",
+        ),
+    )
+    .await;
+    let (_, p) = ana.get("/api/v1/vulnerabilities/PYSEC-2099-1").await;
+    assert_eq!(
+        p["vulnerability"]["ids"],
+        json!([
+            "CVE-2099-0001",
+            "GHSA-aaaa-0001-aaaa",
+            "OSV-2099-1",
+            "PYSEC-2099-1"
+        ]),
+        "{p}"
+    );
+    assert_eq!(p["vulnerability"]["exploited"], false, "{p}");
 }
 
 /// A product version hit after the upstream case was opened comes back to the queue naming that case, and is added
@@ -940,6 +977,39 @@ pub async fn a_vulnerability_with_an_open_case_is_added_to_it(backend: Backend) 
         .get(&format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"))
         .await;
     assert_eq!(a["status"], "not_affected", "{a}");
+
+    // Another record of the vulnerability (its GHSA) now matches the same jinja2 of Kiosk. Added to the case, it
+    // changes nothing either: the case has that package for Kiosk through PYSEC-2019-217, whose matches are active.
+    let ghsa = json!({
+        "id": "GHSA-462w-v97r-4m45", "modified": "2099-01-01T00:00:00Z",
+        "aliases": ["CVE-2019-10906", "PYSEC-2019-217"],
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.10.1"}]}]}]
+    });
+    import_text(&app, FeedKind::Osv, "ghsa.json", &ghsa.to_string()).await;
+    let (_, q) = ana.get("/api/v1/upstream-queue").await;
+    assert!(
+        q.to_string().contains("GHSA-462w-v97r-4m45"),
+        "the GHSA's matches are undecided: {q}"
+    );
+    let (s, added) = ana
+        .post(
+            "/api/v1/upstream-queue/GHSA-462w-v97r-4m45/case",
+            json!({"case_id": case_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{added}");
+    let (_, a) = ana
+        .get(&format!("/api/v1/cases/{case_id}/affects/{kiosk_affect}"))
+        .await;
+    assert_eq!(
+        (&a["status"], &a["justification"]),
+        (
+            &json!("not_affected"),
+            &json!("vulnerable_code_not_in_execute_path")
+        ),
+        "{a}"
+    );
     app.finish().await;
 }
 
