@@ -638,8 +638,8 @@ impl Store {
                 }
                 // "Not affected" was said of the version without a package it ships now: that puts it under
                 // investigation again (affected and fixed stay: they cover the new component too). A package the case
-                // already had for the version (a component dropped and brought back by SBOM re-imports) changes
-                // nothing.
+                // already had for the version changes nothing: through another record of the vulnerability (its
+                // GHSA after its PYSEC), or a component dropped and brought back by SBOM re-imports.
                 let purls: BTreeSet<&str> = claimed_purls
                     .iter()
                     .filter(|(claimed_pv, _)| claimed_pv == pv)
@@ -647,13 +647,14 @@ impl Store {
                     .collect();
                 let mut new_to_case = false;
                 for purl in purls {
-                    let known: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM matches WHERE case_id = $1 AND product_version_id = $2 AND purl = $3 AND NOT active LIMIT 1",
+                    let had: Vec<i64> = sqlx::query_scalar(
+                        "SELECT id FROM matches WHERE case_id = $1 AND product_version_id = $2 AND purl = $3",
                     )
                     .bind(case_id).bind(pv).bind(purl)
-                    .fetch_optional(&mut *tx)
+                    .fetch_all(&mut *tx)
                     .await?;
-                    new_to_case |= known.is_none();
+                    // The matches just claimed are the case's now too: they are not what it had.
+                    new_to_case |= had.iter().all(|id| ids.binary_search(id).is_ok());
                 }
                 if !new_to_case {
                     continue;
@@ -666,14 +667,18 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some((justification, statement)) = said {
-                    sqlx::query(
+                    // Only while it is still "not affected": an analyst's change committed since the read above (on
+                    // PostgreSQL nothing locks the row in between) stays as it is.
+                    let changed = sqlx::query(
                         "UPDATE affects SET status = 'under_investigation', justification = NULL, statement = '', updated_at = $3 \
-                         WHERE case_id = $1 AND product_version_id = $2",
+                         WHERE case_id = $1 AND product_version_id = $2 AND status = 'not_affected'",
                     )
                     .bind(case_id).bind(pv).bind(now)
                     .execute(&mut *tx)
                     .await?;
-                    reopened.push((*pv, justification, statement));
+                    if changed.rows_affected() > 0 {
+                        reopened.push((*pv, justification, statement));
+                    }
                 }
             }
             added.extend(reopened.iter().map(|(pv, _, _)| *pv));
