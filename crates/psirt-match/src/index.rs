@@ -2,11 +2,12 @@
 //! package versions (see the crate docs for the layout).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use hashbrown::HashTable;
 
-use psirt_versions::Purl;
+use psirt_versions::{Ecosystem, Purl};
 
 use crate::compiled::{Candidate, CompiledEntry};
 use crate::hash::{process_hash, SeededMap, SeededSet};
@@ -138,6 +139,16 @@ impl Index {
             product_versions: self.product_versions.len(),
             component_instances: self.instances,
         }
+    }
+
+    /// The ecosystems (with their release, for release-aware ones) some advisory names a package of: a package of
+    /// any other cannot match, whatever its version (what `psirt scan` does not count as scanned).
+    pub fn ecosystems_with_advisories(&self) -> HashSet<(Ecosystem, Option<String>)> {
+        self.packages
+            .iter()
+            .filter(|p| !p.entries.is_empty())
+            .map(|p| (p.key.ecosystem.clone(), p.key.release.clone()))
+            .collect()
     }
 
     fn slot(&self, s: SlotId) -> Option<&Slot> {
@@ -904,6 +915,14 @@ fn compile_entry(
 /// ([`PackageKey::lacks_release`]); `false` for a purl that does not parse.
 pub fn purl_lacks_release(purl: &str) -> bool {
     purl_key(purl).is_ok_and(|(key, _)| key.lacks_release())
+}
+
+/// The ecosystem and release `purl` is matched in (as [`Index::ecosystems_with_advisories`] lists them); `None` for
+/// a purl that does not parse.
+pub fn purl_ecosystem(purl: &str) -> Option<(Ecosystem, Option<String>)> {
+    purl_key(purl)
+        .ok()
+        .map(|(key, _)| (key.ecosystem, key.release))
 }
 
 /// Whether `purl`'s type names no ecosystem psirt knows advisories for (`pkg:generic`, `pkg:docker`, `pkg:oci`, …):

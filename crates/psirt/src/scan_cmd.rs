@@ -2,15 +2,16 @@
 //! and prints the findings (a table, JSON or SARIF 2.1.0). Exit status 1 when a component is
 //! affected, so a release pipeline can gate on it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::ValueEnum;
+use psirt_domain::upstream::{same_vulnerability_groups, Named};
 use psirt_formats::ParseOptions;
 use psirt_server::engine::{advisory_inputs_for, Engine, EngineError};
-use psirt_store::Store;
+use psirt_store::{Store, Vulnerability};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -26,8 +27,11 @@ pub struct ScanFinding {
     pub purl: String,
     pub name: String,
     pub version: String,
+    /// The vulnerability: its CVE id when its records name one.
     pub vulnerability: String,
     pub aliases: Vec<String>,
+    /// The advisory records that matched (several sources' records of one vulnerability are one finding).
+    pub records: Vec<String>,
     pub summary: Option<String>,
     pub cvss_score: Option<f64>,
     pub exploited: bool,
@@ -50,6 +54,9 @@ pub struct ScanCoverage {
     /// Components whose purl type names no ecosystem with advisories (`pkg:generic`, `pkg:docker`, `pkg:oci`, …):
     /// nothing can match them.
     pub without_ecosystem: usize,
+    /// Components of an ecosystem (or distro release) no imported advisory covers (only crates.io advisories
+    /// imported, a Python SBOM scanned): nothing could match them.
+    pub without_advisories: usize,
     /// Advisories (ids) the matcher refused, wholly or one of their records (ranges that do not parse): what was
     /// refused matches nothing.
     pub unusable_records: usize,
@@ -65,6 +72,10 @@ impl ScanCoverage {
             (
                 self.without_ecosystem,
                 "of a purl type no advisory source covers",
+            ),
+            (
+                self.without_advisories,
+                "of an ecosystem or release no imported advisory covers",
             ),
         ];
         let parts: Vec<String> = skipped
@@ -113,6 +124,7 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
         unusable_records: engine.skipped_records.len(),
         ..ScanCoverage::default()
     };
+    let covered = engine.index().ecosystems_with_advisories();
     // Each component's advisories first, then every advisory's records in one batch (not a query per advisory).
     let mut matched: Vec<(&psirt_formats::Component, &str, Vec<String>)> = Vec::new();
     for c in &sbom.components {
@@ -126,6 +138,8 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
                     coverage.without_ecosystem += 1;
                 } else if psirt_match::purl_lacks_release(purl) {
                     coverage.without_release += 1;
+                } else if !psirt_match::purl_ecosystem(purl).is_some_and(|e| covered.contains(&e)) {
+                    coverage.without_advisories += 1;
                 } else {
                     coverage.scanned += 1;
                 }
@@ -159,30 +173,102 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
     let inputs = advisory_inputs_for(store, &ids).await?;
     let mut findings = Vec::new();
     for (c, purl, ids) in matched {
-        for id in ids {
-            let Some(v) = views.get(&id) else {
-                continue;
-            };
-            let fixed_versions = inputs
-                .get(&id)
-                .map(|input| psirt_match::fixed_versions(input, purl).unwrap_or_default())
-                .unwrap_or_default();
-            let own = v.own_facts(&id);
-            findings.push(ScanFinding {
-                purl: purl.to_owned(),
-                name: c.name.clone(),
-                version: c.version.clone().unwrap_or_default(),
-                aliases: v.ids.iter().filter(|i| **i != id).cloned().collect(),
-                summary: own.summary,
-                cvss_score: own.cvss_score,
-                exploited: own.exploited,
-                epss: own.epss,
-                fixed_versions,
-                vulnerability: id,
-            });
+        // The version as matched: the purl's, which the component's own field may lack.
+        let version = psirt_versions::Purl::parse_lenient(purl)
+            .ok()
+            .and_then(|p| p.version().map(str::to_owned))
+            .or_else(|| c.version.clone())
+            .unwrap_or_default();
+        for group in vulnerability_groups(&ids, &views) {
+            findings.push(group_finding(&group, &views, |id| {
+                inputs
+                    .get(id)
+                    .map(|input| psirt_match::fixed_versions(input, purl).unwrap_or_default())
+                    .unwrap_or_default()
+            }));
+            let last = findings.len() - 1;
+            findings[last].purl = purl.to_owned();
+            findings[last].name = c.name.clone();
+            findings[last].version = version.clone();
         }
     }
     Ok((findings, coverage))
+}
+
+/// A component's matched ids by vulnerability, as the upstream queue groups them: the GHSA, PYSEC and CVE records of
+/// one CVE are one finding (one SARIF rule and alert), a record naming two CVEs stays its own.
+fn vulnerability_groups(
+    ids: &[String],
+    views: &BTreeMap<String, Vulnerability>,
+) -> Vec<Vec<String>> {
+    let names: Vec<(&str, Vec<String>)> = ids
+        .iter()
+        .map(|id| {
+            let aliases = views.get(id).map_or_else(Vec::new, |v| {
+                v.own_names(id)
+                    .into_iter()
+                    .skip(1)
+                    .map(str::to_owned)
+                    .collect()
+            });
+            (id.as_str(), aliases)
+        })
+        .collect();
+    let named: Vec<Named<'_>> = names
+        .iter()
+        .map(|(id, aliases)| Named { id, aliases })
+        .collect();
+    same_vulnerability_groups(&named)
+}
+
+/// One finding for the matched records `group` of one vulnerability (package fields left for the caller): named by
+/// its CVE when its records name exactly one (else by its first id), its other names as aliases; the highest CVSS
+/// and EPSS, exploited when any record says so, every fixed version any record gives. A matched id whose record
+/// vanished since the match (a concurrent import) is still a finding, with what is known: a gate must not pass on
+/// it.
+fn group_finding(
+    group: &[String],
+    views: &BTreeMap<String, Vulnerability>,
+    fixed: impl Fn(&str) -> Vec<String>,
+) -> ScanFinding {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut own_names: BTreeSet<String> = BTreeSet::new();
+    let mut facts = Vec::new();
+    let mut fixed_versions: Vec<String> = Vec::new();
+    for id in group {
+        own_names.insert(id.clone());
+        if let Some(v) = views.get(id) {
+            names.extend(v.ids.iter().cloned());
+            own_names.extend(v.own_names(id).into_iter().map(str::to_owned));
+            facts.push(v.own_facts(id));
+        }
+        for f in fixed(id) {
+            if !fixed_versions.contains(&f) {
+                fixed_versions.push(f);
+            }
+        }
+    }
+    let cves: Vec<&String> = own_names.iter().filter(|n| n.starts_with("CVE-")).collect();
+    let vulnerability = match cves.as_slice() {
+        [cve] => (*cve).clone(),
+        _ => group.first().cloned().unwrap_or_default(),
+    };
+    names.extend(own_names);
+    names.extend(group.iter().cloned());
+    names.remove(&vulnerability);
+    ScanFinding {
+        purl: String::new(),
+        name: String::new(),
+        version: String::new(),
+        aliases: names.into_iter().collect(),
+        records: group.to_vec(),
+        summary: facts.iter().find_map(|f| f.summary.clone()),
+        cvss_score: facts.iter().filter_map(|f| f.cvss_score).reduce(f64::max),
+        exploited: facts.iter().any(|f| f.exploited),
+        epss: facts.iter().filter_map(|f| f.epss).reduce(f64::max),
+        fixed_versions,
+        vulnerability,
+    }
 }
 
 fn table(findings: &[ScanFinding]) -> String {
@@ -226,16 +312,30 @@ fn help_uri(id: &str) -> Option<String> {
     osv_like.then(|| format!("https://osv.dev/vulnerability/{}", encode_segment(id)))
 }
 
-/// The SBOM file as a SARIF `artifactLocation` (SARIF 2.1.0 §3.4: `uri` a valid URI reference): an absolute path
-/// as a `file:` URL, a relative one percent-encoded segment by segment against `%SRCROOT%` (the repository root,
-/// which is what code-scanning services resolve it against).
+/// The SBOM file as a SARIF `artifactLocation` (SARIF 2.1.0 §3.4: `uri` a valid URI reference): inside a git
+/// checkout, its path from the checkout's root against `%SRCROOT%` (what code-scanning services resolve a relative
+/// reference against: a path relative to the current directory would name another file when psirt runs in a
+/// subfolder); elsewhere a `file:` URL.
 fn artifact_location(file: &Path) -> Value {
-    if file.is_absolute() {
-        if let Ok(url) = url::Url::from_file_path(file) {
+    let absolute = std::fs::canonicalize(file).or_else(|_| std::path::absolute(file));
+    if let Ok(absolute) = absolute {
+        let root = absolute
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join(".git").exists());
+        if let Some(relative) = root.and_then(|root| absolute.strip_prefix(root).ok()) {
+            return relative_reference(relative);
+        }
+        if let Ok(url) = url::Url::from_file_path(&absolute) {
             return json!({"uri": url.as_str()});
         }
     }
-    let segments: Vec<String> = file
+    relative_reference(file)
+}
+
+/// A relative path as a reference from `%SRCROOT%`, percent-encoded segment by segment.
+fn relative_reference(relative: &Path) -> Value {
+    let segments: Vec<String> = relative
         .components()
         .filter_map(|c| match c {
             std::path::Component::Normal(s) => Some(encode_segment(&s.to_string_lossy())),
@@ -305,24 +405,57 @@ pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> 
         });
     }
     let location = artifact_location(file);
-    let results: Vec<Value> = findings
+    // One result per (rule, package): the package's versions in one SBOM (a vendored second copy, two services'
+    // dependencies) are one alert — results with equal fingerprints are one result (SARIF §3.27.17), so separate
+    // ones would lose all but one version.
+    let mut packages: Vec<(String, Vec<&ScanFinding>)> = Vec::new();
+    for f in findings {
+        let print = fingerprint(f);
+        match packages.iter_mut().find(|(p, _)| *p == print) {
+            Some((_, same)) => same.push(f),
+            None => packages.push((print, vec![f])),
+        }
+    }
+    let results: Vec<Value> = packages
         .iter()
-        .map(|f| {
-            let fix = if f.fixed_versions.is_empty() {
+        .map(|(print, same)| {
+            let mut fixed: Vec<&str> = Vec::new();
+            for v in same.iter().flat_map(|f| &f.fixed_versions) {
+                if !fixed.contains(&v.as_str()) {
+                    fixed.push(v);
+                }
+            }
+            let fix = if fixed.is_empty() {
                 String::from("no fixed version known")
             } else {
-                format!("fixed in {}", f.fixed_versions.join(", "))
+                format!("fixed in {}", fixed.join(", "))
             };
+            let first = same[0];
+            let versions: Vec<&str> = same.iter().map(|f| f.version.as_str()).collect();
+            let level = same
+                .iter()
+                .map(|f| level(f))
+                .max_by_key(|l| ["note", "warning", "error"].iter().position(|x| x == l))
+                .unwrap_or("note");
             json!({
-                "ruleId": f.vulnerability,
-                "level": level(f),
-                "message": {"text": format!("{} {} is affected by {} ({fix})", f.name, f.version, f.vulnerability)},
+                "ruleId": first.vulnerability,
+                "level": level,
+                "message": {"text": format!(
+                    "{} {} {} affected by {} ({fix})",
+                    first.name,
+                    versions.join(", "),
+                    if versions.len() > 1 { "are" } else { "is" },
+                    first.vulnerability
+                )},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": location},
-                    "logicalLocations": [{"name": f.purl, "kind": "package"}],
+                    "logicalLocations": same.iter().map(|f| json!({"name": f.purl, "kind": "package"})).collect::<Vec<_>>(),
                 }],
-                "partialFingerprints": {"psirtPackageVulnerability/v1": fingerprint(f)},
-                "properties": {"exploited": f.exploited, "epss": f.epss},
+                "partialFingerprints": {"psirtPackageVulnerability/v1": print},
+                "properties": {
+                    "exploited": same.iter().any(|f| f.exploited),
+                    "epss": same.iter().filter_map(|f| f.epss).reduce(f64::max),
+                },
             })
         })
         .collect();
@@ -419,6 +552,7 @@ mod tests {
             exploited,
             epss: None,
             fixed_versions: Vec::new(),
+            records: vec![vulnerability.into()],
             vulnerability: vulnerability.into(),
         }
     }
@@ -467,13 +601,80 @@ mod tests {
 
     #[test]
     fn a_relative_sbom_path_is_an_encoded_reference_from_the_source_root() {
-        let loc = artifact_location(Path::new("build/sboms/app 1:2#x%.json"));
+        let loc = relative_reference(Path::new("build/sboms/app 1:2#x%.json"));
         assert_eq!(loc["uri"], "build/sboms/app%201%3A2%23x%25.json");
         assert_eq!(loc["uriBaseId"], "%SRCROOT%");
         assert_eq!(
-            artifact_location(Path::new("../sbom.json"))["uri"],
+            relative_reference(Path::new("../sbom.json"))["uri"],
             "../sbom.json"
         );
+    }
+
+    #[test]
+    fn an_sbom_in_a_checkout_is_named_from_the_checkout_root_else_by_a_file_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("build/sboms")).unwrap();
+        let inside = repo.join("build/sboms/app 1.json");
+        std::fs::write(&inside, "{}").unwrap();
+        // However it is named (here from a subfolder, through `..`): from the root, not from where psirt ran.
+        let roundabout = repo.join("build/sboms/../sboms/app 1.json");
+        for file in [&inside, &roundabout] {
+            let loc = artifact_location(file);
+            assert_eq!(loc["uri"], "build/sboms/app%201.json", "{loc}");
+            assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+        }
+        let outside = dir.path().join("sbom.json");
+        std::fs::write(&outside, "{}").unwrap();
+        let loc = artifact_location(&outside);
+        let uri = loc["uri"].as_str().unwrap_or_default();
+        assert!(
+            uri.starts_with("file:///") && uri.ends_with("/sbom.json"),
+            "{loc}"
+        );
+        assert!(loc.get("uriBaseId").is_none(), "{loc}");
+    }
+
+    #[test]
+    fn the_versions_of_one_package_are_one_result_of_their_rule() {
+        let at = |version: &str, fixed: &[&str], exploited: bool| ScanFinding {
+            purl: format!("pkg:pypi/requests@{version}"),
+            name: "requests".into(),
+            version: version.into(),
+            fixed_versions: fixed.iter().map(|f| f.to_string()).collect(),
+            ..finding("CVE-2023-32681", Some(6.1), exploited)
+        };
+        let doc = sarif(
+            &[
+                at("2.27.1", &["2.31.0"], false),
+                at("2.28.1", &["2.31.0"], true),
+                finding("CVE-2099-1", None, false),
+            ],
+            &ScanCoverage::default(),
+            Path::new("sbom.json"),
+        );
+        let results = doc["runs"][0]["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(results.len(), 2, "{doc}");
+        let r = &results[0];
+        assert_eq!(
+            r["message"]["text"],
+            "requests 2.27.1, 2.28.1 are affected by CVE-2023-32681 (fixed in 2.31.0)"
+        );
+        assert_eq!(
+            r["locations"][0]["logicalLocations"],
+            json!([
+                {"name": "pkg:pypi/requests@2.27.1", "kind": "package"},
+                {"name": "pkg:pypi/requests@2.28.1", "kind": "package"}
+            ])
+        );
+        // The most severe of them: one version is known exploited.
+        assert_eq!(r["level"], "error");
+        assert_eq!(r["properties"]["exploited"], true);
+        assert_eq!(results[1]["ruleId"], "CVE-2099-1");
     }
 
     #[test]
@@ -489,6 +690,7 @@ mod tests {
             exploited: false,
             epss: None,
             fixed_versions: Vec::new(),
+            records: Vec::new(),
         };
         let print = |purl, v| fingerprint(&finding(purl, v));
         let jar = "pkg:maven/org.x/y@1.0?type=jar";

@@ -74,6 +74,16 @@ fn feeds_import_and_scan() {
         "{status}"
     );
 
+    // The GHSA of PYSEC-2023-11's CVE, as GitHub's feed has it (the shared PyPI feed has PYSEC records only).
+    let ghsa = dir.path().join("GHSA-w7pp-m8wf-vj6r.json");
+    std::fs::write(
+        &ghsa,
+        r#"{"id":"GHSA-w7pp-m8wf-vj6r","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2023-23931"],"summary":"Cipher.update_into can corrupt memory","affected":[{"package":{"ecosystem":"PyPI","name":"cryptography"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"1.8"},{"fixed":"39.0.1"}]}]}]}"#,
+    )
+    .unwrap();
+    let (code, out, err) = psirt(&db, &["feeds", "import", "osv", ghsa.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+
     // Scan: a Jupyter image's SPDX SBOM (Python packages) against the PyPI advisories.
     let jupyter =
         shared("sboms/spdx/spdx-syft-bitnami_jupyter-base-notebook-sha256-b831bfa3de47.spdx.json");
@@ -105,9 +115,34 @@ fn feeds_import_and_scan() {
     let crypto = findings
         .iter()
         .find(|f| {
-            f["purl"] == "pkg:pypi/cryptography@36.0.0" && f["vulnerability"] == "PYSEC-2023-11"
+            f["purl"] == "pkg:pypi/cryptography@36.0.0"
+                && f["records"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&serde_json::json!("PYSEC-2023-11"))
         })
         .unwrap();
+    // One finding per vulnerability and package: PYSEC-2023-11 and the GHSA of the same CVE are one, named by it.
+    assert_eq!(crypto["vulnerability"], "CVE-2023-23931", "{crypto}");
+    let same_package = |f: &Value| -> Vec<&Value> {
+        findings
+            .iter()
+            .filter(|g| g["purl"] == f["purl"] && g["vulnerability"] != f["vulnerability"])
+            .collect()
+    };
+    let mut grouped = 0;
+    for f in &findings {
+        let names = f["aliases"].as_array().unwrap();
+        for other in same_package(f) {
+            assert!(!names.contains(&other["vulnerability"]), "{f} and {other}");
+        }
+        grouped += usize::from(f["records"].as_array().unwrap().len() > 1);
+    }
+    assert_eq!(
+        crypto["records"],
+        serde_json::json!(["GHSA-w7pp-m8wf-vj6r", "PYSEC-2023-11"])
+    );
+    assert!(grouped > 0);
     assert_eq!(crypto["fixed_versions"], serde_json::json!(["39.0.1"]));
     let is_commit = |v: &str| v.len() >= 40 && v.bytes().all(|b| b.is_ascii_hexdigit());
     assert!(findings.iter().all(|f| f["fixed_versions"]
@@ -120,10 +155,19 @@ fn feeds_import_and_scan() {
     assert_eq!(code, 1);
     let sarif: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    assert_eq!(
-        sarif["runs"][0]["results"].as_array().unwrap().len(),
-        findings.len()
-    );
+    // One result per (rule, package), every version of the package in it.
+    let located: usize = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["logicalLocations"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(located, findings.len());
     // Every result's rule is declared.
     let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
@@ -153,7 +197,7 @@ fn feeds_import_and_scan() {
         unscored > 0,
         "the PyPI records without CVSS are among the rules"
     );
-    // One fingerprint per (rule, package): distinct findings stay distinct alerts.
+    // One fingerprint per result: distinct findings stay distinct alerts.
     let mut prints: Vec<&str> = results
         .iter()
         .map(|r| {
@@ -190,12 +234,24 @@ fn feeds_import_and_scan() {
     let clean = dir.path().join("clean.json");
     std::fs::write(
         &clean,
-        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"}]}"#,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:pypi/left-pad@1.3.0"}]}"#,
     )
     .unwrap();
     let (code, out, _) = psirt(&db, &["scan", clean.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no known vulnerabilities"));
+    // But an npm package, when no npm advisory was imported, was not scanned at all.
+    std::fs::write(
+        &clean,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = psirt(&db, &["scan", clean.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("scanned 0 of 1 components (not scanned: 1 of an ecosystem or release no imported advisory covers)"),
+        "{err}"
+    );
     // What could not be scanned is said: a gate must not read "clean" from components it never matched.
     std::fs::write(
         &clean,
