@@ -77,12 +77,18 @@ pub fn compare(ecosystem: &str, a: &str, b: &str) -> anyhow::Result<&'static str
     })
 }
 
-/// Whether `version` is in `range`, and the range's canonical form when `range` was not written canonically.
+/// Whether `version` is in `range`, and a note when `range` was not written canonically: its canonical form, or
+/// why it has none (two constraints on versions that compare equal, `<2.0|<2.0.0`, which the spec does not allow).
 pub fn contains(range: &str, version: &str) -> anyhow::Result<(bool, Option<String>)> {
     let r = VersRange::parse_lenient(range)?;
     let inside = r.contains(version.trim())?;
-    let canonical = r.to_string();
-    Ok((inside, (canonical != range).then_some(canonical)))
+    let sorted = r.to_string();
+    let note = match VersRange::parse(&sorted) {
+        _ if sorted == range => None,
+        Ok(_) => Some(format!("canonical form {sorted}")),
+        Err(e) => Some(format!("not a canonical range, even sorted ({e})")),
+    };
+    Ok((inside, note))
 }
 
 /// Runs the command: its one line of output.
@@ -92,9 +98,9 @@ pub fn run(command: VersionsCommand) -> anyhow::Result<String> {
             Ok(compare(&ecosystem, &a, &b)?.to_string())
         }
         VersionsCommand::Contains { range, version } => {
-            let (inside, canonical) = contains(&range, &version)?;
-            if let Some(c) = canonical {
-                eprintln!("note: canonical form {c}");
+            let (inside, note) = contains(&range, &version)?;
+            if let Some(note) = note {
+                eprintln!("note: {note}");
             }
             Ok(inside.to_string())
         }
@@ -168,7 +174,18 @@ mod tests {
         );
         assert_eq!(
             contains("vers:npm/<2.0.0 | >=1.0.0", "2.0.0").unwrap(),
-            (false, Some("vers:npm/>=1.0.0|<2.0.0".to_string()))
+            (
+                false,
+                Some("canonical form vers:npm/>=1.0.0|<2.0.0".to_string())
+            )
+        );
+        // Two constraints on equal versions: no canonical form to offer (the sorted text would not parse strictly).
+        let (inside, note) = contains("vers:pypi/<2.0|>=1.0|<2.0.0", "1.5").unwrap();
+        assert!(inside);
+        let note = note.unwrap_or_default();
+        assert!(
+            note.starts_with("not a canonical range, even sorted (") && note.contains("unique"),
+            "{note}"
         );
         assert!(contains("npm/>=1.0.0", "1.0.0").is_err());
         assert!(contains("vers:gem/>=1.0", "1_0").is_err());
