@@ -126,6 +126,11 @@ pub(crate) enum Candidate {
 impl Candidate {
     /// Parse `text` with `scheme`.
     pub(crate) fn new(scheme: Scheme, text: &str) -> Candidate {
+        // No version (a component without one) matches nothing, also where the scheme reads "" as a version
+        // (RubyGems takes it for "0", which every `introduced: "0"` range holds).
+        if text.is_empty() {
+            return Candidate::Unparsed("".into());
+        }
         match scheme.parse(text) {
             Ok(v) => Candidate::Parsed(v),
             Err(_) => Candidate::Unparsed(text.into()),
@@ -136,7 +141,7 @@ impl Candidate {
     pub(crate) fn is(&self, text: &str) -> bool {
         match self {
             Candidate::Parsed(v) => v.as_bytes() == text.as_bytes(),
-            Candidate::Unparsed(t) | Candidate::Unread(t) => **t == *text,
+            Candidate::Unparsed(t) | Candidate::Unread(t) => !t.is_empty() && **t == *text,
         }
     }
 

@@ -684,3 +684,32 @@ fn purl_spellings_meet_on_one_package() {
         .is_err());
     assert_eq!(ix.stats().packages, packages);
 }
+
+/// A component without a version matches nothing, whatever the scheme would make of "" (RubyGems reads it as "0",
+/// inside every range that opens at 0), nor an empty listed version.
+#[test]
+fn a_component_without_a_version_matches_nothing() {
+    let mut ix = Index::new();
+    ix.upsert_advisory(adv(
+        "G1",
+        vec![affected(
+            "RubyGems",
+            "rails",
+            vec![range(
+                RangeKind::Ecosystem,
+                &[("introduced", "0"), ("fixed", "7.0.4")],
+            )],
+            &[""],
+        )],
+    ))
+    .unwrap();
+    let changes = ix
+        .set_product_version_components(
+            1,
+            &comps(1, &[(1, "pkg:gem/rails"), (2, "pkg:gem/rails@0")]),
+        )
+        .unwrap();
+    let expected: Set = [("G1".to_string(), 2, 1)].into_iter().collect();
+    assert_eq!(set(&changes.added), expected);
+    assert_eq!(all(&ix), expected);
+}
