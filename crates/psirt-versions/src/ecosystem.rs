@@ -287,6 +287,9 @@ impl Ecosystem {
             "apk" => match &*ns {
                 "wolfi" => Ecosystem::Wolfi,
                 "chainguard" => Ecosystem::Chainguard,
+                // As osv.dev's purl table names them.
+                "minimos" => Ecosystem::MinimOs,
+                "alpaquita" => Ecosystem::Alpaquita,
                 _ => Ecosystem::Alpine,
             },
             "cran" => Ecosystem::Cran,

@@ -208,6 +208,8 @@ fn ecosystem_names() {
         ("rpm", Some("azurelinux"), Ecosystem::AzureLinux),
         ("rpm", Some("mariner"), Ecosystem::AzureLinux),
         ("apk", Some("alpine"), Ecosystem::Alpine),
+        ("apk", Some("minimos"), Ecosystem::MinimOs),
+        ("apk", Some("alpaquita"), Ecosystem::Alpaquita),
         ("composer", Some("laravel"), Ecosystem::Packagist),
         ("gem", None, Ecosystem::RubyGems),
         ("nuget", None, Ecosystem::NuGet),

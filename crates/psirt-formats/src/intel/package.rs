@@ -106,6 +106,8 @@ pub(crate) fn purl_for(ecosystem: &str, name: &str) -> Option<Purl> {
         Ecosystem::Alpine => ("apk", Some("alpine")),
         Ecosystem::Wolfi => ("apk", Some("wolfi")),
         Ecosystem::Chainguard => ("apk", Some("chainguard")),
+        Ecosystem::MinimOs => ("apk", Some("minimos")),
+        Ecosystem::Alpaquita => ("apk", Some("alpaquita")),
         Ecosystem::AlmaLinux => ("rpm", Some("almalinux")),
         Ecosystem::RockyLinux => ("rpm", Some("rocky-linux")),
         Ecosystem::RedHat => ("rpm", Some("redhat")),
