@@ -271,21 +271,30 @@ impl Store {
         Ok(rows)
     }
 
-    /// A product version found by product id or name and version string, as the CLI names them.
+    /// A product version found by product id or name and version string, as the CLI names them: a number is an id
+    /// (as the CLI's product lookup reads it), never also the name of another product — `--product 5` printed on
+    /// product 5's page must not import into a product named "5". The version is read as stored: without the
+    /// white space around it that storing trims.
     pub async fn find_product_version(
         &self,
         product: &str,
         version: &str,
     ) -> Result<ProductVersion> {
-        let by_id = product.parse::<i64>().ok();
+        let by_id = product.trim().parse::<i64>();
+        let of_product = if by_id.is_ok() {
+            "SELECT id FROM products WHERE id = $2"
+        } else {
+            "SELECT id FROM products WHERE LOWER(name) = LOWER($2)"
+        };
         let rows: Vec<ProductVersion> = with_pool!(self, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {VERSION_COLUMNS} FROM product_versions WHERE version = $1 AND product_id IN \
-                 (SELECT id FROM products WHERE id = $2 OR LOWER(name) = LOWER($3))"
+            let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {VERSION_COLUMNS} FROM product_versions WHERE version = $1 AND product_id IN ({of_product})"
             )))
-            .bind(version)
-            .bind(by_id)
-            .bind(product)
+            .bind(version.trim());
+            match by_id {
+                Ok(id) => query.bind(id),
+                Err(_) => query.bind(product),
+            }
             .fetch_all(p)
             .await?
         });

@@ -165,6 +165,20 @@ async fn products_and_versions(store: Store) {
         store.find_product_version("router os", "9").await,
         Err(StoreError::NotFound(_))
     ));
+    // A number names a product by id only: a product whose name is that number is not also meant. The version is
+    // read without the white space storing trims.
+    let numbered = store
+        .create_product(&ana, draft(&p.id.to_string(), "Other"))
+        .await
+        .unwrap();
+    store
+        .create_product_version(&ana, numbered.id, version("4.1"))
+        .await
+        .unwrap();
+    for named in [p.id.to_string(), format!(" {} ", p.id)] {
+        let found = store.find_product_version(&named, " 4.1\r").await;
+        assert_eq!(found.map(|v| v.id).ok(), Some(v1.id), "{named:?}");
+    }
     assert_eq!(
         actions(&store, "product_version", v2.id).await,
         ["product_version.create", "product_version.update"]
