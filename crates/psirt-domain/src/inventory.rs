@@ -15,9 +15,11 @@ const MAX_VERSION: usize = 100;
 const MAX_CPE: usize = 400;
 const MAX_DESCRIPTION: usize = 5_000;
 
-/// A product's editable fields, as a user gives them.
+/// A product's editable fields, as a user gives them. Unknown fields are refused: the draft replaces the whole
+/// product, and a misspelt field would silently clear the one meant.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ProductDraft {
     pub name: String,
     pub vendor: String,
@@ -47,7 +49,9 @@ impl ProductDraft {
             .filter(|c| !c.is_empty());
         let mut errors = Vec::new();
         check_text(&mut errors, "name", &self.name, MAX_NAME, true);
+        check_visible(&mut errors, "name", &self.name);
         check_text(&mut errors, "vendor", &self.vendor, MAX_NAME, true);
+        check_visible(&mut errors, "vendor", &self.vendor);
         check_text(&mut errors, "owner_team", &self.owner_team, MAX_NAME, false);
         check_text(
             &mut errors,
@@ -123,9 +127,30 @@ pub fn check_cpe(cpe: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Names that identify (product, vendor, version) must not hold invisible formatting characters (Unicode's Cf:
+/// a byte-order mark from a `VERSION` file, zero-width spaces, bidirectional overrides): "\u{feff}1.0" would be a
+/// second version that looks like "1.0", found by nobody who types it.
+fn check_visible(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    let invisible = |c: char| {
+        matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+    };
+    if let Some(c) = value.chars().find(|c| invisible(*c)) {
+        errors.push(FieldError::new(
+            field,
+            format!("contains the invisible character U+{:04X}", u32::from(c)),
+        ));
+    }
+}
+
 /// A product version's editable fields: a release, or a maintained stream (e.g. `4.2.x`).
+/// Unknown fields are refused: the draft replaces the whole version, and a misspelt `support_end_on` would
+/// silently clear the support end date.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ProductVersionDraft {
     pub version: String,
     /// `YYYY-MM-DD`
@@ -144,8 +169,20 @@ impl ProductVersionDraft {
         self.version = self.version.trim().to_owned();
         let mut errors = Vec::new();
         check_text(&mut errors, "version", &self.version, MAX_VERSION, true);
+        check_visible(&mut errors, "version", &self.version);
         if self.version.contains(char::is_whitespace) {
             errors.push(FieldError::new("version", "must not contain spaces"));
+        }
+        for (field, day) in [
+            ("released_on", self.released_on),
+            ("support_ends_on", self.support_ends_on),
+        ] {
+            if let Some(day) = day.filter(|d| !(1900..=9999).contains(&d.year())) {
+                errors.push(FieldError::new(
+                    field,
+                    format!("{day} is not a plausible date (years 1900 to 9999)"),
+                ));
+            }
         }
         if let (Some(released), Some(ends)) = (self.released_on, self.support_ends_on) {
             if ends < released {
@@ -215,6 +252,44 @@ mod tests {
             DomainError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn version_dates_are_plausible_and_fields_are_known() {
+        let read = |json: &str| serde_json::from_str::<ProductVersionDraft>(json);
+        let old = read(r#"{"version": "1.0", "released_on": "-0001-01-01"}"#);
+        let old = old
+            .map_err(|e| e.to_string())
+            .and_then(|d| d.normalised().map_err(|e| e.to_string()));
+        assert!(old.is_err_and(|e| e.contains("released_on")));
+        assert!(read(r#"{"version": "1.0", "released_on": "1999-12-31"}"#)
+            .is_ok_and(|d| d.normalised().is_ok()));
+        let typo = read(r#"{"version": "1.0", "support_end_on": "2030-01-01"}"#);
+        assert!(typo.is_err_and(|e| e.to_string().contains("support_end_on")));
+        let typo = serde_json::from_str::<ProductDraft>(
+            r#"{"name": "A", "vendor": "B", "descripton": "x"}"#,
+        );
+        assert!(typo.is_err());
+    }
+
+    #[test]
+    fn identifying_names_hold_no_invisible_characters() {
+        for v in ["\u{feff}1.0", "1.0\u{200b}", "2.\u{202e}1"] {
+            let draft = ProductVersionDraft {
+                version: v.into(),
+                ..Default::default()
+            };
+            let e = draft.normalised().map(|_| ()).unwrap_err();
+            assert!(e.to_string().contains("invisible character"), "{v:?}: {e}");
+        }
+        assert!(fields(
+            product("Router\u{200d}OS", "Acme\u{feff}", None)
+                .normalised()
+                .unwrap_err()
+        )
+        .ends_with(&["name".to_string(), "vendor".to_string()]));
+        // Visible text of any script is fine.
+        assert!(product("Überwacher", "株式会社", None).normalised().is_ok());
     }
 
     #[test]
