@@ -330,6 +330,24 @@ struct VersionPage {
     sort: String,
     /// The server's public URL (`--public-url`): the upload example must name it to run as shown.
     public_url: String,
+    /// The version as a shell word for the CLI example (see [`shell_word`]).
+    version_arg: String,
+}
+
+/// `s` as one POSIX shell word: as it is when it holds only characters no shell reads specially, else in single
+/// quotes. A version is the PSIRT's text, and the example is pasted into an engineer's shell: `1.0;id` must not run
+/// `id`.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '+' | '-' | ':' | ',' | '/' | '@' | '%' | '=')
+        });
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 pub async fn version_page(
@@ -371,6 +389,7 @@ pub async fn version_page(
         imports: imports(&trail),
         layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
         version: version_row(&v, st.store.now().date()),
+        version_arg: shell_word(&v.version),
         v,
         product,
         q: search,
@@ -393,4 +412,18 @@ pub async fn update_version(
         .update_product_version(&f.staff.actor(), id, version_draft(f.form)?)
         .await?;
     see_other(&format!("/product-versions/{id}?notice=version_updated"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_version_is_pasted_into_a_shell_as_one_word() {
+        assert_eq!(shell_word("4.2.1+build-7"), "4.2.1+build-7");
+        assert_eq!(shell_word("1.0;id"), "'1.0;id'");
+        assert_eq!(shell_word("1.0$(id)"), "'1.0$(id)'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("a`b`*?"), "'a`b`*?'");
+    }
 }
