@@ -154,6 +154,8 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         .merge(public_advisories::routes())
         .merge(ui::routes())
         .fallback(not_found)
+        // After every route: it is set on each route registered so far.
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api_metrics::count_requests,
@@ -195,6 +197,24 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
         ApiError::NotFound("resource").into_response()
     } else {
         ui::UiError::Api(ApiError::NotFound("page")).into_response()
+    }
+}
+
+/// A route asked with a method it does not have: the same problem+json (or error page) as every other error, with
+/// axum's `Allow` header (set on a 405 from this fallback).
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let e = ApiError::BadRequest(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on this resource"),
+    );
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        ui::UiError::Api(e).into_response()
     }
 }
 

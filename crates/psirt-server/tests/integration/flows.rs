@@ -46,6 +46,21 @@ pub async fn report_intake(backend: Backend) {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    // A method the resource does not have: problem+json too, saying which methods it has.
+    let resp = anon
+        .request(Method::DELETE, "/api/v1/reports")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let allow = resp.headers()["allow"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(allow.contains("POST"), "{allow}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], 405, "{body}");
     let stored = app
         .store
         .reports(None, &PageRequest::default())
