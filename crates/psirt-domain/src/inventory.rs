@@ -82,8 +82,9 @@ impl ProductDraft {
     }
 }
 
-/// A product's Package URL: `pkg:TYPE/[NAMESPACE/]NAME` without version, qualifiers or subpath
-/// (each version adds its own); the full grammar is checked where it is used (psirt-versions).
+/// A product's Package URL: `pkg:TYPE/[NAMESPACE/]NAME` without version, qualifiers or subpath (each version adds
+/// its own), valid by the purl spec (its type's rules too: a Maven purl names its group): an advisory names the
+/// product by it, and one the spec refuses would be left out of the advisory's product tree.
 pub fn check_product_purl(purl: &str) -> Result<(), String> {
     if purl.len() > MAX_CPE {
         return Err(format!("is longer than {MAX_CPE} characters"));
@@ -99,7 +100,9 @@ pub fn check_product_purl(purl: &str) -> Result<(), String> {
     if purl.contains(['@', '?', '#']) {
         return Err("must not carry a version, qualifiers or subpath (each product version adds its version)".into());
     }
-    Ok(())
+    psirt_versions::Purl::parse(purl)
+        .map(|_| ())
+        .map_err(|e| format!("is not a valid Package URL: {e}"))
 }
 
 /// Accepts a CPE 2.3 formatted string (`cpe:2.3:part:vendor:product...`) or a CPE 2.2 URI
@@ -127,9 +130,9 @@ pub fn check_cpe(cpe: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Names that identify (product, vendor, version) must not hold invisible formatting characters (Unicode's Cf:
-/// a byte-order mark from a `VERSION` file, zero-width spaces, bidirectional overrides): "\u{feff}1.0" would be a
-/// second version that looks like "1.0", found by nobody who types it.
+/// Names that identify (product, vendor, version) must not hold the common invisible formatting characters (most
+/// of Unicode's Cf: a byte-order mark from a `VERSION` file, zero-width spaces, bidirectional overrides):
+/// "\u{feff}1.0" would be a second version that looks like "1.0", found by nobody who types it.
 fn check_visible(errors: &mut Vec<FieldError>, field: &str, value: &str) {
     let invisible = |c: char| {
         matches!(c,
@@ -317,6 +320,16 @@ mod tests {
         let mut p = product("SDK", "Acme", None);
         p.purl = Some("pkg:npm/acme@2".into());
         assert_eq!(fields(p.normalised().unwrap_err()), ["purl"]);
+        // What the spec refuses, and advisories would leave out: a Maven purl without its group, a type that does
+        // not start with a letter, a broken escape.
+        for bad in ["pkg:maven/router", "pkg:1npm/x", "pkg:npm/a%zz"] {
+            let why = check_product_purl(bad).unwrap_err();
+            assert!(
+                why.starts_with("is not a valid Package URL"),
+                "{bad}: {why}"
+            );
+        }
+        assert_eq!(check_product_purl("pkg:npm/%40acme/sdk"), Ok(()));
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl CompiledEntry {
                     .any(|r| r.scheme() == scheme && r.contains_key(key))
         };
         let mut key = Vec::new();
-        for v in &a.versions {
+        // An empty listed version names no version: it would otherwise match every component without one.
+        for v in a.versions.iter().filter(|v| !v.is_empty()) {
             match scheme.parse_key(v, &mut key) {
                 Ok(()) if covers(&key) => {}
                 Ok(()) => match scheme.parse(v) {
@@ -88,10 +89,11 @@ impl CompiledEntry {
             Candidate::Unread(raw) => return self.contains(&Candidate::new(self.scheme, raw)),
             // A version that does not parse: only the `versions` list can match it, by text.
             Candidate::Unparsed(raw) => {
-                return self
-                    .unparsed_versions
-                    .binary_search_by(|v| (**v).cmp(raw))
-                    .is_ok();
+                return !raw.is_empty()
+                    && self
+                        .unparsed_versions
+                        .binary_search_by(|v| (**v).cmp(raw))
+                        .is_ok();
             }
         };
         for r in self.first_range.iter().chain(&self.more_ranges) {
@@ -137,11 +139,11 @@ impl Candidate {
         }
     }
 
-    /// Whether the text as given is `text`.
+    /// Whether the text as given is `text` (an empty one too: the components without a version share one slot).
     pub(crate) fn is(&self, text: &str) -> bool {
         match self {
             Candidate::Parsed(v) => v.as_bytes() == text.as_bytes(),
-            Candidate::Unparsed(t) | Candidate::Unread(t) => !t.is_empty() && **t == *text,
+            Candidate::Unparsed(t) | Candidate::Unread(t) => **t == *text,
         }
     }
 

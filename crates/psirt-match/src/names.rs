@@ -14,7 +14,7 @@
 //! | `gem` | RubyGems | name | purl version |
 //! | `nuget`, `dotnet` (syft) | NuGet | name, lower case on both sides (NuGet ids are case-insensitive) | purl version |
 //! | `deb` | Debian, or Ubuntu for namespace `ubuntu` | source package: the `upstream` qualifier's name (syft: `name@version`) else the name | the `upstream` version, else the purl version |
-//! | `apk`, `alpine` (old syft) | Alpine (Wolfi, Chainguard by namespace) | origin: the `upstream` qualifier, else the name | purl version |
+//! | `apk`, `alpine` (old syft) | Alpine (Wolfi, Chainguard, MinimOS, Alpaquita by namespace) | origin: the `upstream` qualifier, else the name | purl version |
 //! | `rpm` | by namespace: AlmaLinux, Rocky Linux, SUSE, openSUSE, Photon OS (`photon`), Azure Linux (`azurelinux`, `mariner`), …, else Red Hat | binary package name (AlmaLinux OSV names binary RPMs) | `epoch:` from the `epoch` qualifier + purl version |
 //! | others | `Ecosystem::from_purl_type` | `namespace/name` or `name` | purl version |
 //!
@@ -136,7 +136,14 @@ impl PackageKey {
                 },
                 _ => p_name,
             },
-            (Ecosystem::Alpine | Ecosystem::Wolfi | Ecosystem::Chainguard, _) => match upstream {
+            (
+                Ecosystem::Alpine
+                | Ecosystem::Wolfi
+                | Ecosystem::Chainguard
+                | Ecosystem::MinimOs
+                | Ecosystem::Alpaquita,
+                _,
+            ) => match upstream {
                 Some(u) if !u.is_empty() => u.split_once('@').map_or(u, |(s, _)| s),
                 _ => p_name,
             },
@@ -273,6 +280,7 @@ fn purl_release(eco: &Ecosystem, distro: &str) -> Option<String> {
 }
 
 const DEBIAN: &[(&str, &str)] = &[
+    ("wheezy", "7"),
     ("jessie", "8"),
     ("stretch", "9"),
     ("buster", "10"),
@@ -280,15 +288,24 @@ const DEBIAN: &[(&str, &str)] = &[
     ("bookworm", "12"),
     ("trixie", "13"),
     ("forky", "14"),
+    ("duke", "15"),
 ];
 
+/// LTS and interim releases (OSV files advisories for the interim ones still supported: `Ubuntu:24.10`).
 const UBUNTU: &[(&str, &str)] = &[
+    ("precise", "12.04"),
     ("trusty", "14.04"),
     ("xenial", "16.04"),
     ("bionic", "18.04"),
     ("focal", "20.04"),
     ("jammy", "22.04"),
+    ("kinetic", "22.10"),
+    ("lunar", "23.04"),
+    ("mantic", "23.10"),
     ("noble", "24.04"),
+    ("oracular", "24.10"),
+    ("plucky", "25.04"),
+    ("questing", "25.10"),
 ];
 
 fn codename(table: &[(&str, &'static str)], s: &str) -> Option<&'static str> {
@@ -475,6 +492,16 @@ mod tests {
             osv_key("Ubuntu:22.04:LTS", "openssl"),
             "Ubuntu:22.04/openssl"
         );
+        // An interim release by its codename meets OSV's ecosystem for it.
+        assert_eq!(
+            purl_key("pkg:deb/ubuntu/openssl@3.3.1-2ubuntu2?distro=oracular"),
+            ("Ubuntu:24.10/openssl".into(), Some("3.3.1-2ubuntu2".into()))
+        );
+        assert_eq!(osv_key("Ubuntu:24.10", "openssl"), "Ubuntu:24.10/openssl");
+        assert_eq!(
+            purl_key("pkg:deb/debian/openssl@1.0.1t-1?distro=wheezy").0,
+            "Debian:7/openssl"
+        );
         assert_eq!(
             osv_key("Ubuntu:Pro:18.04:LTS", "openssl"),
             "Ubuntu:pro:18.04/openssl"
@@ -487,6 +514,11 @@ mod tests {
             osv_key("Alpine:v3.10", "ca-certificates"),
             "Alpine:3.10/ca-certificates"
         );
+        // apk distros OSV files by origin package, as Alpine's: a subpackage meets its origin's advisories.
+        for (ns, eco) in [("minimos", "MinimOS"), ("alpaquita", "Alpaquita")] {
+            let purl = format!("pkg:apk/{ns}/libcrypto3@3.3.2-r0?arch=x86_64&upstream=openssl");
+            assert_eq!(purl_key(&purl).0, osv_key(eco, "openssl"), "{ns}");
+        }
         assert_eq!(
             purl_key("pkg:rpm/almalinux/python3-docs@3.6.8-1.el8?epoch=1&distro=almalinux-8.7"),
             (

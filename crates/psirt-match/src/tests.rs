@@ -712,4 +712,28 @@ fn a_component_without_a_version_matches_nothing() {
     let expected: Set = [("G1".to_string(), 2, 1)].into_iter().collect();
     assert_eq!(set(&changes.added), expected);
     assert_eq!(all(&ix), expected);
+    // Where the scheme does not parse "" (npm's SemVer), a listed "" is not compared as text with it either.
+    ix.upsert_advisory(adv(
+        "N1",
+        vec![affected("npm", "left-pad", vec![], &["", "1.0.0"])],
+    ))
+    .unwrap();
+    let before = ix.stats().package_versions;
+    let changes = ix
+        .set_product_version_components(
+            2,
+            &comps(
+                2,
+                &[
+                    (3, "pkg:npm/left-pad"),
+                    (4, "pkg:npm/left-pad@1.0.0"),
+                    (5, "pkg:npm/left-pad"),
+                ],
+            ),
+        )
+        .unwrap();
+    let expected: Set = [("N1".to_string(), 4, 2)].into_iter().collect();
+    assert_eq!(set(&changes.added), expected);
+    // The two components without a version share one (package, version) pair.
+    assert_eq!(ix.stats().package_versions, before + 2);
 }

@@ -4,12 +4,12 @@
 //! can reach (a cloud's metadata service, an internal admin page). Address literals are judged by the redirect
 //! policy ([`redirect_refused`]); names by the resolver ([`GuardedResolver`]), which drops the addresses further
 //! inside than the configured host's. Through an HTTP proxy (`HTTPS_PROXY`) names are resolved by the proxy, which
-//! then decides (README).
+//! then decides (README); the proxy's own name resolves as the system says (the admin chose it too).
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,9 +31,20 @@ pub fn http_client(configured: &str) -> reqwest::Client {
 
 /// [`http_client`] with its own name lookup (tests).
 pub fn client_with(configured: &str, lookup: Lookup) -> reqwest::Client {
+    builder_with(configured, lookup, proxy_names_from_env())
+        .build()
+        .unwrap_or_default()
+}
+
+/// The client's builder, with the names of the proxies it may use.
+pub(crate) fn builder_with(
+    configured: &str,
+    lookup: Lookup,
+    proxies: Vec<String>,
+) -> reqwest::ClientBuilder {
     let resolver = configured
         .parse::<reqwest::Url>()
-        .map(|url| GuardedResolver::new(&url, lookup));
+        .map(|url| GuardedResolver::new(&url, lookup).with_proxies(proxies));
     // How far inside redirects may lead: the resolver raises it to the configured name's addresses.
     let allowed = match &resolver {
         Ok(r) => Arc::clone(&r.allowed),
@@ -64,7 +75,7 @@ pub fn client_with(configured: &str, lookup: Lookup) -> reqwest::Client {
     if let Ok(resolver) = resolver {
         builder = builder.dns_resolver(Arc::new(resolver));
     }
-    builder.build().unwrap_or_default()
+    builder
 }
 
 fn system_lookup() -> Lookup {
@@ -74,6 +85,26 @@ fn system_lookup() -> Lookup {
             Ok(addrs.map(|a| a.ip()).collect())
         })
     })
+}
+
+/// The host names of the proxies reqwest takes from the environment, whichever of them a request uses.
+fn proxy_names_from_env() -> Vec<String> {
+    let vars = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"];
+    let values = vars
+        .iter()
+        .flat_map(|var| [var.to_string(), var.to_ascii_lowercase()])
+        .filter_map(|var| std::env::var(var).ok());
+    values.filter_map(|value| proxy_name(&value)).collect()
+}
+
+/// The host of a proxy setting, with or without its scheme (`proxy.corp:3128` is as good as reqwest takes it).
+fn proxy_name(value: &str) -> Option<String> {
+    let value = value.trim();
+    let url = match value.parse::<reqwest::Url>() {
+        Ok(url) if url.has_host() => url,
+        _ => format!("http://{value}").parse::<reqwest::Url>().ok()?,
+    };
+    url.host_str().filter(|h| !h.is_empty()).map(normal_name)
 }
 
 /// Why a redirect from the configured URL `from` to `to` is not followed: a downgrade from https (the feed is what
@@ -150,12 +181,18 @@ pub(crate) fn ip_reach(ip: IpAddr) -> u8 {
 }
 
 /// Resolves names for one sync's client. The configured host's name resolves as the system says (the admin chose
-/// it) and sets how far inside the sync may go: as far as the configured host's addresses are. Any other name (one
-/// a redirect led to) keeps only its addresses no further inside than that; a name with none left is an error.
+/// it) the first time, and that answer sets how far inside the sync may go: as far as the configured host's
+/// addresses are. Any other name (one a redirect led to), and the configured name's later answers (a name that
+/// first answers with a public address and then with an internal one is DNS rebinding), keep only their addresses
+/// no further inside than that; a name with none left is an error. A proxy's name resolves as the system says and
+/// sets nothing: requests go to it, their hosts are its to resolve.
 pub(crate) struct GuardedResolver {
     configured: String,
     /// The deepest [`ip_reach`] of the configured host: its literal's, else its name's addresses' once resolved.
     allowed: Arc<AtomicU8>,
+    /// Whether the configured name has been resolved (and `allowed` set by it).
+    pinned: Arc<AtomicBool>,
+    proxies: Vec<String>,
     lookup: Lookup,
 }
 
@@ -164,8 +201,15 @@ impl GuardedResolver {
         GuardedResolver {
             configured: normal_name(configured.host_str().unwrap_or_default()),
             allowed: Arc::new(AtomicU8::new(host_reach(configured))),
+            pinned: Arc::new(AtomicBool::new(false)),
+            proxies: Vec::new(),
             lookup,
         }
+    }
+
+    pub(crate) fn with_proxies(mut self, names: Vec<String>) -> GuardedResolver {
+        self.proxies = names;
+        self
     }
 }
 
@@ -177,11 +221,15 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let name = normal_name(name.as_str());
         let configured = name == self.configured;
+        let proxy = self.proxies.contains(&name);
         let allowed = Arc::clone(&self.allowed);
+        let pinned = Arc::clone(&self.pinned);
         let lookup = (self.lookup)(name.clone());
         Box::pin(async move {
             let found = lookup.await?;
-            let kept: Vec<IpAddr> = if configured {
+            let kept: Vec<IpAddr> = if proxy {
+                found
+            } else if configured && !found.is_empty() && !pinned.swap(true, Ordering::Relaxed) {
                 let deepest = found.iter().map(|ip| ip_reach(*ip)).max().unwrap_or(0);
                 allowed.fetch_max(deepest, Ordering::Relaxed);
                 found

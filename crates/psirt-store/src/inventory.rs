@@ -274,7 +274,7 @@ impl Store {
     /// A product version found by product id or name and version string, as the CLI names them: a number is an id
     /// (as the CLI's product lookup reads it), never also the name of another product — `--product 5` printed on
     /// product 5's page must not import into a product named "5". The version is read as stored: without the
-    /// white space around it that storing trims.
+    /// white space around it that storing trims, and so is the product's name.
     pub async fn find_product_version(
         &self,
         product: &str,
@@ -293,7 +293,7 @@ impl Store {
             .bind(version.trim());
             match by_id {
                 Ok(id) => query.bind(id),
-                Err(_) => query.bind(product),
+                Err(_) => query.bind(product.trim()),
             }
             .fetch_all(p)
             .await?

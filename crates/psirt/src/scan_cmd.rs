@@ -173,7 +173,7 @@ pub async fn scan(store: &Store, file: &Path) -> anyhow::Result<(Vec<ScanFinding
     let inputs = advisory_inputs_for(store, &ids).await?;
     let mut findings = Vec::new();
     for (c, purl, ids) in matched {
-        // The version as matched: the purl's, which the component's own field may lack.
+        // The purl's version, as the SBOM names the package (the component's own field may lack it).
         let version = psirt_versions::Purl::parse_lenient(purl)
             .ok()
             .and_then(|p| p.version().map(str::to_owned))
@@ -382,28 +382,44 @@ fn fingerprint(f: &ScanFinding) -> String {
 }
 
 pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> Value {
-    let mut rules = BTreeMap::new();
+    // One rule per vulnerability, from all its findings: its packages may have met different records of it
+    // (another source's summary, aliases, score), and the rule says the most of them (the highest score).
+    let mut by_vulnerability: BTreeMap<&str, Vec<&ScanFinding>> = BTreeMap::new();
     for f in findings {
-        rules.entry(f.vulnerability.clone()).or_insert_with(|| {
+        by_vulnerability
+            .entry(&f.vulnerability)
+            .or_default()
+            .push(f);
+    }
+    let rules: Vec<Value> = by_vulnerability
+        .iter()
+        .map(|(id, all)| {
+            let mut aliases: Vec<&str> = all
+                .iter()
+                .flat_map(|f| f.aliases.iter().map(String::as_str))
+                .collect();
+            aliases.sort_unstable();
+            aliases.dedup();
             let mut properties = json!({
                 "tags": ["security", "vulnerability"],
-                "aliases": f.aliases,
+                "aliases": aliases,
             });
             // A number as text, or absent: GitHub refuses the whole file for a `null` here.
-            if let Some(s) = f.cvss_score {
+            if let Some(s) = all.iter().filter_map(|f| f.cvss_score).reduce(f64::max) {
                 properties["security-severity"] = json!(format!("{s:.1}"));
             }
+            let summary = all.iter().find_map(|f| f.summary.as_deref()).unwrap_or(id);
             let mut rule = json!({
-                "id": f.vulnerability,
-                "shortDescription": {"text": f.summary.clone().unwrap_or_else(|| f.vulnerability.clone())},
+                "id": id,
+                "shortDescription": {"text": summary},
                 "properties": properties,
             });
-            if let Some(uri) = help_uri(&f.vulnerability) {
+            if let Some(uri) = help_uri(id) {
                 rule["helpUri"] = json!(uri);
             }
             rule
-        });
-    }
+        })
+        .collect();
     let location = artifact_location(file);
     // One result per (rule, package): the package's versions in one SBOM (a vendored second copy, two services'
     // dependencies) are one alert — results with equal fingerprints are one result (SARIF §3.27.17), so separate
@@ -467,7 +483,7 @@ pub fn sarif(findings: &[ScanFinding], coverage: &ScanCoverage, file: &Path) -> 
                 "name": "psirt",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/psirt/psirt",
-                "rules": rules.into_values().collect::<Vec<_>>(),
+                "rules": rules,
             }},
             "results": results,
             "properties": {"coverage": coverage},
@@ -675,6 +691,37 @@ mod tests {
         assert_eq!(r["level"], "error");
         assert_eq!(r["properties"]["exploited"], true);
         assert_eq!(results[1]["ruleId"], "CVE-2099-1");
+    }
+
+    /// Two packages met different records of one vulnerability: its rule has what all of them say.
+    #[test]
+    fn a_rule_says_what_all_the_findings_of_its_vulnerability_say() {
+        let doc = sarif(
+            &[
+                ScanFinding {
+                    aliases: vec!["GHSA-aaaa-bbbb-cccc".into()],
+                    summary: None,
+                    ..finding("CVE-2099-7", Some(5.3), false)
+                },
+                ScanFinding {
+                    purl: "pkg:npm/jinja@1.0.0".into(),
+                    aliases: vec!["GHSA-dddd-eeee-ffff".into(), "GHSA-aaaa-bbbb-cccc".into()],
+                    summary: Some("Template injection".into()),
+                    ..finding("CVE-2099-7", Some(9.8), false)
+                },
+            ],
+            &ScanCoverage::default(),
+            Path::new("sbom.json"),
+        );
+        let rules = &doc["runs"][0]["tool"]["driver"]["rules"];
+        assert_eq!(rules.as_array().map(Vec::len), Some(1), "{doc}");
+        let rule = &rules[0];
+        assert_eq!(rule["properties"]["security-severity"], "9.8");
+        assert_eq!(
+            rule["properties"]["aliases"],
+            json!(["GHSA-aaaa-bbbb-cccc", "GHSA-dddd-eeee-ffff"])
+        );
+        assert_eq!(rule["shortDescription"]["text"], "Template injection");
     }
 
     #[test]

@@ -209,3 +209,120 @@ async fn the_client_follows_redirects_only_to_names_no_further_inside() {
     );
     server.abort();
 }
+
+/// A lookup whose answers for a name change from call to call (the last one repeats).
+fn changing(name: &'static str, answers: &[&[&str]]) -> Lookup {
+    let answers: Vec<Vec<IpAddr>> = answers.iter().map(|a| ips(a)).collect();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    Arc::new(move |asked: String| {
+        let n = calls.fetch_add(1, Ordering::Relaxed);
+        let found = (asked == name).then(|| answers[n.min(answers.len() - 1)].clone());
+        Box::pin(async move {
+            found.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such name"))
+        })
+    })
+}
+
+#[tokio::test]
+async fn the_configured_name_answering_again_further_inside_is_refused() {
+    let lookup = changing(
+        "feeds.example.org",
+        &[
+            &["93.184.216.34"],
+            &["169.254.169.254"],
+            &["10.0.0.7", "93.184.216.35"],
+        ],
+    );
+    let r = GuardedResolver::new(&url("https://feeds.example.org/kev.json"), lookup);
+    assert_eq!(
+        resolve(&r, "feeds.example.org").await,
+        Ok(ips(&["93.184.216.34"]))
+    );
+    // Rebinding: the second answer does not raise how far inside the sync may go.
+    let e = resolve(&r, "feeds.example.org")
+        .await
+        .err()
+        .unwrap_or_default();
+    assert!(e.contains("further inside"), "{e}");
+    assert_eq!(r.allowed.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        resolve(&r, "feeds.example.org").await,
+        Ok(ips(&["93.184.216.35"]))
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_on_the_internal_network_resolves_and_raises_nothing() {
+    let lookup = table(&[
+        ("feeds.example.org", &["93.184.216.34"]),
+        ("proxy.corp", &["10.0.0.3"]),
+        ("objects.corp", &["10.0.0.6"]),
+    ]);
+    let r = GuardedResolver::new(&url("https://feeds.example.org/kev.json"), lookup)
+        .with_proxies(vec!["proxy.corp".into()]);
+    assert_eq!(resolve(&r, "Proxy.Corp.").await, Ok(ips(&["10.0.0.3"])));
+    assert_eq!(r.allowed.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        resolve(&r, "feeds.example.org").await,
+        Ok(ips(&["93.184.216.34"]))
+    );
+    assert!(resolve(&r, "objects.corp").await.is_err());
+}
+
+#[test]
+fn proxy_settings_name_their_host_with_or_without_a_scheme() {
+    assert_eq!(
+        proxy_name("http://proxy.corp:3128"),
+        Some("proxy.corp".into())
+    );
+    assert_eq!(proxy_name("proxy.corp:3128"), Some("proxy.corp".into()));
+    assert_eq!(
+        proxy_name(" socks5h://user:pw@Proxy.Corp.:1080 "),
+        Some("proxy.corp".into())
+    );
+    assert_eq!(proxy_name("http://10.0.0.3:3128"), Some("10.0.0.3".into()));
+    assert_eq!(proxy_name(""), None);
+}
+
+/// The real client through a proxy whose name is internal: the proxy is reached (reqwest resolves its name with
+/// the feed's resolver), and the feed's name is the proxy's to resolve.
+#[tokio::test]
+async fn the_client_reaches_an_internal_proxy() {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    // A proxy answers a request in absolute form (`GET http://feeds.example.org/kev.json`): the router reads its path.
+    let app = axum::Router::new().route("/kev.json", get(|| async { "the feed, proxied" }));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let lookup = table(&[("proxy.test", &["127.0.0.1"])]);
+    let configured = "http://feeds.example.org/kev.json";
+    let through = |proxies: Vec<String>| {
+        let proxy = reqwest::Proxy::http(format!("http://proxy.test:{port}"))
+            .unwrap_or_else(|e| panic!("proxy: {e}"));
+        let client = builder_with(configured, Arc::clone(&lookup), proxies)
+            .proxy(proxy)
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+        async move {
+            match client.get(configured).send().await {
+                Ok(resp) => resp.text().await.map_err(http_error),
+                Err(e) => Err(http_error(e)),
+            }
+        }
+    };
+    assert_eq!(
+        through(vec!["proxy.test".into()]).await,
+        Ok("the feed, proxied".to_string())
+    );
+    // Not known as the proxy, its loopback address would be further inside than the public feed.
+    let refused = through(Vec::new()).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("further inside")),
+        "{refused:?}"
+    );
+    server.abort();
+}

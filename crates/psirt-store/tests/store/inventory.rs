@@ -161,6 +161,15 @@ async fn products_and_versions(store: Store) {
             .id,
         v1.id
     );
+    // Names are stored trimmed, and looked up so.
+    assert_eq!(
+        store
+            .find_product_version(" Router OS\n", "4.2")
+            .await
+            .map(|v| v.id)
+            .ok(),
+        Some(v2.id)
+    );
     assert!(matches!(
         store.find_product_version("router os", "9").await,
         Err(StoreError::NotFound(_))
