@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,11 +44,11 @@ pub(crate) fn builder_with(
 ) -> reqwest::ClientBuilder {
     let resolver = configured
         .parse::<reqwest::Url>()
-        .map(|url| GuardedResolver::new(&url, lookup).with_proxies(proxies));
+        .map(|url| GuardedResolver::new(&url, lookup).with_proxies(proxies.clone()));
     // How far inside redirects may lead: the resolver raises it to the configured name's addresses.
-    let allowed = match &resolver {
-        Ok(r) => Arc::clone(&r.allowed),
-        Err(_) => Arc::new(AtomicU8::new(0)),
+    let (allowed, configured_name) = match &resolver {
+        Ok(r) => (Arc::clone(&r.allowed), r.configured.clone()),
+        Err(_) => (Arc::new(Reach::new(0)), String::new()),
     };
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("psirt/", env!("CARGO_PKG_VERSION"), " feed-sync"))
@@ -58,11 +58,19 @@ pub(crate) fn builder_with(
         .read_timeout(Duration::from_secs(60))
         .timeout(Duration::from_secs(30 * 60))
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            let allowed = allowed.load(Ordering::Relaxed);
+            let allowed = allowed.get();
+            // The proxy's name resolves unchecked, for reaching the proxy: a redirect naming it would go there
+            // directly (a scheme the proxy is not set for, a `NO_PROXY` entry covering it).
+            let to_proxy = attempt
+                .url()
+                .host_str()
+                .map(normal_name)
+                .is_some_and(|host| host != configured_name && proxies.contains(&host));
             let refused = attempt
                 .previous()
                 .first()
-                .and_then(|from| redirect_refused(from, attempt.url(), allowed));
+                .and_then(|from| redirect_refused(from, attempt.url(), allowed))
+                .or(to_proxy.then_some("redirect to the proxy itself refused"));
             match refused {
                 Some(why) => attempt.error(why),
                 None if attempt.previous().len() > MAX_REDIRECTS => {
@@ -87,19 +95,28 @@ fn system_lookup() -> Lookup {
     })
 }
 
-/// The host names of the proxies reqwest takes from the environment, whichever of them a request uses.
+/// The host names of the proxies reqwest takes from the environment, read as it reads them (hyper-util's
+/// `Matcher::from_env`): of each variable the upper-case spelling if set, else the lower-case one; no
+/// `HTTP_PROXY` under CGI (`REQUEST_METHOD` set: it could be a request's `Proxy` header).
 fn proxy_names_from_env() -> Vec<String> {
-    let vars = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"];
-    let values = vars
-        .iter()
-        .flat_map(|var| [var.to_string(), var.to_ascii_lowercase()])
-        .filter_map(|var| std::env::var(var).ok());
-    values.filter_map(|value| proxy_name(&value)).collect()
+    let first_set = |names: [&str; 2]| names.iter().find_map(|n| std::env::var(n).ok());
+    let cgi = std::env::var_os("REQUEST_METHOD").is_some();
+    let http = (!cgi)
+        .then(|| first_set(["HTTP_PROXY", "http_proxy"]))
+        .flatten();
+    [
+        first_set(["HTTPS_PROXY", "https_proxy"]),
+        http,
+        first_set(["ALL_PROXY", "all_proxy"]),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|value| proxy_name(&value))
+    .collect()
 }
 
 /// The host of a proxy setting, with or without its scheme (`proxy.corp:3128` is as good as reqwest takes it).
 fn proxy_name(value: &str) -> Option<String> {
-    let value = value.trim();
     let url = match value.parse::<reqwest::Url>() {
         Ok(url) if url.has_host() => url,
         _ => format!("http://{value}").parse::<reqwest::Url>().ok()?,
@@ -188,10 +205,8 @@ pub(crate) fn ip_reach(ip: IpAddr) -> u8 {
 /// sets nothing: requests go to it, their hosts are its to resolve.
 pub(crate) struct GuardedResolver {
     configured: String,
-    /// The deepest [`ip_reach`] of the configured host: its literal's, else its name's addresses' once resolved.
-    allowed: Arc<AtomicU8>,
-    /// Whether the configured name has been resolved (and `allowed` set by it).
-    pinned: Arc<AtomicBool>,
+    /// The deepest [`ip_reach`] of the configured host: its literal's, else its name's first addresses'.
+    allowed: Arc<Reach>,
     proxies: Vec<String>,
     lookup: Lookup,
 }
@@ -200,8 +215,7 @@ impl GuardedResolver {
     pub(crate) fn new(configured: &reqwest::Url, lookup: Lookup) -> GuardedResolver {
         GuardedResolver {
             configured: normal_name(configured.host_str().unwrap_or_default()),
-            allowed: Arc::new(AtomicU8::new(host_reach(configured))),
-            pinned: Arc::new(AtomicBool::new(false)),
+            allowed: Arc::new(Reach::new(host_reach(configured))),
             proxies: Vec::new(),
             lookup,
         }
@@ -210,6 +224,32 @@ impl GuardedResolver {
     pub(crate) fn with_proxies(mut self, names: Vec<String>) -> GuardedResolver {
         self.proxies = names;
         self
+    }
+}
+
+/// How far inside a sync may go ([`ip_reach`]), and whether the configured name's first answer has set it.
+pub(crate) struct Reach(AtomicU8);
+
+/// The bit of [`Reach`] that says it is pinned (reaches are 0 to 3).
+const PINNED: u8 = 0x80;
+
+impl Reach {
+    fn new(reach: u8) -> Reach {
+        Reach(AtomicU8::new(reach))
+    }
+
+    pub(crate) fn get(&self) -> u8 {
+        self.0.load(Ordering::Relaxed) & !PINNED
+    }
+
+    /// Raises the reach to `deepest` and pins it, unless pinned already (one atomic step: a lookup finishing
+    /// meanwhile sees both or neither); whether this call pinned it.
+    fn pin(&self, deepest: u8) -> bool {
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                (v & PINNED == 0).then_some(v.max(deepest) | PINNED)
+            })
+            .is_ok()
     }
 }
 
@@ -223,18 +263,18 @@ impl Resolve for GuardedResolver {
         let configured = name == self.configured;
         let proxy = self.proxies.contains(&name);
         let allowed = Arc::clone(&self.allowed);
-        let pinned = Arc::clone(&self.pinned);
         let lookup = (self.lookup)(name.clone());
         Box::pin(async move {
             let found = lookup.await?;
-            let kept: Vec<IpAddr> = if proxy {
-                found
-            } else if configured && !found.is_empty() && !pinned.swap(true, Ordering::Relaxed) {
-                let deepest = found.iter().map(|ip| ip_reach(*ip)).max().unwrap_or(0);
-                allowed.fetch_max(deepest, Ordering::Relaxed);
+            // The proxy's name, and the configured name's first answer (which sets the reach), as found.
+            let as_found = proxy
+                || (configured
+                    && !found.is_empty()
+                    && allowed.pin(found.iter().map(|ip| ip_reach(*ip)).max().unwrap_or(0)));
+            let kept: Vec<IpAddr> = if as_found {
                 found
             } else {
-                let allowed = allowed.load(Ordering::Relaxed);
+                let allowed = allowed.get();
                 let kept: Vec<IpAddr> = found
                     .iter()
                     .copied()

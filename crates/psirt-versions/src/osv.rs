@@ -271,8 +271,12 @@ impl CompiledAffected {
         })
     }
 
-    /// Whether the version (a string of the entry's ecosystem) is affected.
+    /// Whether the version (a string of the entry's ecosystem) is affected. No version (`""`) is never affected, also
+    /// where the scheme reads "" as one (RubyGems takes it for "0") or the entry lists "".
     pub fn contains_str(&self, version: &str) -> Result<bool> {
+        if version.is_empty() {
+            return Ok(false);
+        }
         if self.versions.iter().any(|v| v == version) {
             return Ok(true);
         }

@@ -386,3 +386,19 @@ fn compiled_evaluation_agrees_with_the_plain_walk() {
     }
     assert!(checked > 10_000, "{checked}");
 }
+
+/// No version is affected by nothing: not where the scheme reads "" as "0" (RubyGems), nor by a listed "" (as the
+/// matcher answers for a component without a version).
+#[test]
+fn no_version_is_never_affected() {
+    let gem = entry(
+        "RubyGems",
+        RangeKind::Ecosystem,
+        vec![Introduced(s("0")), Fixed(s("7.0.4"))],
+        &[""],
+    );
+    assert!(!affected(&gem, "").unwrap());
+    assert!(affected(&gem, "0").unwrap());
+    let npm = entry("npm", RangeKind::Semver, vec![Introduced(s("0"))], &[""]);
+    assert!(!affected(&npm, "").unwrap());
+}

@@ -147,7 +147,7 @@ async fn a_feed_whose_name_is_internal_may_redirect_as_far_inside_as_it_is() {
     assert_eq!(resolve(&r, "objects.corp").await, Ok(ips(&["10.0.0.6"])));
     assert!(resolve(&r, "metadata.corp").await.is_err());
     // And so may a redirect to an address literal.
-    let allowed = r.allowed.load(Ordering::Relaxed);
+    let allowed = r.allowed.get();
     let from = url("http://mirror.corp/osv/all.zip");
     assert_eq!(
         redirect_refused(&from, &url("http://10.0.0.6/x"), allowed),
@@ -244,7 +244,7 @@ async fn the_configured_name_answering_again_further_inside_is_refused() {
         .err()
         .unwrap_or_default();
     assert!(e.contains("further inside"), "{e}");
-    assert_eq!(r.allowed.load(Ordering::Relaxed), 0);
+    assert_eq!(r.allowed.get(), 0);
     assert_eq!(
         resolve(&r, "feeds.example.org").await,
         Ok(ips(&["93.184.216.35"]))
@@ -261,7 +261,7 @@ async fn a_proxy_on_the_internal_network_resolves_and_raises_nothing() {
     let r = GuardedResolver::new(&url("https://feeds.example.org/kev.json"), lookup)
         .with_proxies(vec!["proxy.corp".into()]);
     assert_eq!(resolve(&r, "Proxy.Corp.").await, Ok(ips(&["10.0.0.3"])));
-    assert_eq!(r.allowed.load(Ordering::Relaxed), 0);
+    assert_eq!(r.allowed.get(), 0);
     assert_eq!(
         resolve(&r, "feeds.example.org").await,
         Ok(ips(&["93.184.216.34"]))
@@ -277,7 +277,7 @@ fn proxy_settings_name_their_host_with_or_without_a_scheme() {
     );
     assert_eq!(proxy_name("proxy.corp:3128"), Some("proxy.corp".into()));
     assert_eq!(
-        proxy_name(" socks5h://user:pw@Proxy.Corp.:1080 "),
+        proxy_name("socks5h://user:pw@Proxy.Corp.:1080"),
         Some("proxy.corp".into())
     );
     assert_eq!(proxy_name("http://10.0.0.3:3128"), Some("10.0.0.3".into()));
@@ -323,6 +323,46 @@ async fn the_client_reaches_an_internal_proxy() {
             .as_ref()
             .is_err_and(|e| e.contains("further inside")),
         "{refused:?}"
+    );
+    server.abort();
+}
+
+/// A redirect naming the proxy would go to it directly (no proxy set for its scheme, or `NO_PROXY` covering it),
+/// with its name resolved unchecked: refused.
+#[tokio::test]
+async fn a_redirect_to_the_proxy_itself_is_refused() {
+    use axum::response::Redirect;
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let app =
+        axum::Router::new()
+            .route(
+                "/to-proxy",
+                get(move || async move {
+                    Redirect::temporary(&format!("http://Proxy.Test.:{port}/admin"))
+                }),
+            )
+            .route("/admin", get(|| async { "the proxy's admin page" }));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let lookup = table(&[
+        ("feeds.test", &["127.0.0.1"]),
+        ("proxy.test", &["127.0.0.1"]),
+    ]);
+    let configured = format!("http://feeds.test:{port}/to-proxy");
+    let client = builder_with(&configured, lookup, vec!["proxy.test".into()])
+        .build()
+        .unwrap_or_else(|e| panic!("client: {e}"));
+    let got = match client.get(&configured).send().await {
+        Ok(resp) => resp.text().await.map_err(http_error),
+        Err(e) => Err(http_error(e)),
+    };
+    assert!(
+        got.as_ref()
+            .is_err_and(|e| e.contains("redirect to the proxy itself refused")),
+        "{got:?}"
     );
     server.abort();
 }
