@@ -53,6 +53,8 @@ const MAX_TEXT_CHARS: usize = 4_000;
 /// The suffix an `at` closure of [`Builder::add`] maps to the pointer of the component's purl; `""` gives the
 /// component's own pointer.
 pub(crate) const PURL: &str = "/purl";
+/// `at(REFERENCE)`: the pointer of the element's own reference (`bom-ref`, `SPDXID`).
+pub(crate) const REFERENCE: &str = "/bom-ref";
 
 /// A resolved document reference: the subject or a component (index into `components`).
 pub(crate) use super::SbomNode as Node;
@@ -184,7 +186,7 @@ impl<'d, 'p> Builder<'d, 'p> {
         self.identify(&mut c, purl, || at(PURL));
         if let Some(r) = reference {
             c.bom_ref = Some(r.to_string());
-            self.by_ref.insert(r, Node::Subject);
+            self.claim_ref(r, Node::Subject, || at(REFERENCE));
         }
         self.subject = Some(c);
         Node::Subject
@@ -239,13 +241,30 @@ impl<'d, 'p> Builder<'d, 'p> {
                 i
             }
         };
+        if let Some(r) = reference {
+            self.claim_ref(r, Node::Component(idx), || at(REFERENCE));
+        }
         // The merged component, as it will be stored (a duplicate can fill in a group that makes the name too long).
         self.check(idx, at);
-        if let Some(r) = reference {
-            // The first element to claim a reference keeps it (duplicate bom-refs are invalid input).
-            self.by_ref.entry(r).or_insert(Node::Component(idx));
-        }
         Node::Component(idx)
+    }
+
+    /// The first element to claim a reference keeps it, wherever it is in the document (the subject too). A second
+    /// is invalid input (bom-refs and SPDXIDs are unique in their document): which element an edge to it meant
+    /// cannot be known, so it is a warning at the second, unless both are one component (merged duplicates).
+    fn claim_ref(&mut self, r: Cow<'d, str>, node: Node, at: impl FnOnce() -> String) {
+        let taken = match self.by_ref.entry(r) {
+            Entry::Vacant(v) => {
+                v.insert(node);
+                return;
+            }
+            Entry::Occupied(o) if *o.get() != node => o.key().to_string(),
+            Entry::Occupied(_) => return,
+        };
+        let message = format!(
+            "the reference {taken:?} is already another element's: references to it name the first"
+        );
+        self.warn(at, message);
     }
 
     fn key_hash(&self, key: &str) -> u64 {

@@ -144,7 +144,10 @@ pub(crate) fn validate(id: SchemaId, doc: &Value) -> Result<(), SbomError> {
 }
 
 fn compile(id: SchemaId) -> Result<Validator, String> {
-    let schema = parse(id.text())?;
+    let mut schema = parse(id.text())?;
+    if id == SchemaId::Spdx23 {
+        accept_underscore_categories(&mut schema)?;
+    }
     let (licenses, jsf) = (parse(SPDX_LICENSES)?, parse(JSF)?);
     let registry = Registry::new()
         .add(format!("{CDX_BASE}spdx.schema.json"), licenses)
@@ -160,6 +163,24 @@ fn compile(id: SchemaId) -> Result<Validator, String> {
         .with_format("iri-reference", |_: &str| true)
         .build(&schema)
         .map_err(|e| e.to_string())
+}
+
+/// SPDX 2.2's schema spelt the external reference categories `PACKAGE_MANAGER` and `PERSISTENT_ID`, 2.3's
+/// `PACKAGE-MANAGER` and `PERSISTENT-ID`; 2.3.1 took both back (spdx-spec #792), and tools of the 2.2 era write the
+/// underscores into 2.3 documents. Both spellings are valid here, as in 2.3.1.
+fn accept_underscore_categories(schema: &mut Value) -> Result<(), String> {
+    const CATEGORY: &str =
+        "/properties/packages/items/properties/externalRefs/items/properties/referenceCategory/enum";
+    let categories = schema
+        .pointer_mut(CATEGORY)
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| format!("the SPDX 2.3 schema has no {CATEGORY}"))?;
+    for spelling in ["PACKAGE_MANAGER", "PERSISTENT_ID"] {
+        if !categories.iter().any(|c| c == spelling) {
+            categories.push(Value::from(spelling));
+        }
+    }
+    Ok(())
 }
 
 /// Compiles every validator now (e.g. at server start-up) instead of on the first import of each version.

@@ -196,6 +196,7 @@ fn add_package<'d>(b: &mut Builder<'d, '_>, i: usize, p: Package<'d>) {
         match (leaf, purl_at) {
             (build::PURL, Some(j)) => format!("/packages/{i}/externalRefs/{j}/referenceLocator"),
             (build::PURL, None) => format!("/packages/{i}"),
+            (build::REFERENCE, _) => format!("/packages/{i}/SPDXID"),
             _ => format!("/packages/{i}{leaf}"),
         }
     });

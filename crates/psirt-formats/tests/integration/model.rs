@@ -231,6 +231,66 @@ fn cyclonedx_bad_purls_and_dangling_refs_are_warnings() {
     assert!(sbom.warnings[0].message.contains("not a purl"));
 }
 
+/// bom-refs are unique in a BOM: a second element claiming one is warned of at its bom-ref, and references name the
+/// first, wherever the first is (the subject in `metadata` written after the components too).
+#[test]
+fn a_reference_claimed_twice_names_the_first_and_is_a_warning() {
+    let doc = cdx(
+        json!([
+            {"type": "library", "name": "x", "version": "1", "bom-ref": "dup", "purl": "pkg:npm/x@1"},
+            {"type": "library", "name": "y", "version": "1", "bom-ref": "dup", "purl": "pkg:npm/y@1"},
+            {"type": "library", "name": "z", "version": "1", "bom-ref": "app", "purl": "pkg:npm/z@1"},
+            {"type": "library", "name": "x", "version": "1", "bom-ref": "x-again", "purl": "pkg:npm/x@1"}
+        ]),
+        json!([{"ref": "dup", "dependsOn": ["x-again"]}, {"ref": "z-dep", "dependsOn": []},
+            {"ref": "app", "dependsOn": ["dup"]}]),
+    );
+    // The subject (metadata.component, bom-ref "app") written after the components.
+    let piece = |v: &Value| serde_json::to_string(v).unwrap();
+    let text = format!(
+        r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":{},"dependencies":{},"metadata":{}}}"#,
+        piece(&doc["components"]),
+        piece(&doc["dependencies"]),
+        piece(&doc["metadata"])
+    );
+    let sbom = parse(text.as_bytes()).unwrap();
+    let pointers: Vec<(&str, &str)> = sbom
+        .warnings
+        .iter()
+        .map(|w| (w.pointer.as_str(), w.message.as_str()))
+        .filter(|(_, m)| m.contains("already another element's"))
+        .collect();
+    assert_eq!(
+        pointers.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+        ["/components/1/bom-ref", "/metadata/component/bom-ref"],
+        "{:?}",
+        sbom.warnings
+    );
+    // "dup" is x's (a duplicate of x with its own bom-ref is the same component: no warning); "app" is z's.
+    let deps = edges(&sbom);
+    assert!(
+        deps.contains(&edge("pkg:npm/z@1", "pkg:npm/x@1", EdgeKind::DependsOn)),
+        "{deps:?}"
+    );
+    assert!(!deps.iter().any(|(f, _, _)| f == "pkg:npm/y@1"), "{deps:?}");
+}
+
+/// SPDX 2.2's spelling of the categories (`PACKAGE_MANAGER`), which 2.3.1 takes back and tools still write.
+#[test]
+fn spdx_underscore_reference_categories_are_valid() {
+    let mut a = pkg("SPDXRef-a", "a", Some("pkg:npm/a@1.0"));
+    a["externalRefs"][0]["referenceCategory"] = json!("PACKAGE_MANAGER");
+    a["externalRefs"].as_array_mut().unwrap().push(
+        json!({"referenceCategory": "PERSISTENT_ID", "referenceType": "swh",
+            "referenceLocator": "swh:1:cnt:94a9ed024d3859793618152ea559a168bbcbb5e2"}),
+    );
+    let sbom = parse_json(&spdx(json!([a]), json!([]))).unwrap();
+    assert_eq!(sbom.components[0].key, "pkg:npm/a@1.0");
+    let mut bad = pkg("SPDXRef-a", "a", Some("pkg:npm/a@1.0"));
+    bad["externalRefs"][0]["referenceCategory"] = json!("PACKAGE MANAGER");
+    assert!(parse_json(&spdx(json!([bad]), json!([]))).is_err());
+}
+
 #[test]
 fn warnings_are_capped() {
     let comps: Vec<Value> = (0..MAX_WARNINGS + 500)

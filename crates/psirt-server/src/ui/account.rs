@@ -29,10 +29,20 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only local paths: `next` must not send a user who just logged in to another site.
+/// Only local paths: `next` must not send a user who just logged in to another site. Browsers drop tabs and line
+/// breaks from a URL before reading it (`/<TAB>/evil.example` is `//evil.example`, another host) and read `\` as
+/// `/`: a path with any control character, white space or backslash is refused whole.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            n.into()
+        }
         _ => "/".into(),
     }
 }
@@ -310,6 +320,16 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        for sneaky in [
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /x",
+            "/\u{7f}/x",
+        ] {
+            assert_eq!(safe_next(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/cases?q=a%20b")), "/cases?q=a%20b");
         assert_eq!(safe_next(None), "/");
     }
 }
