@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use psirt_domain::{Priority, Severity};
 use psirt_store::cases::NewCase;
-use psirt_store::{Finding, KevEntry, Vulnerability};
+use psirt_store::{Finding, KevEntry, PageRequest, Vulnerability};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -391,13 +391,29 @@ pub fn parse_sort(s: Option<&str>) -> ApiResult<FindingSort> {
     }
 }
 
-/// New matches waiting for a decision, newest first.
-#[utoipa::path(get, path = "/api/v1/upstream-queue", tag = "intel",
-    responses((status = 200, description = "{items: [QueueItem]}"), (status = "4XX", description = "problem+json error")))]
-async fn queue(State(st): State<AppState>, staff: Staff) -> ApiResult<Json<Value>> {
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct QueueQuery {
+    /// The page before's `next_cursor`.
+    cursor: Option<String>,
+    /// Items per page (default 50, at most 200).
+    limit: Option<u32>,
+}
+
+/// New matches waiting for a decision, one item per vulnerability, the most recently raised first; paged.
+#[utoipa::path(get, path = "/api/v1/upstream-queue", tag = "intel", params(QueueQuery),
+    responses((status = 200, description = "{items: [QueueItem], total, next_cursor}"), (status = "4XX", description = "problem+json error")))]
+async fn queue(
+    State(st): State<AppState>,
+    staff: Staff,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<Json<Value>> {
     require_psirt(&staff)?;
     st.engine.ensure(&st.store).await?;
-    Ok(Json(json!({ "items": st.store.upstream_queue().await? })))
+    let page = PageRequest {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    Ok(Json(json!(st.store.upstream_queue_page(&page).await?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -61,6 +61,7 @@ pub use intel::{
 pub use inventory::{Product, ProductVersion};
 pub use matches::{Finding, KevEntry, MatchKey, MatchesApplied, QueueItem, QueueProductVersion};
 pub use model::*;
+pub use queue::QueuePage;
 pub use sbom::{
     Component, ComponentHash, Dependency, NewComponent, SbomDiff, SbomImport, SbomImported,
     VersionChange, MAX_COMPONENT_VERSION_CHARS,

@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use psirt_domain::upstream::{same_vulnerability_groups, Named};
 use psirt_domain::{DomainError, FieldError};
+use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit::AuditDraft;
 use crate::matches::{Finding, QueueItem, QueueProductVersion, FINDING_SELECT, VEX_JUSTIFICATIONS};
-use crate::{Actor, Result, Store, StoreError};
+use crate::{Actor, PageRequest, Result, Store, StoreError};
 
 /// Every record with undecided matches, with each alias its records give (a record without any: one row, NULL).
 pub(crate) const QUEUED_NAMES: &str = "SELECT q.record_id, a.alias FROM (SELECT DISTINCT record_id FROM matches WHERE active AND status = 'new') q \
@@ -88,6 +89,71 @@ fn higher(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// A page of the upstream queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    /// Items in the whole queue.
+    pub total: usize,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A place in the queue's order: last raised first, then by first record id. Written `NANOS:RECORD-ID` (the
+/// raise time in Unix nanoseconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueueCursor {
+    raised_at: OffsetDateTime,
+    record_id: String,
+}
+
+impl Ord for QueueCursor {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .raised_at
+            .cmp(&self.raised_at)
+            .then_with(|| self.record_id.cmp(&other.record_id))
+    }
+}
+
+impl PartialOrd for QueueCursor {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for QueueCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}",
+            self.raised_at.unix_timestamp_nanos(),
+            self.record_id
+        )
+    }
+}
+
+impl QueueCursor {
+    fn parse(text: &str) -> Result<QueueCursor> {
+        let invalid = || {
+            StoreError::from(DomainError::Invalid(vec![FieldError::new(
+                "cursor",
+                "is not a cursor of the upstream queue (use next_cursor as given)",
+            )]))
+        };
+        let (nanos, record_id) = text.split_once(':').ok_or_else(invalid)?;
+        let nanos: i128 = nanos.parse().map_err(|_| invalid())?;
+        let raised_at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| invalid())?;
+        if record_id.is_empty() {
+            return Err(invalid());
+        }
+        Ok(QueueCursor {
+            raised_at,
+            record_id: record_id.to_owned(),
+        })
+    }
+}
+
 /// An item being put together from its records' undecided matches.
 #[derive(Default)]
 struct Gathered {
@@ -109,30 +175,26 @@ impl Store {
         Ok(group_of(queue_groups(&rows), record_id))
     }
 
-    /// Active, undecided matches, one item per vulnerability, the most recently raised first.
+    /// The whole upstream queue (tests, and callers that need every item): [`Store::upstream_queue_page`] unpaged.
     pub async fn upstream_queue(&self) -> Result<Vec<QueueItem>> {
+        Ok(self.queue_page(None, usize::MAX).await?.items)
+    }
+
+    /// Active, undecided matches, one item per vulnerability, the most recently raised first: a page of them (its
+    /// cursor the page before's [`QueuePage::next_cursor`]). A first OSV sync against a large inventory queues tens
+    /// of thousands: only the page's items are read in full.
+    pub async fn upstream_queue_page(&self, page: &PageRequest) -> Result<QueuePage> {
+        let limit = usize::try_from(page.limit()).unwrap_or(1);
+        self.queue_page(page.cursor.as_deref(), limit).await
+    }
+
+    async fn queue_page(&self, after: Option<&str>, limit: usize) -> Result<QueuePage> {
+        let after = after.map(QueueCursor::parse).transpose()?;
         // The records' content before the matches shown: a record changed between the reads makes the revision
         // older than what is shown (a dismissal is refused, and the analyst looks again), never newer. A record
         // queued between the reads is an item of its own here, and makes its group's revision differ at dismissal.
         let names: Vec<(String, Option<String>)> = with_pool!(self, p => {
             sqlx::query_as(QUEUED_NAMES).fetch_all(p).await?
-        });
-        let records: Vec<(String, String, String)> = with_pool!(self, p => {
-            sqlx::query_as(
-                "SELECT record_id, source, content_sha256 FROM intel_records WHERE record_id IN \
-                 (SELECT record_id FROM matches WHERE active AND status = 'new' \
-                  UNION SELECT a.alias FROM intel_aliases a JOIN intel_records q ON q.id = a.record_pk \
-                   WHERE q.record_id IN (SELECT record_id FROM matches WHERE active AND status = 'new'))",
-            )
-            .fetch_all(p)
-            .await?
-        });
-        let rows: Vec<Finding> = with_pool!(self, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{FINDING_SELECT} WHERE m.active AND m.status = 'new' ORDER BY m.record_id, p.name, pv.version, m.purl"
-            )))
-            .fetch_all(p)
-            .await?
         });
         let seen: Vec<(String, OffsetDateTime, OffsetDateTime)> = with_pool!(self, p => {
             sqlx::query_as(
@@ -146,6 +208,80 @@ impl Store {
             .into_iter()
             .map(|(id, first, raised)| (id, (first, raised)))
             .collect();
+        // The page: the groups in the queue's order (last raised first, then by first record id), after the cursor.
+        let mut ordered: Vec<(QueueCursor, Vec<String>)> = queue_groups(&names)
+            .into_iter()
+            .filter(|g| !g.is_empty())
+            .map(|g| {
+                let raised = g
+                    .iter()
+                    .filter_map(|id| seen.get(id))
+                    .map(|&(_, r)| r)
+                    .max();
+                let key = QueueCursor {
+                    raised_at: raised.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    record_id: g[0].clone(),
+                };
+                (key, g)
+            })
+            .collect();
+        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        let total = ordered.len();
+        let mut page: Vec<(QueueCursor, Vec<String>)> = ordered
+            .into_iter()
+            .filter(|(key, _)| after.as_ref().is_none_or(|a| key > a))
+            .take(limit.saturating_add(1))
+            .collect();
+        let next_cursor = if page.len() > limit {
+            page.truncate(limit);
+            page.last().map(|(key, _)| key.to_string())
+        } else {
+            None
+        };
+        let mut page_ids: Vec<&str> = page
+            .iter()
+            .flat_map(|(_, g)| g.iter().map(String::as_str))
+            .collect();
+        page_ids.sort_unstable();
+        // The page's records and the records of their aliases (what the revision covers).
+        let mut watched: BTreeSet<&str> = page_ids.iter().copied().collect();
+        for (id, alias) in &names {
+            if let (Some(alias), Ok(_)) = (alias, page_ids.binary_search(&id.as_str())) {
+                watched.insert(alias);
+            }
+        }
+        let watched: Vec<&str> = watched.into_iter().collect();
+        let mut records: Vec<(String, String, String)> = Vec::new();
+        for chunk in watched.chunks(500) {
+            let part: Vec<(String, String, String)> = with_pool!(self, p => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT record_id, source, content_sha256 FROM intel_records WHERE record_id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(p).await?
+            });
+            records.extend(part);
+        }
+        // By record id (sorted ids, chunk after chunk), then product, version and purl.
+        let mut rows: Vec<Finding> = Vec::new();
+        for chunk in page_ids.chunks(500) {
+            let part: Vec<Finding> = with_pool!(self, p => {
+                let mut q = sqlx::QueryBuilder::new(format!(
+                    "{FINDING_SELECT} WHERE m.active AND m.status = 'new' AND m.record_id IN ("
+                ));
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(") ORDER BY m.record_id, p.name, pv.version, m.purl");
+                q.build_query_as().fetch_all(p).await?
+            });
+            rows.extend(part);
+        }
         // The names (id and aliases) of the records open cases are linked to.
         let links: Vec<(i64, String, Option<String>)> = with_pool!(self, p => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -261,7 +397,11 @@ impl Store {
                 .cmp(&a.raised_at)
                 .then(a.record_id.cmp(&b.record_id))
         });
-        Ok(items)
+        Ok(QueuePage {
+            items,
+            total,
+            next_cursor,
+        })
     }
 
     /// Dismisses the undecided matches of `record_id`'s queue item — every record of the same vulnerability — (in

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use psirt_store::{Finding, QueueItem, Vulnerability};
 use serde::Deserialize;
 
-use super::{html, notice_text, see_other, CsrfForm, Layout, NoticeQuery, UiResult, UiStaff};
+use super::{html, notice_text, see_other, CsrfForm, Layout, UiResult, UiStaff};
 use crate::api_intel::{self, OpenCaseBody};
 use crate::error::{ApiError, Path, Query};
 use crate::AppState;
@@ -165,25 +165,40 @@ pub async fn purl_search(
 struct UpstreamPage {
     layout: Layout,
     items: Vec<QueueItem>,
+    /// Items in the whole queue.
+    total: usize,
+    next_cursor: Option<String>,
     justifications: &'static [&'static str],
+}
+
+#[derive(Deserialize)]
+pub struct UpstreamQuery {
+    notice: Option<String>,
+    cursor: Option<String>,
 }
 
 pub async fn upstream(
     State(st): State<AppState>,
     UiStaff(staff): UiStaff,
-    Query(q): Query<NoticeQuery>,
+    Query(q): Query<UpstreamQuery>,
 ) -> UiResult {
     api_intel::require_psirt(&staff)?;
     st.engine
         .ensure(&st.store)
         .await
         .map_err(crate::ApiError::from)?;
-    let items = st.store.upstream_queue().await?;
+    let page = psirt_store::PageRequest {
+        cursor: q.cursor,
+        limit: None,
+    };
+    let page = st.store.upstream_queue_page(&page).await?;
     html(
         StatusCode::OK,
         &UpstreamPage {
             layout: Layout::staff(&staff).with_notice(notice_text(q.notice.as_deref())),
-            items,
+            items: page.items,
+            total: page.total,
+            next_cursor: page.next_cursor,
             justifications: &psirt_store::matches::VEX_JUSTIFICATIONS,
         },
     )

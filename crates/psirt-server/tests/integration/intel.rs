@@ -268,6 +268,28 @@ pub async fn intel_api_and_queue(backend: Backend) {
         ids(&q["items"], "record_id"),
         vec!["PYSEC-2019-217", "PYSEC-2021-66"]
     );
+    assert_eq!(
+        (q["total"].clone(), q["next_cursor"].clone()),
+        (json!(2), Value::Null)
+    );
+    // Paged: one item, then the next from its cursor.
+    let (_, first) = ana.get("/api/v1/upstream-queue?limit=1").await;
+    // The same order as the whole queue's (`ids` sorts: the order is read here).
+    let order: Vec<&str> = q["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["record_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(first["items"][0]["record_id"], order[0], "{first}");
+    let cursor = first["next_cursor"].as_str().unwrap_or_default().to_owned();
+    let (_, second) = ana
+        .get(&format!("/api/v1/upstream-queue?limit=1&cursor={cursor}"))
+        .await;
+    assert_eq!(second["items"][0]["record_id"], order[1], "{second}");
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["next_cursor"], Value::Null, "{second}");
+    let (s, bad) = ana.get("/api/v1/upstream-queue?cursor=nonsense").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(bad["errors"][0]["field"], "cursor", "{bad}");
     let (s, e) = ana
         .post(
             "/api/v1/upstream-queue/PYSEC-2021-66/dismiss",
@@ -1543,6 +1565,15 @@ pub async fn intel_pages(backend: Backend) {
     assert!(page.contains("upstream-PYSEC-2019-217"), "{page}");
     assert!(!hidden(&page, "csrf").is_empty());
     let seen = hidden(&page, "revision");
+    // A page from a cursor shows what comes after it, with the whole queue's count: nothing is raised before the
+    // epoch, so after `0:~` comes nothing.
+    let (s, later) = ana.get("/upstream?cursor=0%3A~").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!later.contains("upstream-PYSEC-2019-217"), "{later}");
+    assert!(later.contains("<span class=\"count\">1</span>"), "{later}");
+    assert!(later.contains("No more items"), "{later}");
+    let (s, _) = ana.get("/upstream?cursor=nonsense").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // A garbled product version does not widen the dismissal to every version: refused, nothing dismissed.
     let (s, _) = ana
         .post(

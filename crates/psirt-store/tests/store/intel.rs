@@ -262,6 +262,46 @@ async fn queue_items_join_the_records_of_one_vulnerability(store: Store) {
             vec!["GHSA-cc".to_owned(), "PYSEC-cc".to_owned()],
         ]
     );
+    // Paged, one item at a time: the same items in the same order, each item whole, then no cursor.
+    let mut paged = Vec::new();
+    let mut cursor = None;
+    for _ in 0..10 {
+        let page = store
+            .upstream_queue_page(&psirt_store::PageRequest {
+                cursor: cursor.clone(),
+                limit: Some(1),
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 4);
+        assert!(page.items.len() <= 1);
+        paged.extend(page.items);
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(paged, queue);
+    let two = store
+        .upstream_queue_page(&psirt_store::PageRequest {
+            cursor: None,
+            limit: Some(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(two.items, queue[..2]);
+    for bad in ["", "x", "12", "1:", "99999999999999999999999999999:GHSA-aa"] {
+        let refused = store
+            .upstream_queue_page(&psirt_store::PageRequest {
+                cursor: Some(bad.into()),
+                limit: None,
+            })
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Domain(_))),
+            "{bad:?}: {refused:?}"
+        );
+    }
     let item = |queue: &[psirt_store::matches::QueueItem], id: &str| {
         queue
             .iter()
