@@ -266,25 +266,36 @@ async fn dependencies(
     )))
 }
 
-/// The audit events of a product version, oldest first: its creation, edits and every SBOM
+#[derive(Deserialize, utoipa::IntoParams)]
+struct TimelineQuery {
+    /// The page before's `next_cursor`.
+    cursor: Option<String>,
+    /// Events per page (default 50, at most 200).
+    limit: Option<u32>,
+}
+
+/// The audit events of a product version, oldest first, paged: its creation, edits and every SBOM
 /// import with what it added, removed and changed. The PSIRT also sees the release plans made for it; other staff
 /// only the version's own events (`product_version.*`), as a plan names its cases — embargoed ones too.
-#[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path)),
-    responses((status = 200, description = "{items: [AuditEntry]}"), (status = "4XX", description = "problem+json error")))]
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path), TimelineQuery),
+    responses((status = 200, description = "{items: [AuditEntry], next_cursor}"), (status = "4XX", description = "problem+json error")))]
 async fn version_timeline(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
+    Query(q): Query<TimelineQuery>,
 ) -> ApiResult<Json<Value>> {
     st.store.product_version(id).await?;
-    let mut items = st
+    let own_only = (!staff.viewer().can_triage()).then_some("product_version.");
+    let page = PageRequest {
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    let page = st
         .store
-        .audit_trail("product_version", &id.to_string())
+        .audit_trail_page("product_version", &id.to_string(), own_only, &page)
         .await?;
-    if !staff.viewer().can_triage() {
-        items.retain(|e| e.action.starts_with("product_version."));
-    }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(json!(page)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

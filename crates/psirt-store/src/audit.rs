@@ -5,7 +5,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::{Actor, AuditEntry, Result, Store, StoreError};
+use crate::{Actor, AuditEntry, Page, PageRequest, Result, Store, StoreError};
 
 /// What a change records; the sequence number and time are filled in at append.
 #[derive(Debug, Clone)]
@@ -155,6 +155,39 @@ impl Store {
             .await?
         });
         rows.into_iter().map(EventRow::into_entry).collect()
+    }
+
+    /// A page of the events about one entity, oldest first (cursor: the last event's `seq`); with `action_prefix`
+    /// only the actions that start with it (`product_version.`: a version's own events without the release plans
+    /// made for it). Every SBOM import's event carries its whole diff: a nightly import makes the trail long.
+    pub async fn audit_trail_page(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+        action_prefix: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>> {
+        let after = page.after_id()?;
+        let prefix = action_prefix.unwrap_or_default();
+        let rows: Vec<EventRow> = with_pool!(self, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_EVENTS} WHERE entity_type = $1 AND entity_id = $2 AND seq > $3 \
+                 AND substr(action, 1, $4) = $5 ORDER BY seq LIMIT $6"
+            )))
+            .bind(entity_type)
+            .bind(entity_id)
+            .bind(after)
+            .bind(i32::try_from(prefix.len()).unwrap_or(i32::MAX))
+            .bind(prefix)
+            .bind(page.limit() + 1)
+            .fetch_all(p)
+            .await?
+        });
+        let entries = rows
+            .into_iter()
+            .map(EventRow::into_entry)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(page.page(entries, |e| e.seq))
     }
 
     /// The newest `limit` events of one `action` about one entity, newest first: a page's list of, say, SBOM imports

@@ -338,8 +338,17 @@ impl PageRequest {
 
     /// Items strictly older (smaller id) than the cursor; `i64::MAX` for the first page.
     pub fn before_id(&self) -> Result<i64, StoreError> {
+        self.cursor_id(i64::MAX)
+    }
+
+    /// Items strictly newer (greater id) than the cursor, for lists oldest first; 0 for the first page.
+    pub fn after_id(&self) -> Result<i64, StoreError> {
+        self.cursor_id(0)
+    }
+
+    fn cursor_id(&self, first_page: i64) -> Result<i64, StoreError> {
         match &self.cursor {
-            None => Ok(i64::MAX),
+            None => Ok(first_page),
             Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
                 StoreError::Domain(psirt_domain::DomainError::Invalid(vec![
                     psirt_domain::FieldError::new(

@@ -385,6 +385,32 @@ pub async fn inventory_api(backend: Backend) {
             .count(),
         3
     );
+    assert_eq!(trail["next_cursor"], Value::Null, "{trail}");
+    // Paged, two at a time: the same events in the same order.
+    let mut paged: Vec<Value> = Vec::new();
+    let mut next = String::new();
+    loop {
+        let mut url = format!("/api/v1/product-versions/{vid}/timeline?limit=2");
+        if !next.is_empty() {
+            url.push_str(&format!("&cursor={next}"));
+        }
+        let (s, page) = vic.get(&url).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        paged.extend(items.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => next = c.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, events);
+    let (s, bad) = vic
+        .get(&format!(
+            "/api/v1/product-versions/{vid}/timeline?cursor=-3"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
 
     // A malformed SBOM is rejected whole with the JSON path of the error; nothing changes.
     let mut broken: Value = serde_json::from_slice(&laravel).unwrap();
