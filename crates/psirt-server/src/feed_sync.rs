@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use psirt_formats::intel::FeedKind;
+use psirt_formats::intel::{FeedKind, FeedProgress};
 use psirt_store::intel::redacted_url;
 use psirt_store::{Actor, FeedAttempt, FeedSource, Store};
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
@@ -137,9 +137,15 @@ pub async fn sync_source(
     // newest token.
     let lease = heartbeat.stop().await;
     let (outcome, attempt) = synced?;
-    store
+    let recorded = store
         .record_feed_attempt(source.id, &FeedAttempt { lease, ..attempt })
         .await?;
+    if !recorded {
+        tracing::warn!(
+            source = source.id,
+            "the sync lost its claim while it ran (past its lease, or the URL changed): its attempt is not recorded"
+        );
+    }
     Ok(outcome)
 }
 
@@ -210,7 +216,7 @@ async fn sync_claimed(
         path,
         redacted_url(&source.url),
         Some(source.id),
-        Box::new(|_| {}),
+        progress_log(source.id, PROGRESS_LOG_EVERY),
     )
     .await
     {
@@ -266,6 +272,49 @@ async fn sync_claimed(
         return Ok((outcome, attempt));
     }
     Ok((outcome, attempt))
+}
+
+/// How often a running sync logs how far it is (an OSV `all.zip` takes minutes).
+const PROGRESS_LOG_EVERY: Duration = Duration::from_secs(30);
+
+/// A sync's progress, logged at most once per `every`.
+fn progress_log(source: i64, every: Duration) -> Box<dyn FnMut(FeedProgress) + Send> {
+    let mut throttle = Throttle::new(every);
+    Box::new(move |p: FeedProgress| {
+        if throttle.due(std::time::Instant::now()) {
+            tracing::info!(
+                source,
+                records = p.records,
+                errors = p.errors,
+                bytes_read = p.bytes_read,
+                bytes_total = p.bytes_total,
+                "feed sync in progress"
+            );
+        }
+    })
+}
+
+/// Lets something happen at most once per `every`, the first time once `every` has passed since it was made.
+struct Throttle {
+    every: Duration,
+    last: std::time::Instant,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Throttle {
+        Throttle {
+            every,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn due(&mut self, now: std::time::Instant) -> bool {
+        if now.saturating_duration_since(self.last) < self.every {
+            return false;
+        }
+        self.last = now;
+        true
+    }
 }
 
 /// Keeps a claim alive while its sync runs: renews the lease every `every` with the claim's current token
@@ -345,5 +394,24 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
             Err(e) => tracing::warn!("feed sync: listing sources: {e}"),
         }
         tokio::time::sleep(tick).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Throttle;
+
+    #[test]
+    fn progress_is_logged_at_most_once_per_interval() {
+        let mut t = Throttle::new(Duration::from_secs(30));
+        let start = t.last;
+        assert!(!t.due(start + Duration::from_secs(29)));
+        assert!(t.due(start + Duration::from_secs(30)));
+        assert!(!t.due(start + Duration::from_secs(59)));
+        assert!(t.due(start + Duration::from_secs(61)));
+        // A clock read before the last one (another thread's) is not due.
+        assert!(!t.due(start));
     }
 }

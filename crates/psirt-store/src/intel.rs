@@ -1123,12 +1123,14 @@ impl Store {
         let new_url = change.url.as_deref().filter(|u| *u != before.url);
         let now = self.now();
         with_tx!(self, tx => {
-            // Not while a sync holds the source: it would store the old URL's validators on the new one.
+            // Not while a sync holds the source: it would store the old URL's validators on the new one. A claim run
+            // out ends here, so that its sync, still running, records nothing (`record_feed_attempt`).
             let done = sqlx::query(
                 "UPDATE feed_sources SET url = COALESCE($1, url), interval_secs = COALESCE($2, interval_secs), \
                  enabled = COALESCE($3, enabled), \
                  etag = CASE WHEN $1 IS NULL THEN etag ELSE NULL END, \
-                 last_modified = CASE WHEN $1 IS NULL THEN last_modified ELSE NULL END \
+                 last_modified = CASE WHEN $1 IS NULL THEN last_modified ELSE NULL END, \
+                 sync_lease_until = CASE WHEN $1 IS NULL THEN sync_lease_until ELSE NULL END \
                  WHERE id = $4 AND ($1 IS NULL OR sync_lease_until IS NULL OR sync_lease_until <= $5)",
             )
             .bind(new_url).bind(change.interval_secs).bind(change.enabled).bind(id).bind(now)
@@ -1255,23 +1257,32 @@ impl Store {
     }
 
     /// Records a sync attempt and ends its claim; validators are kept from the last success when not given.
-    pub async fn record_feed_attempt(&self, id: i64, attempt: &FeedAttempt) -> Result<()> {
+    ///
+    /// An attempt under a claim is recorded only while that claim is the source's (held, or run out and not taken
+    /// since): a sync that lost its claim (it ran past its lease and another sync took the feed, or the URL was
+    /// changed once the lease had run out) must not write its validators over the newer sync's or onto the new URL.
+    /// `false`: not recorded. A download imported replaces both validators (one the server no longer sends is
+    /// dropped: kept, it would be sent again and make the other one useless); other outcomes keep them.
+    pub async fn record_feed_attempt(&self, id: i64, attempt: &FeedAttempt) -> Result<bool> {
         let now = self.now();
         let success = attempt.status != "failed";
-        with_pool!(self, p => {
+        let imported = attempt.status == "imported";
+        let done = with_pool!(self, p => {
             sqlx::query(
                 "UPDATE feed_sources SET last_attempt_at = $1, last_status = $2, last_error = $3, \
-                 sync_lease_until = CASE WHEN sync_lease_until = $8 THEN NULL ELSE sync_lease_until END, \
+                 sync_lease_until = CASE WHEN $8 IS NULL THEN sync_lease_until ELSE NULL END, \
                  last_success_at = CASE WHEN $4 THEN $1 ELSE last_success_at END, \
-                 etag = CASE WHEN $4 AND $5 IS NOT NULL THEN $5 ELSE etag END, \
-                 last_modified = CASE WHEN $4 AND $6 IS NOT NULL THEN $6 ELSE last_modified END WHERE id = $7",
+                 etag = CASE WHEN $9 THEN $5 ELSE etag END, \
+                 last_modified = CASE WHEN $9 THEN $6 ELSE last_modified END \
+                 WHERE id = $7 AND ($8 IS NULL OR sync_lease_until = $8)",
             )
             .bind(now).bind(attempt.status).bind(&attempt.error).bind(success)
-            .bind(&attempt.etag).bind(&attempt.last_modified).bind(id).bind(attempt.lease)
+            .bind(&attempt.etag).bind(&attempt.last_modified).bind(id).bind(attempt.lease).bind(imported)
             .execute(p)
-            .await?;
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(done > 0)
     }
 }
 

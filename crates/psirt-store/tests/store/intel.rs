@@ -106,13 +106,18 @@ async fn feed_syncs_claim_their_source(store: Store) {
         .await
         .unwrap()
         .expect("the lease ran out");
-    store
-        .record_feed_attempt(s.id, &attempt(dead.sync_lease_until))
-        .await
-        .unwrap();
+    let late = psirt_store::FeedAttempt {
+        status: "imported",
+        etag: Some("\"late\"".into()),
+        ..attempt(dead.sync_lease_until)
+    };
+    assert!(!store.record_feed_attempt(s.id, &late).await.unwrap());
+    let now = store.feed_source(s.id).await.unwrap();
+    assert_eq!(now.sync_lease_until, next.sync_lease_until);
+    // Nothing of the late sync is recorded: its validators would stand for what the newer sync downloads.
     assert_eq!(
-        store.feed_source(s.id).await.unwrap().sync_lease_until,
-        next.sync_lease_until
+        (now.etag, now.last_status, now.last_attempt_at),
+        (None, after.last_status.clone(), after.last_attempt_at)
     );
     assert!(claim(hour, None).await.unwrap().is_none());
 
@@ -147,6 +152,28 @@ async fn feed_syncs_claim_their_source(store: Store) {
         store.renew_feed_sync(s.id, renewed, hour).await.unwrap(),
         None
     );
+
+    // A claim run out and the URL changed meanwhile: the claim ends with the change, and its sync, still running,
+    // records nothing (its validators are the old URL's).
+    let lapsed = claim(-time::Duration::SECOND, None).await.unwrap().unwrap();
+    store
+        .update_feed_source(
+            &admin(),
+            s.id,
+            &psirt_store::FeedSourceChange {
+                url: Some("https://example.org/v2/kev.json".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let stale = psirt_store::FeedAttempt {
+        status: "imported",
+        etag: Some("\"old-url\"".into()),
+        ..attempt(lapsed.sync_lease_until)
+    };
+    assert!(!store.record_feed_attempt(s.id, &stale).await.unwrap());
+    assert_eq!(store.feed_source(s.id).await.unwrap().etag, None);
 }
 
 async fn feed_sources_record_attempts(store: Store) {
@@ -171,16 +198,45 @@ async fn feed_sources_record_attempts(store: Store) {
         lease: None,
     };
     store.record_feed_attempt(s.id, &failed).await.unwrap();
-    let s = store.feed_source(s.id).await.unwrap();
+    let not_modified = psirt_store::FeedAttempt {
+        status: "not_modified",
+        error: None,
+        ..failed.clone()
+    };
+    store
+        .record_feed_attempt(s.id, &not_modified)
+        .await
+        .unwrap();
+    let got = store.feed_source(s.id).await.unwrap();
+    // A failure and a 304 keep the validators.
+    assert_eq!(
+        (got.etag.as_deref(), got.last_status.as_deref()),
+        (Some("\"e1\""), Some("not_modified"))
+    );
+    store.record_feed_attempt(s.id, &failed).await.unwrap();
+    let got = store.feed_source(s.id).await.unwrap();
     assert_eq!(
         (
-            s.etag.as_deref(),
-            s.last_status.as_deref(),
-            s.last_error.as_deref()
+            got.etag.as_deref(),
+            got.last_status.as_deref(),
+            got.last_error.as_deref()
         ),
         (Some("\"e1\""), Some("failed"), Some("HTTP 500"))
     );
-    assert!(s.last_success_at.is_some());
+    assert!(got.last_success_at.is_some());
+    // A new download without an ETag drops the old one (sent again, it would be answered with the full feed
+    // every time, the Last-Modified left unused).
+    let renewed = psirt_store::FeedAttempt {
+        etag: None,
+        last_modified: Some("Wed, 02 Dec 2026 10:00:00 GMT".into()),
+        ..ok.clone()
+    };
+    store.record_feed_attempt(s.id, &renewed).await.unwrap();
+    let got = store.feed_source(s.id).await.unwrap();
+    assert_eq!(
+        (got.etag.as_deref(), got.last_modified.as_deref()),
+        (None, Some("Wed, 02 Dec 2026 10:00:00 GMT"))
+    );
     assert!(
         store.due_feed_sources().await.unwrap().is_empty(),
         "tried just now"
