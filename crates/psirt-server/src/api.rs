@@ -200,6 +200,24 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A page of a cursor-paged list, as the query string asks for it.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct PageQuery {
+    /// The page before's `next_cursor`.
+    cursor: Option<String>,
+    /// Items per page (default 50, at most 200).
+    limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub(crate) fn request(self) -> PageRequest {
+        PageRequest {
+            cursor: self.cursor,
+            limit: self.limit,
+        }
+    }
+}
+
 pub(crate) fn require_admin(staff: &Staff) -> ApiResult<()> {
     if staff.viewer().can_admin() {
         Ok(())

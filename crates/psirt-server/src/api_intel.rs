@@ -10,12 +10,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use psirt_domain::{Priority, Severity};
 use psirt_store::cases::NewCase;
-use psirt_store::{Finding, KevEntry, PageRequest, Vulnerability};
+use psirt_store::{Finding, KevEntry, Vulnerability};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::require_admin;
 pub(crate) use crate::api::require_psirt_member as require_psirt;
+use crate::api::{require_admin, PageQuery};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
@@ -391,29 +391,19 @@ pub fn parse_sort(s: Option<&str>) -> ApiResult<FindingSort> {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub(crate) struct QueueQuery {
-    /// The page before's `next_cursor`.
-    cursor: Option<String>,
-    /// Items per page (default 50, at most 200).
-    limit: Option<u32>,
-}
-
 /// New matches waiting for a decision, one item per vulnerability, the most recently raised first; paged.
-#[utoipa::path(get, path = "/api/v1/upstream-queue", tag = "intel", params(QueueQuery),
+#[utoipa::path(get, path = "/api/v1/upstream-queue", tag = "intel", params(PageQuery),
     responses((status = 200, description = "{items: [QueueItem], total, next_cursor}"), (status = "4XX", description = "problem+json error")))]
 async fn queue(
     State(st): State<AppState>,
     staff: Staff,
-    Query(q): Query<QueueQuery>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
     require_psirt(&staff)?;
     st.engine.ensure(&st.store).await?;
-    let page = PageRequest {
-        cursor: q.cursor,
-        limit: q.limit,
-    };
-    Ok(Json(json!(st.store.upstream_queue_page(&page).await?)))
+    Ok(Json(json!(
+        st.store.upstream_queue_page(&q.request()).await?
+    )))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

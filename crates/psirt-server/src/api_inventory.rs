@@ -14,6 +14,7 @@ use psirt_store::{PageRequest, ProductVersion};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::PageQuery;
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Json, Path, Query};
 use crate::AppState;
@@ -266,34 +267,22 @@ async fn dependencies(
     )))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-struct TimelineQuery {
-    /// The page before's `next_cursor`.
-    cursor: Option<String>,
-    /// Events per page (default 50, at most 200).
-    limit: Option<u32>,
-}
-
 /// The audit events of a product version, oldest first, paged: its creation, edits and every SBOM
 /// import with what it added, removed and changed. The PSIRT also sees the release plans made for it; other staff
 /// only the version's own events (`product_version.*`), as a plan names its cases — embargoed ones too.
-#[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path), TimelineQuery),
+#[utoipa::path(get, path = "/api/v1/product-versions/{id}/timeline", tag = "inventory", params(("id" = i64, Path), PageQuery),
     responses((status = 200, description = "{items: [AuditEntry], next_cursor}"), (status = "4XX", description = "problem+json error")))]
 async fn version_timeline(
     State(st): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
-    Query(q): Query<TimelineQuery>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
     st.store.product_version(id).await?;
     let own_only = (!staff.viewer().can_triage()).then_some("product_version.");
-    let page = PageRequest {
-        cursor: q.cursor,
-        limit: q.limit,
-    };
     let page = st
         .store
-        .audit_trail_page("product_version", &id.to_string(), own_only, &page)
+        .audit_trail_page("product_version", &id.to_string(), own_only, &q.request())
         .await?;
     Ok(Json(json!(page)))
 }
