@@ -320,6 +320,16 @@ async fn upload_sbom(
         Ok(())
     }
     .await;
+    // Only an upload that may import waits for its turn to read its body; it holds the turn until it is done.
+    let _body_held = match &checked {
+        Ok(()) => Some(
+            st.sbom_bodies
+                .acquire()
+                .await
+                .map_err(|e| ApiError::Internal(format!("SBOM upload queue: {e}")))?,
+        ),
+        Err(_) => None,
+    };
     let body =
         crate::error::body_if_allowed(checked, &headers, body, st.config.sbom_max_bytes).await?;
     let _one_at_a_time = st

@@ -54,6 +54,9 @@ pub struct Config {
     pub login_rate_per_minute: u32,
     /// Largest SBOM upload accepted, in bytes (other requests are limited to 1 MiB).
     pub sbom_max_bytes: usize,
+    /// SBOM uploads whose body may be read or held at once (the one importing and those read ahead); the others
+    /// wait before reading theirs. Memory for uploads is bounded by this times `sbom_max_bytes`.
+    pub sbom_bodies_held: usize,
     /// How often the feed-sync worker looks for due feed sources (`None`: no worker).
     pub feed_sync_tick: Option<std::time::Duration>,
     /// How often the outbox worker looks for due notifications (`None`: no worker).
@@ -86,6 +89,7 @@ impl Default for Config {
             report_rate_per_minute: 10,
             login_rate_per_minute: 10,
             sbom_max_bytes: 256 * 1024 * 1024,
+            sbom_bodies_held: 3,
             feed_sync_tick: Some(std::time::Duration::from_secs(60)),
             outbox_tick: Some(std::time::Duration::from_secs(2)),
             outbox_lease: std::time::Duration::from_secs(120),
@@ -114,6 +118,9 @@ pub struct AppState {
     /// One SBOM upload parsed and imported at a time: a parse holds the document's JSON tree (some 17 times the
     /// body while it is validated), and several large uploads at once would multiply that.
     pub sbom_imports: Arc<tokio::sync::Semaphore>,
+    /// SBOM uploads whose body is read or held (`Config::sbom_bodies_held`): the others wait before reading theirs,
+    /// so that parallel uploads queued behind the import do not each hold up to `sbom_max_bytes` meanwhile.
+    pub sbom_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// The whole application.
@@ -132,6 +139,7 @@ pub fn router_with_engine(store: Store, config: Config, engine: engine::SharedEn
         signatures: csaf_provider::SignatureCache::default(),
         published: csaf_provider::PublishedCache::default(),
         sbom_imports: Arc::new(tokio::sync::Semaphore::new(1)),
+        sbom_bodies: Arc::new(tokio::sync::Semaphore::new(config.sbom_bodies_held.max(1))),
         config: Arc::new(config),
     };
     use axum::http::{header, HeaderValue};

@@ -123,6 +123,56 @@ pub async fn concurrent_sbom_uploads(backend: Backend) {
     app.finish().await;
 }
 
+/// Uploads beyond `sbom_bodies_held` wait before reading their body: with one allowed, an upload whose body is still
+/// arriving keeps a second waiting (which would otherwise be read, held, and imported first).
+pub async fn sbom_bodies_wait_their_turn(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = psirt_server::Config {
+        sbom_bodies_held: 1,
+        ..psirt_server::Config::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let user = app.user("ana", Role::Analyst, false).await;
+    let ana = app.bearer(&user).await;
+    let first = new_version(&ana, "Pad", "1.0").await;
+    let second = new_version(&ana, "Kit", "1.0").await;
+    let bom = serde_json::to_vec(&json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
+            "purl": "pkg:npm/left-pad@1.3.0"}]
+    }))
+    .unwrap();
+    // The first upload by hand, its body half sent.
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/product-versions/{first}/sbom HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        ana.bearer.clone().unwrap_or_default(),
+        bom.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let (part, rest) = bom.split_at(bom.len() / 2);
+    slow.write_all(part).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let other = app.bearer(&user).await;
+    let bom2 = bom.clone();
+    let waiting = tokio::spawn(async move { upload(&other, second, bom2).await });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the second upload went ahead of the first's body"
+    );
+    slow.write_all(rest).await.unwrap();
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (s, b) = waiting.await.unwrap();
+    assert_eq!(s, StatusCode::OK, "{b}");
+    app.finish().await;
+}
+
 /// The SBOM upload's body limit is applied after the caller's role and the version are checked: a viewer is refused
 /// (403) without the server reading its body, whatever its size; an importer is told when the body is too large.
 pub async fn sbom_body_limit_after_checks(backend: Backend) {
