@@ -220,6 +220,65 @@ pub async fn body_if_allowed(
     read_body(body, limit).await
 }
 
+/// [`body_if_allowed`] for an upload that holds a turn while its body arrives: a body of which nothing arrives for
+/// `idle` ends with 408 (a stalled client must not keep the turn from everyone queued behind it), and a
+/// `Content-Length` over `limit` is 413 before any of it is read.
+pub async fn body_if_allowed_within(
+    checked: ApiResult<()>,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+    idle: std::time::Duration,
+) -> ApiResult<axum::body::Bytes> {
+    if checked.is_err() {
+        return body_if_allowed(checked, headers, body, limit).await;
+    }
+    let too_large = || {
+        ApiError::BadRequest(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the {limit} bytes accepted here"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut out = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    loop {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => {
+                return Err(ApiError::BadRequest(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "nothing of the request body arrived for {} s",
+                        idle.as_secs()
+                    ),
+                ))
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(ApiError::BadRequest(
+                    StatusCode::BAD_REQUEST,
+                    format!("reading the request body: {e}"),
+                ))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out.into())
+}
+
 /// Reads a request body of at most `limit` bytes (413 above it).
 async fn read_body(body: axum::body::Body, limit: usize) -> ApiResult<axum::body::Bytes> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {

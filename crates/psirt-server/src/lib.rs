@@ -57,6 +57,8 @@ pub struct Config {
     /// SBOM uploads whose body may be read or held at once (the one importing and those read ahead); the others
     /// wait before reading theirs. Memory for uploads is bounded by this times `sbom_max_bytes`.
     pub sbom_bodies_held: usize,
+    /// An SBOM upload of which nothing arrives for this long ends with 408: it holds one of those turns.
+    pub sbom_body_idle_timeout: std::time::Duration,
     /// How often the feed-sync worker looks for due feed sources (`None`: no worker).
     pub feed_sync_tick: Option<std::time::Duration>,
     /// How often the outbox worker looks for due notifications (`None`: no worker).
@@ -90,6 +92,7 @@ impl Default for Config {
             login_rate_per_minute: 10,
             sbom_max_bytes: 256 * 1024 * 1024,
             sbom_bodies_held: 3,
+            sbom_body_idle_timeout: std::time::Duration::from_secs(60),
             feed_sync_tick: Some(std::time::Duration::from_secs(60)),
             outbox_tick: Some(std::time::Duration::from_secs(2)),
             outbox_lease: std::time::Duration::from_secs(120),

@@ -277,7 +277,11 @@ impl Store {
                 for id in chunk {
                     list.push_bind(*id);
                 }
-                q.push(") ORDER BY m.record_id, p.name, pv.version, m.purl");
+                // Byte order, as the ids were sorted: the first row's summary is the first record's.
+                q.push(format!(
+                    ") ORDER BY m.record_id{}, p.name, pv.version, m.purl",
+                    self.bytewise()
+                ));
                 q.build_query_as().fetch_all(p).await?
             });
             rows.extend(part);

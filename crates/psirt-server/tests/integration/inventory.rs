@@ -123,6 +123,57 @@ pub async fn concurrent_sbom_uploads(backend: Backend) {
     app.finish().await;
 }
 
+/// An SBOM upload sent by hand with half its body: the connection, and the rest to send.
+async fn half_sent_upload(
+    app: &TestApp,
+    c: &Client,
+    version: i64,
+    bom: &[u8],
+) -> (tokio::net::TcpStream, Vec<u8>) {
+    use tokio::io::AsyncWriteExt;
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/product-versions/{version}/sbom HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        c.bearer.clone().unwrap_or_default(),
+        bom.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let (part, rest) = bom.split_at(bom.len() / 2);
+    conn.write_all(part).await.unwrap();
+    (conn, rest.to_vec())
+}
+
+/// An upload whose body stalls ends with 408 and gives its turn up: the next upload goes ahead.
+pub async fn a_stalled_sbom_upload_ends(backend: Backend) {
+    use tokio::io::AsyncReadExt;
+    let config = psirt_server::Config {
+        sbom_bodies_held: 1,
+        sbom_body_idle_timeout: std::time::Duration::from_millis(800),
+        ..psirt_server::Config::default()
+    };
+    let app = TestApp::spawn_with(backend, config).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let v = new_version(&ana, "Pad", "1.0").await;
+    let bom = serde_json::to_vec(&json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
+            "purl": "pkg:npm/left-pad@1.3.0"}]
+    }))
+    .unwrap();
+    let (mut stalled, _) = half_sent_upload(&app, &ana, v, &bom).await;
+    let mut answer = String::new();
+    stalled.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let (s, b) = upload(&ana, v, bom).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    app.finish().await;
+}
+
 /// Uploads beyond `sbom_bodies_held` wait before reading their body: with one allowed, an upload whose body is still
 /// arriving keeps a second waiting (which would otherwise be read, held, and imported first).
 pub async fn sbom_bodies_wait_their_turn(backend: Backend) {
@@ -143,18 +194,7 @@ pub async fn sbom_bodies_wait_their_turn(backend: Backend) {
     }))
     .unwrap();
     // The first upload by hand, its body half sent.
-    let host = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
-    let head = format!(
-        "POST /api/v1/product-versions/{first}/sbom HTTP/1.1\r\nHost: {host}\r\n\
-         Authorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        ana.bearer.clone().unwrap_or_default(),
-        bom.len()
-    );
-    slow.write_all(head.as_bytes()).await.unwrap();
-    let (part, rest) = bom.split_at(bom.len() / 2);
-    slow.write_all(part).await.unwrap();
+    let (mut slow, rest) = half_sent_upload(&app, &ana, first, &bom).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let other = app.bearer(&user).await;
     let bom2 = bom.clone();
@@ -164,7 +204,7 @@ pub async fn sbom_bodies_wait_their_turn(backend: Backend) {
         !waiting.is_finished(),
         "the second upload went ahead of the first's body"
     );
-    slow.write_all(rest).await.unwrap();
+    slow.write_all(&rest).await.unwrap();
     let mut answer = String::new();
     slow.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -51,6 +51,7 @@ both_backends!(
     inventory::concurrent_sbom_uploads,
     inventory::sbom_body_limit_after_checks,
     inventory::sbom_bodies_wait_their_turn,
+    inventory::a_stalled_sbom_upload_ends,
     inventory::version_changes_of_purl_only_versions_and_components_without_purl,
     clocks::clocks_api_and_dashboard,
     clocks::clocks_pages,
