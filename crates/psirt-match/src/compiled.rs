@@ -88,12 +88,12 @@ impl CompiledEntry {
             // Not read yet (its package had no entries): read it now, with the package's scheme.
             Candidate::Unread(raw) => return self.contains(&Candidate::new(self.scheme, raw)),
             // A version that does not parse: only the `versions` list can match it, by text.
+            // (No version, "", is never listed: `compile` leaves it out.)
             Candidate::Unparsed(raw) => {
-                return !raw.is_empty()
-                    && self
-                        .unparsed_versions
-                        .binary_search_by(|v| (**v).cmp(raw))
-                        .is_ok();
+                return self
+                    .unparsed_versions
+                    .binary_search_by(|v| (**v).cmp(raw))
+                    .is_ok();
             }
         };
         for r in self.first_range.iter().chain(&self.more_ranges) {

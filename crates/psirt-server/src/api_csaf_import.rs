@@ -55,7 +55,7 @@ async fn import_csaf(
         true => Ok(()),
         false => Err(ApiError::Forbidden("only the PSIRT imports advisories")),
     };
-    let body = crate::error::body_if_allowed(checked, &headers, body, MAX_CSAF).await?;
+    let body = crate::error::body_if_allowed(checked, &headers, body, MAX_CSAF, None).await?;
     // Checked here first so that a bad document is answered with every violation and nothing
     // reaches the pipeline. Schema validation of a large document is CPU work: off the async workers.
     let checked = body.clone();

@@ -330,12 +330,12 @@ async fn upload_sbom(
         ),
         Err(_) => None,
     };
-    let body = crate::error::body_if_allowed_within(
+    let body = crate::error::body_if_allowed(
         checked,
         &headers,
         body,
         st.config.sbom_max_bytes,
-        st.config.sbom_body_idle_timeout,
+        Some(st.config.sbom_body_idle_timeout),
     )
     .await?;
     let _one_at_a_time = st

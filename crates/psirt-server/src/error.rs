@@ -191,12 +191,13 @@ impl From<crate::engine::EngineError> for ApiError {
 /// The body of a request that `checked` says may go on, read (at most `limit` bytes); for handlers that check the
 /// caller and the target before reading a large body, which `Bytes` would keep whole (up to the route's limit)
 /// before a refused caller is answered. A refused request's body is read and dropped as it comes (up to `limit`),
-/// so that a client still sending it gets the refusal, not a broken connection.
+/// so that a client still sending it gets the refusal, not a broken connection. `idle`: as [`read_body`]'s.
 pub async fn body_if_allowed(
     checked: ApiResult<()>,
     headers: &axum::http::HeaderMap,
     body: axum::body::Body,
     limit: usize,
+    idle: Option<std::time::Duration>,
 ) -> ApiResult<axum::body::Bytes> {
     if let Err(e) = checked {
         // A client waiting for `100 Continue` has sent nothing yet: reading would ask it for the whole body.
@@ -217,22 +218,19 @@ pub async fn body_if_allowed(
         }
         return Err(e);
     }
-    read_body(body, limit).await
+    read_body(headers, body, limit, idle).await
 }
 
-/// [`body_if_allowed`] for an upload that holds a turn while its body arrives: a body of which nothing arrives for
-/// `idle` ends with 408 (a stalled client must not keep the turn from everyone queued behind it), and a
-/// `Content-Length` over `limit` is 413 before any of it is read.
-pub async fn body_if_allowed_within(
-    checked: ApiResult<()>,
+/// Reads a request body of at most `limit` bytes: 413 above it, at once when its `Content-Length` says so. With
+/// `idle`, a body of which nothing arrives for that long ends with 408: an upload that holds a turn while its body
+/// arrives must not keep it from everyone queued behind it by stalling.
+async fn read_body(
     headers: &axum::http::HeaderMap,
     body: axum::body::Body,
     limit: usize,
-    idle: std::time::Duration,
+    idle: Option<std::time::Duration>,
 ) -> ApiResult<axum::body::Bytes> {
-    if checked.is_err() {
-        return body_if_allowed(checked, headers, body, limit).await;
-    }
+    use http_body_util::BodyExt;
     let too_large = || {
         ApiError::BadRequest(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -246,28 +244,31 @@ pub async fn body_if_allowed_within(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    use http_body_util::BodyExt;
     let mut body = body;
     let mut out = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     loop {
-        let frame = match tokio::time::timeout(idle, body.frame()).await {
-            Err(_) => {
-                return Err(ApiError::BadRequest(
-                    StatusCode::REQUEST_TIMEOUT,
-                    format!(
-                        "nothing of the request body arrived for {} s",
-                        idle.as_secs()
-                    ),
-                ))
-            }
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
-                return Err(ApiError::BadRequest(
+        let next = match idle {
+            Some(idle) => tokio::time::timeout(idle, body.frame())
+                .await
+                .map_err(|_| {
+                    ApiError::BadRequest(
+                        StatusCode::REQUEST_TIMEOUT,
+                        format!(
+                            "nothing of the request body arrived for {} s",
+                            idle.as_secs()
+                        ),
+                    )
+                })?,
+            None => body.frame().await,
+        };
+        let frame = match next {
+            None => break,
+            Some(frame) => frame.map_err(|e| {
+                ApiError::BadRequest(
                     StatusCode::BAD_REQUEST,
                     format!("reading the request body: {e}"),
-                ))
-            }
-            Ok(Some(Ok(frame))) => frame,
+                )
+            })?,
         };
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
@@ -277,24 +278,4 @@ pub async fn body_if_allowed_within(
         }
     }
     Ok(out.into())
-}
-
-/// Reads a request body of at most `limit` bytes (413 above it).
-async fn read_body(body: axum::body::Body, limit: usize) -> ApiResult<axum::body::Bytes> {
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(s) = source {
-            if s.is::<http_body_util::LengthLimitError>() {
-                return ApiError::BadRequest(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the request body is larger than the {limit} bytes accepted here"),
-                );
-            }
-            source = s.source();
-        }
-        ApiError::BadRequest(
-            StatusCode::BAD_REQUEST,
-            format!("reading the request body: {e}"),
-        )
-    })
 }

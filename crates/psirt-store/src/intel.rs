@@ -1256,7 +1256,7 @@ impl Store {
         }))
     }
 
-    /// Records a sync attempt and ends its claim; validators are kept from the last success when not given.
+    /// Records a sync attempt and ends its claim.
     ///
     /// An attempt under a claim is recorded only while that claim is the source's (held, or run out and not taken
     /// since): a sync that lost its claim (it ran past its lease and another sync took the feed, or the URL was

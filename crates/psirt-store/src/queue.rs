@@ -154,6 +154,51 @@ impl QueueCursor {
     }
 }
 
+/// The page of `groups` (of queued record ids) after `after`, in the queue's order (last raised first, then by
+/// first record id; `seen`: each record's first and last raise), at most `limit` of them; with the whole queue's
+/// size and the next page's cursor.
+fn page_of(
+    groups: Vec<Vec<String>>,
+    seen: &BTreeMap<String, (OffsetDateTime, OffsetDateTime)>,
+    after: Option<&QueueCursor>,
+    limit: usize,
+) -> (Vec<Vec<String>>, usize, Option<String>) {
+    let mut ordered: Vec<(QueueCursor, Vec<String>)> = groups
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .map(|g| {
+            let raised = g
+                .iter()
+                .filter_map(|id| seen.get(id))
+                .map(|&(_, r)| r)
+                .max();
+            let key = QueueCursor {
+                raised_at: raised.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                record_id: g[0].clone(),
+            };
+            (key, g)
+        })
+        .collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    let total = ordered.len();
+    let mut page: Vec<(QueueCursor, Vec<String>)> = ordered
+        .into_iter()
+        .filter(|(key, _)| after.is_none_or(|a| key > a))
+        .take(limit.saturating_add(1))
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|(key, _)| key.to_string())
+    } else {
+        None
+    };
+    (
+        page.into_iter().map(|(_, g)| g).collect(),
+        total,
+        next_cursor,
+    )
+}
+
 /// An item being put together from its records' undecided matches.
 #[derive(Default)]
 struct Gathered {
@@ -208,40 +253,9 @@ impl Store {
             .into_iter()
             .map(|(id, first, raised)| (id, (first, raised)))
             .collect();
-        // The page: the groups in the queue's order (last raised first, then by first record id), after the cursor.
-        let mut ordered: Vec<(QueueCursor, Vec<String>)> = queue_groups(&names)
-            .into_iter()
-            .filter(|g| !g.is_empty())
-            .map(|g| {
-                let raised = g
-                    .iter()
-                    .filter_map(|id| seen.get(id))
-                    .map(|&(_, r)| r)
-                    .max();
-                let key = QueueCursor {
-                    raised_at: raised.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                    record_id: g[0].clone(),
-                };
-                (key, g)
-            })
-            .collect();
-        ordered.sort_by(|a, b| a.0.cmp(&b.0));
-        let total = ordered.len();
-        let mut page: Vec<(QueueCursor, Vec<String>)> = ordered
-            .into_iter()
-            .filter(|(key, _)| after.as_ref().is_none_or(|a| key > a))
-            .take(limit.saturating_add(1))
-            .collect();
-        let next_cursor = if page.len() > limit {
-            page.truncate(limit);
-            page.last().map(|(key, _)| key.to_string())
-        } else {
-            None
-        };
-        let mut page_ids: Vec<&str> = page
-            .iter()
-            .flat_map(|(_, g)| g.iter().map(String::as_str))
-            .collect();
+        let (page, total, next_cursor) =
+            page_of(queue_groups(&names), &seen, after.as_ref(), limit);
+        let mut page_ids: Vec<&str> = page.iter().flatten().map(String::as_str).collect();
         page_ids.sort_unstable();
         // The page's records and the records of their aliases (what the revision covers).
         let mut watched: BTreeSet<&str> = page_ids.iter().copied().collect();

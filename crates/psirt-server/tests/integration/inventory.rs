@@ -123,6 +123,16 @@ pub async fn concurrent_sbom_uploads(backend: Backend) {
     app.finish().await;
 }
 
+/// A CycloneDX document listing one component.
+fn left_pad_bom() -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
+            "purl": "pkg:npm/left-pad@1.3.0"}]
+    }))
+    .unwrap()
+}
+
 /// An SBOM upload sent by hand with half its body: the connection, and the rest to send.
 async fn half_sent_upload(
     app: &TestApp,
@@ -159,12 +169,7 @@ pub async fn a_stalled_sbom_upload_ends(backend: Backend) {
         .bearer(&app.user("ana", Role::Analyst, false).await)
         .await;
     let v = new_version(&ana, "Pad", "1.0").await;
-    let bom = serde_json::to_vec(&json!({
-        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0"}]
-    }))
-    .unwrap();
+    let bom = left_pad_bom();
     let (mut stalled, _) = half_sent_upload(&app, &ana, v, &bom).await;
     let mut answer = String::new();
     stalled.read_to_string(&mut answer).await.unwrap();
@@ -187,12 +192,7 @@ pub async fn sbom_bodies_wait_their_turn(backend: Backend) {
     let ana = app.bearer(&user).await;
     let first = new_version(&ana, "Pad", "1.0").await;
     let second = new_version(&ana, "Kit", "1.0").await;
-    let bom = serde_json::to_vec(&json!({
-        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
-        "components": [{"type": "library", "name": "left-pad", "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0"}]
-    }))
-    .unwrap();
+    let bom = left_pad_bom();
     // The first upload by hand, its body half sent.
     let (mut slow, rest) = half_sent_upload(&app, &ana, first, &bom).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
