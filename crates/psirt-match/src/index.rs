@@ -192,8 +192,10 @@ impl Index {
 
     // ----- intel -------------------------------------------------------------------------------------------
 
-    /// Insert or replace an advisory. Returns the matches it adds and removes. Errors (nothing changed): an empty
-    /// id, an entry without ecosystem or name, range events that do not parse under the ecosystem's scheme.
+    /// Insert or replace an advisory. Returns the matches it adds and removes, and the `affected` entries left out
+    /// ([`Changes::skipped`]: without package name, or with range events its ecosystem's scheme cannot read) — the
+    /// advisory's other entries are matched, as osv.dev and the `osv` library evaluate each entry on its own. Error
+    /// (nothing changed): an empty id.
     pub fn upsert_advisory(&mut self, input: AdvisoryInput) -> Result<Changes, Error> {
         let AdvisoryInput {
             id,
@@ -207,12 +209,17 @@ impl Index {
         // Validate and compile everything before touching the index (the entries are moved, not copied: their
         // `versions` lists run to hundreds of strings).
         let mut compiled = Vec::with_capacity(affected.len());
+        let mut skipped = Vec::new();
         for (i, a) in affected.into_iter().enumerate() {
-            let key = entry_key(&id, i, &a)?;
-            let mut ranges = a.ranges;
-            ranges.ecosystem = key.ecosystem.clone();
-            if let Some(e) = compile_entry(&id, &a.name, &ranges)? {
-                compiled.push((key, e));
+            let entry = entry_key(&id, i, &a).and_then(|key| {
+                let mut ranges = a.ranges;
+                ranges.ecosystem = key.ecosystem.clone();
+                Ok(compile_entry(&id, &a.name, &ranges)?.map(|e| (key, e)))
+            });
+            match entry {
+                Ok(Some(entry)) => compiled.push(entry),
+                Ok(None) => {}
+                Err(e) => skipped.push(e),
             }
         }
 
@@ -275,7 +282,9 @@ impl Index {
             adv.modified = modified;
             adv.packages = pkgs;
         }
-        Ok(self.set_advisory_slots(a, &old_slots, new_slots))
+        let mut changes = self.set_advisory_slots(a, &old_slots, new_slots);
+        changes.skipped = skipped;
+        Ok(changes)
     }
 
     /// Parse the versions of package `p`'s slots left unread (see [`Slot::version`]).
@@ -489,8 +498,8 @@ impl Index {
             self.free_slot_if_unused(s);
         }
         Changes {
-            added: Vec::new(),
             removed,
+            ..Changes::default()
         }
     }
 
@@ -871,22 +880,6 @@ fn run_threads<T: Send, F: FnOnce() -> T + Send>(jobs: Vec<F>) -> Vec<T> {
     })
 }
 
-/// Whether [`Index::upsert_advisory`] would take `input` (it refuses an advisory whole when one entry does not
-/// compile), without changing anything: for callers that merge several inputs into one advisory and must not let
-/// one bad input refuse the others.
-pub fn check_advisory(input: &AdvisoryInput) -> Result<(), Error> {
-    if input.id.is_empty() {
-        return Err(Error::EmptyAdvisoryId);
-    }
-    for (i, a) in input.affected.iter().enumerate() {
-        let key = entry_key(&input.id, i, a)?;
-        let mut ranges = a.ranges.clone();
-        ranges.ecosystem = key.ecosystem;
-        compile_entry(&input.id, &a.name, &ranges)?;
-    }
-    Ok(())
-}
-
 fn entry_key(id: &str, index: usize, a: &AffectedInput) -> Result<PackageKey, Error> {
     let fail = |reason: String| Error::Affected {
         advisory: id.to_owned(),
@@ -953,6 +946,7 @@ fn diff(old: Vec<Match>, new: Vec<Match>) -> Changes {
         return Changes {
             added: new,
             removed: old,
+            ..Changes::default()
         };
     }
     let key = |m: &Match| (m.advisory_id.clone(), m.component_id);
@@ -967,5 +961,6 @@ fn diff(old: Vec<Match>, new: Vec<Match>) -> Changes {
             .into_iter()
             .filter(|m| !new_set.contains(&key(m)))
             .collect(),
+        ..Changes::default()
     }
 }

@@ -43,9 +43,7 @@ pub mod names;
 
 pub use error::Error;
 pub use fixes::fixed_versions;
-pub use index::{
-    check_advisory, purl_ecosystem, purl_lacks_release, purl_without_ecosystem, Index,
-};
+pub use index::{purl_ecosystem, purl_lacks_release, purl_without_ecosystem, Index};
 pub use model::{
     AdvisoryInput, AdvisoryMatches, AffectedInput, Changes, ComponentInput, ComponentRef,
     IndexStats, Match,

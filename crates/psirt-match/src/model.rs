@@ -52,6 +52,8 @@ pub struct Match {
 pub struct Changes {
     pub added: Vec<Match>,
     pub removed: Vec<Match>,
+    /// Of an upserted advisory: why each `affected` entry left out was (the others are matched).
+    pub skipped: Vec<crate::Error>,
 }
 
 impl Changes {

@@ -279,31 +279,51 @@ fn bad_input_is_rejected_whole() {
     ));
     assert_eq!(ix.stats().component_instances, 1);
 
-    let broken = adv(
-        "X-1",
-        vec![affected(
-            "crates.io",
-            "tokio",
-            vec![range(
-                RangeKind::Semver,
-                &[("introduced", "0"), ("fixed", "")],
-            )],
-            &[],
-        )],
-    );
-    assert!(matches!(
-        ix.upsert_advisory(broken),
-        Err(Error::Range { .. })
-    ));
     assert!(matches!(
         ix.upsert_advisory(adv("", vec![])),
         Err(Error::EmptyAdvisoryId)
     ));
-    assert!(matches!(
-        ix.upsert_advisory(adv("X-2", vec![affected("PyPI", "", vec![], &["1"])])),
-        Err(Error::Affected { .. })
-    ));
     assert_eq!(ix.stats().advisories, 0);
+    // An advisory's entry that does not compile (a range event its scheme cannot read, no package name) is left
+    // out and reported; its other entries are matched.
+    let broken = adv(
+        "X-1",
+        vec![
+            affected(
+                "crates.io",
+                "tokio",
+                vec![range(
+                    RangeKind::Semver,
+                    &[("introduced", "0"), ("fixed", "")],
+                )],
+                &[],
+            ),
+            affected("PyPI", "", vec![], &["1"]),
+            affected(
+                "PyPI",
+                "jinja2",
+                vec![range(
+                    RangeKind::Ecosystem,
+                    &[("introduced", "0"), ("fixed", "2.10.1")],
+                )],
+                &[],
+            ),
+        ],
+    );
+    let changes = ix.upsert_advisory(broken).unwrap();
+    assert!(
+        matches!(
+            &changes.skipped[..],
+            [Error::Range { .. }, Error::Affected { index: 1, .. }]
+        ),
+        "{:?}",
+        changes.skipped
+    );
+    assert_eq!(changes.added.len(), 1);
+    assert_eq!(
+        ix.advisories_for("pkg:pypi/jinja2@2.10").unwrap(),
+        ["X-1".into()]
+    );
     assert!(matches!(
         ix.advisories_for("pkg:pypi/jinja2"),
         Err(Error::NoVersion(_))

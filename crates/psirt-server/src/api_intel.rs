@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use psirt_domain::report::limits;
 use psirt_domain::{Priority, Severity};
 use psirt_store::cases::NewCase;
 use psirt_store::{Finding, KevEntry, Vulnerability};
@@ -49,6 +50,7 @@ async fn feed_sources(State(st): State<AppState>, staff: Staff) -> ApiResult<Jso
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FeedSourceBody {
     /// osv, cve5, kev or epss.
     pub kind: String,
@@ -474,6 +476,17 @@ pub async fn add_upstream_to_case(
     Ok(st.store.case(case_id).await?)
 }
 
+/// `text` with the control characters a case refuses (all but line ends and tab) replaced by U+FFFD.
+fn case_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
+}
+
 /// The case an upstream record opens: titled from the record, its description naming every id.
 pub async fn open_upstream_case(
     st: &AppState,
@@ -487,7 +500,15 @@ pub async fn open_upstream_case(
         .vulnerability(record_id)
         .await?
         .ok_or(ApiError::NotFound("intel record"))?;
-    let summary = v.records.iter().find_map(|r| r.summary.clone());
+    // A feed's text as a case holds it: control characters shown as U+FFFD (a summary with an escape sequence
+    // made the case impossible to open), and no longer than the case's limits.
+    // The record's own summary as its findings show it (not a withdrawn record's, a KEV name or another CVE's
+    // record the view lists), else any record's.
+    let summary = v
+        .own_facts(record_id)
+        .summary
+        .or_else(|| v.records.iter().find_map(|r| r.summary.clone()))
+        .map(|s| case_text(&s));
     // A title the analyst wrote is taken as written (the case's own rules judge it); the default one, from the
     // record's id and summary, is cut to the case title's 200 characters.
     let title = match b.title.filter(|t| !t.trim().is_empty()) {
@@ -497,14 +518,24 @@ pub async fn open_upstream_case(
             None => record_id.to_owned(),
         }
         .chars()
-        .take(200)
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .take(limits::TITLE)
         .collect(),
     };
-    let description = format!(
+    let description: String = format!(
         "Upstream vulnerability {record_id} (also {}) affects components of our products.\n\n{}",
         v.ids.join(", "),
         summary.unwrap_or_default()
-    );
+    )
+    .chars()
+    .take(limits::DESCRIPTION)
+    .collect();
     let new = NewCase {
         title,
         description,

@@ -21,8 +21,8 @@ pub enum EngineError {
 /// The index plus what loading it skipped.
 pub struct Engine {
     index: Index,
-    /// Advisories (ids) the engine refused wholly or one of whose records it left out (ranges that do not compile,
-    /// e.g. a version its ecosystem cannot parse); each once.
+    /// Advisories (ids) with `affected` entries the index left out (ranges that do not compile, e.g. a version
+    /// its ecosystem cannot parse; their other entries are matched); each once.
     pub skipped_records: Vec<String>,
     /// Components whose purl does not parse.
     pub skipped_components: usize,
@@ -55,20 +55,13 @@ fn parse_input(text: &str) -> Result<AdvisoryInput, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("match input: {e}")))
 }
 
-/// The records of one id as one advisory, and whether one of them was left out. Records of different sources may
-/// share an id (a CVE's CVE 5 record and an OSV `CVE-…` record); to the index, which keys advisories by id as the
-/// stored matches do, they are one advisory with the packages of all, its aliases the union, its `modified` the
-/// latest. The index refuses an advisory whole when one of its entries does not compile, so where there are several
-/// records each is checked alone first and a bad one is left out rather than taking the others' packages with it.
-fn merged(group: Vec<AdvisoryInput>) -> (Option<AdvisoryInput>, bool) {
-    let several = group.len() > 1;
-    let mut refused = false;
+/// The records of one id as one advisory. Records of different sources may share an id (a CVE's CVE 5 record and
+/// an OSV `CVE-…` record); to the index, which keys advisories by id as the stored matches do, they are one advisory
+/// with the packages of all, its aliases the union, its `modified` the latest. (The index leaves out an entry that
+/// does not compile, not the advisory.)
+fn merged(group: Vec<AdvisoryInput>) -> Option<AdvisoryInput> {
     let mut out: Option<AdvisoryInput> = None;
     for input in group {
-        if several && psirt_match::check_advisory(&input).is_err() {
-            refused = true;
-            continue;
-        }
         match &mut out {
             Some(into) => {
                 for alias in input.aliases {
@@ -84,15 +77,14 @@ fn merged(group: Vec<AdvisoryInput>) -> (Option<AdvisoryInput>, bool) {
             None => out = Some(input),
         }
     }
-    (out, refused)
+    out
 }
 
-/// The advisory the engine holds for `id`: the match inputs of every record of that id, merged, and whether an
-/// input was left out (see [`merged`]).
+/// The advisory the engine holds for `id`: the match inputs of every record of that id, merged (see [`merged`]).
 pub async fn advisory_input_of(
     store: &Store,
     id: &str,
-) -> Result<(Option<AdvisoryInput>, bool), EngineError> {
+) -> Result<Option<AdvisoryInput>, EngineError> {
     let inputs = store
         .advisory_inputs_of(id)
         .await?
@@ -113,7 +105,7 @@ pub async fn advisory_inputs_for(
             .iter()
             .map(|text| parse_input(text))
             .collect::<Result<Vec<_>, _>>()?;
-        if let (Some(input), _) = merged(inputs) {
+        if let Some(input) = merged(inputs) {
             out.insert(id, input);
         }
     }
@@ -143,23 +135,36 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Notes an advisory (id) the index refused, wholly or one of its records, once.
-    fn skip(&mut self, id: String) {
+    /// Notes an advisory (id) whose entries the index left out, wholly or in part, once.
+    fn skip(&mut self, id: String, why: &[psirt_match::Error]) {
         if !self.skipped_records.contains(&id) {
-            tracing::warn!(advisory = %id, "a record's ranges do not compile: it matches nothing");
+            let first = why.first().map(ToString::to_string).unwrap_or_default();
+            tracing::warn!(advisory = %id, entries = why.len(), "affected entries whose ranges do not compile match nothing: {first}");
             self.skipped_records.push(id);
         }
     }
 
-    /// Indexes the inputs of one id (merged), recording what was refused.
+    /// Upserts an advisory, noting the entries left out; `None` when the index refused it whole (an empty id).
+    fn upsert(&mut self, input: AdvisoryInput) -> Option<psirt_match::Changes> {
+        let id = input.id.clone();
+        match self.index.upsert_advisory(input) {
+            Ok(changes) => {
+                if !changes.skipped.is_empty() {
+                    self.skip(id, &changes.skipped);
+                }
+                Some(changes)
+            }
+            Err(e) => {
+                self.skip(id, &[e]);
+                None
+            }
+        }
+    }
+
+    /// Indexes the inputs of one id (merged), recording what was left out.
     fn index_group(&mut self, group: Vec<AdvisoryInput>) {
-        let Some(id) = group.first().map(|g| g.id.clone()) else {
-            return;
-        };
-        let (input, refused) = merged(group);
-        let indexed = input.is_some_and(|input| self.index.upsert_advisory(input).is_ok());
-        if refused || !indexed {
-            self.skip(id);
+        if let Some(input) = merged(group) {
+            self.upsert(input);
         }
     }
 
@@ -274,17 +279,10 @@ impl Engine {
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
-            let (input, refused) = advisory_input_of(store, id).await?;
-            if refused {
-                self.skip(id.to_owned());
-            }
-            let changes = match input {
-                Some(input) => match self.index.upsert_advisory(input) {
-                    Ok(c) => c,
-                    Err(_) => {
-                        self.skip(id.to_owned());
-                        self.index.remove_advisory(id)
-                    }
+            let changes = match advisory_input_of(store, id).await? {
+                Some(input) => match self.upsert(input) {
+                    Some(c) => c,
+                    None => self.index.remove_advisory(id),
                 },
                 None => self.index.remove_advisory(id),
             };
@@ -472,7 +470,7 @@ mod tests {
 
     #[test]
     fn records_of_one_id_are_one_advisory_with_the_packages_of_all() {
-        let (one, refused) = merged(vec![
+        let one = merged(vec![
             input("CVE-1", &["GHSA-a"], "2024-01-01T00:00:00Z", &["jinja2"]),
             input(
                 "CVE-1",
@@ -480,18 +478,12 @@ mod tests {
                 "2025-01-01T00:00:00Z",
                 &["requests"],
             ),
-            // A third record of the id that the index would refuse (an empty package name): left out alone.
-            input("CVE-1", &["OTHER-1"], "2026-01-01T00:00:00Z", &[""]),
-        ]);
-        assert!(refused);
-        let one = one.unwrap();
+        ])
+        .unwrap();
         let names: Vec<&str> = one.affected.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["jinja2", "requests"]);
         assert_eq!(one.aliases, ["GHSA-a", "PYSEC-1"]);
         assert_eq!(one.modified, "2025-01-01T00:00:00Z");
-        // A record alone is taken as it is (the index judges it); none left is nothing to index.
-        let (alone, refused) = merged(vec![input("CVE-2", &[], "2024-01-01T00:00:00Z", &[""])]);
-        assert!(!refused && alone.is_some());
-        assert_eq!(merged(Vec::new()), (None, false));
+        assert_eq!(merged(Vec::new()), None);
     }
 }

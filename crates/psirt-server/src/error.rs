@@ -80,6 +80,9 @@ impl ApiError {
                 (StatusCode::NOT_FOUND, format!("{what} not found"), None)
             }
             ApiError::Store(StoreError::Conflict(msg)) => (StatusCode::CONFLICT, msg.clone(), None),
+            ApiError::Store(StoreError::UnstorableText(msg)) => {
+                (StatusCode::BAD_REQUEST, msg.clone(), None)
+            }
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "internal error");
                 (

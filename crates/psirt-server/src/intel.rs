@@ -37,7 +37,7 @@ pub struct Imported {
     pub import_id: i64,
     /// (source, record id) of every inserted or updated record.
     pub changed: Vec<(String, String)>,
-    /// Calls of `upsert_intel_records` that committed: the import's own steps of the match generation.
+    /// Calls of `upsert_intel_records` that committed a change: the import's own steps of the match generation.
     pub match_writes: i64,
     /// The first error after which a file or zip entry was not read to its end (a download cut off, a corrupt
     /// gzip stream), with its locator: the import took only part of the feed.
@@ -480,7 +480,13 @@ async fn flush(
         return Ok(());
     }
     let outcomes = store.upsert_intel_records(records).await?;
-    out.match_writes += 1;
+    // The store moves the match generation only for a batch that changed something.
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, Upserted::Inserted | Upserted::Updated))
+    {
+        out.match_writes += 1;
+    }
     for (r, o) in records.drain(..).zip(outcomes) {
         out.log.count(o);
         if matches!(o, Upserted::Inserted | Upserted::Updated) {

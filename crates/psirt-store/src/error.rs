@@ -16,12 +16,32 @@ pub enum StoreError {
     /// Stored data that no longer parses: a bug or tampering, never user input.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// Text the database cannot hold or compare (PostgreSQL refuses U+0000 in any text, a query's included):
+    /// the request's fault, whatever it was looking for.
+    #[error("{0}")]
+    UnstorableText(String),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing: {0}")]
     Hashing(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            // 22021 character_not_in_repertoire (a NUL), 22P05 untranslatable_character.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                StoreError::UnstorableText(
+                    "text with a NUL (U+0000) or another character the database cannot hold".into(),
+                )
+            }
+            _ => StoreError::Database(err),
+        }
+    }
 }
 
 impl StoreError {
@@ -31,7 +51,7 @@ impl StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(format!("{what} already exists"))
             }
-            _ => StoreError::Database(err),
+            _ => StoreError::from(err),
         }
     }
 }

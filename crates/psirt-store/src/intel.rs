@@ -343,7 +343,8 @@ type DismissedMatch = (i64, Option<String>, String);
 
 impl Store {
     /// Stores a batch of records in one transaction; returns what happened to each, in order. Counts once in
-    /// [`Store::match_generation`] when it commits.
+    /// [`Store::match_generation`] when it commits a change (a record inserted or updated): a batch of unchanged
+    /// or stale records leaves what matching reads as it was, and every server's engine current.
     pub async fn upsert_intel_records(&self, batch: &[NewIntelRecord]) -> Result<Vec<Upserted>> {
         let now = self.now();
         let mut outcomes = vec![Upserted::Unchanged; batch.len()];
@@ -533,7 +534,9 @@ impl Store {
                     "notes": notes,
                 })));
             }
-            bump_match_generation!(tx);
+            if !changed.is_empty() {
+                bump_match_generation!(tx);
+            }
         });
         Ok(outcomes)
     }

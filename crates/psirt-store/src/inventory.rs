@@ -78,7 +78,7 @@ from_row!(ProductVersion {
 
 const PRODUCT_COLUMNS: &str =
     "id, name, vendor, cpe, purl, owner_team, description, created_at, updated_at";
-const VERSION_COLUMNS: &str = "id, product_id, version, released_on, support_ends_on, sbom_format, sbom_spec_version, sbom_sha256, sbom_imported_at, component_count, created_at, updated_at";
+pub(crate) const VERSION_COLUMNS: &str = "id, product_id, version, released_on, support_ends_on, sbom_format, sbom_spec_version, sbom_sha256, sbom_imported_at, component_count, created_at, updated_at";
 
 fn product_json(p: &ProductDraft) -> serde_json::Value {
     json!({"name": p.name, "vendor": p.vendor, "cpe": p.cpe, "purl": p.purl, "owner_team": p.owner_team, "description": p.description})

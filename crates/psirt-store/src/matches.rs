@@ -402,7 +402,8 @@ impl Store {
     }
 
     /// The generation of what matching reads: one more for every committed transaction that changed intel records
-    /// or a product version's components (`upsert_intel_records`, `import_sbom`, each counting once per call).
+    /// or a product version's components (`upsert_intel_records` once per call that inserted or updated a record,
+    /// `import_sbom` once per call).
     /// Between a read before an import and one after it, the number moved by exactly the import's own calls only
     /// if no other writer committed in between.
     pub async fn match_generation(&self) -> Result<i64> {

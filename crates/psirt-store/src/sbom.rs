@@ -378,7 +378,7 @@ impl Store {
         let new = dedup(sbom.components);
         let now = self.now();
         let mut diff = SbomDiff::default();
-        let product_version_id = with_tx!(self, tx => {
+        let product_version = with_tx!(self, tx => {
             let product_version_id = match &target {
                 SbomTarget::Version(id) => {
                     // Locks the version row: concurrent imports of one version take turns.
@@ -533,11 +533,19 @@ impl Store {
                     "version_changes": diff.version_changes,
                 })));
             bump_match_generation!(tx);
-            product_version_id
+            // Read before the commit: a read failing after it would report a stored import as failed.
+            let version: ProductVersion = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM product_versions WHERE id = $1",
+                crate::inventory::VERSION_COLUMNS
+            )))
+            .bind(product_version_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            version
         });
         progress(new.len());
         Ok(SbomImported {
-            product_version: self.product_version(product_version_id).await?,
+            product_version,
             diff,
         })
     }

@@ -32,7 +32,7 @@ pub fn parse_epss<'a>(reader: impl Read + 'a) -> EpssReader<'a> {
     EpssReader {
         inner,
         line: 0,
-        buf: String::new(),
+        buf: Vec::new(),
         score_date: None,
         model_version: None,
         header_seen: false,
@@ -40,8 +40,8 @@ pub fn parse_epss<'a>(reader: impl Read + 'a) -> EpssReader<'a> {
     }
 }
 
-/// Iterator over the rows: `Ok(score)` per row, `Err` per bad line ([`IntelError::Csv`] with its line), and an I/O
-/// error ends the iteration.
+/// Iterator over the rows: `Ok(score)` per row, `Err` per bad line ([`IntelError::Csv`] with its line — a line
+/// that is not UTF-8 too), and an I/O error or a `score_date` that cannot be read ends the iteration.
 /// Longest line read: a row is some 40 bytes and the comment line a few dozen. Without a bound a gzip stream that
 /// never emits a newline would grow one line until memory runs out.
 const MAX_LINE_BYTES: u64 = 64 << 10;
@@ -49,7 +49,7 @@ const MAX_LINE_BYTES: u64 = 64 << 10;
 pub struct EpssReader<'a> {
     inner: Box<dyn BufRead + 'a>,
     line: u64,
-    buf: String,
+    buf: Vec<u8>,
     score_date: Option<Date>,
     model_version: Option<String>,
     header_seen: bool,
@@ -77,10 +77,16 @@ impl EpssReader<'_> {
             match part.split_once(':') {
                 Some(("model_version", v)) => self.model_version = Some(v.trim().to_string()),
                 // `2025-08-25T12:55:00Z` or `2023-03-20T00:00:00+0000`: the day is what matters.
+                // Unreadable, it ends the file: its rows, taken as undated, would replace newer scores.
                 Some(("score_date", v)) => {
                     let day = v.trim().get(..10).unwrap_or(v);
-                    self.score_date =
-                        Some(dates::date(day, "").map_err(|e| self.csv(e.to_string()))?);
+                    self.score_date = Some(dates::date(day, "").map_err(|e| {
+                        IntelError::Cut(format!(
+                            "line {}: score_date {}: {e}; the rows are not read (their day unknown)",
+                            self.line,
+                            excerpt(v)
+                        ))
+                    })?);
                 }
                 _ => {}
             }
@@ -141,9 +147,10 @@ impl Iterator for EpssReader<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.buf.clear();
+            // Bytes, not `read_line`: a line that is not UTF-8 is one bad row, and reading goes on after it.
             match (&mut self.inner)
                 .take(MAX_LINE_BYTES + 1)
-                .read_line(&mut self.buf)
+                .read_until(b'\n', &mut self.buf)
             {
                 Ok(0) => self.done = true,
                 Ok(n) if n as u64 > MAX_LINE_BYTES => {
@@ -158,23 +165,18 @@ impl Iterator for EpssReader<'_> {
                 Ok(_) => {
                     self.line += 1;
                     let text = std::mem::take(&mut self.buf);
-                    let t = text
-                        .trim_end_matches(['\r', '\n'])
-                        .trim_start_matches('\u{feff}');
-                    let result = if t.trim().is_empty() {
-                        None
-                    } else if t.starts_with('#') {
-                        self.comment(t).err().map(Err)
-                    } else if !self.header_seen && t.to_ascii_lowercase().starts_with("cve,") {
-                        self.header_seen = true;
-                        None
-                    } else {
-                        self.header_seen = true;
-                        Some(self.row(t))
+                    let result = match std::str::from_utf8(&text) {
+                        Err(e) => Some(Err(self.csv(format!("not UTF-8 text: {e}")))),
+                        Ok(t) => self.line_of(t),
                     };
                     self.buf = text;
-                    if result.is_some() {
-                        return result;
+                    match result {
+                        Some(Err(IntelError::Cut(message))) => {
+                            self.done = true;
+                            return Some(Err(IntelError::Cut(message)));
+                        }
+                        Some(result) => return Some(result),
+                        None => {}
                     }
                 }
                 Err(e) => {
@@ -184,5 +186,25 @@ impl Iterator for EpssReader<'_> {
             }
         }
         None
+    }
+}
+
+impl EpssReader<'_> {
+    /// What one line holds: a row, an error, or nothing (blank, header, a readable comment).
+    fn line_of(&mut self, text: &str) -> Option<Result<EpssScore, IntelError>> {
+        let t = text
+            .trim_end_matches(['\r', '\n'])
+            .trim_start_matches('\u{feff}');
+        if t.trim().is_empty() {
+            None
+        } else if t.starts_with('#') {
+            self.comment(t).err().map(Err)
+        } else if !self.header_seen && t.to_ascii_lowercase().starts_with("cve,") {
+            self.header_seen = true;
+            None
+        } else {
+            self.header_seen = true;
+            Some(self.row(t))
+        }
     }
 }

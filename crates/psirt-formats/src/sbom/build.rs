@@ -138,17 +138,20 @@ impl<'d, 'p> Builder<'d, 'p> {
         }
     }
 
-    /// Sets the key of `c`: the canonical purl (from `raw`), else a synthetic key; `pointer` locates the raw purl.
+    /// Sets the key of `c`: the canonical purl (from `raw`) with the component's version when the purl gives none,
+    /// else a synthetic key; `pointer` locates the raw purl.
     fn identify(&mut self, c: &mut Component, raw: Option<&str>, pointer: impl FnOnce() -> String) {
         if let Some(raw) = raw.filter(|r| Purl::is_canonical(r)) {
             // Already canonical (checked without parsing): what parse + print would give.
             c.key = raw.to_string();
+            versioned(c);
             return;
         }
         if let Some(raw) = raw {
             match Purl::parse_lenient(raw) {
                 Ok(p) => {
                     c.key = p.to_string();
+                    versioned(c);
                     return;
                 }
                 Err(e) => {
@@ -437,6 +440,29 @@ fn has_control(s: &str) -> bool {
             .any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'))
 }
 
+/// Gives the canonical purl key of `c` the component's version when the purl has none: matching reads the version
+/// from the purl, and two versions of one package written `pkg:npm/foo` were one component (the first's version
+/// kept) that no advisory matched.
+fn versioned(c: &mut Component) {
+    let Some(version) = c
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    else {
+        return;
+    };
+    // A canonical purl writes `@` only before its version (elsewhere it is `%40`).
+    if c.key.contains('@') {
+        return;
+    }
+    if let Ok(p) = Purl::parse_lenient(&c.key) {
+        if p.version().is_none() {
+            c.key = p.with_version(Some(version)).to_string();
+        }
+    }
+}
+
 /// `nopurl:[group/]name[@version]`: stable across regenerations of the SBOM, unlike bom-refs.
 fn synthetic_key(c: &Component) -> String {
     // An empty group or version (as some generators write an absent one) is absent: the key must not change when
@@ -569,5 +595,52 @@ mod tests {
         let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
         assert_eq!(sbom.stats.duplicates_merged, 3);
+    }
+
+    #[test]
+    fn a_purl_without_version_takes_the_component_s() {
+        let mut progress = |_| {};
+        let mut b = Builder::new(0, &mut progress);
+        let mut add = |name: &str, version: Option<&str>, purl: &str| {
+            let mut c = component(name.into());
+            c.version = version.map(str::to_owned);
+            b.add(c, Some(purl), None, str::to_owned)
+        };
+        let one = add("foo", Some("1.0"), "pkg:npm/foo");
+        let two = add("foo", Some("2.0"), "pkg:npm/foo");
+        // Written with the version, the same component: merged.
+        assert_eq!(add("foo", Some("2.0"), "pkg:npm/foo@2.0"), two);
+        // Not canonical as written (parsed): still versioned, the version encoded as a purl prints it.
+        add("scoped", Some(" 3.0 beta "), "pkg:npm/@scope/Bar?b=1&a=2");
+        // The purl's own version wins over the field's; no version at all stays versionless.
+        add("baz", Some("9"), "pkg:npm/baz@1");
+        add("qux", Some(" "), "pkg:npm/qux");
+        add("quux", None, "pkg:npm/quux");
+        assert_ne!(one, two);
+        let sbom = b.finish(Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: "1.6",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        });
+        let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "pkg:npm/foo@1.0",
+                "pkg:npm/foo@2.0",
+                "pkg:npm/%40scope/Bar@3.0%20beta?a=2&b=1",
+                "pkg:npm/baz@1",
+                "pkg:npm/qux",
+                "pkg:npm/quux",
+            ]
+        );
+        let versions: Vec<Option<&str>> = sbom
+            .components
+            .iter()
+            .map(|c| c.version.as_deref())
+            .collect();
+        assert_eq!(versions[..2], [Some("1.0"), Some("2.0")]);
     }
 }

@@ -9,7 +9,9 @@
 //!   with [`SbomError::UnsupportedVersion`]: we cannot check it, and "bad input is rejected whole" outranks
 //!   leniency. Convert first (`cyclonedx convert --output-version v1_6`).
 //! - **Identity.** A component's key is its canonical purl (parsed with [`Purl::parse_lenient`], printed with
-//!   `Display`: qualifiers and subpath included). Components that share a key are **merged** into one (first
+//!   `Display`: qualifiers and subpath included), given the component's version when the purl has none
+//!   (`pkg:npm/foo` with version 2.0 is `pkg:npm/foo@2.0`: matching reads the purl's version, and two versions of
+//!   one package are two components). Components that share a key are **merged** into one (first
 //!   occurrence wins for scalars; hashes and licenses are unioned; later `bom-ref`s/SPDXIDs point at the merged
 //!   component), matching the store's one row per (product version, purl).
 //! - **No purl.** Components without a purl — or with one that does not parse (a warning) — are **kept**, with
@@ -119,7 +121,8 @@ impl Sbom {
 /// One SBOM entry, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Component {
-    /// Identity within the SBOM: the canonical Package URL when there is one (see [`Component::purl`]), else
+    /// Identity within the SBOM: the canonical Package URL when there is one (see [`Component::purl`]; with the
+    /// component's version when the purl gives none), else
     /// `nopurl:[group/]name[@version]`. One string for both: a second copy of every purl was a tenth of an
     /// import's allocations.
     pub key: String,

@@ -348,6 +348,38 @@ fn epss_line_without_end_is_one_error() {
     }
 }
 
+/// A row that is not UTF-8 is one bad row: the rows after it are read (it ended the file).
+#[test]
+fn epss_row_not_utf8_is_one_error() {
+    let mut text = EPSS.as_bytes().to_vec();
+    text.extend(b"CVE-2024-\xff,0.1,0.2\nCVE-2024-0002,0.5,0.2\n");
+    let rows: Vec<_> = parse_epss(&gzip(&text)[..]).collect();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    match &rows[3] {
+        Err(IntelError::Csv { line: 6, message }) => {
+            assert!(message.contains("UTF-8"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(rows[4].as_ref().unwrap().cve, "CVE-2024-0002");
+}
+
+/// A `score_date` that cannot be read ends the file: its rows, undated, would replace the scores of a newer day.
+#[test]
+fn epss_unreadable_score_date_reads_no_row() {
+    let text = EPSS.replace("2025-08-25T12:55:00Z", "25-08-2025");
+    let rows: Vec<_> = parse_epss(text.as_bytes()).collect();
+    match &rows[..] {
+        [Err(IntelError::Cut(message))] => {
+            assert!(
+                message.contains("line 1: score_date \"25-08-2025\""),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn epss_bad_rows_are_errors_with_line_numbers() {
     let text = format!("{EPSS}CVE-2024-0002,1.5,0.2\nnot-a-cve,0.1,0.2\nCVE-2024-0003,0.1\nCVE-2024-0004,0.2,0.3\n");

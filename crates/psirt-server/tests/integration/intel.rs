@@ -209,6 +209,23 @@ pub async fn intel_api_and_queue(backend: Backend) {
         vic.get("/api/v1/vulnerabilities/CVE-1999-0001").await.0,
         StatusCode::NOT_FOUND
     );
+    // A NUL in what is looked for: PostgreSQL cannot compare it (the request's fault, 400), SQLite finds nothing.
+    let nul_answer = match backend {
+        Backend::Postgres => StatusCode::BAD_REQUEST,
+        _ => StatusCode::NOT_FOUND,
+    };
+    let (s, p) = vic.get("/api/v1/vulnerabilities/CVE-2019-%00").await;
+    assert_eq!(s, nul_answer, "{p}");
+    let (s, p) = vic.get("/api/v1/products?q=a%00b").await;
+    assert!(
+        s == StatusCode::OK || s == StatusCode::BAD_REQUEST,
+        "{s} {p}"
+    );
+    assert_eq!(
+        s == StatusCode::BAD_REQUEST,
+        backend == Backend::Postgres,
+        "{p}"
+    );
 
     // purl search works for versions outside the inventory too.
     let (s, hits) = vic
@@ -1997,6 +2014,13 @@ pub async fn feed_sync_over_http(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(e["errors"].as_array().unwrap().len(), 3, "{e}");
+    // A field it does not take (`enabled` is set by PATCH) is refused, not ignored: no source is made enabled
+    // when the admin asked for it disabled.
+    let mut disabled = body.clone();
+    disabled["enabled"] = json!(false);
+    let (s, e) = adm.post("/api/v1/feed-sources", disabled).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(adm.get("/api/v1/feed-sources").await.1["items"], json!([]));
     let (s, source) = adm.post("/api/v1/feed-sources", body).await;
     assert_eq!(s, StatusCode::CREATED, "{source}");
     let id = source["id"].as_i64().unwrap();
@@ -2447,4 +2471,63 @@ fn cve_records_take_the_preferred_cvss_version_and_cwes_from_text() {
         .unwrap();
     assert!(r.exploited.is_none(), "no KEV mark left");
     assert!(psirt_server::intel::new_record(r).unwrap().exploited);
+}
+
+/// A feed's summary with control characters (an escape sequence) and a record whose own summary is not the first
+/// of the view: the upstream case still opens, titled from the record's own summary, the control characters shown
+/// as U+FFFD.
+pub async fn an_upstream_case_opens_from_a_summary_with_control_characters(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ana = app
+        .bearer(&app.user("ana", Role::Analyst, false).await)
+        .await;
+    let pv = portal_with_sbom(&ana).await;
+    let osv = |id: &str, aliases: &[&str], summary: &str| {
+        json!({
+            "id": id, "modified": "2099-01-01T00:00:00Z", "aliases": aliases, "summary": summary,
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11"}]}]}]
+        })
+        .to_string()
+    };
+    // `DRUPAL-…` sorts before `GHSA-…`: the view's first summary is not the GHSA's.
+    import_text(
+        &app,
+        FeedKind::Osv,
+        "a.json",
+        &osv("DRUPAL-2099-1", &["CVE-2099-0001"], "Another record"),
+    )
+    .await;
+    import_text(
+        &app,
+        FeedKind::Osv,
+        "b.json",
+        &osv(
+            "GHSA-aaaa-0001-aaaa",
+            &["CVE-2099-0001"],
+            "RCE \u{1b}[31min\u{85} templates",
+        ),
+    )
+    .await;
+    let (_, f) = ana
+        .get(&format!("/api/v1/product-versions/{pv}/findings"))
+        .await;
+    assert!(f["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["record_id"] == "GHSA-aaaa-0001-aaaa"));
+    let (s, case) = ana
+        .post("/api/v1/upstream-queue/GHSA-aaaa-0001-aaaa/case", json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    assert_eq!(
+        case["title"],
+        "GHSA-aaaa-0001-aaaa: RCE \u{fffd}[31min\u{fffd} templates"
+    );
+    assert!(case["description"]
+        .as_str()
+        .unwrap()
+        .ends_with("RCE \u{fffd}[31min\u{fffd} templates"));
+    app.finish().await;
 }

@@ -490,11 +490,13 @@ async fn intel_import_is_idempotent_and_incremental(store: Store) {
         store.upsert_intel_records(&batch).await.unwrap(),
         vec![Upserted::Inserted, Upserted::Inserted]
     );
-    // The same data again changes nothing.
+    // The same data again changes nothing, the match generation included (every engine would reload).
+    let generation = store.match_generation().await.unwrap();
     assert_eq!(
         store.upsert_intel_records(&batch).await.unwrap(),
         vec![Upserted::Unchanged, Upserted::Unchanged]
     );
+    assert_eq!(store.match_generation().await.unwrap(), generation);
     // A newer version updates; an older one than stored is skipped.
     let newer = record(
         "osv",
@@ -1367,8 +1369,9 @@ async fn uncovered_cases_are_named_by_record_and_aliases(store: Store) {
     assert!(store.uncovered_case_ids().await.unwrap().is_empty());
 }
 
-/// The match generation moves by one for every committed `upsert_intel_records` or `import_sbom` call (changed or
-/// not), and not for one that failed: what a server's engine counts its own imports by.
+/// The match generation moves by one for every committed `upsert_intel_records` call that inserted or updated a
+/// record and every committed `import_sbom` call, and not for one that failed: what a server's engine counts its
+/// own imports by. A batch that changed nothing leaves it (every engine would reload for it).
 async fn match_generation_counts_each_committed_import(store: Store) {
     let t = datetime!(2026-01-01 00:00 UTC);
     let g0 = store.match_generation().await.unwrap();
@@ -1378,11 +1381,11 @@ async fn match_generation_counts_each_committed_import(store: Store) {
     store.upsert_intel_records(&batch).await.unwrap();
     assert_eq!(
         store.match_generation().await.unwrap(),
-        g0 + 2,
-        "unchanged, still counted"
+        g0 + 1,
+        "unchanged: not counted"
     );
     let (pv, _) = inventory(&store).await;
-    assert_eq!(store.match_generation().await.unwrap(), g0 + 3);
+    assert_eq!(store.match_generation().await.unwrap(), g0 + 2);
     let refused = store
         .import_sbom(
             &admin(),
@@ -1401,7 +1404,7 @@ async fn match_generation_counts_each_committed_import(store: Store) {
     assert!(refused.is_err());
     assert_eq!(
         store.match_generation().await.unwrap(),
-        g0 + 3,
+        g0 + 2,
         "nothing committed"
     );
 }
