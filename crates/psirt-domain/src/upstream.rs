@@ -99,9 +99,53 @@ fn is_cve(name: &str) -> bool {
     name.starts_with("CVE-")
 }
 
+/// A vulnerability id as its issuer writes it, for ids whose case carries no meaning: `CVE-` upper case (MITRE),
+/// and a GHSA id `GHSA-` with its body lower case (GitHub). `cve-2021-44228` and `GHSA-JFH8-…` (from a URL or a
+/// hand-written alias) then find and join the records of `CVE-2021-44228` and `GHSA-jfh8-…`. Other ids
+/// (PYSEC-, RUSTSEC-, distro ids) are left as they are: their schemes do not say case is insignificant.
+pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let prefixed = |prefix: &str| {
+        id.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    if prefixed("CVE-") && !id.starts_with("CVE-") {
+        Cow::Owned(format!("CVE-{}", &id[4..]))
+    } else if prefixed("GHSA-")
+        && (!id.starts_with("GHSA-") || id[5..].bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        Cow::Owned(format!("GHSA-{}", id[5..].to_ascii_lowercase()))
+    } else {
+        Cow::Borrowed(id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cve_and_ghsa_ids_are_written_as_their_issuers_write_them() {
+        for (id, want) in [
+            ("cve-2021-44228", "CVE-2021-44228"),
+            ("Cve-2021-44228", "CVE-2021-44228"),
+            ("CVE-2021-44228", "CVE-2021-44228"),
+            ("GHSA-JFH8-C2JP-5V3Q", "GHSA-jfh8-c2jp-5v3q"),
+            ("ghsa-jfh8-c2jp-5v3q", "GHSA-jfh8-c2jp-5v3q"),
+            ("GHSA-jfh8-c2jp-5v3q", "GHSA-jfh8-c2jp-5v3q"),
+            ("pysec-2019-217", "pysec-2019-217"),
+            ("RUSTSEC-2021-0001", "RUSTSEC-2021-0001"),
+            ("CV", "CV"),
+            ("", ""),
+            ("cveé", "cveé"),
+        ] {
+            assert_eq!(canonical_id(id), want, "{id}");
+        }
+        assert!(matches!(
+            canonical_id("CVE-2021-44228"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     fn groups(records: &[(&str, &[&str])]) -> Vec<Vec<String>> {
         let owned: Vec<(&str, Vec<String>)> = records

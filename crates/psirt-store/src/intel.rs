@@ -6,8 +6,10 @@
 //! content hash is unchanged is left alone) and incremental (a record older than the stored one,
 //! by `modified`, is skipped as stale).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use psirt_domain::upstream::canonical_id;
 use serde::Serialize;
 use serde_json::json;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -439,10 +441,11 @@ impl Store {
                         )));
                     }
                 };
-                let aliases: BTreeSet<&str> = r.aliases.iter().map(String::as_str).filter(|a| *a != r.record_id).collect();
+                // As their issuers write them: a lower-case `cve-…` alias still joins the CVE's records.
+                let aliases: BTreeSet<Cow<'_, str>> = r.aliases.iter().map(|a| canonical_id(a)).filter(|a| *a != r.record_id.as_str()).collect();
                 for alias in aliases {
                     sqlx::query("INSERT INTO intel_aliases (record_pk, alias) VALUES ($1, $2)")
-                        .bind(pk).bind(alias)
+                        .bind(pk).bind(alias.as_ref())
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -739,10 +742,16 @@ impl Store {
     }
 
     /// [`Store::vulnerability`] of several ids at once, keyed by the (trimmed) id asked for; ids no record names are
-    /// left out. The alias walk queries for all ids together (at most four rounds), not up to four rounds per id:
-    /// a purl search shows every advisory of a package.
+    /// left out. A CVE or GHSA id is looked for as its issuer writes it (`cve-2021-44228` finds CVE-2021-44228:
+    /// [`canonical_id`]). The alias walk queries for all ids together (at most four rounds), not up to four rounds
+    /// per id: a purl search shows every advisory of a package.
     pub async fn vulnerabilities(&self, ids: &[String]) -> Result<BTreeMap<String, Vulnerability>> {
-        let seeds: BTreeSet<String> = ids.iter().map(|i| i.trim().to_owned()).collect();
+        // Asked id → the id looked for.
+        let asked: BTreeMap<String, String> = ids
+            .iter()
+            .map(|i| (i.trim().to_owned(), canonical_id(i.trim()).into_owned()))
+            .collect();
+        let seeds: BTreeSet<String> = asked.values().cloned().collect();
         // Every record that any seed's walk (below) can reach: naming more ids never names fewer records, so the last
         // round's records include every earlier round's.
         let mut known = seeds.clone();
@@ -762,11 +771,11 @@ impl Store {
         }
         let index = naming_index(&reachable);
         type Walk = (String, Vec<String>, Vec<IntelRecordSummary>, Vec<bool>);
-        let walks: Vec<Walk> = seeds
+        let walks: Vec<Walk> = asked
             .into_iter()
-            .filter_map(|seed| {
+            .filter_map(|(asked, seed)| {
                 let (ids, records, followed) = alias_walk(&seed, &reachable, &index);
-                (!records.is_empty()).then_some((seed, ids, records, followed))
+                (!records.is_empty()).then_some((asked, ids, records, followed))
             })
             .collect();
         let cves: BTreeSet<&String> = walks

@@ -205,6 +205,11 @@ pub async fn intel_api_and_queue(backend: Backend) {
     );
     assert_eq!(v["findings"][0]["product_version_id"], pv);
     assert_eq!(v["findings"][0]["fixed_versions"], json!(["2.10.1"]));
+    // Typed in lower case: the same vulnerability.
+    let (s, lower) = vic.get("/api/v1/vulnerabilities/cve-2019-10906").await;
+    assert_eq!(s, StatusCode::OK, "{lower}");
+    assert_eq!(lower["vulnerability"]["ids"], v["vulnerability"]["ids"]);
+    assert_eq!(lower["findings"], v["findings"]);
     assert_eq!(
         vic.get("/api/v1/vulnerabilities/CVE-1999-0001").await.0,
         StatusCode::NOT_FOUND

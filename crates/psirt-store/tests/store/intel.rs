@@ -611,8 +611,14 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
                 t,
                 "a",
             ),
-            // Names the GHSA id only: reached through the CVE's alias chain.
-            record("osv", "PYSEC-2026-9", &["GHSA-1111-2222-3333"], t, "b"),
+            // Names the GHSA id only (written in upper case, as in a URL): reached through the CVE's alias chain.
+            record(
+                "osv",
+                "PYSEC-2026-9",
+                &["GHSA-1111-2222-3333".to_uppercase().as_str()],
+                t,
+                "b",
+            ),
             record("cve5", "CVE-2026-1000", &[], t, "c"),
             record("kev", "CVE-2026-1000", &[], t, "d"),
             record("osv", "GHSA-9999-9999-9999", &["CVE-2026-9999"], t, "e"),
@@ -645,6 +651,16 @@ async fn aliases_merge_into_one_vulnerability(store: Store) {
         v.ids,
         ["CVE-2026-1000", "GHSA-1111-2222-3333", "PYSEC-2026-9"]
     );
+    // Asked in another case: the same view, keyed by what was asked.
+    let asked = [
+        "cve-2026-1000".to_owned(),
+        " Ghsa-1111-2222-3333".to_owned(),
+    ];
+    let views = store.vulnerabilities(&asked).await.unwrap();
+    assert_eq!(views["cve-2026-1000"].ids, v.ids);
+    assert!(views["Ghsa-1111-2222-3333"]
+        .ids
+        .contains(&"CVE-2026-1001".to_owned()));
     assert_eq!(v.records.len(), 4, "{:?}", v.records);
     assert!(v.exploited);
     let epss: Vec<(&str, f64)> = v.epss.iter().map(|e| (e.cve.as_str(), e.score)).collect();
