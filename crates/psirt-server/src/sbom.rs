@@ -46,6 +46,8 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
             Some((from, key(e.to)?))
         })
         .collect();
+    let mut warnings = sbom.warnings;
+    warnings.extend(without_release_warning(&sbom.components));
     let components = sbom
         .components
         .into_iter()
@@ -86,8 +88,29 @@ pub fn to_import(sbom: Sbom, sha256: &str) -> ParsedSbom {
             dependencies,
             allow_empty: false,
         },
-        warnings: sbom.warnings,
+        warnings,
     }
+}
+
+/// One warning for the distro packages (deb, apk, rpm of a release-aware distribution) without the `distro`
+/// qualifier their advisories are filed under: they are stored, but match only the few advisories filed without a
+/// release, so the version's findings would look clean without a word.
+fn without_release_warning(components: &[psirt_formats::Component]) -> Option<SbomWarning> {
+    let mut lacking = components.iter().filter_map(|c| c.purl()).filter(|p| {
+        ["pkg:deb/", "pkg:apk/", "pkg:rpm/"]
+            .iter()
+            .any(|t| p.starts_with(t))
+            && psirt_match::purl_lacks_release(p)
+    });
+    let first = lacking.next()?;
+    let n = 1 + lacking.count();
+    Some(SbomWarning {
+        pointer: String::new(),
+        message: format!(
+            "{n} distribution package(s) without a `distro` qualifier (the first: {first}): their advisories are \
+             filed per release (e.g. `distro=debian-12`), so they match only those filed without one"
+        ),
+    })
 }
 
 /// The version a purl names, decoded — when it is one the store takes as a version (the parser checked the key, not
@@ -125,4 +148,44 @@ pub fn rejection(e: SbomError) -> ApiError {
         other => other.to_string(),
     };
     ApiError::Domain(DomainError::Invalid(vec![FieldError::new(field, message)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cyclonedx(purls: &[&str]) -> Vec<u8> {
+        let components: Vec<_> = purls
+            .iter()
+            .enumerate()
+            .map(|(i, p)| serde_json::json!({"type": "library", "name": format!("c{i}"), "version": "1", "purl": p}))
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": components,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn distro_packages_without_their_release_are_one_warning() {
+        let parsed = parse(&cyclonedx(&[
+            "pkg:npm/x@1",
+            "pkg:deb/debian/bash@5.2?distro=debian-12",
+            "pkg:deb/debian/curl@7.88.1",
+            "pkg:apk/alpine/musl@1.2.4",
+            "pkg:rpm/fedora/curl@8",
+        ]))
+        .unwrap_or_else(|_| panic!("parses"));
+        let messages: Vec<&str> = parsed.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with(
+                "2 distribution package(s) without a `distro` qualifier (the first: pkg:deb/debian/curl@7.88.1)"
+            ),
+            "{messages:?}"
+        );
+        let clean = parse(&cyclonedx(&["pkg:deb/debian/bash@5.2?distro=debian-12"]))
+            .unwrap_or_else(|_| panic!("parses"));
+        assert!(clean.warnings.is_empty());
+    }
 }

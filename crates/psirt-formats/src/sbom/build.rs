@@ -75,6 +75,8 @@ impl std::ops::Deref for Str<'_> {
 
 pub(crate) struct Builder<'d, 'p> {
     subject: Option<Component>,
+    /// The component the subject is a copy of, when it stays a component too (see [`Builder::promote_to_subject`]).
+    subject_twin: Option<usize>,
     components: Vec<Component>,
     /// Component key → index, without a second copy of each key: keyed by the key's (randomly seeded) hash,
     /// the index confirmed by comparing `components[i].key`; the rare keys whose hash is taken go to `collisions`.
@@ -110,6 +112,7 @@ impl<'d, 'p> Builder<'d, 'p> {
         let guess = usize::try_from(bytes / 1024).unwrap_or(0).min(1 << 20);
         Builder {
             subject: None,
+            subject_twin: None,
             components: Vec::with_capacity(guess),
             by_key: HashMap::with_capacity_and_hasher(guess, BuildHasherDefault::default()),
             collisions: HashMap::new(),
@@ -295,9 +298,12 @@ impl<'d, 'p> Builder<'d, 'p> {
             return;
         };
         if self.merged.get(i).copied().unwrap_or(true) {
+            // Its edges are the subject's too (at `finish`): the product's direct dependencies.
             self.subject = self.components.get(i).cloned();
+            self.subject_twin = Some(i);
             return;
         }
+        self.subject_twin = None;
         self.subject = Some(self.components.remove(i));
         self.merged.remove(i);
         // The subject is not stored: what it could not be stored as no longer counts.
@@ -335,6 +341,15 @@ impl<'d, 'p> Builder<'d, 'p> {
     }
 
     pub(crate) fn finish(mut self, header: Header) -> Sbom {
+        if let Some(twin) = self.subject_twin.map(Node::Component) {
+            let of_subject: Vec<_> = self
+                .edges
+                .iter()
+                .filter(|&&(from, to, _)| from == twin && to != twin)
+                .map(|&(_, to, kind)| (Node::Subject, to, kind))
+                .collect();
+            self.edges.extend(of_subject);
+        }
         let unstorable = self
             .refused
             .drain(..)

@@ -424,6 +424,49 @@ fn spdx_several_described_packages_stay_components() {
     assert_eq!(sbom.stats.duplicates_merged, 1);
 }
 
+/// The described package has a duplicate, so it stays a component too: its dependencies (before and after the
+/// DESCRIBES relationship) are still the product's direct dependencies.
+#[test]
+fn spdx_described_package_with_a_duplicate_keeps_the_product_s_edges() {
+    let doc = spdx(
+        json!([
+            pkg("SPDXRef-root", "app", Some("pkg:npm/app@1")),
+            pkg("SPDXRef-x", "x", Some("pkg:npm/x@1")),
+            pkg("SPDXRef-y", "y", Some("pkg:npm/y@1")),
+            pkg("SPDXRef-again", "app", Some("pkg:npm/app@1"))
+        ]),
+        json!([
+            rel("SPDXRef-root", "DEPENDS_ON", "SPDXRef-x"),
+            rel("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-root"),
+            rel("SPDXRef-y", "DEPENDENCY_OF", "SPDXRef-root"),
+            rel("SPDXRef-x", "DEPENDS_ON", "SPDXRef-root")
+        ]),
+    );
+    let sbom = parse_json(&doc).unwrap();
+    assert_eq!(sbom.subject.as_ref().unwrap().key, "pkg:npm/app@1");
+    assert_eq!(sbom.components.len(), 3);
+    let mut of_subject: Vec<&str> = sbom
+        .dependencies
+        .iter()
+        .filter(|e| e.from == SbomNode::Subject)
+        .filter_map(|e| sbom.key(e.to))
+        .collect();
+    of_subject.sort();
+    assert_eq!(of_subject, ["pkg:npm/x@1", "pkg:npm/y@1"]);
+    // The component's own edges stay, both ways.
+    let mut got = edges(&sbom);
+    got.sort();
+    got.dedup();
+    assert_eq!(
+        got,
+        [
+            edge("pkg:npm/app@1", "pkg:npm/x@1", EdgeKind::DependsOn),
+            edge("pkg:npm/app@1", "pkg:npm/y@1", EdgeKind::DependsOn),
+            edge("pkg:npm/x@1", "pkg:npm/app@1", EdgeKind::DependsOn),
+        ]
+    );
+}
+
 #[test]
 fn spdx_bad_purl_warning_points_at_the_locator() {
     let doc = spdx(json!([pkg("SPDXRef-a", "a", Some("pkg:/nope"))]), json!([]));
