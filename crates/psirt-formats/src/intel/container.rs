@@ -302,17 +302,19 @@ impl<R: Read> Read for Counting<R> {
 
 /// Reads at most [`MAX_DOCUMENT_BYTES`]; more is an error, not a truncation.
 fn read_capped(reader: impl Read) -> Result<Vec<u8>, IntelError> {
+    read_at_most(reader, MAX_DOCUMENT_BYTES)?.ok_or_else(|| {
+        IntelError::Unsupported(format!("document larger than {MAX_DOCUMENT_BYTES} bytes"))
+    })
+}
+
+/// All of `reader` when it holds at most `limit` bytes; `None` when it holds more (`limit + 1` were read).
+fn read_at_most(reader: impl Read, limit: u64) -> Result<Option<Vec<u8>>, IntelError> {
     let mut buf = Vec::new();
     reader
-        .take(MAX_DOCUMENT_BYTES + 1)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| IntelError::Cut(e.to_string()))?;
-    if buf.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(IntelError::Unsupported(format!(
-            "document larger than {MAX_DOCUMENT_BYTES} bytes"
-        )));
-    }
-    Ok(buf)
+    Ok((buf.len() as u64 <= limit).then_some(buf))
 }
 
 pub(super) struct Run<'r> {
@@ -424,11 +426,12 @@ impl Run<'_> {
 
     fn zip(&mut self, path: &Path, name: &str) -> Result<(), IntelError> {
         let file = File::open(path).map_err(|e| io_at(e, path))?;
+        let size = file.metadata().map_err(|e| io_at(e, path))?.len();
         let archive = zip::ZipArchive::new(BufReader::new(file))
             .map_err(|e| IntelError::Zip(format!("{name}: {e}")))?;
         let at = Locator::file(name);
         let kind = self.kind;
-        self.source(move |sink| zip_entries(kind, archive, &at, sink));
+        self.source(move |sink| zip_entries(kind, archive, size, &at, sink));
         Ok(())
     }
 
@@ -698,14 +701,20 @@ fn split_lines(mut reader: impl BufRead, at: &Locator, count: &AtomicU64, sink: 
 fn zip_entries(
     kind: FeedKind,
     archive: zip::ZipArchive<BufReader<File>>,
+    archive_bytes: u64,
     at: &Locator,
     sink: &mut dyn Sink,
 ) -> u64 {
+    let limit = archive_bytes
+        .saturating_mul(MAX_INFLATION)
+        .saturating_add(INFLATION_SLACK);
     let mut walk = ZipWalk {
         kind,
         sink,
         documents: 0,
         stopped: false,
+        limit,
+        left: limit,
     };
     walk.entries(archive, at, "", 0);
     walk.documents
@@ -715,11 +724,20 @@ fn zip_entries(
 /// is about 0.5 GB.
 const MAX_NESTED_ZIP_BYTES: u64 = 2 << 30;
 
+/// What an archive may inflate to in all: [`MAX_INFLATION`] times its size, plus [`INFLATION_SLACK`]. A zip's
+/// entries may all point at the same compressed data (or understate their sizes): a few kilobytes then inflate
+/// to gigabytes, entry after entry, within each entry's own limit. Feeds' JSON inflates some 5–20 times.
+const MAX_INFLATION: u64 = 100;
+const INFLATION_SLACK: u64 = 1 << 30;
+
 struct ZipWalk<'s> {
     kind: FeedKind,
     sink: &'s mut dyn Sink,
     documents: u64,
     stopped: bool,
+    /// The archive's inflation limit, and what is left of it.
+    limit: u64,
+    left: u64,
 }
 
 impl ZipWalk<'_> {
@@ -772,11 +790,19 @@ impl ZipWalk<'_> {
                         "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"
                     )))
                 } else {
-                    copy_to_temporary(&mut entry)
+                    copy_to_temporary(&mut entry, self.left)
                 };
                 drop(entry);
                 match inner {
-                    Ok(inner) => self.entries(inner, at, &format!("{name}!"), done),
+                    Ok(Some((inner, copied))) => {
+                        self.left -= copied;
+                        self.entries(inner, at, &format!("{name}!"), done)
+                    }
+                    Ok(None) => {
+                        let e = self.over_limit();
+                        self.error(loc, e, done);
+                        self.stopped = true;
+                    }
                     Err(e) => self.error(loc, e, done),
                 }
                 done += compressed;
@@ -789,10 +815,22 @@ impl ZipWalk<'_> {
                 Err(IntelError::Unsupported(format!(
                     "entry larger than {MAX_DOCUMENT_BYTES} bytes"
                 )))
+            } else if self.left < MAX_DOCUMENT_BYTES {
+                match read_at_most(&mut entry, self.left) {
+                    Ok(Some(bytes)) => Ok(bytes),
+                    Ok(None) => {
+                        self.stopped = true;
+                        Err(self.over_limit())
+                    }
+                    Err(e) => Err(e),
+                }
             } else {
                 read_capped(&mut entry)
             };
             drop(entry);
+            if let Ok(bytes) = &read {
+                self.left -= bytes.len() as u64;
+            }
             let flow = match read {
                 Ok(bytes) => self.sink.document(&bytes, loc, done),
                 Err(error) => self.sink.error(
@@ -814,6 +852,14 @@ impl ZipWalk<'_> {
             && name.to_ascii_lowercase().ends_with(".zip")
     }
 
+    fn over_limit(&self) -> IntelError {
+        IntelError::Cut(format!(
+            "the archive inflates to more than {} bytes ({MAX_INFLATION} times its size, and 1 GiB): not a feed \
+             export (entries sharing their data?); the rest is not read",
+            self.limit
+        ))
+    }
+
     fn error(&mut self, locator: Locator, error: IntelError, at: u64) {
         self.stopped |= self
             .sink
@@ -822,15 +868,19 @@ impl ZipWalk<'_> {
     }
 }
 
-/// A zip entry that is a zip, copied to an anonymous temporary file (removed when closed) and opened.
+type ZipFile = zip::ZipArchive<BufReader<File>>;
+
+/// A zip entry that is a zip, copied to an anonymous temporary file (removed when closed) and opened, with the
+/// bytes copied; `None` when it inflates to more than `left` (the archive's inflation left).
 fn copy_to_temporary(
     entry: &mut impl Read,
-) -> Result<zip::ZipArchive<BufReader<File>>, IntelError> {
+    left: u64,
+) -> Result<Option<(ZipFile, u64)>, IntelError> {
     let mut file = tempfile::tempfile()?;
     // Reading the entry failing (it does not inflate or check) is a cut; writing the temporary file, an I/O error.
     let mut buf = vec![0u8; 1 << 16];
     let mut copied = 0u64;
-    let mut limited = entry.take(MAX_NESTED_ZIP_BYTES + 1);
+    let mut limited = entry.take(MAX_NESTED_ZIP_BYTES.min(left) + 1);
     loop {
         let n = limited
             .read(&mut buf)
@@ -846,5 +896,76 @@ fn copy_to_temporary(
             "zip entry larger than {MAX_NESTED_ZIP_BYTES} bytes"
         )));
     }
-    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| IntelError::Zip(e.to_string()))
+    if copied > left {
+        return Ok(None);
+    }
+    let archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| IntelError::Zip(e.to_string()))?;
+    Ok(Some((archive, copied)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect {
+        buf: Vec<u8>,
+        documents: usize,
+        errors: Vec<IntelError>,
+    }
+
+    impl Sink for Collect {
+        fn buffer(&mut self) -> &mut Vec<u8> {
+            &mut self.buf
+        }
+        fn commit(&mut self, start: usize, _: Locator, _: u64) -> ControlFlow<()> {
+            self.buf.truncate(start);
+            self.documents += 1;
+            ControlFlow::Continue(())
+        }
+        fn error(&mut self, error: RecordError, _: u64) -> ControlFlow<()> {
+            self.errors.push(error.error);
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Entries that inflate past the archive's limit in all (each within its own) end the walk with one cut.
+    #[test]
+    fn an_archive_is_read_up_to_its_inflation_limit() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.zip");
+        let mut w = zip::ZipWriter::new(File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..5 {
+            w.start_file(format!("r{i}.json"), opts).unwrap();
+            w.write_all(format!("{{\"pad\":\"{}\"}}", "0".repeat(4000)).as_bytes())
+                .unwrap();
+        }
+        w.finish().unwrap();
+        let archive = zip::ZipArchive::new(BufReader::new(File::open(&path).unwrap())).unwrap();
+        let mut sink = Collect::default();
+        let mut walk = ZipWalk {
+            kind: FeedKind::Osv,
+            sink: &mut sink,
+            documents: 0,
+            stopped: false,
+            limit: 10_000,
+            left: 10_000,
+        };
+        walk.entries(archive, &Locator::file("all.zip"), "", 0);
+        assert!(walk.stopped);
+        assert_eq!(sink.documents, 2);
+        match &sink.errors[..] {
+            [IntelError::Cut(message)] => {
+                assert!(
+                    message.contains("inflates to more than 10000 bytes"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
