@@ -143,6 +143,48 @@ pub struct SbomDiff {
     /// the same package (purl without version). Also listed in `removed` and `added`.
     pub version_changes: Vec<VersionChange>,
     pub unchanged: usize,
+    /// Dependency edges the import added and removed (the audit event lists them: an import that changed only
+    /// how components depend on each other is no unchanged import).
+    pub dependencies_added: usize,
+    pub dependencies_removed: usize,
+}
+
+/// Dependency edges (from key, `""` for the product itself; to key) in the new set and not the old, and the other
+/// way round, sorted.
+struct EdgeChanges<'a> {
+    added: Vec<(&'a str, &'a str)>,
+    removed: Vec<(&'a str, &'a str)>,
+}
+
+/// Edges listed in an audit event; the counts are in the import's diff.
+const EDGES_SHOWN: usize = 1_000;
+
+impl<'a> EdgeChanges<'a> {
+    fn between(old: &'a [(String, String)], new: &[&'a (String, String)]) -> EdgeChanges<'a> {
+        let as_str = |(a, b): &'a (String, String)| (a.as_str(), b.as_str());
+        let old: std::collections::BTreeSet<(&str, &str)> = old.iter().map(as_str).collect();
+        let new: std::collections::BTreeSet<(&str, &str)> = new.iter().map(|e| as_str(e)).collect();
+        EdgeChanges {
+            added: new.difference(&old).copied().collect(),
+            removed: old.difference(&new).copied().collect(),
+        }
+    }
+}
+
+/// `from → to` (the product written `(product)`), at most [`EDGES_SHOWN`], then how many more.
+fn shown_edges(edges: &[(&str, &str)]) -> serde_json::Value {
+    let mut list: Vec<String> = edges
+        .iter()
+        .take(EDGES_SHOWN)
+        .map(|(from, to)| {
+            let from = if from.is_empty() { "(product)" } else { from };
+            format!("{from} → {to}")
+        })
+        .collect();
+    if edges.len() > EDGES_SHOWN {
+        list.push(format!("… and {} more", edges.len() - EDGES_SHOWN));
+    }
+    json!(list)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -486,6 +528,12 @@ impl Store {
                 written += chunk.len();
                 progress(written);
             }
+            let old_edges: Vec<(String, String)> = sqlx::query_as(
+                "SELECT from_key, to_key FROM component_dependencies WHERE product_version_id = $1",
+            )
+            .bind(product_version_id)
+            .fetch_all(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM component_dependencies WHERE product_version_id = $1")
                 .bind(product_version_id)
                 .execute(&mut *tx)
@@ -497,6 +545,9 @@ impl Store {
                 .collect();
             edges.sort();
             edges.dedup();
+            let edge_changes = EdgeChanges::between(&old_edges, &edges);
+            diff.dependencies_added = edge_changes.added.len();
+            diff.dependencies_removed = edge_changes.removed.len();
             for chunk in edges.chunks(BATCH) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO component_dependencies (product_version_id, from_key, to_key) ",
@@ -531,6 +582,8 @@ impl Store {
                     "components": new.len(), "dependencies": edges.len(),
                     "added": diff.added, "removed": diff.removed, "changed": diff.changed,
                     "version_changes": diff.version_changes,
+                    "dependencies_added": shown_edges(&edge_changes.added),
+                    "dependencies_removed": shown_edges(&edge_changes.removed),
                 })));
             bump_match_generation!(tx);
             // Read before the commit: a read failing after it would report a stored import as failed.

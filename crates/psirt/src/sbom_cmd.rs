@@ -202,12 +202,14 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         stats.without_purl,
     );
     outln!(
-        "changes: {} added, {} removed, {} changed, {} version changes, {} unchanged",
+        "changes: {} added, {} removed, {} changed, {} version changes, {} unchanged; dependencies: {} added, {} removed",
         d.added.len(),
         d.removed.len(),
         d.changed.len(),
         d.version_changes.len(),
-        d.unchanged
+        d.unchanged,
+        d.dependencies_added,
+        d.dependencies_removed
     );
     for c in d.version_changes.iter().take(50) {
         outln!("  {} {} -> {}", c.package, c.from, c.to);

@@ -360,6 +360,67 @@ async fn sbom_import_replaces_and_records_diff(store: Store) {
             to: "2".into()
         }]
     );
+
+    // Only the edges change: the components are as they were, and the diff and the audit event say which edges.
+    let (p1, p2, p3) = ("pkg:npm/p1@1", "pkg:npm/p2@1", "pkg:npm/p3@1");
+    let same = || -> Vec<_> {
+        (1..7)
+            .map(|i| component(&format!("pkg:npm/p{i}@1"), "1"))
+            .chain([component("pkg:npm/p0@2", "2")])
+            .collect()
+    };
+    let wired = store
+        .import_sbom(&ana, v.id, sbom(same(), &[("", p1), (p1, p2)]), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            wired.diff.dependencies_added,
+            wired.diff.dependencies_removed
+        ),
+        (2, 0)
+    );
+    let rewired = store
+        .import_sbom(&ana, v.id, sbom(same(), &[("", p1), (p1, p3)]), &mut |_| {})
+        .await
+        .unwrap();
+    assert!(rewired.diff.added.is_empty() && rewired.diff.removed.is_empty());
+    assert!(rewired.diff.changed.is_empty());
+    assert_eq!(
+        (
+            rewired.diff.dependencies_added,
+            rewired.diff.dependencies_removed
+        ),
+        (1, 1)
+    );
+    let trail = store
+        .audit_trail("product_version", &v.id.to_string())
+        .await
+        .unwrap();
+    let last = trail
+        .iter()
+        .rev()
+        .find(|e| e.action == "product_version.sbom_import")
+        .and_then(|e| e.after.as_ref())
+        .unwrap();
+    assert_eq!(
+        (&last["dependencies_added"], &last["dependencies_removed"]),
+        (
+            &serde_json::json!([format!("{p1} → {p3}")]),
+            &serde_json::json!([format!("{p1} → {p2}")])
+        )
+    );
+    let first_wiring = trail
+        .iter()
+        .rev()
+        .filter(|e| e.action == "product_version.sbom_import")
+        .nth(1)
+        .and_then(|e| e.after.as_ref())
+        .unwrap();
+    assert_eq!(
+        first_wiring["dependencies_added"],
+        serde_json::json!([format!("(product) → {p1}"), format!("{p1} → {p2}")])
+    );
 }
 
 async fn sbom_import_is_atomic(store: Store) {
