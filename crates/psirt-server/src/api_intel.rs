@@ -148,9 +148,16 @@ async fn sync_feed_source(
 ) -> ApiResult<Json<Value>> {
     require_admin(&staff)?;
     let source = st.store.feed_source(id).await?;
-    // In its own task: a client that disconnects (or a proxy that times out) does not cut the import off midway.
+    let actor = staff.actor();
+    // In its own task: a client that disconnects (or a proxy that times out) does not cut the import off midway;
+    // the sync asked for is in the trail whatever it did (a 304 or a failure imports nothing to audit).
     let sync = tokio::spawn(async move {
-        crate::feed_sync::sync_source(&st.store, &st.engine, &source, false).await
+        let outcome =
+            crate::feed_sync::sync_source(&st.store, &st.engine, &source, false, &actor).await?;
+        st.store
+            .audit_feed_sync(&actor, source.id, &outcome_summary(&outcome))
+            .await?;
+        Ok::<_, psirt_store::StoreError>(outcome)
     });
     let outcome = sync
         .await
@@ -161,6 +168,11 @@ async fn sync_feed_source(
         )));
     }
     Ok(Json(json!(outcome)))
+}
+
+/// What the trail keeps of a manual sync: the outcome without its error report (kept in the source's imports).
+fn outcome_summary(o: &crate::feed_sync::SyncOutcome) -> Value {
+    json!({"status": o.status, "records": o.records, "changed": o.changed, "errors": o.errors, "error": o.error})
 }
 
 /// How findings sort: highest risk first.

@@ -106,12 +106,14 @@ async fn download(
 /// Syncs one source now, unless another sync holds it (`running`, nothing done); `when_due` (the worker): also
 /// not when it has been synced since `source` was read. The sync uses the source as claimed (its validators
 /// current) and keeps its claim alive while it runs ([`Heartbeat`]). A database error on the way leaves the feed
-/// claimed until [`SYNC_LEASE`] runs out: it is not downloaded again every tick meanwhile.
+/// claimed until [`SYNC_LEASE`] runs out: it is not downloaded again every tick meanwhile. The import is `actor`'s
+/// (the worker, or the admin who asked for the sync).
 pub async fn sync_source(
     store: &Store,
     engine: &SharedEngine,
     source: &FeedSource,
     when_due: bool,
+    actor: &Actor,
 ) -> Result<SyncOutcome, psirt_store::StoreError> {
     let seen = when_due.then_some(source.last_attempt_at);
     let Some(source) = store.claim_feed_sync(source.id, SYNC_LEASE, seen).await? else {
@@ -132,7 +134,7 @@ pub async fn sync_source(
         SYNC_LEASE,
         RENEW_EVERY,
     );
-    let synced = sync_claimed(store, engine, &source).await;
+    let synced = sync_claimed(store, engine, &source, actor).await;
     // Stopped before the attempt is recorded, so that no renewal follows it; the attempt ends the claim by its
     // newest token.
     let lease = heartbeat.stop().await;
@@ -154,6 +156,7 @@ async fn sync_claimed(
     store: &Store,
     engine: &SharedEngine,
     source: &FeedSource,
+    actor: &Actor,
 ) -> Result<(SyncOutcome, FeedAttempt), psirt_store::StoreError> {
     // A failure keeps no validators: the next sync downloads the feed whole.
     let failed_attempt = |error: &str| FeedAttempt {
@@ -207,11 +210,10 @@ async fn sync_claimed(
         }
         Ok(Some(downloaded)) => downloaded,
     };
-    let actor = Actor::System("feed-sync");
     let before = store.match_generation().await?;
     let imported = match crate::intel::import_feed_of(
         store,
-        &actor,
+        actor,
         kind,
         path,
         redacted_url(&source.url),
@@ -383,7 +385,9 @@ pub async fn run_worker(store: Store, engine: SharedEngine, tick: Duration) {
         match store.due_feed_sources().await {
             Ok(due) => {
                 for source in due {
-                    match sync_source(&store, &engine, &source, true).await {
+                    match sync_source(&store, &engine, &source, true, &Actor::System("feed-sync"))
+                        .await
+                    {
                         Ok(o) => {
                             tracing::info!(source = source.id, url = %redacted_url(&source.url), status = o.status, records = o.records, changed = o.changed, errors = o.errors, error = ?o.error, "feed sync")
                         }

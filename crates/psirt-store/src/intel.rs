@@ -1161,6 +1161,20 @@ impl Store {
         self.feed_source(id).await
     }
 
+    /// Appends a sync someone asked for (`feed_source.sync`) with what it did: the worker's syncs are in the
+    /// source's status and imports, but an admin's sync that got a 304 or failed would leave no trace of who ran it.
+    pub async fn audit_feed_sync(
+        &self,
+        actor: &Actor,
+        id: i64,
+        outcome: &serde_json::Value,
+    ) -> Result<()> {
+        with_tx!(self, tx => {
+            audit!(tx, self, AuditDraft::new(actor, "feed_source", id, "feed_source.sync").after(outcome.clone()));
+        });
+        Ok(())
+    }
+
     /// Removes a source; its import runs stay in the log.
     pub async fn delete_feed_source(&self, actor: &Actor, id: i64) -> Result<()> {
         let before = self.feed_source(id).await?;

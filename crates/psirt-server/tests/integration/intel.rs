@@ -2064,6 +2064,16 @@ pub async fn feed_sync_over_http(backend: Backend) {
         feed.requests.lock().unwrap().last().unwrap().as_deref(),
         Some("\"v1\"")
     );
+    // The sync the admin asked for is in the trail, theirs, though it imported nothing.
+    let trail = app
+        .store
+        .audit_trail("feed_source", &id.to_string())
+        .await
+        .unwrap();
+    let asked = trail.last().unwrap();
+    assert_eq!(asked.action, "feed_source.sync", "{asked:?}");
+    assert!(asked.actor.ends_with(":root"), "{asked:?}");
+    assert_eq!(asked.after.as_ref().unwrap()["status"], "not_modified");
 
     // Changed: one entry edited → one record updated, the rest unchanged.
     let mut catalog: Value = serde_json::from_slice(&kev).unwrap();
