@@ -3,15 +3,17 @@
 //! Intel: the real records (every ecosystem file), scaled to ~200k advisories by cloning them under new package
 //! names (`<name>-c<k>`): each clone copies a real record's ranges, and all advisories of a package are cloned
 //! together, so the distributions of ranges per advisory and advisories per package are the corpus's.
-//! Inventory: real (package, version) pairs from the corpus: every event and listed version of every package and
-//! its neighbours on both sides (last number ±1), 10% of components from packages no advisory names; grouped into
-//! ~2,000 products whose versions drift (each later product version replaces a growing share of its components
-//! with other versions of the same packages).
+//! Inventory: the corpus's packages at versions on both sides of every range bound — each event's version (as the
+//! corpus writes it), its neighbours (last number ±1; below a last number 0 the nearest non-zero number less one,
+//! `2.0.0` → `1.0.0`), and listed versions —, 10% of components from packages no advisory names; grouped into ~2,000
+//! products whose versions drift (each later product version replaces a growing share of its components with other
+//! versions of the same packages). A package's clones are drawn only among those holding all its advisories.
 //!
 //! Sizes (component instances): `PSIRT_BENCH_SIZES=10k,100k,1m,5m` (default all). Each size runs in a child
-//! process of this binary, so that its peak RSS (VmHWM) is its own. At the smallest size the engine's finding set
-//! is first checked against a naive evaluation (every instance × every entry of its package through
-//! `psirt_versions::CompiledAffected::contains_str`).
+//! process of this binary, so that its peak RSS (VmHWM) is its own. Each size's figures are printed only after a
+//! gate in a process of its own: the engine's finding set (full re-match at 1 and 2 threads) and its answers to the
+//! sampled queries equal a naive evaluation's — every instance × every entry of its package, by the OSV schema's
+//! pseudo-code written out over `psirt_versions::Version`'s order (not the engine's compiled ranges).
 //!
 //! Then the peers (module `peers`): PyPI `osv`/`univers` and `cargo-audit`, each on the same data as psirt, with
 //! their time / psirt's time and a gate on the finding set (`PSIRT_BENCH_PEERS=0` skips them; an empty
@@ -27,7 +29,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use psirt_match::{AdvisoryInput, AffectedInput, ComponentInput, Index, PackageKey};
-use psirt_versions::{CompiledAffected, OsvAffectedRanges};
+use psirt_versions::{Ecosystem, Event, OsvAffectedRanges, RangeKind, Version};
 
 /// The psirt binary's allocator: peak RSS and times are the product's.
 #[global_allocator]
@@ -238,20 +240,44 @@ fn bump(v: &str, d: i64) -> Option<String> {
     Some(format!("{}{m}{}", &v[..start], &v[end..]))
 }
 
-/// A package of the inventory pool: OSV ecosystem and name, and real versions around its bounds.
+/// A version below `v` when its last number is 0: the nearest non-zero number less one, the later ones kept
+/// (`2.0.0` → `1.0.0`, `1.10.0` → `1.9.0`); `None` when every number is 0.
+fn below_zero(v: &str) -> Option<String> {
+    let b = v.as_bytes();
+    let mut end = b.len();
+    while let Some(e) = b[..end].iter().rposition(u8::is_ascii_digit).map(|p| p + 1) {
+        let start = b[..e]
+            .iter()
+            .rposition(|c| !c.is_ascii_digit())
+            .map_or(0, |p| p + 1);
+        let n: u64 = v[start..e].parse().ok()?;
+        if n > 0 {
+            return Some(format!("{}{}{}", &v[..start], n - 1, &v[e..]));
+        }
+        end = start;
+    }
+    None
+}
+
+/// A package of the inventory pool: OSV ecosystem and name, versions around its bounds, and how many of its clones
+/// (`k` < `clones`) hold every advisory naming it (the last clone is cut at [`TARGET_ADVISORIES`]).
 struct PoolPkg {
     ecosystem: String,
     name: String,
     versions: Vec<String>,
+    clones: usize,
 }
 
-fn pool(records: &[RealRecord]) -> Vec<PoolPkg> {
+fn pool(records: &[RealRecord], copies: usize) -> Vec<PoolPkg> {
     let mut by: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    for r in records {
+    // The last record (index) naming each package.
+    let mut last: HashMap<(String, String), usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
         for a in &r.affected {
             if purl(&a.ecosystem, &a.name, "1").is_none() {
                 continue;
             }
+            last.insert((a.ecosystem.clone(), a.name.clone()), i);
             let vs = by.entry((a.ecosystem.clone(), a.name.clone())).or_default();
             for rg in &a.ranges.ranges {
                 for e in &rg.events {
@@ -265,20 +291,27 @@ fn pool(records: &[RealRecord]) -> Vec<PoolPkg> {
                         continue;
                     }
                     vs.insert(v.clone());
-                    vs.extend(bump(v, -1));
+                    vs.extend(bump(v, -1).or_else(|| below_zero(v)));
                     vs.extend(bump(v, 1));
                 }
             }
             vs.extend(a.ranges.versions.iter().take(4).cloned());
         }
     }
+    let n = records.len().max(1);
     let mut out: Vec<PoolPkg> = by
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|((ecosystem, name), v)| PoolPkg {
-            ecosystem,
-            name,
-            versions: v.into_iter().collect(),
+        .map(|(key, v)| {
+            // Record i is in clone k when k·n + i < TARGET_ADVISORIES.
+            let m = last[&key];
+            let clones = copies.min((TARGET_ADVISORIES.saturating_sub(m + 1)) / n + 1);
+            PoolPkg {
+                ecosystem: key.0,
+                name: key.1,
+                versions: v.into_iter().collect(),
+                clones,
+            }
         })
         .collect();
     out.sort_by(|a, b| (&a.ecosystem, &a.name).cmp(&(&b.ecosystem, &b.name)));
@@ -292,7 +325,7 @@ enum Draw {
     Unknown { name: usize, ver: usize },
 }
 
-fn draw(rng: &mut Rng, pool: &[PoolPkg], copies: usize) -> Draw {
+fn draw(rng: &mut Rng, pool: &[PoolPkg]) -> Draw {
     if rng.below(10) == 0 {
         Draw::Unknown {
             name: rng.below(5_000),
@@ -302,7 +335,7 @@ fn draw(rng: &mut Rng, pool: &[PoolPkg], copies: usize) -> Draw {
         let pkg = rng.below(pool.len());
         Draw::Known {
             pkg,
-            k: rng.below(copies),
+            k: rng.below(pool[pkg].clones),
             ver: rng.below(pool[pkg].versions.len()),
         }
     }
@@ -331,14 +364,14 @@ struct Inventory {
 }
 
 impl Inventory {
-    fn new(size: usize, pool: &[PoolPkg], copies: usize) -> Inventory {
+    fn new(size: usize, pool: &[PoolPkg]) -> Inventory {
         let per_pv = (size / (PRODUCTS * 5)).clamp(5, 500);
         let pvs = (size / per_pv).max(1);
         let products = PRODUCTS.min(pvs);
         let versions_per_product = pvs.div_ceil(products);
         let mut rng = Rng(0xB0B0 ^ size as u64);
         let bases = (0..products)
-            .map(|_| (0..per_pv).map(|_| draw(&mut rng, pool, copies)).collect())
+            .map(|_| (0..per_pv).map(|_| draw(&mut rng, pool)).collect())
             .collect();
         Inventory {
             bases,
@@ -409,7 +442,7 @@ fn run_size(size: usize, gate: bool) {
     let records = load_corpus();
     let real_entries: usize = records.iter().map(|r| r.affected.len()).sum();
     let copies = TARGET_ADVISORIES.div_ceil(records.len());
-    let pool = pool(&records);
+    let pool = pool(&records, copies);
     println!(
         "[{size}] corpus: {} records, {real_entries} affected entries, {} inventory packages; loaded in {:.2?}; RSS {:.0} MiB",
         records.len(),
@@ -435,18 +468,19 @@ fn run_size(size: usize, gate: bool) {
     let rss_intel = rss_mib();
 
     // Inventory.
-    let inv = Inventory::new(size, &pool, copies);
+    let inv = Inventory::new(size, &pool);
     let t = Instant::now();
     let mut next_id = 0i64;
-    let mut sample_purls = Vec::new();
+    // Sampled purls, with the instance each was taken from (for the gate): about SAMPLES of them.
+    let mut sample: Vec<(String, i64)> = Vec::new();
     let mut rng = Rng(42);
     let mut all_components = Vec::new(); // only kept for the naive gate
     for pv in 0..inv.product_versions() {
         let comps = inv.components(pv, &pool, &mut next_id);
         let plain: Vec<ComponentInput> = comps.iter().map(|(c, _)| c.clone()).collect();
         for c in &plain {
-            if rng.below(size / SAMPLES + 1) == 0 && sample_purls.len() < SAMPLES {
-                sample_purls.push(c.purl.clone());
+            if rng.below((size / SAMPLES).max(1)) == 0 && sample.len() < SAMPLES {
+                sample.push((c.purl.clone(), c.component_id));
             }
         }
         index
@@ -457,10 +491,24 @@ fn run_size(size: usize, gate: bool) {
         }
     }
     let inv_time = t.elapsed();
+    let ids = sample_ids(&records);
     if gate {
-        naive_gate(size, &index, &records, copies, &all_components, &pool);
+        let queries = Queries {
+            ids: &ids,
+            purls: &sample,
+        };
+        naive_gate(
+            size,
+            &index,
+            &records,
+            copies,
+            &all_components,
+            &pool,
+            queries,
+        );
         return;
     }
+    let sample_purls: Vec<String> = sample.into_iter().map(|(p, _)| p).collect();
     let stats = index.stats();
     println!(
         "[{size}] index build: intel {} advisories in {intel_time:.2?} (RSS {rss_intel:.0} MiB), inventory {} instances \
@@ -473,16 +521,6 @@ fn run_size(size: usize, gate: bool) {
     );
 
     // advisory → affected product versions.
-    let ids: Vec<String> = {
-        let mut rng = Rng(7);
-        (0..SAMPLES)
-            .map(|_| {
-                let i = rng.below(TARGET_ADVISORIES);
-                let (k, r) = (i / records.len(), &records[i % records.len()]);
-                advisory(r, k).id
-            })
-            .collect()
-    };
     let mut lat = Vec::with_capacity(ids.len());
     let mut hits = 0usize;
     let mut pv_total = 0usize;
@@ -575,9 +613,131 @@ fn run_size(size: usize, gate: bool) {
     );
 }
 
-/// Every instance × every entry of its package (by the OSV key it was drawn from), evaluated with
-/// `CompiledAffected::contains_str`, must give the engine's finding set, from its full re-match at 1 and at 2
-/// threads alike.
+/// The advisory ids queried: SAMPLES drawn uniformly from the ~200k (clones included).
+fn sample_ids(records: &[RealRecord]) -> Vec<String> {
+    let mut rng = Rng(7);
+    (0..SAMPLES)
+        .map(|_| {
+            let i = rng.below(TARGET_ADVISORIES);
+            let (k, r) = (i / records.len(), &records[i % records.len()]);
+            advisory(r, k).id
+        })
+        .collect()
+}
+
+/// The queries the timed run makes, for the gate to check their answers.
+struct Queries<'a> {
+    ids: &'a [String],
+    purls: &'a [(String, i64)],
+}
+
+/// One `affected[]` entry for the naive evaluation: its ranges' events parsed (tie rank, version; `None` for
+/// introduced "0"), whether a range has limits and whether one is "*".
+struct NaiveEntry {
+    ecosystem: Ecosystem,
+    versions: Vec<String>,
+    ranges: Vec<NaiveRange>,
+    git_only: bool,
+}
+
+struct NaiveRange {
+    scheme: psirt_versions::Scheme,
+    events: Vec<(u8, Option<Version>)>,
+    limits: bool,
+    limit_star: bool,
+}
+
+/// `None` when an event version does not parse under its range's scheme: the index leaves such an entry out.
+fn naive_entry(a: &OsvAffectedRanges) -> Option<NaiveEntry> {
+    let mut ranges = Vec::new();
+    let mut git = false;
+    for r in &a.ranges {
+        let Some(scheme) = r.kind.scheme(&a.ecosystem) else {
+            git |= r.kind == RangeKind::Git;
+            continue;
+        };
+        let mut events = Vec::new();
+        for e in &r.events {
+            // Tie rank at equal versions, as the schema orders them: introduced, last_affected, fixed, limit.
+            let (rank, v) = match e {
+                Event::Introduced(v) => (0, v),
+                Event::LastAffected(v) => (1, v),
+                Event::Fixed(v) => (2, v),
+                Event::Limit(v) => (3, v),
+            };
+            match (rank, v.as_str()) {
+                (0, "0") => events.push((0, None)),
+                (3, "*") => {}
+                _ => events.push((rank, Some(scheme.parse(v).ok()?))),
+            }
+        }
+        events.sort_by(|(ra, a), (rb, b)| a.cmp(b).then(ra.cmp(rb)));
+        ranges.push(NaiveRange {
+            scheme,
+            events,
+            limits: r.events.iter().any(|e| matches!(e, Event::Limit(_))),
+            limit_star: r
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::Limit(v) if v == "*")),
+        });
+    }
+    Some(NaiveEntry {
+        ecosystem: a.ecosystem.clone(),
+        versions: a.versions.clone(),
+        git_only: git && ranges.is_empty(),
+        ranges,
+    })
+}
+
+/// The OSV schema's `is_affected` pseudo-code: listed versions (as written, then by the ecosystem's equality),
+/// then each range's events in order — introduced (v >= x) opens, fixed (v >= x) closes, last_affected (v > x)
+/// closes —, below some limit when there are limits. No version ("") and a version its scheme cannot read are not
+/// affected.
+fn naive_affected(e: &NaiveEntry, version: &str) -> bool {
+    if version.is_empty() || e.git_only {
+        return false;
+    }
+    if e.versions.iter().any(|v| v == version) {
+        return true;
+    }
+    for r in &e.ranges {
+        let Ok(v) = r.scheme.parse(version) else {
+            return false;
+        };
+        let mut vulnerable = false;
+        for (rank, x) in &r.events {
+            match (rank, x) {
+                (0, None) => vulnerable = true,
+                (0, Some(x)) if &v >= x => vulnerable = true,
+                (2, Some(x)) if &v >= x => vulnerable = false,
+                (1, Some(x)) if &v > x => vulnerable = false,
+                _ => {}
+            }
+        }
+        if vulnerable && r.limits && !r.limit_star {
+            vulnerable = r
+                .events
+                .iter()
+                .any(|(rank, x)| *rank == 3 && x.as_ref().is_some_and(|x| &v < x));
+        }
+        if vulnerable {
+            return true;
+        }
+    }
+    let scheme = e.ecosystem.scheme();
+    match scheme.parse(version) {
+        Ok(v) => e
+            .versions
+            .iter()
+            .any(|x| scheme.parse(x).is_ok_and(|x| x == v)),
+        Err(_) => false,
+    }
+}
+
+/// Every instance × every entry of its package (by the OSV key it was drawn from), evaluated by [`naive_affected`],
+/// must give the engine's finding set, from its full re-match at 1 and at 2 threads alike; and the engine's answers
+/// to the sampled queries (advisory → product versions, purl@version → advisories) must be the naive set's.
 fn naive_gate(
     size: usize,
     index: &Index,
@@ -585,9 +745,10 @@ fn naive_gate(
     copies: usize,
     comps: &[(ComponentInput, Draw)],
     pool: &[PoolPkg],
+    queries: Queries<'_>,
 ) {
     let t = Instant::now();
-    let mut by_key: HashMap<PackageKey, Vec<(String, CompiledAffected)>> = HashMap::new();
+    let mut by_key: HashMap<PackageKey, Vec<(String, NaiveEntry)>> = HashMap::new();
     let mut n = 0;
     'outer: for k in 0..copies {
         for r in records {
@@ -600,10 +761,12 @@ fn naive_gate(
                 let Ok(key) = PackageKey::from_osv(&e.ecosystem, &e.name) else {
                     continue;
                 };
-                let Ok(c) = CompiledAffected::compile(&e.ranges) else {
+                let mut ranges = e.ranges.clone();
+                ranges.ecosystem = key.ecosystem.clone();
+                let Some(naive) = naive_entry(&ranges) else {
                     continue;
                 };
-                by_key.entry(key).or_default().push((a.id.clone(), c));
+                by_key.entry(key).or_default().push((a.id.clone(), naive));
             }
         }
     }
@@ -616,8 +779,8 @@ fn naive_gate(
             Draw::Known { pkg, ver, .. } => &pool[*pkg].versions[*ver],
             Draw::Unknown { .. } => continue,
         };
-        for (id, ca) in by_key.get(&key).into_iter().flatten() {
-            if ca.contains_str(version).unwrap_or(false) {
+        for (id, entry) in by_key.get(&key).into_iter().flatten() {
+            if naive_affected(entry, version) {
                 naive.insert((c.component_id, id.clone()));
             }
         }
@@ -636,11 +799,48 @@ fn naive_gate(
              {only_naive:?}"
         );
     }
+    // The sampled queries' answers.
+    let pv_of: HashMap<i64, i64> = comps
+        .iter()
+        .map(|(c, _)| (c.component_id, c.product_version_id))
+        .collect();
+    let mut pvs_of: HashMap<&str, BTreeSet<i64>> = HashMap::new();
+    let mut advisories_of: HashMap<i64, BTreeSet<&str>> = HashMap::new();
+    for (c, id) in &naive {
+        pvs_of.entry(id.as_str()).or_default().insert(pv_of[c]);
+        advisories_of.entry(*c).or_default().insert(id.as_str());
+    }
+    for id in queries.ids {
+        let engine: BTreeSet<i64> = index
+            .affected_product_versions(id)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let want = pvs_of.get(id.as_str()).cloned().unwrap_or_default();
+        assert_eq!(engine, want, "[{size}] advisory {id} → product versions");
+    }
+    for (purl, c) in queries.purls {
+        let engine: BTreeSet<String> = index
+            .advisories_for(purl)
+            .unwrap()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        let want: BTreeSet<String> = advisories_of
+            .get(c)
+            .into_iter()
+            .flatten()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(engine, want, "[{size}] {purl} → advisories");
+    }
     println!(
         "[{size}] correctness gate: rematch_all(1) = rematch_all(2) = naive evaluation ({} findings over {} \
-         instances), checked in {:.2?}",
+         instances), and the {} advisory and {} purl queries answer as it does; checked in {:.2?}",
         naive.len(),
         comps.len(),
+        queries.ids.len(),
+        queries.purls.len(),
         t.elapsed()
     );
 }
