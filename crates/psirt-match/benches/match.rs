@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use psirt_match::{AdvisoryInput, AffectedInput, ComponentInput, Index, PackageKey};
-use psirt_versions::{Ecosystem, Event, OsvAffectedRanges, RangeKind, Version};
+use psirt_versions::{Ecosystem, Event, OsvAffectedRanges, Version};
 
 /// The psirt binary's allocator: peak RSS and times are the product's.
 #[global_allocator]
@@ -636,8 +636,8 @@ struct Queries<'a> {
 struct NaiveEntry {
     ecosystem: Ecosystem,
     versions: Vec<String>,
+    /// SEMVER and ECOSYSTEM ranges (GIT ranges name commits: they match no version).
     ranges: Vec<NaiveRange>,
-    git_only: bool,
 }
 
 struct NaiveRange {
@@ -650,10 +650,8 @@ struct NaiveRange {
 /// `None` when an event version does not parse under its range's scheme: the index leaves such an entry out.
 fn naive_entry(a: &OsvAffectedRanges) -> Option<NaiveEntry> {
     let mut ranges = Vec::new();
-    let mut git = false;
     for r in &a.ranges {
         let Some(scheme) = r.kind.scheme(&a.ecosystem) else {
-            git |= r.kind == RangeKind::Git;
             continue;
         };
         let mut events = Vec::new();
@@ -685,7 +683,6 @@ fn naive_entry(a: &OsvAffectedRanges) -> Option<NaiveEntry> {
     Some(NaiveEntry {
         ecosystem: a.ecosystem.clone(),
         versions: a.versions.clone(),
-        git_only: git && ranges.is_empty(),
         ranges,
     })
 }
@@ -695,7 +692,7 @@ fn naive_entry(a: &OsvAffectedRanges) -> Option<NaiveEntry> {
 /// closes —, below some limit when there are limits. No version ("") and a version its scheme cannot read are not
 /// affected.
 fn naive_affected(e: &NaiveEntry, version: &str) -> bool {
-    if version.is_empty() || e.git_only {
+    if version.is_empty() {
         return false;
     }
     if e.versions.iter().any(|v| v == version) {
