@@ -831,13 +831,21 @@ impl Store {
         }))
     }
 
-    /// How many records each source holds, and EPSS rows.
+    /// How many records each source holds (every feed kind listed, 0 where empty: a kind that failed to import
+    /// shows as 0, not as a missing line), and EPSS rows.
     pub async fn intel_counts(&self) -> Result<Vec<(String, i64)>> {
-        let mut counts: Vec<(String, i64)> = with_pool!(self, p => {
+        let held: Vec<(String, i64)> = with_pool!(self, p => {
             sqlx::query_as("SELECT source, COUNT(*) FROM intel_records GROUP BY source ORDER BY source")
                 .fetch_all(p)
                 .await?
         });
+        let empty: Vec<(String, i64)> = ["csaf", "cve5", "kev", "osv"]
+            .iter()
+            .filter(|k| !held.iter().any(|(s, _)| s == *k))
+            .map(|k| ((*k).to_owned(), 0))
+            .collect();
+        let mut counts: Vec<(String, i64)> = held.into_iter().chain(empty).collect();
+        counts.sort();
         let epss: i64 = with_pool!(self, p => {
             sqlx::query_scalar("SELECT COUNT(*) FROM epss_scores").fetch_one(p).await?
         });

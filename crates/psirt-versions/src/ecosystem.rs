@@ -231,6 +231,16 @@ impl Ecosystem {
             .map_or_else(|| Ecosystem::Other(base.to_string()), |(_, e)| e.clone()))
     }
 
+    /// A known OSV ecosystem whose name is `name` in any case (`pypi`, `Crates.io`, `go`; a `:release` suffix is
+    /// ignored), for people typing a name; advisories are read with the exact [`Ecosystem::from_osv`].
+    pub fn from_osv_any_case(name: &str) -> Option<Ecosystem> {
+        let base = name.split_once(':').map_or(name, |(b, _)| b).trim();
+        OSV_NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(base))
+            .map(|(_, e)| e.clone())
+    }
+
     /// The OSV name (without release suffix).
     pub fn osv_name(&self) -> &str {
         match self {

@@ -72,9 +72,43 @@ pub fn scheme_for_vers(name: &str) -> Option<Scheme> {
     })
 }
 
+/// The spec's rule for the comparators of sorted constraints ("Version constraints validation"): `!=` may stand
+/// anywhere; without them, `=` is followed only by `=`, `>` or `>=`; without `=` too, greater (`>`, `>=`) and lesser
+/// (`<`, `<=`) alternate. `>=1.0|>=2.0` says nothing a single constraint would not, and reads as no version at all.
+fn comparator_sequence_error(constraints: &[VersConstraint]) -> Option<String> {
+    use Comparator as C;
+    let kept: Vec<&VersConstraint> = constraints
+        .iter()
+        .filter(|c| c.comparator != C::Ne)
+        .collect();
+    for w in kept.windows(2) {
+        if w[0].comparator == C::Eq && !matches!(w[1].comparator, C::Eq | C::Gt | C::Ge) {
+            return Some(format!(
+                "'{}{}' may be followed only by '=', '>' or '>=' constraints",
+                w[0].comparator.as_str(),
+                w[0].version
+            ));
+        }
+    }
+    let bounds: Vec<&&VersConstraint> = kept.iter().filter(|c| c.comparator != C::Eq).collect();
+    for w in bounds.windows(2) {
+        let greater = |c: C| matches!(c, C::Gt | C::Ge);
+        if greater(w[0].comparator) == greater(w[1].comparator) {
+            return Some(format!(
+                "'{}{}' and '{}{}': lower and upper bounds must alternate",
+                w[0].comparator.as_str(),
+                w[0].version,
+                w[1].comparator.as_str(),
+                w[1].version
+            ));
+        }
+    }
+    None
+}
+
 impl VersRange {
     /// Strict parse: the input must already be canonical (no spaces, no empty constraints, versions sorted and
-    /// unique, valid percent-encoding).
+    /// unique, valid percent-encoding) and valid (comparators in an order the spec allows).
     pub fn parse(s: &str) -> Result<VersRange> {
         let r = Self::parse_impl(s, true)?;
         Ok(r)
@@ -162,6 +196,11 @@ impl VersRange {
                 return Err(bad("versions must be sorted and unique"));
             }
             constraints.sort_by(|a, b| a.parsed.cmp(&b.parsed));
+        }
+        if strict {
+            if let Some(why) = comparator_sequence_error(&constraints) {
+                return Err(bad(&why));
+            }
         }
         Ok(VersRange {
             scheme_name: name,

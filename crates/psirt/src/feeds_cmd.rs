@@ -18,7 +18,7 @@ pub enum FeedsCommand {
     /// Import a feed from a local path. Idempotent: re-importing the same data changes nothing;
     /// a record older than the stored one (by `modified`) is skipped.
     Import {
-        /// osv, cve5, kev or epss.
+        /// osv, cve5, kev, epss or csaf.
         kind: FeedKind,
         path: PathBuf,
     },

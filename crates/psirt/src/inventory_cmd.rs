@@ -81,10 +81,15 @@ fn parse_date(s: &str) -> Result<Date, String> {
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
 }
 
-/// A product named by id or (case-insensitive) name.
+/// A product named by id or (case-insensitive, trimmed) name; a number that is no product's id is tried as a name
+/// (a product may be called `2024`).
 pub async fn find_product(store: &Store, product: &str) -> anyhow::Result<Product> {
+    let product = product.trim();
     if let Ok(id) = product.parse::<i64>() {
-        return Ok(store.product(id).await?);
+        match store.product(id).await {
+            Err(psirt_store::StoreError::NotFound(_)) => {}
+            found => return Ok(found?),
+        }
     }
     let mut page = PageRequest {
         cursor: None,

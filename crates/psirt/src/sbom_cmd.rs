@@ -211,8 +211,12 @@ pub async fn run(store: &Store, command: SbomCommand) -> anyhow::Result<()> {
         d.dependencies_added,
         d.dependencies_removed
     );
-    for c in d.version_changes.iter().take(50) {
+    const SHOWN: usize = 50;
+    for c in d.version_changes.iter().take(SHOWN) {
         outln!("  {} {} -> {}", c.package, c.from, c.to);
+    }
+    if d.version_changes.len() > SHOWN {
+        outln!("  ... and {} more", d.version_changes.len() - SHOWN);
     }
     crate::feeds_cmd::rematch(store).await;
     Ok(())

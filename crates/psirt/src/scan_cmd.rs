@@ -292,13 +292,15 @@ fn table(findings: &[ScanFinding]) -> String {
 }
 
 /// SARIF level: error when known exploited (a fresh KEV entry often has no CVSS score yet, and a gate that stops
-/// on errors must stop on it) or from CVSS 7.0 (high), warning from 4.0, else note.
+/// on errors must stop on it) or from CVSS 7.0 (high), warning from 4.0 and when no score is known (most Go and
+/// OSS-Fuzz advisories carry none: as notes, a gate or filter on warnings let every one through), else note.
 fn level(f: &ScanFinding) -> &'static str {
     match f.cvss_score {
         _ if f.exploited => "error",
         Some(s) if s >= 7.0 => "error",
         Some(s) if s >= 4.0 => "warning",
-        _ => "note",
+        None => "warning",
+        Some(_) => "note",
     }
 }
 
@@ -581,7 +583,8 @@ mod tests {
         };
         assert_eq!(sarif_level(finding("CVE-2099-1", None, true)), "error");
         assert_eq!(sarif_level(finding("CVE-2099-1", Some(3.1), true)), "error");
-        assert_eq!(sarif_level(finding("CVE-2099-1", None, false)), "note");
+        assert_eq!(sarif_level(finding("CVE-2099-1", None, false)), "warning");
+        assert_eq!(sarif_level(finding("CVE-2099-1", Some(3.9), false)), "note");
         assert_eq!(
             sarif_level(finding("CVE-2099-1", Some(5.0), false)),
             "warning"

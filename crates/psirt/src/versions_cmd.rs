@@ -44,8 +44,9 @@ const SCHEMES: [Scheme; 13] = [
 ];
 
 /// The version scheme of ECOSYSTEM: an OSV name (exact, as in advisories; a `:release` suffix is ignored), else a
-/// purl/vers type or scheme name (any case). Unknown names are an error here rather than the generic scheme the
-/// library falls back to: a typo must not silently change the order.
+/// purl/vers type or scheme name (any case), else an OSV name in another case (`go`, `Crates.io`, `debian:12`).
+/// Unknown names are an error here rather than the generic scheme the library falls back to: a typo must not
+/// silently change the order.
 pub fn scheme(ecosystem: &str) -> anyhow::Result<Scheme> {
     if let Ok(e) = Ecosystem::from_osv(ecosystem) {
         if !matches!(e, Ecosystem::Other(_)) {
@@ -58,6 +59,10 @@ pub fn scheme(ecosystem: &str) -> anyhow::Result<Scheme> {
     }
     if let Some(s) = SCHEMES.iter().find(|s| s.name() == lower) {
         return Ok(*s);
+    }
+    // Last, so that a vers type spelled like an OSV name keeps its own scheme (`julia`).
+    if let Some(e) = Ecosystem::from_osv_any_case(ecosystem) {
+        return Ok(e.scheme());
     }
     bail!(
         "unknown ecosystem {ecosystem:?}: give an OSV ecosystem name (PyPI, crates.io, Debian, Red Hat, ...), \
@@ -83,10 +88,13 @@ pub fn contains(range: &str, version: &str) -> anyhow::Result<(bool, Option<Stri
     let r = VersRange::parse_lenient(range)?;
     let inside = r.contains(version.trim())?;
     let sorted = r.to_string();
+    // Validity first: a range written as it sorts may still be invalid (`>1.0.0|>=1.0.0`, `>=1.0|>=2.0`).
     let note = match VersRange::parse(&sorted) {
-        _ if sorted == range => None,
+        Err(e) => Some(format!(
+            "not a valid range, even sorted ({e}); the answer reads the constraints as written"
+        )),
+        Ok(_) if sorted == range => None,
         Ok(_) => Some(format!("canonical form {sorted}")),
-        Err(e) => Some(format!("not a canonical range, even sorted ({e})")),
     };
     Ok((inside, note))
 }
@@ -132,6 +140,15 @@ mod tests {
             ("Julia", Scheme::Pub),
             ("julia", Scheme::SemVer),
             ("generic", Scheme::Generic),
+            // OSV names in another case.
+            ("go", Scheme::SemVer),
+            ("GO", Scheme::SemVer),
+            ("Crates.io", Scheme::SemVer),
+            ("debian:12", Scheme::Debian),
+            ("almalinux", Scheme::Rpm),
+            ("packagist", Scheme::Composer),
+            ("rubygems", Scheme::RubyGems),
+            ("red hat", Scheme::Rpm),
         ] {
             assert_eq!(scheme(name).unwrap(), want, "{name}");
         }
@@ -184,9 +201,27 @@ mod tests {
         assert!(inside);
         let note = note.unwrap_or_default();
         assert!(
-            note.starts_with("not a canonical range, even sorted (") && note.contains("unique"),
+            note.starts_with("not a valid range, even sorted (") && note.contains("unique"),
             "{note}"
         );
+        // Written as they sort but invalid: still noted, whatever the order of two equal versions.
+        for range in ["vers:npm/>1.0.0|>=1.0.0", "vers:npm/>=1.0.0|>1.0.0"] {
+            let (_, note) = contains(range, "1.0.0").unwrap();
+            assert!(note.is_some_and(|n| n.contains("unique")), "{range}");
+        }
+        for range in [
+            "vers:npm/>=1.0.0|>=2.0.0",
+            "vers:npm/<=1.0.0|<=2.0.0",
+            "vers:npm/1.0.0|<2.0.0",
+        ] {
+            let (_, note) = contains(range, "1.5.0").unwrap();
+            let note = note.unwrap_or_default();
+            assert!(note.starts_with("not a valid range"), "{range}: {note}");
+        }
+        // `!=` may stand anywhere.
+        let excluded = "vers:npm/>=1.0.0|!=1.5.0|<2.0.0";
+        assert_eq!(contains(excluded, "1.2.0").unwrap(), (true, None));
+        assert_eq!(contains(excluded, "1.5.0").unwrap(), (false, None));
         assert!(contains("npm/>=1.0.0", "1.0.0").is_err());
         assert!(contains("vers:gem/>=1.0", "1_0").is_err());
         assert!(contains("vers:npm/>=1.0.0", "").is_err());

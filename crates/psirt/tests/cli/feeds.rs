@@ -331,8 +331,12 @@ fn scan_refuses_a_missing_or_empty_database() {
 
     // Created (and migrated) by another command, but no intel in it.
     let empty = dir.path().join("empty.db");
-    let (code, _, err) = psirt(&empty, &["feeds", "status"]);
+    let (code, status, err) = psirt(&empty, &["feeds", "status"]);
     assert_eq!(code, 0, "{err}");
+    // Every kind, 0 where empty (a failed import shows as 0, not as a missing line).
+    for kind in ["csaf", "cve5", "epss", "kev", "osv"] {
+        assert!(status.contains(&format!("{kind} 0")), "{status}");
+    }
     let (code, out, err) = psirt(&empty, &["scan", &sbom]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("no records with package ranges"), "{err}");

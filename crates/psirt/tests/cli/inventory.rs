@@ -31,6 +31,15 @@ fn products_versions_and_sbom_import() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("already exists"), "{err}");
+    // A product named by a number that is no product's id is found by its name, trimmed.
+    let (code, _, err) = psirt(
+        &db,
+        &["products", "create", "--vendor", "Acme", "--name", "2024"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = psirt(&db, &["products", "add-version", " 2024 ", "1.0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created version"), "{out}");
 
     let (code, out, err) = psirt(
         &db,
