@@ -8,9 +8,10 @@ use std::sync::Arc;
 /// Why a record (or, for container errors, a whole feed) was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum IntelError {
-    /// Reading failed (a file that cannot be opened, a directory that cannot be listed).
+    /// Reading failed (a file that cannot be opened, a directory that cannot be listed). Not the error's source:
+    /// the message holds it already, and a report of the chain said it twice.
     #[error("reading failed: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// Reading stopped part-way (a gzip stream cut off or corrupt, a zip entry whose data does not inflate or check,
     /// a line past the size limit): the rest of the file or entry was not read.
     #[error("reading stopped part-way: {0}")]
@@ -187,4 +188,10 @@ pub struct RecordError {
     pub locator: Locator,
     #[source]
     pub error: IntelError,
+}
+
+impl From<std::io::Error> for IntelError {
+    fn from(e: std::io::Error) -> Self {
+        IntelError::Io(e)
+    }
 }

@@ -56,6 +56,11 @@ fn feeds_import_and_scan() {
         out.contains("3 records: 2 new") && out.contains("1 rejected"),
         "{out}"
     );
+    // A path that cannot be opened: exit 2, the reason said once.
+    let nowhere = dir.path().join("nowhere.json");
+    let (code, _, err) = psirt(&db, &["feeds", "import", "osv", nowhere.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     // Rejected records are not fatal, but an input read only in part, or one with no record of its kind, is.
     let cut = dir.path().join("cut.jsonl.gz");
     let whole = std::fs::read(&pypi).unwrap();
