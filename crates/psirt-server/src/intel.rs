@@ -325,6 +325,7 @@ pub(crate) async fn import_feed_of(
     };
     let mut catalogs: BTreeMap<time::OffsetDateTime, Option<u64>> = BTreeMap::new();
     let mut listed: Vec<String> = Vec::new();
+    let mut seen = SeenRecords::default();
     while let Some(item) = rx.recv().await {
         match item {
             Item::Error {
@@ -372,7 +373,10 @@ pub(crate) async fn import_feed_of(
                     // A record that cannot take its stored form (only without validation: text that does not
                     // parse back, e.g. a lone surrogate escape in a field the model skips) is its own error.
                     match new_record(*r) {
-                        Ok(n) => records.push(n),
+                        Ok(n) => match seen.second_copy(&n) {
+                            None => records.push(n),
+                            Some(why) => record_error(&mut out.log, id, why),
+                        },
                         Err(e) => record_error(&mut out.log, id, e.to_string()),
                     }
                 }
@@ -469,6 +473,32 @@ pub async fn kev_triggers(
         }
     }
     Ok(started)
+}
+
+/// The records of one import run by (source, id): their `modified` and content hash.
+#[derive(Default)]
+struct SeenRecords(HashMap<(String, String), (Option<time::OffsetDateTime>, String)>);
+
+impl SeenRecords {
+    /// Why `r` is not stored: a second copy of a record this run already read, as recent and different (a mirror
+    /// holding a record's file and an export with another text of it). Stored both, each import would replace one
+    /// with the other — "updated" every time, dismissed matches raised again every time —; the first is kept. A
+    /// copy with another `modified` is the store's to order (the older is stale), an identical one unchanged.
+    fn second_copy(&mut self, r: &NewIntelRecord) -> Option<String> {
+        let key = (r.source.clone(), r.record_id.clone());
+        match self.0.get(&key) {
+            Some((modified, sha)) if *modified == r.modified && *sha != r.content_sha256 => Some(format!(
+                "a second copy of {} {} in this import, as recent as the first and different from it: the first \
+                 is kept",
+                r.source, r.record_id
+            )),
+            Some(_) => None,
+            None => {
+                self.0.insert(key, (r.modified, r.content_sha256.clone()));
+                None
+            }
+        }
+    }
 }
 
 async fn flush(

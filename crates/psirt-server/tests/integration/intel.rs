@@ -2546,3 +2546,74 @@ pub async fn an_upstream_case_opens_from_a_summary_with_control_characters(backe
         .ends_with("RCE \u{fffd}[31min\u{fffd} templates"));
     app.finish().await;
 }
+
+/// Two copies of one record in one input, as recent as each other and different (a mirror's record file beside an
+/// export with another text of it): the first is stored, the second reported; the same input again changes
+/// nothing (stored both, each import replaced one with the other). A newer copy is the store's to take.
+pub async fn a_second_different_copy_in_one_import_is_reported_not_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let record = |summary: &str, modified: &str| {
+        json!({
+            "id": "GHSA-dupe-0001-dupe", "modified": modified, "summary": summary,
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+                          "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.11"}]}]}]
+        })
+        .to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.json"),
+        record("First text", "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.json"),
+        record("Second text", "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let run = || async {
+        psirt_server::intel::import_feed(
+            &app.store,
+            &Actor::System("test"),
+            FeedKind::Osv,
+            dir.path().to_path_buf(),
+            "test".into(),
+            Box::new(|_| {}),
+        )
+        .await
+        .unwrap()
+    };
+    let first = run().await;
+    assert_eq!(
+        (first.log.inserted, first.log.updated, first.log.errors),
+        (1, 0, 1),
+        "{:?}",
+        first.log.error_report
+    );
+    assert!(
+        first.log.error_report[0].1.contains("a second copy"),
+        "{:?}",
+        first.log.error_report
+    );
+    let again = run().await;
+    assert_eq!(
+        (again.log.unchanged, again.log.updated, again.log.errors),
+        (1, 0, 1)
+    );
+    let v = app
+        .store
+        .vulnerability("GHSA-dupe-0001-dupe")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.records[0].summary.as_deref(), Some("First text"));
+    // A newer copy in the same input is taken.
+    std::fs::write(
+        dir.path().join("b.json"),
+        record("Newer text", "2099-02-01T00:00:00Z"),
+    )
+    .unwrap();
+    let newer = run().await;
+    assert_eq!((newer.log.updated, newer.log.errors), (1, 0));
+    app.finish().await;
+}

@@ -59,6 +59,7 @@ both_backends!(
     intel::records_the_database_cannot_hold_are_their_own_errors,
     intel::intel_api_and_queue,
     intel::an_upstream_case_opens_from_a_summary_with_control_characters,
+    intel::a_second_different_copy_in_one_import_is_reported_not_stored,
     intel::engine_reloads_for_changes_it_did_not_make,
     intel::a_stale_full_rematch_changes_nothing,
     intel::a_kev_entry_leaves_the_matches_of_its_cve_alone,
