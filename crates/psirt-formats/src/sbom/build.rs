@@ -585,6 +585,16 @@ mod tests {
     use super::*;
     use crate::sbom::SbomFormat;
 
+    fn finish(b: Builder<'_, '_>) -> Sbom {
+        b.finish(Header {
+            format: SbomFormat::CycloneDx,
+            spec_version: "1.6",
+            name: None,
+            document_id: None,
+            timestamp: None,
+        })
+    }
+
     fn add_named(b: &mut Builder<'_, '_>, name: &str, purl: Option<&str>) -> Node {
         b.add(component(name.into()), purl, None, str::to_owned)
     }
@@ -600,13 +610,7 @@ mod tests {
         assert_eq!(add_named(&mut b, "a again", Some("pkg:npm/a@1")), a);
         assert_eq!(add_named(&mut b, "b again", Some("pkg:npm/b@1")), c);
         assert_eq!(add_named(&mut b, "c", None), d);
-        let sbom = b.finish(Header {
-            format: SbomFormat::CycloneDx,
-            spec_version: "1.6",
-            name: None,
-            document_id: None,
-            timestamp: None,
-        });
+        let sbom = finish(b);
         let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["pkg:npm/a@1", "pkg:npm/b@1", "nopurl:c"]);
         assert_eq!(sbom.stats.duplicates_merged, 3);
@@ -632,13 +636,7 @@ mod tests {
         add("qux", Some(" "), "pkg:npm/qux");
         add("quux", None, "pkg:npm/quux");
         assert_ne!(one, two);
-        let sbom = b.finish(Header {
-            format: SbomFormat::CycloneDx,
-            spec_version: "1.6",
-            name: None,
-            document_id: None,
-            timestamp: None,
-        });
+        let sbom = finish(b);
         let keys: Vec<&str> = sbom.components.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(
             keys,

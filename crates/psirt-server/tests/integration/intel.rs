@@ -50,11 +50,20 @@ pub fn osv_records(ids: &[&str]) -> tempfile::TempDir {
 
 pub async fn import(app: &TestApp, ids: &[&str]) -> psirt_server::intel::Imported {
     let dir = osv_records(ids);
+    import_path(app, FeedKind::Osv, dir.path()).await
+}
+
+/// Imports `path` (a file or directory) as a `kind` feed, as the CLI does.
+async fn import_path(
+    app: &TestApp,
+    kind: FeedKind,
+    path: &std::path::Path,
+) -> psirt_server::intel::Imported {
     psirt_server::intel::import_feed(
         &app.store,
         &Actor::System("test"),
-        FeedKind::Osv,
-        dir.path().to_path_buf(),
+        kind,
+        path.to_path_buf(),
         "test".into(),
         Box::new(|_| {}),
     )
@@ -582,16 +591,7 @@ async fn import_text(
 ) -> psirt_server::intel::Imported {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(name), text).unwrap();
-    let out = psirt_server::intel::import_feed(
-        &app.store,
-        &Actor::System("test"),
-        kind,
-        dir.path().to_path_buf(),
-        "test".into(),
-        Box::new(|_| {}),
-    )
-    .await
-    .unwrap();
+    let out = import_path(app, kind, dir.path()).await;
     assert_eq!(out.log.errors, 0, "{:?}", out.log.error_report);
     out
 }
@@ -2571,18 +2571,7 @@ pub async fn a_second_different_copy_in_one_import_is_reported_not_stored(backen
         record("Second text", "2099-01-01T00:00:00Z"),
     )
     .unwrap();
-    let run = || async {
-        psirt_server::intel::import_feed(
-            &app.store,
-            &Actor::System("test"),
-            FeedKind::Osv,
-            dir.path().to_path_buf(),
-            "test".into(),
-            Box::new(|_| {}),
-        )
-        .await
-        .unwrap()
-    };
+    let run = || import_path(&app, FeedKind::Osv, dir.path());
     let first = run().await;
     assert_eq!(
         (first.log.inserted, first.log.updated, first.log.errors),
